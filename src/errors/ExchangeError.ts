@@ -1,0 +1,60 @@
+/**
+ * The exchange answered and refused, or reported a condition orderops must act on.
+ * `reason` says which; `retryable` says whether the same request can succeed later,
+ * and `retryAfterMs` how long to wait when the exchange said so.
+ */
+import { Schema } from "effect"
+import { describeContext, ErrorContext } from "./context.ts"
+
+export const ExchangeReason = Schema.Literals([
+  /** Free balance does not cover the order. */
+  "InsufficientFunds",
+  /** The exchange rejected the order's parameters (filters, precision, type). */
+  "InvalidOrder",
+  /** No such order on the exchange, or not one of this symbol's. */
+  "OrderNotFound",
+  /** The order exists but is no longer open (filled, cancelled, expired). */
+  "OrderNotOpen",
+  /** Request weight or order rate exceeded (HTTP 429). */
+  "RateLimited",
+  /** The IP or account is temporarily banned (HTTP 418, or Binance -2015 after a working session). */
+  "TemporaryBan",
+  /** The exchange and local clocks disagree beyond the receive window. */
+  "InvalidNonce",
+  /** The exchange rejected the request as malformed. */
+  "BadRequest",
+  /** The market is not trading, or the symbol is unknown to the exchange. */
+  "MarketClosed",
+  /** The exchange failed internally and the outcome is unknown (5xx with a body). */
+  "ExchangeUnavailable",
+  /** Any other refusal. */
+  "Unknown"
+])
+export type ExchangeReason = typeof ExchangeReason.Type
+
+const retryableReasons: ReadonlySet<ExchangeReason> = new Set<ExchangeReason>([
+  "RateLimited",
+  "TemporaryBan",
+  "InvalidNonce",
+  "ExchangeUnavailable"
+])
+
+/** Whether a request that failed with `reason` may succeed when repeated later. */
+export const isRetryableReason = (reason: ExchangeReason): boolean => retryableReasons.has(reason)
+
+export class ExchangeError extends Schema.TaggedError<ExchangeError>()("ExchangeError", {
+  ...ErrorContext,
+  reason: ExchangeReason,
+  detail: Schema.String,
+  /** How long the exchange asked us to wait (`Retry-After`), in milliseconds. */
+  retryAfterMs: Schema.optional(Schema.Number),
+  cause: Schema.optional(Schema.Defect())
+}) {
+  get retryable(): boolean {
+    return isRetryableReason(this.reason)
+  }
+  override get message(): string {
+    const wait = this.retryAfterMs === undefined ? "" : ` (retry after ${this.retryAfterMs} ms)`
+    return `${describeContext(this)}: ${this.reason}: ${this.detail}${wait}`
+  }
+}

@@ -1,0 +1,15 @@
+/**
+ * orderops: place, track and cancel orders on crypto exchanges as Effect programs.
+ * The public surface, and nothing else.
+ */
+export * from "./errors/index.ts"
+export * from "./services/Exchange.ts"
+export { type OrderRecord, OrderRecord as OrderRecordSchema, OrderSide, OrderStatus, OrderType, isFinalStatus } from "./services/OrderRecord.ts"
+export { type MarketRules, type MarketRulesInput, type OrderRequest, HBAR_USDT, makeRules, validateOrder, sellableQuantity } from "./services/MarketRules.ts"
+export * as Decimal from "./services/Decimal.ts"
+export { ActiveOrders } from "./services/ActiveOrders.ts"
+export { type JournalEntry, type JournalStatus, type OrderIntent, OrderJournal, type OrderJournalService } from "./services/OrderJournal.ts"
+export { type RetryOptions, type RetryPolicy, defaultRetryPolicy, isRetryable, makeRetryPolicy } from "./services/Retry.ts"
+export { type Balance, type SubmitOrder, Venue, type VenueFailure, type VenueService } from "./services/Venue.ts"
+export { CLIENT_ORDER_ID_PREFIX, type EngineOptions, makeExchange } from "./layers/OrderEngine.ts"
+export { DRY_RUN_STATE_KEY, DryRunExchangeLayer, DryRunMarket, type DryRunMarketService, type DryRunOptions } from "./layers/DryRun.ts"

@@ -1,0 +1,296 @@
+/**
+ * The paper exchange's book: balances with locked funds, orders, and a settable
+ * price per market. Plain synchronous code over exact decimals, so each step is
+ * atomic for the fibers that call it and a benchmark measures the book, not the
+ * plumbing. `DryRun.ts` wraps it as a `Venue`.
+ *
+ * Rules it enforces like an exchange: funds are checked and locked at placement,
+ * a limit order fills in full at its limit price once the market price crosses it
+ * (at once if it already does), a market order fills at the current price, and the
+ * fee (`feeRate`) is charged in the asset received.
+ */
+import { Option, Result } from "effect"
+import { ExchangeError, type ExchangeReason } from "../errors/ExchangeError.ts"
+import * as D from "../services/Decimal.ts"
+import type { MarketRules } from "../services/MarketRules.ts"
+import type { OrderRecord, OrderSide, OrderStatus, OrderType } from "../services/OrderRecord.ts"
+import type { Balance, SubmitOrder } from "../services/Venue.ts"
+
+interface SimOrder {
+  readonly id: string
+  readonly clientOrderId: string
+  readonly symbol: string
+  readonly side: OrderSide
+  readonly type: OrderType
+  /** Limit price, or the fill price of a market order (zero before it fills). */
+  price: D.Decimal
+  readonly quantity: D.Decimal
+  filled: D.Decimal
+  status: OrderStatus
+  readonly timestamp: number
+}
+
+interface Funds {
+  free: D.Decimal
+  used: D.Decimal
+}
+
+/** The serialisable form of the book, for resuming a dry-run session from the journal. */
+export interface SimulatorState {
+  readonly version: 1
+  readonly seq: number
+  readonly balances: Record<string, { readonly free: string; readonly used: string }>
+  readonly prices: Record<string, string>
+  readonly orders: ReadonlyArray<{
+    readonly id: string
+    readonly clientOrderId: string
+    readonly symbol: string
+    readonly side: OrderSide
+    readonly type: OrderType
+    readonly price: string
+    readonly quantity: string
+    readonly filled: string
+    readonly status: OrderStatus
+    readonly timestamp: number
+  }>
+}
+
+export const toRecord = (o: SimOrder): OrderRecord => ({
+  id: o.id,
+  clientOrderId: o.clientOrderId,
+  symbol: o.symbol,
+  side: o.side,
+  type: o.type,
+  price: D.toNumber(o.price),
+  quantity: D.toNumber(o.quantity),
+  filled: D.toNumber(o.filled),
+  status: o.status,
+  timestamp: o.timestamp
+})
+
+export interface SimulatorOptions {
+  readonly markets: ReadonlyMap<string, MarketRules>
+  readonly balances: ReadonlyMap<string, D.Decimal>
+  readonly prices: ReadonlyMap<string, D.Decimal>
+  readonly feeRate: D.Decimal
+}
+
+export type Simulator = ReturnType<typeof makeSimulator>
+
+export const makeSimulator = (options: SimulatorOptions) => {
+  let seq = 0
+  const funds = new Map<string, Funds>()
+  const prices = new Map(options.prices)
+  const orders = new Map<string, SimOrder>()
+  const byClientId = new Map<string, SimOrder>()
+  const open = new Map<string, Map<string, SimOrder>>()
+  const one = D.unsafe(1)
+  const keep = D.sub(one, options.feeRate)
+
+  for (const [asset, amount] of options.balances) funds.set(asset, { free: amount, used: D.ZERO })
+
+  const fundsOf = (asset: string): Funds => {
+    let f = funds.get(asset)
+    if (f === undefined) {
+      f = { free: D.ZERO, used: D.ZERO }
+      funds.set(asset, f)
+    }
+    return f
+  }
+  const openOn = (symbol: string): Map<string, SimOrder> => {
+    let m = open.get(symbol)
+    if (m === undefined) {
+      m = new Map()
+      open.set(symbol, m)
+    }
+    return m
+  }
+  const rulesOf = (symbol: string) => options.markets.get(symbol)
+
+  const refuse = (op: string, symbol: string, reason: ExchangeReason, detail: string, ids: { orderId?: string; clientOrderId?: string } = {}) =>
+    Result.fail(new ExchangeError({ operation: op, symbol, reason, detail, ...ids }))
+
+  /** Fills `o` in full at `price`: releases the lock, pays out the asset received less the fee. */
+  const fill = (o: SimOrder, price: D.Decimal) => {
+    const rules = rulesOf(o.symbol)!
+    const base = fundsOf(rules.base)
+    const quote = fundsOf(rules.quote)
+    const cost = D.mul(price, o.quantity)
+    if (o.side === "buy") {
+      if (o.type === "limit") quote.used = D.sub(quote.used, D.mul(o.price, o.quantity))
+      else quote.free = D.sub(quote.free, cost)
+      base.free = D.add(base.free, D.mul(o.quantity, keep))
+    } else {
+      if (o.type === "limit") base.used = D.sub(base.used, o.quantity)
+      else base.free = D.sub(base.free, o.quantity)
+      quote.free = D.add(quote.free, D.mul(cost, keep))
+    }
+    o.price = price
+    o.filled = o.quantity
+    o.status = "closed"
+    open.get(o.symbol)?.delete(o.id)
+  }
+
+  const crosses = (o: SimOrder, price: D.Decimal) => (o.side === "buy" ? D.lte(price, o.price) : D.gte(price, o.price))
+
+  const submit = (op: string, req: SubmitOrder, now: number): Result.Result<OrderRecord, ExchangeError> => {
+    const rules = rulesOf(req.symbol)
+    const ids = { clientOrderId: req.clientOrderId }
+    if (rules === undefined) return refuse(op, req.symbol, "MarketClosed", "unknown market", ids)
+    const existing = byClientId.get(req.clientOrderId)
+    if (existing !== undefined && existing.status === "open") {
+      return refuse(op, req.symbol, "InvalidOrder", "Duplicate order sent.", ids)
+    }
+    if (!D.eq(D.floorTo(req.quantity, rules.stepSize), req.quantity)) {
+      return refuse(op, req.symbol, "InvalidOrder", `Filter failure: LOT_SIZE (${D.format(req.quantity)})`, ids)
+    }
+    const market = prices.get(req.symbol)
+    let price: D.Decimal
+    if (req.type === "limit") {
+      if (Option.isNone(req.price)) return refuse(op, req.symbol, "InvalidOrder", "limit order without price", ids)
+      price = req.price.value
+      if (!D.eq(D.floorTo(price, rules.tickSize), price)) {
+        return refuse(op, req.symbol, "InvalidOrder", `Filter failure: PRICE_FILTER (${D.format(price)})`, ids)
+      }
+      const openCount = open.get(req.symbol)?.size ?? 0
+      if (Option.isSome(rules.maxOpenOrders) && openCount >= rules.maxOpenOrders.value) {
+        return refuse(op, req.symbol, "InvalidOrder", "Filter failure: MAX_NUM_ORDERS", ids)
+      }
+    } else {
+      if (market === undefined) {
+        return refuse(op, req.symbol, "InvalidOrder", "no market price yet: set one with DryRunMarket.setPrice", ids)
+      }
+      price = market
+    }
+    const need = req.side === "buy" ? D.mul(price, req.quantity) : req.quantity
+    const asset = req.side === "buy" ? rules.quote : rules.base
+    const f = fundsOf(asset)
+    if (D.lt(f.free, need)) {
+      return refuse(
+        op,
+        req.symbol,
+        "InsufficientFunds",
+        `Account has insufficient balance for requested action: need ${D.format(need)} ${asset}, free ${D.format(f.free)}`,
+        ids
+      )
+    }
+    seq += 1
+    const o: SimOrder = {
+      id: `dry_run_${seq}`,
+      clientOrderId: req.clientOrderId,
+      symbol: req.symbol,
+      side: req.side,
+      type: req.type,
+      price: req.type === "limit" ? price : D.ZERO,
+      quantity: req.quantity,
+      filled: D.ZERO,
+      status: "open",
+      timestamp: now
+    }
+    orders.set(o.id, o)
+    byClientId.set(o.clientOrderId, o)
+    if (req.type === "market") {
+      fill(o, price)
+    } else {
+      f.free = D.sub(f.free, need)
+      f.used = D.add(f.used, need)
+      openOn(o.symbol).set(o.id, o)
+      if (market !== undefined && crosses(o, market)) fill(o, o.price)
+    }
+    return Result.succeed(toRecord(o))
+  }
+
+  const cancel = (op: string, symbol: string, orderId: string): Result.Result<OrderRecord, ExchangeError> => {
+    const o = orders.get(orderId)
+    if (o === undefined || o.symbol !== symbol) {
+      return refuse(op, symbol, "OrderNotFound", "Unknown order sent.", { orderId })
+    }
+    if (o.status !== "open") {
+      return refuse(op, symbol, "OrderNotOpen", `order is ${o.status}, not open`, { orderId, clientOrderId: o.clientOrderId })
+    }
+    const rules = rulesOf(symbol)!
+    if (o.side === "buy") {
+      const q = fundsOf(rules.quote)
+      const locked = D.mul(o.price, o.quantity)
+      q.used = D.sub(q.used, locked)
+      q.free = D.add(q.free, locked)
+    } else {
+      const b = fundsOf(rules.base)
+      b.used = D.sub(b.used, o.quantity)
+      b.free = D.add(b.free, o.quantity)
+    }
+    o.status = "canceled"
+    open.get(symbol)?.delete(orderId)
+    return Result.succeed(toRecord(o))
+  }
+
+  /** Moves the market; gives the orders that filled. */
+  const setPrice = (symbol: string, price: D.Decimal): ReadonlyArray<OrderRecord> => {
+    prices.set(symbol, price)
+    const book = open.get(symbol)
+    if (book === undefined || book.size === 0) return []
+    const filled: Array<OrderRecord> = []
+    for (const o of [...book.values()]) {
+      if (crosses(o, price)) {
+        fill(o, o.price)
+        filled.push(toRecord(o))
+      }
+    }
+    return filled
+  }
+
+  const list = (symbol: string, p: (o: SimOrder) => boolean) => {
+    const out: Array<OrderRecord> = []
+    for (const o of orders.values()) if (o.symbol === symbol && p(o)) out.push(toRecord(o))
+    return out
+  }
+
+  const exportState = (): SimulatorState => ({
+    version: 1,
+    seq,
+    balances: Object.fromEntries([...funds].map(([a, f]) => [a, { free: D.format(f.free), used: D.format(f.used) }])),
+    prices: Object.fromEntries([...prices].map(([s, p]) => [s, D.format(p)])),
+    orders: [...orders.values()].map((o) => ({
+      ...toRecord(o),
+      price: D.format(o.price),
+      quantity: D.format(o.quantity),
+      filled: D.format(o.filled)
+    }))
+  })
+
+  /** Replaces the book with a saved one (the journal's last dry-run state). */
+  const importState = (state: SimulatorState) => {
+    seq = state.seq
+    funds.clear()
+    prices.clear()
+    orders.clear()
+    byClientId.clear()
+    open.clear()
+    for (const [asset, f] of Object.entries(state.balances)) funds.set(asset, { free: D.unsafe(f.free), used: D.unsafe(f.used) })
+    for (const [symbol, p] of Object.entries(state.prices)) prices.set(symbol, D.unsafe(p))
+    for (const s of state.orders) {
+      const o: SimOrder = { ...s, price: D.unsafe(s.price), quantity: D.unsafe(s.quantity), filled: D.unsafe(s.filled) }
+      orders.set(o.id, o)
+      byClientId.set(o.clientOrderId, o)
+      if (o.status === "open") openOn(o.symbol).set(o.id, o)
+    }
+  }
+
+  return {
+    submit,
+    cancel,
+    setPrice,
+    price: (symbol: string): Option.Option<D.Decimal> => Option.fromNullishOr(prices.get(symbol)),
+    setBalance: (asset: string, free: D.Decimal) => {
+      fundsOf(asset).free = free
+    },
+    balances: (): ReadonlyMap<string, Balance> => new Map([...funds].map(([a, f]) => [a, { free: f.free, used: f.used }])),
+    order: (orderId: string): Option.Option<OrderRecord> => Option.map(Option.fromNullishOr(orders.get(orderId)), toRecord),
+    byClientOrderId: (id: string): Option.Option<OrderRecord> => Option.map(Option.fromNullishOr(byClientId.get(id)), toRecord),
+    openOrders: (symbol: string): ReadonlyArray<OrderRecord> => [...(open.get(symbol)?.values() ?? [])].map(toRecord),
+    orders: (symbol: string, since?: number, until?: number) =>
+      list(symbol, (o) => (since === undefined || o.timestamp >= since) && (until === undefined || o.timestamp <= until)),
+    exportState,
+    importState
+  }
+}

@@ -1,0 +1,356 @@
+/**
+ * The order engine: the one implementation of the `Exchange` service, over any
+ * `Venue`. The dry-run and live layers differ only in the venue they plug in, so
+ * validation, client order ids, write-ahead journaling, the active-orders `Ref`,
+ * retries, recovery and logging are the same code for both.
+ *
+ * A create goes: validate and snap → journal the intent → send with a fresh
+ * client order id → on an ambiguous failure (timeout, dropped connection, 5xx),
+ * look the client order id up before any second attempt, and resend with the
+ * same id only when the exchange does not have it → journal and track the result.
+ */
+import { randomBytes } from "node:crypto"
+import { Clock, Effect, Option, Result } from "effect"
+import { ExchangeError } from "../errors/ExchangeError.ts"
+import { ValidationError } from "../errors/ValidationError.ts"
+import type { ExchangeFailure } from "../errors/index.ts"
+import { ActiveOrders } from "../services/ActiveOrders.ts"
+import * as D from "../services/Decimal.ts"
+import type { ExchangeService } from "../services/Exchange.ts"
+import { type OrderRequest, sellableQuantity, validateOrder } from "../services/MarketRules.ts"
+import { isOpenJournalStatus, OrderJournal } from "../services/OrderJournal.ts"
+import type { OrderRecord, OrderSide } from "../services/OrderRecord.ts"
+import { defaultRetryPolicy, makeRetryPolicy, type RetryOptions, type RetryPolicy, withRetry } from "../services/Retry.ts"
+import { type SubmitOrder, Venue, type VenueFailure } from "../services/Venue.ts"
+
+/** Client order ids orderops generates start with this, so recovery can recognise its own orders. */
+export const CLIENT_ORDER_ID_PREFIX = "oo_"
+
+/**
+ * A fresh client order id: `oo_` + base-36 time + 16 random hex digits (at most 31
+ * characters of `[a-z0-9_]`, within Binance's 36 of `[.A-Z:/a-z0-9_-]`).
+ */
+export const newClientOrderId = (now: number): string =>
+  `${CLIENT_ORDER_ID_PREFIX}${now.toString(36)}_${randomBytes(8).toString("hex")}`
+
+export const isOwnClientOrderId = (id: string): boolean => id.startsWith(CLIENT_ORDER_ID_PREFIX)
+
+export interface EngineOptions {
+  /** The market to trade. Default `HBAR/USDT`. */
+  readonly symbol?: string
+  /** Retry schedule for reads, cancels and create re-sends. */
+  readonly retry?: RetryOptions | RetryPolicy
+  /** How many cancels `cancelAll*` runs at once. Default 10. */
+  readonly cancelConcurrency?: number
+  /** Reconcile the journal's unsettled orders with the exchange at start-up. Default true. */
+  readonly recover?: boolean
+}
+
+const isPolicy = (r: RetryOptions | RetryPolicy): r is RetryPolicy => "schedule" in r
+
+/** A failure after which the order may or may not exist on the exchange. */
+const isAmbiguous = (e: VenueFailure): boolean =>
+  e._tag === "NetworkError" || (e._tag === "ExchangeError" && e.reason === "ExchangeUnavailable")
+
+const describeOrder = (o: { side: OrderSide; type: string; price: Option.Option<D.Decimal>; quantity: D.Decimal }) =>
+  `${o.type} ${o.side}`
+
+/** Builds the `Exchange` service over the `Venue`, `OrderJournal` and `ActiveOrders` in context. */
+export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions = {}) {
+  const venue = yield* Venue
+  const journal = yield* OrderJournal
+  const active = yield* ActiveOrders
+  const symbol = options.symbol ?? "HBAR/USDT"
+  const policy = options.retry === undefined
+    ? defaultRetryPolicy
+    : isPolicy(options.retry)
+    ? options.retry
+    : makeRetryPolicy(options.retry)
+  const concurrency = options.cancelConcurrency ?? 10
+
+  /** Reads are idempotent: retried on network failures and rate limits. */
+  const read = <A>(effect: Effect.Effect<A, VenueFailure>) => withRetry(effect, policy)
+
+  /** The error line every failed public operation writes, once. */
+  const reported = <A, E extends ExchangeFailure>(op: string, effect: Effect.Effect<A, E>) =>
+    effect.pipe(
+      Effect.tapError((e) => Effect.logError(`${op} failed: ${e.message}`)),
+      Effect.annotateLogs({ symbol, venue: venue.id })
+    )
+
+  // Fail fast on a market the venue does not list.
+  const initialRules = yield* venue.market("start", symbol)
+  yield* Effect.logDebug(
+    `Market ${symbol}: tick ${D.format(initialRules.tickSize)}, step ${D.format(initialRules.stepSize)}, ` +
+      `min quantity ${D.format(initialRules.minQuantity)}, min notional ${D.format(initialRules.minNotional)}`
+  ).pipe(Effect.annotateLogs({ symbol, venue: venue.id }))
+
+  const observeAll = (records: ReadonlyArray<OrderRecord>) => Effect.forEach(records, active.observe, { discard: true })
+
+  // ---- create ---------------------------------------------------------------
+
+  /** Sends `order`; after an ambiguous failure, finds it by client order id before resending the same id. */
+  const submitOnce = (op: string, order: SubmitOrder) =>
+    Effect.logDebug(
+      `Request: submit ${order.type} ${order.side} ${order.symbol} ` +
+        `${Option.match(order.price, { onNone: () => "at market", onSome: (p) => `at ${D.format(p)}` })} ` +
+        `for ${D.format(order.quantity)}`
+    ).pipe(
+      Effect.andThen(venue.submit(op, order)),
+      Effect.catchIf(isAmbiguous, (e) =>
+        Effect.logWarning(`Outcome unknown (${e.message}); looking the order up by client order id`).pipe(
+          Effect.andThen(read(venue.lookup(op, order.symbol, order.clientOrderId))),
+          Effect.flatMap(Option.match({
+            onSome: (found) => Effect.as(Effect.log(`Order was accepted despite the lost answer`), found),
+            onNone: () => Effect.fail(e)
+          }))
+        ))
+    )
+
+  const placeOrderAs = (op: string) =>
+    Effect.fnUntraced(function*(request: OrderRequest) {
+      const rules = yield* venue.market(op, symbol)
+      const referencePrice = request.type === "market"
+        ? Option.getOrUndefined(yield* read(venue.referencePrice(op, symbol)))
+        : undefined
+      const openOrders = (yield* active.snapshot).size
+      const valid = yield* Effect.fromResult(
+        validateOrder(rules, request, { operation: op, symbol, referencePrice, openOrders })
+      )
+      const now = yield* Clock.currentTimeMillis
+      const clientOrderId = newClientOrderId(now)
+      const order: SubmitOrder = { clientOrderId, symbol, ...valid }
+      return yield* Effect.gen(function*() {
+        yield* journal.recordIntent({ ...order, createdAt: now })
+        const record = yield* withRetry(submitOnce(op, order), policy).pipe(
+          Effect.tapError((e) =>
+            isAmbiguous(e)
+              ? Effect.logError(`Order outcome unknown after retries; it stays pending in the journal until recovery`)
+              : Effect.flatMap(Clock.currentTimeMillis, (t) => journal.markFailed(clientOrderId, e.message, t))
+          )
+        )
+        yield* active.track(record)
+        yield* Effect.log(
+          `Created ${describeOrder(order)} order: ${symbol} ` +
+            `${record.type === "limit" ? `at ${record.price} ` : ""}for ${record.quantity}`
+        ).pipe(Effect.annotateLogs({ orderId: record.id }))
+        return record
+      }).pipe(Effect.annotateLogs({ clientOrderId }))
+    }, (effect) => reported(op, effect))
+
+  const placeOrder = placeOrderAs("placeOrder")
+  const createLimitBuy = placeOrderAs("createLimitBuy")
+  const createLimitSell = placeOrderAs("createLimitSell")
+  const createMarketSell = placeOrderAs("createMarketSell")
+
+  // ---- cancel ---------------------------------------------------------------
+
+  /**
+   * Binance answers "unknown order" both for ids it never had and for orders no
+   * longer open. Looks the order up to say which; the look-up only explains, so if
+   * it fails the original error stands.
+   */
+  const explainRefusedCancel = (op: string, orderId: string, e: ExchangeError) =>
+    Effect.gen(function*() {
+      const found = yield* Effect.result(venue.fetchOrder(op, symbol, orderId))
+      if (Result.isFailure(found) || found.success.status === "open") return yield* Effect.fail(e)
+      const record = found.success
+      yield* active.observe(record)
+      return yield* new ExchangeError({
+        operation: op,
+        symbol,
+        orderId,
+        clientOrderId: record.clientOrderId,
+        reason: "OrderNotOpen",
+        detail: `order is ${record.status}, not open`
+      })
+    })
+
+  /** One cancel, made safe to retry: after a lost answer, the order's state decides. */
+  const cancelOnce = (op: string, orderId: string) =>
+    Effect.logDebug(`Request: cancel order ${orderId} on ${symbol}`).pipe(
+      Effect.andThen(venue.cancel(op, symbol, orderId)),
+      Effect.catchIf(isAmbiguous, (e) =>
+        Effect.gen(function*() {
+          const found = yield* Effect.result(venue.fetchOrder(op, symbol, orderId))
+          if (Result.isSuccess(found) && found.success.status === "canceled") return found.success
+          return yield* Effect.fail(e)
+        }))
+    )
+
+  const cancelRecord = (op: string, orderId: string) =>
+    withRetry(cancelOnce(op, orderId), policy).pipe(
+      Effect.catchIf(
+        (e): e is ExchangeError => e._tag === "ExchangeError" && e.reason === "OrderNotFound",
+        (e) => explainRefusedCancel(op, orderId, e)
+      ),
+      Effect.tap((record) => active.observe(record)),
+      Effect.tap((record) =>
+        Effect.log(`Canceled ${record.type} ${record.side} order: ${symbol} ${orderId}`).pipe(
+          Effect.annotateLogs({ clientOrderId: record.clientOrderId })
+        )
+      ),
+      Effect.annotateLogs({ orderId })
+    )
+
+  const cancelOrder = (orderId: string) => reported("cancelOrder", Effect.asVoid(cancelRecord("cancelOrder", orderId)))
+
+  const cancelAllOn = (side: OrderSide) => {
+    const op = side === "buy" ? "cancelAllBuyOrders" : "cancelAllSellOrders"
+    return reported(
+      op,
+      Effect.gen(function*() {
+        const open = yield* read(venue.openOrders(op, symbol))
+        const targets = open.filter((o) => o.side === side)
+        if (targets.length === 0) return []
+        if (Option.isSome(venue.cancelAll) && targets.length === open.length) {
+          yield* Effect.logDebug(`Request: cancel all ${open.length} open orders on ${symbol} in one call`)
+          const cancelled = yield* withRetry(venue.cancelAll.value(op, symbol), policy)
+          yield* observeAll(cancelled)
+          yield* Effect.log(`Canceled all ${side} orders on ${symbol}: ${cancelled.length}`)
+          return cancelled.map((o) => o.id)
+        }
+        const results = yield* Effect.forEach(targets, (o) => Effect.result(cancelRecord(op, o.id)), { concurrency })
+        const ids: Array<string> = []
+        let failure: ExchangeFailure | undefined
+        for (const r of results) {
+          if (Result.isSuccess(r)) ids.push(r.success.id)
+          // An order that filled or vanished meanwhile is not a failure of cancel-all.
+          else if (!(r.failure._tag === "ExchangeError" && (r.failure.reason === "OrderNotOpen" || r.failure.reason === "OrderNotFound"))) {
+            failure ??= r.failure
+          }
+        }
+        if (failure !== undefined) return yield* Effect.fail(failure)
+        return ids
+      })
+    )
+  }
+
+  // ---- reads ----------------------------------------------------------------
+
+  const fetchOrder = (orderId: string) =>
+    reported("fetchOrder", read(venue.fetchOrder("fetchOrder", symbol, orderId)).pipe(Effect.tap(active.observe)))
+
+  const fetchAllOrders = (startTime?: number, endTime?: number) =>
+    reported(
+      "fetchAllOrders",
+      Effect.gen(function*() {
+        for (const [field, value] of [["startTime", startTime], ["endTime", endTime]] as const) {
+          if (value !== undefined && (!Number.isFinite(value) || value < 0)) {
+            return yield* Effect.fromResult(
+              validateWindowError("fetchAllOrders", symbol, field, value)
+            )
+          }
+        }
+        const orders = yield* read(venue.orders("fetchAllOrders", symbol, startTime, endTime))
+        yield* observeAll(orders)
+        return orders
+      })
+    )
+
+  const fetchOpenOrders = () =>
+    reported("fetchOpenOrders", read(venue.openOrders("fetchOpenOrders", symbol)).pipe(Effect.tap(observeAll)))
+
+  const freeBalance = (op: string, asset: string) =>
+    read(venue.balances(op)).pipe(
+      Effect.map((balances) => D.toNumber(balances.get(asset)?.free ?? D.ZERO))
+    )
+
+  const getQuoteBalance = () => reported("getQuoteBalance", freeBalance("getQuoteBalance", initialRules.quote))
+  const getBaseAssetBalance = (baseAsset?: string) =>
+    reported("getBaseAssetBalance", freeBalance("getBaseAssetBalance", baseAsset ?? initialRules.base))
+
+  const sellAllAssets = () =>
+    reported(
+      "sellAllAssets",
+      Effect.gen(function*() {
+        const op = "sellAllAssets"
+        const rules = yield* venue.market(op, symbol)
+        const balances = yield* read(venue.balances(op))
+        const free = balances.get(rules.base)?.free ?? D.ZERO
+        const price = Option.getOrUndefined(yield* read(venue.referencePrice(op, symbol)))
+        const quantity = sellableQuantity(rules, free, price)
+        if (Option.isNone(quantity)) {
+          yield* Effect.logInfo(`Nothing to sell: ${D.format(free)} ${rules.base} is dust on ${symbol}`)
+          return Option.none<string>()
+        }
+        const record = yield* placeOrderAs(op)({ side: "sell", type: "market", quantity: D.toNumber(quantity.value) })
+        return Option.some(record.id)
+      })
+    )
+
+  // ---- reconciliation -------------------------------------------------------
+
+  /** Brings the `Ref` in step with the exchange: final states applied, own unknown open orders adopted. */
+  const sync = reported(
+    "sync",
+    Effect.gen(function*() {
+      const op = "sync"
+      const open = yield* read(venue.openOrders(op, symbol))
+      const openIds = new Set(open.map((o) => o.id))
+      const tracked = yield* active.snapshot
+      yield* observeAll(open)
+      for (const o of open) {
+        if (!tracked.has(o.id) && isOwnClientOrderId(o.clientOrderId)) {
+          yield* active.track(o)
+          yield* Effect.logWarning(`Adopted open order ${o.id} (${o.clientOrderId}) found on the exchange`)
+        }
+      }
+      const gone = [...tracked.keys()].filter((id) => !openIds.has(id))
+      yield* Effect.forEach(gone, (id) => read(venue.fetchOrder(op, symbol, id)).pipe(Effect.flatMap(active.observe)), {
+        concurrency,
+        discard: true
+      })
+      return yield* active.snapshot
+    })
+  )
+
+  /** Start-up recovery: settle every unsettled journal entry against the exchange, then adopt strays. */
+  const recover = Effect.gen(function*() {
+    const op = "recover"
+    const unsettled = yield* journal.unsettled(symbol)
+    for (const entry of unsettled) {
+      const found = yield* read(venue.lookup(op, symbol, entry.clientOrderId))
+      if (Option.isSome(found)) {
+        yield* active.track(found.value)
+        yield* Effect.log(`Recovered order ${found.value.id} (${entry.clientOrderId}): ${found.value.status}`)
+      } else if (isOpenJournalStatus(entry.status)) {
+        const now = yield* Clock.currentTimeMillis
+        const detail = entry.status === "pending" ? "never reached the exchange" : "not found on the exchange"
+        yield* journal.markFailed(entry.clientOrderId, detail, now)
+        yield* Effect.logWarning(`Journal entry ${entry.clientOrderId} ${detail}; marked failed`)
+      }
+    }
+    yield* Effect.asVoid(sync)
+  }).pipe(Effect.annotateLogs({ symbol, venue: venue.id }))
+
+  if (options.recover !== false) yield* recover
+
+  return {
+    symbol,
+    venue: venue.id,
+    createLimitBuy: (price, quantity) =>
+      Effect.map(createLimitBuy({ side: "buy", type: "limit", price, quantity }), (o) => o.id),
+    createLimitSell: (price, quantity) =>
+      Effect.map(createLimitSell({ side: "sell", type: "limit", price, quantity }), (o) => o.id),
+    createMarketSell: (quantity) => Effect.map(createMarketSell({ side: "sell", type: "market", quantity }), (o) => o.id),
+    placeOrder,
+    cancelOrder,
+    cancelAllBuyOrders: () => cancelAllOn("buy"),
+    cancelAllSellOrders: () => cancelAllOn("sell"),
+    fetchOrder,
+    fetchAllOrders,
+    fetchOpenOrders,
+    getUsdtBalance: getQuoteBalance,
+    getQuoteBalance,
+    getBaseAssetBalance,
+    sellAllAssets,
+    activeOrders: active.snapshot,
+    sync,
+    marketRules: reported("marketRules", venue.market("marketRules", symbol))
+  } satisfies ExchangeService
+})
+
+
+const validateWindowError = (operation: string, symbol: string, field: string, value: number) =>
+  Result.fail(new ValidationError({ operation, symbol, rule: "InvalidArgument", field, value: String(value) }))

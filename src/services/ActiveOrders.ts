@@ -1,0 +1,71 @@
+/**
+ * The `Ref` of orders this process placed (or adopted at recovery) that are still
+ * open, keyed by exchange order id, and kept in step with the journal: every change
+ * of an order's state is journaled, then applied to the `Ref`.
+ *
+ * Updates are monotonic. Once an order is seen final (filled, cancelled, expired,
+ * rejected) it leaves the `Ref` and a later stale "open" view of it is ignored, even
+ * when the fill is observed before the create that placed it has been tracked.
+ */
+import { Clock, Context, Effect, Layer, Ref } from "effect"
+import type { JournalError } from "../errors/JournalError.ts"
+import { OrderJournal } from "./OrderJournal.ts"
+import { isFinalStatus, type OrderRecord } from "./OrderRecord.ts"
+
+export interface ActiveOrdersService {
+  /** The live `Ref`. Read it with `Ref.get`; change it only through this service. */
+  readonly ref: Ref.Ref<ReadonlyMap<string, OrderRecord>>
+  readonly snapshot: Effect.Effect<ReadonlyMap<string, OrderRecord>>
+  /** Journals an order this process owns and adds it to the `Ref` if it is open. */
+  track(record: OrderRecord): Effect.Effect<void, JournalError>
+  /** Journals a new view of an order and applies it to the `Ref` if the order is tracked. */
+  observe(record: OrderRecord): Effect.Effect<void, JournalError>
+}
+
+/** How many recently finished order ids are remembered to reject stale views. */
+const FINISHED_MEMORY = 4096
+
+export const makeActiveOrders = Effect.gen(function*() {
+  const journal = yield* OrderJournal
+  const ref = yield* Ref.make<ReadonlyMap<string, OrderRecord>>(new Map())
+  const finished = new Set<string>()
+  const remember = (id: string) => {
+    finished.add(id)
+    if (finished.size > FINISHED_MEMORY) {
+      const oldest = finished.values().next()
+      if (!oldest.done) finished.delete(oldest.value)
+    }
+  }
+
+  const apply = (record: OrderRecord, addIfMissing: boolean) =>
+    Ref.update(ref, (m) => {
+      if (isFinalStatus(record.status)) {
+        remember(record.id)
+        if (!m.has(record.id)) return m
+        const next = new Map(m)
+        next.delete(record.id)
+        return next
+      }
+      if (finished.has(record.id) || (!addIfMissing && !m.has(record.id))) return m
+      return new Map(m).set(record.id, record)
+    })
+
+  const journaled = (record: OrderRecord) =>
+    Effect.flatMap(Clock.currentTimeMillis, (now) => journal.recordOrder(record, now))
+
+  return {
+    ref,
+    snapshot: Ref.get(ref),
+    track: (record) => Effect.andThen(journaled(record), apply(record, true)),
+    observe: (record) =>
+      Effect.flatMap(Ref.get(ref), (m) =>
+        m.has(record.id) || isFinalStatus(record.status)
+          ? Effect.andThen(journaled(record), apply(record, false))
+          : Effect.void
+      )
+  } satisfies ActiveOrdersService
+})
+
+export class ActiveOrders extends Context.Service<ActiveOrders, ActiveOrdersService>()("orderops/ActiveOrders") {
+  static readonly layer: Layer.Layer<ActiveOrders, never, OrderJournal> = Layer.effect(ActiveOrders, makeActiveOrders)
+}

@@ -1,0 +1,80 @@
+/**
+ * The `Exchange` service: what a trading bot uses. It is bound to one symbol and
+ * every operation is an `Effect`. Provide it with `DryRunExchangeLayer()` (paper
+ * trading, no network) or `LiveExchangeLayer(options)` (ccxt); the two behave the
+ * same, down to validation and errors.
+ *
+ * Every operation is also exported as an accessor, e.g. `createLimitBuy(0.1, 100)`
+ * is an `Effect<string, ExchangeFailure, Exchange>`.
+ */
+import { Context, Effect, type Option } from "effect"
+import type { ExchangeFailure } from "../errors/index.ts"
+import type { MarketRules, OrderRequest } from "./MarketRules.ts"
+import type { OrderRecord } from "./OrderRecord.ts"
+
+export interface ExchangeService {
+  /** The market this service trades, e.g. `HBAR/USDT`. */
+  readonly symbol: string
+  /** `dry-run`, or the ccxt exchange id. */
+  readonly venue: string
+
+  /** Places a limit buy; gives the order id. The price snaps down to the tick, the quantity down to the step. */
+  createLimitBuy(price: number, quantity: number): Effect.Effect<string, ExchangeFailure>
+  /** Places a limit sell; gives the order id. The price snaps up to the tick, the quantity down to the step. */
+  createLimitSell(price: number, quantity: number): Effect.Effect<string, ExchangeFailure>
+  /** Sells `quantity` base at market; gives the order id. */
+  createMarketSell(quantity: number): Effect.Effect<string, ExchangeFailure>
+  /** Places any order and gives its full record. The `create*` operations are shorthands for it. */
+  placeOrder(request: OrderRequest): Effect.Effect<OrderRecord, ExchangeFailure>
+
+  /** Cancels an open order. Fails `OrderNotFound` for unknown ids and `OrderNotOpen` for finished orders. */
+  cancelOrder(orderId: string): Effect.Effect<void, ExchangeFailure>
+  /** Cancels every open buy on the symbol; gives the cancelled ids. */
+  cancelAllBuyOrders(): Effect.Effect<ReadonlyArray<string>, ExchangeFailure>
+  /** Cancels every open sell on the symbol; gives the cancelled ids. */
+  cancelAllSellOrders(): Effect.Effect<ReadonlyArray<string>, ExchangeFailure>
+
+  /** One order by id. */
+  fetchOrder(orderId: string): Effect.Effect<OrderRecord, ExchangeFailure>
+  /** Orders on the symbol, open and closed, market orders included, in `[startTime, endTime]` (epoch ms). */
+  fetchAllOrders(startTime?: number, endTime?: number): Effect.Effect<ReadonlyArray<OrderRecord>, ExchangeFailure>
+  /** The symbol's open orders on the exchange (all of them, not only this process's). */
+  fetchOpenOrders(): Effect.Effect<ReadonlyArray<OrderRecord>, ExchangeFailure>
+
+  /** Free balance of the symbol's quote currency. Alias of `getQuoteBalance`, named for the USDT case. */
+  getUsdtBalance(): Effect.Effect<number, ExchangeFailure>
+  /** Free balance of the symbol's quote currency. */
+  getQuoteBalance(): Effect.Effect<number, ExchangeFailure>
+  /** Free balance of the symbol's base asset, or of `baseAsset`. */
+  getBaseAssetBalance(baseAsset?: string): Effect.Effect<number, ExchangeFailure>
+  /** Market-sells the free base balance, rounded down to the step. `None` when that is dust. */
+  sellAllAssets(): Effect.Effect<Option.Option<string>, ExchangeFailure>
+
+  /** A snapshot of the orders this process placed that are still open, by order id. */
+  readonly activeOrders: Effect.Effect<ReadonlyMap<string, OrderRecord>>
+  /** Reconciles the active orders with the exchange's open orders; gives the new snapshot. */
+  readonly sync: Effect.Effect<ReadonlyMap<string, OrderRecord>, ExchangeFailure>
+  /** The market's rules as the exchange states them. */
+  readonly marketRules: Effect.Effect<MarketRules, ExchangeFailure>
+}
+
+export class Exchange extends Context.Service<Exchange, ExchangeService>()("orderops/Exchange") {}
+
+export const createLimitBuy = (price: number, quantity: number) => Exchange.use((ex) => ex.createLimitBuy(price, quantity))
+export const createLimitSell = (price: number, quantity: number) => Exchange.use((ex) => ex.createLimitSell(price, quantity))
+export const createMarketSell = (quantity: number) => Exchange.use((ex) => ex.createMarketSell(quantity))
+export const placeOrder = (request: OrderRequest) => Exchange.use((ex) => ex.placeOrder(request))
+export const cancelOrder = (orderId: string) => Exchange.use((ex) => ex.cancelOrder(orderId))
+export const cancelAllBuyOrders = () => Exchange.use((ex) => ex.cancelAllBuyOrders())
+export const cancelAllSellOrders = () => Exchange.use((ex) => ex.cancelAllSellOrders())
+export const fetchOrder = (orderId: string) => Exchange.use((ex) => ex.fetchOrder(orderId))
+export const fetchAllOrders = (startTime?: number, endTime?: number) =>
+  Exchange.use((ex) => ex.fetchAllOrders(startTime, endTime))
+export const fetchOpenOrders = () => Exchange.use((ex) => ex.fetchOpenOrders())
+export const getUsdtBalance = () => Exchange.use((ex) => ex.getUsdtBalance())
+export const getQuoteBalance = () => Exchange.use((ex) => ex.getQuoteBalance())
+export const getBaseAssetBalance = (baseAsset?: string) => Exchange.use((ex) => ex.getBaseAssetBalance(baseAsset))
+export const sellAllAssets = () => Exchange.use((ex) => ex.sellAllAssets())
+export const activeOrders = Exchange.use((ex) => ex.activeOrders)
+export const syncOrders = Exchange.use((ex) => ex.sync)
+export const marketRules = Exchange.use((ex) => ex.marketRules)

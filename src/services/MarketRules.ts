@@ -1,0 +1,193 @@
+/**
+ * A market's trading rules and the validation every layer runs before an order
+ * leaves the process. Live rules come from the exchange's `loadMarkets`; dry-run
+ * rules are built in or given as options. Either way, the same function decides.
+ *
+ * Snapping: a buy price rounds DOWN to the tick and a sell price rounds UP, so the
+ * snapped price is never worse for the trader than the one asked for. Quantities
+ * always round down to the lot step, so an order never exceeds what was asked.
+ */
+import { Option, Result } from "effect"
+import type { ErrorContextFields } from "../errors/context.ts"
+import { contextFields } from "../errors/context.ts"
+import { ValidationError, type ValidationRule } from "../errors/ValidationError.ts"
+import * as D from "./Decimal.ts"
+import type { OrderSide, OrderType } from "./OrderRecord.ts"
+
+export interface MarketRules {
+  readonly symbol: string
+  readonly base: string
+  readonly quote: string
+  /** Price increment. */
+  readonly tickSize: D.Decimal
+  /** Quantity increment (lot step). */
+  readonly stepSize: D.Decimal
+  readonly minQuantity: D.Decimal
+  readonly maxQuantity: Option.Option<D.Decimal>
+  readonly minPrice: Option.Option<D.Decimal>
+  readonly maxPrice: Option.Option<D.Decimal>
+  /** Minimum price × quantity, in the quote currency. Zero when the market has none. */
+  readonly minNotional: D.Decimal
+  readonly maxOpenOrders: Option.Option<number>
+  readonly orderTypes: ReadonlyArray<OrderType>
+}
+
+/** Market rules as a user writes them in options: numbers or decimal strings. */
+export interface MarketRulesInput {
+  readonly base?: string
+  readonly quote?: string
+  readonly tickSize: number | string
+  readonly stepSize: number | string
+  readonly minQuantity?: number | string
+  readonly maxQuantity?: number | string
+  readonly minPrice?: number | string
+  readonly maxPrice?: number | string
+  readonly minNotional?: number | string
+  readonly maxOpenOrders?: number
+  readonly orderTypes?: ReadonlyArray<OrderType>
+}
+
+/** Splits `BASE/QUOTE` (ccxt's unified form; a `:SETTLE` suffix is ignored). */
+export const splitSymbol = (symbol: string): Option.Option<{ readonly base: string; readonly quote: string }> => {
+  const [pair] = symbol.split(":")
+  const parts = (pair ?? "").split("/")
+  return parts.length === 2 && parts[0] && parts[1] ? Option.some({ base: parts[0], quote: parts[1] }) : Option.none()
+}
+
+const optionalDecimal = (v: number | string | undefined) => (v === undefined ? Option.none() : Option.some(D.unsafe(v)))
+
+/** Builds rules from user input. Throws on malformed decimals: inputs are configuration, checked at layer build. */
+export const makeRules = (symbol: string, input: MarketRulesInput): MarketRules => {
+  const split = Option.getOrElse(splitSymbol(symbol), () => ({ base: symbol, quote: "" }))
+  return {
+    symbol,
+    base: input.base ?? split.base,
+    quote: input.quote ?? split.quote,
+    tickSize: D.unsafe(input.tickSize),
+    stepSize: D.unsafe(input.stepSize),
+    minQuantity: input.minQuantity === undefined ? D.unsafe(input.stepSize) : D.unsafe(input.minQuantity),
+    maxQuantity: optionalDecimal(input.maxQuantity),
+    minPrice: optionalDecimal(input.minPrice),
+    maxPrice: optionalDecimal(input.maxPrice),
+    minNotional: input.minNotional === undefined ? D.ZERO : D.unsafe(input.minNotional),
+    maxOpenOrders: Option.fromNullishOr(input.maxOpenOrders),
+    orderTypes: input.orderTypes ?? ["limit", "market"]
+  }
+}
+
+/** The built-in HBAR/USDT rules (Binance.US): tick 0.00001, step 1, min 1 HBAR, min notional 1 USDT, 200 open orders. */
+export const HBAR_USDT: MarketRules = makeRules("HBAR/USDT", {
+  tickSize: "0.00001",
+  stepSize: "1",
+  minQuantity: "1",
+  maxQuantity: "9000000",
+  minNotional: "1",
+  maxOpenOrders: 200,
+  orderTypes: ["limit", "market"]
+})
+
+/** An order request after validation: exact, snapped, ready to send. */
+export interface ValidOrder {
+  readonly side: OrderSide
+  readonly type: OrderType
+  /** The snapped limit price; `None` for market orders. */
+  readonly price: Option.Option<D.Decimal>
+  readonly quantity: D.Decimal
+}
+
+export interface OrderRequest {
+  readonly side: OrderSide
+  readonly type: OrderType
+  /** Required for limit orders, ignored for market orders. */
+  readonly price?: number | undefined
+  readonly quantity: number
+}
+
+export interface ValidationContext extends ErrorContextFields {
+  /** The last known price, used for the notional of market orders; skip that check when absent. */
+  readonly referencePrice?: D.Decimal | undefined
+  /** How many orders are open on the symbol now, for `maxOpenOrders`. */
+  readonly openOrders?: number | undefined
+}
+
+/**
+ * Checks and snaps an order against the market's rules. Pure: nothing is sent, and
+ * the first broken rule comes back as a `ValidationError` naming it and its values.
+ */
+export const validateOrder = (
+  rules: MarketRules,
+  request: OrderRequest,
+  ctx: ValidationContext
+): Result.Result<ValidOrder, ValidationError> => {
+  const fail = (rule: ValidationRule, field: string, value: string, limit?: string) =>
+    Result.fail(
+      new ValidationError({ ...contextFields(ctx), rule, field, value, ...(limit === undefined ? {} : { limit }) })
+    )
+
+  if (!rules.orderTypes.includes(request.type)) {
+    return fail("OrderTypeNotAllowed", "type", request.type, rules.orderTypes.join(","))
+  }
+  const rawQuantity = D.fromNumber(request.quantity)
+  if (Option.isNone(rawQuantity)) return fail("NotFinite", "quantity", String(request.quantity))
+  if (!D.isPositive(rawQuantity.value)) return fail("NotPositive", "quantity", D.format(rawQuantity.value))
+
+  let price: Option.Option<D.Decimal> = Option.none()
+  if (request.type === "limit") {
+    if (request.price === undefined) return fail("InvalidArgument", "price", "missing")
+    const raw = D.fromNumber(request.price)
+    if (Option.isNone(raw)) return fail("NotFinite", "price", String(request.price))
+    if (!D.isPositive(raw.value)) return fail("NotPositive", "price", D.format(raw.value))
+    const snapped = request.side === "buy" ? D.floorTo(raw.value, rules.tickSize) : D.ceilTo(raw.value, rules.tickSize)
+    if (!D.isPositive(snapped)) return fail("MinPrice", "price", D.format(snapped), D.format(rules.tickSize))
+    if (Option.isSome(rules.minPrice) && D.lt(snapped, rules.minPrice.value)) {
+      return fail("MinPrice", "price", D.format(snapped), D.format(rules.minPrice.value))
+    }
+    if (Option.isSome(rules.maxPrice) && D.gt(snapped, rules.maxPrice.value)) {
+      return fail("MaxPrice", "price", D.format(snapped), D.format(rules.maxPrice.value))
+    }
+    price = Option.some(snapped)
+  }
+
+  const quantity = D.floorTo(rawQuantity.value, rules.stepSize)
+  if (D.lt(quantity, rules.minQuantity) || !D.isPositive(quantity)) {
+    return fail("MinQuantity", "quantity", D.format(quantity), D.format(rules.minQuantity))
+  }
+  if (Option.isSome(rules.maxQuantity) && D.gt(quantity, rules.maxQuantity.value)) {
+    return fail("MaxQuantity", "quantity", D.format(quantity), D.format(rules.maxQuantity.value))
+  }
+
+  const notionalPrice = Option.isSome(price) ? price.value : ctx.referencePrice
+  if (notionalPrice !== undefined && D.isPositive(rules.minNotional)) {
+    const notional = D.mul(notionalPrice, quantity)
+    if (D.lt(notional, rules.minNotional)) {
+      return fail("MinNotional", "notional", D.format(notional), D.format(rules.minNotional))
+    }
+  }
+
+  if (
+    request.type === "limit" && Option.isSome(rules.maxOpenOrders) && ctx.openOrders !== undefined &&
+    ctx.openOrders >= rules.maxOpenOrders.value
+  ) {
+    return fail("MaxOpenOrders", "openOrders", String(ctx.openOrders), String(rules.maxOpenOrders.value))
+  }
+
+  return Result.succeed({ side: request.side, type: request.type, price, quantity })
+}
+
+/**
+ * The largest sellable quantity of `free` base: rounded down to the step, or `None`
+ * when that is dust (below the minimum quantity or, at `referencePrice`, the minimum notional).
+ */
+export const sellableQuantity = (
+  rules: MarketRules,
+  free: D.Decimal,
+  referencePrice: D.Decimal | undefined
+): Option.Option<D.Decimal> => {
+  const quantity = D.floorTo(free, rules.stepSize)
+  if (!D.isPositive(quantity) || D.lt(quantity, rules.minQuantity)) return Option.none()
+  const capped = Option.isSome(rules.maxQuantity) ? D.min(quantity, rules.maxQuantity.value) : quantity
+  if (referencePrice !== undefined && D.isPositive(rules.minNotional) && D.lt(D.mul(referencePrice, capped), rules.minNotional)) {
+    return Option.none()
+  }
+  return Option.some(capped)
+}

@@ -1,0 +1,69 @@
+/**
+ * Built-in retry policy. Only what is safe to repeat is retried: reads and cancels
+ * on network failures, rate limits and exchange outages. A create is never
+ * re-sent blind; the engine looks its client order id up first (see OrderEngine).
+ * Authentication, validation and order rejections are never retried.
+ */
+import { Duration, Effect, Schedule } from "effect"
+import type { ExchangeFailure } from "../errors/index.ts"
+
+export interface RetryOptions {
+  /** First backoff delay. Default 200 ms. */
+  readonly base?: Duration.Input
+  /** Longest delay between attempts. Default 5 s. */
+  readonly cap?: Duration.Input
+  /** Retries after the first attempt. Default 5. */
+  readonly times?: number
+  /** The longest `Retry-After` orderops will wait out; a longer ban fails at once. Default 60 s. */
+  readonly maxRetryAfter?: Duration.Input
+}
+
+export interface RetryPolicy {
+  readonly schedule: Schedule.Schedule<unknown, ExchangeFailure>
+  readonly maxRetryAfter: Duration.Duration
+}
+
+/** Whether a failure may succeed when the same (idempotent) request is repeated. */
+export const isRetryable = (e: ExchangeFailure, policy: RetryPolicy): boolean => {
+  switch (e._tag) {
+    case "NetworkError":
+      return true
+    case "ExchangeError":
+      if (e.reason === "RateLimited" || e.reason === "TemporaryBan") {
+        return e.retryAfterMs === undefined || e.retryAfterMs <= Duration.toMillis(policy.maxRetryAfter)
+      }
+      return e.reason === "ExchangeUnavailable"
+    default:
+      return false
+  }
+}
+
+/**
+ * Jittered exponential backoff, capped, for a bounded number of retries. A delay is
+ * stretched to the exchange's `Retry-After` when the failure carries one.
+ */
+export const makeRetryPolicy = (options: RetryOptions = {}): RetryPolicy => {
+  const cap = Duration.fromInputUnsafe(options.cap ?? "5 seconds")
+  const schedule = Schedule.min([Schedule.exponential(options.base ?? "200 millis"), Schedule.spaced(cap)]).pipe(
+    Schedule.jittered,
+    Schedule.upTo({ times: options.times ?? 5 }),
+    Schedule.setInputType<ExchangeFailure>(),
+    Schedule.modifyDelay(({ duration, input }) =>
+      Effect.succeed(
+        input._tag === "ExchangeError" && input.retryAfterMs !== undefined
+          ? Duration.max(duration, Duration.millis(input.retryAfterMs))
+          : duration
+      )
+    )
+  )
+  return { schedule, maxRetryAfter: Duration.fromInputUnsafe(options.maxRetryAfter ?? "60 seconds") }
+}
+
+export const defaultRetryPolicy: RetryPolicy = makeRetryPolicy()
+
+/** Retries `effect` under `policy`, on retryable failures only. */
+export const withRetry = <A, E extends ExchangeFailure, R>(
+  effect: Effect.Effect<A, E, R>,
+  policy: RetryPolicy
+): Effect.Effect<A, E, R> =>
+  Effect.retry(effect, { schedule: policy.schedule, while: (e: E) => isRetryable(e, policy) })
