@@ -1,9 +1,13 @@
 import { defineConfig } from "vitest/config"
 
+// `.ci/run` sets VITEST_JSON_REPORT to count results for its closing line.
+const report = process.env.VITEST_JSON_REPORT
+
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     testTimeout: 30_000,
-    hookTimeout: 30_000
+    hookTimeout: 30_000,
+    reporters: report ? ["default", ["json", { outputFile: report }]] : ["default"]
   }
 })

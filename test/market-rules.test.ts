@@ -1,0 +1,73 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Option, Result } from "effect"
+import { Decimal as D, HBAR_USDT, makeRules, sellableQuantity, validateOrder } from "../src/index.ts"
+
+const ctx = { operation: "test", symbol: "HBAR/USDT" }
+
+describe("Decimal", () => {
+  it("formats exact plain decimals, never exponents or float noise", () => {
+    assert.strictEqual(D.format(D.unsafe(0.1 + 0.2)), "0.30000000000000004") // the float, faithfully
+    assert.strictEqual(D.format(D.floorTo(D.unsafe(0.1 + 0.2), D.unsafe("0.00001"))), "0.3")
+    assert.strictEqual(D.format(D.unsafe(1e-8)), "0.00000001")
+    assert.strictEqual(D.format(D.unsafe("1e21")), "1000000000000000000000")
+    assert.strictEqual(D.format(D.unsafe("0.10000000")), "0.1")
+    assert.strictEqual(D.format(D.mul(D.unsafe("0.00001"), D.unsafe("123456789"))), "1234.56789")
+  })
+
+  it("snaps down and up to a step", () => {
+    assert.strictEqual(D.format(D.floorTo(D.unsafe("0.123456"), D.unsafe("0.00001"))), "0.12345")
+    assert.strictEqual(D.format(D.ceilTo(D.unsafe("0.123451"), D.unsafe("0.00001"))), "0.12346")
+    assert.strictEqual(D.format(D.ceilTo(D.unsafe("0.12345"), D.unsafe("0.00001"))), "0.12345")
+    assert.strictEqual(D.format(D.floorTo(D.unsafe("17"), D.unsafe("5"))), "15")
+    assert.strictEqual(D.format(D.floorTo(D.unsafe("0.0049"), D.unsafe("0.01"))), "0")
+  })
+})
+
+describe("validateOrder", () => {
+  const ok = (r: ReturnType<typeof validateOrder>) => {
+    assert.isTrue(Result.isSuccess(r), Result.isFailure(r) ? r.failure.message : "")
+    return Result.getOrThrow(r)
+  }
+  const rule = (r: ReturnType<typeof validateOrder>) => (Result.isFailure(r) ? r.failure.rule : "passed")
+
+  it("snaps a buy down and a sell up to the tick, and quantities down to the step", () => {
+    const buy = ok(validateOrder(HBAR_USDT, { side: "buy", type: "limit", price: 0.123459, quantity: 10.99 }, ctx))
+    assert.strictEqual(D.format(Option.getOrThrow(buy.price)), "0.12345")
+    assert.strictEqual(D.format(buy.quantity), "10")
+    const sell = ok(validateOrder(HBAR_USDT, { side: "sell", type: "limit", price: 0.123451, quantity: 10 }, ctx))
+    assert.strictEqual(D.format(Option.getOrThrow(sell.price)), "0.12346")
+  })
+
+  it("names the rule and the values that failed", () => {
+    const r = validateOrder(HBAR_USDT, { side: "buy", type: "limit", price: 0.01, quantity: 50.7 }, ctx)
+    assert.isTrue(Result.isFailure(r))
+    if (Result.isFailure(r)) {
+      assert.strictEqual(r.failure.rule, "MinNotional")
+      assert.strictEqual(r.failure.value, "0.5") // 0.01 × 50 after snapping
+      assert.strictEqual(r.failure.limit, "1")
+      assert.strictEqual(r.failure.operation, "test")
+      assert.strictEqual(r.failure.symbol, "HBAR/USDT")
+    }
+  })
+
+  it("checks a market order's notional against the reference price when one is known", () => {
+    const order = { side: "sell", type: "market", quantity: 5 } as const
+    assert.strictEqual(rule(validateOrder(HBAR_USDT, order, { ...ctx, referencePrice: D.unsafe("0.1") })), "MinNotional")
+    assert.strictEqual(rule(validateOrder(HBAR_USDT, order, { ...ctx, referencePrice: D.unsafe("0.3") })), "passed")
+    assert.strictEqual(rule(validateOrder(HBAR_USDT, order, ctx)), "passed")
+  })
+
+  it("enforces min and max price, max open orders and a missing limit price", () => {
+    const rules = makeRules("X/Y", { tickSize: "0.1", stepSize: "1", minPrice: 1, maxPrice: 10, maxOpenOrders: 2 })
+    assert.strictEqual(rule(validateOrder(rules, { side: "buy", type: "limit", price: 0.5, quantity: 1 }, ctx)), "MinPrice")
+    assert.strictEqual(rule(validateOrder(rules, { side: "buy", type: "limit", price: 11, quantity: 1 }, ctx)), "MaxPrice")
+    assert.strictEqual(rule(validateOrder(rules, { side: "buy", type: "limit", price: 5, quantity: 1 }, { ...ctx, openOrders: 2 })), "MaxOpenOrders")
+    assert.strictEqual(rule(validateOrder(rules, { side: "buy", type: "limit", quantity: 1 }, ctx)), "InvalidArgument")
+  })
+
+  it("sellableQuantity rounds down to the step and calls dust None", () => {
+    assert.strictEqual(Option.map(sellableQuantity(HBAR_USDT, D.unsafe("123.9"), D.unsafe("0.1")), D.format).pipe(Option.getOrNull), "123")
+    assert.isTrue(Option.isNone(sellableQuantity(HBAR_USDT, D.unsafe("0.99"), undefined)))
+    assert.isTrue(Option.isNone(sellableQuantity(HBAR_USDT, D.unsafe("9"), D.unsafe("0.1"))))
+  })
+})

@@ -1,0 +1,215 @@
+/**
+ * The conformance suite: what every exchange layer must do, whatever is behind it.
+ * `dry-run.test.ts` runs it against `DryRunExchangeLayer`; `live.test.ts` runs it
+ * against `LiveExchangeLayer` over real ccxt and the loopback Binance.US server.
+ *
+ * The layer under test provides `Exchange` for HBAR/USDT, starting with 1000 USDT
+ * and no HBAR, and a `MarketControl` that moves the market price. Each test builds
+ * the layer afresh.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Context, Effect, Layer, Option } from "effect"
+import {
+  activeOrders,
+  cancelAllBuyOrders,
+  cancelAllSellOrders,
+  cancelOrder,
+  createLimitBuy,
+  createLimitSell,
+  createMarketSell,
+  Exchange,
+  type ExchangeFailure,
+  fetchAllOrders,
+  fetchOpenOrders,
+  getBaseAssetBalance,
+  getQuoteBalance,
+  getUsdtBalance,
+  sellAllAssets,
+  type ValidationRule
+} from "../../src/index.ts"
+
+export class MarketControl extends Context.Service<MarketControl, {
+  /** Moves the HBAR/USDT price; crossing orders fill. */
+  setPrice(price: number): Effect.Effect<void>
+}>()("test/MarketControl") {}
+
+export interface SuiteOptions {
+  /** Run on the real clock (layers that do real I/O). Default false: `it.effect` with TestClock. */
+  readonly live?: boolean
+}
+
+/** Runs the shared behaviour against `layer`. */
+export const suite = <E>(
+  name: string,
+  layer: Layer.Layer<Exchange | MarketControl, E>,
+  options: SuiteOptions = {}
+) => {
+  const test = (title: string, body: () => Effect.Effect<void, ExchangeFailure | E, Exchange | MarketControl>) =>
+    (options.live ? it.live : it.effect)(title, () => body().pipe(Effect.provide(layer), Effect.orDie) as Effect.Effect<void>)
+
+  const setPrice = (p: number) => MarketControl.use((m) => m.setPrice(p))
+  /** The error `effect` fails with; a success is a defect, so the test fails. */
+  const failure = <A, E2 extends ExchangeFailure, R>(effect: Effect.Effect<A, E2, R>) =>
+    Effect.flip(effect).pipe(Effect.orDie, Effect.map((e) => e as Exclude<E2, { _tag: "JournalError" }>))
+
+  describe(`${name}: Exchange conformance`, () => {
+    test("a limit buy is open, listed, tracked, and locks its quote", () =>
+      Effect.gen(function*() {
+        yield* setPrice(0.1)
+        const id = yield* createLimitBuy(0.09, 100)
+        const open = yield* fetchOpenOrders()
+        assert.deepStrictEqual(open.map((o) => o.id), [id])
+        const o = open[0]!
+        assert.strictEqual(o.symbol, "HBAR/USDT")
+        assert.strictEqual(o.side, "buy")
+        assert.strictEqual(o.type, "limit")
+        assert.strictEqual(o.price, 0.09)
+        assert.strictEqual(o.quantity, 100)
+        assert.strictEqual(o.filled, 0)
+        assert.strictEqual(o.status, "open")
+        assert.isTrue(o.clientOrderId.startsWith("oo_"))
+        const active = yield* activeOrders
+        assert.deepStrictEqual([...active.keys()], [id])
+        assert.strictEqual(yield* getUsdtBalance(), 991)
+        assert.strictEqual(yield* getQuoteBalance(), 991)
+      }))
+
+    test("a buy price snaps down to the tick and a quantity down to the step, without float noise", () =>
+      Effect.gen(function*() {
+        yield* setPrice(0.1)
+        yield* createLimitBuy(0.1 + 0.2 - 0.21, 20.9) // 0.09000000000000002 → 0.09, 20.9 → 20
+        yield* createLimitBuy(0.0812349, 20)
+        const [a, b] = yield* fetchOpenOrders()
+        assert.deepStrictEqual([a!.price, a!.quantity, b!.price], [0.09, 20, 0.08123])
+        assert.strictEqual(yield* getUsdtBalance(), 996.5754) // 1000 - 1.8 - 1.6246, exactly
+      }))
+
+    test("an order fills when the price crosses it; the Ref and the balances follow", () =>
+      Effect.gen(function*() {
+        yield* setPrice(0.1)
+        const buy = yield* createLimitBuy(0.09, 100)
+        const other = yield* createLimitBuy(0.05, 100)
+        yield* setPrice(0.089)
+        const active = yield* activeOrders
+        assert.deepStrictEqual([...active.keys()], [other])
+        const all = yield* fetchAllOrders()
+        const filled = all.find((o) => o.id === buy)!
+        assert.strictEqual(filled.status, "closed")
+        assert.strictEqual(filled.filled, 100)
+        const base = yield* getBaseAssetBalance()
+        assert.isTrue(base > 99 && base <= 100, `base balance ${base}`)
+        assert.strictEqual(yield* getUsdtBalance(), 1000 - 9 - 5)
+      }))
+
+    test("cancelOrder releases the funds and untracks the order; a second cancel says it is not open", () =>
+      Effect.gen(function*() {
+        yield* setPrice(0.1)
+        const id = yield* createLimitBuy(0.09, 100)
+        yield* cancelOrder(id)
+        assert.strictEqual((yield* activeOrders).size, 0)
+        assert.strictEqual((yield* fetchOpenOrders()).length, 0)
+        assert.strictEqual(yield* getUsdtBalance(), 1000)
+        const again = yield* failure(cancelOrder(id))
+        assert.strictEqual(again._tag, "ExchangeError")
+        assert.strictEqual(again._tag === "ExchangeError" && again.reason, "OrderNotOpen")
+        assert.strictEqual(again.orderId, id)
+      }))
+
+    test("cancelOrder of an unknown id fails OrderNotFound", () =>
+      Effect.gen(function*() {
+        yield* setPrice(0.1)
+        const e = yield* failure(cancelOrder("123456789"))
+        assert.strictEqual(e._tag === "ExchangeError" && e.reason, "OrderNotFound")
+        assert.strictEqual(e.symbol, "HBAR/USDT")
+        assert.strictEqual(e.operation, "cancelOrder")
+      }))
+
+    test("cancelAllBuyOrders cancels every buy and only buys", () =>
+      Effect.gen(function*() {
+        yield* setPrice(0.1)
+        yield* getUsdtBalance()
+        const buys = yield* Effect.all([createLimitBuy(0.09, 20), createLimitBuy(0.08, 20), createLimitBuy(0.07, 20)])
+        // Buy at market to hold some HBAR, then rest a sell above.
+        yield* createLimitBuy(0.1, 50)
+        const sell = yield* createLimitSell(0.2, 40)
+        const cancelled = yield* cancelAllBuyOrders()
+        assert.deepStrictEqual([...cancelled].sort(), [...buys].sort())
+        assert.deepStrictEqual((yield* fetchOpenOrders()).map((o) => o.id), [sell])
+        assert.deepStrictEqual([...(yield* activeOrders).keys()], [sell])
+        assert.deepStrictEqual(yield* cancelAllBuyOrders(), [])
+        assert.deepStrictEqual(yield* cancelAllSellOrders(), [sell])
+        assert.strictEqual((yield* activeOrders).size, 0)
+      }))
+
+    test("fetchAllOrders includes market orders and honours the time window", () =>
+      Effect.gen(function*() {
+        yield* setPrice(0.1)
+        yield* createLimitBuy(0.1, 100)
+        const market = yield* createMarketSell(50)
+        const all = yield* fetchAllOrders()
+        const m = all.find((o) => o.id === market)!
+        assert.strictEqual(m.type, "market")
+        assert.strictEqual(m.side, "sell")
+        assert.strictEqual(m.status, "closed")
+        assert.strictEqual(m.filled, 50)
+        const last = Math.max(...all.map((o) => o.timestamp))
+        assert.strictEqual((yield* fetchAllOrders(last + 1)).length, 0)
+        assert.strictEqual((yield* fetchAllOrders(0, last)).length, all.length)
+      }))
+
+    test("bad input fails with a ValidationError naming the rule, and nothing is sent", () =>
+      Effect.gen(function*() {
+        yield* setPrice(0.1)
+        const cases: ReadonlyArray<readonly [ValidationRule, Effect.Effect<string, ExchangeFailure, Exchange>]> = [
+          ["NotFinite", createLimitBuy(Number.NaN, 100)],
+          ["NotFinite", createLimitBuy(0.1, Number.POSITIVE_INFINITY)],
+          ["NotFinite", createLimitSell(Number.NEGATIVE_INFINITY, 100)],
+          ["NotPositive", createLimitBuy(0, 100)],
+          ["NotPositive", createLimitBuy(0.1, 0)],
+          ["NotPositive", createLimitBuy(-0.1, 100)],
+          ["NotPositive", createMarketSell(-5)],
+          ["MinQuantity", createLimitBuy(0.1, 0.5)],
+          ["MinPrice", createLimitBuy(0.000001, 100000)],
+          ["MinNotional", createLimitBuy(0.005, 100)],
+          ["MaxQuantity", createLimitBuy(0.00001, 9000001)]
+        ]
+        for (const [rule, attempt] of cases) {
+          const e = yield* failure(attempt)
+          assert.strictEqual(e._tag, "ValidationError", `${rule}: ${e.message}`)
+          assert.strictEqual(e._tag === "ValidationError" && e.rule, rule, e.message)
+        }
+        assert.strictEqual((yield* fetchAllOrders()).length, 0)
+        assert.strictEqual((yield* activeOrders).size, 0)
+        assert.strictEqual(yield* getUsdtBalance(), 1000)
+      }))
+
+    test("insufficient funds fail as ExchangeError InsufficientFunds and create nothing", () =>
+      Effect.gen(function*() {
+        yield* setPrice(0.1)
+        const buy = yield* failure(createLimitBuy(0.09, 20000))
+        assert.strictEqual(buy._tag === "ExchangeError" && buy.reason, "InsufficientFunds")
+        const sell = yield* failure(createLimitSell(0.2, 10))
+        assert.strictEqual(sell._tag === "ExchangeError" && sell.reason, "InsufficientFunds")
+        const market = yield* failure(createMarketSell(10))
+        assert.strictEqual(market._tag === "ExchangeError" && market.reason, "InsufficientFunds")
+        assert.strictEqual((yield* fetchAllOrders()).length, 0)
+        assert.strictEqual((yield* activeOrders).size, 0)
+      }))
+
+    test("sellAllAssets gives None for dust and sells the whole lot-rounded balance otherwise", () =>
+      Effect.gen(function*() {
+        yield* setPrice(0.1)
+        assert.isTrue(Option.isNone(yield* sellAllAssets()))
+        yield* createLimitBuy(0.1, 100)
+        const base = yield* getBaseAssetBalance()
+        assert.isTrue(base >= 99)
+        const sold = yield* sellAllAssets()
+        assert.isTrue(Option.isSome(sold))
+        const orders = yield* fetchAllOrders()
+        const sale = orders.find((o) => Option.isSome(sold) && o.id === sold.value)!
+        assert.strictEqual(sale.quantity, Math.floor(base))
+        assert.isTrue((yield* getBaseAssetBalance()) < 1)
+        assert.isTrue(Option.isNone(yield* sellAllAssets()))
+      }))
+  })
+}
