@@ -8,7 +8,8 @@ describe("README", () => {
   it("shows examples/quickstart.ts exactly", () => {
     const readme = read("README.md")
     const section = readme.slice(readme.indexOf("## A complete program"))
-    const block = section.slice(section.indexOf("```ts\n") + 6, section.indexOf("\n```", 6))
+    const start = section.indexOf("```ts\n") + "```ts\n".length
+    const block = section.slice(start, section.indexOf("\n```", start))
     const example = read("examples/quickstart.ts").split("\n").filter((l) => !l.startsWith("//")).join("\n").trim()
     assert.strictEqual(block.trim(), example)
   })
