@@ -12,4 +12,4 @@ export { type JournalEntry, type JournalStatus, type OrderIntent, OrderJournal, 
 export { type RetryOptions, type RetryPolicy, defaultRetryPolicy, isRetryable, makeRetryPolicy } from "./services/Retry.ts"
 export { type Balance, type SubmitOrder, Venue, type VenueFailure, type VenueService } from "./services/Venue.ts"
 export { CLIENT_ORDER_ID_PREFIX, type EngineOptions, makeExchange } from "./layers/OrderEngine.ts"
-export { DRY_RUN_STATE_KEY, DryRunExchangeLayer, DryRunMarket, type DryRunMarketService, type DryRunOptions } from "./layers/DryRun.ts"
+export { DRY_RUN_STATE_KEY, DryRunExchangeLayer, DryRunMarket, DryRunVenueLayer, type DryRunMarketService, type DryRunOptions } from "./layers/DryRun.ts"

@@ -181,6 +181,18 @@ const makeDryRun = Effect.fnUntraced(function*(options: DryRunOptions) {
 
 
 /**
+ * The paper exchange's `Venue` and `DryRunMarket`, over the `ActiveOrders` and
+ * `OrderJournal` in context. `DryRunExchangeLayer` puts the order engine on top; use
+ * this directly to wrap the venue (add latency, inject faults) under your own engine.
+ */
+export const DryRunVenueLayer = (
+  options: DryRunOptions = {}
+): Layer.Layer<Venue | DryRunMarket, ValidationError | JournalError, ActiveOrders | OrderJournal> =>
+  Layer.effectContext(
+    Effect.map(makeDryRun(options), ({ market, venue }) => Context.make(Venue, venue).pipe(Context.add(DryRunMarket, market)))
+  )
+
+/**
  * The paper exchange, ready to use: `Exchange` and `DryRunMarket`. Every option has a
  * default, so `DryRunExchangeLayer()` works as is. Pass `journal` to keep the book
  * and the order journal somewhere durable (the default is in memory).
@@ -188,15 +200,8 @@ const makeDryRun = Effect.fnUntraced(function*(options: DryRunOptions) {
 export const DryRunExchangeLayer = (
   options: DryRunOptions & { readonly journal?: Layer.Layer<OrderJournal, JournalError> } = {}
 ): Layer.Layer<Exchange | DryRunMarket, ExchangeFailure> => {
-  const core = Layer.effect(
-    Exchange,
-    makeExchange(options)
-  )
-  const simulator = Layer.effectContext(
-    Effect.map(makeDryRun(options), ({ market, venue }) => Context.make(Venue, venue).pipe(Context.add(DryRunMarket, market)))
-  )
-  const built = core.pipe(
-    Layer.provideMerge(simulator),
+  const built = Layer.effect(Exchange, makeExchange(options)).pipe(
+    Layer.provideMerge(DryRunVenueLayer(options)),
     Layer.provide(ActiveOrders.layer.pipe(Layer.provideMerge(options.journal ?? OrderJournal.layerMemory)))
   )
   if (options.debug !== true) return built

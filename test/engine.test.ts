@@ -1,0 +1,105 @@
+/**
+ * Engine behaviour that needs a venue with latency or faults: the dry-run venue,
+ * wrapped. Time is virtual (TestClock).
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Fiber, Layer, Ref } from "effect"
+import { TestClock } from "effect/testing"
+import {
+  ActiveOrders,
+  activeOrders,
+  cancelAllBuyOrders,
+  createLimitBuy,
+  createLimitSell,
+  DryRunVenueLayer,
+  Exchange,
+  fetchAllOrders,
+  makeExchange,
+  NetworkError,
+  OrderJournal,
+  Venue,
+  type VenueService
+} from "../src/index.ts"
+
+/** The dry-run exchange with `wrap` applied to its venue. */
+const wrapped = (wrap: (v: VenueService) => Effect.Effect<VenueService>, options: { cancelConcurrency?: number } = {}) => {
+  const venue = Layer.effect(Venue, Effect.flatMap(Venue, wrap)).pipe(Layer.provide(DryRunVenueLayer({ price: 1 })))
+  return Layer.effect(Exchange, makeExchange(options)).pipe(
+    Layer.provideMerge(venue),
+    Layer.provideMerge(ActiveOrders.layer),
+    Layer.provideMerge(OrderJournal.layerMemory)
+  )
+}
+
+describe("order engine", () => {
+  it.effect("cancel-all runs cancels concurrently within the bound", () =>
+    Effect.gen(function*() {
+      const inFlight = yield* Ref.make(0)
+      const peak = yield* Ref.make(0)
+      const slow = (v: VenueService) =>
+        Effect.succeed<VenueService>({
+          ...v,
+          cancel: (op, s, id) =>
+            Effect.gen(function*() {
+              const n = yield* Ref.updateAndGet(inFlight, (x) => x + 1)
+              yield* Ref.update(peak, (p) => Math.max(p, n))
+              yield* Effect.sleep("1 second")
+              yield* Ref.update(inFlight, (x) => x - 1)
+              return yield* v.cancel(op, s, id)
+            })
+        })
+      yield* Effect.gen(function*() {
+        const ids = yield* Effect.forEach(Array.from({ length: 20 }, (_, i) => i), (i) => createLimitBuy(0.5 - i * 0.01, 10))
+        const fiber = yield* Effect.forkChild(cancelAllBuyOrders())
+        yield* TestClock.adjust("2 seconds") // 20 cancels, 10 at a time: two rounds of one second
+        const cancelled = yield* Fiber.join(fiber)
+        assert.deepStrictEqual([...cancelled].sort(), [...ids].sort())
+        assert.strictEqual(yield* Ref.get(peak), 10)
+        assert.strictEqual((yield* activeOrders).size, 0)
+      }).pipe(Effect.provide(wrapped(slow, { cancelConcurrency: 10 })))
+    }))
+
+  it.effect("a create whose answer is lost is found by client order id, not sent twice", () =>
+    Effect.gen(function*() {
+      const sends = yield* Ref.make(0)
+      // The exchange takes the order, then the connection drops before the answer.
+      const lossy = (v: VenueService) =>
+        Effect.succeed<VenueService>({
+          ...v,
+          submit: (op, order) =>
+            Ref.update(sends, (n) => n + 1).pipe(
+              Effect.andThen(v.submit(op, order)),
+              Effect.andThen(Effect.fail(new NetworkError({ operation: op, symbol: order.symbol, reason: "ConnectionFailed", detail: "other side closed" })))
+            )
+        })
+      yield* Effect.gen(function*() {
+        const id = yield* createLimitBuy(0.5, 10)
+        assert.strictEqual(yield* Ref.get(sends), 1)
+        assert.deepStrictEqual((yield* fetchAllOrders()).map((o) => o.id), [id])
+        assert.deepStrictEqual([...(yield* activeOrders).keys()], [id])
+      }).pipe(Effect.provide(wrapped(lossy)))
+    }))
+
+  it.effect("a create that never reached the exchange is re-sent with the same client order id", () =>
+    Effect.gen(function*() {
+      const seen = yield* Ref.make<ReadonlyArray<string>>([])
+      const dropFirst = (v: VenueService) =>
+        Effect.succeed<VenueService>({
+          ...v,
+          submit: (op, order) =>
+            Effect.flatMap(Ref.getAndUpdate(seen, (xs) => [...xs, order.clientOrderId]), (xs) =>
+              xs.length === 0
+                ? Effect.fail(new NetworkError({ operation: op, symbol: order.symbol, reason: "Timeout", detail: "timed out" }))
+                : v.submit(op, order))
+        })
+      yield* Effect.gen(function*() {
+        const fiber = yield* Effect.forkChild(createLimitSell(2, 1).pipe(Effect.flip))
+        yield* TestClock.adjust("10 seconds")
+        assert.strictEqual((yield* Fiber.join(fiber))._tag, "ExchangeError") // no HBAR: refused once it got through
+        const ids = yield* Ref.get(seen)
+        assert.strictEqual(ids.length, 2)
+        assert.strictEqual(ids[0], ids[1])
+        assert.strictEqual((yield* fetchAllOrders()).length, 0)
+      }).pipe(Effect.provide(wrapped(dropFirst)))
+    }))
+})
