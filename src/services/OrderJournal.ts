@@ -14,6 +14,18 @@ export type JournalStatus = "pending" | "failed" | OrderStatus
 
 export const isOpenJournalStatus = (s: JournalStatus): boolean => s === "pending" || s === "open"
 
+/**
+ * The monotonic rule every journal layer applies (the SQL layers in their `WHERE`
+ * clauses). An exchange view (`recordOrder`) replaces an entry that is `pending`,
+ * `open` or `failed`, never one the exchange already reported final (`closed`,
+ * `canceled`, `expired`, `rejected`), so a stale "open" cannot resurrect a filled
+ * order. `failed` yields to the exchange: an intent marked failed that recovery
+ * later finds on the exchange (adopted as a stray `oo_` order) takes the exchange's
+ * status. `markFailed` applies only to `pending` or `open`; `recordIntent` never
+ * replaces an existing entry.
+ */
+export const acceptsExchangeView = (s: JournalStatus): boolean => s === "pending" || s === "open" || s === "failed"
+
 export interface JournalEntry {
   readonly clientOrderId: string
   readonly orderId: string | null
@@ -100,13 +112,23 @@ export const makeMemoryJournal: Effect.Effect<OrderJournalService> = Effect.sync
   return {
     location: ":memory:",
     durable: false,
-    recordIntent: (intent) => Effect.sync(() => void entries.set(intent.clientOrderId, entryFromIntent(intent))),
+    recordIntent: (intent) =>
+      Effect.sync(() => {
+        if (!entries.has(intent.clientOrderId)) entries.set(intent.clientOrderId, entryFromIntent(intent))
+      }),
     recordOrder: (record, now) =>
-      Effect.sync(() => void entries.set(record.clientOrderId, entryFromRecord(record, now, entries.get(record.clientOrderId)))),
+      Effect.sync(() => {
+        const previous = entries.get(record.clientOrderId)
+        if (previous === undefined || acceptsExchangeView(previous.status)) {
+          entries.set(record.clientOrderId, entryFromRecord(record, now, previous))
+        }
+      }),
     markFailed: (clientOrderId, detail, now) =>
       Effect.sync(() => {
         const e = entries.get(clientOrderId)
-        if (e !== undefined) entries.set(clientOrderId, { ...e, status: "failed", detail, updatedAt: now })
+        if (e !== undefined && isOpenJournalStatus(e.status)) {
+          entries.set(clientOrderId, { ...e, status: "failed", detail, updatedAt: now })
+        }
       }),
     unsettled: (symbol) =>
       Effect.sync(() =>

@@ -1,0 +1,135 @@
+/**
+ * Ready-made `OrderJournal` layers: a SQLite file (the embedded default),
+ * PostgreSQL, or in memory, and `JournalLayerFromEnv`, which picks one from
+ * `ORDEROPS_JOURNAL`. All of them run `makeSqlJournal`'s SQL (or the memory
+ * journal's equivalent rules). No ccxt here.
+ *
+ * Every failure to open, migrate, read or write is a `JournalError` whose
+ * `location` names the file or the database (a PostgreSQL URL without its password).
+ * An existing file is never replaced: one SQLite cannot read fails to open.
+ */
+import { mkdirSync } from "node:fs"
+import { dirname, resolve } from "node:path"
+import { PgClient } from "@effect/sql-pg"
+import { Config, Effect, Layer, Redacted } from "effect"
+import * as Reactivity from "effect/reactivity/Reactivity"
+import { SqlClient } from "effect/sql"
+import { JournalError } from "../errors/JournalError.ts"
+import { OrderJournal } from "../services/OrderJournal.ts"
+import * as SqliteClient from "./SqliteClient.ts"
+import { makeSqlJournal } from "./SqlJournal.ts"
+
+/** The variable that says where the journal lives. */
+export const JOURNAL_ENV = "ORDEROPS_JOURNAL"
+
+/** Where the journal lives when `ORDEROPS_JOURNAL` is unset: relative to the current directory. */
+export const DEFAULT_JOURNAL_PATH = ".orderops/journal.sqlite"
+
+const causeText = (cause: unknown): string => (cause instanceof Error ? cause.message : String(cause))
+
+/**
+ * The journal in the SQLite file `filename` (WAL mode), created with its parent
+ * directory if missing. Fails with a `JournalError` naming the file when the file
+ * is not a database, is unreadable, or is a directory; the file is left untouched.
+ */
+export const SqliteJournalLayer = (filename: string): Layer.Layer<OrderJournal, JournalError> =>
+  Layer.effect(
+    OrderJournal,
+    Effect.gen(function*() {
+      const location = filename === ":memory:" ? filename : resolve(filename)
+      if (location !== ":memory:") {
+        yield* Effect.try({
+          try: () => mkdirSync(dirname(location), { recursive: true }),
+          catch: (cause) =>
+            new JournalError({
+              operation: "open",
+              location,
+              detail: `cannot create directory ${dirname(location)}: ${
+                (cause as NodeJS.ErrnoException).code === "EEXIST" || (cause as NodeJS.ErrnoException).code === "ENOTDIR"
+                  ? "a file is in the way"
+                  : causeText(cause)
+              }`,
+              cause
+            })
+        })
+      }
+      const client = yield* SqliteClient.make({ filename: location }).pipe(
+        Effect.mapError((e) => new JournalError({ operation: "open", location, detail: e.message, cause: e }))
+      )
+      return yield* Effect.provideService(makeSqlJournal({ location }), SqlClient.SqlClient, client)
+    })
+  ).pipe(Layer.provide(Reactivity.layer))
+
+/** A PostgreSQL URL with its password removed, for messages. */
+export const redactUrl = (url: string): string => {
+  try {
+    const u = new URL(url)
+    if (u.password !== "") u.password = "***"
+    return u.toString()
+  } catch {
+    return "postgresql (unparsable URL)"
+  }
+}
+
+export interface PgJournalOptions {
+  /** Connection pool size. Default 4. */
+  readonly maxConnections?: number
+  /** Extra session settings sent at connect, e.g. `{ search_path: "orderops" }`. */
+  readonly startupParameters?: Readonly<Record<string, string>>
+}
+
+/**
+ * The journal in PostgreSQL at `url` (`postgres://user:pass@host:port/db`), through
+ * `@effect/sql-pg`, running the same SQL as the SQLite journal. Tables are created
+ * in the connection's schema (`search_path`) on first use.
+ */
+export const PgJournalLayer = (
+  url: Redacted.Redacted<string> | string,
+  options: PgJournalOptions = {}
+): Layer.Layer<OrderJournal, JournalError> =>
+  Layer.effect(
+    OrderJournal,
+    Effect.gen(function*() {
+      const secret = typeof url === "string" ? Redacted.make(url) : url
+      const location = redactUrl(Redacted.value(secret))
+      const client = yield* PgClient.make({
+        url: secret,
+        maxConnections: options.maxConnections ?? 4,
+        connectTimeout: "10 seconds",
+        applicationName: "orderops",
+        ...(options.startupParameters === undefined ? {} : { startupParameters: options.startupParameters })
+      }).pipe(
+        Effect.mapError((e) => new JournalError({ operation: "open", location, detail: e.message, cause: e }))
+      )
+      return yield* Effect.provideService(makeSqlJournal({ location }), SqlClient.SqlClient, client)
+    })
+  ).pipe(Layer.provide(Reactivity.layer))
+
+const isPostgresUrl = (spec: string): boolean => /^postgres(ql)?:\/\//i.test(spec)
+
+/**
+ * The journal a location string names: `:memory:` → in memory (nothing survives
+ * the process); `postgres://…` or `postgresql://…` → PostgreSQL; anything else →
+ * a SQLite file at that path.
+ */
+export const JournalLayer = (spec: string): Layer.Layer<OrderJournal, JournalError> =>
+  spec === ":memory:"
+    ? OrderJournal.layerMemory
+    : isPostgresUrl(spec)
+    ? PgJournalLayer(spec)
+    : SqliteJournalLayer(spec)
+
+/**
+ * The journal `ORDEROPS_JOURNAL` names (read through `Config`, so a
+ * `ConfigProvider` can supply it), default `.orderops/journal.sqlite` in the
+ * current directory. See `JournalLayer` for the forms it takes.
+ */
+export const JournalLayerFromEnv: Layer.Layer<OrderJournal, JournalError> = Layer.unwrap(
+  Config.String(JOURNAL_ENV).pipe(
+    Config.withDefault(DEFAULT_JOURNAL_PATH),
+    Effect.map((spec) => JournalLayer(spec.trim() === "" ? DEFAULT_JOURNAL_PATH : spec.trim())),
+    Effect.mapError((e) =>
+      new JournalError({ operation: "config", location: JOURNAL_ENV, detail: e.message, cause: e })
+    )
+  )
+)

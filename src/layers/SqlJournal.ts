@@ -1,0 +1,237 @@
+/**
+ * The order journal over any `effect/sql` `SqlClient`: the same SQL runs on SQLite
+ * (`node:sqlite`, the embedded default) and PostgreSQL (`@effect/sql-pg`). Only
+ * portable SQL is used: `INSERT ... ON CONFLICT (key) DO UPDATE ... WHERE`, TEXT
+ * and BIGINT columns, `LIMIT`. Amounts are exact decimal text; times are epoch ms.
+ *
+ * The schema is versioned with `Migrator` (table `orderops_migrations`), applied
+ * when the journal is made. Tables:
+ * - `orderops_orders`: one row per client order id (the intent, then the exchange's view);
+ * - `orderops_state`: opaque state blobs by key (the dry run's paper book).
+ *
+ * Status changes are monotonic (see `acceptsExchangeView`); the guard sits in the
+ * statements themselves, so two writers cannot race a final status back to open.
+ */
+import { Clock, Effect, Option, Schema } from "effect"
+import { Migrator, SqlClient, type SqlError } from "effect/sql"
+import { JournalError } from "../errors/JournalError.ts"
+import {
+  entryFromIntent,
+  entryFromRecord,
+  type JournalEntry,
+  type OrderJournalService
+} from "../services/OrderJournal.ts"
+import { OrderSide, OrderStatus, OrderType } from "../services/OrderRecord.ts"
+
+/** The table `Migrator` records applied migrations in. */
+export const MIGRATIONS_TABLE = "orderops_migrations"
+
+/** 0001: the first schema. Kept as it shipped, so upgrades from it stay tested. */
+const createOrders = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`CREATE TABLE orderops_orders (
+    client_order_id TEXT PRIMARY KEY NOT NULL,
+    order_id TEXT,
+    symbol TEXT NOT NULL,
+    side TEXT NOT NULL,
+    type TEXT NOT NULL,
+    price TEXT,
+    quantity TEXT NOT NULL,
+    filled TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+  )`
+})
+
+/** 0002: why an entry failed (`detail`), the state table, and the index recovery reads by. */
+const addStateAndDetail = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`ALTER TABLE orderops_orders ADD COLUMN detail TEXT`
+  yield* sql`CREATE TABLE orderops_state (
+    key TEXT PRIMARY KEY NOT NULL,
+    value TEXT NOT NULL,
+    updated_at BIGINT NOT NULL
+  )`
+  yield* sql`CREATE INDEX orderops_orders_symbol_status ON orderops_orders (symbol, status)`
+})
+
+/** Every migration, by `<id>_<name>`. Append new ones; never edit a shipped one. */
+export const journalMigrations = {
+  "0001_create_orders": createOrders,
+  "0002_add_state_and_detail": addStateAndDetail
+} as const
+
+/**
+ * Applies the journal's migrations that the database lacks (all of them, or those
+ * up to `upTo`); gives the ids applied. `makeSqlJournal` runs it; `upTo` exists so
+ * tests can build an older schema.
+ */
+export const migrateJournal = (upTo?: number) =>
+  Migrator.make({})({
+    table: MIGRATIONS_TABLE,
+    loader: Effect.map(
+      Migrator.fromRecord(journalMigrations),
+      (all) => all.filter(([id]) => upTo === undefined || id <= upTo)
+    )
+  }).pipe(Effect.map((applied) => applied.map(([id]) => id)))
+
+// ---- rows -------------------------------------------------------------------
+
+/** Epoch ms: SQLite gives a number, PostgreSQL's BIGINT may arrive as a string or bigint. */
+const EpochMillis = Schema.Union([Schema.Number, Schema.String, Schema.BigInt])
+
+const OrderRow = Schema.Struct({
+  client_order_id: Schema.String,
+  order_id: Schema.NullOr(Schema.String),
+  symbol: Schema.String,
+  side: OrderSide,
+  type: OrderType,
+  price: Schema.NullOr(Schema.String),
+  quantity: Schema.String,
+  filled: Schema.String,
+  status: Schema.Union([OrderStatus, Schema.Literals(["pending", "failed"])]),
+  detail: Schema.NullOr(Schema.String),
+  created_at: EpochMillis,
+  updated_at: EpochMillis
+})
+
+const decodeRows = Schema.decodeUnknownEffect(Schema.Array(OrderRow))
+
+const toMillis = (v: number | string | bigint): number => Number(v)
+
+const toEntry = (row: typeof OrderRow.Type): JournalEntry => ({
+  clientOrderId: row.client_order_id,
+  orderId: row.order_id,
+  symbol: row.symbol,
+  side: row.side,
+  type: row.type,
+  price: row.price,
+  quantity: row.quantity,
+  filled: row.filled,
+  status: row.status,
+  detail: row.detail,
+  createdAt: toMillis(row.created_at),
+  updatedAt: toMillis(row.updated_at)
+})
+
+const toRow = (e: JournalEntry) => ({
+  client_order_id: e.clientOrderId,
+  order_id: e.orderId,
+  symbol: e.symbol,
+  side: e.side,
+  type: e.type,
+  price: e.price,
+  quantity: e.quantity,
+  filled: e.filled,
+  status: e.status,
+  detail: e.detail,
+  created_at: e.createdAt,
+  updated_at: e.updatedAt
+})
+
+// ---- the service ------------------------------------------------------------
+
+export interface SqlJournalOptions {
+  /** Where the database lives, for error messages: a file path or a URL without its password. */
+  readonly location: string
+}
+
+/** The messages down an error's cause chain, deduplicated: "Failed to connect: connect ECONNREFUSED ...". */
+const describeCause = (cause: unknown): string => {
+  const parts: Array<string> = []
+  let current: unknown = cause
+  for (let depth = 0; depth < 5 && current !== undefined && current !== null; depth++) {
+    const e = current as { readonly message?: unknown; readonly cause?: unknown; readonly reason?: unknown }
+    const message = typeof e.message === "string" ? e.message : String(current)
+    if (message !== "" && !parts.some((p) => p.includes(message))) parts.push(message)
+    current = typeof current === "object" ? (e.cause ?? (typeof e.reason === "object" ? e.reason : undefined)) : undefined
+  }
+  return parts.join(": ")
+}
+
+/**
+ * An `OrderJournalService` over the `SqlClient` in context. Applies pending
+ * migrations first; every failure (SQL, migration, an unreadable row) is a
+ * `JournalError` naming `options.location` and the operation.
+ */
+export const makeSqlJournal = (
+  options: SqlJournalOptions
+): Effect.Effect<OrderJournalService, JournalError, SqlClient.SqlClient> =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const { location } = options
+    const fail = (operation: string) => (cause: unknown) =>
+      new JournalError({ operation, location, detail: describeCause(cause), cause })
+    const guard = <A>(operation: string, effect: Effect.Effect<A, SqlError.SqlError | Schema.SchemaError | Migrator.MigrationError>) =>
+      Effect.mapError(effect, fail(operation))
+
+    yield* guard("migrate", Effect.provideService(migrateJournal(), SqlClient.SqlClient, sql))
+
+    const selectEntries = (operation: string, statement: Effect.Effect<ReadonlyArray<unknown>, SqlError.SqlError>) =>
+      guard(operation, Effect.flatMap(statement, decodeRows)).pipe(Effect.map((rows) => rows.map(toEntry)))
+
+    return {
+      location,
+      durable: true,
+      recordIntent: (intent) =>
+        guard(
+          "recordIntent",
+          sql`INSERT INTO orderops_orders ${sql.insert(toRow(entryFromIntent(intent)))}
+              ON CONFLICT (client_order_id) DO NOTHING`
+        ).pipe(Effect.asVoid),
+
+      recordOrder: (record, now) =>
+        guard(
+          "recordOrder",
+          // A market order's price is 0 until it fills: keep the intent's price then (null → COALESCE).
+          sql`INSERT INTO orderops_orders ${sql.insert(toRow(entryFromRecord(record, now)))}
+              ON CONFLICT (client_order_id) DO UPDATE SET
+                order_id = excluded.order_id,
+                price = COALESCE(excluded.price, orderops_orders.price),
+                quantity = excluded.quantity,
+                filled = excluded.filled,
+                status = excluded.status,
+                updated_at = excluded.updated_at
+              WHERE orderops_orders.status IN ('pending', 'open', 'failed')`
+        ).pipe(Effect.asVoid),
+
+      markFailed: (clientOrderId, detail, now) =>
+        guard(
+          "markFailed",
+          sql`UPDATE orderops_orders SET status = 'failed', detail = ${detail}, updated_at = ${now}
+              WHERE client_order_id = ${clientOrderId} AND status IN ('pending', 'open')`
+        ).pipe(Effect.asVoid),
+
+      unsettled: (symbol) =>
+        selectEntries(
+          "unsettled",
+          sql`SELECT * FROM orderops_orders
+              WHERE symbol = ${symbol} AND status IN ('pending', 'open')
+              ORDER BY created_at, client_order_id`
+        ),
+
+      entries: (opts) => {
+        const where = opts?.symbol === undefined ? sql`` : sql`WHERE symbol = ${opts.symbol}`
+        const limit = opts?.limit === undefined ? sql`` : sql`LIMIT ${Math.max(0, Math.floor(opts.limit))}`
+        return selectEntries(
+          "entries",
+          sql`SELECT * FROM orderops_orders ${where} ORDER BY created_at DESC, client_order_id DESC ${limit}`
+        )
+      },
+
+      loadState: (key) =>
+        guard(
+          "loadState",
+          sql<{ readonly value: string }>`SELECT value FROM orderops_state WHERE key = ${key}`
+        ).pipe(Effect.map((rows) => Option.fromNullishOr(rows[0]?.value))),
+
+      saveState: (key, value) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) =>
+          guard(
+            "saveState",
+            sql`INSERT INTO orderops_state ${sql.insert({ key, value, updated_at: now })}
+                ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`
+          )).pipe(Effect.asVoid)
+    } satisfies OrderJournalService
+  })
