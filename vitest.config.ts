@@ -8,6 +8,8 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    // Layers that default to the durable journal keep it in memory under test.
+    env: { ORDEROPS_JOURNAL: ":memory:" },
     reporters: report ? ["default", ["json", { outputFile: report }]] : ["default"]
   }
 })

@@ -14,4 +14,16 @@ export { journalMigrations, makeSqlJournal, migrateJournal, MIGRATIONS_TABLE, ty
 export { type RetryOptions, type RetryPolicy, defaultRetryPolicy, isRetryable, makeRetryPolicy } from "./services/Retry.ts"
 export { type Balance, type SubmitOrder, Venue, type VenueFailure, type VenueService } from "./services/Venue.ts"
 export { CLIENT_ORDER_ID_PREFIX, type EngineOptions, makeExchange } from "./layers/OrderEngine.ts"
+export {
+  CcxtVenueLayer,
+  ExchangeLayerFromEnv,
+  isLiveOptIn,
+  LIVE_ENV,
+  LiveExchangeLayer,
+  LiveExchangeLayerConfig,
+  LiveExchangeLayerFromEnv,
+  liveOptionsFromConfig,
+  type LiveOptions
+} from "./layers/Live.ts"
+export { type CcxtVenueOptions, fromExchange, makeCcxtVenue } from "./layers/CcxtVenue.ts"
 export { DRY_RUN_STATE_KEY, DryRunExchangeLayer, DryRunMarket, DryRunVenueLayer, type DryRunMarketService, type DryRunOptions } from "./layers/DryRun.ts"

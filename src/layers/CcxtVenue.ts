@@ -1,0 +1,396 @@
+/**
+ * The live `Venue`: one ccxt exchange instance behind the port the order engine
+ * drives. Every ccxt call goes through one bridge, `use`, which
+ * - waits for the request budget (weight per minute, orders per 10 s),
+ * - logs one debug line saying what the request is for (never a secret),
+ * - runs the call and classifies any failure (`ccxt/classify.ts`),
+ * - feeds the budget what the exchange reported (usage headers, `Retry-After`),
+ * - on `InvalidNonce` (Binance -1021) resyncs the clock once and retries once.
+ * Results are decoded at once (`ccxt/decode.ts`); nothing ccxt-shaped leaves.
+ *
+ * No policy lives here: retries, look-ups after ambiguous failures and the journal
+ * are the engine's (`OrderEngine.ts`), the same for the dry run and live.
+ */
+import { Effect, Option, Redacted, Result, Semaphore } from "effect"
+import type { ErrorContextFields } from "../errors/context.ts"
+import type { ExchangeError } from "../errors/ExchangeError.ts"
+import type { VenueError } from "../errors/index.ts"
+import { ValidationError } from "../errors/ValidationError.ts"
+import * as D from "../services/Decimal.ts"
+import type { MarketRules } from "../services/MarketRules.ts"
+import type { OrderRecord } from "../services/OrderRecord.ts"
+import type { SubmitOrder, VenueService } from "../services/Venue.ts"
+import {
+  BINANCE_WEIGHT,
+  BINANCEUS_WEIGHT,
+  type BudgetLimits,
+  limitsFromBinance,
+  makeRateBudget,
+  PRIVATE_REQUESTS,
+  type RequestKind
+} from "./ccxt/budget.ts"
+import { type CcxtErrors, classify } from "./ccxt/classify.ts"
+import {
+  type DecodeContext,
+  decodeBalances,
+  decodeLastPrice,
+  decodeMarket,
+  decodeOrder,
+  decodeOrders
+} from "./ccxt/decode.ts"
+import { type CcxtExchange, type CcxtModule, loadCcxt, makeInstance, tapResponses } from "./ccxt/instance.ts"
+
+export interface CcxtVenueOptions {
+  /** Any ccxt exchange id. Default `binanceus`. */
+  readonly exchange?: string | undefined
+  readonly apiKey: string | Redacted.Redacted<string>
+  readonly secret: string | Redacted.Redacted<string>
+  /** Points every API host at this origin (a test server, a testnet). */
+  readonly baseUrl?: string | undefined
+  /** ccxt's per-request timeout. Default ccxt's (10 s). */
+  readonly timeoutMs?: number | undefined
+  /**
+   * The request budget. Default: what the exchange advertises (Binance's
+   * `exchangeInfo.rateLimits`), ccxt's `rateLimit` pacing until then. Limits given
+   * here win over the advertised ones; `false` turns the budget off.
+   */
+  readonly rateLimit?: BudgetLimits | false | undefined
+}
+
+interface Request extends ErrorContextFields {
+  readonly kind: RequestKind
+  /** The debug line: what this request is for. */
+  readonly describe: string
+}
+
+const redacted = (s: string | Redacted.Redacted<string>) => (Redacted.isRedacted(s) ? s : Redacted.make(s))
+
+/**
+ * The budget counts a request when it leaves, the exchange when it arrives: requests
+ * at a window's edge can arrive closer together than they left. Advertised windows
+ * are widened by this much so that jitter never tips one over the limit.
+ */
+const LATENCY_MARGIN_MS = 250
+
+const widen = (limits: BudgetLimits): BudgetLimits => ({
+  ...(limits.weight === undefined ? {} : { weight: { ...limits.weight, windowMs: limits.weight.windowMs + LATENCY_MARGIN_MS } }),
+  ...(limits.orders === undefined ? {} : { orders: { ...limits.orders, windowMs: limits.orders.windowMs + LATENCY_MARGIN_MS } })
+})
+
+/** Binance's allOrders refuses a `[startTime, endTime]` window longer than 24 h. */
+const DAY_MS = 86_400_000
+
+/**
+ * The venue over a ready ccxt instance (as `PgClient.fromPool`): tests inject a
+ * scripted or failing instance this way. `ccxt` is the module the instance comes
+ * from (its error classes classify failures); `secrets` are scrubbed from messages.
+ */
+export const fromExchange = Effect.fnUntraced(function*(
+  ccxt: CcxtErrors,
+  exchange: CcxtExchange,
+  options: { readonly rateLimit?: BudgetLimits | false | undefined; readonly secrets?: ReadonlyArray<string> } = {}
+) {
+  const id = exchange.id
+  const binance = id.startsWith("binance")
+  const tap = tapResponses(exchange)
+  const secrets = options.secrets ?? []
+  const pace = typeof exchange.rateLimit === "number" && exchange.rateLimit > 0 ? exchange.rateLimit : 100
+  const override = options.rateLimit === false ? undefined : options.rateLimit
+  const budget = yield* makeRateBudget(
+    options.rateLimit === false
+      ? {}
+      : binance
+      ? { weight: { limit: Math.floor(60_000 / pace), windowMs: 60_000 }, ...override }
+      : { weight: { limit: 10, windowMs: 10 * pace }, ...override }
+  )
+  let authenticated = false
+  let advertised = false
+
+  const weights = id === "binanceus" ? BINANCEUS_WEIGHT : binance ? BINANCE_WEIGHT : undefined
+  const weightOf = (kind: RequestKind) => weights?.[kind] ?? 1
+
+  const afterResponse = Effect.suspend(() => {
+    const seen = tap.drain()
+    const effects: Array<Effect.Effect<void>> = []
+    if (options.rateLimit !== false) {
+      if (seen.rateLimits !== undefined && !advertised) {
+        advertised = true
+        const limits = { ...widen(limitsFromBinance(seen.rateLimits)), ...override }
+        effects.push(budget.configure(limits))
+        effects.push(Effect.logDebug(
+          `${id}: request budget ${limits.weight?.limit ?? "-"} weight per ${limits.weight?.windowMs ?? "-"} ms, ` +
+            `${limits.orders?.limit ?? "-"} orders per ${limits.orders?.windowMs ?? "-"} ms`
+        ))
+      }
+      effects.push(budget.observe({ weight: seen.weightUsed, orders: seen.ordersUsed }))
+    }
+    return Effect.all(effects, { discard: true })
+  })
+
+  /** One request, once: budget, log line, call, classification. */
+  const attempt = <A>(req: Request, f: (ex: CcxtExchange) => Promise<A>): Effect.Effect<A, VenueError> =>
+    budget.take(weightOf(req.kind), req.kind === "submit" ? 1 : 0).pipe(
+      Effect.andThen(Effect.logDebug(`${id}: ${req.describe}`)),
+      Effect.andThen(Effect.tryPromise({
+        try: () => f(exchange),
+        catch: (error) =>
+          classify(error, {
+            ccxt,
+            context: req,
+            authenticated,
+            // This response's own status and headers (not ccxt's last_response_headers,
+            // which a concurrent request may have overwritten).
+            http: tap.httpInfo(error),
+            secrets
+          })
+      })),
+      Effect.onExit(() => afterResponse),
+      Effect.tap(() => Effect.sync(() => {
+        if (PRIVATE_REQUESTS.has(req.kind)) authenticated = true
+      })),
+      Effect.tapError((e) =>
+        Effect.all([
+          Effect.logDebug(`${id}: ${req.describe} failed: ${e._tag} ${e.reason}`),
+          e._tag === "ExchangeError" && e.retryAfterMs !== undefined ? budget.pause(e.retryAfterMs) : Effect.void
+        ], { discard: true })
+      )
+    )
+
+  /** Resyncs ccxt's clock offset with the exchange's (`loadTimeDifference`). */
+  const resync = (req: ErrorContextFields) =>
+    attempt({ ...req, kind: "time", describe: "GET server time to resync the clock after a timestamp rejection" }, (ex) => {
+      ex.options["adjustForTimeDifference"] = true
+      return ex.loadTimeDifference()
+    })
+
+  /** The bridge: every ccxt call goes through here. */
+  const use = <A>(req: Request, f: (ex: CcxtExchange) => Promise<A>): Effect.Effect<A, VenueError> =>
+    attempt(req, f).pipe(
+      Effect.catchIf(
+        (e): e is ExchangeError => e._tag === "ExchangeError" && e.reason === "InvalidNonce",
+        (e) =>
+          Effect.logWarning(`${id}: request timestamp rejected (${e.detail}); resyncing the clock and retrying once`).pipe(
+            Effect.andThen(resync(req)),
+            Effect.andThen(attempt(req, f))
+          )
+      )
+    )
+
+  const decoded = <A>(r: Result.Result<A, ExchangeError>) => Effect.fromResult(r)
+  const ctx = (operation: string, symbol: string, extra: Partial<ErrorContextFields> = {}): DecodeContext => ({
+    operation,
+    symbol,
+    exchange: id,
+    ...(extra.orderId === undefined ? {} : { orderId: extra.orderId }),
+    ...(extra.clientOrderId === undefined ? {} : { clientOrderId: extra.clientOrderId })
+  })
+
+  // ---- markets -------------------------------------------------------------
+
+  const rules = new Map<string, MarketRules>()
+  let loaded = false
+  const marketLock = yield* Semaphore.make(1)
+
+  const loadMarkets = (op: string, reload: boolean) =>
+    marketLock.withPermits(1)(
+      Effect.suspend(() =>
+        loaded && !reload
+          ? Effect.void
+          : use(
+            { operation: op, symbol: "", kind: "markets", describe: `GET exchangeInfo (${reload ? "reload" : "load"} markets)` },
+            (ex) => ex.loadMarkets(reload)
+          ).pipe(Effect.andThen(Effect.sync(() => {
+            rules.clear()
+            loaded = true
+          })))
+      )
+    )
+
+  const market = (op: string, symbol: string): Effect.Effect<MarketRules, VenueError | ValidationError> =>
+    Effect.andThen(loadMarkets(op, false), (): Effect.Effect<MarketRules, VenueError | ValidationError> => {
+      const cached = rules.get(symbol)
+      if (cached !== undefined) return Effect.succeed(cached)
+      const raw: unknown = exchange.markets?.[symbol]
+      if (raw === undefined) {
+        return Effect.fail(
+          new ValidationError({ operation: op, symbol, rule: "UnknownMarket", field: "symbol", value: symbol })
+        )
+      }
+      return decoded(decodeMarket(raw, ctx(op, symbol), { precisionMode: exchange.precisionMode })).pipe(
+        Effect.tap((r) => Effect.sync(() => void rules.set(symbol, r)))
+      )
+    })
+
+  /** Rules for decoding an order's amounts; decoding still works (noise removed only) without them. */
+  const rulesFor = (symbol: string) => rules.get(symbol)
+
+  const orderList = (op: string, symbol: string, raw: unknown) =>
+    decoded(decodeOrders(raw, rulesFor(symbol), ctx(op, symbol))).pipe(
+      Effect.tap(({ skipped }) =>
+        Effect.forEach(skipped, (e) => Effect.logWarning(`${id}: ignoring an order orderops cannot represent: ${e.detail}`), {
+          discard: true
+        })
+      ),
+      Effect.map(({ orders }) => orders)
+    )
+
+  const isNotFound = (e: VenueError): e is ExchangeError => e._tag === "ExchangeError" && e.reason === "OrderNotFound"
+
+  // ---- orders --------------------------------------------------------------
+
+  const findByClientId = (op: string, symbol: string, clientOrderId: string) =>
+    binance
+      ? use(
+        {
+          operation: op,
+          symbol,
+          clientOrderId,
+          kind: "fetchOrder",
+          describe: `GET order by client order id ${clientOrderId} on ${symbol}`
+        },
+        (ex) => ex.fetchOrder("", symbol, { origClientOrderId: clientOrderId })
+      ).pipe(
+        Effect.flatMap((raw) => decoded(decodeOrder(raw, rulesFor(symbol), ctx(op, symbol, { clientOrderId })))),
+        Effect.map(Option.some),
+        Effect.catchIf(isNotFound, () => Effect.succeed(Option.none<OrderRecord>()))
+      )
+      : Effect.gen(function*() {
+        // No look-up by client id in ccxt's unified API: scan open, then recent orders.
+        const open = yield* openOrders(op, symbol)
+        const hit = open.find((o) => o.clientOrderId === clientOrderId)
+        if (hit !== undefined) return Option.some(hit)
+        if (!exchange.has["fetchOrders"]) return Option.none<OrderRecord>()
+        const all = yield* orders(op, symbol)
+        return Option.fromNullishOr(all.find((o) => o.clientOrderId === clientOrderId))
+      })
+
+  const submit = (op: string, order: SubmitOrder) =>
+    Effect.gen(function*() {
+      // The engine validated the order against these very rules: a failure here is a bug.
+      const r = yield* market(op, order.symbol).pipe(Effect.catchTag("ValidationError", (e) => Effect.die(e)))
+      const quantity = D.format(order.quantity)
+      const price = Option.map(order.price, D.format)
+      const context = ctx(op, order.symbol, { clientOrderId: order.clientOrderId })
+      const request: Request = {
+        ...context,
+        kind: "submit",
+        describe: `POST order: ${order.type} ${order.side} ${quantity} ${order.symbol}` +
+          `${Option.match(price, { onNone: () => " at market", onSome: (p) => ` at ${p}` })}, ` +
+          `client order id ${order.clientOrderId}`
+      }
+      const record = yield* use(request, (ex) =>
+        // Amounts go as the exact decimal strings: ccxt's amountToPrecision /
+        // priceToPrecision work on strings without passing through floats, and an
+        // already-snapped value comes out unchanged (test/live.test.ts checks the wire).
+        ex.createOrder(
+          order.symbol,
+          order.type,
+          order.side,
+          quantity as unknown as number,
+          Option.getOrUndefined(price) as unknown as number | undefined,
+          { clientOrderId: order.clientOrderId }
+        )).pipe(
+          Effect.flatMap((raw) => decoded(decodeOrder(raw, r, context))),
+          // Binance refuses a client order id that is still open as "Duplicate order sent.":
+          // an earlier attempt got through, so that order is the answer.
+          Effect.catchIf(
+            (e): e is ExchangeError =>
+              e._tag === "ExchangeError" && e.reason === "InvalidOrder" && /duplicate order/i.test(e.detail),
+            (e) =>
+              Effect.flatMap(findByClientId(op, order.symbol, order.clientOrderId), (found) =>
+                Option.match(found, { onNone: () => Effect.fail(e), onSome: Effect.succeed }))
+          )
+        )
+      return record.clientOrderId === "" ? { ...record, clientOrderId: order.clientOrderId } : record
+    })
+
+  const openOrders = (op: string, symbol: string) =>
+    use(
+      { operation: op, symbol, kind: "openOrders", describe: `GET openOrders on ${symbol}` },
+      (ex) => ex.fetchOpenOrders(symbol)
+    ).pipe(Effect.flatMap((raw) => orderList(op, symbol, raw)))
+
+  const orders = (op: string, symbol: string, since?: number, until?: number) => {
+    // Binance refuses windows over 24 h; wider ones fetch the most recent orders and filter here.
+    const window = since !== undefined && until !== undefined && until - since > DAY_MS ? {} : { since, until }
+    return use(
+      {
+        operation: op,
+        symbol,
+        kind: "orders",
+        describe: `GET allOrders on ${symbol}${since === undefined ? "" : ` from ${since}`}${
+          until === undefined ? "" : ` to ${until}`
+        }`
+      },
+      (ex) => ex.fetchOrders(symbol, window.since, 1000, window.until === undefined ? {} : { until: window.until })
+    ).pipe(
+      Effect.flatMap((raw) => orderList(op, symbol, raw)),
+      Effect.map((list) =>
+        list.filter((o) => (since === undefined || o.timestamp >= since) && (until === undefined || o.timestamp <= until))
+      )
+    )
+  }
+
+  const service: VenueService = {
+    id,
+    market,
+    refreshMarkets: (op) => loadMarkets(op, true),
+    referencePrice: (op, symbol) =>
+      use({ operation: op, symbol, kind: "ticker", describe: `GET ticker of ${symbol} (reference price)` }, (ex) =>
+        ex.fetchTicker(symbol)).pipe(
+          Effect.flatMap((raw) => decoded(decodeLastPrice(raw, rulesFor(symbol)?.tickSize, ctx(op, symbol))))
+        ),
+    submit,
+    lookup: findByClientId,
+    fetchOrder: (op, symbol, orderId) =>
+      use(
+        { operation: op, symbol, orderId, kind: "fetchOrder", describe: `GET order ${orderId} on ${symbol}` },
+        (ex) => ex.fetchOrder(orderId, symbol)
+      ).pipe(Effect.flatMap((raw) => decoded(decodeOrder(raw, rulesFor(symbol), ctx(op, symbol, { orderId }))))),
+    cancel: (op, symbol, orderId) =>
+      use(
+        { operation: op, symbol, orderId, kind: "cancel", describe: `DELETE order ${orderId} on ${symbol}` },
+        (ex) => ex.cancelOrder(orderId, symbol)
+      ).pipe(Effect.flatMap((raw) => decoded(decodeOrder(raw, rulesFor(symbol), ctx(op, symbol, { orderId }))))),
+    cancelAll: exchange.has["cancelAllOrders"]
+      ? Option.some((op: string, symbol: string) =>
+        use(
+          { operation: op, symbol, kind: "cancelAll", describe: `DELETE openOrders on ${symbol} (cancel all)` },
+          (ex) => ex.cancelAllOrders(symbol)
+        ).pipe(
+          Effect.flatMap((raw) => orderList(op, symbol, raw)),
+          // Binance answers -2011 "Unknown order sent." when nothing is open.
+          Effect.catchIf(isNotFound, () => Effect.succeed<ReadonlyArray<OrderRecord>>([]))
+        )
+      )
+      : Option.none(),
+    openOrders,
+    orders,
+    balances: (op) =>
+      use({ operation: op, symbol: "", kind: "balances", describe: "GET account (balances)" }, (ex) => ex.fetchBalance())
+        .pipe(Effect.flatMap((raw) => decoded(decodeBalances(raw, ctx(op, ""))))),
+  }
+  return service
+})
+
+/**
+ * Loads ccxt (lazily: this is the only `import("ccxt")`), builds the instance and
+ * the venue over it. Nothing is requested until the first operation.
+ */
+export const makeCcxtVenue = (options: CcxtVenueOptions) =>
+  Effect.gen(function*() {
+    const ccxt: CcxtModule = yield* loadCcxt
+    const apiKey = redacted(options.apiKey)
+    const secret = redacted(options.secret)
+    const exchange = yield* makeInstance(ccxt, {
+      exchange: options.exchange ?? "binanceus",
+      apiKey,
+      secret,
+      baseUrl: options.baseUrl,
+      timeoutMs: options.timeoutMs
+    })
+    return yield* fromExchange(ccxt, exchange, {
+      rateLimit: options.rateLimit,
+      secrets: [Redacted.value(apiKey), Redacted.value(secret)]
+    })
+  })

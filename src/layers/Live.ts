@@ -1,0 +1,164 @@
+/**
+ * Live trading: the `Exchange` service over a real exchange through ccxt.
+ *
+ * - `LiveExchangeLayer(options)`: keys and settings given in code.
+ * - `LiveExchangeLayerConfig()`: the same from the environment (`ORDEROPS_*`).
+ * - `ExchangeLayerFromEnv()`: dry run unless `ORDEROPS_DRY_RUN` says otherwise.
+ *   Live trading is an explicit opt-in.
+ *
+ * This module does not load ccxt: `CcxtVenue.ts` imports it lazily when a live
+ * layer is built, so choosing the dry run never pays for it.
+ */
+import { Config, Effect, Layer, Option, Redacted, References } from "effect"
+import { AuthenticationError } from "../errors/AuthenticationError.ts"
+import type { ExchangeFailure } from "../errors/index.ts"
+import type { JournalError } from "../errors/JournalError.ts"
+import { ActiveOrders } from "../services/ActiveOrders.ts"
+import { Exchange } from "../services/Exchange.ts"
+import type { OrderJournal } from "../services/OrderJournal.ts"
+import { Venue } from "../services/Venue.ts"
+import { type CcxtVenueOptions, makeCcxtVenue } from "./CcxtVenue.ts"
+import { DryRunExchangeLayer } from "./DryRun.ts"
+import { JournalLayerFromEnv } from "./Journal.ts"
+import { type EngineOptions, makeExchange } from "./OrderEngine.ts"
+
+export interface LiveOptions extends EngineOptions, CcxtVenueOptions {
+  /** The market to trade. Default `HBAR/USDT`. */
+  readonly symbol?: string
+  /** Lowers the minimum log level to Debug: one line per request, never a secret. */
+  readonly debug?: boolean | undefined
+  /** Where orders are journaled. Default `JournalLayerFromEnv`: `ORDEROPS_JOURNAL`, else `.orderops/journal.sqlite`. */
+  readonly journal?: Layer.Layer<OrderJournal, JournalError> | undefined
+}
+
+/** The environment variables the live layer reads. */
+export const LIVE_ENV = {
+  exchange: "ORDEROPS_EXCHANGE",
+  apiKey: "ORDEROPS_API_KEY",
+  secret: "ORDEROPS_API_SECRET",
+  symbol: "ORDEROPS_SYMBOL",
+  baseUrl: "ORDEROPS_BASE_URL",
+  debug: "ORDEROPS_DEBUG",
+  dryRun: "ORDEROPS_DRY_RUN"
+} as const
+
+const isBlank = (s: string | Redacted.Redacted<string>) => (Redacted.isRedacted(s) ? Redacted.value(s) : s).trim() === ""
+
+const missingCredentials = (symbol: string, names: ReadonlyArray<string>) =>
+  new AuthenticationError({
+    operation: "LiveExchangeLayer",
+    symbol,
+    reason: "MissingCredentials",
+    detail: `live trading needs an API key and secret; missing ${names.join(" and ")}`
+  })
+
+const withDebug = <A, E, R>(layer: Layer.Layer<A, E, R>, debug: boolean | undefined) => {
+  if (debug !== true) return layer
+  const level = Layer.succeed(References.MinimumLogLevel, "Debug")
+  return Layer.merge(layer.pipe(Layer.provide(level)), level)
+}
+
+/** The ccxt venue alone, for callers that assemble the engine themselves. */
+export const CcxtVenueLayer = (options: CcxtVenueOptions): Layer.Layer<Venue, ExchangeFailure> =>
+  Layer.effect(Venue, makeCcxtVenue(options))
+
+/**
+ * The live `Exchange`: the order engine (validation, client order ids, journal,
+ * active orders, retries, recovery) over the ccxt venue. Fails to build with
+ * `AuthenticationError` `MissingCredentials` when the key or secret is empty, and
+ * otherwise loads the market (one `exchangeInfo` request) and reconciles the journal.
+ */
+export const LiveExchangeLayer = (options: LiveOptions): Layer.Layer<Exchange, ExchangeFailure> => {
+  const missing = [
+    ...(isBlank(options.apiKey) ? ["apiKey"] : []),
+    ...(isBlank(options.secret) ? ["secret"] : [])
+  ]
+  if (missing.length > 0) return Layer.effect(Exchange, Effect.fail(missingCredentials(options.symbol ?? "HBAR/USDT", missing)))
+  const built = Layer.effect(Exchange, makeExchange(options)).pipe(
+    Layer.provide(CcxtVenueLayer(options)),
+    Layer.provide(ActiveOrders.layer.pipe(Layer.provideMerge(options.journal ?? JournalLayerFromEnv)))
+  )
+  return withDebug(built, options.debug)
+}
+
+/** A non-empty variable, or `None`. */
+const optionalString = (name: string) =>
+  Config.String(name).pipe(Config.option, Config.map(Option.filter((s) => s.trim() !== "")))
+
+const optionalRedacted = (name: string) =>
+  Config.Redacted(name).pipe(Config.option, Config.map(Option.filter((s) => Redacted.value(s).trim() !== "")))
+
+/** Reads the live options from the environment; `overrides` fill in what the environment does not set. */
+export const liveOptionsFromConfig = (overrides: Partial<LiveOptions> = {}) =>
+  Effect.gen(function*() {
+    const exchange = yield* optionalString(LIVE_ENV.exchange)
+    const apiKey = yield* optionalRedacted(LIVE_ENV.apiKey)
+    const secret = yield* optionalRedacted(LIVE_ENV.secret)
+    const symbol = yield* optionalString(LIVE_ENV.symbol)
+    const baseUrl = yield* optionalString(LIVE_ENV.baseUrl)
+    const debug = yield* Config.Boolean(LIVE_ENV.debug).pipe(Config.withDefault(false))
+    const resolvedSymbol = Option.getOrElse(symbol, () => overrides.symbol ?? "HBAR/USDT")
+    const key = Option.orElse(apiKey, () => Option.fromNullishOr(overrides.apiKey).pipe(Option.map(toRedacted)))
+    const sec = Option.orElse(secret, () => Option.fromNullishOr(overrides.secret).pipe(Option.map(toRedacted)))
+    if (Option.isNone(key) || Option.isNone(sec)) {
+      return yield* missingCredentials(resolvedSymbol, [
+        ...(Option.isNone(key) ? [LIVE_ENV.apiKey] : []),
+        ...(Option.isNone(sec) ? [LIVE_ENV.secret] : [])
+      ])
+    }
+    const baseUrlValue = Option.getOrUndefined(baseUrl) ?? overrides.baseUrl
+    return {
+      ...overrides,
+      exchange: Option.getOrElse(exchange, () => overrides.exchange ?? "binanceus"),
+      apiKey: key.value,
+      secret: sec.value,
+      symbol: resolvedSymbol,
+      ...(baseUrlValue === undefined ? {} : { baseUrl: baseUrlValue }),
+      debug: debug || overrides.debug === true
+    } satisfies LiveOptions
+  })
+
+const toRedacted = (s: string | Redacted.Redacted<string>) => (Redacted.isRedacted(s) ? s : Redacted.make(s))
+
+/**
+ * `LiveExchangeLayer` configured from the environment: `ORDEROPS_EXCHANGE` (default
+ * `binanceus`), `ORDEROPS_API_KEY` and `ORDEROPS_API_SECRET` (read as `Redacted`;
+ * missing ones are named in the `MissingCredentials` error), `ORDEROPS_SYMBOL`,
+ * `ORDEROPS_BASE_URL`, `ORDEROPS_DEBUG`.
+ */
+export const LiveExchangeLayerConfig = (
+  overrides: Partial<LiveOptions> = {}
+): Layer.Layer<Exchange, ExchangeFailure | Config.ConfigError> =>
+  Layer.unwrap(Effect.map(liveOptionsFromConfig(overrides), LiveExchangeLayer))
+
+/** Alias of {@link LiveExchangeLayerConfig}. */
+export const LiveExchangeLayerFromEnv = LiveExchangeLayerConfig
+
+/** Whether `ORDEROPS_DRY_RUN` opts into live trading: exactly `false`, `0` or `no` (any case). */
+export const isLiveOptIn = (value: string | undefined): boolean =>
+  value !== undefined && ["false", "0", "no"].includes(value.trim().toLowerCase())
+
+/**
+ * Dry run or live, from `ORDEROPS_DRY_RUN`. The default is the dry run; only
+ * `false`, `0` or `no` selects live trading (anything else, typos included, stays
+ * on paper). The dry run reads `ORDEROPS_SYMBOL` and `ORDEROPS_DEBUG` too. Both
+ * journal to `JournalLayerFromEnv` unless `overrides.journal` says otherwise, so a
+ * dry-run session resumes its paper book where the last one stopped.
+ */
+export const ExchangeLayerFromEnv = (
+  overrides: Partial<LiveOptions> = {}
+): Layer.Layer<Exchange, ExchangeFailure | Config.ConfigError> =>
+  Layer.unwrap(
+    Effect.gen(function*() {
+      const dryRun = yield* optionalString(LIVE_ENV.dryRun)
+      if (isLiveOptIn(Option.getOrUndefined(dryRun))) return LiveExchangeLayerConfig(overrides)
+      const symbol = yield* optionalString(LIVE_ENV.symbol)
+      const debug = yield* Config.Boolean(LIVE_ENV.debug).pipe(Config.withDefault(false))
+      const resolved = Option.getOrUndefined(symbol) ?? overrides.symbol
+      return DryRunExchangeLayer({
+        ...(resolved === undefined ? {} : { symbol: resolved }),
+        debug: debug || overrides.debug === true,
+        journal: overrides.journal ?? JournalLayerFromEnv
+      })
+    })
+  )

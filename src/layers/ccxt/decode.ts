@@ -1,0 +1,325 @@
+/**
+ * Decoding at the ccxt boundary: what ccxt returns (`info: any`, `side: string`,
+ * floats for money) becomes orderops' own types here, through `Schema`, or fails
+ * with a typed error. Nothing past this file sees a ccxt structure.
+ *
+ * - Amounts: ccxt parses the exchange's decimal strings into floats. Each float is
+ *   read back through its 15-significant-digit form (which removes float noise such
+ *   as `0.30000000000000004`) and, where the market's tick or step is known, snapped
+ *   to it when it is within noise of a multiple. The result is an exact decimal.
+ * - Orders: only `limit` / `market`, `buy` / `sell` and ccxt's unified statuses are
+ *   representable. A single order that is not (a stop order placed by hand, say) is
+ *   an error; in a list it is skipped and reported, so one foreign order cannot break
+ *   `openOrders` or `sync`.
+ * - A decoding failure is `ExchangeError` reason `Unknown`: the exchange answered,
+ *   but with something orderops cannot represent. It is not `BadRequest` (our request
+ *   was fine) and not retryable (asking again gives the same answer).
+ */
+import { BigDecimal, Option, Result, Schema } from "effect"
+import { contextFields, type ErrorContextFields } from "../../errors/context.ts"
+import { ExchangeError } from "../../errors/ExchangeError.ts"
+import * as D from "../../services/Decimal.ts"
+import type { MarketRules } from "../../services/MarketRules.ts"
+import type { OrderRecord, OrderStatus, OrderType } from "../../services/OrderRecord.ts"
+import type { Balance } from "../../services/Venue.ts"
+
+export interface DecodeContext extends ErrorContextFields {
+  /** The ccxt exchange id, for messages. */
+  readonly exchange: string
+}
+
+const failure = (ctx: DecodeContext, what: string, issue: string) =>
+  new ExchangeError({
+    ...contextFields(ctx),
+    reason: "Unknown",
+    detail: `unexpected ${what} from ${ctx.exchange}: ${issue}`
+  })
+
+const NullableNumber = Schema.NullishOr(Schema.Finite)
+const NullableString = Schema.NullishOr(Schema.String)
+
+// ---- numbers ----------------------------------------------------------------
+
+/** The exact decimal a ccxt float stands for, without float noise; snapped to `unit` when within noise of it. */
+export const cleanNumber = (n: number, unit?: D.Decimal): Option.Option<D.Decimal> =>
+  Option.map(D.fromNumber(Number(n.toPrecision(15))), (d) => {
+    if (unit === undefined || !D.isPositive(unit)) return d
+    const down = D.floorTo(d, unit)
+    const up = D.ceilTo(d, unit)
+    const nearest = D.lte(D.sub(d, down), D.sub(up, d)) ? down : up
+    const distance = D.gte(d, nearest) ? D.sub(d, nearest) : D.sub(nearest, d)
+    // Within a millionth of a unit: float noise, not a real off-grid amount.
+    return D.lte(D.mul(distance, D.unsafe("1000000")), unit) ? nearest : d
+  })
+
+// ---- orders -----------------------------------------------------------------
+
+/** The fields of a ccxt `Order` that orderops reads. Everything else (`info` included) is ignored. */
+export const CcxtOrder = Schema.Struct({
+  id: Schema.String,
+  clientOrderId: Schema.optional(NullableString),
+  symbol: Schema.String,
+  type: Schema.optional(NullableString),
+  side: Schema.optional(NullableString),
+  status: Schema.optional(NullableString),
+  price: Schema.optional(NullableNumber),
+  average: Schema.optional(NullableNumber),
+  amount: Schema.optional(NullableNumber),
+  filled: Schema.optional(NullableNumber),
+  timestamp: Schema.optional(NullableNumber),
+  lastUpdateTimestamp: Schema.optional(NullableNumber),
+  lastTradeTimestamp: Schema.optional(NullableNumber),
+  info: Schema.optional(Schema.Unknown)
+})
+export type CcxtOrder = typeof CcxtOrder.Type
+
+const STATUSES: Readonly<Record<string, OrderStatus>> = {
+  open: "open",
+  // Binance PENDING_CANCEL: not final yet, so it stays tracked until it is.
+  canceling: "open",
+  closed: "closed",
+  canceled: "canceled",
+  cancelled: "canceled",
+  expired: "expired",
+  rejected: "rejected"
+}
+
+/**
+ * Binance's cancel answers (DELETE order, DELETE openOrders) carry the order's own
+ * client id as `origClientOrderId`; their `clientOrderId`, which ccxt reports, is the
+ * id of the cancel request itself.
+ */
+const BinanceCancelInfo = Schema.Struct({ origClientOrderId: Schema.String })
+
+const TYPES: Readonly<Record<string, OrderType>> = { limit: "limit", market: "market" }
+
+const decodeWith = <S extends Schema.Top & { readonly DecodingServices: never }>(schema: S, raw: unknown) =>
+  Result.mapError(Schema.decodeUnknownResult(schema)(raw), (e) => e.message.replace(/\s+/g, " "))
+
+/**
+ * A ccxt order as an `OrderRecord`. `market` gives the tick and step that the
+ * amounts snap to; without it only float noise is removed.
+ */
+export const decodeOrder = (
+  raw: unknown,
+  market: MarketRules | undefined,
+  ctx: DecodeContext
+): Result.Result<OrderRecord, ExchangeError> => {
+  const parsed = decodeWith(CcxtOrder, raw)
+  if (Result.isFailure(parsed)) return Result.fail(failure(ctx, "order", parsed.failure))
+  const o = parsed.success
+  const ctxFor = { ...ctx, orderId: ctx.orderId ?? o.id }
+  const bad = (issue: string) => Result.fail(failure(ctxFor, "order", `${issue} (order ${o.id})`))
+
+  const side = o.side === "buy" || o.side === "sell" ? o.side : undefined
+  if (side === undefined) return bad(`side ${JSON.stringify(o.side ?? null)} is not buy or sell`)
+  const type = o.type == null ? undefined : TYPES[o.type]
+  if (type === undefined) return bad(`type ${JSON.stringify(o.type ?? null)} is not limit or market`)
+  const status = o.status == null ? undefined : STATUSES[o.status]
+  if (status === undefined) return bad(`status ${JSON.stringify(o.status ?? null)} is not a known order status`)
+
+  const tick = market?.tickSize
+  const step = market?.stepSize
+  const amount = (n: number | null | undefined, unit: D.Decimal | undefined, field: string, fallback?: D.Decimal) => {
+    if (n == null) {
+      return fallback === undefined ? Result.fail(`${field} is missing`) : Result.succeed(fallback)
+    }
+    if (n < 0) return Result.fail(`${field} ${n} is negative`)
+    return Option.match(cleanNumber(n, unit), {
+      onNone: () => Result.fail(`${field} ${n} is not finite`),
+      onSome: (d) => Result.succeed(d)
+    })
+  }
+  // A limit order's price is its limit; a market order's is the average fill (0 until it fills).
+  const priceSource = type === "limit" ? o.price : (o.average ?? (o.filled ? o.price : undefined))
+  const price = amount(priceSource, type === "limit" ? tick : undefined, "price", type === "market" ? D.ZERO : undefined)
+  if (Result.isFailure(price)) return bad(price.failure)
+  const quantity = amount(o.amount, step, "amount")
+  if (Result.isFailure(quantity)) return bad(quantity.failure)
+  const filled = amount(o.filled, step, "filled", D.ZERO)
+  if (Result.isFailure(filled)) return bad(filled.failure)
+
+  const timestamp = [o.timestamp, o.lastUpdateTimestamp, o.lastTradeTimestamp].find(
+    (t): t is number => t != null && t > 0
+  )
+  if (timestamp === undefined) return bad("no timestamp")
+
+  return Result.succeed({
+    id: o.id,
+    clientOrderId: Option.match(Schema.decodeUnknownOption(BinanceCancelInfo)(o.info), {
+      onNone: () => o.clientOrderId ?? "",
+      onSome: (info) => info.origClientOrderId
+    }),
+    symbol: o.symbol,
+    side,
+    type,
+    price: D.toNumber(price.success),
+    quantity: D.toNumber(quantity.success),
+    filled: D.toNumber(filled.success),
+    status,
+    timestamp
+  })
+}
+
+export interface DecodedOrders {
+  readonly orders: ReadonlyArray<OrderRecord>
+  /** Orders in the list that cannot be represented, with the reason. */
+  readonly skipped: ReadonlyArray<ExchangeError>
+}
+
+/** A list of ccxt orders. The list itself must decode; unrepresentable entries are skipped and reported. */
+export const decodeOrders = (
+  raw: unknown,
+  market: MarketRules | undefined,
+  ctx: DecodeContext
+): Result.Result<DecodedOrders, ExchangeError> => {
+  if (!Array.isArray(raw)) return Result.fail(failure(ctx, "order list", `expected an array, got ${typeof raw}`))
+  const orders: Array<OrderRecord> = []
+  const skipped: Array<ExchangeError> = []
+  for (const item of raw) {
+    const r = decodeOrder(item, market, ctx)
+    if (Result.isSuccess(r)) orders.push(r.success)
+    else skipped.push(r.failure)
+  }
+  return Result.succeed({ orders, skipped })
+}
+
+// ---- markets ------------------------------------------------------------------
+
+const MinMax = Schema.Struct({ min: Schema.optional(NullableNumber), max: Schema.optional(NullableNumber) })
+
+/** The Binance `exchangeInfo` symbol fields orderops reads from `info`, when present. */
+const BinanceSymbolInfo = Schema.Struct({
+  orderTypes: Schema.optional(Schema.Array(Schema.String)),
+  filters: Schema.optional(
+    Schema.Array(
+      Schema.Struct({
+        filterType: Schema.String,
+        maxNumOrders: Schema.optional(Schema.Union([Schema.String, Schema.Finite]))
+      })
+    )
+  )
+})
+
+export const CcxtMarket = Schema.Struct({
+  symbol: Schema.String,
+  base: Schema.String,
+  quote: Schema.String,
+  active: Schema.optional(Schema.NullishOr(Schema.Boolean)),
+  precision: Schema.Struct({ amount: Schema.optional(NullableNumber), price: Schema.optional(NullableNumber) }),
+  limits: Schema.Struct({
+    amount: Schema.optional(Schema.NullishOr(MinMax)),
+    price: Schema.optional(Schema.NullishOr(MinMax)),
+    cost: Schema.optional(Schema.NullishOr(MinMax))
+  }),
+  info: Schema.optional(Schema.Unknown)
+})
+
+/** ccxt's precision modes (`exchange.precisionMode`). */
+export const PrecisionMode = { DECIMAL_PLACES: 2, SIGNIFICANT_DIGITS: 3, TICK_SIZE: 4 } as const
+
+export interface MarketDecodeOptions {
+  /** `exchange.precisionMode`. Default TICK_SIZE (ccxt 4's mode for Binance). */
+  readonly precisionMode?: number | undefined
+}
+
+const positive = (n: number | null | undefined): Option.Option<D.Decimal> =>
+  n == null || !(n > 0) ? Option.none() : cleanNumber(n)
+
+/** A ccxt market as `MarketRules`: tick and step from `precision`, bounds from `limits`, Binance extras from `info`. */
+export const decodeMarket = (
+  raw: unknown,
+  ctx: DecodeContext,
+  options: MarketDecodeOptions = {}
+): Result.Result<MarketRules, ExchangeError> => {
+  const parsed = decodeWith(CcxtMarket, raw)
+  if (Result.isFailure(parsed)) return Result.fail(failure(ctx, "market", parsed.failure))
+  const m = parsed.success
+  const bad = (issue: string) => Result.fail(failure(ctx, "market", `${m.symbol}: ${issue}`))
+
+  const mode = options.precisionMode ?? PrecisionMode.TICK_SIZE
+  const unit = (n: number | null | undefined, field: string): Result.Result<D.Decimal, string> => {
+    if (n == null || n < 0 || (n === 0 && mode !== PrecisionMode.DECIMAL_PLACES)) {
+      return Result.fail(`precision.${field} ${String(n)} is not positive`)
+    }
+    if (mode === PrecisionMode.TICK_SIZE) {
+      return Option.match(cleanNumber(n), {
+        onNone: () => Result.fail(`precision.${field} is not finite`),
+        onSome: Result.succeed
+      })
+    }
+    if (mode === PrecisionMode.DECIMAL_PLACES && Number.isInteger(n)) return Result.succeed(BigDecimal.make(1n, n))
+    return Result.fail(`precision mode ${mode} is not supported (need tick sizes or decimal places)`)
+  }
+  const tick = unit(m.precision.price, "price")
+  if (Result.isFailure(tick)) return bad(tick.failure)
+  const step = unit(m.precision.amount, "amount")
+  if (Result.isFailure(step)) return bad(step.failure)
+
+  const info = Result.getOrUndefined(Schema.decodeUnknownResult(BinanceSymbolInfo)(m.info ?? {}))
+  const maxNumOrders = info?.filters?.find((f) => f.filterType === "MAX_NUM_ORDERS")?.maxNumOrders
+  const maxOpenOrders = maxNumOrders === undefined ? NaN : Number(maxNumOrders)
+  const orderTypes: ReadonlyArray<OrderType> = info?.orderTypes === undefined
+    ? ["limit", "market"]
+    : (["limit", "market"] as const).filter((t) => info.orderTypes!.includes(t.toUpperCase()))
+
+  return Result.succeed({
+    symbol: m.symbol,
+    base: m.base,
+    quote: m.quote,
+    tickSize: tick.success,
+    stepSize: step.success,
+    minQuantity: Option.getOrElse(positive(m.limits.amount?.min), () => step.success),
+    maxQuantity: positive(m.limits.amount?.max),
+    minPrice: positive(m.limits.price?.min),
+    // Binance reports 0 for "no maximum".
+    maxPrice: positive(m.limits.price?.max),
+    minNotional: Option.getOrElse(positive(m.limits.cost?.min), () => D.ZERO),
+    maxOpenOrders: Number.isInteger(maxOpenOrders) && maxOpenOrders > 0 ? Option.some(maxOpenOrders) : Option.none(),
+    orderTypes
+  })
+}
+
+// ---- balances -----------------------------------------------------------------
+
+const Amounts = Schema.Record(Schema.String, NullableNumber)
+export const CcxtBalance = Schema.Struct({
+  free: Schema.optional(Schema.NullishOr(Amounts)),
+  used: Schema.optional(Schema.NullishOr(Amounts))
+})
+
+/** A ccxt balance as free / used per asset. Assets ccxt lists with no amount count as zero. */
+export const decodeBalances = (raw: unknown, ctx: DecodeContext): Result.Result<ReadonlyMap<string, Balance>, ExchangeError> => {
+  const parsed = decodeWith(CcxtBalance, raw)
+  if (Result.isFailure(parsed)) return Result.fail(failure(ctx, "balance", parsed.failure))
+  const free = parsed.success.free ?? {}
+  const used = parsed.success.used ?? {}
+  const out = new Map<string, Balance>()
+  const read = (n: number | null | undefined) => (n == null ? Option.some(D.ZERO) : cleanNumber(n))
+  for (const asset of new Set([...Object.keys(free), ...Object.keys(used)])) {
+    const f = read(free[asset])
+    const u = read(used[asset])
+    if (Option.isNone(f) || Option.isNone(u)) return Result.fail(failure(ctx, "balance", `${asset} is not finite`))
+    out.set(asset, { free: f.value, used: u.value })
+  }
+  return Result.succeed(out)
+}
+
+// ---- tickers ------------------------------------------------------------------
+
+export const CcxtTicker = Schema.Struct({
+  last: Schema.optional(NullableNumber),
+  close: Schema.optional(NullableNumber)
+})
+
+/** The last traded price of a ccxt ticker, when it has one, snapped to `tick` when within noise of it. */
+export const decodeLastPrice = (
+  raw: unknown,
+  tick: D.Decimal | undefined,
+  ctx: DecodeContext
+): Result.Result<Option.Option<D.Decimal>, ExchangeError> => {
+  const parsed = decodeWith(CcxtTicker, raw)
+  if (Result.isFailure(parsed)) return Result.fail(failure(ctx, "ticker", parsed.failure))
+  const last = parsed.success.last ?? parsed.success.close
+  return Result.succeed(last == null || !(last > 0) ? Option.none() : cleanNumber(last, tick))
+}

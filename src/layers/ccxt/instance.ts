@@ -1,0 +1,168 @@
+/**
+ * Loading ccxt and preparing one instance for orderops. ccxt is only ever loaded
+ * here, by a dynamic `import("ccxt")` (about 300 ms and 140 MB), so the dry-run path
+ * and the CLI's help never pay for it. Type-only imports of ccxt are erased.
+ *
+ * Preparation:
+ * - ccxt's own retries off (`maxRetriesOnFailure: 0`: a retried create re-sends the
+ *   same client order id and fails "Duplicate order sent." although the order
+ *   exists) and its throttle off (`enableRateLimit: false`: the venue's budget paces).
+ * - `baseUrl` rewrites the origin of every URL under `urls.api`.
+ * - A tap on the instance's response handlers records, per failed response, its
+ *   status, headers and body error code (ccxt keeps only the *last* response's
+ *   headers, which concurrent requests overwrite), plus the usage headers and the
+ *   `rateLimits` that `exchangeInfo` advertises, for the request budget.
+ */
+import type * as Ccxt from "ccxt"
+import { Effect, Redacted } from "effect"
+import { ValidationError } from "../../errors/ValidationError.ts"
+import type { HttpInfo } from "./classify.ts"
+
+export type CcxtModule = typeof Ccxt
+export type CcxtExchange = Ccxt.Exchange
+
+/** Loads the ccxt module (once per process; later imports are cached by the runtime). */
+export const loadCcxt: Effect.Effect<CcxtModule> = Effect.promise(() => import("ccxt"))
+
+export interface InstanceOptions {
+  readonly exchange: string
+  readonly apiKey: Redacted.Redacted<string>
+  readonly secret: Redacted.Redacted<string>
+  readonly baseUrl?: string | undefined
+  readonly timeoutMs?: number | undefined
+}
+
+type ExchangeConstructor = new(config: Record<string, unknown>) => CcxtExchange
+
+/** Builds the ccxt instance. The only place the key and secret leave `Redacted`. */
+export const makeInstance = (ccxt: CcxtModule, options: InstanceOptions): Effect.Effect<CcxtExchange, ValidationError> =>
+  Effect.suspend(() => {
+    const constructors: Readonly<Record<string, unknown>> = ccxt.exchanges
+    const Ctor = Object.hasOwn(constructors, options.exchange) ? constructors[options.exchange] : undefined
+    if (typeof Ctor !== "function") {
+      return Effect.fail(
+        new ValidationError({
+          operation: "LiveExchangeLayer",
+          symbol: "",
+          rule: "InvalidArgument",
+          field: "exchange",
+          value: options.exchange
+        })
+      )
+    }
+    return Effect.sync(() => {
+      const exchange = new (Ctor as ExchangeConstructor)({
+        apiKey: Redacted.value(options.apiKey),
+        secret: Redacted.value(options.secret),
+        enableRateLimit: false,
+        ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs }),
+        options: { maxRetriesOnFailure: 0 }
+      })
+      if (options.baseUrl !== undefined) pointAt(exchange, options.baseUrl)
+      return exchange
+    })
+  })
+
+/** Replaces the scheme and host of every URL in `value` (recursively) with `baseUrl`, keeping paths. */
+export const rewriteUrls = (value: unknown, baseUrl: string): unknown => {
+  const base = baseUrl.replace(/\/+$/, "")
+  if (typeof value === "string") return value.replace(/^https?:\/\/[^/]+/i, base)
+  if (Array.isArray(value)) return value.map((v) => rewriteUrls(v, base))
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, rewriteUrls(v, base)]))
+  }
+  return value
+}
+
+/** Points every API host of `exchange` at `baseUrl` (a test server or a testnet). */
+export const pointAt = (exchange: CcxtExchange, baseUrl: string): void => {
+  exchange.urls = { ...exchange.urls, api: rewriteUrls(exchange.urls.api, baseUrl) as CcxtExchange["urls"]["api"] }
+}
+
+// ---- the response tap -----------------------------------------------------------
+
+export interface Observed {
+  /** `X-MBX-USED-WEIGHT-1M` of the latest response that had it. */
+  readonly weightUsed?: number | undefined
+  /** `X-MBX-ORDER-COUNT-10S` of the latest response that had it. */
+  readonly ordersUsed?: number | undefined
+  /** `rateLimits` of an `exchangeInfo` response. */
+  readonly rateLimits?: unknown
+}
+
+export interface ResponseTap {
+  /** What the HTTP response behind `error` said, when `error` came from one. */
+  httpInfo(error: unknown): HttpInfo | undefined
+  /** What was observed since the last drain. */
+  drain(): Observed
+}
+
+const header = (headers: unknown, name: string): number | undefined => {
+  if (typeof headers !== "object" || headers === null) return undefined
+  const wanted = name.toLowerCase()
+  for (const [k, v] of Object.entries(headers)) {
+    if (k.toLowerCase() === wanted) {
+      const n = Number(v)
+      return Number.isFinite(n) ? n : undefined
+    }
+  }
+  return undefined
+}
+
+const bodyCode = (parsed: unknown): string | undefined => {
+  if (typeof parsed !== "object" || parsed === null || !("code" in parsed)) return undefined
+  const code = parsed.code
+  return typeof code === "number" || typeof code === "string" ? String(code) : undefined
+}
+
+/**
+ * Wraps the instance's `handleErrors` (called for every response, with its status,
+ * headers and parsed body) and `handleHttpStatusCode` (called right after it, in the
+ * same tick, when `handleErrors` did not throw). Errors thrown by either are tagged
+ * with their response's facts. Behaviour is otherwise unchanged.
+ */
+export const tapResponses = (exchange: CcxtExchange): ResponseTap => {
+  const tags = new WeakMap<object, HttpInfo>()
+  let current: HttpInfo | undefined
+  let observed: { weightUsed?: number; ordersUsed?: number; rateLimits?: unknown } = {}
+  const tag = (e: unknown, info: HttpInfo | undefined) => {
+    if (typeof e === "object" && e !== null && info !== undefined && !tags.has(e)) tags.set(e, info)
+  }
+
+  const handleErrors = exchange.handleErrors
+  const handleHttpStatusCode = exchange.handleHttpStatusCode
+  exchange.handleErrors = function(this: CcxtExchange, ...args: Parameters<CcxtExchange["handleErrors"]>) {
+    const [status, , , , headers, , parsed] = args
+    current = { status, headers, code: bodyCode(parsed) }
+    const weightUsed = header(headers, "x-mbx-used-weight-1m")
+    const ordersUsed = header(headers, "x-mbx-order-count-10s")
+    if (weightUsed !== undefined) observed = { ...observed, weightUsed }
+    if (ordersUsed !== undefined) observed = { ...observed, ordersUsed }
+    if (typeof parsed === "object" && parsed !== null && "rateLimits" in parsed) {
+      observed = { ...observed, rateLimits: parsed.rateLimits }
+    }
+    try {
+      return Reflect.apply(handleErrors, this, args)
+    } catch (e) {
+      tag(e, current)
+      throw e
+    }
+  }
+  exchange.handleHttpStatusCode = function(this: CcxtExchange, ...args: Parameters<CcxtExchange["handleHttpStatusCode"]>) {
+    try {
+      return Reflect.apply(handleHttpStatusCode, this, args)
+    } catch (e) {
+      tag(e, current !== undefined && current.status === args[0] ? current : { status: Number(args[0]) })
+      throw e
+    }
+  }
+
+  return {
+    httpInfo: (error) => (typeof error === "object" && error !== null ? tags.get(error) : undefined),
+    drain: () => {
+      const out = observed
+      observed = {}
+      return out
+    }
+  }
+}
