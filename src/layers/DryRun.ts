@@ -126,8 +126,10 @@ const makeDryRun = Effect.fnUntraced(function*(options: DryRunOptions) {
     new ValidationError({ operation: op, symbol: s, rule: "UnknownMarket", field: "symbol", value: s, limit: [...markets.keys()].join(",") })
 
   /** A book change, then its persistence. The change itself is one synchronous step. */
-  const mutate = <A, E>(f: (now: number) => Result.Result<A, E>) =>
-    Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.fromResult(f(now))).pipe(Effect.tap(() => persist))
+  const mutate = <A, E>(f: (now: number) => Result.Result<A, E>) => {
+    const change = Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.fromResult(f(now)))
+    return journal.durable ? Effect.tap(change, () => persist) : change
+  }
 
   const venue: VenueService = {
     id: "dry-run",
