@@ -27,3 +27,5 @@ export {
 } from "./layers/Live.ts"
 export { type CcxtVenueOptions, fromExchange, makeCcxtVenue } from "./layers/CcxtVenue.ts"
 export { DRY_RUN_STATE_KEY, DryRunExchangeLayer, DryRunMarket, DryRunVenueLayer, type DryRunMarketService, type DryRunOptions } from "./layers/DryRun.ts"
+export { OrderSessionError } from "./errors/OrderSessionError.ts"
+export { type CleanupReport, makeOrderSession, OrderSession, type OrderSessionOptions, type OrderSessionService, scopedOrderSession, withOrderSession } from "./services/OrderSession.ts"

@@ -1,0 +1,195 @@
+/**
+ * Against the loopback Binance.US server (test/support/BinanceServer.ts), over
+ * real HTTP with real, unmodified ccxt:
+ *
+ * (a) the live layer's overhead: the same sequence of calls made through
+ *     `LiveExchangeLayer` and through a bare ccxt `binanceus` instance (create a
+ *     limit buy, list open orders, cancel it, read the balance), interleaved
+ *     rounds, median per round.
+ * (b) `cancelAllBuyOrders` on 100 open buys with 50 ms server latency, against the
+ *     seed design's one-by-one cancels (list the open orders, then cancel each in
+ *     turn), with Binance.US's request-weight limit in force, counting 429s.
+ */
+import { Effect, Exit, Layer, Redacted, References, Scope } from "effect"
+import { Exchange } from "../src/index.ts"
+import { LiveExchangeLayer } from "../src/layers/Live.ts"
+import { type BinanceServer, startBinanceServer } from "../test/support/BinanceServer.ts"
+import { pointCcxtAt } from "../test/support/ccxtUrls.ts"
+import { median, ms, progress, ratio, type Row, timed, verdict } from "./support.ts"
+
+const API_KEY = "bench-key-0123456789abcdef"
+const SECRET = "bench-secret-FEDCBA9876543210"
+const SYMBOL = "HBAR/USDT"
+/** Iterations per timed round of (a); each is 4 requests. */
+const ROUND = 200
+
+/** The `Exchange` service of a live layer built once and kept until `close`. */
+const openLive = async (server: BinanceServer) => {
+  const layer = LiveExchangeLayer({ apiKey: API_KEY, secret: Redacted.make(SECRET), baseUrl: server.url, symbol: SYMBOL }).pipe(
+    Layer.provide(Layer.succeed(References.MinimumLogLevel, "Warn"))
+  )
+  const scope = await Effect.runPromise(Scope.make())
+  const context = await Effect.runPromise(Layer.buildWithScope(layer, scope))
+  const run = <A, E>(f: (ex: Exchange["Service"]) => Effect.Effect<A, E>) =>
+    Effect.runPromise(Exchange.use(f).pipe(Effect.provideContext(context), Effect.provideService(References.MinimumLogLevel, "Warn")))
+  return { run, close: () => Effect.runPromise(Scope.close(scope, Exit.void)) }
+}
+
+const openRaw = async (server: BinanceServer) => {
+  const ccxt = await import("ccxt")
+  const exchange = new ccxt.binanceus({
+    apiKey: API_KEY,
+    secret: SECRET,
+    enableRateLimit: false,
+    options: { maxRetriesOnFailure: 0 }
+  })
+  pointCcxtAt(exchange, server.url)
+  await exchange.loadMarkets()
+  return exchange
+}
+
+export const liveOverhead = async (): Promise<Row> => {
+  const server = await startBinanceServer({
+    apiKey: API_KEY,
+    secret: SECRET,
+    balances: { USDT: "1000000" },
+    prices: { HBARUSDT: "0.1" },
+    weightLimitPerMinute: 10_000_000,
+    orderLimitPer10s: 1_000_000
+  })
+  try {
+    const raw = await openRaw(server)
+    const live = await openLive(server)
+    const rawRound = (n: number) =>
+      timed(async () => {
+        for (let i = 0; i < n; i++) {
+          const order = await raw.createOrder(SYMBOL, "limit", "buy", 100, 0.05)
+          await raw.fetchOpenOrders(SYMBOL)
+          await raw.cancelOrder(String(order.id), SYMBOL)
+          await raw.fetchBalance()
+        }
+      })
+    const liveRound = (n: number) =>
+      timed(() =>
+        live.run((ex) =>
+          Effect.gen(function*() {
+            for (let i = 0; i < n; i++) {
+              const id = yield* ex.createLimitBuy(0.05, 100)
+              yield* ex.fetchOpenOrders()
+              yield* ex.cancelOrder(id)
+              yield* ex.getQuoteBalance()
+            }
+          })
+        )
+      )
+    await rawRound(300) // warm-up: JIT, sockets
+    await liveRound(300)
+    const rawTimes: Array<number> = []
+    const liveTimes: Array<number> = []
+    for (let r = 0; r < 6; r++) {
+      progress(`(a) round ${r + 1}/6`)
+      if (r % 2 === 0) {
+        rawTimes.push(await rawRound(ROUND))
+        liveTimes.push(await liveRound(ROUND))
+      } else {
+        liveTimes.push(await liveRound(ROUND))
+        rawTimes.push(await rawRound(ROUND))
+      }
+    }
+    await live.close()
+    await raw.close()
+    const base = median(rawTimes)
+    const measured = median(liveTimes)
+    const r = measured / base
+    return {
+      name: "(a) live layer vs raw ccxt",
+      baseline: ms(base),
+      measured: ms(measured),
+      ratio: ratio(r),
+      target: "<= 1.10x",
+      verdict: verdict(r <= 1.1),
+      note: `median of 6 interleaved rounds of ${ROUND} x (create limit buy, open orders, cancel, balance), ` +
+        `after ${300} warm-up iterations each; loopback server in the same process, no added latency`
+    }
+  } finally {
+    await server.close()
+  }
+}
+
+export const cancelAllBenchmark = async (): Promise<ReadonlyArray<Row>> => {
+  const server = await startBinanceServer({
+    apiKey: API_KEY,
+    secret: SECRET,
+    balances: { USDT: "1000000", HBAR: "1000" },
+    prices: { HBARUSDT: "0.1" },
+    latencyMs: 50,
+    weightLimitPerMinute: 1200, // Binance.US
+    orderLimitPer10s: 10_000 // raised so that setting up 300 orders does not wait out the 100/10 s window
+  })
+  try {
+    const live = await openLive(server)
+    const place100 = (withSell: boolean) =>
+      live.run((ex) =>
+        Effect.gen(function*() {
+          yield* Effect.forEach(Array.from({ length: 100 }, (_, i) => 0.05 - i * 0.0001), (p) => ex.createLimitBuy(p, 100), {
+            concurrency: 10,
+            discard: true
+          })
+          if (withSell) yield* ex.createLimitSell(0.2, 100).pipe(Effect.catch(() => Effect.void))
+        })
+      )
+    const rejected = () => server.counters().status429 + server.counters().status418
+
+    // Baseline: the seed design. List the open orders, cancel the buys one by one.
+    progress("(b) placing 100 buys for the one-by-one baseline")
+    await place100(false)
+    let before = rejected()
+    const sequential = await timed(() =>
+      live.run((ex) =>
+        Effect.gen(function*() {
+          const open = yield* ex.fetchOpenOrders()
+          for (const o of open) if (o.side === "buy") yield* ex.cancelOrder(o.id)
+        })
+      )
+    )
+    const baseline429 = rejected() - before
+    if (server.openOrders().length !== 0) throw new Error("baseline left orders open")
+
+    // cancelAllBuyOrders, with only buys open (the venue may use the exchange's cancel-all endpoint).
+    progress("(b) placing 100 buys for cancelAllBuyOrders")
+    await place100(false)
+    before = rejected()
+    let cancelled = 0
+    const bulk = await timed(async () => (cancelled = (await live.run((ex) => ex.cancelAllBuyOrders())).length))
+    const bulk429 = rejected() - before
+    if (cancelled !== 100) throw new Error(`cancelAllBuyOrders cancelled ${cancelled}`)
+
+    // And with a sell open too, so each buy is cancelled on its own (concurrently, within the bound).
+    progress("(b) placing 100 buys and a sell for cancelAllBuyOrders, per-order path")
+    await place100(true)
+    before = rejected()
+    const perOrder = await timed(async () => (cancelled = (await live.run((ex) => ex.cancelAllBuyOrders())).length))
+    const perOrder429 = rejected() - before
+    if (cancelled !== 100) throw new Error(`cancelAllBuyOrders cancelled ${cancelled}`)
+    await live.close()
+
+    const row = (name: string, t: number, n429: number, note: string): Row => {
+      const r = t / sequential
+      return {
+        name,
+        baseline: ms(sequential),
+        measured: ms(t),
+        ratio: ratio(r),
+        target: "<= 0.15x, 0 x 429",
+        verdict: verdict(r <= 0.15 && n429 === 0 && baseline429 === 0),
+        note: `${note}; 429/418 answers: ${n429} (baseline ${baseline429})`
+      }
+    }
+    return [
+      row("(b) cancelAllBuyOrders, 100 buys, 50 ms", bulk, bulk429, "only buys open: one DELETE openOrders request"),
+      row("(b) cancelAllBuyOrders, 100 buys + 1 sell", perOrder, perOrder429, "a sell open too: 100 single cancels, 10 at a time")
+    ]
+  } finally {
+    await server.close()
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * `npm run bench`: every benchmark of issue 5, each against a baseline measured in
+ * the same run, printed as one table with the target and PASS or MISS. Takes
+ * about a minute. The benchmarks never run in the test suite.
+ */
+import { arch, cpus, totalmem } from "node:os"
+import { coldStart } from "./cold-start.ts"
+import { dryRunBenchmarks } from "./dry-run.ts"
+import { cancelAllBenchmark, liveOverhead } from "./live.ts"
+import { printTable, progress, type Row } from "./support.ts"
+
+const benches: ReadonlyArray<readonly [string, () => Promise<Row | ReadonlyArray<Row>>]> = [
+  ["(c)/(d) dry run", dryRunBenchmarks],
+  ["(a) live layer overhead", liveOverhead],
+  ["(b) cancel-all", cancelAllBenchmark],
+  ["(e) cold start", coldStart]
+]
+
+const rows: Array<Row> = []
+const started = performance.now()
+for (const [name, bench] of benches) {
+  progress(`${name}...`)
+  try {
+    const result = await bench()
+    rows.push(...(Array.isArray(result) ? result : [result as Row]))
+  } catch (error) {
+    rows.push({ name, baseline: "-", measured: "-", ratio: "-", target: "-", verdict: "SKIP", note: `failed: ${String(error)}` })
+  }
+}
+
+const cpu = cpus()[0]?.model ?? "unknown CPU"
+console.log(`orderops benchmarks: Node ${process.version}, ${cpu} x ${cpus().length} (${arch()}), ${(totalmem() / 2 ** 30).toFixed(0)} GB RAM`)
+console.log("")
+printTable(rows)
+console.log("")
+console.log(`(${((performance.now() - started) / 1000).toFixed(0)} s)`)
+process.exitCode = 0

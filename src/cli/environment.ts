@@ -1,0 +1,75 @@
+/**
+ * Where the `orderops` command gets its exchange, its journal and its
+ * confirmations. The layer choice lives here, in one function per decision, so
+ * that the commands never know which one they run against.
+ *
+ * The dry run (the default) keeps its paper book in the journal file
+ * (`ORDEROPS_JOURNAL`, default `.orderops/journal.sqlite`), so a session carries
+ * over between commands. `--live` builds the ccxt layer from the `ORDEROPS_*`
+ * variables; it is imported on demand, so nothing on the dry-run path loads ccxt.
+ */
+import { type Config, Context, Effect, Layer } from "effect"
+import { Prompt } from "effect/cli"
+import type { ExchangeFailure } from "../errors/index.ts"
+import { DryRunExchangeLayer } from "../layers/DryRun.ts"
+import { JournalLayerFromEnv } from "../layers/Journal.ts"
+import type { Exchange } from "../services/Exchange.ts"
+import { CliUsageError } from "./output.ts"
+
+export interface Target {
+  readonly symbol: string
+  readonly live: boolean
+}
+
+/** The journal every command uses: `ORDEROPS_JOURNAL` (SQLite file, PostgreSQL URL or `:memory:`). */
+export const journalLayer = JournalLayerFromEnv
+
+/** The paper exchange over the journal file: balances and open orders survive between commands. */
+export const dryRunLayer = (symbol: string): Layer.Layer<Exchange, ExchangeFailure> =>
+  DryRunExchangeLayer({ symbol, journal: journalLayer })
+
+/**
+ * The live exchange from the environment (`ORDEROPS_API_KEY`, `ORDEROPS_API_SECRET`,
+ * `ORDEROPS_EXCHANGE`, `ORDEROPS_BASE_URL`), journaled like the dry run. Imported
+ * on demand: ccxt is only loaded when this layer is built.
+ */
+export const liveLayer = (symbol: string): Layer.Layer<Exchange, ExchangeFailure | Config.ConfigError> =>
+  Layer.unwrap(
+    Effect.gen(function*() {
+      const live = yield* Effect.promise(() => import("../layers/Live.ts"))
+      const options = yield* live.liveOptionsFromConfig()
+      // `--symbol` wins over ORDEROPS_SYMBOL, whose value is already the flag's default.
+      return live.LiveExchangeLayer({ ...options, symbol, journal: journalLayer })
+    })
+  )
+
+/** The `Exchange` a command runs against. */
+export const exchangeLayer = (target: Target): Layer.Layer<Exchange, ExchangeFailure | Config.ConfigError> =>
+  target.live ? liveLayer(target.symbol) : dryRunLayer(target.symbol)
+
+// ---- confirmation -----------------------------------------------------------
+
+export type Confirm = (question: string) => Effect.Effect<boolean, CliUsageError, Prompt.Environment>
+
+/** Asks on the terminal; without one, refuses rather than guess. */
+export const terminalConfirm: Confirm = (question) =>
+  process.stdin.isTTY !== true
+    ? Effect.fail(
+      new CliUsageError({ detail: `not confirmed: there is no terminal to ask "${question}"; pass --yes to proceed` })
+    )
+    : Prompt.run(Prompt.Confirm({ message: question, initial: false })).pipe(
+      Effect.catchTag("QuitError", () => Effect.succeed(false))
+    )
+
+/** How destructive live commands ask for confirmation. Tests provide their own answer. */
+export const Confirmation = Context.Reference<Confirm>("orderops/cli/Confirmation", { defaultValue: () => terminalConfirm })
+
+/** Succeeds when `--yes` was given or the user said yes; fails with a usage error (exit 1) otherwise. */
+export const confirmed = (question: string, yes: boolean) =>
+  yes
+    ? Effect.void
+    : Effect.gen(function*() {
+      const confirm = yield* Confirmation
+      const ok = yield* confirm(question)
+      if (!ok) return yield* new CliUsageError({ detail: "aborted: not confirmed" })
+    })

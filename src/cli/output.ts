@@ -1,0 +1,156 @@
+/**
+ * What the `orderops` command prints: readable tables, JSON, and the one-line
+ * error report with its exit code (0 success, 1 bad input, 2 exchange,
+ * authentication, network or journal failure). Everything printed about a
+ * failure passes through `redactSecrets`, so no output ever carries a key.
+ */
+import { Cause, Console, Effect, Logger, Schema } from "effect"
+import { CliError } from "effect/cli"
+import * as D from "../services/Decimal.ts"
+import type { OrderRecord } from "../services/OrderRecord.ts"
+
+/** Bad input the CLI itself caught: an unparsable flag value, a refused confirmation. Exit code 1. */
+export class CliUsageError extends Schema.TaggedError<CliUsageError>()("CliUsageError", {
+  detail: Schema.String
+}) {
+  override get message(): string {
+    return this.detail
+  }
+}
+
+/** The environment variables whose values must never be printed. */
+const SECRET_VARIABLES = ["ORDEROPS_API_KEY", "ORDEROPS_API_SECRET", "ORDEROPS_API_PASSWORD", "ORDEROPS_API_PASSPHRASE"]
+
+/** Replaces every configured secret's value in `text` by `<redacted>`. */
+export const redactSecrets = (text: string, env: Record<string, string | undefined> = process.env): string => {
+  let out = text
+  for (const name of SECRET_VARIABLES) {
+    const value = env[name]?.trim()
+    if (value !== undefined && value.length >= 4) out = out.split(value).join("<redacted>")
+  }
+  return out
+}
+
+/**
+ * The CLI's logger: `orderops: warning: ...` on stderr (stdout stays clean for
+ * `--json`), secrets redacted. The engine's "<operation> failed: ..." error line is
+ * left out: the CLI reports that same failure itself, with its exit code.
+ */
+export const cliLogger = Logger.make<unknown, void>(({ fiber, logLevel, message }) => {
+  const text = (Array.isArray(message) ? message : [message])
+    .map((m) => (typeof m === "string" ? m : m instanceof Error ? m.message : JSON.stringify(m)))
+    .join(" ")
+  if (logLevel === "Error" && /^\w+ failed: /.test(text)) return
+  fiber.getRef(Console.Console).error(redactSecrets(`orderops: ${logLevel.toLowerCase()}: ${text}`))
+})
+
+// ---- values -----------------------------------------------------------------
+
+/** An amount as plain decimal text, never in exponent form. */
+export const amount = (n: number): string => (Number.isFinite(n) ? D.format(D.unsafe(n)) : String(n))
+
+/** Epoch ms as `2025-01-31 12:00:00Z`. */
+export const time = (ms: number): string => {
+  const d = new Date(ms)
+  return Number.isNaN(d.getTime()) ? String(ms) : `${d.toISOString().slice(0, 19).replace("T", " ")}Z`
+}
+
+/** Left-aligned columns separated by two spaces. */
+export const table = (headers: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>): string => {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)))
+  const line = (cells: ReadonlyArray<string>) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ").trimEnd()
+  return [line(headers), ...rows.map(line)].join("\n")
+}
+
+export const ordersTable = (orders: ReadonlyArray<OrderRecord>): string =>
+  orders.length === 0
+    ? "No orders."
+    : table(
+      ["ID", "SIDE", "TYPE", "PRICE", "QUANTITY", "FILLED", "STATUS", "TIME", "CLIENT ORDER ID"],
+      orders.map((o) => [
+        o.id,
+        o.side,
+        o.type,
+        o.type === "market" && o.price === 0 ? "market" : amount(o.price),
+        amount(o.quantity),
+        amount(o.filled),
+        o.status,
+        time(o.timestamp),
+        o.clientOrderId
+      ])
+    )
+
+/** An order record with the library's field names, in the library's field order. */
+export const recordJson = (o: OrderRecord) => ({
+  id: o.id,
+  clientOrderId: o.clientOrderId,
+  symbol: o.symbol,
+  side: o.side,
+  type: o.type,
+  price: o.price,
+  quantity: o.quantity,
+  filled: o.filled,
+  status: o.status,
+  timestamp: o.timestamp
+})
+
+export const printJson = (value: unknown) => Console.log(JSON.stringify(value, null, 2))
+
+// ---- failures ---------------------------------------------------------------
+
+const BAD_INPUT = new Set(["ValidationError", "CliUsageError"])
+const OPERATIONAL = new Set(["AuthenticationError", "NetworkError", "ExchangeError", "JournalError", "OrderSessionError"])
+
+const tagOf = (u: unknown): string | undefined =>
+  typeof u === "object" && u !== null && "_tag" in u && typeof u._tag === "string" ? u._tag : undefined
+
+/** The exit code for a failure: 1 for bad input, 2 for everything the user could not have fixed by typing differently. */
+export const exitCodeOf = (error: unknown): 1 | 2 => {
+  const tag = tagOf(error)
+  if (tag !== undefined && (BAD_INPUT.has(tag) || CliError.isCliError(error))) return 1
+  return 2
+}
+
+const kindOf = (tag: string | undefined): string => {
+  switch (tag) {
+    case "ValidationError":
+      return "invalid input"
+    case "CliUsageError":
+      return "usage"
+    case "AuthenticationError":
+      return "authentication failed"
+    case "NetworkError":
+      return "network error"
+    case "ExchangeError":
+      return "exchange error"
+    case "JournalError":
+      return "journal error"
+    case "OrderSessionError":
+      return "cleanup error"
+    default:
+      return "error"
+  }
+}
+
+/**
+ * Reports a failed run on stderr and gives its exit code. Parse errors were
+ * already printed with the help text by `effect/cli`, so only their code is given.
+ * Interruptions are not failures of the command: they give 130.
+ */
+export const reportFailure = (cause: Cause.Cause<unknown>): Effect.Effect<number> =>
+  Effect.gen(function*() {
+    if (Cause.hasInterruptsOnly(cause)) return yield* Effect.interrupt
+    const error = Cause.squash(cause)
+    // `orderops` alone shows the help: a ShowHelp without errors is not a failure.
+    if (CliError.isCliError(error)) return error._tag === "ShowHelp" && error.errors.length === 0 ? 0 : 1
+    const tag = tagOf(error)
+    if (tag !== undefined && (BAD_INPUT.has(tag) || OPERATIONAL.has(tag))) {
+      const message = error instanceof Error ? error.message : String(error)
+      yield* Console.error(redactSecrets(`orderops: ${kindOf(tag)}: ${message}`))
+      return exitCodeOf(error)
+    }
+    // Anything else (a configuration error, a defect) is reported whole.
+    const message = error instanceof Error ? error.message : Cause.pretty(cause)
+    yield* Console.error(redactSecrets(`orderops: ${tag === undefined ? "error" : kindOf(tag)}: ${message}`))
+    return 2
+  })

@@ -1,0 +1,361 @@
+/**
+ * The `orderops` command line: commands run in-process through `runCli` (the same
+ * code path as the executable, with a `TestConsole`), and as real child processes
+ * of `node src/cli/main.ts` for exit codes, JSON output, a dry-run session that
+ * carries over between processes, help, secrets, and what gets loaded.
+ */
+import { type ChildProcess, spawn } from "node:child_process"
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import * as NodeServices from "@effect/platform-node/NodeServices"
+import { afterAll, assert, describe, it } from "@effect/vitest"
+import { ConfigProvider, Effect, Layer } from "effect"
+import { TestConsole } from "effect/testing"
+import { parseTime, runCli } from "../src/cli/commands.ts"
+import { Confirmation } from "../src/cli/environment.ts"
+import { exitCodeOf, redactSecrets } from "../src/cli/output.ts"
+import { ValidationError } from "../src/index.ts"
+import { binanceServer } from "./support/BinanceServer.ts"
+
+const dirs: Array<string> = []
+const tempDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), "orderops-cli-"))
+  dirs.push(dir)
+  return dir
+}
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
+})
+
+const RECORD_FIELDS = ["id", "clientOrderId", "symbol", "side", "type", "price", "quantity", "filled", "status", "timestamp"]
+
+// ---- in-process ---------------------------------------------------------------
+
+interface Run {
+  readonly code: number
+  readonly out: string
+  readonly err: string
+}
+
+/**
+ * Runs one command line in-process with `env` as the whole environment, the given
+ * answer to confirmations (a test fails if an unexpected question is asked).
+ */
+const cli = (args: ReadonlyArray<string>, env: Record<string, string>, answer?: boolean) =>
+  Effect.gen(function*() {
+    const code = yield* runCli(args)
+    const out = (yield* TestConsole.logLines).join("\n")
+    const err = (yield* TestConsole.errorLines).join("\n")
+    return { code, out, err } satisfies Run
+  }).pipe(
+    Effect.provideService(
+      Confirmation,
+      (question) =>
+        answer === undefined ? Effect.die(new Error(`unexpected confirmation: ${question}`)) : Effect.succeed(answer)
+    ),
+    Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromEnv({ env })),
+    Effect.provide(Layer.mergeAll(NodeServices.layer, TestConsole.layer))
+  )
+
+const journalEnv = () => ({ ORDEROPS_JOURNAL: join(tempDir(), "journal.sqlite") })
+
+describe("orderops in-process", () => {
+  it.live("buy --json prints the created record with the library's field names", () =>
+    Effect.gen(function*() {
+      const r = yield* cli(["buy", "--price", "0.09", "--quantity", "100", "--json"], journalEnv())
+      assert.strictEqual(r.code, 0, r.err)
+      const record = JSON.parse(r.out)
+      assert.deepStrictEqual(Object.keys(record), RECORD_FIELDS)
+      assert.include(record, { symbol: "HBAR/USDT", side: "buy", type: "limit", price: 0.09, quantity: 100, status: "open" })
+      assert.match(record.id, /^dry_run_/)
+    }))
+
+  it.live("a dry-run session carries over between commands through the journal file", () =>
+    Effect.gen(function*() {
+      const env = journalEnv()
+      const buy = yield* cli(["buy", "--price", "0.09", "--quantity", "100", "--json"], env)
+      const sell = yield* cli(["cancel-all", "--side", "sell"], env) // nothing to cancel, no question asked in a dry run
+      assert.strictEqual(sell.code, 0, sell.err)
+      const open = yield* cli(["orders", "--open", "--json"], env)
+      assert.strictEqual(open.code, 0, open.err)
+      assert.deepStrictEqual(JSON.parse(open.out).map((o: { id: string }) => o.id), [JSON.parse(buy.out).id])
+      const balance = yield* cli(["balance", "--json"], env)
+      assert.deepStrictEqual(JSON.parse(balance.out), { venue: "dry-run", symbol: "HBAR/USDT", free: { HBAR: 0, USDT: 991 } })
+      const cancelled = yield* cli(["cancel-all", "--side", "buy", "--json"], env)
+      assert.deepStrictEqual(JSON.parse(cancelled.out), { canceled: [JSON.parse(buy.out).id] })
+      const after = yield* cli(["orders", "--json"], env)
+      assert.deepStrictEqual(JSON.parse(after.out).map((o: { status: string }) => o.status), ["canceled"])
+    }))
+
+  it.live("without --json the output is a readable table", () =>
+    Effect.gen(function*() {
+      const env = journalEnv()
+      yield* cli(["buy", "--price", "0.08", "--quantity", "50"], env)
+      const r = yield* cli(["orders"], env)
+      const [header, row] = r.out.split("\n")
+      assert.match(header!, /^ID\s+SIDE\s+TYPE\s+PRICE\s+QUANTITY\s+FILLED\s+STATUS\s+TIME/)
+      assert.match(row!, /^dry_run_1\s+buy\s+limit\s+0\.08\s+50\s+0\s+open\s+/)
+      const balance = yield* cli(["balance"], env)
+      assert.match(balance.out, /USDT\s+996/)
+    }))
+
+  it.live("bad input exits 1 and names the rule that failed; nothing is placed", () =>
+    Effect.gen(function*() {
+      const env = journalEnv()
+      const zero = yield* cli(["buy", "--price", "0.1", "--quantity", "0"], env)
+      assert.strictEqual(zero.code, 1)
+      assert.include(zero.err, "invalid input")
+      assert.include(zero.err, "NotPositive")
+      const notional = yield* cli(["sell", "--price", "0.1", "--quantity", "5"], env)
+      assert.strictEqual(notional.code, 1)
+      assert.include(notional.err, "MinNotional")
+      const parse = yield* cli(["buy", "--price", "abc", "--quantity", "1"], env)
+      assert.strictEqual(parse.code, 1)
+      const missing = yield* cli(["buy", "--quantity", "1"], env)
+      assert.strictEqual(missing.code, 1)
+      const unknown = yield* cli(["--symbol", "DOGE/USDT", "balance"], env)
+      assert.strictEqual(unknown.code, 1)
+      assert.include(unknown.err, "UnknownMarket")
+      const time = yield* cli(["orders", "--since", "yesterday"], env)
+      assert.strictEqual(time.code, 1)
+      const orders = yield* cli(["orders", "--json"], env)
+      assert.deepStrictEqual(JSON.parse(orders.out), [])
+    }))
+
+  it.live("exchange and journal failures exit 2 with the reason", () =>
+    Effect.gen(function*() {
+      const env = journalEnv()
+      const funds = yield* cli(["sell", "--price", "0.1", "--quantity", "100"], env)
+      assert.strictEqual(funds.code, 2)
+      assert.include(funds.err, "InsufficientFunds")
+      const unknown = yield* cli(["cancel", "dry_run_404"], env)
+      assert.strictEqual(unknown.code, 2)
+      assert.include(unknown.err, "OrderNotFound")
+      const market = yield* cli(["market-sell", "--quantity", "10"], env)
+      assert.strictEqual(market.code, 2)
+      const dir = tempDir()
+      writeFileSync(join(dir, "not-a-db"), "hello, this is not SQLite")
+      const journal = yield* cli(["balance"], { ORDEROPS_JOURNAL: join(dir, "not-a-db") })
+      assert.strictEqual(journal.code, 2)
+      assert.include(journal.err, "journal error")
+    }))
+
+  it.live("sell-all in a dry run: dust is reported, not an error", () =>
+    Effect.gen(function*() {
+      const r = yield* cli(["sell-all", "--json"], journalEnv())
+      assert.strictEqual(r.code, 0, r.err)
+      assert.strictEqual(r.out, "null")
+    }))
+
+  it.live("--help works at every level", () =>
+    Effect.gen(function*() {
+      const env = journalEnv()
+      for (const args of [["--help"], ...["buy", "sell", "market-sell", "cancel", "cancel-all", "orders", "balance", "sell-all", "demo"].map((c) => [c, "--help"])]) {
+        const r = yield* cli(args, env)
+        assert.strictEqual(r.code, 0, `${args.join(" ")}: ${r.err}`)
+        assert.include(r.out, "USAGE", args.join(" "))
+      }
+      const bare = yield* cli([], env)
+      assert.strictEqual(bare.code, 0)
+      assert.include(bare.out, "USAGE")
+      const root = yield* cli(["--help"], env)
+      for (const c of ["buy", "sell", "market-sell", "cancel", "cancel-all", "orders", "balance", "sell-all", "demo"]) {
+        assert.include(root.out, c)
+      }
+      for (const f of ["--symbol", "--live", "--json", "--yes"]) assert.include(root.out, f)
+    }))
+
+  it.live("a live cancel-all asks first: declined exits 1 and cancels nothing; --yes skips the question", () =>
+    Effect.gen(function*() {
+      const server = yield* binanceServer({
+        apiKey: "cli-key-0123456789",
+        secret: "cli-secret-0123456789",
+        balances: { USDT: "1000" },
+        prices: { HBARUSDT: "0.1" }
+      })
+      const env = {
+        ...journalEnv(),
+        ORDEROPS_API_KEY: "cli-key-0123456789",
+        ORDEROPS_API_SECRET: "cli-secret-0123456789",
+        ORDEROPS_BASE_URL: server.url
+      }
+      const placed = yield* cli(["--live", "buy", "--price", "0.05", "--quantity", "100", "--json"], env)
+      assert.strictEqual(placed.code, 0, placed.err)
+      assert.strictEqual(server.openOrders().length, 1)
+      const declined = yield* cli(["--live", "cancel-all", "--side", "buy"], env, false)
+      assert.strictEqual(declined.code, 1)
+      assert.include(declined.err, "not confirmed")
+      assert.strictEqual(server.openOrders().length, 1)
+      const yes = yield* cli(["--live", "cancel-all", "--side", "buy", "--yes", "--json"], env)
+      assert.strictEqual(yes.code, 0, yes.err)
+      assert.deepStrictEqual(JSON.parse(yes.out), { canceled: [JSON.parse(placed.out).id] })
+      assert.strictEqual(server.openOrders().length, 0)
+      const confirmed = yield* cli(["--live", "sell-all"], env, true)
+      assert.strictEqual(confirmed.code, 0, confirmed.err)
+      assert.include(confirmed.out, "dust")
+    }), { timeout: 30_000 })
+
+  it.live("the demo refuses --live", () =>
+    Effect.gen(function*() {
+      const r = yield* cli(["demo", "--live"], journalEnv())
+      assert.strictEqual(r.code, 1)
+      assert.include(r.err, "paper exchange only")
+    }))
+})
+
+describe("CLI helpers", () => {
+  it("parseTime takes epoch ms, ISO dates and ages", () => {
+    const now = Date.UTC(2025, 0, 31, 12)
+    assert.strictEqual(parseTime("1700000000000", now), 1700000000000)
+    assert.strictEqual(parseTime("2025-01-31T11:00:00Z", now), Date.UTC(2025, 0, 31, 11))
+    assert.strictEqual(parseTime("24h", now), now - 86_400_000)
+    assert.strictEqual(parseTime("30m", now), now - 1_800_000)
+    assert.throws(() => parseTime("yesterday", now), /not a time/)
+  })
+
+  it("redactSecrets removes every configured secret", () => {
+    const env = { ORDEROPS_API_KEY: "KEY-abcdef", ORDEROPS_API_SECRET: "SECRET-123456" }
+    assert.strictEqual(redactSecrets("k=KEY-abcdef s=SECRET-123456 SECRET-123456", env), "k=<redacted> s=<redacted> <redacted>")
+  })
+
+  it("exit codes: bad input 1, everything else 2", () => {
+    assert.strictEqual(exitCodeOf(new ValidationError({ operation: "x", symbol: "s", rule: "NotPositive", field: "price", value: "0" })), 1)
+    assert.strictEqual(exitCodeOf({ _tag: "NetworkError" }), 2)
+    assert.strictEqual(exitCodeOf(new Error("boom")), 2)
+  })
+})
+
+// ---- child processes ----------------------------------------------------------
+
+interface Spawned {
+  readonly code: number | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+const node = "node_modules/.bin/node"
+
+const spawnCli = (args: ReadonlyArray<string>, env: Record<string, string>, nodeArgs: ReadonlyArray<string> = []) =>
+  Effect.promise(() =>
+    new Promise<Spawned>((resolve) => {
+      const child = spawn(node, [...nodeArgs, "src/cli/main.ts", ...args], {
+        env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", ...env },
+        stdio: ["ignore", "pipe", "pipe"]
+      })
+      let stdout = ""
+      let stderr = ""
+      child.stdout.on("data", (c: Buffer) => (stdout += c.toString()))
+      child.stderr.on("data", (c: Buffer) => (stderr += c.toString()))
+      child.on("close", (code) => resolve({ code, stdout, stderr }))
+    })
+  )
+
+/** The module URLs a CLI run resolved, recorded by test/support/record-modules.ts. */
+const modulesLoadedBy = (args: ReadonlyArray<string>, env: Record<string, string>) =>
+  Effect.gen(function*() {
+    const file = join(tempDir(), "modules.txt")
+    const run = yield* spawnCli(args, { ...env, ORDEROPS_RECORD_MODULES: file }, ["--import", "./test/support/record-modules.ts"])
+    return { run, modules: readFileSync(file, "utf8").split("\n") }
+  })
+
+const isCcxt = (url: string) => url.includes("/node_modules/ccxt/")
+
+describe("orderops as a process", () => {
+  it.live("exit codes, --json, and a session that carries over to a new process", () =>
+    Effect.gen(function*() {
+      const env = journalEnv()
+      const buy = yield* spawnCli(["buy", "--price", "0.09", "--quantity", "100", "--json"], env)
+      assert.strictEqual(buy.code, 0, buy.stderr)
+      const created = JSON.parse(buy.stdout)
+      const open = yield* spawnCli(["orders", "--open", "--json"], env)
+      assert.strictEqual(open.code, 0, open.stderr)
+      const listed = JSON.parse(open.stdout)
+      assert.deepStrictEqual(listed, [created])
+      assert.deepStrictEqual(Object.keys(listed[0]), RECORD_FIELDS)
+      const bad = yield* spawnCli(["buy", "--price", "0.09", "--quantity", "-5"], env)
+      assert.strictEqual(bad.code, 1)
+      assert.include(bad.stderr, "NotPositive")
+      const parse = yield* spawnCli(["cancel-all", "--side", "both"], env)
+      assert.strictEqual(parse.code, 1)
+      const refused = yield* spawnCli(["sell", "--price", "0.2", "--quantity", "100"], env)
+      assert.strictEqual(refused.code, 2)
+      assert.include(refused.stderr, "InsufficientFunds")
+      const help = yield* spawnCli(["orders", "--help"], env)
+      assert.strictEqual(help.code, 0)
+      assert.include(help.stdout, "--since")
+    }), { timeout: 60_000 })
+
+  it.live("no output contains a secret, even when a live run fails with debug logs on", () =>
+    Effect.gen(function*() {
+      const key = "KEYMARKER-5a1e7c"
+      const secret = "SECRETMARKER-9f3b2d"
+      const env = { ...journalEnv(), ORDEROPS_API_KEY: key, ORDEROPS_API_SECRET: secret, ORDEROPS_BASE_URL: "http://127.0.0.1:1" }
+      for (const args of [["--live", "balance", "--log-level", "debug"], ["--live", "buy", "--price", "0.1", "--quantity", "100", "--log-level", "all"], ["--live", "sell-all", "--yes"]]) {
+        const r = yield* spawnCli(args, env)
+        assert.strictEqual(r.code, 2, `${args.join(" ")}: ${r.stderr}`)
+        assert.include(r.stderr, "network error")
+        for (const text of [r.stdout, r.stderr]) {
+          assert.notInclude(text, key)
+          assert.notInclude(text, secret)
+        }
+      }
+      // A live sell-all with nobody to ask and no --yes is refused before connecting.
+      const refused = yield* spawnCli(["--live", "sell-all"], env)
+      assert.strictEqual(refused.code, 1)
+      assert.include(refused.stderr, "--yes")
+    }), { timeout: 60_000 })
+
+  it.live("the dry-run path never loads ccxt; --live does", () =>
+    Effect.gen(function*() {
+      const env = journalEnv()
+      for (const args of [["--help"], ["balance"], ["orders", "--json"], ["buy", "--price", "0.05", "--quantity", "100"]]) {
+        const { modules, run } = yield* modulesLoadedBy(args, env)
+        assert.strictEqual(run.code, 0, run.stderr)
+        assert.isAbove(modules.length, 50) // the recorder saw the program load
+        assert.deepStrictEqual(modules.filter(isCcxt), [], args.join(" "))
+      }
+      // The control: a live run loads ccxt, and the recorder sees it.
+      const live = yield* modulesLoadedBy(["--live", "balance"], {
+        ...env,
+        ORDEROPS_API_KEY: "k-123456",
+        ORDEROPS_API_SECRET: "s-123456",
+        ORDEROPS_BASE_URL: "http://127.0.0.1:1"
+      })
+      assert.strictEqual(live.run.code, 2)
+      assert.isNotEmpty(live.modules.filter(isCcxt))
+    }), { timeout: 60_000 })
+
+  it.live("orderops demo runs to the end by itself, and Ctrl-C cancels its orders (exit 130)", () =>
+    Effect.gen(function*() {
+      const done = yield* spawnCli(["demo", "--ticks", "40", "--tick-ms", "1"], journalEnv())
+      assert.strictEqual(done.code, 0, done.stderr)
+      assert.include(done.stdout, "Grid: 5 buys and 5 sells")
+      assert.include(done.stdout, "tick 40/40")
+      assert.match(done.stdout, /Done: \d+ fills, realised P&L -?\d+\.\d+ USDT; cancelled \d+ open orders\./)
+
+      const interrupted = yield* Effect.promise(() =>
+        new Promise<Spawned>((resolve) => {
+          const child: ChildProcess = spawn(node, ["src/cli/main.ts", "demo", "--ticks", "100000", "--tick-ms", "5"], {
+            env: { PATH: process.env["PATH"] ?? "", ...journalEnv() },
+            stdio: ["ignore", "pipe", "pipe"]
+          })
+          let stdout = ""
+          let stderr = ""
+          let sent = false
+          child.stdout!.on("data", (c: Buffer) => {
+            stdout += c.toString()
+            // The grid is placed once its header is out; let a few ticks run, then Ctrl-C.
+            if (!sent && stdout.includes("Grid:")) {
+              sent = true
+              setTimeout(() => child.kill("SIGINT"), 300)
+            }
+          })
+          child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()))
+          child.on("close", (code) => resolve({ code, stdout, stderr }))
+        })
+      )
+      assert.strictEqual(interrupted.code, 130, interrupted.stderr)
+      assert.match(interrupted.stderr, /Order session interrupted: canceled \d+ open orders/)
+    }), { timeout: 60_000 })
+})
