@@ -15,8 +15,10 @@ import {
   Exchange,
   fetchAllOrders,
   makeExchange,
+  ExchangeError,
   NetworkError,
   OrderJournal,
+  syncOrders,
   Venue,
   type VenueService
 } from "../src/index.ts"
@@ -101,5 +103,27 @@ describe("order engine", () => {
         assert.strictEqual(ids[0], ids[1])
         assert.strictEqual((yield* fetchAllOrders()).length, 0)
       }).pipe(Effect.provide(wrapped(dropFirst)))
+    }))
+
+  it.effect("an answer orderops cannot read leaves the intent pending, and sync adopts the order", () =>
+    Effect.gen(function*() {
+      const garbled = (v: VenueService) =>
+        Effect.succeed<VenueService>({
+          ...v,
+          submit: (op, order) =>
+            v.submit(op, order).pipe(
+              Effect.andThen(Effect.fail(new ExchangeError({ operation: op, symbol: order.symbol, reason: "Unknown", detail: "undecodable answer" })))
+            )
+        })
+      yield* Effect.gen(function*() {
+        const e = yield* Effect.flip(createLimitBuy(0.5, 10))
+        assert.strictEqual(e._tag === "ExchangeError" && e.reason, "Unknown")
+        const journal = yield* OrderJournal
+        const [entry] = yield* journal.entries()
+        assert.strictEqual(entry!.status, "pending") // not "failed": the order may exist
+        const active = yield* syncOrders
+        assert.strictEqual(active.size, 1)
+        assert.strictEqual((yield* journal.entries())[0]!.status, "open")
+      }).pipe(Effect.provide(wrapped(garbled)))
     }))
 })

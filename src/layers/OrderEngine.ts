@@ -18,16 +18,9 @@ import { ActiveOrders } from "../services/ActiveOrders.ts"
 import * as D from "../services/Decimal.ts"
 import type { ExchangeService } from "../services/Exchange.ts"
 import { type OrderRequest, sellableQuantity, validateOrder } from "../services/MarketRules.ts"
-import { isOpenJournalStatus, OrderJournal } from "../services/OrderJournal.ts"
+import { type JournalEntry, OrderJournal } from "../services/OrderJournal.ts"
 import type { OrderRecord, OrderSide } from "../services/OrderRecord.ts"
-import {
-  defaultRetryPolicy,
-  isRetryable,
-  makeRetryPolicy,
-  type RetryOptions,
-  type RetryPolicy,
-  withRetry
-} from "../services/Retry.ts"
+import { defaultRetryPolicy, makeRetryPolicy, type RetryOptions, type RetryPolicy, withRetry } from "../services/Retry.ts"
 import { type SubmitOrder, Venue, type VenueFailure } from "../services/Venue.ts"
 
 /** Client order ids orderops generates start with this, so recovery can recognise its own orders. */
@@ -53,25 +46,6 @@ export const newClientOrderId = (now: number): string => {
 
 export const isOwnClientOrderId = (id: string): boolean => id.startsWith(CLIENT_ORDER_ID_PREFIX)
 
-/**
- * `withRetry` without its per-call cost (about 3 µs to set up the schedule) on the
- * happy path: the first attempt runs bare, and only a retryable failure starts the
- * schedule, which is handed that failure as its first attempt, so the delays and
- * the number of attempts are exactly `withRetry`'s.
- */
-const retrying = <A, E extends ExchangeFailure>(effect: Effect.Effect<A, E>, policy: RetryPolicy): Effect.Effect<A, E> =>
-  Effect.catchIf(effect, (e: E) => isRetryable(e, policy), (first) => {
-    let replayed = false
-    return withRetry(
-      Effect.suspend(() => {
-        if (replayed) return effect
-        replayed = true
-        return Effect.fail(first)
-      }),
-      policy
-    )
-  })
-
 export interface EngineOptions {
   /** The market to trade. Default `HBAR/USDT`. */
   readonly symbol?: string
@@ -85,9 +59,17 @@ export interface EngineOptions {
 
 const isPolicy = (r: RetryOptions | RetryPolicy): r is RetryPolicy => "schedule" in r
 
-/** A failure after which the order may or may not exist on the exchange. */
+/** A failure after which the order may or may not exist on the exchange: worth a look-up, and a resend. */
 const isAmbiguous = (e: VenueFailure): boolean =>
   e._tag === "NetworkError" || (e._tag === "ExchangeError" && e.reason === "ExchangeUnavailable")
+
+/**
+ * A create failure that does not prove the order was refused: an ambiguous one, or
+ * an answer orderops could not read (`Unknown`). Its journal entry stays `pending`
+ * for `sync` and recovery to settle, rather than being marked failed.
+ */
+const mayExist = (e: ExchangeFailure): boolean =>
+  (e._tag === "NetworkError") || (e._tag === "ExchangeError" && (e.reason === "ExchangeUnavailable" || e.reason === "Unknown"))
 
 const describeOrder = (o: { side: OrderSide; type: string; price: Option.Option<D.Decimal>; quantity: D.Decimal }) =>
   `${o.type} ${o.side}`
@@ -106,7 +88,7 @@ export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions =
   const concurrency = options.cancelConcurrency ?? 10
 
   /** Reads are idempotent: retried on network failures and rate limits. */
-  const read = <A>(effect: Effect.Effect<A, VenueFailure>) => retrying(effect, policy)
+  const read = <A>(effect: Effect.Effect<A, VenueFailure>) => withRetry(effect, policy)
 
   /** The error line every failed public operation writes, once. */
   const reported = <A, E extends ExchangeFailure>(op: string, effect: Effect.Effect<A, E>) =>
@@ -159,10 +141,10 @@ export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions =
       const order: SubmitOrder = { clientOrderId, symbol, ...valid }
       return yield* Effect.gen(function*() {
         yield* journal.recordIntent({ ...order, createdAt: now })
-        const record = yield* retrying(submitOnce(op, order), policy).pipe(
+        const record = yield* withRetry(submitOnce(op, order), policy).pipe(
           Effect.tapError((e) =>
-            isAmbiguous(e)
-              ? Effect.logError(`Order outcome unknown after retries; it stays pending in the journal until recovery`)
+            mayExist(e)
+              ? Effect.logError(`Order outcome unknown; it stays pending in the journal until sync or recovery settles it`)
               : Effect.flatMap(Clock.currentTimeMillis, (t) => journal.markFailed(clientOrderId, e.message, t))
           )
         )
@@ -189,7 +171,7 @@ export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions =
    */
   const explainRefusedCancel = (op: string, orderId: string, e: ExchangeError) =>
     Effect.gen(function*() {
-      const found = yield* Effect.result(venue.fetchOrder(op, symbol, orderId))
+      const found = yield* Effect.result(read(venue.fetchOrder(op, symbol, orderId)))
       if (Result.isFailure(found) || found.success.status === "open") return yield* Effect.fail(e)
       const record = found.success
       yield* active.observe(record)
@@ -209,14 +191,14 @@ export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions =
       Effect.andThen(venue.cancel(op, symbol, orderId)),
       Effect.catchIf(isAmbiguous, (e) =>
         Effect.gen(function*() {
-          const found = yield* Effect.result(venue.fetchOrder(op, symbol, orderId))
+          const found = yield* Effect.result(read(venue.fetchOrder(op, symbol, orderId)))
           if (Result.isSuccess(found) && found.success.status === "canceled") return found.success
           return yield* Effect.fail(e)
         }))
     )
 
   const cancelRecord = (op: string, orderId: string) =>
-    retrying(cancelOnce(op, orderId), policy).pipe(
+    withRetry(cancelOnce(op, orderId), policy).pipe(
       Effect.catchIf(
         (e): e is ExchangeError => e._tag === "ExchangeError" && e.reason === "OrderNotFound",
         (e) => explainRefusedCancel(op, orderId, e)
@@ -242,7 +224,7 @@ export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions =
         if (targets.length === 0) return []
         if (Option.isSome(venue.cancelAll) && targets.length === open.length) {
           yield* Effect.logDebug(`Request: cancel all ${open.length} open orders on ${symbol} in one call`)
-          const cancelled = yield* retrying(venue.cancelAll.value(op, symbol), policy)
+          const cancelled = yield* withRetry(venue.cancelAll.value(op, symbol), policy)
           yield* observeAll(cancelled)
           yield* Effect.log(`Canceled all ${side} orders on ${symbol}: ${cancelled.length}`)
           return cancelled.map((o) => o.id)
@@ -318,19 +300,18 @@ export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions =
 
   // ---- reconciliation -------------------------------------------------------
 
-  /** Brings the `Ref` in step with the exchange: final states applied, own unknown open orders adopted. */
-  const sync = reported(
-    "sync",
+  /** Applies the exchange's open orders to the `Ref`: final states applied, own unknown open orders adopted. */
+  const reconcile = (op: string, open: ReadonlyArray<OrderRecord>) =>
     Effect.gen(function*() {
-      const op = "sync"
-      const open = yield* read(venue.openOrders(op, symbol))
       const openIds = new Set(open.map((o) => o.id))
       const tracked = yield* active.snapshot
       yield* observeAll(open)
       for (const o of open) {
         if (!tracked.has(o.id) && isOwnClientOrderId(o.clientOrderId)) {
           yield* active.track(o)
-          yield* Effect.logWarning(`Adopted open order ${o.id} (${o.clientOrderId}) found on the exchange`)
+          yield* Effect.logWarning(`Adopted open order ${o.id} (${o.clientOrderId}) found on the exchange`).pipe(
+            Effect.annotateLogs({ orderId: o.id, clientOrderId: o.clientOrderId })
+          )
         }
       }
       const gone = [...tracked.keys()].filter((id) => !openIds.has(id))
@@ -340,25 +321,45 @@ export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions =
       })
       return yield* active.snapshot
     })
-  )
 
-  /** Start-up recovery: settle every unsettled journal entry against the exchange, then adopt strays. */
+  const sync = reported("sync", Effect.flatMap(read(venue.openOrders("sync", symbol)), (open) => reconcile("sync", open)))
+
+  /** The exchange's view of a journal entry: among the open orders, else by client order id, else by exchange id. */
+  const settle = (op: string, entry: JournalEntry, openByClientId: ReadonlyMap<string, OrderRecord>) =>
+    Effect.gen(function*() {
+      const open = openByClientId.get(entry.clientOrderId)
+      if (open !== undefined) return Option.some(open)
+      const byClientId = yield* read(venue.lookup(op, symbol, entry.clientOrderId))
+      if (Option.isSome(byClientId) || entry.orderId === null) return byClientId
+      return yield* read(venue.fetchOrder(op, symbol, entry.orderId)).pipe(
+        Effect.map(Option.some),
+        Effect.catchIf((e) => e._tag === "ExchangeError" && e.reason === "OrderNotFound", () => Effect.succeed(Option.none()))
+      )
+    })
+
+  /**
+   * Start-up recovery: settle every unsettled journal entry against the exchange
+   * (one open-orders request, then a look-up only for entries not open there), mark
+   * intents that never reached it failed, then adopt own open orders the journal lacks.
+   */
   const recover = Effect.gen(function*() {
     const op = "recover"
     const unsettled = yield* journal.unsettled(symbol)
+    const open = yield* read(venue.openOrders(op, symbol))
+    const openByClientId = new Map(open.map((o) => [o.clientOrderId, o]))
     for (const entry of unsettled) {
-      const found = yield* read(venue.lookup(op, symbol, entry.clientOrderId))
+      const found = yield* settle(op, entry, openByClientId)
       if (Option.isSome(found)) {
         yield* active.track(found.value)
         yield* Effect.log(`Recovered order ${found.value.id} (${entry.clientOrderId}): ${found.value.status}`)
-      } else if (isOpenJournalStatus(entry.status)) {
+      } else {
         const now = yield* Clock.currentTimeMillis
         const detail = entry.status === "pending" ? "never reached the exchange" : "not found on the exchange"
         yield* journal.markFailed(entry.clientOrderId, detail, now)
         yield* Effect.logWarning(`Journal entry ${entry.clientOrderId} ${detail}; marked failed`)
       }
     }
-    yield* Effect.asVoid(sync)
+    yield* reconcile(op, open)
   }).pipe(Effect.annotateLogs({ symbol, venue: venue.id }))
 
   if (options.recover !== false) yield* recover

@@ -29,10 +29,8 @@ export const isRetryable = (e: ExchangeFailure, policy: RetryPolicy): boolean =>
     case "NetworkError":
       return true
     case "ExchangeError":
-      if (e.reason === "RateLimited" || e.reason === "TemporaryBan") {
-        return e.retryAfterMs === undefined || e.retryAfterMs <= Duration.toMillis(policy.maxRetryAfter)
-      }
-      return e.reason === "ExchangeUnavailable"
+      // A wait longer than the policy allows is not worth holding the caller for.
+      return e.retryable && (e.retryAfterMs === undefined || e.retryAfterMs <= Duration.toMillis(policy.maxRetryAfter))
     default:
       return false
   }
@@ -61,9 +59,22 @@ export const makeRetryPolicy = (options: RetryOptions = {}): RetryPolicy => {
 
 export const defaultRetryPolicy: RetryPolicy = makeRetryPolicy()
 
-/** Retries `effect` under `policy`, on retryable failures only. */
+/**
+ * Retries `effect` under `policy`, on retryable failures only. The first attempt runs
+ * bare: the schedule (a few microseconds to set up) is built only after a retryable
+ * failure, which it is handed as its first attempt, so delays and attempt counts are
+ * the schedule's exactly.
+ */
 export const withRetry = <A, E extends ExchangeFailure, R>(
   effect: Effect.Effect<A, E, R>,
   policy: RetryPolicy
 ): Effect.Effect<A, E, R> =>
-  Effect.retry(effect, { schedule: policy.schedule, while: (e: E) => isRetryable(e, policy) })
+  Effect.catchIf(effect, (e: E) => isRetryable(e, policy), (first) => {
+    let replayed = false
+    const again = Effect.suspend(() => {
+      if (replayed) return effect
+      replayed = true
+      return Effect.fail(first)
+    })
+    return Effect.retry(again, { schedule: policy.schedule, while: (e: E) => isRetryable(e, policy) })
+  })
