@@ -26,6 +26,6 @@ export {
   type LiveOptions
 } from "./layers/Live.ts"
 export { type CcxtVenueOptions, fromExchange, makeCcxtVenue } from "./layers/CcxtVenue.ts"
-export { DRY_RUN_STATE_KEY, DryRunExchangeLayer, DryRunMarket, DryRunVenueLayer, type DryRunMarketService, type DryRunOptions } from "./layers/DryRun.ts"
+export { DRY_RUN_STATE_KEY, DRY_RUN_VENUE_ID, DryRunExchangeLayer, DryRunMarket, DryRunVenueLayer, type DryRunMarketService, type DryRunOptions } from "./layers/DryRun.ts"
 export { OrderSessionError } from "./errors/OrderSessionError.ts"
 export { type CleanupReport, makeOrderSession, OrderSession, type OrderSessionOptions, type OrderSessionService, scopedOrderSession, withOrderSession } from "./services/OrderSession.ts"

@@ -3,7 +3,7 @@
  * wrapped. Time is virtual (TestClock).
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber, Layer, Ref } from "effect"
+import { Effect, Exit, Fiber, Layer, Ref } from "effect"
 import { TestClock } from "effect/testing"
 import {
   ActiveOrders,
@@ -11,6 +11,7 @@ import {
   cancelAllBuyOrders,
   createLimitBuy,
   createLimitSell,
+  DRY_RUN_VENUE_ID,
   DryRunVenueLayer,
   Exchange,
   fetchAllOrders,
@@ -28,7 +29,7 @@ const wrapped = (wrap: (v: VenueService) => Effect.Effect<VenueService>, options
   const venue = Layer.effect(Venue, Effect.flatMap(Venue, wrap)).pipe(Layer.provide(DryRunVenueLayer({ price: 1 })))
   return Layer.effect(Exchange, makeExchange(options)).pipe(
     Layer.provideMerge(venue),
-    Layer.provideMerge(ActiveOrders.layer),
+    Layer.provideMerge(ActiveOrders.layerFor(DRY_RUN_VENUE_ID)),
     Layer.provideMerge(OrderJournal.layerMemory)
   )
 }
@@ -126,4 +127,25 @@ describe("order engine", () => {
         assert.strictEqual((yield* journal.entries())[0]!.status, "open")
       }).pipe(Effect.provide(wrapped(garbled)))
     }))
+
+  it.effect("ActiveOrders built for another venue than the engine's is a wiring bug: the engine dies at construction", () =>
+    Effect.gen(function*() {
+      const miswired = Layer.effect(Exchange, makeExchange()).pipe(
+        Layer.provideMerge(DryRunVenueLayer({ price: 1 })),
+        Layer.provideMerge(ActiveOrders.layerFor("binanceus")),
+        Layer.provideMerge(OrderJournal.layerMemory)
+      )
+      const exit = yield* Effect.exit(Effect.provide(Effect.service(Exchange), miswired))
+      assert.isTrue(Exit.hasDies(exit), String(exit))
+      assert.include(String(exit), `ActiveOrders serves venue "binanceus" but the Venue is "dry-run"`)
+    }))
+
+  it.effect("orders are journaled under the venue's id", () =>
+    Effect.gen(function*() {
+      yield* createLimitBuy(0.5, 10)
+      const journal = yield* OrderJournal
+      assert.deepStrictEqual((yield* journal.entries()).map((e) => e.venue), [DRY_RUN_VENUE_ID])
+      assert.strictEqual((yield* journal.unsettled(DRY_RUN_VENUE_ID, "HBAR/USDT")).length, 1)
+      assert.strictEqual((yield* journal.unsettled("binanceus", "HBAR/USDT")).length, 0)
+    }).pipe(Effect.provide(wrapped(Effect.succeed))))
 })

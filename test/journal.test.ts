@@ -28,7 +28,7 @@ import { JournalLayer, JournalLayerFromEnv, PgJournalLayer, redactUrl, SqliteJou
 import * as SqliteClient from "../src/layers/SqliteClient.ts"
 import { MIGRATIONS_TABLE, migrateJournal } from "../src/layers/SqlJournal.ts"
 import * as D from "../src/services/Decimal.ts"
-import { type OrderIntent, OrderJournal } from "../src/services/OrderJournal.ts"
+import { type OrderIntent, OrderJournal, UNATTRIBUTED_VENUE } from "../src/services/OrderJournal.ts"
 import type { OrderRecord } from "../src/services/OrderRecord.ts"
 
 // ---- stores -----------------------------------------------------------------
@@ -110,8 +110,12 @@ const postgres: Backend = {
 
 // ---- fixtures ---------------------------------------------------------------
 
+/** The venue the fixtures' orders go to. */
+const VENUE = "binanceus"
+
 const intent = (clientOrderId: string, over: Partial<OrderIntent> = {}): OrderIntent => ({
   clientOrderId,
+  venue: VENUE,
   symbol: "SHIB/USDT",
   side: "buy",
   type: "limit",
@@ -158,6 +162,7 @@ const conformance = (backend: Backend) =>
           const [pending] = yield* j.entries()
           assert.deepStrictEqual(pending, {
             clientOrderId: "oo_1",
+            venue: VENUE,
             orderId: null,
             symbol: "SHIB/USDT",
             side: "buy",
@@ -170,15 +175,15 @@ const conformance = (backend: Backend) =>
             updatedAt: 1_700_000_000_000,
             detail: null
           })
-          yield* j.recordOrder(record("oo_1"), 1_700_000_000_200)
-          yield* j.recordOrder(record("oo_1", { filled: 100000000.1 }), 1_700_000_000_300)
+          yield* j.recordOrder(record("oo_1"), 1_700_000_000_200, VENUE)
+          yield* j.recordOrder(record("oo_1", { filled: 100000000.1 }), 1_700_000_000_300, VENUE)
           const [partial] = yield* j.entries()
           assert.strictEqual(partial?.orderId, "x-oo_1")
           assert.strictEqual(partial?.status, "open")
           assert.strictEqual(partial?.filled, "100000000.1")
           assert.strictEqual(partial?.createdAt, 1_700_000_000_000, "created_at stays the intent's time")
           assert.strictEqual(partial?.updatedAt, 1_700_000_000_300)
-          yield* j.recordOrder(record("oo_1", { filled: 123456789.123, status: "closed" }), 1_700_000_000_400)
+          yield* j.recordOrder(record("oo_1", { filled: 123456789.123, status: "closed" }), 1_700_000_000_400, VENUE)
           const [closed] = yield* j.entries()
           assert.strictEqual(closed?.status, "closed")
           assert.strictEqual(closed?.filled, "123456789.123")
@@ -192,11 +197,12 @@ const conformance = (backend: Backend) =>
         Effect.gen(function*() {
           const j = yield* journal
           yield* j.recordIntent(intent("oo_m", { type: "market", side: "sell", price: Option.none() }))
-          yield* j.recordOrder(record("oo_m", { type: "market", side: "sell", price: 0 }), 1)
+          yield* j.recordOrder(record("oo_m", { type: "market", side: "sell", price: 0 }), 1, VENUE)
           assert.strictEqual((yield* j.entries())[0]?.price, null)
           yield* j.recordOrder(
             record("oo_m", { type: "market", side: "sell", price: 0.0000123, filled: 123456789.123, status: "closed" }),
-            2
+            2,
+            VENUE
           )
           const [e] = yield* j.entries()
           assert.strictEqual(e?.price, "0.0000123")
@@ -210,22 +216,108 @@ const conformance = (backend: Backend) =>
         Effect.gen(function*() {
           const j = yield* journal
           yield* j.recordIntent(intent("oo_open", { createdAt: 30 }))
-          yield* j.recordOrder(record("oo_open"), 31)
+          yield* j.recordOrder(record("oo_open"), 31, VENUE)
           yield* j.recordIntent(intent("oo_pending", { createdAt: 20 }))
           yield* j.recordIntent(intent("oo_closed", { createdAt: 10 }))
-          yield* j.recordOrder(record("oo_closed", { status: "closed", filled: 123456789.123 }), 11)
+          yield* j.recordOrder(record("oo_closed", { status: "closed", filled: 123456789.123 }), 11, VENUE)
           yield* j.recordIntent(intent("oo_failed", { createdAt: 5 }))
           yield* j.markFailed("oo_failed", "Account has insufficient balance", 6)
           yield* j.recordIntent(intent("oo_other", { symbol: "HBAR/USDT", createdAt: 1 }))
-          const unsettled = yield* j.unsettled("SHIB/USDT")
+          const unsettled = yield* j.unsettled(VENUE, "SHIB/USDT")
           assert.deepStrictEqual(unsettled.map((e) => [e.clientOrderId, e.status]), [
             ["oo_pending", "pending"],
             ["oo_open", "open"]
           ])
-          assert.deepStrictEqual((yield* j.unsettled("HBAR/USDT")).map((e) => e.clientOrderId), ["oo_other"])
+          assert.deepStrictEqual((yield* j.unsettled(VENUE, "HBAR/USDT")).map((e) => e.clientOrderId), ["oo_other"])
           const [failed] = (yield* j.entries()).filter((e) => e.clientOrderId === "oo_failed")
           assert.strictEqual(failed?.status, "failed")
           assert.strictEqual(failed?.detail, "Account has insufficient balance")
+        })
+      ))
+
+    test("unsettled(venue, symbol) gives only that venue's entries; entries() filters by venue", (store) =>
+      inJournal(
+        store,
+        Effect.gen(function*() {
+          const j = yield* journal
+          yield* j.recordIntent(intent("oo_live_pending", { createdAt: 10 }))
+          yield* j.recordIntent(intent("oo_live_open", { createdAt: 20 }))
+          yield* j.recordOrder(record("oo_live_open"), 21, VENUE)
+          yield* j.recordIntent(intent("oo_dry_pending", { venue: "dry-run", createdAt: 15 }))
+          yield* j.recordIntent(intent("oo_dry_open", { venue: "dry-run", createdAt: 25 }))
+          yield* j.recordOrder(record("oo_dry_open"), 26, "dry-run")
+          yield* j.recordIntent(intent("oo_dry_hbar", { venue: "dry-run", symbol: "HBAR/USDT", createdAt: 30 }))
+          const ids = (es: ReadonlyArray<{ readonly clientOrderId: string }>) => es.map((e) => e.clientOrderId)
+          assert.deepStrictEqual(ids(yield* j.unsettled(VENUE, "SHIB/USDT")), ["oo_live_pending", "oo_live_open"])
+          assert.deepStrictEqual(ids(yield* j.unsettled("dry-run", "SHIB/USDT")), ["oo_dry_pending", "oo_dry_open"])
+          assert.deepStrictEqual(ids(yield* j.unsettled("dry-run", "HBAR/USDT")), ["oo_dry_hbar"])
+          assert.deepStrictEqual(ids(yield* j.unsettled(VENUE, "HBAR/USDT")), [])
+          assert.deepStrictEqual(ids(yield* j.unsettled("kraken", "SHIB/USDT")), [])
+          assert.deepStrictEqual(ids(yield* j.entries({ venue: "dry-run" })), ["oo_dry_hbar", "oo_dry_open", "oo_dry_pending"])
+          assert.deepStrictEqual(ids(yield* j.entries({ venue: "dry-run", symbol: "SHIB/USDT", limit: 1 })), ["oo_dry_open"])
+          assert.deepStrictEqual(ids(yield* j.entries({ venue: VENUE })), ["oo_live_open", "oo_live_pending"])
+          assert.deepStrictEqual(
+            (yield* j.entries()).map((e) => [e.clientOrderId, e.venue]),
+            [
+              ["oo_dry_hbar", "dry-run"],
+              ["oo_dry_open", "dry-run"],
+              ["oo_live_open", VENUE],
+              ["oo_dry_pending", "dry-run"],
+              ["oo_live_pending", VENUE]
+            ]
+          )
+        })
+      ))
+
+    test("recordOrder: an insert (an adopted order) takes the venue, an update keeps the entry's", (store) =>
+      inJournal(
+        store,
+        Effect.gen(function*() {
+          const j = yield* journal
+          const venueOf = (id: string) =>
+            Effect.map(j.entries(), (es) => es.find((e) => e.clientOrderId === id)?.venue)
+          // adoption: no intent, the exchange's view inserts the entry
+          yield* j.recordOrder(record("oo_stray"), 5, "dry-run")
+          assert.strictEqual(yield* venueOf("oo_stray"), "dry-run")
+          assert.deepStrictEqual((yield* j.unsettled("dry-run", "SHIB/USDT")).map((e) => e.clientOrderId), ["oo_stray"])
+          // a later view, whoever reports it, keeps the entry's venue
+          yield* j.recordOrder(record("oo_stray", { filled: 1 }), 6, VENUE)
+          assert.strictEqual(yield* venueOf("oo_stray"), "dry-run")
+          assert.deepStrictEqual(yield* j.unsettled(VENUE, "SHIB/USDT"), [])
+          // an intent's venue survives the answer and the fill
+          yield* j.recordIntent(intent("oo_own"))
+          yield* j.recordOrder(record("oo_own"), 7, "dry-run")
+          yield* j.recordOrder(record("oo_own", { status: "closed", filled: 123456789.123 }), 8, "dry-run")
+          assert.strictEqual(yield* venueOf("oo_own"), VENUE)
+          // a failed intent found later (adopted) keeps its venue too
+          yield* j.recordIntent(intent("oo_late"))
+          yield* j.markFailed("oo_late", "never reached the exchange", 9)
+          yield* j.recordOrder(record("oo_late"), 10, VENUE)
+          assert.strictEqual(yield* venueOf("oo_late"), VENUE)
+        })
+      ))
+
+    test("an entry with no venue (journaled before venues) is offered to every venue until one reports it", (store) =>
+      inJournal(
+        store,
+        Effect.gen(function*() {
+          const j = yield* journal
+          yield* j.recordIntent(intent("oo_legacy", { venue: UNATTRIBUTED_VENUE, createdAt: 1 }))
+          yield* j.recordIntent(intent("oo_live", { createdAt: 2 }))
+          yield* j.recordIntent(intent("oo_dry", { venue: "dry-run", createdAt: 3 }))
+          const ids = (es: ReadonlyArray<{ readonly clientOrderId: string }>) => es.map((e) => e.clientOrderId)
+          assert.deepStrictEqual(ids(yield* j.unsettled(VENUE, "SHIB/USDT")), ["oo_legacy", "oo_live"])
+          assert.deepStrictEqual(ids(yield* j.unsettled("dry-run", "SHIB/USDT")), ["oo_legacy", "oo_dry"])
+          // the venue that reports the order claims the entry
+          yield* j.recordOrder(record("oo_legacy"), 4, "dry-run")
+          const [claimed] = (yield* j.entries()).filter((e) => e.clientOrderId === "oo_legacy")
+          assert.strictEqual(claimed?.venue, "dry-run")
+          assert.strictEqual(claimed?.status, "open")
+          assert.deepStrictEqual(ids(yield* j.unsettled(VENUE, "SHIB/USDT")), ["oo_live"])
+          assert.deepStrictEqual(ids(yield* j.unsettled("dry-run", "SHIB/USDT")), ["oo_legacy", "oo_dry"])
+          // and keeps it
+          yield* j.recordOrder(record("oo_legacy", { filled: 2 }), 5, VENUE)
+          assert.strictEqual((yield* j.entries({ venue: "dry-run" })).find((e) => e.clientOrderId === "oo_legacy")?.filled, "2")
         })
       ))
 
@@ -238,8 +330,8 @@ const conformance = (backend: Backend) =>
             Effect.map(j.entries(), (es) => es.find((e) => e.clientOrderId === id)?.status)
           // a stale "open" after the fill
           yield* j.recordIntent(intent("oo_a"))
-          yield* j.recordOrder(record("oo_a", { status: "closed", filled: 123456789.123 }), 2)
-          yield* j.recordOrder(record("oo_a", { status: "open" }), 3)
+          yield* j.recordOrder(record("oo_a", { status: "closed", filled: 123456789.123 }), 2, VENUE)
+          yield* j.recordOrder(record("oo_a", { status: "open" }), 3, VENUE)
           assert.strictEqual(yield* status("oo_a"), "closed")
           // markFailed does not touch a final entry
           yield* j.markFailed("oo_a", "late", 4)
@@ -248,14 +340,14 @@ const conformance = (backend: Backend) =>
           yield* j.recordIntent(intent("oo_a", { createdAt: 99 }))
           assert.strictEqual(yield* status("oo_a"), "closed")
           // cancelled stays cancelled
-          yield* j.recordOrder(record("oo_c", { status: "canceled" }), 5)
-          yield* j.recordOrder(record("oo_c", { status: "open" }), 6)
+          yield* j.recordOrder(record("oo_c", { status: "canceled" }), 5, VENUE)
+          yield* j.recordOrder(record("oo_c", { status: "open" }), 6, VENUE)
           assert.strictEqual(yield* status("oo_c"), "canceled")
           // failed yields to the exchange's view (recovery adopting an order marked failed)
           yield* j.recordIntent(intent("oo_f"))
           yield* j.markFailed("oo_f", "never reached the exchange", 7)
           assert.strictEqual(yield* status("oo_f"), "failed")
-          yield* j.recordOrder(record("oo_f"), 8)
+          yield* j.recordOrder(record("oo_f"), 8, VENUE)
           assert.strictEqual(yield* status("oo_f"), "open")
           // and markFailed does not apply to a failed entry twice (detail kept)
           yield* j.recordIntent(intent("oo_g"))
@@ -308,7 +400,7 @@ const conformance = (backend: Backend) =>
                 Effect.gen(function*() {
                   const id = `oo_${name}_${i}`
                   yield* j.recordIntent(intent(id, { createdAt: 1000 + i }))
-                  yield* j.recordOrder(record(id, { filled: i / 1000 }), 2000 + i)
+                  yield* j.recordOrder(record(id, { filled: i / 1000 }), 2000 + i, VENUE)
                   yield* j.saveState(`state/${name}`, String(i))
                 }),
               { discard: true }
@@ -333,7 +425,7 @@ const conformance = (backend: Backend) =>
               const j = yield* journal
               assert.isTrue(j.durable)
               yield* j.recordIntent(intent("oo_keep"))
-              yield* j.recordOrder(record("oo_keep", { filled: 0.5 }), 5)
+              yield* j.recordOrder(record("oo_keep", { filled: 0.5 }), 5, VENUE)
               yield* j.saveState("k", "v")
             })
           )
@@ -341,7 +433,7 @@ const conformance = (backend: Backend) =>
             store,
             Effect.gen(function*() {
               const j = yield* journal
-              const [e] = yield* j.unsettled("SHIB/USDT")
+              const [e] = yield* j.unsettled(VENUE, "SHIB/USDT")
               assert.strictEqual(e?.clientOrderId, "oo_keep")
               assert.strictEqual(e?.filled, "0.5")
               assert.strictEqual(e?.quantity, "123456789.123")
@@ -364,7 +456,8 @@ const conformance = (backend: Backend) =>
           )
           assert.deepStrictEqual(applied.map((r) => [Number(r.migration_id), r.name]), [
             [1, "create_orders"],
-            [2, "add_state_and_detail"]
+            [2, "add_state_and_detail"],
+            [3, "add_venue"]
           ])
           // a second open applies nothing and keeps working
           yield* inJournal(store, Effect.flatMap(journal, (j) => j.saveState("k", "v")))
@@ -415,10 +508,11 @@ const conformance = (backend: Backend) =>
             store,
             Effect.gen(function*() {
               const j = yield* journal
-              const unsettled = yield* j.unsettled("SHIB/USDT")
+              const unsettled = yield* j.unsettled(VENUE, "SHIB/USDT")
               assert.deepStrictEqual(unsettled, [
                 {
                   clientOrderId: "oo_old_open",
+                  venue: "",
                   orderId: "77",
                   symbol: "SHIB/USDT",
                   side: "sell",
@@ -433,6 +527,7 @@ const conformance = (backend: Backend) =>
                 },
                 {
                   clientOrderId: "oo_old_pending",
+                  venue: "",
                   orderId: null,
                   symbol: "SHIB/USDT",
                   side: "buy",
@@ -454,6 +549,71 @@ const conformance = (backend: Backend) =>
               assert.deepStrictEqual(yield* j.loadState("k"), Option.some("v"))
             })
           )
+        }))
+
+      test("migrates a database at schema 0002 (no venue) and keeps its rows, as unattributed entries", (store) =>
+        Effect.gen(function*() {
+          const client = Option.getOrThrow(store.client)
+          // A journal as the second release left it: schema 0002, rows and a saved book without venues.
+          yield* Effect.provide(
+            Effect.gen(function*() {
+              const sql = yield* SqlClient.SqlClient
+              assert.deepStrictEqual(yield* migrateJournal(2), [1, 2])
+              const row = {
+                order_id: null,
+                symbol: "SHIB/USDT",
+                side: "buy",
+                type: "limit",
+                price: "0.00001",
+                quantity: "123456789.123",
+                filled: "0",
+                detail: null
+              }
+              yield* sql`INSERT INTO orderops_orders ${
+                sql.insert([
+                  { ...row, client_order_id: "oo_v2_pending", status: "pending", created_at: 1_650_000_000_000, updated_at: 1_650_000_000_000 },
+                  { ...row, client_order_id: "oo_v2_open", order_id: "42", status: "open", filled: "0.5", created_at: 1_650_000_000_001, updated_at: 1_650_000_000_002 },
+                  { ...row, client_order_id: "oo_v2_failed", status: "failed", detail: "Account has insufficient balance", created_at: 1_650_000_000_003, updated_at: 1_650_000_000_004 }
+                ])
+              }`
+              yield* sql`INSERT INTO orderops_state ${sql.insert({ key: "dry-run/book", value: "{\"v\":2}", updated_at: 1 })}`
+            }),
+            client
+          )
+          yield* inJournal(
+            store,
+            Effect.gen(function*() {
+              const j = yield* journal
+              assert.deepStrictEqual(
+                (yield* j.entries()).map((e) => [e.clientOrderId, e.venue, e.status, e.orderId, e.filled, e.detail, e.createdAt, e.updatedAt]),
+                [
+                  ["oo_v2_failed", "", "failed", null, "0", "Account has insufficient balance", 1_650_000_000_003, 1_650_000_000_004],
+                  ["oo_v2_open", "", "open", "42", "0.5", null, 1_650_000_000_001, 1_650_000_000_002],
+                  ["oo_v2_pending", "", "pending", null, "0", null, 1_650_000_000_000, 1_650_000_000_000]
+                ]
+              )
+              assert.deepStrictEqual(yield* j.loadState("dry-run/book"), Option.some("{\"v\":2}"))
+              // unattributed: every venue is offered them, until one reports the order
+              for (const venue of [VENUE, "dry-run"]) {
+                assert.deepStrictEqual((yield* j.unsettled(venue, "SHIB/USDT")).map((e) => e.clientOrderId), ["oo_v2_pending", "oo_v2_open"])
+              }
+              yield* j.recordOrder(record("oo_v2_open", { id: "42", filled: 1 }), 1_650_000_000_005, VENUE)
+              assert.deepStrictEqual((yield* j.unsettled("dry-run", "SHIB/USDT")).map((e) => e.clientOrderId), ["oo_v2_pending"])
+              assert.deepStrictEqual(
+                (yield* j.unsettled(VENUE, "SHIB/USDT")).map((e) => [e.clientOrderId, e.venue]),
+                [["oo_v2_pending", ""], ["oo_v2_open", VENUE]]
+              )
+              // new entries carry their venue
+              yield* j.recordIntent(intent("oo_v3", { venue: "dry-run", createdAt: 1_650_000_000_010 }))
+              assert.strictEqual((yield* j.entries({ venue: "dry-run" }))[0]?.clientOrderId, "oo_v3")
+            })
+          )
+          const applied = yield* Effect.provide(
+            Effect.flatMap(Effect.service(SqlClient.SqlClient), (sql) =>
+              sql<{ migration_id: number }>`SELECT migration_id FROM ${sql(MIGRATIONS_TABLE)} ORDER BY migration_id`),
+            client
+          )
+          assert.deepStrictEqual(applied.map((r) => Number(r.migration_id)), [1, 2, 3])
         }))
     }
   })

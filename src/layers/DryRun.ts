@@ -51,6 +51,9 @@ export interface DryRunMarketService {
 
 export class DryRunMarket extends Context.Service<DryRunMarket, DryRunMarketService>()("orderops/DryRunMarket") {}
 
+/** The dry-run venue's id (`Venue.id`), which its journal entries carry. */
+export const DRY_RUN_VENUE_ID = "dry-run"
+
 /** The journal key of the saved paper book. */
 export const DRY_RUN_STATE_KEY = "dry-run/book"
 
@@ -132,7 +135,7 @@ const makeDryRun = Effect.fnUntraced(function*(options: DryRunOptions) {
   }
 
   const venue: VenueService = {
-    id: "dry-run",
+    id: DRY_RUN_VENUE_ID,
     market: (op, s) => {
       const rules = markets.get(s)
       return rules === undefined ? Effect.fail(unknownMarket(op, s)) : Effect.succeed(rules)
@@ -183,8 +186,8 @@ const makeDryRun = Effect.fnUntraced(function*(options: DryRunOptions) {
 
 
 /**
- * The paper exchange's `Venue` and `DryRunMarket`, over the `ActiveOrders` and
- * `OrderJournal` in context. `DryRunExchangeLayer` puts the order engine on top; use
+ * The paper exchange's `Venue` and `DryRunMarket`, over the `ActiveOrders`
+ * (`ActiveOrders.layerFor(DRY_RUN_VENUE_ID)`) and `OrderJournal` in context. `DryRunExchangeLayer` puts the order engine on top; use
  * this directly to wrap the venue (add latency, inject faults) under your own engine.
  */
 export const DryRunVenueLayer = (
@@ -204,7 +207,7 @@ export const DryRunExchangeLayer = (
 ): Layer.Layer<Exchange | DryRunMarket, ExchangeFailure> => {
   const built = Layer.effect(Exchange, makeExchange(options)).pipe(
     Layer.provideMerge(DryRunVenueLayer(options)),
-    Layer.provide(ActiveOrders.layer.pipe(Layer.provideMerge(options.journal ?? OrderJournal.layerMemory)))
+    Layer.provide(ActiveOrders.layerFor(DRY_RUN_VENUE_ID).pipe(Layer.provideMerge(options.journal ?? OrderJournal.layerMemory)))
   )
   if (options.debug !== true) return built
   const debug = Layer.succeed(References.MinimumLogLevel, "Debug")

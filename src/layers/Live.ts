@@ -76,7 +76,10 @@ export const LiveExchangeLayer = (options: LiveOptions): Layer.Layer<Exchange, E
   if (missing.length > 0) return Layer.effect(Exchange, Effect.fail(missingCredentials(options.symbol ?? "HBAR/USDT", missing)))
   const built = Layer.effect(Exchange, makeExchange(options)).pipe(
     Layer.provide(CcxtVenueLayer(options)),
-    Layer.provide(ActiveOrders.layer.pipe(Layer.provideMerge(options.journal ?? JournalLayerFromEnv)))
+    // The venue's id is its ccxt exchange id, `makeCcxtVenue`'s default included (the engine checks they agree).
+    Layer.provide(
+      ActiveOrders.layerFor(options.exchange ?? "binanceus").pipe(Layer.provideMerge(options.journal ?? JournalLayerFromEnv))
+    )
   )
   return withDebug(built, options.debug)
 }

@@ -18,7 +18,7 @@ import { ActiveOrders } from "../services/ActiveOrders.ts"
 import * as D from "../services/Decimal.ts"
 import type { ExchangeService } from "../services/Exchange.ts"
 import { type OrderRequest, sellableQuantity, validateOrder } from "../services/MarketRules.ts"
-import { type JournalEntry, OrderJournal } from "../services/OrderJournal.ts"
+import { type JournalEntry, OrderJournal, UNATTRIBUTED_VENUE } from "../services/OrderJournal.ts"
 import type { OrderRecord, OrderSide } from "../services/OrderRecord.ts"
 import { defaultRetryPolicy, makeRetryPolicy, type RetryOptions, type RetryPolicy, withRetry } from "../services/Retry.ts"
 import { type SubmitOrder, Venue, type VenueFailure } from "../services/Venue.ts"
@@ -79,6 +79,13 @@ export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions =
   const venue = yield* Venue
   const journal = yield* OrderJournal
   const active = yield* ActiveOrders
+  // Journal entries are scoped by venue id: a mismatch here is a wiring bug.
+  if (venue.id === UNATTRIBUTED_VENUE) return yield* Effect.die(new Error(`a Venue's id must not be empty`))
+  if (active.venue !== venue.id) {
+    return yield* Effect.die(
+      new Error(`ActiveOrders serves venue "${active.venue}" but the Venue is "${venue.id}": use ActiveOrders.layerFor(venue.id)`)
+    )
+  }
   const symbol = options.symbol ?? "HBAR/USDT"
   const policy = options.retry === undefined
     ? defaultRetryPolicy
@@ -140,7 +147,7 @@ export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions =
       const clientOrderId = newClientOrderId(now)
       const order: SubmitOrder = { clientOrderId, symbol, ...valid }
       return yield* Effect.gen(function*() {
-        yield* journal.recordIntent({ ...order, createdAt: now })
+        yield* journal.recordIntent({ ...order, venue: venue.id, createdAt: now })
         const record = yield* withRetry(submitOnce(op, order), policy).pipe(
           Effect.tapError((e) =>
             mayExist(e)
@@ -330,7 +337,8 @@ export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions =
       const open = openByClientId.get(entry.clientOrderId)
       if (open !== undefined) return Option.some(open)
       const byClientId = yield* read(venue.lookup(op, symbol, entry.clientOrderId))
-      if (Option.isSome(byClientId) || entry.orderId === null) return byClientId
+      // An entry with no venue recorded may hold another venue's exchange id: only its client order id is safe to ask for.
+      if (Option.isSome(byClientId) || entry.orderId === null || entry.venue === UNATTRIBUTED_VENUE) return byClientId
       return yield* read(venue.fetchOrder(op, symbol, entry.orderId)).pipe(
         Effect.map(Option.some),
         Effect.catchIf((e) => e._tag === "ExchangeError" && e.reason === "OrderNotFound", () => Effect.succeed(Option.none()))
@@ -338,13 +346,14 @@ export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions =
     })
 
   /**
-   * Start-up recovery: settle every unsettled journal entry against the exchange
+   * Start-up recovery: settle this venue's unsettled journal entries against the exchange
    * (one open-orders request, then a look-up only for entries not open there), mark
    * intents that never reached it failed, then adopt own open orders the journal lacks.
+   * Entries with no venue recorded (older journals) are claimed if found, else left alone.
    */
   const recover = Effect.gen(function*() {
     const op = "recover"
-    const unsettled = yield* journal.unsettled(symbol)
+    const unsettled = yield* journal.unsettled(venue.id, symbol)
     const open = yield* read(venue.openOrders(op, symbol))
     const openByClientId = new Map(open.map((o) => [o.clientOrderId, o]))
     for (const entry of unsettled) {
@@ -352,6 +361,9 @@ export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions =
       if (Option.isSome(found)) {
         yield* active.track(found.value)
         yield* Effect.log(`Recovered order ${found.value.id} (${entry.clientOrderId}): ${found.value.status}`)
+      } else if (entry.venue === UNATTRIBUTED_VENUE) {
+        // Journaled before entries named their venue: it may be another venue's order, so it is not ours to fail.
+        yield* Effect.log(`Journal entry ${entry.clientOrderId} (no venue recorded) is not on ${venue.id}; left as it is`)
       } else {
         const now = yield* Clock.currentTimeMillis
         const detail = entry.status === "pending" ? "never reached the exchange" : "not found on the exchange"

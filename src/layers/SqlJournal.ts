@@ -11,6 +11,8 @@
  *
  * Status changes are monotonic (see `acceptsExchangeView`); the guard sits in the
  * statements themselves, so two writers cannot race a final status back to open.
+ * Each row names its venue (`venue`, `''` for rows older than migration 0003); recovery
+ * reads by (venue, symbol, status).
  */
 import { Clock, Effect, Option, Schema } from "effect"
 import { Migrator, SqlClient, type SqlError } from "effect/sql"
@@ -56,10 +58,21 @@ const addStateAndDetail = Effect.gen(function*() {
   yield* sql`CREATE INDEX orderops_orders_symbol_status ON orderops_orders (symbol, status)`
 })
 
+/**
+ * 0003: the venue each order was sent to, so the dry-run and live layers can share a
+ * journal. Existing rows get `''` (unattributed: see `UNATTRIBUTED_VENUE`).
+ */
+const addVenue = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`ALTER TABLE orderops_orders ADD COLUMN venue TEXT NOT NULL DEFAULT ''`
+  yield* sql`CREATE INDEX orderops_orders_venue_symbol_status ON orderops_orders (venue, symbol, status)`
+})
+
 /** Every migration, by `<id>_<name>`. Append new ones; never edit a shipped one. */
 export const journalMigrations = {
   "0001_create_orders": createOrders,
-  "0002_add_state_and_detail": addStateAndDetail
+  "0002_add_state_and_detail": addStateAndDetail,
+  "0003_add_venue": addVenue
 } as const
 
 /**
@@ -83,6 +96,7 @@ const EpochMillis = Schema.Union([Schema.Number, Schema.String, Schema.BigInt])
 
 const OrderRow = Schema.Struct({
   client_order_id: Schema.String,
+  venue: Schema.String,
   order_id: Schema.NullOr(Schema.String),
   symbol: Schema.String,
   side: OrderSide,
@@ -102,6 +116,7 @@ const toMillis = (v: number | string | bigint): number => Number(v)
 
 const toEntry = (row: typeof OrderRow.Type): JournalEntry => ({
   clientOrderId: row.client_order_id,
+  venue: row.venue,
   orderId: row.order_id,
   symbol: row.symbol,
   side: row.side,
@@ -117,6 +132,7 @@ const toEntry = (row: typeof OrderRow.Type): JournalEntry => ({
 
 const toRow = (e: JournalEntry) => ({
   client_order_id: e.clientOrderId,
+  venue: e.venue,
   order_id: e.orderId,
   symbol: e.symbol,
   side: e.side,
@@ -181,12 +197,14 @@ export const makeSqlJournal = (
               ON CONFLICT (client_order_id) DO NOTHING`
         ).pipe(Effect.asVoid),
 
-      recordOrder: (record, now) =>
+      recordOrder: (record, now, venue) =>
         guard(
           "recordOrder",
           // A market order's price is 0 until it fills: keep the intent's price then (null → COALESCE).
-          sql`INSERT INTO orderops_orders ${sql.insert(toRow(entryFromRecord(record, now)))}
+          // An existing row keeps its venue unless it is unattributed ('', UNATTRIBUTED_VENUE): the reporting venue claims it.
+          sql`INSERT INTO orderops_orders ${sql.insert(toRow(entryFromRecord(record, now, venue)))}
               ON CONFLICT (client_order_id) DO UPDATE SET
+                venue = CASE WHEN orderops_orders.venue = '' THEN excluded.venue ELSE orderops_orders.venue END,
                 order_id = excluded.order_id,
                 price = COALESCE(excluded.price, orderops_orders.price),
                 quantity = excluded.quantity,
@@ -203,16 +221,20 @@ export const makeSqlJournal = (
               WHERE client_order_id = ${clientOrderId} AND status IN ('pending', 'open')`
         ).pipe(Effect.asVoid),
 
-      unsettled: (symbol) =>
+      unsettled: (venue, symbol) =>
         selectEntries(
           "unsettled",
           sql`SELECT * FROM orderops_orders
-              WHERE symbol = ${symbol} AND status IN ('pending', 'open')
+              WHERE venue IN (${venue}, '') AND symbol = ${symbol} AND status IN ('pending', 'open')
               ORDER BY created_at, client_order_id`
         ),
 
       entries: (opts) => {
-        const where = opts?.symbol === undefined ? sql`` : sql`WHERE symbol = ${opts.symbol}`
+        const conditions = [
+          ...(opts?.symbol === undefined ? [] : [sql`symbol = ${opts.symbol}`]),
+          ...(opts?.venue === undefined ? [] : [sql`venue = ${opts.venue}`])
+        ]
+        const where = conditions.length === 0 ? sql`` : sql`WHERE ${sql.and(conditions)}`
         const limit = opts?.limit === undefined ? sql`` : sql`LIMIT ${Math.max(0, Math.floor(opts.limit))}`
         return selectEntries(
           "entries",

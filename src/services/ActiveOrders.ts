@@ -6,6 +6,10 @@
  * Updates are monotonic. Once an order is seen final (filled, cancelled, expired,
  * rejected) it leaves the `Ref` and a later stale "open" view of it is ignored, even
  * when the fill is observed before the create that placed it has been tracked.
+ *
+ * It serves one venue (`Venue.id`), whose id it journals with every order it
+ * records: build it with `ActiveOrders.layerFor(venue.id)`. The order engine checks
+ * that the two agree.
  */
 import { Clock, Context, Effect, Layer, Ref } from "effect"
 import type { JournalError } from "../errors/JournalError.ts"
@@ -13,6 +17,8 @@ import { OrderJournal } from "./OrderJournal.ts"
 import { isFinalStatus, type OrderRecord } from "./OrderRecord.ts"
 
 export interface ActiveOrdersService {
+  /** The venue whose orders these are (`Venue.id`); journal entries it creates are stamped with it. */
+  readonly venue: string
   /** The live `Ref`. Read it with `Ref.get`; change it only through this service. */
   readonly ref: Ref.Ref<ReadonlyMap<string, OrderRecord>>
   readonly snapshot: Effect.Effect<ReadonlyMap<string, OrderRecord>>
@@ -25,7 +31,7 @@ export interface ActiveOrdersService {
 /** How many recently finished order ids are remembered to reject stale views. */
 const FINISHED_MEMORY = 4096
 
-export const makeActiveOrders = Effect.gen(function*() {
+export const makeActiveOrders = (venue: string) => Effect.gen(function*() {
   const journal = yield* OrderJournal
   const ref = yield* Ref.make<ReadonlyMap<string, OrderRecord>>(new Map())
   const finished = new Set<string>()
@@ -51,9 +57,10 @@ export const makeActiveOrders = Effect.gen(function*() {
     })
 
   const journaled = (record: OrderRecord) =>
-    Effect.flatMap(Clock.currentTimeMillis, (now) => journal.recordOrder(record, now))
+    Effect.flatMap(Clock.currentTimeMillis, (now) => journal.recordOrder(record, now, venue))
 
   return {
+    venue,
     ref,
     snapshot: Ref.get(ref),
     track: (record) => Effect.andThen(journaled(record), apply(record, true)),
@@ -67,5 +74,7 @@ export const makeActiveOrders = Effect.gen(function*() {
 })
 
 export class ActiveOrders extends Context.Service<ActiveOrders, ActiveOrdersService>()("orderops/ActiveOrders") {
-  static readonly layer: Layer.Layer<ActiveOrders, never, OrderJournal> = Layer.effect(ActiveOrders, makeActiveOrders)
+  /** The active orders of the venue with id `venue` (`"dry-run"`, or the ccxt exchange id). */
+  static readonly layerFor = (venue: string): Layer.Layer<ActiveOrders, never, OrderJournal> =>
+    Layer.effect(ActiveOrders, makeActiveOrders(venue))
 }

@@ -3,6 +3,12 @@
  * before its request leaves; the exchange's answer and each later status change
  * update the same entry (keyed by client order id). Amounts are decimal text.
  * Layers: `OrderJournal.layerMemory` (tests), SQLite (default), PostgreSQL.
+ *
+ * Entries are scoped by venue (`Venue.id`: `dry-run` or the ccxt exchange id), so the
+ * dry-run and live layers can share one journal: each recovers only its own entries.
+ * Entries written before the journal recorded venues have venue `""` (unattributed):
+ * `unsettled` offers them to every venue, and the first venue that reports the order
+ * claims it (`recordOrder` stamps its id). See `UNATTRIBUTED_VENUE`.
  */
 import { Context, Effect, Layer, Option } from "effect"
 import type { JournalError } from "../errors/JournalError.ts"
@@ -26,8 +32,18 @@ export const isOpenJournalStatus = (s: JournalStatus): boolean => s === "pending
  */
 export const acceptsExchangeView = (s: JournalStatus): boolean => s === "pending" || s === "open" || s === "failed"
 
+/**
+ * The venue of entries journaled before entries recorded one (SQL migration
+ * `0003_add_venue`). Such an entry may belong to any venue: `unsettled` returns it
+ * for every venue, and `recordOrder` stamps the reporting venue on it. No venue may
+ * have this id.
+ */
+export const UNATTRIBUTED_VENUE = ""
+
 export interface JournalEntry {
   readonly clientOrderId: string
+  /** The venue the order was sent to (`Venue.id`); `""` for an entry older than venues in the journal. */
+  readonly venue: string
   readonly orderId: string | null
   readonly symbol: string
   readonly side: OrderSide
@@ -44,6 +60,8 @@ export interface JournalEntry {
 
 export interface OrderIntent {
   readonly clientOrderId: string
+  /** The venue the order is sent to (`Venue.id`). */
+  readonly venue: string
   readonly symbol: string
   readonly side: OrderSide
   readonly type: OrderType
@@ -58,21 +76,34 @@ export interface OrderJournalService {
   /** Whether entries survive the process. */
   readonly durable: boolean
   recordIntent(intent: OrderIntent): Effect.Effect<void, JournalError>
-  /** Upserts the entry for `record.clientOrderId` with the exchange's view of the order. */
-  recordOrder(record: OrderRecord, now: number): Effect.Effect<void, JournalError>
+  /**
+   * Upserts the entry for `record.clientOrderId` with `venue`'s view of the order.
+   * A new entry (an adopted stray order) gets `venue`; an existing one keeps its
+   * venue, unless it is unattributed (`""`), which `venue` then claims.
+   */
+  recordOrder(record: OrderRecord, now: number, venue: string): Effect.Effect<void, JournalError>
   markFailed(clientOrderId: string, detail: string, now: number): Effect.Effect<void, JournalError>
-  /** The symbol's entries that are not final (`pending` or `open`), oldest first. */
-  unsettled(symbol: string): Effect.Effect<ReadonlyArray<JournalEntry>, JournalError>
-  /** Entries, newest first, optionally for one symbol. */
-  entries(options?: { readonly symbol?: string; readonly limit?: number }): Effect.Effect<ReadonlyArray<JournalEntry>, JournalError>
+  /**
+   * The venue's entries on the symbol that are not final (`pending` or `open`),
+   * oldest first, together with unattributed ones (venue `""`), which may be the venue's.
+   */
+  unsettled(venue: string, symbol: string): Effect.Effect<ReadonlyArray<JournalEntry>, JournalError>
+  /** Entries, newest first, optionally for one symbol and/or one venue (exact match). */
+  entries(
+    options?: { readonly symbol?: string; readonly venue?: string; readonly limit?: number }
+  ): Effect.Effect<ReadonlyArray<JournalEntry>, JournalError>
   /** Opaque state blobs (the dry-run exchange keeps its simulated book here). */
   loadState(key: string): Effect.Effect<Option.Option<string>, JournalError>
   saveState(key: string, value: string): Effect.Effect<void, JournalError>
 }
 
-/** Entry fields derived from an order record: exact decimal text for every amount. */
-export const entryFromRecord = (record: OrderRecord, now: number, previous?: JournalEntry): JournalEntry => ({
+/**
+ * Entry fields derived from `venue`'s view of an order: exact decimal text for every
+ * amount. The venue is `previous`'s unless that is unattributed.
+ */
+export const entryFromRecord = (record: OrderRecord, now: number, venue: string, previous?: JournalEntry): JournalEntry => ({
   clientOrderId: record.clientOrderId,
+  venue: previous === undefined || previous.venue === UNATTRIBUTED_VENUE ? venue : previous.venue,
   orderId: record.id,
   symbol: record.symbol,
   side: record.side,
@@ -88,6 +119,7 @@ export const entryFromRecord = (record: OrderRecord, now: number, previous?: Jou
 
 export const entryFromIntent = (intent: OrderIntent): JournalEntry => ({
   clientOrderId: intent.clientOrderId,
+  venue: intent.venue,
   orderId: null,
   symbol: intent.symbol,
   side: intent.side,
@@ -116,11 +148,11 @@ export const makeMemoryJournal: Effect.Effect<OrderJournalService> = Effect.sync
       Effect.sync(() => {
         if (!entries.has(intent.clientOrderId)) entries.set(intent.clientOrderId, entryFromIntent(intent))
       }),
-    recordOrder: (record, now) =>
+    recordOrder: (record, now, venue) =>
       Effect.sync(() => {
         const previous = entries.get(record.clientOrderId)
         if (previous === undefined || acceptsExchangeView(previous.status)) {
-          entries.set(record.clientOrderId, entryFromRecord(record, now, previous))
+          entries.set(record.clientOrderId, entryFromRecord(record, now, venue, previous))
         }
       }),
     markFailed: (clientOrderId, detail, now) =>
@@ -130,13 +162,18 @@ export const makeMemoryJournal: Effect.Effect<OrderJournalService> = Effect.sync
           entries.set(clientOrderId, { ...e, status: "failed", detail, updatedAt: now })
         }
       }),
-    unsettled: (symbol) =>
+    unsettled: (venue, symbol) =>
       Effect.sync(() =>
-        list((e) => e.symbol === symbol && isOpenJournalStatus(e.status)).sort((a, b) => a.createdAt - b.createdAt)
+        list((e) =>
+          (e.venue === venue || e.venue === UNATTRIBUTED_VENUE) && e.symbol === symbol && isOpenJournalStatus(e.status)
+        ).sort((a, b) => a.createdAt - b.createdAt)
       ),
     entries: (options) =>
       Effect.sync(() =>
-        list((e) => options?.symbol === undefined || e.symbol === options.symbol)
+        list((e) =>
+          (options?.symbol === undefined || e.symbol === options.symbol) &&
+          (options?.venue === undefined || e.venue === options.venue)
+        )
           .sort((a, b) => b.createdAt - a.createdAt)
           .slice(0, options?.limit ?? Number.MAX_SAFE_INTEGER)
       ),

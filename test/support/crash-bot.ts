@@ -67,9 +67,9 @@ const journal = Layer.effect(
             crashAt === "sent" && target !== undefined && value.includes(target) ? stopDead(`sent ${target}`) : Effect.void
           )
         ),
-      recordOrder: (record, now) =>
+      recordOrder: (record, now, venue) =>
         Effect.andThen(
-          inner.recordOrder(record, now),
+          inner.recordOrder(record, now, venue),
           Effect.suspend(() =>
             crashAt === "answer" && record.clientOrderId === target
               ? stopDead(`answer ${record.clientOrderId} ${record.id}`)
