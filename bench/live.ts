@@ -11,7 +11,7 @@
  *     turn), with Binance.US's request-weight limit in force, counting 429s.
  */
 import { Effect, Exit, Layer, Redacted, References, Scope } from "effect"
-import { Exchange } from "../src/index.ts"
+import { Exchange, OrderJournal } from "../src/index.ts"
 import { LiveExchangeLayer } from "../src/layers/Live.ts"
 import { type BinanceServer, startBinanceServer } from "../test/support/BinanceServer.ts"
 import { pointCcxtAt } from "../test/support/ccxtUrls.ts"
@@ -25,7 +25,14 @@ const ROUND = 200
 
 /** The `Exchange` service of a live layer built once and kept until `close`. */
 const openLive = async (server: BinanceServer) => {
-  const layer = LiveExchangeLayer({ apiKey: API_KEY, secret: Redacted.make(SECRET), baseUrl: server.url, symbol: SYMBOL }).pipe(
+  // An in-memory journal: this measures the layer's own overhead, not SQLite's fsyncs.
+  const layer = LiveExchangeLayer({
+    apiKey: API_KEY,
+    secret: Redacted.make(SECRET),
+    baseUrl: server.url,
+    symbol: SYMBOL,
+    journal: OrderJournal.layerMemory
+  }).pipe(
     Layer.provide(Layer.succeed(References.MinimumLogLevel, "Warn"))
   )
   const scope = await Effect.runPromise(Scope.make())

@@ -191,13 +191,14 @@ export const fromExchange = Effect.fnUntraced(function*(
   let loaded = false
   const marketLock = yield* Semaphore.make(1)
 
-  const loadMarkets = (op: string, reload: boolean) =>
+  /** Loads (or reloads) ccxt's markets; `symbol` is the market the caller needs, for error context. */
+  const loadMarkets = (op: string, symbol: string, reload: boolean) =>
     marketLock.withPermits(1)(
       Effect.suspend(() =>
         loaded && !reload
           ? Effect.void
           : use(
-            { operation: op, symbol: "", kind: "markets", describe: `GET exchangeInfo (${reload ? "reload" : "load"} markets)` },
+            { operation: op, symbol, kind: "markets", describe: `GET exchangeInfo (${reload ? "reload" : "load"} markets)` },
             (ex) => ex.loadMarkets(reload)
           ).pipe(Effect.andThen(Effect.sync(() => {
             rules.clear()
@@ -206,8 +207,13 @@ export const fromExchange = Effect.fnUntraced(function*(
       )
     )
 
-  const market = (op: string, symbol: string): Effect.Effect<MarketRules, VenueError | ValidationError> =>
-    Effect.andThen(loadMarkets(op, false), (): Effect.Effect<MarketRules, VenueError | ValidationError> => {
+  const market = (op: string, symbol: string): Effect.Effect<MarketRules, VenueError | ValidationError> => {
+    const known = rules.get(symbol)
+    return known !== undefined ? Effect.succeed(known) : decodeMarketOf(op, symbol)
+  }
+
+  const decodeMarketOf = (op: string, symbol: string): Effect.Effect<MarketRules, VenueError | ValidationError> =>
+    Effect.andThen(loadMarkets(op, symbol, false), (): Effect.Effect<MarketRules, VenueError | ValidationError> => {
       const cached = rules.get(symbol)
       if (cached !== undefined) return Effect.succeed(cached)
       const raw: unknown = exchange.markets?.[symbol]
@@ -334,7 +340,7 @@ export const fromExchange = Effect.fnUntraced(function*(
   const service: VenueService = {
     id,
     market,
-    refreshMarkets: (op) => loadMarkets(op, true),
+    refreshMarkets: (op) => loadMarkets(op, "*", true),
     referencePrice: (op, symbol) =>
       use({ operation: op, symbol, kind: "ticker", describe: `GET ticker of ${symbol} (reference price)` }, (ex) =>
         ex.fetchTicker(symbol)).pipe(

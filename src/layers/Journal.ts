@@ -10,7 +10,6 @@
  */
 import { mkdirSync } from "node:fs"
 import { dirname, resolve } from "node:path"
-import { PgClient } from "@effect/sql-pg"
 import { Config, Effect, Layer, Redacted } from "effect"
 import * as Reactivity from "effect/reactivity/Reactivity"
 import { SqlClient } from "effect/sql"
@@ -81,7 +80,8 @@ export interface PgJournalOptions {
 /**
  * The journal in PostgreSQL at `url` (`postgres://user:pass@host:port/db`), through
  * `@effect/sql-pg`, running the same SQL as the SQLite journal. Tables are created
- * in the connection's schema (`search_path`) on first use.
+ * in the connection's schema (`search_path`) on first use. `@effect/sql-pg` is
+ * imported when the layer is built, not when this module loads.
  */
 export const PgJournalLayer = (
   url: Redacted.Redacted<string> | string,
@@ -92,6 +92,8 @@ export const PgJournalLayer = (
     Effect.gen(function*() {
       const secret = typeof url === "string" ? Redacted.make(url) : url
       const location = redactUrl(Redacted.value(secret))
+      // Loaded on demand: the SQLite default (and every dry run) never pays for pg.
+      const { PgClient } = yield* Effect.promise(() => import("@effect/sql-pg"))
       const client = yield* PgClient.make({
         url: secret,
         maxConnections: options.maxConnections ?? 4,
