@@ -6,7 +6,7 @@
 import { execFileSync } from "node:child_process"
 import { mkdtempSync, readdirSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { dirname, join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 
 const root = new URL("..", import.meta.url).pathname
@@ -48,5 +48,11 @@ describe("the packed package", () => {
     assert.deepStrictEqual(result.statuses, [`${result.a}:closed`, `${result.b}:canceled`])
     // The declarations ship too.
     assert.include(readdirSync(join(project, "node_modules/orderops/dist/src")), "index.d.ts")
+    // And the `orderops` bin (the bundled CLI) runs a dry-run session that carries over.
+    const env = { ...process.env, ORDEROPS_JOURNAL: join(out, "journal.sqlite"), PATH: `${dirname(process.execPath)}:${process.env.PATH}` }
+    const bin = join(project, "node_modules/.bin/orderops")
+    execFileSync(bin, ["buy", "--price", "0.09", "--quantity", "100"], { cwd: project, env, encoding: "utf8" })
+    const listed = JSON.parse(execFileSync(bin, ["orders", "--open", "--json"], { cwd: project, env, encoding: "utf8" }))
+    assert.deepStrictEqual(listed.map((o: { price: number; status: string }) => [o.price, o.status]), [[0.09, "open"]])
   })
 })
