@@ -14,6 +14,14 @@ describe("Decimal", () => {
     assert.strictEqual(D.format(D.mul(D.unsafe("0.00001"), D.unsafe("123456789"))), "1234.56789")
   })
 
+  it("writes a number's exact decimal text, never an exponent", () => {
+    assert.strictEqual(D.formatNumber(0.1), "0.1")
+    assert.strictEqual(D.formatNumber(1e-7), "0.0000001")
+    assert.strictEqual(D.formatNumber(123456789.123), "123456789.123")
+    assert.strictEqual(D.formatNumber(2e21), "2000000000000000000000")
+    assert.strictEqual(D.formatNumber(-0.00000123), "-0.00000123")
+  })
+
   it("snaps down and up to a step", () => {
     assert.strictEqual(D.format(D.floorTo(D.unsafe("0.123456"), D.unsafe("0.00001"))), "0.12345")
     assert.strictEqual(D.format(D.ceilTo(D.unsafe("0.123451"), D.unsafe("0.00001"))), "0.12346")

@@ -28,6 +28,8 @@ interface SimOrder {
   filled: D.Decimal
   status: OrderStatus
   readonly timestamp: number
+  /** The amounts as the numbers `OrderRecord` carries, kept in step with the decimals above. */
+  numbers: { price: number; readonly quantity: number; filled: number }
 }
 
 interface Funds {
@@ -61,9 +63,9 @@ export const toRecord = (o: SimOrder): OrderRecord => ({
   symbol: o.symbol,
   side: o.side,
   type: o.type,
-  price: D.toNumber(o.price),
-  quantity: D.toNumber(o.quantity),
-  filled: D.toNumber(o.filled),
+  price: o.numbers.price,
+  quantity: o.numbers.quantity,
+  filled: o.numbers.filled,
   status: o.status,
   timestamp: o.timestamp
 })
@@ -127,6 +129,7 @@ export const makeSimulator = (options: SimulatorOptions) => {
     }
     o.price = price
     o.filled = o.quantity
+    o.numbers = { price: D.toNumber(price), quantity: o.numbers.quantity, filled: o.numbers.quantity }
     o.status = "closed"
     open.get(o.symbol)?.delete(o.id)
   }
@@ -185,7 +188,8 @@ export const makeSimulator = (options: SimulatorOptions) => {
       quantity: req.quantity,
       filled: D.ZERO,
       status: "open",
-      timestamp: now
+      timestamp: now,
+      numbers: { price: req.type === "limit" ? D.toNumber(price) : 0, quantity: D.toNumber(req.quantity), filled: 0 }
     }
     orders.set(o.id, o)
     byClientId.set(o.clientOrderId, o)
@@ -269,7 +273,13 @@ export const makeSimulator = (options: SimulatorOptions) => {
     for (const [asset, f] of Object.entries(state.balances)) funds.set(asset, { free: D.unsafe(f.free), used: D.unsafe(f.used) })
     for (const [symbol, p] of Object.entries(state.prices)) prices.set(symbol, D.unsafe(p))
     for (const s of state.orders) {
-      const o: SimOrder = { ...s, price: D.unsafe(s.price), quantity: D.unsafe(s.quantity), filled: D.unsafe(s.filled) }
+      const o: SimOrder = {
+        ...s,
+        price: D.unsafe(s.price),
+        quantity: D.unsafe(s.quantity),
+        filled: D.unsafe(s.filled),
+        numbers: { price: Number(s.price), quantity: Number(s.quantity), filled: Number(s.filled) }
+      }
       orders.set(o.id, o)
       byClientId.set(o.clientOrderId, o)
       if (o.status === "open") openOn(o.symbol).set(o.id, o)

@@ -10,7 +10,7 @@
  * same id only when the exchange does not have it → journal and track the result.
  */
 import { randomFillSync } from "node:crypto"
-import { Clock, Effect, Option, Result } from "effect"
+import { Clock, Effect, LogLevel, Option, Result } from "effect"
 import { ExchangeError } from "../errors/ExchangeError.ts"
 import { ValidationError } from "../errors/ValidationError.ts"
 import type { ExchangeFailure } from "../errors/index.ts"
@@ -97,6 +97,10 @@ export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions =
   /** Reads are idempotent: retried on network failures and rate limits. */
   const read = <A>(effect: Effect.Effect<A, VenueFailure>) => withRetry(effect, policy)
 
+  /** A debug line whose text is only built when debug logging is on (request lines are on the hot path). */
+  const debug = (message: () => string) =>
+    Effect.flatMap(LogLevel.isEnabled("Debug"), (on) => (on ? Effect.logDebug(message()) : Effect.void))
+
   /** The error line every failed public operation writes, once. */
   const reported = <A, E extends ExchangeFailure>(op: string, effect: Effect.Effect<A, E>) =>
     effect.pipe(
@@ -117,10 +121,10 @@ export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions =
 
   /** Sends `order`; after an ambiguous failure, finds it by client order id before resending the same id. */
   const submitOnce = (op: string, order: SubmitOrder) =>
-    Effect.logDebug(
+    debug(() =>
       `Request: submit ${order.type} ${order.side} ${order.symbol} ` +
-        `${Option.match(order.price, { onNone: () => "at market", onSome: (p) => `at ${D.format(p)}` })} ` +
-        `for ${D.format(order.quantity)}`
+      `${Option.match(order.price, { onNone: () => "at market", onSome: (p) => `at ${D.format(p)}` })} ` +
+      `for ${D.format(order.quantity)}`
     ).pipe(
       Effect.andThen(venue.submit(op, order)),
       Effect.catchIf(isAmbiguous, (e) =>
@@ -194,7 +198,7 @@ export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions =
 
   /** One cancel, made safe to retry: after a lost answer, the order's state decides. */
   const cancelOnce = (op: string, orderId: string) =>
-    Effect.logDebug(`Request: cancel order ${orderId} on ${symbol}`).pipe(
+    debug(() => `Request: cancel order ${orderId} on ${symbol}`).pipe(
       Effect.andThen(venue.cancel(op, symbol, orderId)),
       Effect.catchIf(isAmbiguous, (e) =>
         Effect.gen(function*() {

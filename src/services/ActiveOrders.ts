@@ -34,13 +34,18 @@ const FINISHED_MEMORY = 4096
 export const makeActiveOrders = (venue: string) => Effect.gen(function*() {
   const journal = yield* OrderJournal
   const ref = yield* Ref.make<ReadonlyMap<string, OrderRecord>>(new Map())
+  // A ring of the last FINISHED_MEMORY ids, with a set for look-ups. (Evicting from
+  // the set by iterating it would slow down as deleted slots pile up.)
   const finished = new Set<string>()
+  const ring: Array<string | undefined> = new Array(FINISHED_MEMORY)
+  let next = 0
   const remember = (id: string) => {
+    if (finished.has(id)) return
+    const evicted = ring[next]
+    if (evicted !== undefined) finished.delete(evicted)
+    ring[next] = id
+    next = (next + 1) % FINISHED_MEMORY
     finished.add(id)
-    if (finished.size > FINISHED_MEMORY) {
-      const oldest = finished.values().next()
-      if (!oldest.done) finished.delete(oldest.value)
-    }
   }
 
   const apply = (record: OrderRecord, addIfMissing: boolean) =>

@@ -38,6 +38,16 @@ export const format = (d: Decimal): string => {
   return negative ? `-${out}` : out
 }
 
+/**
+ * The decimal text of a number that holds an exact decimal (an amount orderops
+ * produced): its shortest representation, which is exact, rewritten without an
+ * exponent when JavaScript would use one (below 1e-6, from 1e21).
+ */
+export const formatNumber = (n: number): string => {
+  const s = String(n)
+  return s.includes("e") ? format(unsafe(n)) : s
+}
+
 /** The nearest number; exact for every value with at most 15 significant digits. */
 export const toNumber = (d: Decimal): number => Number(format(d))
 
