@@ -61,6 +61,24 @@ const cli = (args: ReadonlyArray<string>, env: Record<string, string>, answer?: 
 const journalEnv = () => ({ ORDEROPS_JOURNAL: join(tempDir(), "journal.sqlite") })
 
 describe("orderops in-process", () => {
+  it.live("price --set moves the dry run's market: crossed orders fill, and the session sees it", () =>
+    Effect.gen(function*() {
+      const env = journalEnv()
+      const unset = yield* cli(["price"], env)
+      assert.include(unset.out, "Simulated price of HBAR/USDT: not set")
+      const buy = JSON.parse((yield* cli(["buy", "--price", "0.095", "--quantity", "100", "--json"], env)).out)
+      const moved = yield* cli(["price", "--set", "0.09", "--json"], env)
+      assert.strictEqual(moved.code, 0, moved.err)
+      const result = JSON.parse(moved.out)
+      assert.strictEqual(result.price, 0.09)
+      assert.deepStrictEqual(result.filled.map((o: { id: string; status: string }) => [o.id, o.status]), [[buy.id, "closed"]])
+      assert.strictEqual(JSON.parse((yield* cli(["orders", "--open", "--json"], env)).out).length, 0)
+      assert.include((yield* cli(["balance"], env)).out, "99.9") // 100 HBAR less the 0.1% fee
+      assert.include((yield* cli(["price"], env)).out, "Simulated price of HBAR/USDT: 0.09")
+      const live = yield* cli(["price", "--live", "--set", "1"], env)
+      assert.strictEqual(live.code, 1)
+    }))
+
   it.live("buy --json prints the created record with the library's field names", () =>
     Effect.gen(function*() {
       const r = yield* cli(["buy", "--price", "0.09", "--quantity", "100", "--json"], journalEnv())

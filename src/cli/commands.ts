@@ -9,7 +9,8 @@ import { Config, Console, Effect, Logger, Option, References } from "effect"
 import { Argument, Command, Flag, type Prompt } from "effect/cli"
 import { Exchange } from "../services/Exchange.ts"
 import type { OrderRecord } from "../services/OrderRecord.ts"
-import { confirmed, exchangeLayer } from "./environment.ts"
+import { DryRunMarket } from "../layers/DryRun.ts"
+import { confirmed, dryRunLayer, exchangeLayer } from "./environment.ts"
 import { amount, cliLogger, CliUsageError, ordersTable, printJson, recordJson, reportFailure, table } from "./output.ts"
 
 export const VERSION = "0.1.0"
@@ -207,6 +208,37 @@ const balance = Command.make("balance", {}, () =>
     })
   )).pipe(Command.withDescription("Show the free balances of the market's base and quote assets"))
 
+// ---- the dry run's market -----------------------------------------------------
+
+const marketPrice = Command.make(
+  "price",
+  {
+    set: Flag.Finite("set").pipe(
+      Flag.withDescription("Move the simulated price here; orders it crosses fill at once"),
+      Flag.optional
+    )
+  },
+  ({ set }) =>
+    Effect.gen(function*() {
+      const shared = yield* root
+      if (shared.live) {
+        return yield* new CliUsageError({ detail: "the simulated price exists only in the dry run; drop --live" })
+      }
+      yield* Effect.gen(function*() {
+        const market = yield* DryRunMarket
+        const filled = Option.isSome(set) ? yield* market.setPrice(set.value) : []
+        const current = yield* market.price()
+        if (shared.json) {
+          return yield* printJson({ symbol: shared.symbol, price: Option.getOrNull(current), filled: filled.map(recordJson) })
+        }
+        yield* Console.log(
+          `Simulated price of ${shared.symbol}: ${Option.match(current, { onNone: () => "not set", onSome: amount })}` +
+            (filled.length > 0 ? `\nFilled:\n${ordersTable(filled)}` : "")
+        )
+      }).pipe(Effect.provide(dryRunLayer(shared.symbol)))
+    })
+).pipe(Command.withDescription("Show the dry run's simulated price, or move it with --set (crossed orders fill)"))
+
 // ---- demo -------------------------------------------------------------------
 
 const demo = Command.make(
@@ -231,7 +263,18 @@ const demo = Command.make(
 // ---- the program ------------------------------------------------------------
 
 export const cli = root.pipe(
-  Command.withSubcommands([limitOrder("buy"), limitOrder("sell"), marketSell, cancel, cancelAll, orders, balance, sellAll, demo])
+  Command.withSubcommands([
+    limitOrder("buy"),
+    limitOrder("sell"),
+    marketSell,
+    cancel,
+    cancelAll,
+    orders,
+    balance,
+    sellAll,
+    marketPrice,
+    demo
+  ])
 )
 
 /**

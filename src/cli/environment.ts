@@ -11,7 +11,7 @@
 import { type Config, Context, Effect, Layer } from "effect"
 import { Prompt } from "effect/cli"
 import type { ExchangeFailure } from "../errors/index.ts"
-import { DryRunExchangeLayer } from "../layers/DryRun.ts"
+import { DryRunExchangeLayer, type DryRunMarket } from "../layers/DryRun.ts"
 import { JournalLayerFromEnv } from "../layers/Journal.ts"
 import type { Exchange } from "../services/Exchange.ts"
 import { CliUsageError } from "./output.ts"
@@ -25,7 +25,7 @@ export interface Target {
 export const journalLayer = JournalLayerFromEnv
 
 /** The paper exchange over the journal file: balances and open orders survive between commands. */
-export const dryRunLayer = (symbol: string): Layer.Layer<Exchange, ExchangeFailure> =>
+export const dryRunLayer = (symbol: string): Layer.Layer<Exchange | DryRunMarket, ExchangeFailure> =>
   DryRunExchangeLayer({ symbol, journal: journalLayer })
 
 /**
