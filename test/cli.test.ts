@@ -363,10 +363,10 @@ describe("orderops as a process", () => {
           let sent = false
           child.stdout!.on("data", (c: Buffer) => {
             stdout += c.toString()
-            // The grid is placed once its header is out; let a few ticks run, then Ctrl-C.
-            if (!sent && stdout.includes("Grid:")) {
+            // Ctrl-C once the grid is placed and the first progress line shows it trading.
+            if (!sent && stdout.includes("Grid:") && /\ntick \d+\//.test(stdout)) {
               sent = true
-              setTimeout(() => child.kill("SIGINT"), 300)
+              child.kill("SIGINT")
             }
           })
           child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()))
