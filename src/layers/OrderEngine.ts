@@ -71,9 +71,6 @@ const isAmbiguous = (e: VenueFailure): boolean =>
 const mayExist = (e: ExchangeFailure): boolean =>
   (e._tag === "NetworkError") || (e._tag === "ExchangeError" && (e.reason === "ExchangeUnavailable" || e.reason === "Unknown"))
 
-const describeOrder = (o: { side: OrderSide; type: string; price: Option.Option<D.Decimal>; quantity: D.Decimal }) =>
-  `${o.type} ${o.side}`
-
 /** Builds the `Exchange` service over the `Venue`, `OrderJournal` and `ActiveOrders` in context. */
 export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions = {}) {
   const venue = yield* Venue
@@ -161,7 +158,7 @@ export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions =
         )
         yield* active.track(record)
         yield* Effect.log(
-          `Created ${describeOrder(order)} order: ${symbol} ` +
+          `Created ${order.type} ${order.side} order: ${symbol} ` +
             `${record.type === "limit" ? `at ${record.price} ` : ""}for ${record.quantity}`
         ).pipe(Effect.annotateLogs({ orderId: record.id }))
         return record
