@@ -14,7 +14,7 @@ import { Effect, Exit, Layer, Redacted, References, Scope } from "effect"
 import { Exchange, OrderJournal } from "../src/index.ts"
 import { LiveExchangeLayer } from "../src/layers/Live.ts"
 import { type BinanceServer, startBinanceServer } from "../test/support/BinanceServer.ts"
-import { pointCcxtAt } from "../test/support/ccxtUrls.ts"
+import { pointAt } from "../src/layers/ccxt/instance.ts"
 import { median, ms, progress, ratio, type Row, timed, verdict } from "./support.ts"
 
 const API_KEY = "bench-key-0123456789abcdef"
@@ -50,7 +50,7 @@ const openRaw = async (server: BinanceServer) => {
     enableRateLimit: false,
     options: { maxRetriesOnFailure: 0 }
   })
-  pointCcxtAt(exchange, server.url)
+  pointAt(exchange, server.url)
   await exchange.loadMarkets()
   return exchange
 }

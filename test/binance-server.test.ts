@@ -7,7 +7,7 @@ import ccxt from "ccxt"
 import { Effect } from "effect"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import { type BinanceServer, type BinanceServerOptions, binanceServer, startBinanceServer } from "./support/BinanceServer.ts"
-import { pointCcxtAt } from "./support/ccxtUrls.ts"
+import { pointAt } from "../src/layers/ccxt/instance.ts"
 
 const API_KEY = "key-0123456789"
 const SECRET = "secret-0123456789"
@@ -30,7 +30,7 @@ const binanceus = (target: BinanceServer = server, overrides: { apiKey?: string;
     timeout: overrides.timeout ?? 5_000,
     options: { maxRetriesOnFailure: 0 }
   })
-  pointCcxtAt(exchange, target.url)
+  pointAt(exchange, target.url)
   exchanges.push(exchange)
   return exchange
 }
