@@ -10,7 +10,7 @@
  * change and a later session resumes it, balances and open orders included; the
  * `balances` and `price` options then only seed a journal that has no book yet.
  */
-import { Clock, Context, Effect, Layer, Option, References, Result } from "effect"
+import { Clock, Context, Effect, Layer, Option, Result } from "effect"
 import { ExchangeError } from "../errors/ExchangeError.ts"
 import type { ExchangeFailure } from "../errors/index.ts"
 import { JournalError } from "../errors/JournalError.ts"
@@ -23,7 +23,7 @@ import { OrderJournal } from "../services/OrderJournal.ts"
 import type { OrderRecord } from "../services/OrderRecord.ts"
 import { Venue, type VenueService } from "../services/Venue.ts"
 import { makeSimulator, type Simulator, type SimulatorState } from "./DryRunSimulator.ts"
-import { type EngineOptions, makeExchange } from "./OrderEngine.ts"
+import { type EngineOptions, makeExchange, withDebugLogging } from "./OrderEngine.ts"
 
 export interface DryRunOptions extends EngineOptions {
   /** The market the `Exchange` service trades. Default `HBAR/USDT`. */
@@ -209,7 +209,5 @@ export const DryRunExchangeLayer = (
     Layer.provideMerge(DryRunVenueLayer(options)),
     Layer.provide(ActiveOrders.layerFor(DRY_RUN_VENUE_ID).pipe(Layer.provideMerge(options.journal ?? OrderJournal.layerMemory)))
   )
-  if (options.debug !== true) return built
-  const debug = Layer.succeed(References.MinimumLogLevel, "Debug")
-  return Layer.merge(built.pipe(Layer.provide(debug)), debug)
+  return withDebugLogging(built, options.debug)
 }

@@ -9,7 +9,7 @@
  * This module does not load ccxt: `CcxtVenue.ts` imports it lazily when a live
  * layer is built, so choosing the dry run never pays for it.
  */
-import { Config, Effect, Layer, Option, Redacted, References } from "effect"
+import { Config, Effect, Layer, Option, Redacted } from "effect"
 import { AuthenticationError } from "../errors/AuthenticationError.ts"
 import type { ExchangeFailure } from "../errors/index.ts"
 import type { JournalError } from "../errors/JournalError.ts"
@@ -20,7 +20,7 @@ import { Venue } from "../services/Venue.ts"
 import { type CcxtVenueOptions, makeCcxtVenue } from "./CcxtVenue.ts"
 import { DryRunExchangeLayer } from "./DryRun.ts"
 import { JournalLayerFromEnv } from "./Journal.ts"
-import { type EngineOptions, makeExchange } from "./OrderEngine.ts"
+import { type EngineOptions, makeExchange, withDebugLogging } from "./OrderEngine.ts"
 
 export interface LiveOptions extends EngineOptions, CcxtVenueOptions {
   /** The market to trade. Default `HBAR/USDT`. */
@@ -52,12 +52,6 @@ const missingCredentials = (symbol: string, names: ReadonlyArray<string>) =>
     detail: `live trading needs an API key and secret; missing ${names.join(" and ")}`
   })
 
-const withDebug = <A, E, R>(layer: Layer.Layer<A, E, R>, debug: boolean | undefined) => {
-  if (debug !== true) return layer
-  const level = Layer.succeed(References.MinimumLogLevel, "Debug")
-  return Layer.merge(layer.pipe(Layer.provide(level)), level)
-}
-
 /** The ccxt venue alone, for callers that assemble the engine themselves. */
 export const CcxtVenueLayer = (options: CcxtVenueOptions): Layer.Layer<Venue, ExchangeFailure> =>
   Layer.effect(Venue, makeCcxtVenue(options))
@@ -81,7 +75,7 @@ export const LiveExchangeLayer = (options: LiveOptions): Layer.Layer<Exchange, E
       ActiveOrders.layerFor(options.exchange ?? "binanceus").pipe(Layer.provideMerge(options.journal ?? JournalLayerFromEnv))
     )
   )
-  return withDebug(built, options.debug)
+  return withDebugLogging(built, options.debug)
 }
 
 /** A non-empty variable, or `None`. */

@@ -10,7 +10,7 @@
  * same id only when the exchange does not have it → journal and track the result.
  */
 import { randomFillSync } from "node:crypto"
-import { Clock, Effect, LogLevel, Option, Result } from "effect"
+import { Clock, Effect, Layer, LogLevel, Option, References, Result } from "effect"
 import { ExchangeError } from "../errors/ExchangeError.ts"
 import { ValidationError } from "../errors/ValidationError.ts"
 import type { ExchangeFailure } from "../errors/index.ts"
@@ -55,6 +55,16 @@ export interface EngineOptions {
   readonly cancelConcurrency?: number
   /** Reconcile the journal's unsettled orders with the exchange at start-up. Default true. */
   readonly recover?: boolean
+}
+
+/**
+ * With `debug`, lowers the minimum log level to Debug both while `layer` is built and
+ * for the program it is provided to (one line per request); otherwise `layer` as is.
+ */
+export const withDebugLogging = <A, E, R>(layer: Layer.Layer<A, E, R>, debug: boolean | undefined) => {
+  if (debug !== true) return layer
+  const level = Layer.succeed(References.MinimumLogLevel, "Debug")
+  return Layer.merge(layer.pipe(Layer.provide(level)), level)
 }
 
 const isPolicy = (r: RetryOptions | RetryPolicy): r is RetryPolicy => "schedule" in r
