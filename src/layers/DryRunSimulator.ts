@@ -144,7 +144,7 @@ export const makeSimulator = (options: SimulatorOptions) => {
     if (existing !== undefined && existing.status === "open") {
       return refuse(op, req.symbol, "InvalidOrder", "Duplicate order sent.", ids)
     }
-    if (!D.eq(D.floorTo(req.quantity, rules.stepSize), req.quantity)) {
+    if (!D.isMultipleOf(req.quantity, rules.stepSize)) {
       return refuse(op, req.symbol, "InvalidOrder", `Filter failure: LOT_SIZE (${D.format(req.quantity)})`, ids)
     }
     const market = prices.get(req.symbol)
@@ -152,7 +152,7 @@ export const makeSimulator = (options: SimulatorOptions) => {
     if (req.type === "limit") {
       if (Option.isNone(req.price)) return refuse(op, req.symbol, "InvalidOrder", "limit order without price", ids)
       price = req.price.value
-      if (!D.eq(D.floorTo(price, rules.tickSize), price)) {
+      if (!D.isMultipleOf(price, rules.tickSize)) {
         return refuse(op, req.symbol, "InvalidOrder", `Filter failure: PRICE_FILTER (${D.format(price)})`, ids)
       }
       const openCount = open.get(req.symbol)?.size ?? 0
@@ -234,7 +234,8 @@ export const makeSimulator = (options: SimulatorOptions) => {
     const book = open.get(symbol)
     if (book === undefined || book.size === 0) return []
     const filled: Array<OrderRecord> = []
-    for (const o of [...book.values()]) {
+    // Deleting the entry being visited (a fill) is safe while iterating a Map.
+    for (const o of book.values()) {
       if (crosses(o, price)) {
         fill(o, o.price)
         filled.push(toRecord(o))

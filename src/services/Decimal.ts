@@ -48,38 +48,73 @@ export const formatNumber = (n: number): string => {
   return s.includes("e") ? format(unsafe(n)) : s
 }
 
-/** The nearest number; exact for every value with at most 15 significant digits. */
-export const toNumber = (d: Decimal): number => Number(format(d))
+/** Powers of ten by exponent, for rescaling without recomputing `10n ** k`. */
+const POW10: ReadonlyArray<bigint> = Array.from({ length: 64 }, (_, k) => 10n ** BigInt(k))
+const pow10 = (k: number): bigint => POW10[k] ?? 10n ** BigInt(k)
 
-const common = (a: Decimal, b: Decimal): readonly [bigint, bigint, number] => {
-  const scale = Math.max(a.scale, b.scale, 0)
-  return [BigDecimal.scale(a, scale).value, BigDecimal.scale(b, scale).value, scale]
+/**
+ * The nearest number. Exact for every value with at most 15 significant digits. A
+ * value whose digits and power of ten are both exact doubles is one correctly
+ * rounded division (or product) away; anything else goes through its decimal text.
+ */
+export const toNumber = (d: Decimal): number => {
+  const v = d.value
+  if (v >= -9007199254740991n && v <= 9007199254740991n) {
+    if (d.scale >= 0 && d.scale <= 22) return Number(v) / Number(pow10(d.scale))
+    if (d.scale < 0 && d.scale >= -22) return Number(v) * Number(pow10(-d.scale))
+  }
+  return Number(format(d))
 }
+
+/** `d`'s unscaled value at `scale` (`scale >= d.scale`). */
+const valueAt = (d: Decimal, scale: number): bigint => (scale === d.scale ? d.value : d.value * pow10(scale - d.scale))
 
 /** The largest multiple of `step` not above `x` (for `x >= 0`). `step` must be positive. */
 export const floorTo = (x: Decimal, step: Decimal): Decimal => {
-  const [xv, sv, scale] = common(x, step)
+  const scale = Math.max(x.scale, step.scale, 0)
+  const xv = valueAt(x, scale)
+  const sv = valueAt(step, scale)
   const q = xv / sv
   const floored = xv < 0n && q * sv !== xv ? q - 1n : q
-  return BigDecimal.normalize(BigDecimal.make(floored * sv, scale))
+  return BigDecimal.make(floored * sv, scale)
 }
 
 /** The smallest multiple of `step` not below `x`. `step` must be positive. */
 export const ceilTo = (x: Decimal, step: Decimal): Decimal => {
-  const [xv, sv, scale] = common(x, step)
+  const scale = Math.max(x.scale, step.scale, 0)
+  const xv = valueAt(x, scale)
+  const sv = valueAt(step, scale)
   const q = xv / sv
   const ceiled = xv > 0n && q * sv !== xv ? q + 1n : q
-  return BigDecimal.normalize(BigDecimal.make(ceiled * sv, scale))
+  return BigDecimal.make(ceiled * sv, scale)
 }
 
-export const add = (a: Decimal, b: Decimal): Decimal => BigDecimal.normalize(BigDecimal.sum(a, b))
-export const sub = (a: Decimal, b: Decimal): Decimal => BigDecimal.normalize(BigDecimal.subtract(a, b))
-export const mul = (a: Decimal, b: Decimal): Decimal => BigDecimal.normalize(BigDecimal.multiply(a, b))
-export const lt = (a: Decimal, b: Decimal): boolean => BigDecimal.isLessThan(a, b)
-export const lte = (a: Decimal, b: Decimal): boolean => BigDecimal.isLessThanOrEqualTo(a, b)
-export const gt = (a: Decimal, b: Decimal): boolean => BigDecimal.isGreaterThan(a, b)
-export const gte = (a: Decimal, b: Decimal): boolean => BigDecimal.isGreaterThanOrEqualTo(a, b)
-export const eq = (a: Decimal, b: Decimal): boolean => BigDecimal.equals(a, b)
+/** Whether `x` is a whole multiple of `step` (on the tick or step grid). `step` must be positive. */
+export const isMultipleOf = (x: Decimal, step: Decimal): boolean => {
+  const scale = Math.max(x.scale, step.scale, 0)
+  return valueAt(x, scale) % valueAt(step, scale) === 0n
+}
+
+// Results keep the operands' scale rather than being normalised: exact all the
+// same, cheaper, and `format` normalises for display.
+export const add = (a: Decimal, b: Decimal): Decimal => BigDecimal.sum(a, b)
+export const sub = (a: Decimal, b: Decimal): Decimal => BigDecimal.subtract(a, b)
+export const mul = (a: Decimal, b: Decimal): Decimal => BigDecimal.multiply(a, b)
+/** -1, 0 or 1 as `a` is below, equal to or above `b` (any scales). */
+export const compare = (a: Decimal, b: Decimal): -1 | 0 | 1 => {
+  // Far-apart scales (only from odd input like "1e-400") take Effect's digit-count comparison.
+  if (Math.abs(a.scale - b.scale) > 64) return BigDecimal.Order(a, b)
+  let av = a.value
+  let bv = b.value
+  if (a.scale > b.scale) bv *= pow10(a.scale - b.scale)
+  else if (a.scale < b.scale) av *= pow10(b.scale - a.scale)
+  return av < bv ? -1 : av > bv ? 1 : 0
+}
+export const lt = (a: Decimal, b: Decimal): boolean => compare(a, b) < 0
+export const lte = (a: Decimal, b: Decimal): boolean => compare(a, b) <= 0
+export const gt = (a: Decimal, b: Decimal): boolean => compare(a, b) > 0
+export const gte = (a: Decimal, b: Decimal): boolean => compare(a, b) >= 0
+export const eq = (a: Decimal, b: Decimal): boolean => compare(a, b) === 0
 export const isPositive = (a: Decimal): boolean => BigDecimal.isPositive(a)
 export const isZero = (a: Decimal): boolean => BigDecimal.isZero(a)
 export const min = (a: Decimal, b: Decimal): Decimal => (lte(a, b) ? a : b)
