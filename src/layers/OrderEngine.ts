@@ -20,7 +20,7 @@ import type { ExchangeService } from "../services/Exchange.ts"
 import { type OrderRequest, sellableQuantity, validateOrder } from "../services/MarketRules.ts"
 import { type JournalEntry, OrderJournal, UNATTRIBUTED_VENUE } from "../services/OrderJournal.ts"
 import type { OrderRecord, OrderSide } from "../services/OrderRecord.ts"
-import { defaultRetryPolicy, makeRetryPolicy, type RetryOptions, type RetryPolicy, withRetry } from "../services/Retry.ts"
+import { defaultRetryPolicy, makeRetryPolicy, type RetryOptions, type RetryPolicy, isRetryable, retryAfter, withRetry } from "../services/Retry.ts"
 import { type SubmitOrder, Venue, type VenueFailure } from "../services/Venue.ts"
 
 /** Client order ids orderops generates start with this, so recovery can recognise its own orders. */
@@ -104,76 +104,112 @@ export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions =
   /** Reads are idempotent: retried on network failures and rate limits. */
   const read = <A>(effect: Effect.Effect<A, VenueFailure>) => withRetry(effect, policy)
 
+  /** Whether lines at `line` pass the minimum level `minimum`. */
+  const enabled = (minimum: LogLevel.LogLevel, line: LogLevel.LogLevel) => !LogLevel.isGreaterThan(minimum, line)
+
   /** A debug line whose text is only built when debug logging is on (request lines are on the hot path). */
   const debug = (message: () => string) =>
     Effect.flatMap(LogLevel.isEnabled("Debug"), (on) => (on ? Effect.logDebug(message()) : Effect.void))
 
-  /** The error line every failed public operation writes, once. */
+  /** The annotations of every line about this market. */
+  const market = { symbol, venue: venue.id }
+  /** The annotations of a line about one order. */
+  const about = (ids: { readonly orderId?: string; readonly clientOrderId?: string }) => ({ ...market, ...ids })
+
+  /** Writes the error line every failed public operation writes, once. */
+  const reportFailure = <A, E extends ExchangeFailure>(op: string, effect: Effect.Effect<A, E>) =>
+    Effect.tapError(effect, (e) => Effect.logError(`${op} failed: ${e.message}`).pipe(Effect.annotateLogs(market)))
+
+  /** `reportFailure`, and every line the operation writes annotated with the market. */
   const reported = <A, E extends ExchangeFailure>(op: string, effect: Effect.Effect<A, E>) =>
-    effect.pipe(
-      Effect.tapError((e) => Effect.logError(`${op} failed: ${e.message}`)),
-      Effect.annotateLogs({ symbol, venue: venue.id })
-    )
+    Effect.annotateLogs(reportFailure(op, effect), market)
 
   // Fail fast on a market the venue does not list.
   const initialRules = yield* venue.market("start", symbol)
   yield* Effect.logDebug(
     `Market ${symbol}: tick ${D.format(initialRules.tickSize)}, step ${D.format(initialRules.stepSize)}, ` +
       `min quantity ${D.format(initialRules.minQuantity)}, min notional ${D.format(initialRules.minNotional)}`
-  ).pipe(Effect.annotateLogs({ symbol, venue: venue.id }))
+  ).pipe(Effect.annotateLogs(market))
 
   const observeAll = (records: ReadonlyArray<OrderRecord>) => Effect.forEach(records, active.observe, { discard: true })
 
   // ---- create ---------------------------------------------------------------
+  //
+  // Creates and cancels are the hot path (a bot's whole trading loop), so each is one
+  // generator whose first send runs bare: the look-up, retry and failure bookkeeping
+  // are built only when that send fails, log lines below the fiber's minimum level
+  // are never built, and each line carries its own annotations (symbol, venue and the
+  // order's ids) instead of the operation paying for an annotation scope. With debug
+  // on, the venue's request lines are annotated the same way.
 
-  /** Sends `order`; after an ambiguous failure, finds it by client order id before resending the same id. */
+  const describeSubmit = (order: SubmitOrder) =>
+    `Request: submit ${order.type} ${order.side} ${order.symbol} ` +
+    `${Option.match(order.price, { onNone: () => "at market", onSome: (p) => `at ${D.format(p)}` })} ` +
+    `for ${D.format(order.quantity)}`
+
+  /** One send of `order`; after an ambiguous failure, finds it by client order id (the order may exist). */
   const submitOnce = (op: string, order: SubmitOrder) =>
-    debug(() =>
-      `Request: submit ${order.type} ${order.side} ${order.symbol} ` +
-      `${Option.match(order.price, { onNone: () => "at market", onSome: (p) => `at ${D.format(p)}` })} ` +
-      `for ${D.format(order.quantity)}`
-    ).pipe(
+    debug(() => describeSubmit(order)).pipe(
       Effect.andThen(venue.submit(op, order)),
-      Effect.catchIf(isAmbiguous, (e) =>
-        Effect.logWarning(`Outcome unknown (${e.message}); looking the order up by client order id`).pipe(
-          Effect.andThen(read(venue.lookup(op, order.symbol, order.clientOrderId))),
-          Effect.flatMap(Option.match({
-            onSome: (found) => Effect.as(Effect.log(`Order was accepted despite the lost answer`), found),
-            onNone: () => Effect.fail(e)
-          }))
-        ))
+      Effect.catchIf(isAmbiguous, (e) => lookupAfterLostAnswer(op, order, e))
     )
+
+  const lookupAfterLostAnswer = (op: string, order: SubmitOrder, e: VenueFailure) =>
+    Effect.logWarning(`Outcome unknown (${e.message}); looking the order up by client order id`).pipe(
+      Effect.andThen(read(venue.lookup(op, order.symbol, order.clientOrderId))),
+      Effect.flatMap(Option.match({
+        onSome: (found) => Effect.as(Effect.log(`Order was accepted despite the lost answer`), found),
+        onNone: () => Effect.fail(e)
+      }))
+    )
+
+  /**
+   * What follows a first send that failed with `first`, exactly as `withRetry(submitOnce)`
+   * would go on: look-up after an ambiguous failure, re-sends of the same client order
+   * id under the policy, and, once it has failed for good, the journal's verdict.
+   */
+  const submitFailed = (op: string, order: SubmitOrder, first: VenueFailure) => {
+    const afterFirst = isAmbiguous(first) ? lookupAfterLostAnswer(op, order, first) : Effect.fail(first)
+    return afterFirst.pipe(
+      Effect.catchIf((e) => isRetryable(e, policy), (e) => retryAfter(e, submitOnce(op, order), policy)),
+      Effect.tapError((e) =>
+        mayExist(e)
+          ? Effect.logError(`Order outcome unknown; it stays pending in the journal until sync or recovery settles it`)
+          : Effect.flatMap(Clock.currentTimeMillis, (t) => journal.markFailed(order.clientOrderId, e.message, t))
+      )
+    )
+  }
 
   const placeOrderAs = (op: string) =>
     Effect.fnUntraced(function*(request: OrderRequest) {
+      const level = yield* References.MinimumLogLevel
       const rules = yield* venue.market(op, symbol)
       const referencePrice = request.type === "market"
         ? Option.getOrUndefined(yield* read(venue.referencePrice(op, symbol)))
         : undefined
       const openOrders = (yield* active.snapshot).size
-      const valid = yield* Effect.fromResult(
-        validateOrder(rules, request, { operation: op, symbol, referencePrice, openOrders })
-      )
+      const valid = validateOrder(rules, request, { operation: op, symbol, referencePrice, openOrders })
+      if (Result.isFailure(valid)) return yield* Effect.fail(valid.failure)
       const now = yield* Clock.currentTimeMillis
       const clientOrderId = newClientOrderId(now)
-      const order: SubmitOrder = { clientOrderId, symbol, ...valid }
-      return yield* Effect.gen(function*() {
-        yield* journal.recordIntent({ ...order, venue: venue.id, createdAt: now })
-        const record = yield* withRetry(submitOnce(op, order), policy).pipe(
-          Effect.tapError((e) =>
-            mayExist(e)
-              ? Effect.logError(`Order outcome unknown; it stays pending in the journal until sync or recovery settles it`)
-              : Effect.flatMap(Clock.currentTimeMillis, (t) => journal.markFailed(clientOrderId, e.message, t))
-          )
-        )
-        yield* active.track(record)
+      const order: SubmitOrder = { clientOrderId, symbol, ...valid.success }
+      yield* journal.recordIntent({ ...order, venue: venue.id, createdAt: now })
+      const send = venue.submit(op, order)
+      const record = yield* Effect.catch(
+        enabled(level, "Debug")
+          ? Effect.logDebug(describeSubmit(order)).pipe(Effect.andThen(send), Effect.annotateLogs(about({ clientOrderId })))
+          : send,
+        (e) => submitFailed(op, order, e).pipe(Effect.annotateLogs(about({ clientOrderId })))
+      )
+      yield* active.track(record)
+      if (enabled(level, "Info")) {
         yield* Effect.log(
           `Created ${order.type} ${order.side} order: ${symbol} ` +
             `${record.type === "limit" ? `at ${record.price} ` : ""}for ${record.quantity}`
-        ).pipe(Effect.annotateLogs({ orderId: record.id }))
-        return record
-      }).pipe(Effect.annotateLogs({ clientOrderId }))
-    }, (effect) => reported(op, effect))
+        ).pipe(Effect.annotateLogs(about({ clientOrderId, orderId: record.id })))
+      }
+      return record
+    }, (effect) => reportFailure(op, effect))
 
   const placeOrder = placeOrderAs("placeOrder")
   const createLimitBuy = placeOrderAs("createLimitBuy")
@@ -203,34 +239,56 @@ export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions =
       })
     })
 
-  /** One cancel, made safe to retry: after a lost answer, the order's state decides. */
+  /** After a cancel's answer was lost, the order's state decides: cancelled is success. */
+  const checkCanceled = (op: string, orderId: string, e: VenueFailure) =>
+    Effect.gen(function*() {
+      const found = yield* Effect.result(read(venue.fetchOrder(op, symbol, orderId)))
+      if (Result.isSuccess(found) && found.success.status === "canceled") return found.success
+      return yield* Effect.fail(e)
+    })
+
+  /** One cancel, made safe to retry. */
   const cancelOnce = (op: string, orderId: string) =>
     debug(() => `Request: cancel order ${orderId} on ${symbol}`).pipe(
       Effect.andThen(venue.cancel(op, symbol, orderId)),
-      Effect.catchIf(isAmbiguous, (e) =>
-        Effect.gen(function*() {
-          const found = yield* Effect.result(read(venue.fetchOrder(op, symbol, orderId)))
-          if (Result.isSuccess(found) && found.success.status === "canceled") return found.success
-          return yield* Effect.fail(e)
-        }))
+      Effect.catchIf(isAmbiguous, (e) => checkCanceled(op, orderId, e))
     )
 
-  const cancelRecord = (op: string, orderId: string) =>
-    withRetry(cancelOnce(op, orderId), policy).pipe(
+  /** What follows a first cancel that failed with `first`, as `withRetry(cancelOnce)` would go on. */
+  const cancelFailed = (op: string, orderId: string, first: VenueFailure) => {
+    const afterFirst = isAmbiguous(first) ? checkCanceled(op, orderId, first) : Effect.fail(first)
+    return afterFirst.pipe(
+      Effect.catchIf((e) => isRetryable(e, policy), (e) => retryAfter(e, cancelOnce(op, orderId), policy)),
       Effect.catchIf(
         (e): e is ExchangeError => e._tag === "ExchangeError" && e.reason === "OrderNotFound",
         (e) => explainRefusedCancel(op, orderId, e)
       ),
-      Effect.tap((record) => active.observe(record)),
-      Effect.tap((record) =>
-        Effect.log(`Canceled ${record.type} ${record.side} order: ${symbol} ${orderId}`).pipe(
-          Effect.annotateLogs({ clientOrderId: record.clientOrderId })
-        )
-      ),
-      Effect.annotateLogs({ orderId })
+      Effect.annotateLogs(about({ orderId }))
     )
+  }
 
-  const cancelOrder = (orderId: string) => reported("cancelOrder", Effect.asVoid(cancelRecord("cancelOrder", orderId)))
+  const cancelRecord = Effect.fnUntraced(function*(op: string, orderId: string) {
+    const level = yield* References.MinimumLogLevel
+    const send = venue.cancel(op, symbol, orderId)
+    const record = yield* Effect.catch(
+      enabled(level, "Debug")
+        ? Effect.logDebug(`Request: cancel order ${orderId} on ${symbol}`).pipe(
+          Effect.andThen(send),
+          Effect.annotateLogs(about({ orderId }))
+        )
+        : send,
+      (e) => cancelFailed(op, orderId, e)
+    )
+    yield* active.observe(record)
+    if (enabled(level, "Info")) {
+      yield* Effect.log(`Canceled ${record.type} ${record.side} order: ${symbol} ${orderId}`).pipe(
+        Effect.annotateLogs(about({ orderId, clientOrderId: record.clientOrderId }))
+      )
+    }
+    return record
+  })
+
+  const cancelOrder = (orderId: string) => reportFailure("cancelOrder", Effect.asVoid(cancelRecord("cancelOrder", orderId)))
 
   const cancelAllOn = (side: OrderSide) => {
     const op = side === "buy" ? "cancelAllBuyOrders" : "cancelAllSellOrders"
@@ -383,7 +441,7 @@ export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions =
       }
     }
     yield* reconcile(op, open)
-  }).pipe(Effect.annotateLogs({ symbol, venue: venue.id }))
+  }).pipe(Effect.annotateLogs(market))
 
   if (options.recover !== false) yield* recover
 
