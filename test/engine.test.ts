@@ -9,12 +9,14 @@ import {
   ActiveOrders,
   activeOrders,
   cancelAllBuyOrders,
+  cancelOrder,
   createLimitBuy,
   createLimitSell,
   DRY_RUN_VENUE_ID,
   DryRunVenueLayer,
   Exchange,
   fetchAllOrders,
+  fetchOrder,
   makeExchange,
   ExchangeError,
   NetworkError,
@@ -148,4 +150,75 @@ describe("order engine", () => {
       assert.strictEqual((yield* journal.unsettled(DRY_RUN_VENUE_ID, "HBAR/USDT")).length, 1)
       assert.strictEqual((yield* journal.unsettled("binanceus", "HBAR/USDT")).length, 0)
     }).pipe(Effect.provide(wrapped(Effect.succeed))))
+
+  it.effect("a cancel whose answer is lost succeeds once the order is seen cancelled, without a second cancel", () =>
+    Effect.gen(function*() {
+      const cancels = yield* Ref.make(0)
+      const lossy = (v: VenueService) =>
+        Effect.succeed<VenueService>({
+          ...v,
+          cancel: (op, s, id) =>
+            Ref.update(cancels, (n) => n + 1).pipe(
+              Effect.andThen(v.cancel(op, s, id)),
+              Effect.andThen(Effect.fail(new NetworkError({ operation: op, symbol: s, reason: "ConnectionFailed", detail: "reset" })))
+            )
+        })
+      yield* Effect.gen(function*() {
+        const id = yield* createLimitBuy(0.5, 10)
+        yield* cancelOrder(id)
+        assert.strictEqual(yield* Ref.get(cancels), 1)
+        assert.strictEqual((yield* fetchOrder(id)).status, "canceled")
+        assert.strictEqual((yield* activeOrders).size, 0)
+      }).pipe(Effect.provide(wrapped(lossy)))
+    }))
+
+  it.effect("a rate-limited cancel waits out Retry-After, then is sent again", () =>
+    Effect.gen(function*() {
+      const cancels = yield* Ref.make(0)
+      const limited = (v: VenueService) =>
+        Effect.succeed<VenueService>({
+          ...v,
+          cancel: (op, s, id) =>
+            Effect.flatMap(Ref.getAndUpdate(cancels, (n) => n + 1), (n) =>
+              n === 0
+                ? Effect.fail(new ExchangeError({ operation: op, symbol: s, orderId: id, reason: "RateLimited", detail: "429", retryAfterMs: 3_000 }))
+                : v.cancel(op, s, id))
+        })
+      yield* Effect.gen(function*() {
+        const id = yield* createLimitBuy(0.5, 10)
+        const fiber = yield* Effect.forkChild(cancelOrder(id))
+        yield* TestClock.adjust("2 seconds")
+        assert.strictEqual(yield* Ref.get(cancels), 1) // still waiting out the 3 s
+        yield* TestClock.adjust("2 seconds")
+        yield* Fiber.join(fiber)
+        assert.strictEqual(yield* Ref.get(cancels), 2)
+        assert.strictEqual((yield* activeOrders).size, 0)
+      }).pipe(Effect.provide(wrapped(limited)))
+    }))
+
+  it.effect("a cancel Binance refuses as an unknown order is explained: OrderNotOpen when the order exists but is closed", () =>
+    Effect.gen(function*() {
+      // Binance answers "Unknown order sent." both for ids it never had and for orders no longer open.
+      const binanceLike = (v: VenueService) =>
+        Effect.succeed<VenueService>({
+          ...v,
+          cancel: (op, s, id) =>
+            v.cancel(op, s, id).pipe(
+              Effect.mapError((e) =>
+                e._tag === "ExchangeError" && e.reason === "OrderNotOpen"
+                  ? new ExchangeError({ operation: op, symbol: s, orderId: id, reason: "OrderNotFound", detail: "Unknown order sent." })
+                  : e
+              )
+            )
+        })
+      yield* Effect.gen(function*() {
+        const id = yield* createLimitBuy(0.5, 10)
+        yield* cancelOrder(id)
+        const again = yield* Effect.flip(cancelOrder(id))
+        assert.strictEqual(again._tag === "ExchangeError" && again.reason, "OrderNotOpen")
+        assert.include(again.message, "order is canceled")
+        const never = yield* Effect.flip(cancelOrder("dry_run_999"))
+        assert.strictEqual(never._tag === "ExchangeError" && never.reason, "OrderNotFound")
+      }).pipe(Effect.provide(wrapped(binanceLike)))
+    }))
 })
