@@ -25,6 +25,29 @@ const burst = (take: (w: number, o?: number) => Effect.Effect<void>, n: number, 
   })
 
 describe("RateBudget", () => {
+  it("a window holding thousands of spends still slides exactly: nothing over the limit within any window", () => {
+    // Synchronous steps at chosen times: 5,000 requests of weight 1, one per ms, against 1,200 per 1,000 ms.
+    const budget = Effect.runSync(makeRateBudget({ weight: { limit: 1200, windowMs: 1000 } }))
+    const sent: Array<number> = []
+    for (let now = 0; sent.length < 5000; now++) {
+      for (let k = 0; k < 3; k++) if (budget.tryTakeUnsafe(1, 0, now) === 0) sent.push(now)
+    }
+    // The first 1,200 go at once (three per ms); then the window lets one through per freed slot.
+    assert.strictEqual(sent.filter((t) => t < 400).length, 1200)
+    let lo = 0
+    for (let hi = 0; hi < sent.length; hi++) {
+      while (sent[hi]! - sent[lo]! >= 1000) lo++
+      assert.isAtMost(hi - lo + 1, 1200, `more than 1,200 within 1 s ending at ${sent[hi]} ms`)
+    }
+    // When it must wait, it says how long: the oldest spend in the window ages out.
+    const last = sent[sent.length - 1]!
+    const full = Effect.runSync(makeRateBudget({ weight: { limit: 2, windowMs: 1000 } }))
+    assert.strictEqual(full.tryTakeUnsafe(1, 0, last), 0)
+    assert.strictEqual(full.tryTakeUnsafe(1, 0, last + 10), 0)
+    assert.strictEqual(full.tryTakeUnsafe(1, 0, last + 20), 980)
+  })
+
+
   it.effect("a burst within the limit passes at once; the rest waits for the window to slide", () =>
     Effect.gen(function*() {
       const budget = yield* makeRateBudget({ weight: { limit: 10, windowMs: 60_000 } })

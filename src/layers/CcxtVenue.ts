@@ -11,7 +11,7 @@
  * No policy lives here: retries, look-ups after ambiguous failures and the journal
  * are the engine's (`OrderEngine.ts`), the same for the dry run and live.
  */
-import { Effect, Option, Redacted, Result, Semaphore } from "effect"
+import { Clock, Effect, LogLevel, Option, Redacted, References, Result, Semaphore } from "effect"
 import type { ErrorContextFields } from "../errors/context.ts"
 import type { ExchangeError } from "../errors/ExchangeError.ts"
 import type { VenueError } from "../errors/index.ts"
@@ -109,32 +109,55 @@ export const fromExchange = Effect.fnUntraced(function*(
   const weights = id === "binanceus" ? BINANCEUS_WEIGHT : binance ? BINANCE_WEIGHT : undefined
   const weightOf = (kind: RequestKind) => weights?.[kind] ?? 1
 
-  const afterResponse = Effect.suspend(() => {
+  /**
+   * Feeds the budget what the response said (usage headers, advertised limits). Runs
+   * when the call settles, in the same synchronous step. Gives the debug line to
+   * write when the exchange's advertised limits were just adopted.
+   */
+  const afterResponse = (now: number): string | undefined => {
     const seen = tap.drain()
-    const effects: Array<Effect.Effect<void>> = []
-    if (options.rateLimit !== false) {
-      if (seen.rateLimits !== undefined && !advertised) {
-        advertised = true
-        const limits = { ...widen(limitsFromBinance(seen.rateLimits)), ...override }
-        effects.push(budget.configure(limits))
-        effects.push(Effect.logDebug(
-          `${id}: request budget ${limits.weight?.limit ?? "-"} weight per ${limits.weight?.windowMs ?? "-"} ms, ` +
-            `${limits.orders?.limit ?? "-"} orders per ${limits.orders?.windowMs ?? "-"} ms`
-        ))
-      }
-      effects.push(budget.observe({ weight: seen.weightUsed, orders: seen.ordersUsed }))
+    if (options.rateLimit === false) return undefined
+    let note: string | undefined
+    if (seen.rateLimits !== undefined && !advertised) {
+      advertised = true
+      const limits = { ...widen(limitsFromBinance(seen.rateLimits)), ...override }
+      budget.configureUnsafe(limits)
+      note = `${id}: request budget ${limits.weight?.limit ?? "-"} weight per ${limits.weight?.windowMs ?? "-"} ms, ` +
+        `${limits.orders?.limit ?? "-"} orders per ${limits.orders?.windowMs ?? "-"} ms`
     }
-    return Effect.all(effects, { discard: true })
-  })
+    budget.observeUnsafe({ weight: seen.weightUsed, orders: seen.ordersUsed }, now)
+    return note
+  }
 
-  /** One request, once: budget, log line, call, classification. */
+  /**
+   * One request, once: budget, log line, call, classification, budget feedback. It is
+   * every live operation's hot path, so the bookkeeping is synchronous around the
+   * call (clock and log level read once from the fiber) and a request that fits the
+   * budget costs one step before the call and none after it. With debug off no log
+   * line is built.
+   */
   const attempt = <A>(req: Request, f: (ex: CcxtExchange) => Promise<A>): Effect.Effect<A, VenueError> =>
-    budget.take(weightOf(req.kind), req.kind === "submit" ? 1 : 0).pipe(
-      Effect.andThen(Effect.logDebug(`${id}: ${req.describe}`)),
-      Effect.andThen(Effect.tryPromise({
-        try: () => f(exchange),
-        catch: (error) =>
-          classify(error, {
+    Effect.withFiber((fiber) => {
+      const clock = fiber.getRef(Clock.Clock)
+      const wait = budget.tryTakeUnsafe(weightOf(req.kind), req.kind === "submit" ? 1 : 0, clock.currentTimeMillisUnsafe())
+      if (wait > 0) return Effect.andThen(Effect.sleep(wait), attempt(req, f))
+      const debug = !LogLevel.isGreaterThan(fiber.getRef(References.MinimumLogLevel), "Debug")
+      let note: string | undefined
+      const call = Effect.tryPromise({
+        try: () =>
+          f(exchange).then(
+            (a) => {
+              note = afterResponse(clock.currentTimeMillisUnsafe())
+              if (PRIVATE_REQUESTS.has(req.kind)) authenticated = true
+              return a
+            },
+            (error: unknown) => {
+              note = afterResponse(clock.currentTimeMillisUnsafe())
+              throw error
+            }
+          ),
+        catch: (error) => {
+          const e = classify(error, {
             ccxt,
             context: req,
             authenticated,
@@ -143,18 +166,20 @@ export const fromExchange = Effect.fnUntraced(function*(
             http: tap.httpInfo(error),
             secrets
           })
-      })),
-      Effect.onExit(() => afterResponse),
-      Effect.tap(() => Effect.sync(() => {
-        if (PRIVATE_REQUESTS.has(req.kind)) authenticated = true
-      })),
-      Effect.tapError((e) =>
-        Effect.all([
-          Effect.logDebug(`${id}: ${req.describe} failed: ${e._tag} ${e.reason}`),
-          e._tag === "ExchangeError" && e.retryAfterMs !== undefined ? budget.pause(e.retryAfterMs) : Effect.void
-        ], { discard: true })
+          if (e._tag === "ExchangeError" && e.retryAfterMs !== undefined) {
+            budget.pauseUnsafe(e.retryAfterMs, clock.currentTimeMillisUnsafe())
+          }
+          return e
+        }
+      })
+      if (!debug) return call
+      const noted = Effect.suspend(() => (note === undefined ? Effect.void : Effect.logDebug(note)))
+      return Effect.logDebug(`${id}: ${req.describe}`).pipe(
+        Effect.andThen(call),
+        Effect.onExit(() => noted),
+        Effect.tapError((e) => Effect.logDebug(`${id}: ${req.describe} failed: ${e._tag} ${e.reason}`))
       )
-    )
+    })
 
   /** Resyncs ccxt's clock offset with the exchange's (`loadTimeDifference`). */
   const resync = (req: ErrorContextFields) =>
@@ -163,6 +188,17 @@ export const fromExchange = Effect.fnUntraced(function*(
       return ex.loadTimeDifference()
     })
 
+  /**
+   * A line's annotations for a request. The engine annotates its own lines; the
+   * venue's few warnings carry theirs, as they may be written outside the engine's.
+   */
+  const annotationsOf = (req: ErrorContextFields) => ({
+    symbol: req.symbol,
+    venue: id,
+    ...(req.orderId === undefined ? {} : { orderId: req.orderId }),
+    ...(req.clientOrderId === undefined ? {} : { clientOrderId: req.clientOrderId })
+  })
+
   /** The bridge: every ccxt call goes through here. */
   const use = <A>(req: Request, f: (ex: CcxtExchange) => Promise<A>): Effect.Effect<A, VenueError> =>
     attempt(req, f).pipe(
@@ -170,6 +206,7 @@ export const fromExchange = Effect.fnUntraced(function*(
         (e): e is ExchangeError => e._tag === "ExchangeError" && e.reason === "InvalidNonce",
         (e) =>
           Effect.logWarning(`${id}: request timestamp rejected (${e.detail}); resyncing the clock and retrying once`).pipe(
+            Effect.annotateLogs(annotationsOf(req)),
             Effect.andThen(resync(req)),
             Effect.andThen(attempt(req, f))
           )
@@ -230,15 +267,23 @@ export const fromExchange = Effect.fnUntraced(function*(
   /** Rules for decoding an order's amounts; decoding still works (noise removed only) without them. */
   const rulesFor = (symbol: string) => rules.get(symbol)
 
-  const orderList = (op: string, symbol: string, raw: unknown) =>
-    decoded(decodeOrders(raw, rulesFor(symbol), ctx(op, symbol))).pipe(
-      Effect.tap(({ skipped }) =>
-        Effect.forEach(skipped, (e) => Effect.logWarning(`${id}: ignoring an order orderops cannot represent: ${e.detail}`), {
-          discard: true
-        })
+  const orderList = (op: string, symbol: string, raw: unknown): Effect.Effect<ReadonlyArray<OrderRecord>, ExchangeError> => {
+    const decodedList = decodeOrders(raw, rulesFor(symbol), ctx(op, symbol))
+    if (Result.isFailure(decodedList)) return Effect.fail(decodedList.failure)
+    const { orders, skipped } = decodedList.success
+    if (skipped.length === 0) return Effect.succeed(orders)
+    return Effect.as(
+      Effect.forEach(
+        skipped,
+        (e) =>
+          Effect.logWarning(`${id}: ignoring an order orderops cannot represent: ${e.detail}`).pipe(
+            Effect.annotateLogs(annotationsOf({ operation: op, symbol, orderId: e.orderId }))
+          ),
+        { discard: true }
       ),
-      Effect.map(({ orders }) => orders)
+      orders
     )
+  }
 
   const isNotFound = (e: VenueError): e is ExchangeError => e._tag === "ExchangeError" && e.reason === "OrderNotFound"
 

@@ -11,7 +11,10 @@ export type Decimal = BigDecimal.BigDecimal
 export const ZERO: Decimal = BigDecimal.fromBigInt(0n)
 
 /** A finite number as the decimal its shortest representation names; `None` for NaN and ±Infinity. */
-export const fromNumber = (n: number): Option.Option<Decimal> => BigDecimal.fromNumber(n).pipe(Option.map(BigDecimal.normalize))
+export const fromNumber = (n: number): Option.Option<Decimal> => {
+  if (Number.isSafeInteger(n)) return Option.some(n === 0 ? ZERO : BigDecimal.make(BigInt(n), 0))
+  return BigDecimal.fromNumber(n)
+}
 
 /** Parses `"0.10000000"`, `"1e-8"`, `"42"`. */
 export const parse = (s: string): Option.Option<Decimal> => BigDecimal.fromString(s.trim()).pipe(Option.map(BigDecimal.normalize))

@@ -25,7 +25,7 @@
  * its units would fit; there is no single queue, so a create held back by the
  * orders window never delays a cancel or a read behind it.
  */
-import { Clock, Effect } from "effect"
+import { Effect } from "effect"
 
 export interface WindowLimit {
   /** Most units spent within any `windowMs`. */
@@ -44,11 +44,23 @@ export interface RateBudget {
   /** Sets the limits (e.g. from the exchange's advertised `rateLimits`). */
   configure(limits: BudgetLimits): Effect.Effect<void>
   /** Books usage the exchange reports beyond what this budget spent in the current window. */
-  observe(used: { readonly weight?: number | undefined; readonly orders?: number | undefined }): Effect.Effect<void>
+  observe(used: Usage): Effect.Effect<void>
   /** Holds every request until `ms` from now. */
   pause(ms: number): Effect.Effect<void>
   /** The limits in force, for logs and tests. */
   readonly limits: Effect.Effect<BudgetLimits>
+  // The same, as synchronous steps at a time the caller read from the Effect clock,
+  // for a request path that does its bookkeeping in one step:
+  /** Spends the units if they fit at `now` and gives 0, or gives the milliseconds to wait (nothing spent). */
+  tryTakeUnsafe(weight: number, orders: number, now: number): number
+  configureUnsafe(limits: BudgetLimits): void
+  observeUnsafe(used: Usage, now: number): void
+  pauseUnsafe(ms: number, now: number): void
+}
+
+export interface Usage {
+  readonly weight?: number | undefined
+  readonly orders?: number | undefined
 }
 
 interface Spend {
@@ -56,18 +68,29 @@ interface Spend {
   readonly units: number
 }
 
-/** One sliding window: a log of spends, pruned as they age out. */
+/**
+ * One sliding window: a log of spends, pruned as they age out. The log is a queue
+ * read from `head` (compacted now and then), so pruning is amortised O(1) however
+ * many requests the window holds.
+ */
 class SlidingWindow {
   limit: WindowLimit
-  private readonly log: Array<Spend> = []
+  private log: Array<Spend> = []
+  private head = 0
   private spent = 0
   constructor(limit: WindowLimit) {
     this.limit = limit
   }
   private prune(now: number) {
-    while (this.log.length > 0 && this.log[0]!.at <= now - this.limit.windowMs) {
-      this.spent -= this.log.shift()!.units
+    const log = this.log
+    let head = this.head
+    const cutoff = now - this.limit.windowMs
+    while (head < log.length && log[head]!.at <= cutoff) this.spent -= log[head++]!.units
+    if (head > 1024 && head * 2 > log.length) {
+      this.log = log.slice(head)
+      head = 0
     }
+    this.head = head
   }
   used(now: number): number {
     this.prune(now)
@@ -79,7 +102,8 @@ class SlidingWindow {
     const need = Math.min(units, this.limit.limit)
     let over = this.spent + need - this.limit.limit
     if (over <= 0) return 0
-    for (const s of this.log) {
+    for (let i = this.head; i < this.log.length; i++) {
+      const s = this.log[i]!
       over -= s.units
       if (over <= 0) return Math.max(1, s.at + this.limit.windowMs - now)
     }
@@ -87,7 +111,10 @@ class SlidingWindow {
   }
   spend(units: number, now: number) {
     if (units <= 0) return
-    this.log.push({ at: now, units })
+    const last = this.log.length > this.head ? this.log[this.log.length - 1]! : undefined
+    // Spends in the same millisecond share one entry.
+    if (last !== undefined && last.at === now) this.log[this.log.length - 1] = { at: now, units: last.units + units }
+    else this.log.push({ at: now, units })
     this.spent += units
   }
 }
@@ -108,7 +135,7 @@ export const makeRateBudget = (initial: BudgetLimits): Effect.Effect<RateBudget>
       )
 
     /** Spends `w` and `o` if they fit now (one synchronous step); otherwise how long to wait. */
-    const tryTake = (w: number, o: number, now: number): number => {
+    const tryTakeUnsafe = (w: number, o: number, now: number): number => {
       const wait = waitMs(w, o, now)
       if (wait <= 0) {
         weight?.spend(w, now)
@@ -118,13 +145,9 @@ export const makeRateBudget = (initial: BudgetLimits): Effect.Effect<RateBudget>
     }
 
     const take = (w: number, o = 0): Effect.Effect<void> =>
-      Effect.gen(function*() {
-        while (true) {
-          const now = yield* Clock.currentTimeMillis
-          const wait = tryTake(w, o, now)
-          if (wait <= 0) return
-          yield* Effect.sleep(wait)
-        }
+      Effect.clockWith((clock) => {
+        const wait = tryTakeUnsafe(w, o, clock.currentTimeMillisUnsafe())
+        return wait <= 0 ? Effect.void : Effect.andThen(Effect.sleep(wait), take(w, o))
       })
 
     const reconcile = (window: SlidingWindow | undefined, reported: number | undefined, now: number) => {
@@ -133,29 +156,34 @@ export const makeRateBudget = (initial: BudgetLimits): Effect.Effect<RateBudget>
       if (missing > 0) window.spend(missing, now)
     }
 
+    const configureUnsafe = (limits: BudgetLimits) => {
+      if (limits.weight !== undefined) {
+        if (weight === undefined) weight = new SlidingWindow(limits.weight)
+        else weight.limit = limits.weight
+      }
+      if (limits.orders !== undefined) {
+        if (orders === undefined) orders = new SlidingWindow(limits.orders)
+        else orders.limit = limits.orders
+      }
+    }
+    const observeUnsafe = (used: Usage, now: number) => {
+      reconcile(weight, used.weight, now)
+      reconcile(orders, used.orders, now)
+    }
+    const pauseUnsafe = (ms: number, now: number) => {
+      pausedUntil = Math.max(pausedUntil, now + Math.max(0, ms))
+    }
+
     return {
       take,
-      configure: (limits) =>
-        Effect.sync(() => {
-          if (limits.weight !== undefined) {
-            if (weight === undefined) weight = new SlidingWindow(limits.weight)
-            else weight.limit = limits.weight
-          }
-          if (limits.orders !== undefined) {
-            if (orders === undefined) orders = new SlidingWindow(limits.orders)
-            else orders.limit = limits.orders
-          }
-        }),
-      observe: (used) =>
-        Effect.map(Clock.currentTimeMillis, (now) => {
-          reconcile(weight, used.weight, now)
-          reconcile(orders, used.orders, now)
-        }),
-      pause: (ms) =>
-        Effect.map(Clock.currentTimeMillis, (now) => {
-          pausedUntil = Math.max(pausedUntil, now + Math.max(0, ms))
-        }),
-      limits: Effect.sync(() => ({ weight: weight?.limit, orders: orders?.limit }))
+      configure: (limits) => Effect.sync(() => configureUnsafe(limits)),
+      observe: (used) => Effect.clockWith((clock) => Effect.sync(() => observeUnsafe(used, clock.currentTimeMillisUnsafe()))),
+      pause: (ms) => Effect.clockWith((clock) => Effect.sync(() => pauseUnsafe(ms, clock.currentTimeMillisUnsafe()))),
+      limits: Effect.sync(() => ({ weight: weight?.limit, orders: orders?.limit })),
+      tryTakeUnsafe,
+      configureUnsafe,
+      observeUnsafe,
+      pauseUnsafe
     } satisfies RateBudget
   })
 

@@ -36,13 +36,18 @@ const failure = (ctx: DecodeContext, what: string, issue: string) =>
   })
 
 const NullableNumber = Schema.NullishOr(Schema.Finite)
+/**
+ * For amounts that go through `cleanNumber`, which refuses NaN and ±Infinity itself
+ * (with the field named), so the schema does not check finiteness a second time.
+ */
+const NullableAmount = Schema.NullishOr(Schema.Number)
 const NullableString = Schema.NullishOr(Schema.String)
 
 // ---- numbers ----------------------------------------------------------------
 
 /** The exact decimal a ccxt float stands for, without float noise; snapped to `unit` when within noise of it. */
 export const cleanNumber = (n: number, unit?: D.Decimal): Option.Option<D.Decimal> =>
-  Option.map(D.fromNumber(Number(n.toPrecision(15))), (d) => {
+  Option.map(D.fromNumber(Number.isSafeInteger(n) ? n : Number(n.toPrecision(15))), (d) => {
     if (unit === undefined || !D.isPositive(unit)) return d
     const down = D.floorTo(d, unit)
     const up = D.ceilTo(d, unit)
@@ -62,10 +67,10 @@ export const CcxtOrder = Schema.Struct({
   type: Schema.optional(NullableString),
   side: Schema.optional(NullableString),
   status: Schema.optional(NullableString),
-  price: Schema.optional(NullableNumber),
-  average: Schema.optional(NullableNumber),
-  amount: Schema.optional(NullableNumber),
-  filled: Schema.optional(NullableNumber),
+  price: Schema.optional(NullableAmount),
+  average: Schema.optional(NullableAmount),
+  amount: Schema.optional(NullableAmount),
+  filled: Schema.optional(NullableAmount),
   timestamp: Schema.optional(NullableNumber),
   lastUpdateTimestamp: Schema.optional(NullableNumber),
   lastTradeTimestamp: Schema.optional(NullableNumber),
@@ -93,8 +98,14 @@ const BinanceCancelInfo = Schema.Struct({ origClientOrderId: Schema.String })
 
 const TYPES: Readonly<Record<string, OrderType>> = { limit: "limit", market: "market" }
 
-const decodeWith = <S extends Schema.Top & { readonly DecodingServices: never }>(schema: S, raw: unknown) =>
-  Result.mapError(Schema.decodeUnknownResult(schema)(raw), (e) => e.message.replace(/\s+/g, " "))
+/** A decoder for `schema`, built once: a failure is the schema's message on one line. */
+const decoder = <S extends Schema.Top & { readonly DecodingServices: never }>(schema: S) => {
+  const decode = Schema.decodeUnknownResult(schema)
+  return (raw: unknown) => Result.mapError(decode(raw), (e) => e.message.replace(/\s+/g, " "))
+}
+
+const parseOrder = decoder(CcxtOrder)
+const parseCancelInfo = Schema.decodeUnknownOption(BinanceCancelInfo)
 
 /**
  * A ccxt order as an `OrderRecord`. `market` gives the tick and step that the
@@ -105,7 +116,7 @@ export const decodeOrder = (
   market: MarketRules | undefined,
   ctx: DecodeContext
 ): Result.Result<OrderRecord, ExchangeError> => {
-  const parsed = decodeWith(CcxtOrder, raw)
+  const parsed = parseOrder(raw)
   if (Result.isFailure(parsed)) return Result.fail(failure(ctx, "order", parsed.failure))
   const o = parsed.success
   const ctxFor = { ...ctx, orderId: ctx.orderId ?? o.id }
@@ -146,7 +157,7 @@ export const decodeOrder = (
 
   return Result.succeed({
     id: o.id,
-    clientOrderId: Option.match(Schema.decodeUnknownOption(BinanceCancelInfo)(o.info), {
+    clientOrderId: Option.match(parseCancelInfo(o.info), {
       onNone: () => o.clientOrderId ?? "",
       onSome: (info) => info.origClientOrderId
     }),
@@ -215,6 +226,9 @@ export const CcxtMarket = Schema.Struct({
   info: Schema.optional(Schema.Unknown)
 })
 
+const parseMarket = decoder(CcxtMarket)
+const parseSymbolInfo = Schema.decodeUnknownResult(BinanceSymbolInfo)
+
 /** ccxt's precision modes (`exchange.precisionMode`). */
 export const PrecisionMode = { DECIMAL_PLACES: 2, SIGNIFICANT_DIGITS: 3, TICK_SIZE: 4 } as const
 
@@ -232,7 +246,7 @@ export const decodeMarket = (
   ctx: DecodeContext,
   options: MarketDecodeOptions = {}
 ): Result.Result<MarketRules, ExchangeError> => {
-  const parsed = decodeWith(CcxtMarket, raw)
+  const parsed = parseMarket(raw)
   if (Result.isFailure(parsed)) return Result.fail(failure(ctx, "market", parsed.failure))
   const m = parsed.success
   const bad = (issue: string) => Result.fail(failure(ctx, "market", `${m.symbol}: ${issue}`))
@@ -256,7 +270,7 @@ export const decodeMarket = (
   const step = unit(m.precision.amount, "amount")
   if (Result.isFailure(step)) return bad(step.failure)
 
-  const info = Result.getOrUndefined(Schema.decodeUnknownResult(BinanceSymbolInfo)(m.info ?? {}))
+  const info = Result.getOrUndefined(parseSymbolInfo(m.info ?? {}))
   const maxNumOrders = info?.filters?.find((f) => f.filterType === "MAX_NUM_ORDERS")?.maxNumOrders
   const maxOpenOrders = maxNumOrders === undefined ? NaN : Number(maxNumOrders)
   const orderTypes: ReadonlyArray<OrderType> = info?.orderTypes === undefined
@@ -282,15 +296,17 @@ export const decodeMarket = (
 
 // ---- balances -----------------------------------------------------------------
 
-const Amounts = Schema.Record(Schema.String, NullableNumber)
+const Amounts = Schema.Record(Schema.String, NullableAmount)
 export const CcxtBalance = Schema.Struct({
   free: Schema.optional(Schema.NullishOr(Amounts)),
   used: Schema.optional(Schema.NullishOr(Amounts))
 })
 
+const parseBalance = decoder(CcxtBalance)
+
 /** A ccxt balance as free / used per asset. Assets ccxt lists with no amount count as zero. */
 export const decodeBalances = (raw: unknown, ctx: DecodeContext): Result.Result<ReadonlyMap<string, Balance>, ExchangeError> => {
-  const parsed = decodeWith(CcxtBalance, raw)
+  const parsed = parseBalance(raw)
   if (Result.isFailure(parsed)) return Result.fail(failure(ctx, "balance", parsed.failure))
   const free = parsed.success.free ?? {}
   const used = parsed.success.used ?? {}
@@ -312,13 +328,15 @@ export const CcxtTicker = Schema.Struct({
   close: Schema.optional(NullableNumber)
 })
 
+const parseTicker = decoder(CcxtTicker)
+
 /** The last traded price of a ccxt ticker, when it has one, snapped to `tick` when within noise of it. */
 export const decodeLastPrice = (
   raw: unknown,
   tick: D.Decimal | undefined,
   ctx: DecodeContext
 ): Result.Result<Option.Option<D.Decimal>, ExchangeError> => {
-  const parsed = decodeWith(CcxtTicker, raw)
+  const parsed = parseTicker(raw)
   if (Result.isFailure(parsed)) return Result.fail(failure(ctx, "ticker", parsed.failure))
   const last = parsed.success.last ?? parsed.success.close
   return Result.succeed(last == null || !(last > 0) ? Option.none() : cleanNumber(last, tick))

@@ -97,16 +97,19 @@ export interface ResponseTap {
   drain(): Observed
 }
 
-const header = (headers: unknown, name: string): number | undefined => {
-  if (typeof headers !== "object" || headers === null) return undefined
-  const wanted = name.toLowerCase()
-  for (const [k, v] of Object.entries(headers)) {
-    if (k.toLowerCase() === wanted) {
-      const n = Number(v)
-      return Number.isFinite(n) ? n : undefined
-    }
+/** The two Binance usage headers, read in one pass over the response headers (any case). */
+const usageHeaders = (headers: unknown): { weightUsed?: number; ordersUsed?: number } => {
+  const out: { weightUsed?: number; ordersUsed?: number } = {}
+  if (typeof headers !== "object" || headers === null) return out
+  for (const k in headers) {
+    const name = k.toLowerCase()
+    if (name !== "x-mbx-used-weight-1m" && name !== "x-mbx-order-count-10s") continue
+    const n = Number((headers as Record<string, unknown>)[k])
+    if (!Number.isFinite(n)) continue
+    if (name === "x-mbx-used-weight-1m") out.weightUsed = n
+    else out.ordersUsed = n
   }
-  return undefined
+  return out
 }
 
 const bodyCode = (parsed: unknown): string | undefined => {
@@ -134,8 +137,7 @@ export const tapResponses = (exchange: CcxtExchange): ResponseTap => {
   exchange.handleErrors = function(this: CcxtExchange, ...args: Parameters<CcxtExchange["handleErrors"]>) {
     const [status, , , , headers, , parsed] = args
     current = { status, headers, code: bodyCode(parsed) }
-    const weightUsed = header(headers, "x-mbx-used-weight-1m")
-    const ordersUsed = header(headers, "x-mbx-order-count-10s")
+    const { weightUsed, ordersUsed } = usageHeaders(headers)
     if (weightUsed !== undefined) observed = { ...observed, weightUsed }
     if (ordersUsed !== undefined) observed = { ...observed, ordersUsed }
     if (typeof parsed === "object" && parsed !== null && "rateLimits" in parsed) {
