@@ -14,6 +14,22 @@ describe("Decimal", () => {
     assert.strictEqual(D.format(D.mul(D.unsafe("0.00001"), D.unsafe("123456789"))), "1234.56789")
   })
 
+  it("arithmetic keeps exact values at any scale; text, comparison and numbers agree", () => {
+    const price = D.floorTo(D.unsafe("0.05"), D.unsafe("0.00001")) // kept at scale 5
+    assert.strictEqual(D.format(price), "0.05")
+    assert.strictEqual(D.format(D.sub(D.unsafe("12.5"), D.unsafe("12.5"))), "0")
+    assert.strictEqual(D.format(D.sub(D.unsafe("0.1"), D.unsafe("12.1"))), "-12")
+    assert.strictEqual(D.format(D.mul(D.unsafe("1200"), D.unsafe("10"))), "12000")
+    assert.isTrue(D.eq(price, D.unsafe("0.050000")))
+    assert.isTrue(D.lt(D.unsafe("0.04999"), price) && D.gt(D.unsafe("0.0500001"), price))
+    assert.isTrue(D.isMultipleOf(price, D.unsafe("0.00001")) && !D.isMultipleOf(D.unsafe("0.050001"), D.unsafe("0.00001")))
+    assert.strictEqual(D.toNumber(price), 0.05)
+    assert.strictEqual(D.toNumber(D.unsafe("123456789.123")), 123456789.123)
+    assert.strictEqual(D.toNumber(D.unsafe("0.30000000000000004")), 0.1 + 0.2)
+    // Scales far apart still compare (odd exchange input such as "1e-400").
+    assert.isTrue(D.lt(D.unsafe("1e-400"), D.unsafe("1e300")))
+  })
+
   it("writes a number's exact decimal text, never an exponent", () => {
     assert.strictEqual(D.formatNumber(0.1), "0.1")
     assert.strictEqual(D.formatNumber(1e-7), "0.0000001")

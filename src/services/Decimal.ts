@@ -26,17 +26,25 @@ export const unsafe = (s: string | number): Decimal =>
     () => new RangeError(`not a decimal: ${String(s)}`)
   )
 
-/** The plain decimal string, never in exponent form: `0.00001`, `100`, `-2.5`. */
+/** The plain decimal string, never in exponent form, without trailing zeros: `0.00001`, `100`, `-2.5`. */
 export const format = (d: Decimal): string => {
-  const n = BigDecimal.normalize(d)
-  const negative = n.value < 0n
-  const digits = (negative ? -n.value : n.value).toString()
+  if (d.value === 0n) return "0"
+  const negative = d.value < 0n
+  let digits = (negative ? -d.value : d.value).toString()
+  let scale = d.scale
+  let end = digits.length
+  // Trailing zeros after the point go (the value is not zero, so a digit other than 0 stays).
+  while (scale > 0 && digits.charCodeAt(end - 1) === 48) {
+    end--
+    scale--
+  }
+  if (end !== digits.length) digits = digits.slice(0, end)
   let out: string
-  if (n.scale <= 0) {
-    out = digits + "0".repeat(-n.scale)
+  if (scale <= 0) {
+    out = digits + "0".repeat(-scale)
   } else {
-    const padded = digits.padStart(n.scale + 1, "0")
-    out = `${padded.slice(0, padded.length - n.scale)}.${padded.slice(padded.length - n.scale)}`
+    const padded = digits.padStart(scale + 1, "0")
+    out = `${padded.slice(0, padded.length - scale)}.${padded.slice(padded.length - scale)}`
   }
   return negative ? `-${out}` : out
 }

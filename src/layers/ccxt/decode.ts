@@ -45,17 +45,21 @@ const NullableString = Schema.NullishOr(Schema.String)
 
 // ---- numbers ----------------------------------------------------------------
 
+/** A millionth of a unit: closer to a multiple than this is float noise, not a real off-grid amount. */
+const NOISE_PER_UNIT = D.unsafe("1000000")
+
 /** The exact decimal a ccxt float stands for, without float noise; snapped to `unit` when within noise of it. */
-export const cleanNumber = (n: number, unit?: D.Decimal): Option.Option<D.Decimal> =>
-  Option.map(D.fromNumber(Number.isSafeInteger(n) ? n : Number(n.toPrecision(15))), (d) => {
-    if (unit === undefined || !D.isPositive(unit)) return d
-    const down = D.floorTo(d, unit)
-    const up = D.ceilTo(d, unit)
-    const nearest = D.lte(D.sub(d, down), D.sub(up, d)) ? down : up
-    const distance = D.gte(d, nearest) ? D.sub(d, nearest) : D.sub(nearest, d)
-    // Within a millionth of a unit: float noise, not a real off-grid amount.
-    return D.lte(D.mul(distance, D.unsafe("1000000")), unit) ? nearest : d
-  })
+export const cleanNumber = (n: number, unit?: D.Decimal): Option.Option<D.Decimal> => {
+  const read = D.fromNumber(Number.isSafeInteger(n) ? n : Number(n.toPrecision(15)))
+  // Already on the grid (the usual case): nothing to snap.
+  if (Option.isNone(read) || unit === undefined || !D.isPositive(unit) || D.isMultipleOf(read.value, unit)) return read
+  const d = read.value
+  const down = D.floorTo(d, unit)
+  const up = D.ceilTo(d, unit)
+  const nearest = D.lte(D.sub(d, down), D.sub(up, d)) ? down : up
+  const distance = D.gte(d, nearest) ? D.sub(d, nearest) : D.sub(nearest, d)
+  return Option.some(D.lte(D.mul(distance, NOISE_PER_UNIT), unit) ? nearest : d)
+}
 
 // ---- orders -----------------------------------------------------------------
 
