@@ -32,6 +32,7 @@ import {
 import { type CcxtErrors, classify } from "./ccxt/classify.ts"
 import {
   type DecodeContext,
+  type DecodedOrders,
   decodeBalances,
   decodeLastPrice,
   decodeMarket,
@@ -61,6 +62,14 @@ interface Request extends ErrorContextFields {
   readonly kind: RequestKind
   /** The debug line: what this request is for. */
   readonly describe: string
+}
+
+/** A response that arrived but could not be decoded: already a typed error, not for `classify`. */
+class Undecodable {
+  readonly failure: ExchangeError
+  constructor(failure: ExchangeError) {
+    this.failure = failure
+  }
 }
 
 const redacted = (s: string | Redacted.Redacted<string>) => (Redacted.isRedacted(s) ? s : Redacted.make(s))
@@ -136,20 +145,26 @@ export const fromExchange = Effect.fnUntraced(function*(
    * budget costs one step before the call and none after it. With debug off no log
    * line is built.
    */
-  const attempt = <A>(req: Request, f: (ex: CcxtExchange) => Promise<A>): Effect.Effect<A, VenueError> =>
+  const attempt = <A, B = A>(
+    req: Request,
+    f: (ex: CcxtExchange) => Promise<A>,
+    decode: (raw: A) => Result.Result<B, ExchangeError> = Result.succeed as (raw: A) => Result.Result<B, ExchangeError>
+  ): Effect.Effect<B, VenueError> =>
     Effect.withFiber((fiber) => {
       const clock = fiber.getRef(Clock.Clock)
       const wait = budget.tryTakeUnsafe(weightOf(req.kind), req.kind === "submit" ? 1 : 0, clock.currentTimeMillisUnsafe())
-      if (wait > 0) return Effect.andThen(Effect.sleep(wait), attempt(req, f))
+      if (wait > 0) return Effect.andThen(Effect.sleep(wait), attempt(req, f, decode))
       const debug = !LogLevel.isGreaterThan(fiber.getRef(References.MinimumLogLevel), "Debug")
       let note: string | undefined
       const call = Effect.tryPromise({
         try: () =>
           f(exchange).then(
-            (a) => {
+            (raw) => {
               note = afterResponse(clock.currentTimeMillisUnsafe())
               if (PRIVATE_REQUESTS.has(req.kind)) authenticated = true
-              return a
+              const decoded = decode(raw)
+              if (Result.isFailure(decoded)) throw new Undecodable(decoded.failure)
+              return decoded.success
             },
             (error: unknown) => {
               note = afterResponse(clock.currentTimeMillisUnsafe())
@@ -157,6 +172,7 @@ export const fromExchange = Effect.fnUntraced(function*(
             }
           ),
         catch: (error) => {
+          if (error instanceof Undecodable) return error.failure
           const e = classify(error, {
             ccxt,
             context: req,
@@ -199,21 +215,24 @@ export const fromExchange = Effect.fnUntraced(function*(
     ...(req.clientOrderId === undefined ? {} : { clientOrderId: req.clientOrderId })
   })
 
-  /** The bridge: every ccxt call goes through here. */
-  const use = <A>(req: Request, f: (ex: CcxtExchange) => Promise<A>): Effect.Effect<A, VenueError> =>
-    attempt(req, f).pipe(
+  /** The bridge: every ccxt call goes through here, its answer decoded in the same step. */
+  const use = <A, B = A>(
+    req: Request,
+    f: (ex: CcxtExchange) => Promise<A>,
+    decode?: (raw: A) => Result.Result<B, ExchangeError>
+  ): Effect.Effect<B, VenueError> =>
+    attempt(req, f, decode).pipe(
       Effect.catchIf(
         (e): e is ExchangeError => e._tag === "ExchangeError" && e.reason === "InvalidNonce",
         (e) =>
           Effect.logWarning(`${id}: request timestamp rejected (${e.detail}); resyncing the clock and retrying once`).pipe(
             Effect.annotateLogs(annotationsOf(req)),
             Effect.andThen(resync(req)),
-            Effect.andThen(attempt(req, f))
+            Effect.andThen(attempt(req, f, decode))
           )
       )
     )
 
-  const decoded = <A>(r: Result.Result<A, ExchangeError>) => Effect.fromResult(r)
   const ctx = (operation: string, symbol: string, extra: Partial<ErrorContextFields> = {}): DecodeContext => ({
     operation,
     symbol,
@@ -259,7 +278,7 @@ export const fromExchange = Effect.fnUntraced(function*(
           new ValidationError({ operation: op, symbol, rule: "UnknownMarket", field: "symbol", value: symbol })
         )
       }
-      return decoded(decodeMarket(raw, ctx(op, symbol), { precisionMode: exchange.precisionMode })).pipe(
+      return Effect.fromResult(decodeMarket(raw, ctx(op, symbol), { precisionMode: exchange.precisionMode })).pipe(
         Effect.tap((r) => Effect.sync(() => void rules.set(symbol, r)))
       )
     })
@@ -267,23 +286,28 @@ export const fromExchange = Effect.fnUntraced(function*(
   /** Rules for decoding an order's amounts; decoding still works (noise removed only) without them. */
   const rulesFor = (symbol: string) => rules.get(symbol)
 
-  const orderList = (op: string, symbol: string, raw: unknown): Effect.Effect<ReadonlyArray<OrderRecord>, ExchangeError> => {
-    const decodedList = decodeOrders(raw, rulesFor(symbol), ctx(op, symbol))
-    if (Result.isFailure(decodedList)) return Effect.fail(decodedList.failure)
-    const { orders, skipped } = decodedList.success
-    if (skipped.length === 0) return Effect.succeed(orders)
-    return Effect.as(
-      Effect.forEach(
-        skipped,
-        (e) =>
-          Effect.logWarning(`${id}: ignoring an order orderops cannot represent: ${e.detail}`).pipe(
-            Effect.annotateLogs(annotationsOf({ operation: op, symbol, orderId: e.orderId }))
-          ),
-        { discard: true }
-      ),
-      orders
-    )
-  }
+  /** Decodes a list of orders; entries orderops cannot represent are set aside for `reportSkipped`. */
+  const orderList = (op: string, symbol: string) => (raw: unknown) => decodeOrders(raw, rulesFor(symbol), ctx(op, symbol))
+
+  /** Warns about each order a list held that orderops cannot represent, and gives the rest. */
+  const reportSkipped = (op: string, symbol: string) => ({ orders, skipped }: DecodedOrders) =>
+    skipped.length === 0
+      ? Effect.succeed(orders)
+      : Effect.as(
+        Effect.forEach(
+          skipped,
+          (e) =>
+            Effect.logWarning(`${id}: ignoring an order orderops cannot represent: ${e.detail}`).pipe(
+              Effect.annotateLogs(annotationsOf({ operation: op, symbol, orderId: e.orderId }))
+            ),
+          { discard: true }
+        ),
+        orders
+      )
+
+  /** Decodes one order, snapped to the symbol's rules when they are known. */
+  const oneOrder = (op: string, symbol: string, ids: Partial<ErrorContextFields>, rules = rulesFor(symbol)) => (raw: unknown) =>
+    decodeOrder(raw, rules, ctx(op, symbol, ids))
 
   const isNotFound = (e: VenueError): e is ExchangeError => e._tag === "ExchangeError" && e.reason === "OrderNotFound"
 
@@ -299,9 +323,9 @@ export const fromExchange = Effect.fnUntraced(function*(
           kind: "fetchOrder",
           describe: `GET order by client order id ${clientOrderId} on ${symbol}`
         },
-        (ex) => ex.fetchOrder("", symbol, { origClientOrderId: clientOrderId })
+        (ex) => ex.fetchOrder("", symbol, { origClientOrderId: clientOrderId }),
+        oneOrder(op, symbol, { clientOrderId })
       ).pipe(
-        Effect.flatMap((raw) => decoded(decodeOrder(raw, rulesFor(symbol), ctx(op, symbol, { clientOrderId })))),
         Effect.map(Option.some),
         Effect.catchIf(isNotFound, () => Effect.succeed(Option.none<OrderRecord>()))
       )
@@ -340,8 +364,7 @@ export const fromExchange = Effect.fnUntraced(function*(
           quantity as unknown as number,
           Option.getOrUndefined(price) as unknown as number | undefined,
           { clientOrderId: order.clientOrderId }
-        )).pipe(
-          Effect.flatMap((raw) => decoded(decodeOrder(raw, r, context))),
+        ), (raw) => decodeOrder(raw, r, context)).pipe(
           // Binance refuses a client order id that is still open as "Duplicate order sent.":
           // an earlier attempt got through, so that order is the answer.
           Effect.catchIf(
@@ -358,8 +381,9 @@ export const fromExchange = Effect.fnUntraced(function*(
   const openOrders = (op: string, symbol: string) =>
     use(
       { operation: op, symbol, kind: "openOrders", describe: `GET openOrders on ${symbol}` },
-      (ex) => ex.fetchOpenOrders(symbol)
-    ).pipe(Effect.flatMap((raw) => orderList(op, symbol, raw)))
+      (ex) => ex.fetchOpenOrders(symbol),
+      orderList(op, symbol)
+    ).pipe(Effect.flatMap(reportSkipped(op, symbol)))
 
   const orders = (op: string, symbol: string, since?: number, until?: number) => {
     // Binance refuses windows over 24 h; wider ones fetch the most recent orders and filter here.
@@ -373,9 +397,10 @@ export const fromExchange = Effect.fnUntraced(function*(
           until === undefined ? "" : ` to ${until}`
         }`
       },
-      (ex) => ex.fetchOrders(symbol, window.since, 1000, window.until === undefined ? {} : { until: window.until })
+      (ex) => ex.fetchOrders(symbol, window.since, 1000, window.until === undefined ? {} : { until: window.until }),
+      orderList(op, symbol)
     ).pipe(
-      Effect.flatMap((raw) => orderList(op, symbol, raw)),
+      Effect.flatMap(reportSkipped(op, symbol)),
       Effect.map((list) =>
         list.filter((o) => (since === undefined || o.timestamp >= since) && (until === undefined || o.timestamp <= until))
       )
@@ -387,29 +412,33 @@ export const fromExchange = Effect.fnUntraced(function*(
     market,
     refreshMarkets: (op) => loadMarkets(op, "*", true),
     referencePrice: (op, symbol) =>
-      use({ operation: op, symbol, kind: "ticker", describe: `GET ticker of ${symbol} (reference price)` }, (ex) =>
-        ex.fetchTicker(symbol)).pipe(
-          Effect.flatMap((raw) => decoded(decodeLastPrice(raw, rulesFor(symbol)?.tickSize, ctx(op, symbol))))
-        ),
+      use(
+        { operation: op, symbol, kind: "ticker", describe: `GET ticker of ${symbol} (reference price)` },
+        (ex) => ex.fetchTicker(symbol),
+        (raw) => decodeLastPrice(raw, rulesFor(symbol)?.tickSize, ctx(op, symbol))
+      ),
     submit,
     lookup: findByClientId,
     fetchOrder: (op, symbol, orderId) =>
       use(
         { operation: op, symbol, orderId, kind: "fetchOrder", describe: `GET order ${orderId} on ${symbol}` },
-        (ex) => ex.fetchOrder(orderId, symbol)
-      ).pipe(Effect.flatMap((raw) => decoded(decodeOrder(raw, rulesFor(symbol), ctx(op, symbol, { orderId }))))),
+        (ex) => ex.fetchOrder(orderId, symbol),
+        oneOrder(op, symbol, { orderId })
+      ),
     cancel: (op, symbol, orderId) =>
       use(
         { operation: op, symbol, orderId, kind: "cancel", describe: `DELETE order ${orderId} on ${symbol}` },
-        (ex) => ex.cancelOrder(orderId, symbol)
-      ).pipe(Effect.flatMap((raw) => decoded(decodeOrder(raw, rulesFor(symbol), ctx(op, symbol, { orderId }))))),
+        (ex) => ex.cancelOrder(orderId, symbol),
+        oneOrder(op, symbol, { orderId })
+      ),
     cancelAll: exchange.has["cancelAllOrders"]
       ? Option.some((op: string, symbol: string) =>
         use(
           { operation: op, symbol, kind: "cancelAll", describe: `DELETE openOrders on ${symbol} (cancel all)` },
-          (ex) => ex.cancelAllOrders(symbol)
+          (ex) => ex.cancelAllOrders(symbol),
+          orderList(op, symbol)
         ).pipe(
-          Effect.flatMap((raw) => orderList(op, symbol, raw)),
+          Effect.flatMap(reportSkipped(op, symbol)),
           // Binance answers -2011 "Unknown order sent." when nothing is open.
           Effect.catchIf(isNotFound, () => Effect.succeed<ReadonlyArray<OrderRecord>>([]))
         )
@@ -418,8 +447,11 @@ export const fromExchange = Effect.fnUntraced(function*(
     openOrders,
     orders,
     balances: (op) =>
-      use({ operation: op, symbol: "", kind: "balances", describe: "GET account (balances)" }, (ex) => ex.fetchBalance())
-        .pipe(Effect.flatMap((raw) => decoded(decodeBalances(raw, ctx(op, ""))))),
+      use(
+        { operation: op, symbol: "", kind: "balances", describe: "GET account (balances)" },
+        (ex) => ex.fetchBalance(),
+        (raw) => decodeBalances(raw, ctx(op, ""))
+      )
   }
   return service
 })

@@ -12,6 +12,7 @@
 import { randomFillSync } from "node:crypto"
 import { Clock, Effect, Layer, LogLevel, Option, References, Result } from "effect"
 import { ExchangeError } from "../errors/ExchangeError.ts"
+import type { JournalError } from "../errors/JournalError.ts"
 import { ValidationError } from "../errors/ValidationError.ts"
 import type { ExchangeFailure } from "../errors/index.ts"
 import { ActiveOrders } from "../services/ActiveOrders.ts"
@@ -120,9 +121,16 @@ export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions =
   const reportFailure = <A, E extends ExchangeFailure>(op: string, effect: Effect.Effect<A, E>) =>
     Effect.tapError(effect, (e) => Effect.logError(`${op} failed: ${e.message}`).pipe(Effect.annotateLogs(market)))
 
-  /** `reportFailure`, and every line the operation writes annotated with the market. */
-  const reported = <A, E extends ExchangeFailure>(op: string, effect: Effect.Effect<A, E>) =>
-    Effect.annotateLogs(reportFailure(op, effect), market)
+  /**
+   * `reportFailure`, for an operation whose lines at Info and above annotate
+   * themselves. With debug on, the venue's request lines inside it are annotated with
+   * the market too; otherwise there is no annotation scope to pay for.
+   */
+  const reported = <A, E extends ExchangeFailure>(op: string, effect: Effect.Effect<A, E>) => {
+    const plain = reportFailure(op, effect)
+    const annotated = Effect.annotateLogs(plain, market)
+    return Effect.withFiber((fiber) => (enabled(fiber.getRef(References.MinimumLogLevel), "Debug") ? annotated : plain))
+  }
 
   // Fail fast on a market the venue does not list.
   const initialRules = yield* venue.market("start", symbol)
@@ -131,7 +139,12 @@ export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions =
       `min quantity ${D.format(initialRules.minQuantity)}, min notional ${D.format(initialRules.minNotional)}`
   ).pipe(Effect.annotateLogs(market))
 
-  const observeAll = (records: ReadonlyArray<OrderRecord>) => Effect.forEach(records, active.observe, { discard: true })
+  const observeAll = (records: ReadonlyArray<OrderRecord>): Effect.Effect<void, JournalError> =>
+    records.length === 0
+      ? Effect.void
+      : records.length === 1
+      ? active.observe(records[0]!)
+      : Effect.forEach(records, active.observe, { discard: true })
 
   // ---- create ---------------------------------------------------------------
   //
@@ -302,7 +315,7 @@ export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions =
           yield* Effect.logDebug(`Request: cancel all ${open.length} open orders on ${symbol} in one call`)
           const cancelled = yield* withRetry(venue.cancelAll.value(op, symbol), policy)
           yield* observeAll(cancelled)
-          yield* Effect.log(`Canceled all ${side} orders on ${symbol}: ${cancelled.length}`)
+          yield* Effect.log(`Canceled all ${side} orders on ${symbol}: ${cancelled.length}`).pipe(Effect.annotateLogs(market))
           return cancelled.map((o) => o.id)
         }
         const results = yield* Effect.forEach(targets, (o) => Effect.result(cancelRecord(op, o.id)), { concurrency })
@@ -366,7 +379,9 @@ export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions =
         const price = Option.getOrUndefined(yield* read(venue.referencePrice(op, symbol)))
         const quantity = sellableQuantity(rules, free, price)
         if (Option.isNone(quantity)) {
-          yield* Effect.logInfo(`Nothing to sell: ${D.format(free)} ${rules.base} is dust on ${symbol}`)
+          yield* Effect.logInfo(`Nothing to sell: ${D.format(free)} ${rules.base} is dust on ${symbol}`).pipe(
+            Effect.annotateLogs(market)
+          )
           return Option.none<string>()
         }
         const record = yield* placeOrderAs(op)({ side: "sell", type: "market", quantity: D.toNumber(quantity.value) })
@@ -386,7 +401,7 @@ export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions =
         if (!tracked.has(o.id) && isOwnClientOrderId(o.clientOrderId)) {
           yield* active.track(o)
           yield* Effect.logWarning(`Adopted open order ${o.id} (${o.clientOrderId}) found on the exchange`).pipe(
-            Effect.annotateLogs({ orderId: o.id, clientOrderId: o.clientOrderId })
+            Effect.annotateLogs(about({ orderId: o.id, clientOrderId: o.clientOrderId }))
           )
         }
       }
