@@ -10,7 +10,7 @@
  * change and a later session resumes it, balances and open orders included; the
  * `balances` and `price` options then only seed a journal that has no book yet.
  */
-import { Clock, Context, Effect, Layer, Option, Result } from "effect"
+import { Context, Effect, Layer, Option, Result } from "effect"
 import { ExchangeError } from "../errors/ExchangeError.ts"
 import type { ExchangeFailure } from "../errors/index.ts"
 import { JournalError } from "../errors/JournalError.ts"
@@ -130,7 +130,7 @@ const makeDryRun = Effect.fnUntraced(function*(options: DryRunOptions) {
 
   /** A book change, then its persistence. The change itself is one synchronous step. */
   const mutate = <A, E>(f: (now: number) => Result.Result<A, E>) => {
-    const change = Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.fromResult(f(now)))
+    const change = Effect.clockWith((clock) => Effect.fromResult(f(clock.currentTimeMillisUnsafe())))
     return journal.durable ? Effect.tap(change, () => persist) : change
   }
 

@@ -11,7 +11,7 @@
  * records: build it with `ActiveOrders.layerFor(venue.id)`. The order engine checks
  * that the two agree.
  */
-import { Clock, Context, Effect, Layer, Ref } from "effect"
+import { Context, Effect, Layer, Ref } from "effect"
 import type { JournalError } from "../errors/JournalError.ts"
 import { OrderJournal } from "./OrderJournal.ts"
 import { isFinalStatus, type OrderRecord } from "./OrderRecord.ts"
@@ -62,7 +62,7 @@ export const makeActiveOrders = (venue: string) => Effect.gen(function*() {
     })
 
   const journaled = (record: OrderRecord) =>
-    Effect.flatMap(Clock.currentTimeMillis, (now) => journal.recordOrder(record, now, venue))
+    Effect.clockWith((clock) => journal.recordOrder(record, clock.currentTimeMillisUnsafe(), venue))
 
   return {
     venue,
