@@ -195,7 +195,9 @@ describe("dry-run paper exchange", () => {
         const id = yield* createLimitBuy(0.1, 100)
         yield* cancelOrder(id)
       }).pipe(Effect.provide(Layer.merge(DryRunExchangeLayer({ debug: true }), Logger.layer([capture]))))
-      assert.include(lines.join("\n"), "Request: submit limit buy HBAR/USDT at 0.1 for 100")
-      assert.include(lines.join("\n"), "Request: cancel order dry_run_1 on HBAR/USDT")
+      // Exactly one line per simulated request (the order, then its cancel), and no other debug line.
+      assert.strictEqual(lines.length, 2, lines.join("\n"))
+      assert.match(lines[0]!, /^dry-run: submit limit buy 100 HBAR\/USDT at 0\.1, client order id oo_[a-z0-9_]+$/)
+      assert.strictEqual(lines[1], "dry-run: cancel order dry_run_1 on HBAR/USDT")
     }))
 })

@@ -14,6 +14,7 @@ import { TestClock } from "effect/testing"
 import {
   activeOrders,
   cancelOrder,
+  getQuoteBalance,
   createLimitBuy,
   Exchange,
   type ExchangeFailure,
@@ -128,6 +129,26 @@ const authFailure = (secret: string, apiKey: string) =>
   })
 
 describe("live: wire format", () => {
+  it.live("debug: one line explains each request, annotated with the market and the order's ids", () =>
+    withLive(({ server, logs }) =>
+      Effect.gen(function*() {
+        const before = logs.length
+        const sent = server.requestLog().length
+        const id = yield* createLimitBuy(0.09, 100)
+        yield* cancelOrder(id)
+        yield* getQuoteBalance()
+        assert.strictEqual(server.requestLog().length - sent, 3)
+        const debug = logs.slice(before).filter((l) => l.includes("level=DEBUG"))
+        assert.strictEqual(debug.length, 3, debug.join("\n"))
+        assert.include(debug[0]!, "binanceus: POST order: limit buy 100 HBAR/USDT at 0.09")
+        assert.match(debug[0]!, /clientOrderId=oo_/)
+        assert.include(debug[1]!, `binanceus: DELETE order ${id} on HBAR/USDT`)
+        assert.include(debug[1]!, `orderId=${id}`)
+        assert.include(debug[2]!, "binanceus: GET account (balances)")
+        for (const line of debug) assert.include(line, "symbol=HBAR/USDT")
+      }), { debug: true }))
+
+
   it.live("price and quantity leave as the exact snapped decimal strings, with the orderops client order id", () =>
     withLive(({ server }) =>
       Effect.gen(function*() {

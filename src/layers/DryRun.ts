@@ -10,7 +10,7 @@
  * change and a later session resumes it, balances and open orders included; the
  * `balances` and `price` options then only seed a journal that has no book yet.
  */
-import { Context, Effect, Layer, Option, Result } from "effect"
+import { Context, Effect, Layer, LogLevel, Option, References, Result } from "effect"
 import { ExchangeError } from "../errors/ExchangeError.ts"
 import type { ExchangeFailure } from "../errors/index.ts"
 import { JournalError } from "../errors/JournalError.ts"
@@ -21,7 +21,7 @@ import { Exchange } from "../services/Exchange.ts"
 import { HBAR_USDT, makeRules, type MarketRules, type MarketRulesInput, splitSymbol } from "../services/MarketRules.ts"
 import { OrderJournal } from "../services/OrderJournal.ts"
 import type { OrderRecord } from "../services/OrderRecord.ts"
-import { Venue, type VenueService } from "../services/Venue.ts"
+import { type SubmitOrder, Venue, type VenueService } from "../services/Venue.ts"
 import { makeSimulator, type Simulator, type SimulatorState } from "./DryRunSimulator.ts"
 import { type EngineOptions, makeExchange, withDebugLogging } from "./OrderEngine.ts"
 
@@ -134,6 +134,22 @@ const makeDryRun = Effect.fnUntraced(function*(options: DryRunOptions) {
     return journal.durable ? Effect.tap(change, () => persist) : change
   }
 
+  /**
+   * One debug line explains each simulated request, as the live venue's do; with
+   * debug off nothing is built.
+   */
+  const explained = <A, E>(describe: () => string, effect: Effect.Effect<A, E>): Effect.Effect<A, E> =>
+    Effect.withFiber((fiber) =>
+      LogLevel.isGreaterThan(fiber.getRef(References.MinimumLogLevel), "Debug")
+        ? effect
+        : Effect.andThen(Effect.logDebug(`${DRY_RUN_VENUE_ID}: ${describe()}`), effect)
+    )
+
+  const describeOrder = (order: SubmitOrder) =>
+    `submit ${order.type} ${order.side} ${D.format(order.quantity)} ${order.symbol}` +
+    `${Option.match(order.price, { onNone: () => " at market", onSome: (p) => ` at ${D.format(p)}` })}, ` +
+    `client order id ${order.clientOrderId}`
+
   const venue: VenueService = {
     id: DRY_RUN_VENUE_ID,
     market: (op, s) => {
@@ -141,22 +157,30 @@ const makeDryRun = Effect.fnUntraced(function*(options: DryRunOptions) {
       return rules === undefined ? Effect.fail(unknownMarket(op, s)) : Effect.succeed(rules)
     },
     refreshMarkets: () => Effect.void,
-    referencePrice: (_op, s) => Effect.sync(() => sim.price(s)),
-    submit: (op, order) => mutate((now) => sim.submit(op, order, now)),
-    lookup: (_op, _s, clientOrderId) => Effect.sync(() => sim.byClientOrderId(clientOrderId)),
+    referencePrice: (_op, s) => explained(() => `price of ${s}`, Effect.sync(() => sim.price(s))),
+    submit: (op, order) => explained(() => describeOrder(order), mutate((now) => sim.submit(op, order, now))),
+    lookup: (_op, s, clientOrderId) =>
+      explained(() => `order by client order id ${clientOrderId} on ${s}`, Effect.sync(() => sim.byClientOrderId(clientOrderId))),
     fetchOrder: (op, s, orderId) =>
-      Effect.suspend(() =>
-        Option.match(Option.filter(sim.order(orderId), (o) => o.symbol === s), {
-          onNone: () =>
-            Effect.fail(new ExchangeError({ operation: op, symbol: s, orderId, reason: "OrderNotFound", detail: "Order does not exist." })),
-          onSome: Effect.succeed
-        })
+      explained(
+        () => `order ${orderId} on ${s}`,
+        Effect.suspend(() =>
+          Option.match(Option.filter(sim.order(orderId), (o) => o.symbol === s), {
+            onNone: () =>
+              Effect.fail(new ExchangeError({ operation: op, symbol: s, orderId, reason: "OrderNotFound", detail: "Order does not exist." })),
+            onSome: Effect.succeed
+          })
+        )
       ),
-    cancel: (op, s, orderId) => mutate(() => sim.cancel(op, s, orderId)),
+    cancel: (op, s, orderId) => explained(() => `cancel order ${orderId} on ${s}`, mutate(() => sim.cancel(op, s, orderId))),
     cancelAll: Option.none(),
-    openOrders: (_op, s) => Effect.sync(() => sim.openOrders(s)),
-    orders: (_op, s, since, until) => Effect.sync(() => sim.orders(s, since, until)),
-    balances: () => Effect.sync(() => sim.balances())
+    openOrders: (_op, s) => explained(() => `open orders on ${s}`, Effect.sync(() => sim.openOrders(s))),
+    orders: (_op, s, since, until) =>
+      explained(
+        () => `orders on ${s}${since === undefined ? "" : ` from ${since}`}${until === undefined ? "" : ` to ${until}`}`,
+        Effect.sync(() => sim.orders(s, since, until))
+      ),
+    balances: () => explained(() => "balances", Effect.sync(() => sim.balances()))
   }
 
   const market: DryRunMarketService = {

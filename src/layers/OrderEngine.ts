@@ -108,10 +108,6 @@ export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions =
   /** Whether lines at `line` pass the minimum level `minimum`. */
   const enabled = (minimum: LogLevel.LogLevel, line: LogLevel.LogLevel) => !LogLevel.isGreaterThan(minimum, line)
 
-  /** A debug line whose text is only built when debug logging is on (request lines are on the hot path). */
-  const debug = (message: () => string) =>
-    Effect.flatMap(LogLevel.isEnabled("Debug"), (on) => (on ? Effect.logDebug(message()) : Effect.void))
-
   /** The annotations of every line about this market. */
   const market = { symbol, venue: venue.id }
   /** The annotations of a line about one order. */
@@ -152,20 +148,13 @@ export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions =
   // generator whose first send runs bare: the look-up, retry and failure bookkeeping
   // are built only when that send fails, log lines below the fiber's minimum level
   // are never built, and each line carries its own annotations (symbol, venue and the
-  // order's ids) instead of the operation paying for an annotation scope. With debug
-  // on, the venue's request lines are annotated the same way.
-
-  const describeSubmit = (order: SubmitOrder) =>
-    `Request: submit ${order.type} ${order.side} ${order.symbol} ` +
-    `${Option.match(order.price, { onNone: () => "at market", onSome: (p) => `at ${D.format(p)}` })} ` +
-    `for ${D.format(order.quantity)}`
+  // order's ids) instead of the operation paying for an annotation scope. The venue
+  // explains each request in one debug line; with debug on, those lines are annotated
+  // the same way.
 
   /** One send of `order`; after an ambiguous failure, finds it by client order id (the order may exist). */
   const submitOnce = (op: string, order: SubmitOrder) =>
-    debug(() => describeSubmit(order)).pipe(
-      Effect.andThen(venue.submit(op, order)),
-      Effect.catchIf(isAmbiguous, (e) => lookupAfterLostAnswer(op, order, e))
-    )
+    venue.submit(op, order).pipe(Effect.catchIf(isAmbiguous, (e) => lookupAfterLostAnswer(op, order, e)))
 
   const lookupAfterLostAnswer = (op: string, order: SubmitOrder, e: VenueFailure) =>
     Effect.logWarning(`Outcome unknown (${e.message}); looking the order up by client order id`).pipe(
@@ -209,9 +198,7 @@ export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions =
       yield* journal.recordIntent({ ...order, venue: venue.id, createdAt: now })
       const send = venue.submit(op, order)
       const record = yield* Effect.catch(
-        enabled(level, "Debug")
-          ? Effect.logDebug(describeSubmit(order)).pipe(Effect.andThen(send), Effect.annotateLogs(about({ clientOrderId })))
-          : send,
+        enabled(level, "Debug") ? Effect.annotateLogs(send, about({ clientOrderId })) : send,
         (e) => submitFailed(op, order, e).pipe(Effect.annotateLogs(about({ clientOrderId })))
       )
       yield* active.track(record)
@@ -262,10 +249,7 @@ export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions =
 
   /** One cancel, made safe to retry. */
   const cancelOnce = (op: string, orderId: string) =>
-    debug(() => `Request: cancel order ${orderId} on ${symbol}`).pipe(
-      Effect.andThen(venue.cancel(op, symbol, orderId)),
-      Effect.catchIf(isAmbiguous, (e) => checkCanceled(op, orderId, e))
-    )
+    venue.cancel(op, symbol, orderId).pipe(Effect.catchIf(isAmbiguous, (e) => checkCanceled(op, orderId, e)))
 
   /** What follows a first cancel that failed with `first`, as `withRetry(cancelOnce)` would go on. */
   const cancelFailed = (op: string, orderId: string, first: VenueFailure) => {
@@ -284,12 +268,7 @@ export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions =
     const level = yield* References.MinimumLogLevel
     const send = venue.cancel(op, symbol, orderId)
     const record = yield* Effect.catch(
-      enabled(level, "Debug")
-        ? Effect.logDebug(`Request: cancel order ${orderId} on ${symbol}`).pipe(
-          Effect.andThen(send),
-          Effect.annotateLogs(about({ orderId }))
-        )
-        : send,
+      enabled(level, "Debug") ? Effect.annotateLogs(send, about({ orderId })) : send,
       (e) => cancelFailed(op, orderId, e)
     )
     yield* active.observe(record)
@@ -312,7 +291,6 @@ export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions =
         const targets = open.filter((o) => o.side === side)
         if (targets.length === 0) return []
         if (Option.isSome(venue.cancelAll) && targets.length === open.length) {
-          yield* Effect.logDebug(`Request: cancel all ${open.length} open orders on ${symbol} in one call`)
           const cancelled = yield* withRetry(venue.cancelAll.value(op, symbol), policy)
           yield* observeAll(cancelled)
           yield* Effect.log(`Canceled all ${side} orders on ${symbol}: ${cancelled.length}`).pipe(Effect.annotateLogs(market))
