@@ -129,7 +129,7 @@ export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions =
   }
 
   // Fail fast on a market the venue does not list.
-  const initialRules = yield* venue.market("start", symbol)
+  const initialRules = yield* venue.market("start", symbol).pipe(Effect.annotateLogs(market))
   yield* Effect.logDebug(
     `Market ${symbol}: tick ${D.format(initialRules.tickSize)}, step ${D.format(initialRules.stepSize)}, ` +
       `min quantity ${D.format(initialRules.minQuantity)}, min notional ${D.format(initialRules.minNotional)}`
