@@ -124,7 +124,7 @@ export const entryFromIntent = (intent: OrderIntent): JournalEntry => ({
   symbol: intent.symbol,
   side: intent.side,
   type: intent.type,
-  price: Option.match(intent.price, { onNone: () => null, onSome: D.format }),
+  price: Option.isSome(intent.price) ? D.format(intent.price.value) : null,
   quantity: D.format(intent.quantity),
   filled: "0",
   status: "pending",
