@@ -6,7 +6,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber } from "effect"
 import { TestClock } from "effect/testing"
-import { limitsFromBinance, makeRateBudget } from "../src/layers/ccxt/budget.ts"
+import { limitsFromBinance, makeRateBudget, SlidingWindow } from "../src/layers/ccxt/budget.ts"
 
 /** Forks `n` takes of `weight` (and `orders`), recording the virtual time each one is let through. */
 const burst = (take: (w: number, o?: number) => Effect.Effect<void>, n: number, weight: number, orders = 0) =>
@@ -26,11 +26,16 @@ const burst = (take: (w: number, o?: number) => Effect.Effect<void>, n: number, 
 
 describe("RateBudget", () => {
   it("a window holding thousands of spends still slides exactly: nothing over the limit within any window", () => {
-    // Synchronous steps at chosen times: 5,000 requests of weight 1, one per ms, against 1,200 per 1,000 ms.
-    const budget = Effect.runSync(makeRateBudget({ weight: { limit: 1200, windowMs: 1000 } }))
+    // Synchronous steps at chosen times: 5,000 requests of weight 1, three tries per ms, against 1,200 per 1,000 ms.
+    const window = new SlidingWindow({ limit: 1200, windowMs: 1000 })
+    const take = (now: number) => {
+      const wait = window.waitFor(1, now)
+      if (wait === 0) window.spend(1, now)
+      return wait
+    }
     const sent: Array<number> = []
     for (let now = 0; sent.length < 5000; now++) {
-      for (let k = 0; k < 3; k++) if (budget.tryTakeUnsafe(1, 0, now) === 0) sent.push(now)
+      for (let k = 0; k < 3; k++) if (take(now) === 0) sent.push(now)
     }
     // The first 1,200 go at once (three per ms); then the window lets one through per freed slot.
     assert.strictEqual(sent.filter((t) => t < 400).length, 1200)
@@ -41,12 +46,13 @@ describe("RateBudget", () => {
     }
     // When it must wait, it says how long: the oldest spend in the window ages out.
     const last = sent[sent.length - 1]!
-    const full = Effect.runSync(makeRateBudget({ weight: { limit: 2, windowMs: 1000 } }))
-    assert.strictEqual(full.tryTakeUnsafe(1, 0, last), 0)
-    assert.strictEqual(full.tryTakeUnsafe(1, 0, last + 10), 0)
-    assert.strictEqual(full.tryTakeUnsafe(1, 0, last + 20), 980)
+    const full = new SlidingWindow({ limit: 2, windowMs: 1000 })
+    for (const t of [last, last + 10]) {
+      assert.strictEqual(full.waitFor(1, t), 0)
+      full.spend(1, t)
+    }
+    assert.strictEqual(full.waitFor(1, last + 20), 980)
   })
-
 
   it.effect("a burst within the limit passes at once; the rest waits for the window to slide", () =>
     Effect.gen(function*() {

@@ -140,20 +140,17 @@ export const fromExchange = Effect.fnUntraced(function*(
 
   /**
    * One request, once: budget, log line, call, classification, budget feedback. It is
-   * every live operation's hot path, so the bookkeeping is synchronous around the
-   * call (clock and log level read once from the fiber) and a request that fits the
-   * budget costs one step before the call and none after it. With debug off no log
-   * line is built.
+   * every live operation's hot path, so the bookkeeping after the call is synchronous,
+   * in the step that settles it (clock and log level read once from the fiber), and
+   * with debug off no log line is built.
    */
   const attempt = <A, B = A>(
     req: Request,
     f: (ex: CcxtExchange) => Promise<A>,
     decode: (raw: A) => Result.Result<B, ExchangeError> = Result.succeed as (raw: A) => Result.Result<B, ExchangeError>
   ): Effect.Effect<B, VenueError> =>
-    Effect.withFiber((fiber) => {
+    Effect.andThen(budget.take(weightOf(req.kind), req.kind === "submit" ? 1 : 0), Effect.withFiber((fiber) => {
       const clock = fiber.getRef(Clock.Clock)
-      const wait = budget.tryTakeUnsafe(weightOf(req.kind), req.kind === "submit" ? 1 : 0, clock.currentTimeMillisUnsafe())
-      if (wait > 0) return Effect.andThen(Effect.sleep(wait), attempt(req, f, decode))
       const debug = !LogLevel.isGreaterThan(fiber.getRef(References.MinimumLogLevel), "Debug")
       let note: string | undefined
       const call = Effect.tryPromise({
@@ -195,7 +192,7 @@ export const fromExchange = Effect.fnUntraced(function*(
         Effect.onExit(() => noted),
         Effect.tapError((e) => Effect.logDebug(`${id}: ${req.describe} failed: ${e._tag} ${e.reason}`))
       )
-    })
+    }))
 
   /** Resyncs ccxt's clock offset with the exchange's (`loadTimeDifference`). */
   const resync = (req: ErrorContextFields) =>

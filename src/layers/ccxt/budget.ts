@@ -49,10 +49,8 @@ export interface RateBudget {
   pause(ms: number): Effect.Effect<void>
   /** The limits in force, for logs and tests. */
   readonly limits: Effect.Effect<BudgetLimits>
-  // The same, as synchronous steps at a time the caller read from the Effect clock,
-  // for a request path that does its bookkeeping in one step:
-  /** Spends the units if they fit at `now` and gives 0, or gives the milliseconds to wait (nothing spent). */
-  tryTakeUnsafe(weight: number, orders: number, now: number): number
+  // The same, as synchronous steps at a time the caller read from the Effect clock, for
+  // bookkeeping done inside a response callback:
   configureUnsafe(limits: BudgetLimits): void
   observeUnsafe(used: Usage, now: number): void
   pauseUnsafe(ms: number, now: number): void
@@ -73,7 +71,7 @@ interface Spend {
  * read from `head` (compacted now and then), so pruning is amortised O(1) however
  * many requests the window holds.
  */
-class SlidingWindow {
+export class SlidingWindow {
   limit: WindowLimit
   private log: Array<Spend> = []
   private head = 0
@@ -135,7 +133,7 @@ export const makeRateBudget = (initial: BudgetLimits): Effect.Effect<RateBudget>
       )
 
     /** Spends `w` and `o` if they fit now (one synchronous step); otherwise how long to wait. */
-    const tryTakeUnsafe = (w: number, o: number, now: number): number => {
+    const tryTake = (w: number, o: number, now: number): number => {
       const wait = waitMs(w, o, now)
       if (wait <= 0) {
         weight?.spend(w, now)
@@ -146,7 +144,7 @@ export const makeRateBudget = (initial: BudgetLimits): Effect.Effect<RateBudget>
 
     const take = (w: number, o = 0): Effect.Effect<void> =>
       Effect.clockWith((clock) => {
-        const wait = tryTakeUnsafe(w, o, clock.currentTimeMillisUnsafe())
+        const wait = tryTake(w, o, clock.currentTimeMillisUnsafe())
         return wait <= 0 ? Effect.void : Effect.andThen(Effect.sleep(wait), take(w, o))
       })
 
@@ -180,7 +178,6 @@ export const makeRateBudget = (initial: BudgetLimits): Effect.Effect<RateBudget>
       observe: (used) => Effect.clockWith((clock) => Effect.sync(() => observeUnsafe(used, clock.currentTimeMillisUnsafe()))),
       pause: (ms) => Effect.clockWith((clock) => Effect.sync(() => pauseUnsafe(ms, clock.currentTimeMillisUnsafe()))),
       limits: Effect.sync(() => ({ weight: weight?.limit, orders: orders?.limit })),
-      tryTakeUnsafe,
       configureUnsafe,
       observeUnsafe,
       pauseUnsafe
