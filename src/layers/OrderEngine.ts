@@ -152,9 +152,23 @@ export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions =
   // explains each request in one debug line; with debug on, those lines are annotated
   // the same way.
 
-  /** One send of `order`; after an ambiguous failure, finds it by client order id (the order may exist). */
-  const submitOnce = (op: string, order: SubmitOrder) =>
-    venue.submit(op, order).pipe(Effect.catchIf(isAmbiguous, (e) => lookupAfterLostAnswer(op, order, e)))
+  /**
+   * What `withRetry` of a request made safe to repeat does after the request's first,
+   * bare send failed with `first`. The request is `send`, and after an ambiguous
+   * failure (the answer was lost) `recover`, which finds out whether it took effect;
+   * that pair is retried under the policy.
+   */
+  const resumeAfter = <A>(
+    first: VenueFailure,
+    send: Effect.Effect<A, VenueFailure>,
+    recover: (e: VenueFailure) => Effect.Effect<A, VenueFailure>
+  ) =>
+    (isAmbiguous(first) ? recover(first) : Effect.fail(first)).pipe(
+      Effect.catchIf(
+        (e) => isRetryable(e, policy),
+        (e) => retryAfter(e, Effect.catchIf(send, isAmbiguous, recover), policy)
+      )
+    )
 
   const lookupAfterLostAnswer = (op: string, order: SubmitOrder, e: VenueFailure) =>
     Effect.logWarning(`Outcome unknown (${e.message}); looking the order up by client order id`).pipe(
@@ -166,21 +180,18 @@ export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions =
     )
 
   /**
-   * What follows a first send that failed with `first`, exactly as `withRetry(submitOnce)`
-   * would go on: look-up after an ambiguous failure, re-sends of the same client order
-   * id under the policy, and, once it has failed for good, the journal's verdict.
+   * What follows a first send that failed with `first`: the look-up by client order id
+   * after a lost answer, re-sends of the same client order id under the policy, and,
+   * once it has failed for good, the journal's verdict.
    */
-  const submitFailed = (op: string, order: SubmitOrder, first: VenueFailure) => {
-    const afterFirst = isAmbiguous(first) ? lookupAfterLostAnswer(op, order, first) : Effect.fail(first)
-    return afterFirst.pipe(
-      Effect.catchIf((e) => isRetryable(e, policy), (e) => retryAfter(e, submitOnce(op, order), policy)),
+  const submitFailed = (op: string, order: SubmitOrder, first: VenueFailure) =>
+    resumeAfter(first, venue.submit(op, order), (e) => lookupAfterLostAnswer(op, order, e)).pipe(
       Effect.tapError((e) =>
         mayExist(e)
           ? Effect.logError(`Order outcome unknown; it stays pending in the journal until sync or recovery settles it`)
           : Effect.flatMap(Clock.currentTimeMillis, (t) => journal.markFailed(order.clientOrderId, e.message, t))
       )
     )
-  }
 
   const placeOrderAs = (op: string) =>
     Effect.fnUntraced(function*(request: OrderRequest) {
@@ -247,22 +258,15 @@ export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions =
       return yield* Effect.fail(e)
     })
 
-  /** One cancel, made safe to retry. */
-  const cancelOnce = (op: string, orderId: string) =>
-    venue.cancel(op, symbol, orderId).pipe(Effect.catchIf(isAmbiguous, (e) => checkCanceled(op, orderId, e)))
-
-  /** What follows a first cancel that failed with `first`, as `withRetry(cancelOnce)` would go on. */
-  const cancelFailed = (op: string, orderId: string, first: VenueFailure) => {
-    const afterFirst = isAmbiguous(first) ? checkCanceled(op, orderId, first) : Effect.fail(first)
-    return afterFirst.pipe(
-      Effect.catchIf((e) => isRetryable(e, policy), (e) => retryAfter(e, cancelOnce(op, orderId), policy)),
+  /** What follows a first cancel that failed with `first`: the order's state after a lost answer, retries, explanation. */
+  const cancelFailed = (op: string, orderId: string, first: VenueFailure) =>
+    resumeAfter(first, venue.cancel(op, symbol, orderId), (e) => checkCanceled(op, orderId, e)).pipe(
       Effect.catchIf(
         (e): e is ExchangeError => e._tag === "ExchangeError" && e.reason === "OrderNotFound",
         (e) => explainRefusedCancel(op, orderId, e)
       ),
       Effect.annotateLogs(about({ orderId }))
     )
-  }
 
   const cancelRecord = Effect.fnUntraced(function*(op: string, orderId: string) {
     const level = yield* References.MinimumLogLevel
