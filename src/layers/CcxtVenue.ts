@@ -11,15 +11,16 @@
  * No policy lives here: retries, look-ups after ambiguous failures and the journal
  * are the engine's (`OrderEngine.ts`), the same for the dry run and live.
  */
-import { Clock, Effect, LogLevel, Option, Redacted, References, Result, Semaphore } from "effect"
+import { Clock, Effect, Option, Redacted, Result, Semaphore } from "effect"
 import type { ErrorContextFields } from "../errors/context.ts"
 import type { ExchangeError } from "../errors/ExchangeError.ts"
 import type { VenueError } from "../errors/index.ts"
 import { ValidationError } from "../errors/ValidationError.ts"
 import * as D from "../services/Decimal.ts"
+import { debugOn } from "../services/LogLevels.ts"
 import type { MarketRules } from "../services/MarketRules.ts"
 import type { OrderRecord } from "../services/OrderRecord.ts"
-import type { SubmitOrder, VenueService } from "../services/Venue.ts"
+import { describeOrder, type SubmitOrder, type VenueService } from "../services/Venue.ts"
 import {
   BINANCE_WEIGHT,
   BINANCEUS_WEIGHT,
@@ -151,7 +152,6 @@ export const fromExchange = Effect.fnUntraced(function*(
   ): Effect.Effect<B, VenueError> =>
     Effect.andThen(budget.take(weightOf(req.kind), req.kind === "submit" ? 1 : 0), Effect.withFiber((fiber) => {
       const clock = fiber.getRef(Clock.Clock)
-      const debug = !LogLevel.isGreaterThan(fiber.getRef(References.MinimumLogLevel), "Debug")
       let note: string | undefined
       const call = Effect.tryPromise({
         try: () =>
@@ -185,7 +185,7 @@ export const fromExchange = Effect.fnUntraced(function*(
           return e
         }
       })
-      if (!debug) return call
+      if (!debugOn(fiber)) return call
       const noted = Effect.suspend(() => (note === undefined ? Effect.void : Effect.logDebug(note)))
       return Effect.logDebug(`${id}: ${req.describe}`).pipe(
         Effect.andThen(call),
@@ -346,9 +346,7 @@ export const fromExchange = Effect.fnUntraced(function*(
       const request: Request = {
         ...context,
         kind: "submit",
-        describe: `POST order: ${order.type} ${order.side} ${quantity} ${order.symbol}` +
-          `${Option.match(price, { onNone: () => " at market", onSome: (p) => ` at ${p}` })}, ` +
-          `client order id ${order.clientOrderId}`
+        describe: `POST order: ${describeOrder(order)}`
       }
       const record = yield* use(request, (ex) =>
         // Amounts go as the exact decimal strings: ccxt's amountToPrecision /

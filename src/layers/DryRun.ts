@@ -10,7 +10,7 @@
  * change and a later session resumes it, balances and open orders included; the
  * `balances` and `price` options then only seed a journal that has no book yet.
  */
-import { Context, Effect, Layer, LogLevel, Option, References, Result } from "effect"
+import { Context, Effect, Layer, Option, Result } from "effect"
 import { ExchangeError } from "../errors/ExchangeError.ts"
 import type { ExchangeFailure } from "../errors/index.ts"
 import { JournalError } from "../errors/JournalError.ts"
@@ -18,10 +18,11 @@ import { ValidationError } from "../errors/ValidationError.ts"
 import { ActiveOrders } from "../services/ActiveOrders.ts"
 import * as D from "../services/Decimal.ts"
 import { Exchange } from "../services/Exchange.ts"
-import { HBAR_USDT, makeRules, type MarketRules, type MarketRulesInput, splitSymbol } from "../services/MarketRules.ts"
+import { debugOn } from "../services/LogLevels.ts"
+import { HBAR_USDT, makeRules, type MarketRules, type MarketRulesInput } from "../services/MarketRules.ts"
 import { OrderJournal } from "../services/OrderJournal.ts"
 import type { OrderRecord } from "../services/OrderRecord.ts"
-import { type SubmitOrder, Venue, type VenueService } from "../services/Venue.ts"
+import { describeOrder, Venue, type VenueService } from "../services/Venue.ts"
 import { makeSimulator, type Simulator, type SimulatorState } from "./DryRunSimulator.ts"
 import { type EngineOptions, makeExchange, withDebugLogging } from "./OrderEngine.ts"
 
@@ -140,15 +141,8 @@ const makeDryRun = Effect.fnUntraced(function*(options: DryRunOptions) {
    */
   const explained = <A, E>(describe: () => string, effect: Effect.Effect<A, E>): Effect.Effect<A, E> =>
     Effect.withFiber((fiber) =>
-      LogLevel.isGreaterThan(fiber.getRef(References.MinimumLogLevel), "Debug")
-        ? effect
-        : Effect.andThen(Effect.logDebug(`${DRY_RUN_VENUE_ID}: ${describe()}`), effect)
+      debugOn(fiber) ? Effect.andThen(Effect.logDebug(`${DRY_RUN_VENUE_ID}: ${describe()}`), effect) : effect
     )
-
-  const describeOrder = (order: SubmitOrder) =>
-    `submit ${order.type} ${order.side} ${D.format(order.quantity)} ${order.symbol}` +
-    `${Option.match(order.price, { onNone: () => " at market", onSome: (p) => ` at ${D.format(p)}` })}, ` +
-    `client order id ${order.clientOrderId}`
 
   const venue: VenueService = {
     id: DRY_RUN_VENUE_ID,
@@ -158,7 +152,7 @@ const makeDryRun = Effect.fnUntraced(function*(options: DryRunOptions) {
     },
     refreshMarkets: () => Effect.void,
     referencePrice: (_op, s) => explained(() => `price of ${s}`, Effect.sync(() => sim.price(s))),
-    submit: (op, order) => explained(() => describeOrder(order), mutate((now) => sim.submit(op, order, now))),
+    submit: (op, order) => explained(() => `submit ${describeOrder(order)}`, mutate((now) => sim.submit(op, order, now))),
     lookup: (_op, s, clientOrderId) =>
       explained(() => `order by client order id ${clientOrderId} on ${s}`, Effect.sync(() => sim.byClientOrderId(clientOrderId))),
     fetchOrder: (op, s, orderId) =>

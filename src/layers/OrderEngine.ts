@@ -10,12 +10,13 @@
  * same id only when the exchange does not have it → journal and track the result.
  */
 import { randomFillSync } from "node:crypto"
-import { Clock, Effect, Layer, LogLevel, Option, References, Result } from "effect"
+import { Clock, Effect, Layer, Option, References, Result } from "effect"
 import { ExchangeError } from "../errors/ExchangeError.ts"
 import type { JournalError } from "../errors/JournalError.ts"
 import { ValidationError } from "../errors/ValidationError.ts"
 import type { ExchangeFailure } from "../errors/index.ts"
 import { ActiveOrders } from "../services/ActiveOrders.ts"
+import { debugOn, passes } from "../services/LogLevels.ts"
 import * as D from "../services/Decimal.ts"
 import type { ExchangeService } from "../services/Exchange.ts"
 import { type OrderRequest, sellableQuantity, validateOrder } from "../services/MarketRules.ts"
@@ -105,9 +106,6 @@ export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions =
   /** Reads are idempotent: retried on network failures and rate limits. */
   const read = <A>(effect: Effect.Effect<A, VenueFailure>) => withRetry(effect, policy)
 
-  /** Whether lines at `line` pass the minimum level `minimum`. */
-  const enabled = (minimum: LogLevel.LogLevel, line: LogLevel.LogLevel) => !LogLevel.isGreaterThan(minimum, line)
-
   /** The annotations of every line about this market. */
   const market = { symbol, venue: venue.id }
   /** The annotations of a line about one order. */
@@ -125,7 +123,7 @@ export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions =
   const reported = <A, E extends ExchangeFailure>(op: string, effect: Effect.Effect<A, E>) => {
     const plain = reportFailure(op, effect)
     const annotated = Effect.annotateLogs(plain, market)
-    return Effect.withFiber((fiber) => (enabled(fiber.getRef(References.MinimumLogLevel), "Debug") ? annotated : plain))
+    return Effect.withFiber((fiber) => (debugOn(fiber) ? annotated : plain))
   }
 
   // Fail fast on a market the venue does not list.
@@ -209,11 +207,11 @@ export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions =
       yield* journal.recordIntent({ ...order, venue: venue.id, createdAt: now })
       const send = venue.submit(op, order)
       const record = yield* Effect.catch(
-        enabled(level, "Debug") ? Effect.annotateLogs(send, about({ clientOrderId })) : send,
+        passes(level, "Debug") ? Effect.annotateLogs(send, about({ clientOrderId })) : send,
         (e) => submitFailed(op, order, e).pipe(Effect.annotateLogs(about({ clientOrderId })))
       )
       yield* active.track(record)
-      if (enabled(level, "Info")) {
+      if (passes(level, "Info")) {
         yield* Effect.log(
           `Created ${order.type} ${order.side} order: ${symbol} ` +
             `${record.type === "limit" ? `at ${record.price} ` : ""}for ${record.quantity}`
@@ -272,11 +270,11 @@ export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions =
     const level = yield* References.MinimumLogLevel
     const send = venue.cancel(op, symbol, orderId)
     const record = yield* Effect.catch(
-      enabled(level, "Debug") ? Effect.annotateLogs(send, about({ orderId })) : send,
+      passes(level, "Debug") ? Effect.annotateLogs(send, about({ orderId })) : send,
       (e) => cancelFailed(op, orderId, e)
     )
     yield* active.observe(record)
-    if (enabled(level, "Info")) {
+    if (passes(level, "Info")) {
       yield* Effect.log(`Canceled ${record.type} ${record.side} order: ${symbol} ${orderId}`).pipe(
         Effect.annotateLogs(about({ orderId, clientOrderId: record.clientOrderId }))
       )

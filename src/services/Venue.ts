@@ -5,10 +5,10 @@
  * service, adding validation, client order ids, the journal, the active-orders
  * `Ref`, retries and logging, so that every layer behaves the same.
  */
-import type { Effect, Option } from "effect"
-import { Context } from "effect"
+import type { Effect } from "effect"
+import { Context, Option } from "effect"
 import type { JournalError, ValidationError, VenueError } from "../errors/index.ts"
-import type * as D from "./Decimal.ts"
+import * as D from "./Decimal.ts"
 import type { MarketRules } from "./MarketRules.ts"
 import type { OrderRecord, OrderSide, OrderType } from "./OrderRecord.ts"
 
@@ -22,6 +22,12 @@ export interface SubmitOrder {
   readonly price: Option.Option<D.Decimal>
   readonly quantity: D.Decimal
 }
+
+/** How a venue's request line names an order: `limit buy 100 HBAR/USDT at 0.05, client order id oo_…`. */
+export const describeOrder = (order: SubmitOrder): string =>
+  `${order.type} ${order.side} ${D.format(order.quantity)} ${order.symbol}` +
+  `${Option.match(order.price, { onNone: () => " at market", onSome: (p) => ` at ${D.format(p)}` })}, ` +
+  `client order id ${order.clientOrderId}`
 
 export interface Balance {
   readonly free: D.Decimal
