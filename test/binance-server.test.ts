@@ -51,8 +51,6 @@ const rejection = async (p: Promise<unknown>): Promise<Error> => {
   throw new Error("expected a rejection")
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
 beforeAll(async () => {
   server = await startBinanceServer(DEFAULTS)
 })
@@ -152,9 +150,10 @@ describe("BinanceServer with real ccxt binanceus", () => {
   it("fetchOrders honours since (startTime); fetchOpenOrders lists only open orders", async () => {
     const exchange = await ready()
     const first = await exchange.createOrder("HBAR/USDT", "limit", "buy", 100, 0.07) // fills at once
-    await sleep(5)
+    // Step the server's clock forward instead of waiting: the first order is strictly before `since`.
+    server.setClockSkew(10)
     const since = server.serverTime()
-    await sleep(5)
+    server.setClockSkew(20)
     const second = await exchange.createOrder("HBAR/USDT", "limit", "buy", 100, 0.05)
     expect((await exchange.fetchOrders("HBAR/USDT")).map((o) => o.id)).toEqual([first.id, second.id])
     expect((await exchange.fetchOrders("HBAR/USDT", since)).map((o) => o.id)).toEqual([second.id])
