@@ -374,39 +374,57 @@ describe("live: rate limits", () => {
       assert.isTrue(f(), "condition not reached")
     })
 
+  /**
+   * How many requests the venue has sent whose debug line contains `what`. The line is
+   * written as the request leaves, in the same step, so an absence is seen at once,
+   * with no wait in real time.
+   */
+  const sentLines = (logs: ReadonlyArray<string>, what: string) => () =>
+    logs.filter((l) => l.includes(what) && !l.includes(" failed: ")).length
+
+  /** Lets every fiber woken by a TestClock adjustment run as far as it can. */
+  const settle = Effect.gen(function*() {
+    for (let i = 0; i < 20; i++) yield* Effect.yieldNow
+  })
+
   it.effect("Retry-After is honoured on 429 (TestClock): nothing is re-sent before it has passed", () =>
-    withLive(({ server }) =>
+    withLive(({ server, logs }) =>
       Effect.gen(function*() {
         const id = yield* createLimitBuy(0.09, 100)
         server.rateLimit(429, 30, OPEN_ORDERS)
         const before = requests(server, "GET", "/api/v3/openOrders").length
         const count = () => requests(server, "GET", "/api/v3/openOrders").length - before
+        const sent = sentLines(logs, "binanceus: GET openOrders")
+        const sentBefore = sent()
         const fiber = yield* Effect.forkChild(fetchOpenOrders())
         yield* eventually(() => count() === 1)
         yield* TestClock.adjust("29 seconds")
-        yield* Effect.promise(() => new Promise((r) => setTimeout(r, 50)))
+        yield* settle
+        assert.strictEqual(sent() - sentBefore, 1, "re-sent before Retry-After")
         assert.strictEqual(count(), 1, "re-sent before Retry-After")
         yield* TestClock.adjust("2 seconds")
         const open = yield* Fiber.join(fiber)
         assert.strictEqual(count(), 2)
         assert.deepStrictEqual(open.map((o) => o.id), [id])
-      })))
+      }), { debug: true }))
 
   it.effect("Retry-After is honoured on a 418 create: the order is sent again only after it, exactly once", () =>
-    withLive(({ server }) =>
+    withLive(({ server, logs }) =>
       Effect.gen(function*() {
         server.rateLimit(418, 20, ORDER)
         const count = () => requests(server, "POST", "/api/v3/order").length
+        const sent = sentLines(logs, "binanceus: POST order")
         const fiber = yield* Effect.forkChild(createLimitBuy(0.09, 100))
         yield* eventually(() => count() === 1)
         yield* TestClock.adjust("19 seconds")
-        yield* Effect.promise(() => new Promise((r) => setTimeout(r, 50)))
+        yield* settle
+        assert.strictEqual(sent(), 1, "re-sent before Retry-After")
         assert.strictEqual(count(), 1)
         yield* TestClock.adjust("2 seconds")
         const id = yield* Fiber.join(fiber)
         assert.deepStrictEqual(serverIds(server), [id])
         assert.deepStrictEqual(yield* refIds, [id])
-      })))
+      }), { debug: true }))
 
   it.live("a burst of creates beyond the advertised orders per 10 s queues instead of hitting 429", () =>
     withLive(({ server }) =>
