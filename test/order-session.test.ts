@@ -174,10 +174,10 @@ describe("SIGINT to a running bot", () => {
           }
           child.stdout.on("data", onData)
           child.stderr.on("data", onData)
-          child.on("exit", (code) => {
+          // "close" comes after the exit and after the child's pipes have drained.
+          child.on("close", (code) => {
             clearTimeout(timer)
-            // let the pipes drain
-            setTimeout(() => resolve({ code, output, ids }), 50)
+            resolve({ code, output, ids })
           })
         })
       )
