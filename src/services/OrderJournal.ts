@@ -134,32 +134,117 @@ export const entryFromIntent = (intent: OrderIntent): JournalEntry => ({
 })
 
 /**
- * An in-memory journal: same contract, nothing survives the process. For tests and
- * benchmarks. Each call is one synchronous step, so concurrent fibers never interleave inside it.
+ * An entry as the memory journal keeps it: updated in place, with amounts kept as the
+ * decimals or exact numbers they arrived as and formatted only when read, so that a
+ * bot's hot path pays for neither new entries nor decimal text.
+ */
+interface MemoryEntry {
+  readonly clientOrderId: string
+  venue: string
+  orderId: string | null
+  readonly symbol: string
+  readonly side: OrderSide
+  readonly type: OrderType
+  price: D.Decimal | number | null
+  quantity: D.Decimal | number
+  filled: number
+  status: JournalStatus
+  readonly createdAt: number
+  updatedAt: number
+  detail: string | null
+}
+
+const amountText = (a: D.Decimal | number): string => (typeof a === "number" ? D.formatNumber(a) : D.format(a))
+
+const fromMemory = (e: MemoryEntry): JournalEntry => ({
+  clientOrderId: e.clientOrderId,
+  venue: e.venue,
+  orderId: e.orderId,
+  symbol: e.symbol,
+  side: e.side,
+  type: e.type,
+  price: e.price === null ? null : amountText(e.price),
+  quantity: amountText(e.quantity),
+  filled: D.formatNumber(e.filled),
+  status: e.status,
+  createdAt: e.createdAt,
+  updatedAt: e.updatedAt,
+  detail: e.detail
+})
+
+/**
+ * An in-memory journal: same contract, nothing survives the process. The default of
+ * the dry-run layer, and for tests and benchmarks. Each call is one synchronous step,
+ * so concurrent fibers never interleave inside it.
  */
 export const makeMemoryJournal: Effect.Effect<OrderJournalService> = Effect.sync(() => {
-  const entries = new Map<string, JournalEntry>()
+  const entries = new Map<string, MemoryEntry>()
   const state = new Map<string, string>()
-  const list = (p: (e: JournalEntry) => boolean) => [...entries.values()].filter(p)
+  const list = (p: (e: MemoryEntry) => boolean) => {
+    const out: Array<JournalEntry> = []
+    for (const e of entries.values()) if (p(e)) out.push(fromMemory(e))
+    return out
+  }
   return {
     location: ":memory:",
     durable: false,
     recordIntent: (intent) =>
       Effect.sync(() => {
-        if (!entries.has(intent.clientOrderId)) entries.set(intent.clientOrderId, entryFromIntent(intent))
+        if (entries.has(intent.clientOrderId)) return
+        entries.set(intent.clientOrderId, {
+          clientOrderId: intent.clientOrderId,
+          venue: intent.venue,
+          orderId: null,
+          symbol: intent.symbol,
+          side: intent.side,
+          type: intent.type,
+          price: Option.isSome(intent.price) ? intent.price.value : null,
+          quantity: intent.quantity,
+          filled: 0,
+          status: "pending",
+          createdAt: intent.createdAt,
+          updatedAt: intent.createdAt,
+          detail: null
+        })
       }),
     recordOrder: (record, now, venue) =>
       Effect.sync(() => {
-        const previous = entries.get(record.clientOrderId)
-        if (previous === undefined || acceptsExchangeView(previous.status)) {
-          entries.set(record.clientOrderId, entryFromRecord(record, now, venue, previous))
+        const e = entries.get(record.clientOrderId)
+        // The same fields as `entryFromRecord`, written in place.
+        const price = record.type === "market" && record.price === 0 ? (e?.price ?? null) : record.price
+        if (e === undefined) {
+          entries.set(record.clientOrderId, {
+            clientOrderId: record.clientOrderId,
+            venue,
+            orderId: record.id,
+            symbol: record.symbol,
+            side: record.side,
+            type: record.type,
+            price,
+            quantity: record.quantity,
+            filled: record.filled,
+            status: record.status,
+            createdAt: record.timestamp,
+            updatedAt: now,
+            detail: null
+          })
+        } else if (acceptsExchangeView(e.status)) {
+          if (e.venue === UNATTRIBUTED_VENUE) e.venue = venue
+          e.orderId = record.id
+          e.price = price
+          e.quantity = record.quantity
+          e.filled = record.filled
+          e.status = record.status
+          e.updatedAt = now
         }
       }),
     markFailed: (clientOrderId, detail, now) =>
       Effect.sync(() => {
         const e = entries.get(clientOrderId)
         if (e !== undefined && isOpenJournalStatus(e.status)) {
-          entries.set(clientOrderId, { ...e, status: "failed", detail, updatedAt: now })
+          e.status = "failed"
+          e.detail = detail
+          e.updatedAt = now
         }
       }),
     unsettled: (venue, symbol) =>
