@@ -16,20 +16,15 @@ import type { MarketRules } from "../services/MarketRules.ts"
 import type { OrderRecord, OrderSide, OrderStatus, OrderType } from "../services/OrderRecord.ts"
 import type { Balance, SubmitOrder } from "../services/Venue.ts"
 
-interface SimOrder {
-  readonly id: string
-  readonly clientOrderId: string
-  readonly symbol: string
-  readonly side: OrderSide
-  readonly type: OrderType
-  /** Limit price, or the fill price of a market order (zero before it fills). */
-  price: D.Decimal
+/**
+ * An open order: its current view, and the exact amounts its lock and its fill are
+ * computed from. Only open orders carry decimals; the book's history keeps each
+ * order's latest `OrderRecord` and nothing else, so a long paper run costs little memory.
+ */
+interface OpenOrder {
+  readonly record: OrderRecord
+  readonly price: D.Decimal
   readonly quantity: D.Decimal
-  filled: D.Decimal
-  status: OrderStatus
-  readonly timestamp: number
-  /** The amounts as the numbers `OrderRecord` carries, kept in step with the decimals above. */
-  numbers: { price: number; readonly quantity: number; filled: number }
 }
 
 interface Funds {
@@ -57,19 +52,6 @@ export interface SimulatorState {
   }>
 }
 
-export const toRecord = (o: SimOrder): OrderRecord => ({
-  id: o.id,
-  clientOrderId: o.clientOrderId,
-  symbol: o.symbol,
-  side: o.side,
-  type: o.type,
-  price: o.numbers.price,
-  quantity: o.numbers.quantity,
-  filled: o.numbers.filled,
-  status: o.status,
-  timestamp: o.timestamp
-})
-
 export interface SimulatorOptions {
   readonly markets: ReadonlyMap<string, MarketRules>
   readonly balances: ReadonlyMap<string, D.Decimal>
@@ -83,9 +65,11 @@ export const makeSimulator = (options: SimulatorOptions) => {
   let seq = 0
   const funds = new Map<string, Funds>()
   const prices = new Map(options.prices)
-  const orders = new Map<string, SimOrder>()
-  const byClientId = new Map<string, SimOrder>()
-  const open = new Map<string, Map<string, SimOrder>>()
+  /** Every order by exchange id, as last seen: the records handed out are these, shared and immutable. */
+  const history = new Map<string, OrderRecord>()
+  const idByClientId = new Map<string, string>()
+  /** Open orders, by symbol, then by id. */
+  const open = new Map<string, Map<string, OpenOrder>>()
   const one = D.unsafe(1)
   const keep = D.sub(one, options.feeRate)
 
@@ -99,7 +83,7 @@ export const makeSimulator = (options: SimulatorOptions) => {
     }
     return f
   }
-  const openOn = (symbol: string): Map<string, SimOrder> => {
+  const openOn = (symbol: string): Map<string, OpenOrder> => {
     let m = open.get(symbol)
     if (m === undefined) {
       m = new Map()
@@ -112,36 +96,43 @@ export const makeSimulator = (options: SimulatorOptions) => {
   const refuse = (op: string, symbol: string, reason: ExchangeReason, detail: string, ids: { orderId?: string; clientOrderId?: string } = {}) =>
     Result.fail(new ExchangeError({ operation: op, symbol, reason, detail, ...ids }))
 
-  /** Fills `o` in full at `price`: releases the lock, pays out the asset received less the fee. */
-  const fill = (o: SimOrder, price: D.Decimal) => {
-    const rules = rulesOf(o.symbol)!
+  /** Records `record` as the order's latest view and takes it off the book when it is final. */
+  const settle = (record: OrderRecord): OrderRecord => {
+    history.set(record.id, record)
+    if (record.status !== "open") open.get(record.symbol)?.delete(record.id)
+    return record
+  }
+
+  /**
+   * Fills `o` in full at `price`: releases the lock (a limit order's) or takes the
+   * funds (a market order's), pays out the asset received less the fee.
+   */
+  const fill = (o: OpenOrder, price: D.Decimal): OrderRecord => {
+    const { record } = o
+    const rules = rulesOf(record.symbol)!
     const base = fundsOf(rules.base)
     const quote = fundsOf(rules.quote)
     const cost = D.mul(price, o.quantity)
-    if (o.side === "buy") {
-      if (o.type === "limit") quote.used = D.sub(quote.used, D.mul(o.price, o.quantity))
+    if (record.side === "buy") {
+      if (record.type === "limit") quote.used = D.sub(quote.used, D.mul(o.price, o.quantity))
       else quote.free = D.sub(quote.free, cost)
       base.free = D.add(base.free, D.mul(o.quantity, keep))
     } else {
-      if (o.type === "limit") base.used = D.sub(base.used, o.quantity)
+      if (record.type === "limit") base.used = D.sub(base.used, o.quantity)
       else base.free = D.sub(base.free, o.quantity)
       quote.free = D.add(quote.free, D.mul(cost, keep))
     }
-    o.price = price
-    o.filled = o.quantity
-    o.numbers = { price: D.toNumber(price), quantity: o.numbers.quantity, filled: o.numbers.quantity }
-    o.status = "closed"
-    open.get(o.symbol)?.delete(o.id)
+    return settle({ ...record, price: D.toNumber(price), filled: record.quantity, status: "closed" })
   }
 
-  const crosses = (o: SimOrder, price: D.Decimal) => (o.side === "buy" ? D.lte(price, o.price) : D.gte(price, o.price))
+  const crosses = (o: OpenOrder, price: D.Decimal) => (o.record.side === "buy" ? D.lte(price, o.price) : D.gte(price, o.price))
 
   const submit = (op: string, req: SubmitOrder, now: number): Result.Result<OrderRecord, ExchangeError> => {
     const rules = rulesOf(req.symbol)
     const ids = { clientOrderId: req.clientOrderId }
     if (rules === undefined) return refuse(op, req.symbol, "MarketClosed", "unknown market", ids)
-    const existing = byClientId.get(req.clientOrderId)
-    if (existing !== undefined && existing.status === "open") {
+    const existing = idByClientId.get(req.clientOrderId)
+    if (existing !== undefined && history.get(existing)?.status === "open") {
       return refuse(op, req.symbol, "InvalidOrder", "Duplicate order sent.", ids)
     }
     if (!D.isMultipleOf(req.quantity, rules.stepSize)) {
@@ -178,42 +169,47 @@ export const makeSimulator = (options: SimulatorOptions) => {
       )
     }
     seq += 1
-    const o: SimOrder = {
-      id: `dry_run_${seq}`,
-      clientOrderId: req.clientOrderId,
-      symbol: req.symbol,
-      side: req.side,
-      type: req.type,
-      price: req.type === "limit" ? price : D.ZERO,
-      quantity: req.quantity,
-      filled: D.ZERO,
-      status: "open",
-      timestamp: now,
-      numbers: { price: req.type === "limit" ? D.toNumber(price) : 0, quantity: D.toNumber(req.quantity), filled: 0 }
+    const id = `dry_run_${seq}`
+    const o: OpenOrder = {
+      record: {
+        id,
+        clientOrderId: req.clientOrderId,
+        symbol: req.symbol,
+        side: req.side,
+        type: req.type,
+        // A market order's price is its fill price, zero until it fills.
+        price: req.type === "limit" ? D.toNumber(price) : 0,
+        quantity: D.toNumber(req.quantity),
+        filled: 0,
+        status: "open",
+        timestamp: now
+      },
+      price,
+      quantity: req.quantity
     }
-    orders.set(o.id, o)
-    byClientId.set(o.clientOrderId, o)
-    if (req.type === "market") {
-      fill(o, price)
-    } else {
-      f.free = D.sub(f.free, need)
-      f.used = D.add(f.used, need)
-      openOn(o.symbol).set(o.id, o)
-      if (market !== undefined && crosses(o, market)) fill(o, o.price)
-    }
-    return Result.succeed(toRecord(o))
+    idByClientId.set(req.clientOrderId, id)
+    history.set(id, o.record)
+    if (req.type === "market") return Result.succeed(fill(o, price))
+    f.free = D.sub(f.free, need)
+    f.used = D.add(f.used, need)
+    openOn(req.symbol).set(id, o)
+    return Result.succeed(market !== undefined && crosses(o, market) ? fill(o, o.price) : o.record)
   }
 
   const cancel = (op: string, symbol: string, orderId: string): Result.Result<OrderRecord, ExchangeError> => {
-    const o = orders.get(orderId)
-    if (o === undefined || o.symbol !== symbol) {
-      return refuse(op, symbol, "OrderNotFound", "Unknown order sent.", { orderId })
-    }
-    if (o.status !== "open") {
-      return refuse(op, symbol, "OrderNotOpen", `order is ${o.status}, not open`, { orderId, clientOrderId: o.clientOrderId })
+    const o = open.get(symbol)?.get(orderId)
+    if (o === undefined) {
+      const known = history.get(orderId)
+      if (known === undefined || known.symbol !== symbol) {
+        return refuse(op, symbol, "OrderNotFound", "Unknown order sent.", { orderId })
+      }
+      return refuse(op, symbol, "OrderNotOpen", `order is ${known.status}, not open`, {
+        orderId,
+        clientOrderId: known.clientOrderId
+      })
     }
     const rules = rulesOf(symbol)!
-    if (o.side === "buy") {
+    if (o.record.side === "buy") {
       const q = fundsOf(rules.quote)
       const locked = D.mul(o.price, o.quantity)
       q.used = D.sub(q.used, locked)
@@ -223,9 +219,7 @@ export const makeSimulator = (options: SimulatorOptions) => {
       b.used = D.sub(b.used, o.quantity)
       b.free = D.add(b.free, o.quantity)
     }
-    o.status = "canceled"
-    open.get(symbol)?.delete(orderId)
-    return Result.succeed(toRecord(o))
+    return Result.succeed(settle({ ...o.record, status: "canceled" }))
   }
 
   /** Moves the market; gives the orders that filled. */
@@ -236,17 +230,14 @@ export const makeSimulator = (options: SimulatorOptions) => {
     const filled: Array<OrderRecord> = []
     // Deleting the entry being visited (a fill) is safe while iterating a Map.
     for (const o of book.values()) {
-      if (crosses(o, price)) {
-        fill(o, o.price)
-        filled.push(toRecord(o))
-      }
+      if (crosses(o, price)) filled.push(fill(o, o.price))
     }
     return filled
   }
 
-  const list = (symbol: string, p: (o: SimOrder) => boolean) => {
+  const list = (symbol: string, p: (o: OrderRecord) => boolean) => {
     const out: Array<OrderRecord> = []
-    for (const o of orders.values()) if (o.symbol === symbol && p(o)) out.push(toRecord(o))
+    for (const o of history.values()) if (o.symbol === symbol && p(o)) out.push(o)
     return out
   }
 
@@ -255,12 +246,16 @@ export const makeSimulator = (options: SimulatorOptions) => {
     seq,
     balances: Object.fromEntries([...funds].map(([a, f]) => [a, { free: D.format(f.free), used: D.format(f.used) }])),
     prices: Object.fromEntries([...prices].map(([s, p]) => [s, D.format(p)])),
-    orders: [...orders.values()].map((o) => ({
-      ...toRecord(o),
-      price: D.format(o.price),
-      quantity: D.format(o.quantity),
-      filled: D.format(o.filled)
-    }))
+    orders: [...history.values()].map((r) => {
+      // An open order's amounts are its exact decimals; a final one's, its record's exact numbers.
+      const o = r.status === "open" ? open.get(r.symbol)?.get(r.id) : undefined
+      return {
+        ...r,
+        price: o === undefined ? D.formatNumber(r.price) : D.format(o.price),
+        quantity: o === undefined ? D.formatNumber(r.quantity) : D.format(o.quantity),
+        filled: D.formatNumber(r.filled)
+      }
+    })
   })
 
   /** Replaces the book with a saved one (the journal's last dry-run state). */
@@ -268,22 +263,16 @@ export const makeSimulator = (options: SimulatorOptions) => {
     seq = state.seq
     funds.clear()
     prices.clear()
-    orders.clear()
-    byClientId.clear()
+    history.clear()
+    idByClientId.clear()
     open.clear()
     for (const [asset, f] of Object.entries(state.balances)) funds.set(asset, { free: D.unsafe(f.free), used: D.unsafe(f.used) })
     for (const [symbol, p] of Object.entries(state.prices)) prices.set(symbol, D.unsafe(p))
     for (const s of state.orders) {
-      const o: SimOrder = {
-        ...s,
-        price: D.unsafe(s.price),
-        quantity: D.unsafe(s.quantity),
-        filled: D.unsafe(s.filled),
-        numbers: { price: Number(s.price), quantity: Number(s.quantity), filled: Number(s.filled) }
-      }
-      orders.set(o.id, o)
-      byClientId.set(o.clientOrderId, o)
-      if (o.status === "open") openOn(o.symbol).set(o.id, o)
+      const record: OrderRecord = { ...s, price: Number(s.price), quantity: Number(s.quantity), filled: Number(s.filled) }
+      history.set(record.id, record)
+      idByClientId.set(record.clientOrderId, record.id)
+      if (record.status === "open") openOn(record.symbol).set(record.id, { record, price: D.unsafe(s.price), quantity: D.unsafe(s.quantity) })
     }
   }
 
@@ -296,9 +285,12 @@ export const makeSimulator = (options: SimulatorOptions) => {
       fundsOf(asset).free = free
     },
     balances: (): ReadonlyMap<string, Balance> => new Map([...funds].map(([a, f]) => [a, { free: f.free, used: f.used }])),
-    order: (orderId: string): Option.Option<OrderRecord> => Option.map(Option.fromNullishOr(orders.get(orderId)), toRecord),
-    byClientOrderId: (id: string): Option.Option<OrderRecord> => Option.map(Option.fromNullishOr(byClientId.get(id)), toRecord),
-    openOrders: (symbol: string): ReadonlyArray<OrderRecord> => [...(open.get(symbol)?.values() ?? [])].map(toRecord),
+    order: (orderId: string): Option.Option<OrderRecord> => Option.fromNullishOr(history.get(orderId)),
+    byClientOrderId: (id: string): Option.Option<OrderRecord> => {
+      const orderId = idByClientId.get(id)
+      return Option.fromNullishOr(orderId === undefined ? undefined : history.get(orderId))
+    },
+    openOrders: (symbol: string): ReadonlyArray<OrderRecord> => Array.from(open.get(symbol)?.values() ?? [], (o) => o.record),
     orders: (symbol: string, since?: number, until?: number) =>
       list(symbol, (o) => (since === undefined || o.timestamp >= since) && (until === undefined || o.timestamp <= until)),
     exportState,
