@@ -10,7 +10,7 @@
  * change and a later session resumes it, balances and open orders included; the
  * `balances` and `price` options then only seed a journal that has no book yet.
  */
-import { Context, Effect, Layer, Option, Result } from "effect"
+import { Clock, Context, Effect, Layer, Option, Result } from "effect"
 import { ExchangeError } from "../errors/ExchangeError.ts"
 import type { ExchangeFailure } from "../errors/index.ts"
 import { JournalError } from "../errors/JournalError.ts"
@@ -129,12 +129,6 @@ const makeDryRun = Effect.fnUntraced(function*(options: DryRunOptions) {
   const unknownMarket = (op: string, s: string) =>
     new ValidationError({ operation: op, symbol: s, rule: "UnknownMarket", field: "symbol", value: s, limit: [...markets.keys()].join(",") })
 
-  /** A book change, then its persistence. The change itself is one synchronous step. */
-  const mutate = <A, E>(f: (now: number) => Result.Result<A, E>) => {
-    const change = Effect.clockWith((clock) => Effect.fromResult(f(clock.currentTimeMillisUnsafe())))
-    return journal.durable ? Effect.tap(change, () => persist) : change
-  }
-
   /**
    * One debug line explains each simulated request, as the live venue's do; with
    * debug off nothing is built.
@@ -144,6 +138,21 @@ const makeDryRun = Effect.fnUntraced(function*(options: DryRunOptions) {
       debugOn(fiber) ? Effect.andThen(Effect.logDebug(`${DRY_RUN_VENUE_ID}: ${describe()}`), effect) : effect
     )
 
+  /**
+   * A simulated request that changes the book, explained like the others, then the
+   * book's persistence. With debug off the change is made in the fiber step that
+   * reads the clock.
+   */
+  const mutate = <A, E>(describe: () => string, f: (now: number) => Result.Result<A, E>): Effect.Effect<A, E | JournalError> => {
+    const change = Effect.withFiber((fiber) => {
+      const now = () => fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
+      return debugOn(fiber)
+        ? Effect.andThen(Effect.logDebug(`${DRY_RUN_VENUE_ID}: ${describe()}`), Effect.suspend(() => Effect.fromResult(f(now()))))
+        : Effect.fromResult(f(now()))
+    })
+    return journal.durable ? Effect.tap(change, () => persist) : change
+  }
+
   const venue: VenueService = {
     id: DRY_RUN_VENUE_ID,
     market: (op, s) => {
@@ -152,7 +161,7 @@ const makeDryRun = Effect.fnUntraced(function*(options: DryRunOptions) {
     },
     refreshMarkets: () => Effect.void,
     referencePrice: (_op, s) => explained(() => `price of ${s}`, Effect.sync(() => sim.price(s))),
-    submit: (op, order) => explained(() => `submit ${describeOrder(order)}`, mutate((now) => sim.submit(op, order, now))),
+    submit: (op, order) => mutate(() => `submit ${describeOrder(order)}`, (now) => sim.submit(op, order, now)),
     lookup: (_op, s, clientOrderId) =>
       explained(() => `order by client order id ${clientOrderId} on ${s}`, Effect.sync(() => sim.byClientOrderId(clientOrderId))),
     fetchOrder: (op, s, orderId) =>
@@ -166,7 +175,7 @@ const makeDryRun = Effect.fnUntraced(function*(options: DryRunOptions) {
           })
         )
       ),
-    cancel: (op, s, orderId) => explained(() => `cancel order ${orderId} on ${s}`, mutate(() => sim.cancel(op, s, orderId))),
+    cancel: (op, s, orderId) => mutate(() => `cancel order ${orderId} on ${s}`, () => sim.cancel(op, s, orderId)),
     cancelAll: Option.none(),
     openOrders: (_op, s) => explained(() => `open orders on ${s}`, Effect.sync(() => sim.openOrders(s))),
     orders: (_op, s, since, until) =>

@@ -10,7 +10,7 @@
  * same id only when the exchange does not have it → journal and track the result.
  */
 import { randomFillSync } from "node:crypto"
-import { Clock, Effect, Layer, Option, References, Result } from "effect"
+import { Clock, Effect, Layer, Option, Ref, References, Result } from "effect"
 import { ExchangeError } from "../errors/ExchangeError.ts"
 import type { JournalError } from "../errors/JournalError.ts"
 import { ValidationError } from "../errors/ValidationError.ts"
@@ -19,7 +19,7 @@ import { ActiveOrders } from "../services/ActiveOrders.ts"
 import { debugOn, passes } from "../services/LogLevels.ts"
 import * as D from "../services/Decimal.ts"
 import type { ExchangeService } from "../services/Exchange.ts"
-import { type OrderRequest, sellableQuantity, validateOrder } from "../services/MarketRules.ts"
+import { type MarketRules, type OrderRequest, sellableQuantity, validateOrder } from "../services/MarketRules.ts"
 import { type JournalEntry, OrderJournal, UNATTRIBUTED_VENUE } from "../services/OrderJournal.ts"
 import type { OrderRecord, OrderSide } from "../services/OrderRecord.ts"
 import { defaultRetryPolicy, makeRetryPolicy, type RetryOptions, type RetryPolicy, isRetryable, retryAfter, withRetry } from "../services/Retry.ts"
@@ -191,34 +191,52 @@ export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions =
       )
     )
 
-  const placeOrderAs = (op: string) =>
-    Effect.fnUntraced(function*(request: OrderRequest) {
-      const level = yield* References.MinimumLogLevel
-      const rules = yield* venue.market(op, symbol)
-      const referencePrice = request.type === "market"
-        ? Option.getOrUndefined(yield* read(venue.referencePrice(op, symbol)))
-        : undefined
-      const openOrders = (yield* active.snapshot).size
+  /**
+   * Validates and snaps `request` against `rules`, journals the intent and sends it with
+   * a fresh client order id; tracks the record the exchange gives back. Everything up to
+   * the journal write is one synchronous step, reading the level, the clock and the
+   * number of open orders straight from the fiber and the `Ref`.
+   */
+  const place = (
+    op: string,
+    rules: MarketRules,
+    request: OrderRequest,
+    referencePrice: D.Decimal | undefined
+  ): Effect.Effect<OrderRecord, ValidationError | VenueFailure> =>
+    Effect.withFiber((fiber): Effect.Effect<OrderRecord, ValidationError | VenueFailure> => {
+      const openOrders = Ref.getUnsafe(active.ref).size
       const valid = validateOrder(rules, request, { operation: op, symbol, referencePrice, openOrders })
-      if (Result.isFailure(valid)) return yield* Effect.fail(valid.failure)
-      const now = yield* Clock.currentTimeMillis
+      if (Result.isFailure(valid)) return Effect.fail(valid.failure)
+      const level = fiber.getRef(References.MinimumLogLevel)
+      const now = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
       const clientOrderId = newClientOrderId(now)
       const order: SubmitOrder = { clientOrderId, symbol, ...valid.success }
-      yield* journal.recordIntent({ ...order, venue: venue.id, createdAt: now })
       const send = venue.submit(op, order)
-      const record = yield* Effect.catch(
+      const sent = Effect.catch(
         passes(level, "Debug") ? Effect.annotateLogs(send, about({ clientOrderId })) : send,
         (e) => submitFailed(op, order, e).pipe(Effect.annotateLogs(about({ clientOrderId })))
       )
-      yield* active.track(record)
-      if (passes(level, "Info")) {
-        yield* Effect.log(
-          `Created ${order.type} ${order.side} order: ${symbol} ` +
-            `${record.type === "limit" ? `at ${record.price} ` : ""}for ${record.quantity}`
-        ).pipe(Effect.annotateLogs(about({ clientOrderId, orderId: record.id })))
-      }
-      return record
-    }, (effect) => reportFailure(op, effect))
+      const tracked = Effect.flatMap(sent, (record) => Effect.as(active.track(record), record))
+      return Effect.andThen(
+        journal.recordIntent({ ...order, venue: venue.id, createdAt: now }),
+        passes(level, "Info")
+          ? Effect.tap(tracked, (record) =>
+            Effect.log(
+              `Created ${order.type} ${order.side} order: ${symbol} ` +
+                `${record.type === "limit" ? `at ${record.price} ` : ""}for ${record.quantity}`
+            ).pipe(Effect.annotateLogs(about({ clientOrderId, orderId: record.id }))))
+          : tracked
+      )
+    })
+
+  const placeOrderAs = (op: string) => (request: OrderRequest) =>
+    reportFailure(
+      op,
+      Effect.flatMap(venue.market(op, symbol), (rules) =>
+        request.type === "market"
+          ? Effect.flatMap(read(venue.referencePrice(op, symbol)), (p) => place(op, rules, request, Option.getOrUndefined(p)))
+          : place(op, rules, request, undefined))
+    )
 
   const placeOrder = placeOrderAs("placeOrder")
   const createLimitBuy = placeOrderAs("createLimitBuy")
@@ -266,21 +284,25 @@ export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions =
       Effect.annotateLogs(about({ orderId }))
     )
 
-  const cancelRecord = Effect.fnUntraced(function*(op: string, orderId: string) {
-    const level = yield* References.MinimumLogLevel
-    const send = venue.cancel(op, symbol, orderId)
-    const record = yield* Effect.catch(
-      passes(level, "Debug") ? Effect.annotateLogs(send, about({ orderId })) : send,
-      (e) => cancelFailed(op, orderId, e)
-    )
-    yield* active.observe(record)
-    if (passes(level, "Info")) {
-      yield* Effect.log(`Canceled ${record.type} ${record.side} order: ${symbol} ${orderId}`).pipe(
-        Effect.annotateLogs(about({ orderId, clientOrderId: record.clientOrderId }))
+  /** Cancels one order and applies its final record to the `Ref`; the first send is one step after the level check. */
+  const cancelRecord = (op: string, orderId: string): Effect.Effect<OrderRecord, VenueFailure> =>
+    Effect.withFiber((fiber): Effect.Effect<OrderRecord, VenueFailure> => {
+      const level = fiber.getRef(References.MinimumLogLevel)
+      const send = venue.cancel(op, symbol, orderId)
+      const canceled = Effect.flatMap(
+        Effect.catch(
+          passes(level, "Debug") ? Effect.annotateLogs(send, about({ orderId })) : send,
+          (e) => cancelFailed(op, orderId, e)
+        ),
+        (record) => Effect.as(active.observe(record), record)
       )
-    }
-    return record
-  })
+      return passes(level, "Info")
+        ? Effect.tap(canceled, (record) =>
+          Effect.log(`Canceled ${record.type} ${record.side} order: ${symbol} ${orderId}`).pipe(
+            Effect.annotateLogs(about({ orderId, clientOrderId: record.clientOrderId }))
+          ))
+        : canceled
+    })
 
   const cancelOrder = (orderId: string) => reportFailure("cancelOrder", Effect.asVoid(cancelRecord("cancelOrder", orderId)))
 

@@ -11,7 +11,7 @@
  * records: build it with `ActiveOrders.layerFor(venue.id)`. The order engine checks
  * that the two agree.
  */
-import { Context, Effect, Layer, Ref } from "effect"
+import { Clock, Context, Effect, type Fiber, Layer, Ref } from "effect"
 import type { JournalError } from "../errors/JournalError.ts"
 import { OrderJournal } from "./OrderJournal.ts"
 import { isFinalStatus, type OrderRecord } from "./OrderRecord.ts"
@@ -61,19 +61,21 @@ export const makeActiveOrders = (venue: string) => Effect.gen(function*() {
       return new Map(m).set(record.id, record)
     })
 
-  const journaled = (record: OrderRecord) =>
-    Effect.clockWith((clock) => journal.recordOrder(record, clock.currentTimeMillisUnsafe(), venue))
+  /** Journals `record` (stamped with the fiber's clock), then applies it to the `Ref`. */
+  const write = (fiber: Fiber.Fiber<unknown, unknown>, record: OrderRecord, addIfMissing: boolean) =>
+    Effect.andThen(
+      journal.recordOrder(record, fiber.getRef(Clock.Clock).currentTimeMillisUnsafe(), venue),
+      apply(record, addIfMissing)
+    )
 
   return {
     venue,
     ref,
     snapshot: Ref.get(ref),
-    track: (record) => Effect.andThen(journaled(record), apply(record, true)),
+    track: (record) => Effect.withFiber((fiber) => write(fiber, record, true)),
     observe: (record) =>
-      Effect.flatMap(Ref.get(ref), (m) =>
-        m.has(record.id) || isFinalStatus(record.status)
-          ? Effect.andThen(journaled(record), apply(record, false))
-          : Effect.void
+      Effect.withFiber((fiber) =>
+        Ref.getUnsafe(ref).has(record.id) || isFinalStatus(record.status) ? write(fiber, record, false) : Effect.void
       )
   } satisfies ActiveOrdersService
 })
