@@ -61,8 +61,8 @@ export interface CcxtVenueOptions {
 
 interface Request extends ErrorContextFields {
   readonly kind: RequestKind
-  /** The debug line: what this request is for. */
-  readonly describe: string
+  /** The debug line: what this request is for (built only when debug is on). */
+  readonly describe: () => string
 }
 
 /** A response that arrived but could not be decoded: already a typed error, not for `classify`. */
@@ -150,7 +150,7 @@ export const fromExchange = Effect.fnUntraced(function*(
     f: (ex: CcxtExchange) => Promise<A>,
     decode: (raw: A) => Result.Result<B, ExchangeError> = Result.succeed as (raw: A) => Result.Result<B, ExchangeError>
   ): Effect.Effect<B, VenueError> =>
-    Effect.andThen(budget.take(weightOf(req.kind), req.kind === "submit" ? 1 : 0), Effect.withFiber((fiber) => {
+    Effect.withFiber((fiber) => {
       const clock = fiber.getRef(Clock.Clock)
       let note: string | undefined
       const call = Effect.tryPromise({
@@ -185,18 +185,24 @@ export const fromExchange = Effect.fnUntraced(function*(
           return e
         }
       })
-      if (!debugOn(fiber)) return call
-      const noted = Effect.suspend(() => (note === undefined ? Effect.void : Effect.logDebug(note)))
-      return Effect.logDebug(`${id}: ${req.describe}`).pipe(
-        Effect.andThen(call),
-        Effect.onExit(() => noted),
-        Effect.tapError((e) => Effect.logDebug(`${id}: ${req.describe} failed: ${e._tag} ${e.reason}`))
-      )
-    }))
+      const sent = debugOn(fiber)
+        ? Effect.logDebug(`${id}: ${req.describe()}`).pipe(
+          Effect.andThen(call),
+          Effect.onExit(() => (note === undefined ? Effect.void : Effect.logDebug(note))),
+          Effect.tapError((e) => Effect.logDebug(`${id}: ${req.describe()} failed: ${e._tag} ${e.reason}`))
+        )
+        : call
+      // A request that fits the budget spends it here, in this step; otherwise it waits its turn.
+      const weight = weightOf(req.kind)
+      const orders = req.kind === "submit" ? 1 : 0
+      return budget.tryTakeUnsafe(weight, orders, clock.currentTimeMillisUnsafe())
+        ? sent
+        : Effect.andThen(budget.take(weight, orders), sent)
+    })
 
   /** Resyncs ccxt's clock offset with the exchange's (`loadTimeDifference`). */
   const resync = (req: ErrorContextFields) =>
-    attempt({ ...req, kind: "time", describe: "GET server time to resync the clock after a timestamp rejection" }, (ex) => {
+    attempt({ ...req, kind: "time", describe: () => "GET server time to resync the clock after a timestamp rejection" }, (ex) => {
       ex.options["adjustForTimeDifference"] = true
       return ex.loadTimeDifference()
     })
@@ -251,7 +257,7 @@ export const fromExchange = Effect.fnUntraced(function*(
         loaded && !reload
           ? Effect.void
           : use(
-            { operation: op, symbol, kind: "markets", describe: `GET exchangeInfo (${reload ? "reload" : "load"} markets)` },
+            { operation: op, symbol, kind: "markets", describe: () => `GET exchangeInfo (${reload ? "reload" : "load"} markets)` },
             (ex) => ex.loadMarkets(reload)
           ).pipe(Effect.andThen(Effect.sync(() => {
             rules.clear()
@@ -318,7 +324,7 @@ export const fromExchange = Effect.fnUntraced(function*(
           symbol,
           clientOrderId,
           kind: "fetchOrder",
-          describe: `GET order by client order id ${clientOrderId} on ${symbol}`
+          describe: () => `GET order by client order id ${clientOrderId} on ${symbol}`
         },
         (ex) => ex.fetchOrder("", symbol, { origClientOrderId: clientOrderId }),
         oneOrder(op, symbol, { clientOrderId })
@@ -336,19 +342,19 @@ export const fromExchange = Effect.fnUntraced(function*(
         return Option.fromNullishOr(all.find((o) => o.clientOrderId === clientOrderId))
       })
 
-  const submit = (op: string, order: SubmitOrder) =>
-    Effect.gen(function*() {
-      // The engine validated the order against these very rules: a failure here is a bug.
-      const r = yield* market(op, order.symbol).pipe(Effect.catchTag("ValidationError", (e) => Effect.die(e)))
-      const quantity = D.format(order.quantity)
-      const price = Option.map(order.price, D.format)
-      const context = ctx(op, order.symbol, { clientOrderId: order.clientOrderId })
-      const request: Request = {
-        ...context,
-        kind: "submit",
-        describe: `POST order: ${describeOrder(order)}`
-      }
-      const record = yield* use(request, (ex) =>
+  /** Some exchanges leave an order's client order id out of their answers: it is the one sent. */
+  const withClientId = (order: SubmitOrder) => (record: OrderRecord): OrderRecord =>
+    record.clientOrderId === "" ? { ...record, clientOrderId: order.clientOrderId } : record
+
+  /** Sends `order`, whose amounts `r`'s grid already holds. */
+  const submitWith = (op: string, order: SubmitOrder, r: MarketRules): Effect.Effect<OrderRecord, VenueError> => {
+    const quantity = D.format(order.quantity)
+    const price = Option.isSome(order.price) ? D.format(order.price.value) : undefined
+    const context = ctx(op, order.symbol, { clientOrderId: order.clientOrderId })
+    const fill = withClientId(order)
+    return use(
+      { ...context, kind: "submit", describe: () => `POST order: ${describeOrder(order)}` },
+      (ex) =>
         // Amounts go as the exact decimal strings: ccxt's amountToPrecision /
         // priceToPrecision work on strings without passing through floats, and an
         // already-snapped value comes out unchanged (test/live.test.ts checks the wire).
@@ -357,25 +363,36 @@ export const fromExchange = Effect.fnUntraced(function*(
           order.type,
           order.side,
           quantity as unknown as number,
-          Option.getOrUndefined(price) as unknown as number | undefined,
+          price as unknown as number | undefined,
           { clientOrderId: order.clientOrderId }
-        ), (raw) => decodeOrder(raw, r, context)).pipe(
-          // Binance refuses a client order id that is still open as "Duplicate order sent.":
-          // an earlier attempt got through, so that order is the answer.
-          Effect.catchIf(
-            (e): e is ExchangeError =>
-              e._tag === "ExchangeError" && e.reason === "InvalidOrder" && /duplicate order/i.test(e.detail),
-            (e) =>
-              Effect.flatMap(findByClientId(op, order.symbol, order.clientOrderId), (found) =>
-                Option.match(found, { onNone: () => Effect.fail(e), onSome: Effect.succeed }))
-          )
-        )
-      return record.clientOrderId === "" ? { ...record, clientOrderId: order.clientOrderId } : record
-    })
+        ),
+      (raw) => Result.map(decodeOrder(raw, r, context), fill)
+    ).pipe(
+      // Binance refuses a client order id that is still open as "Duplicate order sent.":
+      // an earlier attempt got through, so that order is the answer.
+      Effect.catchIf(
+        (e): e is ExchangeError => e._tag === "ExchangeError" && e.reason === "InvalidOrder" && /duplicate order/i.test(e.detail),
+        (e) =>
+          Effect.flatMap(findByClientId(op, order.symbol, order.clientOrderId), (found) =>
+            Option.match(found, { onNone: () => Effect.fail(e), onSome: (o) => Effect.succeed(fill(o)) }))
+      )
+    )
+  }
+
+  const submit = (op: string, order: SubmitOrder): Effect.Effect<OrderRecord, VenueError> => {
+    const known = rules.get(order.symbol)
+    return known !== undefined
+      ? submitWith(op, order, known)
+      : Effect.flatMap(
+        // The engine validated the order against these very rules: a failure here is a bug.
+        market(op, order.symbol).pipe(Effect.catchTag("ValidationError", (e) => Effect.die(e))),
+        (r) => submitWith(op, order, r)
+      )
+  }
 
   const openOrders = (op: string, symbol: string) =>
     use(
-      { operation: op, symbol, kind: "openOrders", describe: `GET openOrders on ${symbol}` },
+      { operation: op, symbol, kind: "openOrders", describe: () => `GET openOrders on ${symbol}` },
       (ex) => ex.fetchOpenOrders(symbol),
       orderList(op, symbol)
     ).pipe(Effect.flatMap(reportSkipped(op, symbol)))
@@ -388,7 +405,7 @@ export const fromExchange = Effect.fnUntraced(function*(
         operation: op,
         symbol,
         kind: "orders",
-        describe: `GET allOrders on ${symbol}${since === undefined ? "" : ` from ${since}`}${
+        describe: () => `GET allOrders on ${symbol}${since === undefined ? "" : ` from ${since}`}${
           until === undefined ? "" : ` to ${until}`
         }`
       },
@@ -408,7 +425,7 @@ export const fromExchange = Effect.fnUntraced(function*(
     refreshMarkets: (op) => loadMarkets(op, "*", true),
     referencePrice: (op, symbol) =>
       use(
-        { operation: op, symbol, kind: "ticker", describe: `GET ticker of ${symbol} (reference price)` },
+        { operation: op, symbol, kind: "ticker", describe: () => `GET ticker of ${symbol} (reference price)` },
         (ex) => ex.fetchTicker(symbol),
         (raw) => decodeLastPrice(raw, rulesFor(symbol)?.tickSize, ctx(op, symbol))
       ),
@@ -416,20 +433,20 @@ export const fromExchange = Effect.fnUntraced(function*(
     lookup: findByClientId,
     fetchOrder: (op, symbol, orderId) =>
       use(
-        { operation: op, symbol, orderId, kind: "fetchOrder", describe: `GET order ${orderId} on ${symbol}` },
+        { operation: op, symbol, orderId, kind: "fetchOrder", describe: () => `GET order ${orderId} on ${symbol}` },
         (ex) => ex.fetchOrder(orderId, symbol),
         oneOrder(op, symbol, { orderId })
       ),
     cancel: (op, symbol, orderId) =>
       use(
-        { operation: op, symbol, orderId, kind: "cancel", describe: `DELETE order ${orderId} on ${symbol}` },
+        { operation: op, symbol, orderId, kind: "cancel", describe: () => `DELETE order ${orderId} on ${symbol}` },
         (ex) => ex.cancelOrder(orderId, symbol),
         oneOrder(op, symbol, { orderId })
       ),
     cancelAll: exchange.has["cancelAllOrders"]
       ? Option.some((op: string, symbol: string) =>
         use(
-          { operation: op, symbol, kind: "cancelAll", describe: `DELETE openOrders on ${symbol} (cancel all)` },
+          { operation: op, symbol, kind: "cancelAll", describe: () => `DELETE openOrders on ${symbol} (cancel all)` },
           (ex) => ex.cancelAllOrders(symbol),
           orderList(op, symbol)
         ).pipe(
@@ -443,7 +460,7 @@ export const fromExchange = Effect.fnUntraced(function*(
     orders,
     balances: (op) =>
       use(
-        { operation: op, symbol: "", kind: "balances", describe: "GET account (balances)" },
+        { operation: op, symbol: "", kind: "balances", describe: () => "GET account (balances)" },
         (ex) => ex.fetchBalance(),
         (raw) => decodeBalances(raw, ctx(op, ""))
       )

@@ -51,6 +51,8 @@ export interface RateBudget {
   readonly limits: Effect.Effect<BudgetLimits>
   // The same, as synchronous steps at a time the caller read from the Effect clock, for
   // bookkeeping done inside a response callback:
+  /** Spends `weight` and `orders` if they fit at `now`, in one synchronous step; whether they did. */
+  tryTakeUnsafe(weight: number, orders: number, now: number): boolean
   configureUnsafe(limits: BudgetLimits): void
   observeUnsafe(used: Usage, now: number): void
   pauseUnsafe(ms: number, now: number): void
@@ -178,6 +180,7 @@ export const makeRateBudget = (initial: BudgetLimits): Effect.Effect<RateBudget>
       observe: (used) => Effect.clockWith((clock) => Effect.sync(() => observeUnsafe(used, clock.currentTimeMillisUnsafe()))),
       pause: (ms) => Effect.clockWith((clock) => Effect.sync(() => pauseUnsafe(ms, clock.currentTimeMillisUnsafe()))),
       limits: Effect.sync(() => ({ weight: weight?.limit, orders: orders?.limit })),
+      tryTakeUnsafe: (w, o, now) => tryTake(w, o, now) <= 0,
       configureUnsafe,
       observeUnsafe,
       pauseUnsafe
