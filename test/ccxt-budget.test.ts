@@ -54,6 +54,19 @@ describe("RateBudget", () => {
     assert.strictEqual(full.waitFor(1, last + 20), 980)
   })
 
+  it.effect("tryTakeUnsafe spends only what fits, and a refused try leaves the budget as it was", () =>
+    Effect.gen(function*() {
+      const budget = yield* makeRateBudget({ weight: { limit: 10, windowMs: 60_000 }, orders: { limit: 2, windowMs: 10_000 } })
+      assert.isTrue(budget.tryTakeUnsafe(6, 1, 0))
+      assert.isFalse(budget.tryTakeUnsafe(6, 0, 0), "6 more weight would be 12 of 10")
+      assert.isTrue(budget.tryTakeUnsafe(4, 1, 0), "the refused try spent nothing: 4 still fit")
+      assert.isFalse(budget.tryTakeUnsafe(0, 1, 0), "both order slots are spent")
+      // A Retry-After pause refuses everything until it ends.
+      budget.pauseUnsafe(5_000, 59_000)
+      assert.isFalse(budget.tryTakeUnsafe(1, 0, 60_001))
+      assert.isTrue(budget.tryTakeUnsafe(1, 0, 64_000))
+    }))
+
   it.effect("a burst within the limit passes at once; the rest waits for the window to slide", () =>
     Effect.gen(function*() {
       const budget = yield* makeRateBudget({ weight: { limit: 10, windowMs: 60_000 } })
