@@ -145,10 +145,8 @@ const makeDryRun = Effect.fnUntraced(function*(options: DryRunOptions) {
    */
   const mutate = <A, E>(describe: () => string, f: (now: number) => Result.Result<A, E>): Effect.Effect<A, E | JournalError> => {
     const change = Effect.withFiber((fiber) => {
-      const now = () => fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
-      return debugOn(fiber)
-        ? Effect.andThen(Effect.logDebug(`${DRY_RUN_VENUE_ID}: ${describe()}`), Effect.suspend(() => Effect.fromResult(f(now()))))
-        : Effect.fromResult(f(now()))
+      const run = () => Effect.fromResult(f(fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()))
+      return debugOn(fiber) ? Effect.andThen(Effect.logDebug(`${DRY_RUN_VENUE_ID}: ${describe()}`), Effect.suspend(run)) : run()
     })
     return journal.durable ? Effect.tap(change, () => persist) : change
   }
