@@ -38,6 +38,31 @@ describe("Decimal", () => {
     assert.strictEqual(D.formatNumber(-0.00000123), "-0.00000123")
   })
 
+  it("reads a number as the decimal its shortest form names, or read back through 15 digits", () => {
+    // Seeded, so a failure names its input and repeats.
+    let seed = 42
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648)
+    const samples = [0.05, -0.05, 0.1 + 0.2, 1e-7, 1.5e-10, 123456789.123, 2 ** 53 + 2, 1e21, -1e-300, 5e-324, 73245.9]
+    for (let i = 0; i < 2000; i++) {
+      const digits = 1 + Math.floor(random() * 17)
+      samples.push(Number((random() * 10 ** Math.floor(random() * 12 - 6)).toPrecision(digits)) * (random() < 0.2 ? -1 : 1))
+      samples.push(random() * 1000) // up to 17 significant digits
+    }
+    for (const n of samples) {
+      const direct = D.fromNumber(n)
+      assert.isTrue(Option.isSome(direct))
+      assert.isTrue(D.eq(Option.getOrThrow(direct), D.unsafe(String(n))), `fromNumber(${n})`)
+      assert.strictEqual(D.toNumber(Option.getOrThrow(direct)), n, `fromNumber(${n}) round-trips`)
+      const fifteen = Option.getOrThrow(D.fromNumber15(n))
+      // The number read back through its 15-digit text, whose shortest form names the decimal.
+      assert.isTrue(D.eq(fifteen, D.unsafe(String(Number(n.toPrecision(15))))), `fromNumber15(${n})`)
+    }
+    assert.strictEqual(D.format(Option.getOrThrow(D.fromNumber15(0.1 + 0.2))), "0.3")
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+      assert.isTrue(Option.isNone(D.fromNumber(bad)) && Option.isNone(D.fromNumber15(bad)))
+    }
+  })
+
   it("snaps down and up to a step", () => {
     assert.strictEqual(D.format(D.floorTo(D.unsafe("0.123456"), D.unsafe("0.00001"))), "0.12345")
     assert.strictEqual(D.format(D.ceilTo(D.unsafe("0.123451"), D.unsafe("0.00001"))), "0.12346")

@@ -10,10 +10,40 @@ export type Decimal = BigDecimal.BigDecimal
 
 export const ZERO: Decimal = BigDecimal.fromBigInt(0n)
 
+/**
+ * The decimal a number's shortest form `s` (`String(n)`) names, read directly when
+ * it has no exponent: its digits without the point, scaled by the digits after it.
+ */
+const fromPlain = (s: string): Decimal => {
+  const dot = s.indexOf(".")
+  return dot < 0 ? BigDecimal.make(BigInt(s), 0) : BigDecimal.make(BigInt(s.slice(0, dot) + s.slice(dot + 1)), s.length - dot - 1)
+}
+
 /** A finite number as the decimal its shortest representation names; `None` for NaN and ±Infinity. */
 export const fromNumber = (n: number): Option.Option<Decimal> => {
   if (Number.isSafeInteger(n)) return Option.some(n === 0 ? ZERO : BigDecimal.make(BigInt(n), 0))
-  return BigDecimal.fromNumber(n)
+  if (!Number.isFinite(n)) return Option.none()
+  const s = String(n)
+  return s.includes("e") ? BigDecimal.fromNumber(n) : Option.some(fromPlain(s))
+}
+
+/**
+ * A number read back through at most 15 significant digits, as a decimal: float
+ * noise such as `0.30000000000000004` becomes `0.3`. A number whose shortest form
+ * already has 15 digits or fewer is that form. `None` for NaN and ±Infinity.
+ */
+export const fromNumber15 = (n: number): Option.Option<Decimal> => {
+  if (Number.isSafeInteger(n)) return fromNumber(n)
+  if (!Number.isFinite(n)) return Option.none()
+  const s = String(n)
+  if (!s.includes("e")) {
+    // Significant digits: all digits but the sign, the point and leading zeros.
+    let first = s.charCodeAt(0) === 45 ? 1 : 0
+    while (first < s.length && (s.charCodeAt(first) === 48 || s.charCodeAt(first) === 46)) first++
+    const digits = s.length - first - (s.indexOf(".", first) >= 0 ? 1 : 0)
+    if (digits <= 15) return Option.some(fromPlain(s))
+  }
+  return fromNumber(Number(n.toPrecision(15)))
 }
 
 /** Parses `"0.10000000"`, `"1e-8"`, `"42"`. */

@@ -50,7 +50,7 @@ const NOISE_PER_UNIT = D.unsafe("1000000")
 
 /** The exact decimal a ccxt float stands for, without float noise; snapped to `unit` when within noise of it. */
 export const cleanNumber = (n: number, unit?: D.Decimal): Option.Option<D.Decimal> => {
-  const read = D.fromNumber(Number.isSafeInteger(n) ? n : Number(n.toPrecision(15)))
+  const read = D.fromNumber15(n)
   // Already on the grid (the usual case): nothing to snap.
   if (Option.isNone(read) || unit === undefined || !D.isPositive(unit) || D.isMultipleOf(read.value, unit)) return read
   const d = read.value
