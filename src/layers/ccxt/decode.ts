@@ -108,8 +108,19 @@ const decoder = <S extends Schema.Top & { readonly DecodingServices: never }>(sc
   return (raw: unknown) => Result.mapError(decode(raw), (e) => e.message.replace(/\s+/g, " "))
 }
 
-const parseOrder = decoder(CcxtOrder)
-const parseCancelInfo = Schema.decodeUnknownOption(BinanceCancelInfo)
+/**
+ * A decoder for a schema whose decoded and encoded forms are the same (no
+ * transformations): a value that passes the schema's guard is used as it is,
+ * without a copy; only a failure pays for the decoder's message.
+ */
+const checker = <S extends Schema.Top & { readonly DecodingServices: never }>(schema: S & Schema.Codec<S["Type"], S["Type"]>) => {
+  const is = Schema.is(schema)
+  const decode = decoder(schema)
+  return (raw: unknown): Result.Result<S["Type"], string> => (is(raw) ? Result.succeed(raw) : decode(raw))
+}
+
+const parseOrder = checker(CcxtOrder)
+const isCancelInfo = Schema.is(BinanceCancelInfo)
 
 /**
  * A ccxt order as an `OrderRecord`. `market` gives the tick and step that the
@@ -161,10 +172,7 @@ export const decodeOrder = (
 
   return Result.succeed({
     id: o.id,
-    clientOrderId: Option.match(parseCancelInfo(o.info), {
-      onNone: () => o.clientOrderId ?? "",
-      onSome: (info) => info.origClientOrderId
-    }),
+    clientOrderId: isCancelInfo(o.info) ? o.info.origClientOrderId : (o.clientOrderId ?? ""),
     symbol: o.symbol,
     side,
     type,
@@ -306,7 +314,7 @@ export const CcxtBalance = Schema.Struct({
   used: Schema.optional(Schema.NullishOr(Amounts))
 })
 
-const parseBalance = decoder(CcxtBalance)
+const parseBalance = checker(CcxtBalance)
 
 /** A ccxt balance as free / used per asset. Assets ccxt lists with no amount count as zero. */
 export const decodeBalances = (raw: unknown, ctx: DecodeContext): Result.Result<ReadonlyMap<string, Balance>, ExchangeError> => {
@@ -332,7 +340,7 @@ export const CcxtTicker = Schema.Struct({
   close: Schema.optional(NullableNumber)
 })
 
-const parseTicker = decoder(CcxtTicker)
+const parseTicker = checker(CcxtTicker)
 
 /** The last traded price of a ccxt ticker, when it has one, snapped to `tick` when within noise of it. */
 export const decodeLastPrice = (
