@@ -27,7 +27,7 @@ const SYMBOL = "HBAR/USDT"
 /** Iterations per timed round of (a); each is 4 requests. */
 const ROUND = 50
 /** Timed rounds of (a) per side, alternating which side goes first. */
-const ROUNDS = 20
+const ROUNDS = 40
 
 /** The `Exchange` service of a live layer built once and kept until `close`. */
 /**
@@ -136,7 +136,7 @@ const liveOverheadWith = async (where: "process" | "in-process"): Promise<Row> =
     const liveTimes: Array<number> = []
     const ratios: Array<number> = []
     for (let r = 0; r < ROUNDS; r++) {
-      if (r % 5 === 0) progress(`(a) round ${r + 1}/${ROUNDS}`)
+      if (r % 10 === 0) progress(`(a) round ${r + 1}/${ROUNDS}`)
       let rawT: number
       let liveT: number
       if (r % 2 === 0) {

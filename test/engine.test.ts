@@ -21,6 +21,7 @@ import {
   ExchangeError,
   NetworkError,
   OrderJournal,
+  type OrderRecord,
   syncOrders,
   Venue,
   type VenueService
@@ -141,6 +142,43 @@ describe("order engine", () => {
       assert.isTrue(Exit.hasDies(exit), String(exit))
       assert.include(String(exit), `ActiveOrders serves venue "binanceus" but the Venue is "dry-run"`)
     }))
+
+  it.effect("ActiveOrders: an unchanged view of a tracked order writes nothing; a changed or final one is journaled and applied", () => {
+    const writes: Array<string> = []
+    const counting = Layer.effect(
+      OrderJournal,
+      Effect.map(Effect.service(OrderJournal), (j) => ({
+        ...j,
+        recordOrder: (r: OrderRecord, now: number, venue: string) =>
+          Effect.andThen(Effect.sync(() => void writes.push(`${r.id} ${r.status} ${r.filled}`)), j.recordOrder(r, now, venue))
+      }))
+    ).pipe(Layer.provide(OrderJournal.layerMemory))
+    const open: OrderRecord = {
+      id: "1",
+      clientOrderId: "oo_a",
+      symbol: "HBAR/USDT",
+      side: "buy",
+      type: "limit",
+      price: 0.05,
+      quantity: 100,
+      filled: 0,
+      status: "open",
+      timestamp: 1
+    }
+    return Effect.gen(function*() {
+      const active = yield* ActiveOrders
+      yield* active.track(open)
+      yield* active.observe({ ...open }) // the same view, polled again
+      assert.deepStrictEqual(writes, ["1 open 0"])
+      yield* active.observe({ ...open, filled: 40 })
+      assert.deepStrictEqual(writes, ["1 open 0", "1 open 40"])
+      assert.strictEqual((yield* active.snapshot).get("1")?.filled, 40)
+      yield* active.observe({ ...open, id: "2", clientOrderId: "oo_b" }) // not ours: ignored
+      yield* active.observe({ ...open, filled: 100, status: "closed" })
+      assert.deepStrictEqual(writes, ["1 open 0", "1 open 40", "1 closed 100"])
+      assert.isFalse((yield* active.snapshot).has("1"))
+    }).pipe(Effect.provide(ActiveOrders.layerFor("binanceus").pipe(Layer.provide(counting))))
+  })
 
   it.effect("orders are journaled under the venue's id", () =>
     Effect.gen(function*() {

@@ -24,9 +24,19 @@ export interface ActiveOrdersService {
   readonly snapshot: Effect.Effect<ReadonlyMap<string, OrderRecord>>
   /** Journals an order this process owns and adds it to the `Ref` if it is open. */
   track(record: OrderRecord): Effect.Effect<void, JournalError>
-  /** Journals a new view of an order and applies it to the `Ref` if the order is tracked. */
+  /**
+   * Journals a new view of an order and applies it to the `Ref` if the order is tracked
+   * (or final). A view the same as the tracked one changes nothing and writes nothing,
+   * so polling open orders costs no journal writes.
+   */
   observe(record: OrderRecord): Effect.Effect<void, JournalError>
 }
+
+/** Whether two views of an order say the same. */
+const sameView = (a: OrderRecord, b: OrderRecord): boolean =>
+  a.status === b.status && a.filled === b.filled && a.price === b.price && a.quantity === b.quantity &&
+  a.clientOrderId === b.clientOrderId && a.symbol === b.symbol && a.side === b.side && a.type === b.type &&
+  a.timestamp === b.timestamp
 
 /** How many recently finished order ids are remembered to reject stale views. */
 const FINISHED_MEMORY = 4096
@@ -74,9 +84,11 @@ export const makeActiveOrders = (venue: string) => Effect.gen(function*() {
     snapshot: Ref.get(ref),
     track: (record) => Effect.withFiber((fiber) => write(fiber, record, true)),
     observe: (record) =>
-      Effect.withFiber((fiber) =>
-        Ref.getUnsafe(ref).has(record.id) || isFinalStatus(record.status) ? write(fiber, record, false) : Effect.void
-      )
+      Effect.withFiber((fiber) => {
+        const tracked = Ref.getUnsafe(ref).get(record.id)
+        const news = tracked === undefined ? isFinalStatus(record.status) : !sameView(tracked, record)
+        return news ? write(fiber, record, false) : Effect.void
+      })
   } satisfies ActiveOrdersService
 })
 
