@@ -112,14 +112,40 @@ const decoder = <S extends Schema.Top & { readonly DecodingServices: never }>(sc
  * A decoder for a schema whose decoded and encoded forms are the same (no
  * transformations): a value that passes the schema's guard is used as it is,
  * without a copy; only a failure pays for the decoder's message.
+ *
+ * `quick` is an optional hand-written check for the usual shape, tried first. Every
+ * request decodes an answer right after ccxt has parsed it, when the schema's
+ * interpreter is out of the CPU's caches: walking its AST then costs several times
+ * what it does in a loop. `quick` reads the few fields directly. It accepts only
+ * values the schema accepts (test/ccxt-decode.test.ts checks this on recorded and
+ * mutated answers); anything it does not recognise goes to the schema, which decides.
  */
-const checker = <S extends Schema.Top & { readonly DecodingServices: never }>(schema: S & Schema.Codec<S["Type"], S["Type"]>) => {
+const checker = <S extends Schema.Top & { readonly DecodingServices: never }>(
+  schema: S & Schema.Codec<S["Type"], S["Type"]>,
+  quick?: (raw: unknown) => boolean
+) => {
   const is = Schema.is(schema)
   const decode = decoder(schema)
-  return (raw: unknown): Result.Result<S["Type"], string> => (is(raw) ? Result.succeed(raw) : decode(raw))
+  return (raw: unknown): Result.Result<S["Type"], string> =>
+    (quick !== undefined && quick(raw)) || is(raw) ? Result.succeed(raw as S["Type"]) : decode(raw)
 }
 
-const parseOrder = checker(CcxtOrder)
+const isNullish = (v: unknown): v is null | undefined => v === undefined || v === null
+const isOptionalString = (v: unknown) => isNullish(v) || typeof v === "string"
+const isOptionalNumber = (v: unknown) => isNullish(v) || typeof v === "number"
+const isOptionalFinite = (v: unknown) => isNullish(v) || (typeof v === "number" && Number.isFinite(v))
+const isPlainObject = (v: unknown): v is Readonly<Record<string, unknown>> =>
+  typeof v === "object" && v !== null && !Array.isArray(v)
+
+/** `CcxtOrder`'s quick check (see `checker`). */
+export const quickOrder = (raw: unknown): boolean =>
+  isPlainObject(raw) && typeof raw["id"] === "string" && typeof raw["symbol"] === "string" &&
+  isOptionalString(raw["clientOrderId"]) && isOptionalString(raw["type"]) && isOptionalString(raw["side"]) &&
+  isOptionalString(raw["status"]) && isOptionalNumber(raw["price"]) && isOptionalNumber(raw["average"]) &&
+  isOptionalNumber(raw["amount"]) && isOptionalNumber(raw["filled"]) && isOptionalFinite(raw["timestamp"]) &&
+  isOptionalFinite(raw["lastUpdateTimestamp"]) && isOptionalFinite(raw["lastTradeTimestamp"])
+
+const parseOrder = checker(CcxtOrder, quickOrder)
 const isCancelInfo = Schema.is(BinanceCancelInfo)
 
 /**
@@ -314,7 +340,19 @@ export const CcxtBalance = Schema.Struct({
   used: Schema.optional(Schema.NullishOr(Amounts))
 })
 
-const parseBalance = checker(CcxtBalance)
+/** Amounts by asset: a plain object of numbers or nothing. */
+const isOptionalAmounts = (v: unknown): boolean => {
+  if (isNullish(v)) return true
+  if (!isPlainObject(v)) return false
+  for (const k of Object.keys(v)) if (!isOptionalNumber(v[k])) return false
+  return true
+}
+
+/** `CcxtBalance`'s quick check (see `checker`). */
+export const quickBalance = (raw: unknown): boolean =>
+  isPlainObject(raw) && isOptionalAmounts(raw["free"]) && isOptionalAmounts(raw["used"])
+
+const parseBalance = checker(CcxtBalance, quickBalance)
 
 /** A ccxt balance as free / used per asset. Assets ccxt lists with no amount count as zero. */
 export const decodeBalances = (raw: unknown, ctx: DecodeContext): Result.Result<ReadonlyMap<string, Balance>, ExchangeError> => {
