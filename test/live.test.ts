@@ -610,6 +610,32 @@ describe("live: the venue", () => {
       assert.strictEqual(venue.id, "binanceus")
     }))
 
+  it.live("fromExchange: a call that throws at once, or an answer that throws while it is read, fails the request instead of hanging it", () =>
+    Effect.gen(function*() {
+      const server = yield* binanceServer(serverOptions)
+      const instance = new ccxt.binanceus({ apiKey: API_KEY, secret: SECRET, enableRateLimit: false })
+      instance.urls = { ...instance.urls, api: { public: `${server.url}/api/v3`, private: `${server.url}/api/v3` } }
+      instance.fetchOpenOrders = () => {
+        throw new TypeError("thrown before any promise")
+      }
+      // An answer whose fields throw when read: decoding meets the throw.
+      const hostile = new Proxy({}, {
+        get: (_target, key) => {
+          // Not a thenable, so the promise resolves to it; any field read throws.
+          if (key === "then") return undefined
+          throw new RangeError("hostile getter")
+        }
+      })
+      instance.fetchBalance = () => Promise.resolve(hostile as never)
+      const venue = yield* fromExchange(ccxt, instance)
+      const thrown = yield* Effect.flip(venue.openOrders("test", "HBAR/USDT")).pipe(Effect.timeout("2 seconds"))
+      assert.strictEqual(reasonOf(thrown), "ExchangeError/Unknown")
+      assert.include(thrown.message, "thrown before any promise")
+      const unreadable = yield* Effect.flip(venue.balances("test")).pipe(Effect.timeout("2 seconds"))
+      assert.strictEqual(reasonOf(unreadable), "ExchangeError/Unknown")
+      assert.include(unreadable.message, "hostile getter")
+    }))
+
   it("ccxt is imported nowhere in src but lazily, in one place", () => {
     const files = (dir: string): Array<string> =>
       readdirSync(dir, { withFileTypes: true }).flatMap((d) =>

@@ -65,14 +65,6 @@ interface Request extends ErrorContextFields {
   readonly describe: () => string
 }
 
-/** A response that arrived but could not be decoded: already a typed error, not for `classify`. */
-class Undecodable {
-  readonly failure: ExchangeError
-  constructor(failure: ExchangeError) {
-    this.failure = failure
-  }
-}
-
 const redacted = (s: string | Redacted.Redacted<string>) => (Redacted.isRedacted(s) ? s : Redacted.make(s))
 
 /**
@@ -153,37 +145,63 @@ export const fromExchange = Effect.fnUntraced(function*(
     Effect.withFiber((fiber) => {
       const clock = fiber.getRef(Clock.Clock)
       let note: string | undefined
-      const call = Effect.tryPromise({
-        try: () =>
-          f(exchange).then(
-            (raw) => {
+      const failed = (error: unknown): VenueError => {
+        const e = classify(error, {
+          ccxt,
+          context: req,
+          authenticated,
+          // This response's own status and headers (not ccxt's last_response_headers,
+          // which a concurrent request may have overwritten).
+          http: tap.httpInfo(error),
+          secrets
+        })
+        if (e._tag === "ExchangeError" && e.retryAfterMs !== undefined) {
+          budget.pauseUnsafe(e.retryAfterMs, clock.currentTimeMillisUnsafe())
+        }
+        return e
+      }
+      /** The failure `error` stands for; a bug in classifying it is a defect. */
+      const failure = (error: unknown): Effect.Effect<never, VenueError> => {
+        try {
+          return Effect.fail(failed(error))
+        } catch (bug) {
+          return Effect.die(bug)
+        }
+      }
+      // One callback per outcome, settled in the step the answer arrives in: the budget
+      // feedback, the authentication flag and the decoding, with no promise of our own.
+      // Anything that throws on the way (a bug in ccxt's call or in decoding) is a
+      // failure like any other, so the fiber is always resumed.
+      const call = Effect.callback<B, VenueError>((resume) => {
+        let pending: Promise<A>
+        try {
+          pending = f(exchange)
+        } catch (error) {
+          return resume(failure(error))
+        }
+        pending.then(
+          (raw) => {
+            let settled: Effect.Effect<B, VenueError>
+            try {
               note = afterResponse(clock.currentTimeMillisUnsafe())
               if (PRIVATE_REQUESTS.has(req.kind)) authenticated = true
-              const decoded = decode(raw)
-              if (Result.isFailure(decoded)) throw new Undecodable(decoded.failure)
-              return decoded.success
-            },
-            (error: unknown) => {
-              note = afterResponse(clock.currentTimeMillisUnsafe())
-              throw error
+              settled = Effect.fromResult(decode(raw))
+            } catch (error) {
+              settled = failure(error)
             }
-          ),
-        catch: (error) => {
-          if (error instanceof Undecodable) return error.failure
-          const e = classify(error, {
-            ccxt,
-            context: req,
-            authenticated,
-            // This response's own status and headers (not ccxt's last_response_headers,
-            // which a concurrent request may have overwritten).
-            http: tap.httpInfo(error),
-            secrets
-          })
-          if (e._tag === "ExchangeError" && e.retryAfterMs !== undefined) {
-            budget.pauseUnsafe(e.retryAfterMs, clock.currentTimeMillisUnsafe())
+            resume(settled)
+          },
+          (error: unknown) => {
+            let settled: Effect.Effect<B, VenueError>
+            try {
+              note = afterResponse(clock.currentTimeMillisUnsafe())
+              settled = failure(error)
+            } catch (bug) {
+              settled = failure(bug)
+            }
+            resume(settled)
           }
-          return e
-        }
+        )
       })
       const sent = debugOn(fiber)
         ? Effect.logDebug(`${id}: ${req.describe()}`).pipe(
