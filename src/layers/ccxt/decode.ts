@@ -48,18 +48,22 @@ const NullableString = Schema.NullishOr(Schema.String)
 /** A millionth of a unit: closer to a multiple than this is float noise, not a real off-grid amount. */
 const NOISE_PER_UNIT = D.unsafe("1000000")
 
-/** The exact decimal a ccxt float stands for, without float noise; snapped to `unit` when within noise of it. */
-export const cleanNumber = (n: number, unit?: D.Decimal): Option.Option<D.Decimal> => {
+/** `cleanNumber` without the `Option`: `undefined` for NaN and ±Infinity. */
+const clean = (n: number, unit: D.Decimal | undefined): D.Decimal | undefined => {
   const read = D.fromNumber15(n)
-  // Already on the grid (the usual case): nothing to snap.
-  if (Option.isNone(read) || unit === undefined || !D.isPositive(unit) || D.isMultipleOf(read.value, unit)) return read
+  if (Option.isNone(read)) return undefined
   const d = read.value
+  // Already on the grid (the usual case): nothing to snap.
+  if (unit === undefined || !D.isPositive(unit) || D.isMultipleOf(d, unit)) return d
   const down = D.floorTo(d, unit)
   const up = D.ceilTo(d, unit)
   const nearest = D.lte(D.sub(d, down), D.sub(up, d)) ? down : up
   const distance = D.gte(d, nearest) ? D.sub(d, nearest) : D.sub(nearest, d)
-  return Option.some(D.lte(D.mul(distance, NOISE_PER_UNIT), unit) ? nearest : d)
+  return D.lte(D.mul(distance, NOISE_PER_UNIT), unit) ? nearest : d
 }
+
+/** The exact decimal a ccxt float stands for, without float noise; snapped to `unit` when within noise of it. */
+export const cleanNumber = (n: number, unit?: D.Decimal): Option.Option<D.Decimal> => Option.fromNullishOr(clean(n, unit))
 
 // ---- orders -----------------------------------------------------------------
 
@@ -92,13 +96,6 @@ const STATUSES: Readonly<Record<string, OrderStatus>> = {
   expired: "expired",
   rejected: "rejected"
 }
-
-/**
- * Binance's cancel answers (DELETE order, DELETE openOrders) carry the order's own
- * client id as `origClientOrderId`; their `clientOrderId`, which ccxt reports, is the
- * id of the cancel request itself.
- */
-const BinanceCancelInfo = Schema.Struct({ origClientOrderId: Schema.String })
 
 const TYPES: Readonly<Record<string, OrderType>> = { limit: "limit", market: "market" }
 
@@ -146,7 +143,39 @@ export const quickOrder = (raw: unknown): boolean =>
   isOptionalFinite(raw["lastUpdateTimestamp"]) && isOptionalFinite(raw["lastTradeTimestamp"])
 
 const parseOrder = checker(CcxtOrder, quickOrder)
-const isCancelInfo = Schema.is(BinanceCancelInfo)
+
+/**
+ * An order's amount as the exact number its record carries (`clean`, then the
+ * nearest number, which names the same decimal), `fallback` when ccxt has none, or
+ * what is wrong with it.
+ */
+const amountOf = (
+  n: number | null | undefined,
+  unit: D.Decimal | undefined,
+  field: string,
+  fallback: number | undefined
+): number | string => {
+  if (n == null) return fallback ?? `${field} is missing`
+  if (n < 0) return `${field} ${n} is negative`
+  const d = clean(n, unit)
+  return d === undefined ? `${field} ${n} is not finite` : D.toNumber(d)
+}
+
+const isPositiveTime = (t: number | null | undefined): t is number => t != null && t > 0
+
+/**
+ * Binance's cancel answers (DELETE order, DELETE openOrders) carry the order's own
+ * client id as `origClientOrderId`; their `clientOrderId`, which ccxt reports, is the
+ * id of the cancel request itself.
+ */
+const origClientOrderId = (info: unknown): string | undefined => {
+  if (typeof info !== "object" || info === null) return undefined
+  const id = (info as { readonly origClientOrderId?: unknown }).origClientOrderId
+  return typeof id === "string" ? id : undefined
+}
+
+const badOrder = (ctx: DecodeContext, o: CcxtOrder, issue: string) =>
+  Result.fail(failure({ ...ctx, orderId: ctx.orderId ?? o.id }, "order", `${issue} (order ${o.id})`))
 
 /**
  * A ccxt order as an `OrderRecord`. `market` gives the tick and step that the
@@ -160,51 +189,41 @@ export const decodeOrder = (
   const parsed = parseOrder(raw)
   if (Result.isFailure(parsed)) return Result.fail(failure(ctx, "order", parsed.failure))
   const o = parsed.success
-  const ctxFor = { ...ctx, orderId: ctx.orderId ?? o.id }
-  const bad = (issue: string) => Result.fail(failure(ctxFor, "order", `${issue} (order ${o.id})`))
 
   const side = o.side === "buy" || o.side === "sell" ? o.side : undefined
-  if (side === undefined) return bad(`side ${JSON.stringify(o.side ?? null)} is not buy or sell`)
+  if (side === undefined) return badOrder(ctx, o, `side ${JSON.stringify(o.side ?? null)} is not buy or sell`)
   const type = o.type == null ? undefined : TYPES[o.type]
-  if (type === undefined) return bad(`type ${JSON.stringify(o.type ?? null)} is not limit or market`)
+  if (type === undefined) return badOrder(ctx, o, `type ${JSON.stringify(o.type ?? null)} is not limit or market`)
   const status = o.status == null ? undefined : STATUSES[o.status]
-  if (status === undefined) return bad(`status ${JSON.stringify(o.status ?? null)} is not a known order status`)
+  if (status === undefined) return badOrder(ctx, o, `status ${JSON.stringify(o.status ?? null)} is not a known order status`)
 
-  const tick = market?.tickSize
-  const step = market?.stepSize
-  const amount = (n: number | null | undefined, unit: D.Decimal | undefined, field: string, fallback?: D.Decimal) => {
-    if (n == null) {
-      return fallback === undefined ? Result.fail(`${field} is missing`) : Result.succeed(fallback)
-    }
-    if (n < 0) return Result.fail(`${field} ${n} is negative`)
-    return Option.match(cleanNumber(n, unit), {
-      onNone: () => Result.fail(`${field} ${n} is not finite`),
-      onSome: (d) => Result.succeed(d)
-    })
-  }
   // A limit order's price is its limit; a market order's is the average fill (0 until it fills).
   const priceSource = type === "limit" ? o.price : (o.average ?? (o.filled ? o.price : undefined))
-  const price = amount(priceSource, type === "limit" ? tick : undefined, "price", type === "market" ? D.ZERO : undefined)
-  if (Result.isFailure(price)) return bad(price.failure)
-  const quantity = amount(o.amount, step, "amount")
-  if (Result.isFailure(quantity)) return bad(quantity.failure)
-  const filled = amount(o.filled, step, "filled", D.ZERO)
-  if (Result.isFailure(filled)) return bad(filled.failure)
+  const price = amountOf(priceSource, type === "limit" ? market?.tickSize : undefined, "price", type === "market" ? 0 : undefined)
+  if (typeof price === "string") return badOrder(ctx, o, price)
+  const quantity = amountOf(o.amount, market?.stepSize, "amount", undefined)
+  if (typeof quantity === "string") return badOrder(ctx, o, quantity)
+  const filled = amountOf(o.filled, market?.stepSize, "filled", 0)
+  if (typeof filled === "string") return badOrder(ctx, o, filled)
 
-  const timestamp = [o.timestamp, o.lastUpdateTimestamp, o.lastTradeTimestamp].find(
-    (t): t is number => t != null && t > 0
-  )
-  if (timestamp === undefined) return bad("no timestamp")
+  const timestamp = isPositiveTime(o.timestamp)
+    ? o.timestamp
+    : isPositiveTime(o.lastUpdateTimestamp)
+    ? o.lastUpdateTimestamp
+    : isPositiveTime(o.lastTradeTimestamp)
+    ? o.lastTradeTimestamp
+    : undefined
+  if (timestamp === undefined) return badOrder(ctx, o, "no timestamp")
 
   return Result.succeed({
     id: o.id,
-    clientOrderId: isCancelInfo(o.info) ? o.info.origClientOrderId : (o.clientOrderId ?? ""),
+    clientOrderId: origClientOrderId(o.info) ?? o.clientOrderId ?? "",
     symbol: o.symbol,
     side,
     type,
-    price: D.toNumber(price.success),
-    quantity: D.toNumber(quantity.success),
-    filled: D.toNumber(filled.success),
+    price,
+    quantity,
+    filled,
     status,
     timestamp
   })
@@ -354,6 +373,9 @@ export const quickBalance = (raw: unknown): boolean =>
 
 const parseBalance = checker(CcxtBalance, quickBalance)
 
+/** A listed amount, zero when ccxt has none; `undefined` when it is not finite. */
+const amountOrZero = (n: number | null | undefined): D.Decimal | undefined => (n == null ? D.ZERO : clean(n, undefined))
+
 /** A ccxt balance as free / used per asset. Assets ccxt lists with no amount count as zero. */
 export const decodeBalances = (raw: unknown, ctx: DecodeContext): Result.Result<ReadonlyMap<string, Balance>, ExchangeError> => {
   const parsed = parseBalance(raw)
@@ -361,12 +383,14 @@ export const decodeBalances = (raw: unknown, ctx: DecodeContext): Result.Result<
   const free = parsed.success.free ?? {}
   const used = parsed.success.used ?? {}
   const out = new Map<string, Balance>()
-  const read = (n: number | null | undefined) => (n == null ? Option.some(D.ZERO) : cleanNumber(n))
-  for (const asset of new Set([...Object.keys(free), ...Object.keys(used)])) {
-    const f = read(free[asset])
-    const u = read(used[asset])
-    if (Option.isNone(f) || Option.isNone(u)) return Result.fail(failure(ctx, "balance", `${asset} is not finite`))
-    out.set(asset, { free: f.value, used: u.value })
+  for (const amounts of [free, used]) {
+    for (const asset of Object.keys(amounts)) {
+      if (out.has(asset)) continue
+      const f = amountOrZero(free[asset])
+      const u = amountOrZero(used[asset])
+      if (f === undefined || u === undefined) return Result.fail(failure(ctx, "balance", `${asset} is not finite`))
+      out.set(asset, { free: f, used: u })
+    }
   }
   return Result.succeed(out)
 }
