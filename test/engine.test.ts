@@ -26,6 +26,7 @@ import {
   Venue,
   type VenueService
 } from "../src/index.ts"
+import { newClientOrderId } from "../src/layers/OrderEngine.ts"
 
 /** The dry-run exchange with `wrap` applied to its venue. */
 const wrapped = (wrap: (v: VenueService) => Effect.Effect<VenueService>, options: { cancelConcurrency?: number } = {}) => {
@@ -178,6 +179,15 @@ describe("order engine", () => {
       assert.deepStrictEqual(writes, ["1 open 0", "1 open 40", "1 closed 100"])
       assert.isFalse((yield* active.snapshot).has("1"))
     }).pipe(Effect.provide(ActiveOrders.layerFor("binanceus").pipe(Layer.provide(counting))))
+  })
+
+  it("client order ids are distinct across entropy refills, and fit Binance's format", () => {
+    const ids = Array.from({ length: 2_000 }, () => newClientOrderId(1_700_000_000_000))
+    assert.strictEqual(new Set(ids).size, ids.length)
+    for (const id of ids) {
+      assert.match(id, /^oo_[a-z0-9]+_[0-9a-f]{16}$/)
+      assert.isAtMost(id.length, 36)
+    }
   })
 
   it.effect("orders are journaled under the venue's id", () =>

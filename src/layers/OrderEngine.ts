@@ -28,21 +28,23 @@ import { type SubmitOrder, Venue, type VenueFailure } from "../services/Venue.ts
 /** Client order ids orderops generates start with this, so recovery can recognise its own orders. */
 export const CLIENT_ORDER_ID_PREFIX = "oo_"
 
-/** Random bytes for client order ids, drawn from the OS in batches (one `randomFillSync` per 512 ids). */
+/** Random hex digits for client order ids, drawn from the OS in batches (one `randomFillSync` per 512 ids). */
 const entropy = Buffer.allocUnsafe(8 * 512)
-let entropyOffset = entropy.length
+let hexPool = ""
+let hexOffset = 0
 
 /**
  * A fresh client order id: `oo_` + base-36 time + 16 random hex digits (at most 31
  * characters of `[a-z0-9_]`, within Binance's 36 of `[.A-Z:/a-z0-9_-]`).
  */
 export const newClientOrderId = (now: number): string => {
-  if (entropyOffset === entropy.length) {
+  if (hexOffset === hexPool.length) {
     randomFillSync(entropy)
-    entropyOffset = 0
+    hexPool = entropy.toString("hex")
+    hexOffset = 0
   }
-  const hex = entropy.toString("hex", entropyOffset, entropyOffset + 8)
-  entropyOffset += 8
+  const hex = hexPool.slice(hexOffset, hexOffset + 16)
+  hexOffset += 16
   return `${CLIENT_ORDER_ID_PREFIX}${now.toString(36)}_${hex}`
 }
 
