@@ -144,9 +144,11 @@ export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions =
 
   // ---- create ---------------------------------------------------------------
   //
-  // Creates and cancels are the hot path (a bot's whole trading loop), so each is one
-  // generator whose first send runs bare: the look-up, retry and failure bookkeeping
-  // are built only when that send fails, log lines below the fiber's minimum level
+  // Creates and cancels are the hot path (a bot's whole trading loop), so each is a
+  // few plain Effect steps (no generator) whose first send runs bare: the look-up,
+  // retry and failure bookkeeping are built only when that send fails; the level, the
+  // clock and the open-order count are read from the fiber and the `Ref` in one
+  // synchronous step; log lines below the fiber's minimum level
   // are never built, and each line carries its own annotations (symbol, venue and the
   // order's ids) instead of the operation paying for an annotation scope. The venue
   // explains each request in one debug line; with debug on, those lines are annotated
