@@ -40,7 +40,8 @@ export const acceptsExchangeView = (s: JournalStatus): boolean => s === "pending
  */
 export const UNATTRIBUTED_VENUE = ""
 
-export interface JournalEntry {
+/** A journal entry with its amounts kept as `Amount`: decimal text in a `JournalEntry`. */
+export interface EntryOf<Amount> {
   readonly clientOrderId: string
   /** The venue the order was sent to (`Venue.id`); `""` for an entry older than venues in the journal. */
   readonly venue: string
@@ -48,15 +49,18 @@ export interface JournalEntry {
   readonly symbol: string
   readonly side: OrderSide
   readonly type: OrderType
-  /** Decimal text; null for a market order that has not filled. */
-  readonly price: string | null
-  readonly quantity: string
-  readonly filled: string
+  /** Null for a market order that has not filled. */
+  readonly price: Amount | null
+  readonly quantity: Amount
+  readonly filled: Amount
   readonly status: JournalStatus
   readonly createdAt: number
   readonly updatedAt: number
   readonly detail: string | null
 }
+
+/** A journal entry, every amount as exact decimal text. */
+export interface JournalEntry extends EntryOf<string> {}
 
 export interface OrderIntent {
   readonly clientOrderId: string
@@ -98,79 +102,70 @@ export interface OrderJournalService {
 }
 
 /**
- * Entry fields derived from `venue`'s view of an order: exact decimal text for every
- * amount. The venue is `previous`'s unless that is unattributed.
+ * The entry `venue`'s view of an order makes of `previous` (or a new one), amounts
+ * written by `amount`. The venue is `previous`'s unless that is unattributed.
  */
-export const entryFromRecord = (record: OrderRecord, now: number, venue: string, previous?: JournalEntry): JournalEntry => ({
+const fromRecord = <Amount>(
+  record: OrderRecord,
+  now: number,
+  venue: string,
+  previous: EntryOf<Amount> | undefined,
+  amount: (n: number) => Amount
+): EntryOf<Amount> => ({
   clientOrderId: record.clientOrderId,
   venue: previous === undefined || previous.venue === UNATTRIBUTED_VENUE ? venue : previous.venue,
   orderId: record.id,
   symbol: record.symbol,
   side: record.side,
   type: record.type,
-  price: record.type === "market" && record.price === 0 ? (previous?.price ?? null) : D.formatNumber(record.price),
-  quantity: D.formatNumber(record.quantity),
-  filled: D.formatNumber(record.filled),
+  price: record.type === "market" && record.price === 0 ? (previous?.price ?? null) : amount(record.price),
+  quantity: amount(record.quantity),
+  filled: amount(record.filled),
   status: record.status,
   createdAt: previous?.createdAt ?? record.timestamp,
   updatedAt: now,
   detail: previous?.detail ?? null
 })
 
-export const entryFromIntent = (intent: OrderIntent): JournalEntry => ({
+/** The `pending` entry an intent makes, amounts written by `amount`. */
+const fromIntent = <Amount>(intent: OrderIntent, amount: (d: D.Decimal) => Amount, zero: Amount): EntryOf<Amount> => ({
   clientOrderId: intent.clientOrderId,
   venue: intent.venue,
   orderId: null,
   symbol: intent.symbol,
   side: intent.side,
   type: intent.type,
-  price: Option.isSome(intent.price) ? D.format(intent.price.value) : null,
-  quantity: D.format(intent.quantity),
-  filled: "0",
+  price: Option.isSome(intent.price) ? amount(intent.price.value) : null,
+  quantity: amount(intent.quantity),
+  filled: zero,
   status: "pending",
   createdAt: intent.createdAt,
   updatedAt: intent.createdAt,
   detail: null
 })
 
+/** Entry fields derived from `venue`'s view of an order: exact decimal text for every amount. */
+export const entryFromRecord = (record: OrderRecord, now: number, venue: string, previous?: JournalEntry): JournalEntry =>
+  fromRecord(record, now, venue, previous, D.formatNumber)
+
+export const entryFromIntent = (intent: OrderIntent): JournalEntry => fromIntent(intent, D.format, "0")
+
 /**
- * An entry as the memory journal keeps it: updated in place, with amounts kept as the
- * decimals or exact numbers they arrived as and formatted only when read, so that a
- * bot's hot path pays for neither new entries nor decimal text.
+ * An entry as the memory journal keeps it: amounts as the decimals or exact numbers
+ * they arrived as, formatted only when read, so a bot's hot path pays for no decimal text.
  */
-interface MemoryEntry {
-  readonly clientOrderId: string
-  venue: string
-  orderId: string | null
-  readonly symbol: string
-  readonly side: OrderSide
-  readonly type: OrderType
-  price: D.Decimal | number | null
-  quantity: D.Decimal | number
-  filled: number
-  status: JournalStatus
-  readonly createdAt: number
-  updatedAt: number
-  detail: string | null
-}
+type MemoryEntry = EntryOf<D.Decimal | number>
 
 const amountText = (a: D.Decimal | number): string => (typeof a === "number" ? D.formatNumber(a) : D.format(a))
 
 const fromMemory = (e: MemoryEntry): JournalEntry => ({
-  clientOrderId: e.clientOrderId,
-  venue: e.venue,
-  orderId: e.orderId,
-  symbol: e.symbol,
-  side: e.side,
-  type: e.type,
+  ...e,
   price: e.price === null ? null : amountText(e.price),
   quantity: amountText(e.quantity),
-  filled: D.formatNumber(e.filled),
-  status: e.status,
-  createdAt: e.createdAt,
-  updatedAt: e.updatedAt,
-  detail: e.detail
+  filled: amountText(e.filled)
 })
+
+const asIs = <A>(a: A): A => a
 
 /**
  * An in-memory journal: same contract, nothing survives the process. The default of
@@ -190,61 +185,20 @@ export const makeMemoryJournal: Effect.Effect<OrderJournalService> = Effect.sync
     durable: false,
     recordIntent: (intent) =>
       Effect.sync(() => {
-        if (entries.has(intent.clientOrderId)) return
-        entries.set(intent.clientOrderId, {
-          clientOrderId: intent.clientOrderId,
-          venue: intent.venue,
-          orderId: null,
-          symbol: intent.symbol,
-          side: intent.side,
-          type: intent.type,
-          price: Option.isSome(intent.price) ? intent.price.value : null,
-          quantity: intent.quantity,
-          filled: 0,
-          status: "pending",
-          createdAt: intent.createdAt,
-          updatedAt: intent.createdAt,
-          detail: null
-        })
+        if (!entries.has(intent.clientOrderId)) entries.set(intent.clientOrderId, fromIntent<D.Decimal | number>(intent, asIs, 0))
       }),
     recordOrder: (record, now, venue) =>
       Effect.sync(() => {
-        const e = entries.get(record.clientOrderId)
-        // The same fields as `entryFromRecord`, written in place.
-        const price = record.type === "market" && record.price === 0 ? (e?.price ?? null) : record.price
-        if (e === undefined) {
-          entries.set(record.clientOrderId, {
-            clientOrderId: record.clientOrderId,
-            venue,
-            orderId: record.id,
-            symbol: record.symbol,
-            side: record.side,
-            type: record.type,
-            price,
-            quantity: record.quantity,
-            filled: record.filled,
-            status: record.status,
-            createdAt: record.timestamp,
-            updatedAt: now,
-            detail: null
-          })
-        } else if (acceptsExchangeView(e.status)) {
-          if (e.venue === UNATTRIBUTED_VENUE) e.venue = venue
-          e.orderId = record.id
-          e.price = price
-          e.quantity = record.quantity
-          e.filled = record.filled
-          e.status = record.status
-          e.updatedAt = now
+        const previous = entries.get(record.clientOrderId)
+        if (previous === undefined || acceptsExchangeView(previous.status)) {
+          entries.set(record.clientOrderId, fromRecord<D.Decimal | number>(record, now, venue, previous, asIs))
         }
       }),
     markFailed: (clientOrderId, detail, now) =>
       Effect.sync(() => {
         const e = entries.get(clientOrderId)
         if (e !== undefined && isOpenJournalStatus(e.status)) {
-          e.status = "failed"
-          e.detail = detail
-          e.updatedAt = now
+          entries.set(clientOrderId, { ...e, status: "failed", detail, updatedAt: now })
         }
       }),
     unsettled: (venue, symbol) =>
