@@ -10,7 +10,7 @@
  * change and a later session resumes it, balances and open orders included; the
  * `balances` and `price` options then only seed a journal that has no book yet.
  */
-import { Clock, Context, Effect, Layer, Option, Result } from "effect"
+import { Clock, Context, Effect, type Fiber, Layer, Option, Result } from "effect"
 import { ExchangeError } from "../errors/ExchangeError.ts"
 import type { ExchangeFailure } from "../errors/index.ts"
 import { JournalError } from "../errors/JournalError.ts"
@@ -130,24 +130,23 @@ const makeDryRun = Effect.fnUntraced(function*(options: DryRunOptions) {
     new ValidationError({ operation: op, symbol: s, rule: "UnknownMarket", field: "symbol", value: s, limit: [...markets.keys()].join(",") })
 
   /**
-   * One debug line explains each simulated request, as the live venue's do; with
-   * debug off nothing is built.
+   * A simulated request: `run` reads or changes the book when the request is made, in
+   * the fiber step that checks the log level. One debug line explains it first, as the
+   * live venue's requests are explained; with debug off nothing is built.
    */
-  const explained = <A, E>(describe: () => string, effect: Effect.Effect<A, E>): Effect.Effect<A, E> =>
+  const explained = <A, E>(
+    describe: () => string,
+    run: (fiber: Fiber.Fiber<unknown, unknown>) => Effect.Effect<A, E>
+  ): Effect.Effect<A, E> =>
     Effect.withFiber((fiber) =>
-      debugOn(fiber) ? Effect.andThen(Effect.logDebug(`${DRY_RUN_VENUE_ID}: ${describe()}`), effect) : effect
+      debugOn(fiber)
+        ? Effect.andThen(Effect.logDebug(`${DRY_RUN_VENUE_ID}: ${describe()}`), Effect.suspend(() => run(fiber)))
+        : run(fiber)
     )
 
-  /**
-   * A simulated request that changes the book, explained like the others, then the
-   * book's persistence. With debug off the change is made in the fiber step that
-   * reads the clock.
-   */
+  /** A simulated request that changes the book at the fiber's clock time, then the book's persistence. */
   const mutate = <A, E>(describe: () => string, f: (now: number) => Result.Result<A, E>): Effect.Effect<A, E | JournalError> => {
-    const change = Effect.withFiber((fiber) => {
-      const run = () => Effect.fromResult(f(fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()))
-      return debugOn(fiber) ? Effect.andThen(Effect.logDebug(`${DRY_RUN_VENUE_ID}: ${describe()}`), Effect.suspend(run)) : run()
-    })
+    const change = explained(describe, (fiber) => Effect.fromResult(f(fiber.getRef(Clock.Clock).currentTimeMillisUnsafe())))
     return journal.durable ? Effect.tap(change, () => persist) : change
   }
 
@@ -158,30 +157,29 @@ const makeDryRun = Effect.fnUntraced(function*(options: DryRunOptions) {
       return rules === undefined ? Effect.fail(unknownMarket(op, s)) : Effect.succeed(rules)
     },
     refreshMarkets: () => Effect.void,
-    referencePrice: (_op, s) => explained(() => `price of ${s}`, Effect.sync(() => sim.price(s))),
+    referencePrice: (_op, s) => explained(() => `price of ${s}`, () => Effect.succeed(sim.price(s))),
     submit: (op, order) => mutate(() => `submit ${describeOrder(order)}`, (now) => sim.submit(op, order, now)),
     lookup: (_op, s, clientOrderId) =>
-      explained(() => `order by client order id ${clientOrderId} on ${s}`, Effect.sync(() => sim.byClientOrderId(clientOrderId))),
+      explained(() => `order by client order id ${clientOrderId} on ${s}`, () => Effect.succeed(sim.byClientOrderId(clientOrderId))),
     fetchOrder: (op, s, orderId) =>
       explained(
         () => `order ${orderId} on ${s}`,
-        Effect.suspend(() =>
+        () =>
           Option.match(Option.filter(sim.order(orderId), (o) => o.symbol === s), {
             onNone: () =>
               Effect.fail(new ExchangeError({ operation: op, symbol: s, orderId, reason: "OrderNotFound", detail: "Order does not exist." })),
             onSome: Effect.succeed
           })
-        )
       ),
     cancel: (op, s, orderId) => mutate(() => `cancel order ${orderId} on ${s}`, () => sim.cancel(op, s, orderId)),
     cancelAll: Option.none(),
-    openOrders: (_op, s) => explained(() => `open orders on ${s}`, Effect.sync(() => sim.openOrders(s))),
+    openOrders: (_op, s) => explained(() => `open orders on ${s}`, () => Effect.succeed(sim.openOrders(s))),
     orders: (_op, s, since, until) =>
       explained(
         () => `orders on ${s}${since === undefined ? "" : ` from ${since}`}${until === undefined ? "" : ` to ${until}`}`,
-        Effect.sync(() => sim.orders(s, since, until))
+        () => Effect.succeed(sim.orders(s, since, until))
       ),
-    balances: () => explained(() => "balances", Effect.sync(() => sim.balances()))
+    balances: () => explained(() => "balances", () => Effect.succeed(sim.balances()))
   }
 
   const market: DryRunMarketService = {
