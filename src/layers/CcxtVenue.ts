@@ -132,6 +132,24 @@ export const fromExchange = Effect.fnUntraced(function*(
   }
 
   /**
+   * The failure `error` (thrown or rejected on the way to or from the exchange) stands
+   * for: classified, with the response's own status and headers (not ccxt's
+   * last_response_headers, which a concurrent request may have overwritten), its
+   * `Retry-After` applied to the budget. A bug in classifying it is a defect.
+   */
+  const failureOf = (req: Request, clock: Clock.Clock, error: unknown): Effect.Effect<never, VenueError> => {
+    try {
+      const e = classify(error, { ccxt, context: req, authenticated, http: tap.httpInfo(error), secrets })
+      if (e._tag === "ExchangeError" && e.retryAfterMs !== undefined) {
+        budget.pauseUnsafe(e.retryAfterMs, clock.currentTimeMillisUnsafe())
+      }
+      return Effect.fail(e)
+    } catch (bug) {
+      return Effect.die(bug)
+    }
+  }
+
+  /**
    * One request, once: budget, log line, call, classification, budget feedback. It is
    * every live operation's hot path, so the bookkeeping after the call is synchronous,
    * in the step that settles it (clock and log level read once from the fiber), and
@@ -145,29 +163,6 @@ export const fromExchange = Effect.fnUntraced(function*(
     Effect.withFiber((fiber) => {
       const clock = fiber.getRef(Clock.Clock)
       let note: string | undefined
-      const failed = (error: unknown): VenueError => {
-        const e = classify(error, {
-          ccxt,
-          context: req,
-          authenticated,
-          // This response's own status and headers (not ccxt's last_response_headers,
-          // which a concurrent request may have overwritten).
-          http: tap.httpInfo(error),
-          secrets
-        })
-        if (e._tag === "ExchangeError" && e.retryAfterMs !== undefined) {
-          budget.pauseUnsafe(e.retryAfterMs, clock.currentTimeMillisUnsafe())
-        }
-        return e
-      }
-      /** The failure `error` stands for; a bug in classifying it is a defect. */
-      const failure = (error: unknown): Effect.Effect<never, VenueError> => {
-        try {
-          return Effect.fail(failed(error))
-        } catch (bug) {
-          return Effect.die(bug)
-        }
-      }
       // One callback per outcome, settled in the step the answer arrives in: the budget
       // feedback, the authentication flag and the decoding, with no promise of our own.
       // Anything that throws on the way (a bug in ccxt's call or in decoding) is a
@@ -177,7 +172,7 @@ export const fromExchange = Effect.fnUntraced(function*(
         try {
           pending = f(exchange)
         } catch (error) {
-          return resume(failure(error))
+          return resume(failureOf(req, clock, error))
         }
         pending.then(
           (raw) => {
@@ -187,7 +182,7 @@ export const fromExchange = Effect.fnUntraced(function*(
               if (PRIVATE_REQUESTS.has(req.kind)) authenticated = true
               settled = Effect.fromResult(decode(raw))
             } catch (error) {
-              settled = failure(error)
+              settled = failureOf(req, clock, error)
             }
             resume(settled)
           },
@@ -195,9 +190,9 @@ export const fromExchange = Effect.fnUntraced(function*(
             let settled: Effect.Effect<B, VenueError>
             try {
               note = afterResponse(clock.currentTimeMillisUnsafe())
-              settled = failure(error)
+              settled = failureOf(req, clock, error)
             } catch (bug) {
-              settled = failure(bug)
+              settled = failureOf(req, clock, bug)
             }
             resume(settled)
           }
