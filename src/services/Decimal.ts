@@ -46,6 +46,27 @@ export const fromNumber15 = (n: number): Option.Option<Decimal> => {
   return fromNumber(Number(n.toPrecision(15)))
 }
 
+/**
+ * A non-negative plain decimal as exchanges write amounts (`"0.05000000"`, `"100"`),
+ * without trailing zeros after the point; `undefined` for anything else (a sign,
+ * an exponent, spaces, an empty part).
+ */
+export const parsePlain = (s: string): Decimal | undefined => {
+  const dot = s.indexOf(".")
+  const end = dot < 0 ? s.length : dot
+  if (end === 0 || (dot >= 0 && dot === s.length - 1)) return undefined
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if ((c < 48 || c > 57) && i !== dot) return undefined
+  }
+  let last = s.length
+  if (dot >= 0) {
+    while (s.charCodeAt(last - 1) === 48) last--
+    if (last === dot + 1) last = dot
+  }
+  return fromPlain(last === s.length ? s : s.slice(0, last))
+}
+
 /** Parses `"0.10000000"`, `"1e-8"`, `"42"`. */
 export const parse = (s: string): Option.Option<Decimal> => BigDecimal.fromString(s.trim()).pipe(Option.map(BigDecimal.normalize))
 

@@ -28,7 +28,8 @@ export interface DecodeContext extends ErrorContextFields {
   readonly exchange: string
 }
 
-const failure = (ctx: DecodeContext, what: string, issue: string) =>
+/** The `ExchangeError` (`Unknown`) for an answer orderops cannot represent. */
+export const failure = (ctx: DecodeContext, what: string, issue: string) =>
   new ExchangeError({
     ...contextFields(ctx),
     reason: "Unknown",
@@ -117,7 +118,7 @@ const decoder = <S extends Schema.Top & { readonly DecodingServices: never }>(sc
  * values the schema accepts (test/ccxt-decode.test.ts checks this on recorded and
  * mutated answers); anything it does not recognise goes to the schema, which decides.
  */
-const checker = <S extends Schema.Top & { readonly DecodingServices: never }>(
+export const checker = <S extends Schema.Top & { readonly DecodingServices: never }>(
   schema: S & Schema.Codec<S["Type"], S["Type"]>,
   quick?: (raw: unknown) => boolean
 ) => {
