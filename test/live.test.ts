@@ -68,11 +68,14 @@ const control = (server: BinanceServer) =>
       }))
   )
 
-suite(
-  "live (ccxt binanceus over HTTP)",
-  Layer.unwrap(Effect.map(binanceServer(serverOptions), (server) => Layer.provideMerge(control(server), live(server)))),
-  { live: true }
-)
+// Binance's REST endpoints through ccxt (the default on Binance), and ccxt's unified methods.
+for (const [name, options] of [["REST endpoints", {}], ["unified methods", { useUnifiedApi: true }]] as const) {
+  suite(
+    `live (ccxt binanceus over HTTP, ${name})`,
+    Layer.unwrap(Effect.map(binanceServer(serverOptions), (server) => Layer.provideMerge(control(server), live(server, options)))),
+    { live: true }
+  )
+}
 
 
 /** Log lines, captured as logfmt. */
@@ -149,17 +152,21 @@ describe("live: wire format", () => {
       }), { debug: true }))
 
 
-  it.live("price and quantity leave as the exact snapped decimal strings, with the orderops client order id", () =>
-    withLive(({ server }) =>
-      Effect.gen(function*() {
-        yield* createLimitBuy(0.1 + 0.2 - 0.21, 20.9) // 0.09000000000000002 → 0.09, 20.9 → 20
-        yield* createLimitBuy(0.0812349, 20)
-        const posts = requests(server, "POST", "/api/v3/order")
-        assert.deepStrictEqual(posts.map((r) => [r.params["price"], r.params["quantity"]]), [["0.09", "20"], ["0.08123", "20"]])
-        for (const p of posts) assert.match(p.params["newClientOrderId"] ?? "", /^oo_[a-z0-9_]+$/)
-        assert.deepStrictEqual((yield* refIds).sort(), serverIds(server).sort())
-      })
-    ))
+  for (const useUnifiedApi of [false, true]) {
+    it.live(`price and quantity leave as the exact snapped decimal strings, with the orderops client order id (${useUnifiedApi ? "unified methods" : "REST endpoints"})`, () =>
+      withLive(({ server }) =>
+        Effect.gen(function*() {
+          yield* createLimitBuy(0.1 + 0.2 - 0.21, 20.9) // 0.09000000000000002 → 0.09, 20.9 → 20
+          yield* createLimitBuy(0.0812349, 20)
+          const posts = requests(server, "POST", "/api/v3/order")
+          assert.deepStrictEqual(posts.map((r) => [r.params["price"], r.params["quantity"]]), [["0.09", "20"], ["0.08123", "20"]])
+          for (const p of posts) {
+            assert.match(p.params["newClientOrderId"] ?? "", /^oo_[a-z0-9_]+$/)
+            assert.deepStrictEqual([p.params["symbol"], p.params["side"], p.params["type"], p.params["timeInForce"]], ["HBARUSDT", "BUY", "LIMIT", "GTC"])
+          }
+          assert.deepStrictEqual((yield* refIds).sort(), serverIds(server).sort())
+        }), { useUnifiedApi }))
+  }
 })
 
 describe("live: a create after a lost answer is found, never duplicated", () => {
@@ -592,49 +599,64 @@ describe("live: the venue", () => {
       assert.strictEqual(unknown._tag === "ValidationError" && unknown.rule, "UnknownMarket")
     }))
 
-  it.live("fromExchange over a ready instance: a bug inside a ccxt call is ExchangeError Unknown, reported once", () =>
-    Effect.gen(function*() {
-      const server = yield* binanceServer(serverOptions)
-      const instance = new ccxt.binanceus({ apiKey: API_KEY, secret: SECRET, enableRateLimit: false })
-      instance.urls = { ...instance.urls, api: { public: `${server.url}/api/v3`, private: `${server.url}/api/v3` } }
-      let calls = 0
-      instance.fetchOpenOrders = () => {
-        calls += 1
-        return Promise.reject(new TypeError("Cannot read properties of undefined (reading 'symbol')"))
-      }
-      const venue = yield* fromExchange(ccxt, instance)
-      const e = yield* Effect.flip(venue.openOrders("test", "HBAR/USDT"))
-      assert.strictEqual(reasonOf(e), "ExchangeError/Unknown")
-      assert.include(e.message, "Cannot read properties")
-      assert.strictEqual(calls, 1)
-      assert.strictEqual(venue.id, "binanceus")
-    }))
+  // Both ways the venue can call ccxt: Binance's REST endpoints (the default here) and the unified methods.
+  const paths = [
+    { name: "REST endpoints", useUnifiedApi: false, openOrders: "privateGetOpenOrders", balances: "privateGetAccount" },
+    { name: "unified methods", useUnifiedApi: true, openOrders: "fetchOpenOrders", balances: "fetchBalance" }
+  ] as const
 
-  it.live("fromExchange: a call that throws at once, or an answer that throws while it is read, fails the request instead of hanging it", () =>
-    Effect.gen(function*() {
-      const server = yield* binanceServer(serverOptions)
-      const instance = new ccxt.binanceus({ apiKey: API_KEY, secret: SECRET, enableRateLimit: false })
-      instance.urls = { ...instance.urls, api: { public: `${server.url}/api/v3`, private: `${server.url}/api/v3` } }
-      instance.fetchOpenOrders = () => {
-        throw new TypeError("thrown before any promise")
-      }
-      // An answer whose fields throw when read: decoding meets the throw.
-      const hostile = new Proxy({}, {
-        get: (_target, key) => {
-          // Not a thenable, so the promise resolves to it; any field read throws.
-          if (key === "then") return undefined
-          throw new RangeError("hostile getter")
-        }
-      })
-      instance.fetchBalance = () => Promise.resolve(hostile as never)
-      const venue = yield* fromExchange(ccxt, instance)
-      const thrown = yield* Effect.flip(venue.openOrders("test", "HBAR/USDT")).pipe(Effect.timeout("2 seconds"))
-      assert.strictEqual(reasonOf(thrown), "ExchangeError/Unknown")
-      assert.include(thrown.message, "thrown before any promise")
-      const unreadable = yield* Effect.flip(venue.balances("test")).pipe(Effect.timeout("2 seconds"))
-      assert.strictEqual(reasonOf(unreadable), "ExchangeError/Unknown")
-      assert.include(unreadable.message, "hostile getter")
-    }))
+  /** A binanceus instance pointed at `server`, with `patch` replacing some of its methods. */
+  const instanceOver = (server: BinanceServer, patch: Record<string, unknown>) => {
+    const instance = new ccxt.binanceus({ apiKey: API_KEY, secret: SECRET, enableRateLimit: false })
+    instance.urls = { ...instance.urls, api: { public: `${server.url}/api/v3`, private: `${server.url}/api/v3` } }
+    return Object.assign(instance, patch)
+  }
+
+  for (const path of paths) {
+    it.live(`fromExchange over a ready instance (${path.name}): a bug inside a ccxt call is ExchangeError Unknown, reported once`, () =>
+      Effect.gen(function*() {
+        const server = yield* binanceServer(serverOptions)
+        let calls = 0
+        const instance = instanceOver(server, {
+          [path.openOrders]: () => {
+            calls += 1
+            return Promise.reject(new TypeError("Cannot read properties of undefined (reading 'symbol')"))
+          }
+        })
+        const venue = yield* fromExchange(ccxt, instance, { useUnifiedApi: path.useUnifiedApi })
+        const e = yield* Effect.flip(venue.openOrders("test", "HBAR/USDT"))
+        assert.strictEqual(reasonOf(e), "ExchangeError/Unknown")
+        assert.include(e.message, "Cannot read properties")
+        assert.strictEqual(calls, 1)
+        assert.strictEqual(venue.id, "binanceus")
+      }))
+
+    it.live(`fromExchange (${path.name}): a call that throws at once, or an answer that throws while it is read, fails the request instead of hanging it`, () =>
+      Effect.gen(function*() {
+        const server = yield* binanceServer(serverOptions)
+        // An answer whose fields throw when read: decoding meets the throw.
+        const hostile = new Proxy({}, {
+          get: (_target, key) => {
+            // Not a thenable, so the promise resolves to it; any field read throws.
+            if (key === "then") return undefined
+            throw new RangeError("hostile getter")
+          }
+        })
+        const instance = instanceOver(server, {
+          [path.openOrders]: () => {
+            throw new TypeError("thrown before any promise")
+          },
+          [path.balances]: () => Promise.resolve(hostile as never)
+        })
+        const venue = yield* fromExchange(ccxt, instance, { useUnifiedApi: path.useUnifiedApi })
+        const thrown = yield* Effect.flip(venue.openOrders("test", "HBAR/USDT")).pipe(Effect.timeout("2 seconds"))
+        assert.strictEqual(reasonOf(thrown), "ExchangeError/Unknown")
+        assert.include(thrown.message, "thrown before any promise")
+        const unreadable = yield* Effect.flip(venue.balances("test")).pipe(Effect.timeout("2 seconds"))
+        assert.strictEqual(reasonOf(unreadable), "ExchangeError/Unknown")
+        assert.include(unreadable.message, "hostile getter")
+      }))
+  }
 
   it("ccxt is imported nowhere in src but lazily, in one place", () => {
     const files = (dir: string): Array<string> =>

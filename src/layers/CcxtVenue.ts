@@ -6,14 +6,21 @@
  * - runs the call and classifies any failure (`ccxt/classify.ts`),
  * - feeds the budget what the exchange reported (usage headers, `Retry-After`),
  * - on `InvalidNonce` (Binance -1021) resyncs the clock once and retries once.
- * Results are decoded at once (`ccxt/decode.ts`); nothing ccxt-shaped leaves.
+ * Results are decoded at once; nothing ccxt-shaped leaves.
+ *
+ * On Binance and Binance.US spot the order and balance requests go to Binance's REST
+ * endpoints through ccxt's implicit methods, and their answers (exact decimal
+ * strings) are read by `ccxt/binance.ts`; elsewhere, and with `useUnifiedApi`,
+ * ccxt's unified methods are called and their answers read by `ccxt/decode.ts`.
+ * Either way ccxt signs, sends and classifies; markets and tickers always go through
+ * the unified methods.
  *
  * No policy lives here: retries, look-ups after ambiguous failures and the journal
  * are the engine's (`OrderEngine.ts`), the same for the dry run and live.
  */
 import { Clock, Effect, Option, Redacted, Result, Semaphore } from "effect"
 import type { ErrorContextFields } from "../errors/context.ts"
-import type { ExchangeError } from "../errors/ExchangeError.ts"
+import { ExchangeError } from "../errors/ExchangeError.ts"
 import type { VenueError } from "../errors/index.ts"
 import { ValidationError } from "../errors/ValidationError.ts"
 import * as D from "../services/Decimal.ts"
@@ -30,6 +37,14 @@ import {
   PRIVATE_REQUESTS,
   type RequestKind
 } from "./ccxt/budget.ts"
+import {
+  binanceSpotRest,
+  decodeBinanceBalances,
+  decodeBinanceOrder,
+  decodeBinanceOrders,
+  orderParams,
+  type WireMarket
+} from "./ccxt/binance.ts"
 import { type CcxtErrors, classify } from "./ccxt/classify.ts"
 import {
   type DecodeContext,
@@ -57,6 +72,13 @@ export interface CcxtVenueOptions {
    * here win over the advertised ones; `false` turns the budget off.
    */
   readonly rateLimit?: BudgetLimits | false | undefined
+  /**
+   * Call ccxt's unified methods (`createOrder`, `fetchOpenOrders`, ...) on Binance
+   * spot too, instead of its REST endpoints through ccxt's implicit methods. The
+   * records are the same; the unified path parses through floats and costs more CPU
+   * per request. Default false.
+   */
+  readonly useUnifiedApi?: boolean | undefined
 }
 
 interface Request extends ErrorContextFields {
@@ -90,9 +112,15 @@ const DAY_MS = 86_400_000
 export const fromExchange = Effect.fnUntraced(function*(
   ccxt: CcxtErrors,
   exchange: CcxtExchange,
-  options: { readonly rateLimit?: BudgetLimits | false | undefined; readonly secrets?: ReadonlyArray<string> } = {}
+  options: {
+    readonly rateLimit?: BudgetLimits | false | undefined
+    readonly secrets?: ReadonlyArray<string>
+    readonly useUnifiedApi?: boolean | undefined
+  } = {}
 ) {
   const id = exchange.id
+  /** Binance spot's REST endpoints, when orderops speaks them here (see the module comment). */
+  const rest = options.useUnifiedApi === true ? undefined : binanceSpotRest(exchange)
   const binance = id.startsWith("binance")
   const tap = tapResponses(exchange)
   const secrets = options.secrets ?? []
@@ -260,6 +288,8 @@ export const fromExchange = Effect.fnUntraced(function*(
   // ---- markets -------------------------------------------------------------
 
   const rules = new Map<string, MarketRules>()
+  /** Each decoded market's id on the wire (`HBARUSDT`), for the REST endpoints. */
+  const wire = new Map<string, WireMarket>()
   let loaded = false
   const marketLock = yield* Semaphore.make(1)
 
@@ -274,6 +304,7 @@ export const fromExchange = Effect.fnUntraced(function*(
             (ex) => ex.loadMarkets(reload)
           ).pipe(Effect.andThen(Effect.sync(() => {
             rules.clear()
+            wire.clear()
             loaded = true
           })))
       )
@@ -295,9 +326,38 @@ export const fromExchange = Effect.fnUntraced(function*(
         )
       }
       return Effect.fromResult(decodeMarket(raw, ctx(op, symbol), { precisionMode: exchange.precisionMode })).pipe(
-        Effect.tap((r) => Effect.sync(() => void rules.set(symbol, r)))
+        Effect.tap((r) =>
+          Effect.sync(() => {
+            rules.set(symbol, r)
+            const marketId = (raw as { readonly id?: unknown }).id
+            if (typeof marketId === "string") wire.set(symbol, { symbol, id: marketId })
+          })
+        )
       )
     })
+
+  /**
+   * `f` over the symbol's market as the REST endpoints name it. A symbol the exchange
+   * does not list fails as ccxt's unified methods do (`MarketClosed`).
+   */
+  const onWire = <A>(op: string, symbol: string, f: (m: WireMarket) => Effect.Effect<A, VenueError>) => {
+    const known = wire.get(symbol)
+    if (known !== undefined) return f(known)
+    return Effect.flatMap(
+      market(op, symbol).pipe(
+        Effect.catchTag("ValidationError", () =>
+          Effect.fail(
+            new ExchangeError({ operation: op, symbol, reason: "MarketClosed", detail: `${symbol} is not listed on ${id}` })
+          ))
+      ),
+      (): Effect.Effect<A, VenueError> => {
+        const m = wire.get(symbol)
+        return m !== undefined
+          ? f(m)
+          : Effect.fail(new ExchangeError({ operation: op, symbol, reason: "Unknown", detail: `${id} gave ${symbol} no market id` }))
+      }
+    )
+  }
 
   /** Rules for decoding an order's amounts; decoding still works (noise removed only) without them. */
   const rulesFor = (symbol: string) => rules.get(symbol)
@@ -328,23 +388,36 @@ export const fromExchange = Effect.fnUntraced(function*(
   const isNotFound = (e: VenueError): e is ExchangeError => e._tag === "ExchangeError" && e.reason === "OrderNotFound"
 
   // ---- orders --------------------------------------------------------------
+  //
+  // Each request has two forms: Binance spot's REST endpoint with its own decoder
+  // (when `rest` is set), or ccxt's unified method with `decode.ts`'s.
+
+  /** One order by client order id on Binance (`origClientOrderId`), `None` when the exchange has none. */
+  const binanceLookup = (op: string, symbol: string, clientOrderId: string) => {
+    const req: Request = {
+      operation: op,
+      symbol,
+      clientOrderId,
+      kind: "fetchOrder",
+      describe: () => `GET order by client order id ${clientOrderId} on ${symbol}`
+    }
+    const found = rest !== undefined
+      ? onWire(op, symbol, (m) =>
+        use(
+          req,
+          () => rest.privateGetOrder({ symbol: m.id, origClientOrderId: clientOrderId }),
+          (raw) => decodeBinanceOrder(raw, m, ctx(op, symbol, { clientOrderId }))
+        ))
+      : use(req, (ex) => ex.fetchOrder("", symbol, { origClientOrderId: clientOrderId }), oneOrder(op, symbol, { clientOrderId }))
+    return found.pipe(
+      Effect.map(Option.some),
+      Effect.catchIf(isNotFound, () => Effect.succeed(Option.none<OrderRecord>()))
+    )
+  }
 
   const findByClientId = (op: string, symbol: string, clientOrderId: string) =>
     binance
-      ? use(
-        {
-          operation: op,
-          symbol,
-          clientOrderId,
-          kind: "fetchOrder",
-          describe: () => `GET order by client order id ${clientOrderId} on ${symbol}`
-        },
-        (ex) => ex.fetchOrder("", symbol, { origClientOrderId: clientOrderId }),
-        oneOrder(op, symbol, { clientOrderId })
-      ).pipe(
-        Effect.map(Option.some),
-        Effect.catchIf(isNotFound, () => Effect.succeed(Option.none<OrderRecord>()))
-      )
+      ? binanceLookup(op, symbol, clientOrderId)
       : Effect.gen(function*() {
         // No look-up by client id in ccxt's unified API: scan open, then recent orders.
         const open = yield* openOrders(op, symbol)
@@ -361,26 +434,29 @@ export const fromExchange = Effect.fnUntraced(function*(
 
   /** Sends `order`, whose amounts `r`'s grid already holds. */
   const submitWith = (op: string, order: SubmitOrder, r: MarketRules): Effect.Effect<OrderRecord, VenueError> => {
-    const quantity = D.format(order.quantity)
-    const price = Option.isSome(order.price) ? D.format(order.price.value) : undefined
     const context = ctx(op, order.symbol, { clientOrderId: order.clientOrderId })
     const fill = withClientId(order)
-    return use(
-      { ...context, kind: "submit", describe: () => `POST order: ${describeOrder(order)}` },
-      (ex) =>
-        // Amounts go as the exact decimal strings: ccxt's amountToPrecision /
-        // priceToPrecision work on strings without passing through floats, and an
-        // already-snapped value comes out unchanged (test/live.test.ts checks the wire).
-        ex.createOrder(
-          order.symbol,
-          order.type,
-          order.side,
-          quantity as unknown as number,
-          price as unknown as number | undefined,
-          { clientOrderId: order.clientOrderId }
-        ),
-      (raw) => Result.map(decodeOrder(raw, r, context), fill)
-    ).pipe(
+    const req: Request = { ...context, kind: "submit", describe: () => `POST order: ${describeOrder(order)}` }
+    const m = wire.get(order.symbol)
+    const sent = rest !== undefined && m !== undefined
+      ? use(req, () => rest.privatePostOrder(orderParams(order, m.id)), (raw) => Result.map(decodeBinanceOrder(raw, m, context), fill))
+      : use(
+        req,
+        (ex) =>
+          // Amounts go as the exact decimal strings: ccxt's amountToPrecision /
+          // priceToPrecision work on strings without passing through floats, and an
+          // already-snapped value comes out unchanged (test/live.test.ts checks the wire).
+          ex.createOrder(
+            order.symbol,
+            order.type,
+            order.side,
+            D.format(order.quantity) as unknown as number,
+            (Option.isSome(order.price) ? D.format(order.price.value) : undefined) as unknown as number | undefined,
+            { clientOrderId: order.clientOrderId }
+          ),
+        (raw) => Result.map(decodeOrder(raw, r, context), fill)
+      )
+    return sent.pipe(
       // Binance refuses a client order id that is still open as "Duplicate order sent.":
       // an earlier attempt got through, so that order is the answer.
       Effect.catchIf(
@@ -403,17 +479,56 @@ export const fromExchange = Effect.fnUntraced(function*(
       )
   }
 
+  /** A request for one order by exchange id: `GET order` (`fetchOrder`) or `DELETE order` (`cancel`). */
+  const byOrderId = (op: string, symbol: string, orderId: string, kind: "fetchOrder" | "cancel") => {
+    const req: Request = {
+      operation: op,
+      symbol,
+      orderId,
+      kind,
+      describe: () => `${kind === "cancel" ? "DELETE" : "GET"} order ${orderId} on ${symbol}`
+    }
+    return rest !== undefined
+      ? onWire(op, symbol, (m) =>
+        use(
+          req,
+          () => (kind === "cancel" ? rest.privateDeleteOrder : rest.privateGetOrder).call(rest, { symbol: m.id, orderId }),
+          (raw) => decodeBinanceOrder(raw, m, ctx(op, symbol, { orderId }))
+        ))
+      : use(
+        req,
+        (ex) => (kind === "cancel" ? ex.cancelOrder(orderId, symbol) : ex.fetchOrder(orderId, symbol)),
+        oneOrder(op, symbol, { orderId })
+      )
+  }
+
+  /** A request that answers with a list of the symbol's orders, decoded, with unrepresentable ones reported. */
+  const listOf = (
+    req: Request,
+    onRest: (r: NonNullable<typeof rest>, m: WireMarket) => Promise<unknown>,
+    unified: (ex: CcxtExchange) => Promise<unknown>
+  ): Effect.Effect<ReadonlyArray<OrderRecord>, VenueError> => {
+    const list = rest !== undefined
+      ? onWire(
+        req.operation,
+        req.symbol,
+        (m) => use(req, () => onRest(rest, m), (raw) => decodeBinanceOrders(raw, m, ctx(req.operation, req.symbol)))
+      )
+      : use(req, unified, orderList(req.operation, req.symbol))
+    return Effect.flatMap(list, reportSkipped(req.operation, req.symbol))
+  }
+
   const openOrders = (op: string, symbol: string) =>
-    use(
+    listOf(
       { operation: op, symbol, kind: "openOrders", describe: () => `GET openOrders on ${symbol}` },
-      (ex) => ex.fetchOpenOrders(symbol),
-      orderList(op, symbol)
-    ).pipe(Effect.flatMap(reportSkipped(op, symbol)))
+      (r, m) => r.privateGetOpenOrders({ symbol: m.id }),
+      (ex) => ex.fetchOpenOrders(symbol)
+    )
 
   const orders = (op: string, symbol: string, since?: number, until?: number) => {
     // Binance refuses windows over 24 h; wider ones fetch the most recent orders and filter here.
     const window = since !== undefined && until !== undefined && until - since > DAY_MS ? {} : { since, until }
-    return use(
+    return listOf(
       {
         operation: op,
         symbol,
@@ -422,10 +537,15 @@ export const fromExchange = Effect.fnUntraced(function*(
           until === undefined ? "" : ` to ${until}`
         }`
       },
-      (ex) => ex.fetchOrders(symbol, window.since, 1000, window.until === undefined ? {} : { until: window.until }),
-      orderList(op, symbol)
+      (r, m) =>
+        r.privateGetAllOrders({
+          symbol: m.id,
+          limit: 1000,
+          ...(window.since === undefined ? {} : { startTime: window.since }),
+          ...(window.until === undefined ? {} : { endTime: window.until })
+        }),
+      (ex) => ex.fetchOrders(symbol, window.since, 1000, window.until === undefined ? {} : { until: window.until })
     ).pipe(
-      Effect.flatMap(reportSkipped(op, symbol)),
       Effect.map((list) =>
         list.filter((o) => (since === undefined || o.timestamp >= since) && (until === undefined || o.timestamp <= until))
       )
@@ -444,26 +564,15 @@ export const fromExchange = Effect.fnUntraced(function*(
       ),
     submit,
     lookup: findByClientId,
-    fetchOrder: (op, symbol, orderId) =>
-      use(
-        { operation: op, symbol, orderId, kind: "fetchOrder", describe: () => `GET order ${orderId} on ${symbol}` },
-        (ex) => ex.fetchOrder(orderId, symbol),
-        oneOrder(op, symbol, { orderId })
-      ),
-    cancel: (op, symbol, orderId) =>
-      use(
-        { operation: op, symbol, orderId, kind: "cancel", describe: () => `DELETE order ${orderId} on ${symbol}` },
-        (ex) => ex.cancelOrder(orderId, symbol),
-        oneOrder(op, symbol, { orderId })
-      ),
-    cancelAll: exchange.has["cancelAllOrders"]
+    fetchOrder: (op, symbol, orderId) => byOrderId(op, symbol, orderId, "fetchOrder"),
+    cancel: (op, symbol, orderId) => byOrderId(op, symbol, orderId, "cancel"),
+    cancelAll: rest !== undefined || exchange.has["cancelAllOrders"]
       ? Option.some((op: string, symbol: string) =>
-        use(
+        listOf(
           { operation: op, symbol, kind: "cancelAll", describe: () => `DELETE openOrders on ${symbol} (cancel all)` },
-          (ex) => ex.cancelAllOrders(symbol),
-          orderList(op, symbol)
+          (r, m) => r.privateDeleteOpenOrders({ symbol: m.id }),
+          (ex) => ex.cancelAllOrders(symbol)
         ).pipe(
-          Effect.flatMap(reportSkipped(op, symbol)),
           // Binance answers -2011 "Unknown order sent." when nothing is open.
           Effect.catchIf(isNotFound, () => Effect.succeed<ReadonlyArray<OrderRecord>>([]))
         )
@@ -471,12 +580,12 @@ export const fromExchange = Effect.fnUntraced(function*(
       : Option.none(),
     openOrders,
     orders,
-    balances: (op) =>
-      use(
-        { operation: op, symbol: "", kind: "balances", describe: () => "GET account (balances)" },
-        (ex) => ex.fetchBalance(),
-        (raw) => decodeBalances(raw, ctx(op, ""))
-      )
+    balances: (op) => {
+      const req: Request = { operation: op, symbol: "", kind: "balances", describe: () => "GET account (balances)" }
+      return rest !== undefined
+        ? use(req, () => rest.privateGetAccount({}), (raw) => decodeBinanceBalances(raw, ctx(op, "")))
+        : use(req, (ex) => ex.fetchBalance(), (raw) => decodeBalances(raw, ctx(op, "")))
+    }
   }
   return service
 })
@@ -499,6 +608,7 @@ export const makeCcxtVenue = (options: CcxtVenueOptions) =>
     })
     return yield* fromExchange(ccxt, exchange, {
       rateLimit: options.rateLimit,
+      useUnifiedApi: options.useUnifiedApi,
       secrets: [Redacted.value(apiKey), Redacted.value(secret)]
     })
   })
