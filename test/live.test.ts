@@ -528,22 +528,27 @@ describe("live: clock and credentials", () => {
       assert.include(key.message, "missing ORDEROPS_API_KEY")
     }))
 
-  it.live("the environment form reaches the server with Redacted keys", () =>
-    Effect.gen(function*() {
-      const server = yield* binanceServer(serverOptions)
-      const env = {
-        ORDEROPS_API_KEY: API_KEY,
-        ORDEROPS_API_SECRET: SECRET,
-        ORDEROPS_BASE_URL: server.url,
-        ORDEROPS_SYMBOL: "HBAR/USDT"
-      }
-      const id = yield* createLimitBuy(0.09, 100).pipe(
-        Effect.provide(LiveExchangeLayerConfig()),
-        Effect.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env }))),
-        Effect.provide(captureLogs().layer)
-      )
-      assert.deepStrictEqual(serverIds(server), [id])
-    }))
+  // ccxt's unified createOrder asks Binance for the FULL answer; the REST path asks for RESULT.
+  for (const [unified, respType] of [[undefined, "RESULT"], ["true", "FULL"]] as const) {
+    it.live(`the environment form reaches the server with Redacted keys (ORDEROPS_UNIFIED_API=${unified ?? "unset"})`, () =>
+      Effect.gen(function*() {
+        const server = yield* binanceServer(serverOptions)
+        const env = {
+          ORDEROPS_API_KEY: API_KEY,
+          ORDEROPS_API_SECRET: SECRET,
+          ORDEROPS_BASE_URL: server.url,
+          ORDEROPS_SYMBOL: "HBAR/USDT",
+          ...(unified === undefined ? {} : { ORDEROPS_UNIFIED_API: unified })
+        }
+        const id = yield* createLimitBuy(0.09, 100).pipe(
+          Effect.provide(LiveExchangeLayerConfig()),
+          Effect.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env }))),
+          Effect.provide(captureLogs().layer)
+        )
+        assert.deepStrictEqual(serverIds(server), [id])
+        assert.deepStrictEqual(requests(server, "POST", "/api/v3/order").map((r) => r.params["newOrderRespType"]), [respType])
+      }))
+  }
 })
 
 describe("live: secrets", () => {

@@ -39,7 +39,8 @@ export const LIVE_ENV = {
   symbol: "ORDEROPS_SYMBOL",
   baseUrl: "ORDEROPS_BASE_URL",
   debug: "ORDEROPS_DEBUG",
-  dryRun: "ORDEROPS_DRY_RUN"
+  dryRun: "ORDEROPS_DRY_RUN",
+  unifiedApi: "ORDEROPS_UNIFIED_API"
 } as const
 
 const isBlank = (s: string | Redacted.Redacted<string>) => (Redacted.isRedacted(s) ? Redacted.value(s) : s).trim() === ""
@@ -94,6 +95,7 @@ export const liveOptionsFromConfig = (overrides: Partial<LiveOptions> = {}) =>
     const symbol = yield* optionalString(LIVE_ENV.symbol)
     const baseUrl = yield* optionalString(LIVE_ENV.baseUrl)
     const debug = yield* Config.Boolean(LIVE_ENV.debug).pipe(Config.withDefault(false))
+    const unifiedApi = yield* Config.Boolean(LIVE_ENV.unifiedApi).pipe(Config.withDefault(false))
     const resolvedSymbol = Option.getOrElse(symbol, () => overrides.symbol ?? "HBAR/USDT")
     const key = Option.orElse(apiKey, () => Option.fromNullishOr(overrides.apiKey).pipe(Option.map(toRedacted)))
     const sec = Option.orElse(secret, () => Option.fromNullishOr(overrides.secret).pipe(Option.map(toRedacted)))
@@ -111,7 +113,8 @@ export const liveOptionsFromConfig = (overrides: Partial<LiveOptions> = {}) =>
       secret: sec.value,
       symbol: resolvedSymbol,
       ...(baseUrlValue === undefined ? {} : { baseUrl: baseUrlValue }),
-      debug: debug || overrides.debug === true
+      debug: debug || overrides.debug === true,
+      useUnifiedApi: unifiedApi || overrides.useUnifiedApi === true
     } satisfies LiveOptions
   })
 
@@ -121,7 +124,7 @@ const toRedacted = (s: string | Redacted.Redacted<string>) => (Redacted.isRedact
  * `LiveExchangeLayer` configured from the environment: `ORDEROPS_EXCHANGE` (default
  * `binanceus`), `ORDEROPS_API_KEY` and `ORDEROPS_API_SECRET` (read as `Redacted`;
  * missing ones are named in the `MissingCredentials` error), `ORDEROPS_SYMBOL`,
- * `ORDEROPS_BASE_URL`, `ORDEROPS_DEBUG`.
+ * `ORDEROPS_BASE_URL`, `ORDEROPS_DEBUG`, `ORDEROPS_UNIFIED_API` (`useUnifiedApi`).
  */
 export const LiveExchangeLayerConfig = (
   overrides: Partial<LiveOptions> = {}
