@@ -6,7 +6,9 @@
  *     `LiveExchangeLayer` and through a bare ccxt `binanceus` instance (create a
  *     limit buy, list open orders, cancel it, read the balance), in paired rounds;
  *     the figure is the median of the per-pair ratios. The server runs in its own
- *     process (bench/server-process.ts), and once more in this one for reference.
+ *     process (bench/server-process.ts). For reference, the same again with the
+ *     layer on ccxt's unified methods (`useUnifiedApi`, what exchanges other than
+ *     Binance get), and with the server in this process.
  * (b) `cancelAllBuyOrders` on 100 open buys with 50 ms server latency, against the
  *     seed design's one-by-one cancels (list the open orders, then cancel each in
  *     turn), with Binance.US's request-weight limit in force, counting 429s.
@@ -56,14 +58,15 @@ const startServerProcess = async (options: BinanceServerOptions): Promise<{ read
   throw new Error(`the server process exited before listening: ${seen}`)
 }
 
-const openLive = async (server: { readonly url: string }) => {
+const openLive = async (server: { readonly url: string }, useUnifiedApi = false) => {
   // An in-memory journal: this measures the layer's own overhead, not SQLite's fsyncs.
   const layer = LiveExchangeLayer({
     apiKey: API_KEY,
     secret: Redacted.make(SECRET),
     baseUrl: server.url,
     symbol: SYMBOL,
-    journal: OrderJournal.layerMemory
+    journal: OrderJournal.layerMemory,
+    useUnifiedApi
   }).pipe(
     Layer.provide(Layer.succeed(References.MinimumLogLevel, "Warn"))
   )
@@ -87,13 +90,18 @@ const openRaw = async (server: { readonly url: string }) => {
   return exchange
 }
 
-/** (a), with the server in its own process (the figure) and, for reference, in this one. */
+/**
+ * (a): the layer as configured by default (on Binance, its REST endpoints) with the
+ * server in its own process (the figure); for reference, the layer on ccxt's unified
+ * methods, and the server in this process.
+ */
 export const liveOverhead = async (): Promise<ReadonlyArray<Row>> => [
-  await liveOverheadWith("process"),
-  await liveOverheadWith("in-process")
+  await liveOverheadWith("process", "default"),
+  await liveOverheadWith("process", "unified"),
+  await liveOverheadWith("in-process", "default")
 ]
 
-const liveOverheadWith = async (where: "process" | "in-process"): Promise<Row> => {
+const liveOverheadWith = async (where: "process" | "in-process", api: "default" | "unified"): Promise<Row> => {
   const options: BinanceServerOptions = {
     apiKey: API_KEY,
     secret: SECRET,
@@ -105,7 +113,7 @@ const liveOverheadWith = async (where: "process" | "in-process"): Promise<Row> =
   const server = where === "process" ? await startServerProcess(options) : await startBinanceServer(options)
   try {
     const raw = await openRaw(server)
-    const live = await openLive(server)
+    const live = await openLive(server, api === "unified")
     const rawRound = (n: number) =>
       timed(async () => {
         for (let i = 0; i < n; i++) {
@@ -136,7 +144,7 @@ const liveOverheadWith = async (where: "process" | "in-process"): Promise<Row> =
     const liveTimes: Array<number> = []
     const ratios: Array<number> = []
     for (let r = 0; r < ROUNDS; r++) {
-      if (r % 10 === 0) progress(`(a) round ${r + 1}/${ROUNDS}`)
+      if (r % 10 === 0) progress(`(a) ${where}, ${api}: round ${r + 1}/${ROUNDS}`)
       let rawT: number
       let liveT: number
       if (r % 2 === 0) {
@@ -155,21 +163,27 @@ const liveOverheadWith = async (where: "process" | "in-process"): Promise<Row> =
     const r = median(ratios)
     const paired = `median ratio of ${ROUNDS} paired rounds (order alternating) of ${ROUND} x (create limit buy, open orders, ` +
       `cancel, balance), after 300 warm-up iterations each; times are medians per round; no added latency`
-    return where === "process"
+    const row = { baseline: ms(median(rawTimes)), measured: ms(median(liveTimes)), ratio: ratio(r) }
+    return where === "process" && api === "default"
       ? {
         name: "(a) live layer vs raw ccxt",
-        baseline: ms(median(rawTimes)),
-        measured: ms(median(liveTimes)),
-        ratio: ratio(r),
+        ...row,
         target: "<= 1.10x",
         verdict: verdict(r <= 1.1),
-        note: `${paired}; the loopback server runs in its own process, as an exchange does`
+        note: `${paired}; the loopback server runs in its own process, as an exchange does; the layer as configured by ` +
+          `default, which on Binance calls the REST endpoints through ccxt's implicit methods and reads Binance's answers itself`
+      }
+      : api === "unified"
+      ? {
+        name: "    same, ccxt's unified methods",
+        ...row,
+        target: "reference",
+        verdict: "INFO",
+        note: "useUnifiedApi: createOrder, fetchOpenOrders, cancelOrder, fetchBalance and ccxt's own parse, as on exchanges other than Binance"
       }
       : {
         name: "    same, server in this process",
-        baseline: ms(median(rawTimes)),
-        measured: ms(median(liveTimes)),
-        ratio: ratio(r),
+        ...row,
         target: "reference",
         verdict: "INFO",
         note: "the server's CPU time and garbage collection share the client's thread (the harshest setting)"
