@@ -21,7 +21,7 @@ import type { ExchangeError } from "../../errors/ExchangeError.ts"
 import * as D from "../../services/Decimal.ts"
 import type { OrderRecord, OrderStatus, OrderType } from "../../services/OrderRecord.ts"
 import type { Balance, SubmitOrder } from "../../services/Venue.ts"
-import { checker, type DecodeContext, type DecodedOrders, failure } from "./decode.ts"
+import { checker, type DecodeContext, type DecodedOrders, decodeOrderList, failure } from "./decode.ts"
 import type { CcxtExchange } from "./instance.ts"
 
 type Params = Readonly<Record<string, string | number>>
@@ -229,22 +229,12 @@ export const decodeBinanceOrder = (
   })
 }
 
-/** A list of Binance spot orders. The list itself must decode; entries that cannot be represented are skipped and reported. */
+/** A list of Binance spot orders (see `decodeOrderList`). */
 export const decodeBinanceOrders = (
   raw: unknown,
   market: WireMarket,
   ctx: DecodeContext
-): Result.Result<DecodedOrders, ExchangeError> => {
-  if (!Array.isArray(raw)) return Result.fail(failure(ctx, "order list", `expected an array, got ${typeof raw}`))
-  const orders: Array<OrderRecord> = []
-  const skipped: Array<ExchangeError> = []
-  for (const item of raw) {
-    const r = decodeBinanceOrder(item, market, ctx)
-    if (Result.isSuccess(r)) orders.push(r.success)
-    else skipped.push(r.failure)
-  }
-  return Result.succeed({ orders, skipped })
-}
+): Result.Result<DecodedOrders, ExchangeError> => decodeOrderList(raw, ctx, (item) => decodeBinanceOrder(item, market, ctx))
 
 // ---- balances -----------------------------------------------------------------
 

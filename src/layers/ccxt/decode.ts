@@ -236,22 +236,32 @@ export interface DecodedOrders {
   readonly skipped: ReadonlyArray<ExchangeError>
 }
 
-/** A list of ccxt orders. The list itself must decode; unrepresentable entries are skipped and reported. */
-export const decodeOrders = (
+/**
+ * A list of orders, each read by `one`. The list itself must decode; entries that
+ * cannot be represented are skipped and reported.
+ */
+export const decodeOrderList = (
   raw: unknown,
-  market: MarketRules | undefined,
-  ctx: DecodeContext
+  ctx: DecodeContext,
+  one: (item: unknown) => Result.Result<OrderRecord, ExchangeError>
 ): Result.Result<DecodedOrders, ExchangeError> => {
   if (!Array.isArray(raw)) return Result.fail(failure(ctx, "order list", `expected an array, got ${typeof raw}`))
   const orders: Array<OrderRecord> = []
   const skipped: Array<ExchangeError> = []
   for (const item of raw) {
-    const r = decodeOrder(item, market, ctx)
+    const r = one(item)
     if (Result.isSuccess(r)) orders.push(r.success)
     else skipped.push(r.failure)
   }
   return Result.succeed({ orders, skipped })
 }
+
+/** A list of ccxt orders (see `decodeOrderList`). */
+export const decodeOrders = (
+  raw: unknown,
+  market: MarketRules | undefined,
+  ctx: DecodeContext
+): Result.Result<DecodedOrders, ExchangeError> => decodeOrderList(raw, ctx, (item) => decodeOrder(item, market, ctx))
 
 // ---- markets ------------------------------------------------------------------
 
