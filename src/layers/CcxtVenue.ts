@@ -437,6 +437,7 @@ export const fromExchange = Effect.fnUntraced(function*(
     const context = ctx(op, order.symbol, { clientOrderId: order.clientOrderId })
     const fill = withClientId(order)
     const req: Request = { ...context, kind: "submit", describe: () => `POST order: ${describeOrder(order)}` }
+    // `r` came from `market`, which records the market's wire id with its rules.
     const m = wire.get(order.symbol)
     const sent = rest !== undefined && m !== undefined
       ? use(req, () => rest.privatePostOrder(orderParams(order, m.id)), (raw) => Result.map(decodeBinanceOrder(raw, m, context), fill))
@@ -492,7 +493,10 @@ export const fromExchange = Effect.fnUntraced(function*(
       ? onWire(op, symbol, (m) =>
         use(
           req,
-          () => (kind === "cancel" ? rest.privateDeleteOrder : rest.privateGetOrder).call(rest, { symbol: m.id, orderId }),
+          () =>
+            kind === "cancel"
+              ? rest.privateDeleteOrder({ symbol: m.id, orderId })
+              : rest.privateGetOrder({ symbol: m.id, orderId }),
           (raw) => decodeBinanceOrder(raw, m, ctx(op, symbol, { orderId }))
         ))
       : use(
