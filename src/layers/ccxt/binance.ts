@@ -16,12 +16,12 @@
  *   order orderops cannot place), so a list skips them and reports them.
  * - A decoding failure is `ExchangeError` reason `Unknown`, as in `decode.ts`.
  */
-import { BigDecimal, Result, Schema } from "effect"
+import { BigDecimal, Option, Result, Schema } from "effect"
 import type { ExchangeError } from "../../errors/ExchangeError.ts"
 import * as D from "../../services/Decimal.ts"
 import type { OrderRecord, OrderStatus, OrderType } from "../../services/OrderRecord.ts"
 import type { Balance, SubmitOrder } from "../../services/Venue.ts"
-import { checker, type DecodeContext, type DecodedOrders, decodeOrderList, failure } from "./decode.ts"
+import { checker, type DecodeContext, type DecodedOrders, decodeOrderList, failure, isPlainObject } from "./decode.ts"
 import type { CcxtExchange } from "./instance.ts"
 
 type Params = Readonly<Record<string, string | number>>
@@ -69,7 +69,7 @@ export const orderParams = (order: SubmitOrder, marketId: string): Params => {
     newClientOrderId: order.clientOrderId,
     newOrderRespType: "RESULT"
   }
-  return order.price._tag === "Some"
+  return Option.isSome(order.price)
     ? { ...common, type: "LIMIT", timeInForce: "GTC", price: D.format(order.price.value) }
     : { ...common, type: "MARKET" }
 }
@@ -100,20 +100,19 @@ export const BinanceOrder = Schema.Struct({
 })
 export type BinanceOrder = typeof BinanceOrder.Type
 
-const isPlainObject = (v: unknown): v is Readonly<Record<string, unknown>> =>
-  typeof v === "object" && v !== null && !Array.isArray(v)
-const isOptionalString = (v: unknown) => v === undefined || typeof v === "string"
+// Binance leaves optional fields out; it never sends null (unlike ccxt's `decode.ts` shapes).
+const isStringOrAbsent = (v: unknown) => v === undefined || typeof v === "string"
 const isIntLike = (v: unknown) => typeof v === "string" || (typeof v === "number" && Number.isFinite(v))
-const isOptionalIntLike = (v: unknown) => v === undefined || isIntLike(v)
+const isIntLikeOrAbsent = (v: unknown) => v === undefined || isIntLike(v)
 
 /** `BinanceOrder`'s quick check (see `checker` in decode.ts). */
 export const quickBinanceOrder = (raw: unknown): boolean =>
   isPlainObject(raw) && typeof raw["symbol"] === "string" && isIntLike(raw["orderId"]) &&
-  isOptionalString(raw["clientOrderId"]) && isOptionalString(raw["origClientOrderId"]) && isOptionalString(raw["price"]) &&
-  typeof raw["origQty"] === "string" && isOptionalString(raw["executedQty"]) &&
-  isOptionalString(raw["cummulativeQuoteQty"]) && typeof raw["status"] === "string" && typeof raw["type"] === "string" &&
-  typeof raw["side"] === "string" && isOptionalIntLike(raw["time"]) && isOptionalIntLike(raw["workingTime"]) &&
-  isOptionalIntLike(raw["transactTime"]) && isOptionalIntLike(raw["updateTime"])
+  isStringOrAbsent(raw["clientOrderId"]) && isStringOrAbsent(raw["origClientOrderId"]) && isStringOrAbsent(raw["price"]) &&
+  typeof raw["origQty"] === "string" && isStringOrAbsent(raw["executedQty"]) &&
+  isStringOrAbsent(raw["cummulativeQuoteQty"]) && typeof raw["status"] === "string" && typeof raw["type"] === "string" &&
+  typeof raw["side"] === "string" && isIntLikeOrAbsent(raw["time"]) && isIntLikeOrAbsent(raw["workingTime"]) &&
+  isIntLikeOrAbsent(raw["transactTime"]) && isIntLikeOrAbsent(raw["updateTime"])
 
 const parseOrder = checker(BinanceOrder, quickBinanceOrder)
 
@@ -138,6 +137,9 @@ const TYPES: Readonly<Record<string, OrderType>> = { LIMIT: "limit", LIMIT_MAKER
 /** The largest unscaled value with 15 significant digits. */
 const MAX_15_DIGITS = 999_999_999_999_999n
 
+/** `n` read through 15 significant digits, as `decode.ts` reads ccxt's floats. */
+const to15 = (n: number): number => Number(n.toPrecision(15))
+
 /**
  * The number a Binance amount's decimal string names: exact for up to 15
  * significant digits (any amount Binance lists with 8 decimals below 10 million),
@@ -148,7 +150,7 @@ const amount = (s: string): number | undefined => {
   const d = D.parsePlain(s)
   if (d === undefined) return undefined
   const n = D.toNumber(d)
-  return d.value <= MAX_15_DIGITS ? n : Number(n.toPrecision(15))
+  return d.value <= MAX_15_DIGITS ? n : to15(n)
 }
 
 /** A market order's average fill price: quote spent over base filled, to 15 significant digits. */
@@ -157,7 +159,7 @@ const averagePrice = (cost: string, filled: string): number | undefined => {
   const f = D.parsePlain(filled)
   if (c === undefined || f === undefined || !D.isPositive(f)) return undefined
   const q = BigDecimal.divide(c, f)
-  return q._tag === "Some" ? Number(D.toNumber(q.value).toPrecision(15)) : undefined
+  return Option.isSome(q) ? to15(D.toNumber(q.value)) : undefined
 }
 
 const intOf = (v: string | number | undefined): number | undefined => {

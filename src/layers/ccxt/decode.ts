@@ -132,7 +132,7 @@ const isNullish = (v: unknown): v is null | undefined => v === undefined || v ==
 const isOptionalString = (v: unknown) => isNullish(v) || typeof v === "string"
 const isOptionalNumber = (v: unknown) => isNullish(v) || typeof v === "number"
 const isOptionalFinite = (v: unknown) => isNullish(v) || (typeof v === "number" && Number.isFinite(v))
-const isPlainObject = (v: unknown): v is Readonly<Record<string, unknown>> =>
+export const isPlainObject = (v: unknown): v is Readonly<Record<string, unknown>> =>
   typeof v === "object" && v !== null && !Array.isArray(v)
 
 /** `CcxtOrder`'s quick check (see `checker`). */
