@@ -14,17 +14,24 @@ import {
   fetchOpenOrders,
   getBaseAssetBalance,
   getUsdtBalance,
+  OrderJournal,
   sellAllAssets
 } from "../src/index.ts"
 import { MarketControl, suite } from "./support/conformance.ts"
 
 const dryRun = (options: DryRunOptions = {}) => {
-  const exchange = DryRunExchangeLayer(options)
+  // The suite reads the journal the exchange writes to.
+  const exchange = Layer.unwrap(
+    Effect.map(OrderJournal, (j) => DryRunExchangeLayer({ ...options, journal: Layer.succeed(OrderJournal, j) }))
+  )
   const control = Layer.effect(
     MarketControl,
-    Effect.map(DryRunMarket, (m) => MarketControl.of({ setPrice: (p) => Effect.orDie(Effect.asVoid(m.setPrice(p))) }))
+    Effect.map(DryRunMarket, (m) => {
+      const setPrice = (p: number) => Effect.orDie(Effect.asVoid(m.setPrice(p)))
+      return MarketControl.of({ setPrice, setPriceUnseen: setPrice })
+    })
   )
-  return Layer.provideMerge(control, exchange)
+  return Layer.provideMerge(control, exchange).pipe(Layer.provideMerge(OrderJournal.layerMemory))
 }
 
 suite("dry-run", dryRun())

@@ -57,22 +57,31 @@ const live = (server: BinanceServer, options: Partial<LiveOptions> = {}) =>
     ...options
   })
 
-/** `MarketControl` over the server: set the price, then sync so the `Ref` sees the fills. */
+/** `MarketControl` over the server: set the price, then sync so the `Ref` sees the fills (or not, unseen). */
 const control = (server: BinanceServer) =>
   Layer.effect(
     MarketControl,
-    Effect.map(Exchange, (ex) =>
-      MarketControl.of({
-        setPrice: (p) =>
-          Effect.sync(() => server.setPrice("HBARUSDT", String(p))).pipe(Effect.andThen(ex.sync), Effect.orDie, Effect.asVoid)
-      }))
+    Effect.map(Exchange, (ex) => {
+      const setPriceUnseen = (p: number) => Effect.sync(() => server.setPrice("HBARUSDT", String(p)))
+      return MarketControl.of({
+        setPrice: (p) => setPriceUnseen(p).pipe(Effect.andThen(ex.sync), Effect.orDie, Effect.asVoid),
+        setPriceUnseen
+      })
+    })
   )
 
 // Binance's REST endpoints through ccxt (the default on Binance), and ccxt's unified methods.
 for (const [name, options] of [["REST endpoints", {}], ["unified methods", { useUnifiedApi: true }]] as const) {
   suite(
     `live (ccxt binanceus over HTTP, ${name})`,
-    Layer.unwrap(Effect.map(binanceServer(serverOptions), (server) => Layer.provideMerge(control(server), live(server, options)))),
+    Layer.unwrap(
+      Effect.gen(function*() {
+        const server = yield* binanceServer(serverOptions)
+        // The suite reads the journal the exchange writes to.
+        const journal = Layer.succeed(OrderJournal, yield* OrderJournal)
+        return Layer.provideMerge(control(server), live(server, { ...options, journal }))
+      })
+    ).pipe(Layer.provideMerge(OrderJournal.layerMemory)),
     { live: true }
   )
 }

@@ -142,6 +142,19 @@ export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions =
       ? active.observe(records[0]!)
       : Effect.forEach(records, active.observe, { discard: true })
 
+  /**
+   * Settles every order of `tracked` that the exchange's open orders `open` no longer
+   * list: its final state is looked up by id, journaled, and it leaves the `Ref`.
+   */
+  const settleMissing = (op: string, tracked: ReadonlyMap<string, OrderRecord>, open: ReadonlyArray<OrderRecord>) => {
+    const openIds = new Set(open.map((o) => o.id))
+    const gone = [...tracked.keys()].filter((id) => !openIds.has(id))
+    return Effect.forEach(gone, (id) => read(venue.fetchOrder(op, symbol, id)).pipe(Effect.flatMap(active.observe)), {
+      concurrency,
+      discard: true
+    })
+  }
+
   // ---- create ---------------------------------------------------------------
   //
   // Creates and cancels are the hot path (a bot's whole trading loop), so each is a
@@ -362,8 +375,22 @@ export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions =
       })
     )
 
+  /**
+   * The exchange's open orders, applied to the `Ref`: each tracked order missing from
+   * the list has left it (filled or cancelled on the exchange), so its final state is
+   * looked up by id, journaled, and the order dropped.
+   */
   const fetchOpenOrders = () =>
-    reported("fetchOpenOrders", read(venue.openOrders("fetchOpenOrders", symbol)).pipe(Effect.tap(observeAll)))
+    reported(
+      "fetchOpenOrders",
+      Effect.gen(function*() {
+        const tracked = yield* active.snapshot
+        const open = yield* read(venue.openOrders("fetchOpenOrders", symbol))
+        yield* observeAll(open)
+        yield* settleMissing("fetchOpenOrders", tracked, open)
+        return open
+      })
+    )
 
   const freeBalance = (op: string, asset: string) =>
     read(venue.balances(op)).pipe(
@@ -400,7 +427,6 @@ export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions =
   /** Applies the exchange's open orders to the `Ref`: final states applied, own unknown open orders adopted. */
   const reconcile = (op: string, open: ReadonlyArray<OrderRecord>) =>
     Effect.gen(function*() {
-      const openIds = new Set(open.map((o) => o.id))
       const tracked = yield* active.snapshot
       yield* observeAll(open)
       for (const o of open) {
@@ -411,11 +437,7 @@ export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions =
           )
         }
       }
-      const gone = [...tracked.keys()].filter((id) => !openIds.has(id))
-      yield* Effect.forEach(gone, (id) => read(venue.fetchOrder(op, symbol, id)).pipe(Effect.flatMap(active.observe)), {
-        concurrency,
-        discard: true
-      })
+      yield* settleMissing(op, tracked, open)
       return yield* active.snapshot
     })
 

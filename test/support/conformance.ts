@@ -4,8 +4,8 @@
  * against `LiveExchangeLayer` over real ccxt and the loopback Binance.US server.
  *
  * The layer under test provides `Exchange` for HBAR/USDT, starting with 1000 USDT
- * and no HBAR, and a `MarketControl` that moves the market price. Each test builds
- * the layer afresh.
+ * and no HBAR, a `MarketControl` that moves the market price, and the `OrderJournal`
+ * the exchange writes to. Each test builds the layer afresh.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Context, Effect, Layer, Option } from "effect"
@@ -24,6 +24,7 @@ import {
   getBaseAssetBalance,
   getQuoteBalance,
   getUsdtBalance,
+  OrderJournal,
   sellAllAssets,
   type ValidationRule
 } from "../../src/index.ts"
@@ -31,6 +32,12 @@ import {
 export class MarketControl extends Context.Service<MarketControl, {
   /** Moves the HBAR/USDT price; crossing orders fill. */
   setPrice(price: number): Effect.Effect<void>
+  /**
+   * Moves the price on the exchange's side only: crossing orders fill there and the
+   * process is not told (live: no `sync` follows). The dry run's exchange lives in the
+   * process, so there it is `setPrice`.
+   */
+  setPriceUnseen(price: number): Effect.Effect<void>
 }>()("test/MarketControl") {}
 
 export interface SuiteOptions {
@@ -41,10 +48,10 @@ export interface SuiteOptions {
 /** Runs the shared behaviour against `layer`. */
 export const suite = <E>(
   name: string,
-  layer: Layer.Layer<Exchange | MarketControl, E>,
+  layer: Layer.Layer<Exchange | MarketControl | OrderJournal, E>,
   options: SuiteOptions = {}
 ) => {
-  const test = (title: string, body: () => Effect.Effect<void, ExchangeFailure | E, Exchange | MarketControl>) =>
+  const test = (title: string, body: () => Effect.Effect<void, ExchangeFailure | E, Exchange | MarketControl | OrderJournal>) =>
     (options.live ? it.live : it.effect)(title, () => body().pipe(Effect.provide(layer), Effect.orDie) as Effect.Effect<void>)
 
   const setPrice = (p: number) => MarketControl.use((m) => m.setPrice(p))
@@ -99,6 +106,28 @@ export const suite = <E>(
         const base = yield* getBaseAssetBalance()
         assert.isTrue(base > 99 && base <= 100, `base balance ${base}`)
         assert.strictEqual(yield* getUsdtBalance(), 1000 - 9 - 5)
+      }))
+
+    test("fetchOpenOrders and fetchAllOrders settle a tracked order the exchange filled: dropped from the Ref, closed in the journal", () =>
+      Effect.gen(function*() {
+        yield* setPrice(0.1)
+        const id = yield* createLimitBuy(0.09, 100)
+        const other = yield* createLimitBuy(0.05, 100)
+        yield* MarketControl.use((m) => m.setPriceUnseen(0.089))
+        const open = yield* fetchOpenOrders()
+        assert.deepStrictEqual(open.map((o) => o.id), [other])
+        assert.deepStrictEqual([...(yield* activeOrders).keys()], [other])
+        const entries = yield* OrderJournal.use((j) => j.entries({ symbol: "HBAR/USDT" }))
+        const entry = entries.find((e) => e.orderId === id)
+        assert.strictEqual(entry?.status, "closed")
+        assert.strictEqual(entry?.filled, "100")
+        // fetchAllOrders settles what it shows final the same way.
+        const third = yield* createLimitBuy(0.085, 100)
+        yield* MarketControl.use((m) => m.setPriceUnseen(0.084))
+        yield* fetchAllOrders()
+        assert.deepStrictEqual([...(yield* activeOrders).keys()], [other])
+        const later = yield* OrderJournal.use((j) => j.entries({ symbol: "HBAR/USDT" }))
+        assert.strictEqual(later.find((e) => e.orderId === third)?.status, "closed")
       }))
 
     test("cancelOrder releases the funds and untracks the order; a second cancel says it is not open", () =>
