@@ -178,7 +178,7 @@ describe("Binance REST answers read directly, against ccxt's unified parse", () 
     const r = decodeBinanceOrder(takeProfit, { symbol: "ETH/USDT", id: "ETHUSDT" }, ctx)
     assert.isTrue(Result.isFailure(r))
     const e = Result.isFailure(r) ? r.failure : undefined
-    assert.deepStrictEqual([e?._tag, e?.reason, e?.orderId], ["ExchangeError", "Unknown", "2672907"])
+    assert.deepStrictEqual([e?._tag, e?.reason, e?.orderId], ["ExchangeError", "UnreadableAnswer", "2672907"])
     assert.include(e?.detail, "TAKE_PROFIT")
     const list = Result.getOrThrow(decodeBinanceOrders([wireOrder, { ...wireOrder, type: "STOP_LOSS_LIMIT" }], { symbol: "LTC/USDT", id: "LTCUSDT" }, ctx))
     assert.deepStrictEqual([list.orders.length, list.skipped.length], [1, 1])
@@ -196,11 +196,11 @@ describe("Binance REST answers read directly, against ccxt's unified parse", () 
     ["an order id that is not one", { ...wireOrder, orderId: null }, "orderId"]
   ]
   for (const [title, raw, detail] of refused) {
-    it(`refuses ${title} with ExchangeError Unknown`, () => {
+    it(`refuses ${title} with ExchangeError UnreadableAnswer`, () => {
       const r = decodeBinanceOrder(raw, { symbol: "LTC/USDT", id: "LTCUSDT" }, ctx)
       assert.isTrue(Result.isFailure(r), JSON.stringify(raw))
       const e = Result.isFailure(r) ? r.failure : undefined
-      assert.deepStrictEqual([e?._tag, e?.reason], ["ExchangeError", "Unknown"])
+      assert.deepStrictEqual([e?._tag, e?.reason], ["ExchangeError", "UnreadableAnswer"])
       assert.include(e?.detail, detail)
     })
   }
@@ -225,11 +225,11 @@ describe("Binance account balances read directly", () => {
     assert.deepStrictEqual(show(viaRest), [["BTC", "0", "0"], ["ETH", "0.02229833", "0"], ["LTC", "0.919741", "0"]])
   })
 
-  it("an amount that is not a plain decimal, or an answer that is not an account, fails with ExchangeError Unknown", () => {
+  it("an amount that is not a plain decimal, or an answer that is not an account, fails with ExchangeError UnreadableAnswer", () => {
     for (const raw of [{ balances: [{ asset: "BTC", free: "1e3", locked: "0" }] }, { balances: "none" }, []]) {
       const r = decodeBinanceBalances(raw, ctx)
       assert.isTrue(Result.isFailure(r), JSON.stringify(raw))
-      assert.strictEqual(Result.isFailure(r) && r.failure.reason, "Unknown")
+      assert.strictEqual(Result.isFailure(r) && r.failure.reason, "UnreadableAnswer")
     }
   })
 })

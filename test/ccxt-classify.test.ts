@@ -23,7 +23,7 @@ describe("classify: ccxt error classes", () => {
     ["OrderNotFound", ccxt.OrderNotFound, "ExchangeError/OrderNotFound"],
     ["OrderImmediatelyFillable", ccxt.OrderImmediatelyFillable, "ExchangeError/InvalidOrder"],
     ["OrderNotFillable", ccxt.OrderNotFillable, "ExchangeError/InvalidOrder"],
-    ["DuplicateOrderId", ccxt.DuplicateOrderId, "ExchangeError/InvalidOrder"],
+    ["DuplicateOrderId", ccxt.DuplicateOrderId, "ExchangeError/DuplicateClientOrderId"],
     ["BadRequest", ccxt.BadRequest, "ExchangeError/BadRequest"],
     ["BadSymbol", ccxt.BadSymbol, "ExchangeError/MarketClosed"],
     ["MarketClosed", ccxt.MarketClosed, "ExchangeError/MarketClosed"],

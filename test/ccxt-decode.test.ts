@@ -86,7 +86,7 @@ describe("decodeMarket", () => {
     assert.isTrue(Result.isFailure(broken))
     const e = Result.isFailure(broken) ? broken.failure : undefined
     assert.strictEqual(e?._tag, "ExchangeError")
-    assert.strictEqual(e?.reason, "Unknown")
+    assert.strictEqual(e?.reason, "UnreadableAnswer")
     const sig = decodeMarket(markets["LTC/USDT"], ctx, { precisionMode: PrecisionMode.SIGNIFICANT_DIGITS })
     assert.isTrue(Result.isFailure(sig))
     assert.isTrue(Result.isFailure(decodeMarket("not a market", ctx)))
@@ -117,7 +117,7 @@ describe("decodeOrder: recorded ccxt orders", () => {
     assert.isTrue(Result.isFailure(r))
     const e = Result.isFailure(r) ? r.failure : undefined
     assert.strictEqual(e?._tag, "ExchangeError")
-    assert.strictEqual(e?.reason, "Unknown")
+    assert.strictEqual(e?.reason, "UnreadableAnswer")
     assert.include(e?.detail, "take_profit")
     assert.strictEqual(e?.orderId, "2672907")
   })
@@ -203,12 +203,12 @@ describe("decodeOrder: float noise and bad values", () => {
       ["a non-string id", { id: 42 }]
     ] as const
   ) {
-    it(`rejects ${title} with ExchangeError Unknown`, () => {
+    it(`rejects ${title} with ExchangeError UnreadableAnswer`, () => {
       const r = decodeOrder({ ...base, ...patch }, hbar, ctx)
       assert.isTrue(Result.isFailure(r), title)
       if (Result.isFailure(r)) {
         assert.strictEqual(r.failure._tag, "ExchangeError")
-        assert.strictEqual(r.failure.reason, "Unknown")
+        assert.strictEqual(r.failure.reason, "UnreadableAnswer")
       }
     })
   }

@@ -117,12 +117,12 @@ describe("order engine", () => {
           ...v,
           submit: (op, order) =>
             v.submit(op, order).pipe(
-              Effect.andThen(Effect.fail(new ExchangeError({ operation: op, symbol: order.symbol, reason: "Unknown", detail: "undecodable answer" })))
+              Effect.andThen(Effect.fail(new ExchangeError({ operation: op, symbol: order.symbol, reason: "UnreadableAnswer", detail: "undecodable answer" })))
             )
         })
       yield* Effect.gen(function*() {
         const e = yield* Effect.flip(createLimitBuy(0.5, 10))
-        assert.strictEqual(e._tag === "ExchangeError" && e.reason, "Unknown")
+        assert.strictEqual(e._tag === "ExchangeError" && e.reason, "UnreadableAnswer")
         const journal = yield* OrderJournal
         const [entry] = yield* journal.entries()
         assert.strictEqual(entry!.status, "pending") // not "failed": the order may exist
@@ -130,6 +130,20 @@ describe("order engine", () => {
         assert.strictEqual(active.size, 1)
         assert.strictEqual((yield* journal.entries())[0]!.status, "open")
       }).pipe(Effect.provide(wrapped(garbled)))
+    }))
+
+  it.effect("a defect raised before the request is sent marks the intent failed, not pending", () =>
+    Effect.gen(function*() {
+      const broken = (v: VenueService) =>
+        Effect.succeed<VenueService>({ ...v, submit: () => Effect.die(new Error("a bug while building the request")) })
+      yield* Effect.gen(function*() {
+        const exit = yield* Effect.exit(createLimitBuy(0.5, 10))
+        assert.isTrue(Exit.hasDies(exit))
+        const [entry] = yield* OrderJournal.use((j) => j.entries())
+        assert.strictEqual(entry!.status, "failed")
+        assert.include(entry!.detail ?? "", "a bug while building the request")
+        assert.strictEqual((yield* activeOrders).size, 0)
+      }).pipe(Effect.provide(wrapped(broken)))
     }))
 
   it.effect("ActiveOrders built for another venue than the engine's is a wiring bug: the engine dies at construction", () =>

@@ -11,6 +11,12 @@ export const ExchangeReason = Schema.Literals([
   "InsufficientFunds",
   /** The exchange rejected the order's parameters (filters, precision, type). */
   "InvalidOrder",
+  /**
+   * An open order already carries this client order id (Binance: "Duplicate order
+   * sent."). On a create orderops resent after a lost answer, the first attempt got
+   * through: the engine looks that order up instead of failing.
+   */
+  "DuplicateClientOrderId",
   /** No such order on the exchange, or not one of this symbol's. */
   "OrderNotFound",
   /** The order exists but is no longer open (filled, cancelled, expired). */
@@ -27,6 +33,11 @@ export const ExchangeReason = Schema.Literals([
   "MarketClosed",
   /** The exchange failed internally and the outcome is unknown (5xx with a body). */
   "ExchangeUnavailable",
+  /**
+   * The exchange answered with something orderops cannot read or represent. Not
+   * retryable (asking again gives the same answer); a create that meets it may exist.
+   */
+  "UnreadableAnswer",
   /** Any other refusal. */
   "Unknown"
 ])

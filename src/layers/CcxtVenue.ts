@@ -55,7 +55,7 @@ import {
   decodeOrder,
   decodeOrders
 } from "./ccxt/decode.ts"
-import { type CcxtExchange, type CcxtModule, loadCcxt, makeInstance, tapResponses } from "./ccxt/instance.ts"
+import { type CcxtExchange, type CcxtModule, loadCcxt, makeInstance, recogniseDuplicateOrders, tapResponses } from "./ccxt/instance.ts"
 
 export interface CcxtVenueOptions {
   /** Any ccxt exchange id. Default `binanceus`. */
@@ -123,6 +123,7 @@ export const fromExchange = Effect.fnUntraced(function*(
   const rest = options.useUnifiedApi === true ? undefined : binanceSpotRest(exchange)
   const binance = id.startsWith("binance")
   const tap = tapResponses(exchange)
+  recogniseDuplicateOrders(ccxt, exchange)
   const secrets = options.secrets ?? []
   const pace = typeof exchange.rateLimit === "number" && exchange.rateLimit > 0 ? exchange.rateLimit : 100
   const override = options.rateLimit === false ? undefined : options.rateLimit
@@ -458,10 +459,9 @@ export const fromExchange = Effect.fnUntraced(function*(
         (raw) => Result.map(decodeOrder(raw, r, context), fill)
       )
     return sent.pipe(
-      // Binance refuses a client order id that is still open as "Duplicate order sent.":
-      // an earlier attempt got through, so that order is the answer.
+      // A client order id that is still open: an earlier attempt got through, so that order is the answer.
       Effect.catchIf(
-        (e): e is ExchangeError => e._tag === "ExchangeError" && e.reason === "InvalidOrder" && /duplicate order/i.test(e.detail),
+        (e): e is ExchangeError => e._tag === "ExchangeError" && e.reason === "DuplicateClientOrderId",
         (e) =>
           Effect.flatMap(findByClientId(op, order.symbol, order.clientOrderId), (found) =>
             Option.match(found, { onNone: () => Effect.fail(e), onSome: (o) => Effect.succeed(fill(o)) }))

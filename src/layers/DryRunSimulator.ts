@@ -133,7 +133,7 @@ export const makeSimulator = (options: SimulatorOptions) => {
     if (rules === undefined) return refuse(op, req.symbol, "MarketClosed", "unknown market", ids)
     const existing = idByClientId.get(req.clientOrderId)
     if (existing !== undefined && history.get(existing)?.status === "open") {
-      return refuse(op, req.symbol, "InvalidOrder", "Duplicate order sent.", ids)
+      return refuse(op, req.symbol, "DuplicateClientOrderId", "Duplicate order sent.", ids)
     }
     if (!D.isMultipleOf(req.quantity, rules.stepSize)) {
       return refuse(op, req.symbol, "InvalidOrder", `Filter failure: LOT_SIZE (${D.format(req.quantity)})`, ids)

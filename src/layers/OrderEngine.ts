@@ -78,12 +78,13 @@ const isAmbiguous = (e: VenueFailure): boolean =>
   e._tag === "NetworkError" || (e._tag === "ExchangeError" && e.reason === "ExchangeUnavailable")
 
 /**
- * A create failure that does not prove the order was refused: an ambiguous one, or
- * an answer orderops could not read (`Unknown`). Its journal entry stays `pending`
- * for `sync` and recovery to settle, rather than being marked failed.
+ * A create failure that does not prove the order was refused: an ambiguous one, an
+ * answer orderops could not read, or a failure it could not classify. Its journal
+ * entry stays `pending` for `sync` and recovery to settle, rather than being marked failed.
  */
 const mayExist = (e: ExchangeFailure): boolean =>
-  (e._tag === "NetworkError") || (e._tag === "ExchangeError" && (e.reason === "ExchangeUnavailable" || e.reason === "Unknown"))
+  (e._tag === "NetworkError") ||
+  (e._tag === "ExchangeError" && (e.reason === "ExchangeUnavailable" || e.reason === "UnreadableAnswer" || e.reason === "Unknown"))
 
 /** Builds the `Exchange` service over the `Venue`, `OrderJournal` and `ActiveOrders` in context. */
 export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions = {}) {
@@ -228,7 +229,10 @@ export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions =
       const now = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
       const clientOrderId = newClientOrderId(now)
       const order: SubmitOrder = { clientOrderId, symbol, ...valid.success }
-      const send = venue.submit(op, order)
+      // A defect in the first send is a bug met before the request left (the venues turn
+      // everything after it into failures): the order was never sent, so it is failed.
+      const send = Effect.tapDefect(venue.submit(op, order), (defect) =>
+        journal.markFailed(clientOrderId, `not sent: a defect before the request left: ${String(defect)}`, now))
       const sent = Effect.catch(
         passes(level, "Debug") ? Effect.annotateLogs(send, about({ clientOrderId })) : send,
         (e) => submitFailed(op, order, e).pipe(Effect.annotateLogs(about({ clientOrderId })))

@@ -14,7 +14,7 @@
  *   answers), with one difference: Binance's stop and take-profit orders, which
  *   ccxt reports as `limit` / `market`, are not representable here (as with any
  *   order orderops cannot place), so a list skips them and reports them.
- * - A decoding failure is `ExchangeError` reason `Unknown`, as in `decode.ts`.
+ * - A decoding failure is `ExchangeError` reason `UnreadableAnswer`, as in `decode.ts`.
  */
 import { BigDecimal, Option, Result, Schema } from "effect"
 import type { ExchangeError } from "../../errors/ExchangeError.ts"

@@ -7,6 +7,9 @@
  *
  * Deliberate quirks (ccxt 4.5.84 over Binance):
  * - `-1013 Filter failure: NOTIONAL` arrives as `BadRequest`: it is `InvalidOrder`.
+ * - `-2010 Duplicate order sent.` arrives as `DuplicateOrderId`, through the entry
+ *   the venue adds to the instance's own table of exchange messages (`instance.ts`):
+ *   `DuplicateClientOrderId`.
  * - `-2015` is `AuthenticationError` before the first successful private call and
  *   `DDoSProtection` after it (ccxt's `hasAlreadyAuthenticatedSuccessfully`). After a
  *   success it is a temporary ban either way: `ExchangeError` `TemporaryBan`.
@@ -48,6 +51,7 @@ export type CcxtErrors = Pick<
   | "MarketClosed"
   | "InsufficientFunds"
   | "InvalidOrder"
+  | "DuplicateOrderId"
   | "OrderNotFound"
   | "NotSupported"
   | "OperationFailed"
@@ -151,6 +155,7 @@ export const classify = (error: unknown, input: ClassifyInput): VenueError => {
   }
   if (error instanceof ccxt.InsufficientFunds) return exchange("InsufficientFunds")
   if (error instanceof ccxt.OrderNotFound) return exchange("OrderNotFound")
+  if (error instanceof ccxt.DuplicateOrderId) return exchange("DuplicateClientOrderId")
   if (error instanceof ccxt.InvalidOrder) return exchange("InvalidOrder")
   if (error instanceof ccxt.MarketClosed || error instanceof ccxt.BadSymbol) return exchange("MarketClosed")
   if (error instanceof ccxt.BadRequest) {

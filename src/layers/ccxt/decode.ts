@@ -11,7 +11,7 @@
  *   representable. A single order that is not (a stop order placed by hand, say) is
  *   an error; in a list it is skipped and reported, so one foreign order cannot break
  *   `openOrders` or `sync`.
- * - A decoding failure is `ExchangeError` reason `Unknown`: the exchange answered,
+ * - A decoding failure is `ExchangeError` reason `UnreadableAnswer`: the exchange answered,
  *   but with something orderops cannot represent. It is not `BadRequest` (our request
  *   was fine) and not retryable (asking again gives the same answer).
  */
@@ -28,11 +28,11 @@ export interface DecodeContext extends ErrorContextFields {
   readonly exchange: string
 }
 
-/** The `ExchangeError` (`Unknown`) for an answer orderops cannot represent. */
+/** The `ExchangeError` (`UnreadableAnswer`) for an answer orderops cannot represent. */
 export const failure = (ctx: DecodeContext, what: string, issue: string) =>
   new ExchangeError({
     ...contextFields(ctx),
-    reason: "Unknown",
+    reason: "UnreadableAnswer",
     detail: `unexpected ${what} from ${ctx.exchange}: ${issue}`
   })
 

@@ -63,6 +63,20 @@ export const makeInstance = (ccxt: CcxtModule, options: InstanceOptions): Effect
     })
   })
 
+/**
+ * Binance answers a create whose client order id is still open with `-2010
+ * Duplicate order sent.`, which ccxt reports as a plain `InvalidOrder`. Entered in
+ * the instance's own table of exchange messages (`exceptions.exact`, which ccxt
+ * consults before the codes), it arrives as ccxt's `DuplicateOrderId` instead, and
+ * `classify` tells it apart by class.
+ */
+export const recogniseDuplicateOrders = (ccxt: Pick<CcxtModule, "DuplicateOrderId">, exchange: CcxtExchange): void => {
+  if (!exchange.id.startsWith("binance")) return
+  const exceptions: Record<string, unknown> = exchange.exceptions ?? {}
+  const exact = typeof exceptions["exact"] === "object" && exceptions["exact"] !== null ? exceptions["exact"] : {}
+  exchange.exceptions = { ...exceptions, exact: { ...exact, "Duplicate order sent.": ccxt.DuplicateOrderId } }
+}
+
 /** Replaces the scheme and host of every URL in `value` (recursively) with `baseUrl`, keeping paths. */
 export const rewriteUrls = (value: unknown, baseUrl: string): unknown => {
   const base = baseUrl.replace(/\/+$/, "")
