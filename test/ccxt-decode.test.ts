@@ -17,9 +17,7 @@ import {
   decodeMarket,
   decodeOrder,
   decodeOrders,
-  PrecisionMode,
-  quickBalance,
-  quickOrder
+  PrecisionMode
 } from "../src/layers/ccxt/decode.ts"
 import * as D from "../src/services/Decimal.ts"
 import type { MarketRules } from "../src/services/MarketRules.ts"
@@ -241,62 +239,5 @@ describe("decodeBalances and decodeLastPrice", () => {
       "73369.84"
     )
     assert.isTrue(Option.isNone(ok(decodeLastPrice({ last: null }, undefined, ctx))))
-  })
-})
-
-describe("quick checks", () => {
-  /** Every recorded answer of the methods, then each of its fields (and nested amounts) set to awkward values. */
-  const variants = (methods: ReadonlyArray<string>, nested: ReadonlyArray<string> = []) => {
-    const awkward: ReadonlyArray<unknown> = [undefined, null, "", "x", 0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, {}, [], true]
-    const out: Array<unknown> = ["not an object", null, [], 42]
-    for (const file of [spot, us]) {
-      for (const method of methods) {
-        for (const entry of file[method] ?? []) {
-          const answers = Array.isArray(entry.parsedResponse) ? entry.parsedResponse : [entry.parsedResponse]
-          for (const answer of answers as ReadonlyArray<Record<string, unknown>>) {
-            out.push(answer)
-            for (const key of [...Object.keys(answer), "id", "symbol", "free", "used"]) {
-              for (const v of awkward) out.push({ ...answer, [key]: v })
-            }
-            for (const key of nested) {
-              const inner = answer[key]
-              if (typeof inner !== "object" || inner === null) continue
-              for (const asset of Object.keys(inner)) {
-                for (const v of awkward) out.push({ ...answer, [key]: { ...inner, [asset]: v } })
-              }
-            }
-          }
-        }
-      }
-    }
-    return out
-  }
-
-  it("the quick order check accepts only what CcxtOrder accepts, and the usual orders", () => {
-    const is = Schema.is(CcxtOrder)
-    const all = variants(["createOrder", "fetchOrder", "fetchOpenOrders", "fetchOrders", "cancelOrder", "cancelAllOrders"])
-    let accepted = 0
-    for (const v of all) {
-      if (quickOrder(v)) {
-        accepted++
-        assert.isTrue(is(v), `quickOrder accepted what the schema refuses: ${JSON.stringify(v)}`)
-      }
-    }
-    assert.isAbove(accepted, 100, "the recorded orders take the quick path")
-    assert.isTrue(quickOrder(spot["createOrder"]![0]!.parsedResponse))
-  })
-
-  it("the quick balance check accepts only what CcxtBalance accepts, and the recorded balances", () => {
-    const is = Schema.is(CcxtBalance)
-    const all = variants(["fetchBalance"], ["free", "used"])
-    let accepted = 0
-    for (const v of all) {
-      if (quickBalance(v)) {
-        accepted++
-        assert.isTrue(is(v), `quickBalance accepted what the schema refuses: ${JSON.stringify(v)}`)
-      }
-    }
-    assert.isAbove(accepted, 10)
-    assert.isTrue(quickBalance(spot["fetchBalance"]![0]!.parsedResponse))
   })
 })

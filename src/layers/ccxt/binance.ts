@@ -19,9 +19,10 @@
 import { BigDecimal, Option, Result, Schema } from "effect"
 import type { ExchangeError } from "../../errors/ExchangeError.ts"
 import * as D from "../../services/Decimal.ts"
-import type { OrderRecord, OrderStatus, OrderType } from "../../services/OrderRecord.ts"
+import type { OrderRecord } from "../../services/OrderRecord.ts"
 import type { Balance, SubmitOrder } from "../../services/Venue.ts"
-import { checker, type DecodeContext, type DecodedOrders, decodeOrderList, failure, isPlainObject } from "./decode.ts"
+import { checker } from "./decode.ts"
+import { type DecodeContext, type DecodedOrders, decodeOrderList, failure, type RawOrder, toOrderRecord } from "./RawOrder.ts"
 import type { CcxtExchange } from "./instance.ts"
 
 type Params = Readonly<Record<string, string | number>>
@@ -90,6 +91,8 @@ export const BinanceOrder = Schema.Struct({
   origQty: Schema.String,
   executedQty: Schema.optional(Schema.String),
   cummulativeQuoteQty: Schema.optional(Schema.String),
+  /** Stop and take-profit orders: the trigger price. */
+  stopPrice: Schema.optional(Schema.String),
   status: Schema.String,
   type: Schema.String,
   side: Schema.String,
@@ -100,73 +103,7 @@ export const BinanceOrder = Schema.Struct({
 })
 export type BinanceOrder = typeof BinanceOrder.Type
 
-// Binance leaves optional fields out; it never sends null (unlike ccxt's `decode.ts` shapes).
-const isStringOrAbsent = (v: unknown) => v === undefined || typeof v === "string"
-const isIntLike = (v: unknown) => typeof v === "string" || (typeof v === "number" && Number.isFinite(v))
-const isIntLikeOrAbsent = (v: unknown) => v === undefined || isIntLike(v)
-
-/** `BinanceOrder`'s quick check (see `checker` in decode.ts). */
-export const quickBinanceOrder = (raw: unknown): boolean =>
-  isPlainObject(raw) && typeof raw["symbol"] === "string" && isIntLike(raw["orderId"]) &&
-  isStringOrAbsent(raw["clientOrderId"]) && isStringOrAbsent(raw["origClientOrderId"]) && isStringOrAbsent(raw["price"]) &&
-  typeof raw["origQty"] === "string" && isStringOrAbsent(raw["executedQty"]) &&
-  isStringOrAbsent(raw["cummulativeQuoteQty"]) && typeof raw["status"] === "string" && typeof raw["type"] === "string" &&
-  typeof raw["side"] === "string" && isIntLikeOrAbsent(raw["time"]) && isIntLikeOrAbsent(raw["workingTime"]) &&
-  isIntLikeOrAbsent(raw["transactTime"]) && isIntLikeOrAbsent(raw["updateTime"])
-
-const parseOrder = checker(BinanceOrder, quickBinanceOrder)
-
-/** Binance's order statuses, as ccxt reads them. `PENDING_CANCEL` is not final yet, so it stays open. */
-const STATUSES: Readonly<Record<string, OrderStatus>> = {
-  NEW: "open",
-  PENDING_NEW: "open",
-  PARTIALLY_FILLED: "open",
-  ACCEPTED: "open",
-  PENDING_CANCEL: "open",
-  FILLED: "closed",
-  CANCELED: "canceled",
-  CANCELLED: "canceled",
-  REJECTED: "rejected",
-  EXPIRED: "expired",
-  EXPIRED_IN_MATCH: "expired"
-}
-
-/** The order types orderops places. A limit-maker order is a limit order. */
-const TYPES: Readonly<Record<string, OrderType>> = { LIMIT: "limit", LIMIT_MAKER: "limit", MARKET: "market" }
-
-/** The largest unscaled value with 15 significant digits. */
-const MAX_15_DIGITS = 999_999_999_999_999n
-
-/** `n` read through 15 significant digits, as `decode.ts` reads ccxt's floats. */
-const to15 = (n: number): number => Number(n.toPrecision(15))
-
-/**
- * The number a Binance amount's decimal string names: exact for up to 15
- * significant digits (any amount Binance lists with 8 decimals below 10 million),
- * else read through 15 significant digits, as ccxt's floats are in `decode.ts`.
- * `undefined` when it is not a plain non-negative decimal.
- */
-const amount = (s: string): number | undefined => {
-  const d = D.parsePlain(s)
-  if (d === undefined) return undefined
-  const n = D.toNumber(d)
-  return d.value <= MAX_15_DIGITS ? n : to15(n)
-}
-
-/** A market order's average fill price: quote spent over base filled, to 15 significant digits. */
-const averagePrice = (cost: string, filled: string): number | undefined => {
-  const c = D.parsePlain(cost)
-  const f = D.parsePlain(filled)
-  if (c === undefined || f === undefined || !D.isPositive(f)) return undefined
-  const q = BigDecimal.divide(c, f)
-  return Option.isSome(q) ? to15(D.toNumber(q.value)) : undefined
-}
-
-const intOf = (v: string | number | undefined): number | undefined => {
-  if (v === undefined) return undefined
-  const n = typeof v === "number" ? v : Number(v)
-  return Number.isSafeInteger(n) && n > 0 ? n : undefined
-}
+const parseOrder = checker(BinanceOrder)
 
 /** A market as the wire names it (`HBARUSDT`) and as orderops does (`HBAR/USDT`). */
 export interface WireMarket {
@@ -175,61 +112,62 @@ export interface WireMarket {
 }
 
 /**
- * A Binance spot order as an `OrderRecord` of `market`. Amounts are the exchange's
- * own decimal strings; an order of another market is an error.
+ * A Binance spot order of `market`, read into the shared `RawOrder`. Amounts are the
+ * exchange's own decimal strings, read exactly; a market order's average fill price
+ * is the quote it cost over the base it filled. An order of another market is an error.
  */
-export const decodeBinanceOrder = (
-  raw: unknown,
-  market: WireMarket,
-  ctx: DecodeContext
-): Result.Result<OrderRecord, ExchangeError> => {
+export const readBinanceOrder = (raw: unknown, market: WireMarket, ctx: DecodeContext): Result.Result<RawOrder, ExchangeError> => {
   const parsed = parseOrder(raw)
   if (Result.isFailure(parsed)) return Result.fail(failure(ctx, "order", parsed.failure))
   const o = parsed.success
   const id = String(o.orderId)
-  const bad = (issue: string) =>
-    Result.fail(failure({ ...ctx, orderId: ctx.orderId ?? id }, "order", `${issue} (order ${id})`))
-
+  const bad = (issue: string) => Result.fail(failure({ ...ctx, orderId: ctx.orderId ?? id }, "order", `${issue} (order ${id})`))
   if (o.symbol !== market.id) return bad(`market ${o.symbol} is not ${market.id}`)
-  const side = o.side === "BUY" ? "buy" : o.side === "SELL" ? "sell" : undefined
-  if (side === undefined) return bad(`side ${JSON.stringify(o.side)} is not BUY or SELL`)
-  const type = TYPES[o.type]
-  if (type === undefined) return bad(`type ${JSON.stringify(o.type)} is not LIMIT, LIMIT_MAKER or MARKET`)
-  const status = STATUSES[o.status]
-  if (status === undefined) return bad(`status ${JSON.stringify(o.status)} is not a known order status`)
 
-  const quantity = amount(o.origQty)
-  if (quantity === undefined) return bad(`origQty ${JSON.stringify(o.origQty)} is not a decimal`)
-  const filled = o.executedQty === undefined ? 0 : amount(o.executedQty)
-  if (filled === undefined) return bad(`executedQty ${JSON.stringify(o.executedQty)} is not a decimal`)
-  // A limit order's price is its limit; a market order's is the average fill (0 until it fills).
-  let price: number | undefined
-  if (type === "limit") {
-    if (o.price === undefined) return bad("price is missing")
-    price = amount(o.price)
-    if (price === undefined) return bad(`price ${JSON.stringify(o.price)} is not a decimal`)
-    if (price === 0) return bad("limit price is zero")
-  } else {
-    price = filled > 0 && o.cummulativeQuoteQty !== undefined ? averagePrice(o.cummulativeQuoteQty, o.executedQty!) : 0
-    if (price === undefined) return bad(`cummulativeQuoteQty ${JSON.stringify(o.cummulativeQuoteQty)} is not a decimal`)
+  const decimals: Record<string, D.Decimal | undefined> = {}
+  for (const field of ["price", "origQty", "executedQty", "cummulativeQuoteQty", "stopPrice"] as const) {
+    const text = o[field]
+    if (text === undefined) continue
+    const d = D.parsePlain(text)
+    if (d === undefined) return bad(`${field} ${JSON.stringify(text)} is not a decimal`)
+    decimals[field] = d
   }
-
-  const timestamp = intOf(o.time) ?? intOf(o.workingTime) ?? intOf(o.transactTime) ?? intOf(o.updateTime)
-  if (timestamp === undefined) return bad("no timestamp")
+  const filled = decimals["executedQty"]
+  const cost = decimals["cummulativeQuoteQty"]
+  const average = filled !== undefined && cost !== undefined && D.isPositive(filled)
+    ? Option.getOrUndefined(BigDecimal.divide(cost, filled))
+    : undefined
 
   return Result.succeed({
     id,
-    clientOrderId: o.origClientOrderId ?? o.clientOrderId ?? "",
+    clientOrderId: o.origClientOrderId ?? o.clientOrderId,
     symbol: market.symbol,
-    side,
-    type,
-    price,
-    quantity,
+    side: o.side,
+    type: o.type,
+    status: o.status,
+    price: decimals["price"],
+    average,
+    quantity: decimals["origQty"],
     filled,
-    status,
-    timestamp
+    triggerPrice: decimals["stopPrice"],
+    timestamps: [o.time, o.workingTime, o.transactTime, o.updateTime].map((t) => (t === undefined ? undefined : Number(t)))
   })
 }
+
+/**
+ * Binance's cancel answers (DELETE order, DELETE openOrders) carry the order's own
+ * client id as `origClientOrderId`; their `clientOrderId`, which ccxt's unified parse
+ * reports, is the id of the cancel request itself. Read from ccxt's `info`.
+ */
+export const binanceOwnClientOrderId = (info: unknown): string | undefined => {
+  if (typeof info !== "object" || info === null) return undefined
+  const id = (info as { readonly origClientOrderId?: unknown }).origClientOrderId
+  return typeof id === "string" ? id : undefined
+}
+
+/** A Binance spot order as an `OrderRecord` (see `readBinanceOrder` and `toOrderRecord`). */
+export const decodeBinanceOrder = (raw: unknown, market: WireMarket, ctx: DecodeContext): Result.Result<OrderRecord, ExchangeError> =>
+  Result.flatMap(readBinanceOrder(raw, market, ctx), (o) => toOrderRecord(o, ctx))
 
 /** A list of Binance spot orders (see `decodeOrderList`). */
 export const decodeBinanceOrders = (
@@ -245,18 +183,7 @@ export const BinanceAccount = Schema.Struct({
   balances: Schema.Array(Schema.Struct({ asset: Schema.String, free: Schema.String, locked: Schema.String }))
 })
 
-/** `BinanceAccount`'s quick check. */
-export const quickBinanceAccount = (raw: unknown): boolean => {
-  if (!isPlainObject(raw) || !Array.isArray(raw["balances"])) return false
-  for (const b of raw["balances"] as ReadonlyArray<unknown>) {
-    if (!isPlainObject(b) || typeof b["asset"] !== "string" || typeof b["free"] !== "string" || typeof b["locked"] !== "string") {
-      return false
-    }
-  }
-  return true
-}
-
-const parseAccount = checker(BinanceAccount, quickBinanceAccount)
+const parseAccount = checker(BinanceAccount)
 
 /** The account's balances as free / used (`locked`) per asset, exactly as Binance states them. */
 export const decodeBinanceBalances = (raw: unknown, ctx: DecodeContext): Result.Result<ReadonlyMap<string, Balance>, ExchangeError> => {

@@ -1,5 +1,5 @@
 /**
- * Decoding at the ccxt boundary: what ccxt returns (`info: any`, `side: string`,
+ * Reading ccxt's unified answers: what ccxt returns (`info: any`, `side: string`,
  * floats for money) becomes orderops' own types here, through `Schema`, or fails
  * with a typed error. Nothing past this file sees a ccxt structure.
  *
@@ -7,38 +7,23 @@
  *   read back through its 15-significant-digit form (which removes float noise such
  *   as `0.30000000000000004`) and, where the market's tick or step is known, snapped
  *   to it when it is within noise of a multiple. The result is an exact decimal.
- * - Orders: only `limit` / `market`, `buy` / `sell` and ccxt's unified statuses are
- *   representable. A single order that is not (a stop order placed by hand, say) is
- *   an error; in a list it is skipped and reported, so one foreign order cannot break
- *   `openOrders` or `sync`.
- * - A decoding failure is `ExchangeError` reason `UnreadableAnswer`: the exchange answered,
- *   but with something orderops cannot represent. It is not `BadRequest` (our request
- *   was fine) and not retryable (asking again gives the same answer).
+ * - Orders are read into the shared `RawOrder`, which `RawOrder.ts` turns into an
+ *   `OrderRecord` (what is representable is decided there, for both wire formats).
+ * - A decoding failure is `ExchangeError` reason `UnreadableAnswer`.
  */
 import { BigDecimal, Option, Result, Schema } from "effect"
-import { contextFields, type ErrorContextFields } from "../../errors/context.ts"
-import { ExchangeError } from "../../errors/ExchangeError.ts"
+import type { ExchangeError } from "../../errors/ExchangeError.ts"
 import * as D from "../../services/Decimal.ts"
 import type { MarketRules } from "../../services/MarketRules.ts"
-import type { OrderRecord, OrderStatus, OrderType } from "../../services/OrderRecord.ts"
+import type { OrderRecord, OrderType } from "../../services/OrderRecord.ts"
 import type { Balance } from "../../services/Venue.ts"
+import { type DecodeContext, type DecodedOrders, decodeOrderList, failure, type RawOrder, toOrderRecord } from "./RawOrder.ts"
 
-export interface DecodeContext extends ErrorContextFields {
-  /** The ccxt exchange id, for messages. */
-  readonly exchange: string
-}
-
-/** The `ExchangeError` (`UnreadableAnswer`) for an answer orderops cannot represent. */
-export const failure = (ctx: DecodeContext, what: string, issue: string) =>
-  new ExchangeError({
-    ...contextFields(ctx),
-    reason: "UnreadableAnswer",
-    detail: `unexpected ${what} from ${ctx.exchange}: ${issue}`
-  })
+export { type DecodeContext, type DecodedOrders, decodeOrderList, failure } from "./RawOrder.ts"
 
 const NullableNumber = Schema.NullishOr(Schema.Finite)
 /**
- * For amounts that go through `cleanNumber`, which refuses NaN and ±Infinity itself
+ * For amounts that go through `clean`, which refuses NaN and ±Infinity itself
  * (with the field named), so the schema does not check finiteness a second time.
  */
 const NullableAmount = Schema.NullishOr(Schema.Number)
@@ -66,6 +51,25 @@ const clean = (n: number, unit: D.Decimal | undefined): D.Decimal | undefined =>
 /** The exact decimal a ccxt float stands for, without float noise; snapped to `unit` when within noise of it. */
 export const cleanNumber = (n: number, unit?: D.Decimal): Option.Option<D.Decimal> => Option.fromNullishOr(clean(n, unit))
 
+/** A decoder for `schema`, built once: a failure is the schema's message on one line. */
+const decoder = <S extends Schema.Top & { readonly DecodingServices: never }>(schema: S) => {
+  const decode = Schema.decodeUnknownResult(schema)
+  return (raw: unknown) => Result.mapError(decode(raw), (e) => e.message.replace(/\s+/g, " "))
+}
+
+/**
+ * A decoder for a schema whose decoded and encoded forms are the same (no
+ * transformations): a value that passes the schema's guard is used as it is,
+ * without a copy; only a failure pays for the decoder's message.
+ */
+export const checker = <S extends Schema.Top & { readonly DecodingServices: never }>(
+  schema: S & Schema.Codec<S["Type"], S["Type"]>
+) => {
+  const is = Schema.is(schema)
+  const decode = decoder(schema)
+  return (raw: unknown): Result.Result<S["Type"], string> => (is(raw) ? Result.succeed(raw as S["Type"]) : decode(raw))
+}
+
 // ---- orders -----------------------------------------------------------------
 
 /** The fields of a ccxt `Order` that orderops reads. Everything else (`info` included) is ignored. */
@@ -80,6 +84,10 @@ export const CcxtOrder = Schema.Struct({
   average: Schema.optional(NullableAmount),
   amount: Schema.optional(NullableAmount),
   filled: Schema.optional(NullableAmount),
+  triggerPrice: Schema.optional(NullableAmount),
+  stopPrice: Schema.optional(NullableAmount),
+  takeProfitPrice: Schema.optional(NullableAmount),
+  stopLossPrice: Schema.optional(NullableAmount),
   timestamp: Schema.optional(NullableNumber),
   lastUpdateTimestamp: Schema.optional(NullableNumber),
   lastTradeTimestamp: Schema.optional(NullableNumber),
@@ -87,181 +95,78 @@ export const CcxtOrder = Schema.Struct({
 })
 export type CcxtOrder = typeof CcxtOrder.Type
 
-const STATUSES: Readonly<Record<string, OrderStatus>> = {
-  open: "open",
-  // Binance PENDING_CANCEL: not final yet, so it stays tracked until it is.
-  canceling: "open",
-  closed: "closed",
-  canceled: "canceled",
-  cancelled: "canceled",
-  expired: "expired",
-  rejected: "rejected"
-}
+const parseOrder = checker(CcxtOrder)
 
-const TYPES: Readonly<Record<string, OrderType>> = { limit: "limit", market: "market" }
-
-/** A decoder for `schema`, built once: a failure is the schema's message on one line. */
-const decoder = <S extends Schema.Top & { readonly DecodingServices: never }>(schema: S) => {
-  const decode = Schema.decodeUnknownResult(schema)
-  return (raw: unknown) => Result.mapError(decode(raw), (e) => e.message.replace(/\s+/g, " "))
-}
-
-/**
- * A decoder for a schema whose decoded and encoded forms are the same (no
- * transformations): a value that passes the schema's guard is used as it is,
- * without a copy; only a failure pays for the decoder's message.
- *
- * `quick` is an optional hand-written check for the usual shape, tried first. Every
- * request decodes an answer right after ccxt has parsed it, when the schema's
- * interpreter is out of the CPU's caches: walking its AST then costs several times
- * what it does in a loop. `quick` reads the few fields directly. It accepts only
- * values the schema accepts (test/ccxt-decode.test.ts checks this on recorded and
- * mutated answers); anything it does not recognise goes to the schema, which decides.
- */
-export const checker = <S extends Schema.Top & { readonly DecodingServices: never }>(
-  schema: S & Schema.Codec<S["Type"], S["Type"]>,
-  quick?: (raw: unknown) => boolean
-) => {
-  const is = Schema.is(schema)
-  const decode = decoder(schema)
-  return (raw: unknown): Result.Result<S["Type"], string> =>
-    (quick !== undefined && quick(raw)) || is(raw) ? Result.succeed(raw as S["Type"]) : decode(raw)
-}
-
-const isNullish = (v: unknown): v is null | undefined => v === undefined || v === null
-const isOptionalString = (v: unknown) => isNullish(v) || typeof v === "string"
-const isOptionalNumber = (v: unknown) => isNullish(v) || typeof v === "number"
-const isOptionalFinite = (v: unknown) => isNullish(v) || (typeof v === "number" && Number.isFinite(v))
-export const isPlainObject = (v: unknown): v is Readonly<Record<string, unknown>> =>
-  typeof v === "object" && v !== null && !Array.isArray(v)
-
-/** `CcxtOrder`'s quick check (see `checker`). */
-export const quickOrder = (raw: unknown): boolean =>
-  isPlainObject(raw) && typeof raw["id"] === "string" && typeof raw["symbol"] === "string" &&
-  isOptionalString(raw["clientOrderId"]) && isOptionalString(raw["type"]) && isOptionalString(raw["side"]) &&
-  isOptionalString(raw["status"]) && isOptionalNumber(raw["price"]) && isOptionalNumber(raw["average"]) &&
-  isOptionalNumber(raw["amount"]) && isOptionalNumber(raw["filled"]) && isOptionalFinite(raw["timestamp"]) &&
-  isOptionalFinite(raw["lastUpdateTimestamp"]) && isOptionalFinite(raw["lastTradeTimestamp"])
-
-const parseOrder = checker(CcxtOrder, quickOrder)
-
-/**
- * An order's amount as the exact number its record carries (`clean`, then the
- * nearest number, which names the same decimal), `fallback` when ccxt has none, or
- * what is wrong with it.
- */
-const amountOf = (
-  n: number | null | undefined,
-  unit: D.Decimal | undefined,
-  field: string,
-  fallback: number | undefined
-): number | string => {
-  if (n == null) return fallback ?? `${field} is missing`
+/** One of an order's amounts as an exact decimal, `undefined` when ccxt has none, or what is wrong with it. */
+const amountOf = (n: number | null | undefined, unit: D.Decimal | undefined, field: string): D.Decimal | undefined | string => {
+  if (n == null) return undefined
   if (n < 0) return `${field} ${n} is negative`
-  const d = clean(n, unit)
-  return d === undefined ? `${field} ${n} is not finite` : D.toNumber(d)
+  return clean(n, unit) ?? `${field} ${n} is not finite`
 }
 
-const isPositiveTime = (t: number | null | undefined): t is number => t != null && t > 0
-
-/**
- * Binance's cancel answers (DELETE order, DELETE openOrders) carry the order's own
- * client id as `origClientOrderId`; their `clientOrderId`, which ccxt reports, is the
- * id of the cancel request itself.
- */
-const origClientOrderId = (info: unknown): string | undefined => {
-  if (typeof info !== "object" || info === null) return undefined
-  const id = (info as { readonly origClientOrderId?: unknown }).origClientOrderId
-  return typeof id === "string" ? id : undefined
+/** Options for reading ccxt orders. */
+export interface CcxtOrderOptions {
+  /**
+   * The order's own client order id, read from the exchange's raw answer (`info`),
+   * where ccxt reports another one (Binance's cancel answers: ccxt's `clientOrderId`
+   * is the cancel request's own).
+   */
+  readonly ownClientOrderId?: ((info: unknown) => string | undefined) | undefined
 }
 
-const badOrder = (ctx: DecodeContext, o: CcxtOrder, issue: string) =>
-  Result.fail(failure({ ...ctx, orderId: ctx.orderId ?? o.id }, "order", `${issue} (order ${o.id})`))
-
 /**
- * A ccxt order as an `OrderRecord`. `market` gives the tick and step that the
- * amounts snap to; without it only float noise is removed.
+ * A ccxt order read into the shared `RawOrder`. `market` gives the tick and step
+ * that the amounts snap to; without it only float noise is removed.
  */
-export const decodeOrder = (
+export const readCcxtOrder = (
   raw: unknown,
   market: MarketRules | undefined,
-  ctx: DecodeContext
-): Result.Result<OrderRecord, ExchangeError> => {
+  ctx: DecodeContext,
+  options: CcxtOrderOptions = {}
+): Result.Result<RawOrder, ExchangeError> => {
   const parsed = parseOrder(raw)
   if (Result.isFailure(parsed)) return Result.fail(failure(ctx, "order", parsed.failure))
   const o = parsed.success
-
-  const side = o.side === "buy" || o.side === "sell" ? o.side : undefined
-  if (side === undefined) return badOrder(ctx, o, `side ${JSON.stringify(o.side ?? null)} is not buy or sell`)
-  const type = o.type == null ? undefined : TYPES[o.type]
-  if (type === undefined) return badOrder(ctx, o, `type ${JSON.stringify(o.type ?? null)} is not limit or market`)
-  const status = o.status == null ? undefined : STATUSES[o.status]
-  if (status === undefined) return badOrder(ctx, o, `status ${JSON.stringify(o.status ?? null)} is not a known order status`)
-
-  // A limit order's price is its limit; a market order's is the average fill (0 until it fills).
-  const priceSource = type === "limit" ? o.price : (o.average ?? (o.filled ? o.price : undefined))
-  const price = amountOf(priceSource, type === "limit" ? market?.tickSize : undefined, "price", type === "market" ? 0 : undefined)
-  if (typeof price === "string") return badOrder(ctx, o, price)
-  const quantity = amountOf(o.amount, market?.stepSize, "amount", undefined)
-  if (typeof quantity === "string") return badOrder(ctx, o, quantity)
-  const filled = amountOf(o.filled, market?.stepSize, "filled", 0)
-  if (typeof filled === "string") return badOrder(ctx, o, filled)
-
-  const timestamp = isPositiveTime(o.timestamp)
-    ? o.timestamp
-    : isPositiveTime(o.lastUpdateTimestamp)
-    ? o.lastUpdateTimestamp
-    : isPositiveTime(o.lastTradeTimestamp)
-    ? o.lastTradeTimestamp
-    : undefined
-  if (timestamp === undefined) return badOrder(ctx, o, "no timestamp")
-
+  const amounts = {
+    price: amountOf(o.price, o.type === "limit" ? market?.tickSize : undefined, "price"),
+    // ccxt leaves `average` out for some fills: the price then is the fill price.
+    average: amountOf(o.average ?? (o.filled ? o.price : undefined), undefined, "price"),
+    quantity: amountOf(o.amount, market?.stepSize, "amount"),
+    filled: amountOf(o.filled, market?.stepSize, "filled"),
+    triggerPrice: amountOf(o.triggerPrice ?? o.stopPrice ?? o.takeProfitPrice ?? o.stopLossPrice, undefined, "triggerPrice")
+  }
+  for (const a of Object.values(amounts)) {
+    if (typeof a === "string") return Result.fail(failure({ ...ctx, orderId: ctx.orderId ?? o.id }, "order", `${a} (order ${o.id})`))
+  }
+  const exact = amounts as { readonly [K in keyof typeof amounts]: D.Decimal | undefined }
   return Result.succeed({
     id: o.id,
-    clientOrderId: origClientOrderId(o.info) ?? o.clientOrderId ?? "",
+    clientOrderId: options.ownClientOrderId?.(o.info) ?? o.clientOrderId ?? undefined,
     symbol: o.symbol,
-    side,
-    type,
-    price,
-    quantity,
-    filled,
-    status,
-    timestamp
+    side: o.side ?? undefined,
+    type: o.type ?? undefined,
+    status: o.status ?? undefined,
+    ...exact,
+    timestamps: [o.timestamp ?? undefined, o.lastUpdateTimestamp ?? undefined, o.lastTradeTimestamp ?? undefined]
   })
 }
 
-export interface DecodedOrders {
-  readonly orders: ReadonlyArray<OrderRecord>
-  /** Orders in the list that cannot be represented, with the reason. */
-  readonly skipped: ReadonlyArray<ExchangeError>
-}
-
-/**
- * A list of orders, each read by `one`. The list itself must decode; entries that
- * cannot be represented are skipped and reported.
- */
-export const decodeOrderList = (
+/** A ccxt order as an `OrderRecord` (see `readCcxtOrder` and `toOrderRecord`). */
+export const decodeOrder = (
   raw: unknown,
+  market: MarketRules | undefined,
   ctx: DecodeContext,
-  one: (item: unknown) => Result.Result<OrderRecord, ExchangeError>
-): Result.Result<DecodedOrders, ExchangeError> => {
-  if (!Array.isArray(raw)) return Result.fail(failure(ctx, "order list", `expected an array, got ${typeof raw}`))
-  const orders: Array<OrderRecord> = []
-  const skipped: Array<ExchangeError> = []
-  for (const item of raw) {
-    const r = one(item)
-    if (Result.isSuccess(r)) orders.push(r.success)
-    else skipped.push(r.failure)
-  }
-  return Result.succeed({ orders, skipped })
-}
+  options: CcxtOrderOptions = {}
+): Result.Result<OrderRecord, ExchangeError> =>
+  Result.flatMap(readCcxtOrder(raw, market, ctx, options), (o) => toOrderRecord(o, ctx))
 
 /** A list of ccxt orders (see `decodeOrderList`). */
 export const decodeOrders = (
   raw: unknown,
   market: MarketRules | undefined,
-  ctx: DecodeContext
-): Result.Result<DecodedOrders, ExchangeError> => decodeOrderList(raw, ctx, (item) => decodeOrder(item, market, ctx))
+  ctx: DecodeContext,
+  options: CcxtOrderOptions = {}
+): Result.Result<DecodedOrders, ExchangeError> => decodeOrderList(raw, ctx, (item) => decodeOrder(item, market, ctx, options))
 
 // ---- markets ------------------------------------------------------------------
 
@@ -370,19 +275,7 @@ export const CcxtBalance = Schema.Struct({
   used: Schema.optional(Schema.NullishOr(Amounts))
 })
 
-/** Amounts by asset: a plain object of numbers or nothing. */
-const isOptionalAmounts = (v: unknown): boolean => {
-  if (isNullish(v)) return true
-  if (!isPlainObject(v)) return false
-  for (const k of Object.keys(v)) if (!isOptionalNumber(v[k])) return false
-  return true
-}
-
-/** `CcxtBalance`'s quick check (see `checker`). */
-export const quickBalance = (raw: unknown): boolean =>
-  isPlainObject(raw) && isOptionalAmounts(raw["free"]) && isOptionalAmounts(raw["used"])
-
-const parseBalance = checker(CcxtBalance, quickBalance)
+const parseBalance = checker(CcxtBalance)
 
 /** A listed amount, zero when ccxt has none; `undefined` when it is not finite. */
 const amountOrZero = (n: number | null | undefined): D.Decimal | undefined => (n == null ? D.ZERO : clean(n, undefined))

@@ -1,0 +1,119 @@
+/**
+ * The `BinanceSpot` adapter: orders and balances on Binance and Binance.US spot
+ * through Binance's REST endpoints (`POST /api/v3/order`, `GET /api/v3/openOrders`,
+ * ...), called as ccxt's implicit methods (`privatePostOrder`, ...). ccxt still signs,
+ * sends, keeps the clock offset and classifies errors; its unified parse, which goes
+ * through floats, is skipped: `binance.ts` reads Binance's exact decimal strings.
+ */
+import { Effect, Option } from "effect"
+import type { ErrorContextFields } from "../../errors/context.ts"
+import { ExchangeError } from "../../errors/ExchangeError.ts"
+import type { VenueError } from "../../errors/index.ts"
+import type { OrderRecord } from "../../services/OrderRecord.ts"
+import { describeOrder } from "../../services/Venue.ts"
+import { type BinanceSpotRest, decodeBinanceBalances, decodeBinanceOrder, decodeBinanceOrders, orderParams, type WireMarket } from "./binance.ts"
+import type { CcxtClientService, Request } from "./Client.ts"
+import type { CcxtExchange } from "./instance.ts"
+import type { MarketCacheService } from "./Markets.ts"
+import { decodeContext } from "./RawOrder.ts"
+import { isOrderNotFound, type WireAdapter } from "./WireAdapter.ts"
+
+/** The instance's Binance spot endpoints (the venue checked they are there before choosing this adapter). */
+const rest = (exchange: CcxtExchange) => exchange as unknown as BinanceSpotRest
+
+export const make = (client: CcxtClientService, markets: MarketCacheService): WireAdapter => {
+  const ctx = (operation: string, symbol: string, ids: Pick<ErrorContextFields, "orderId" | "clientOrderId"> = {}) =>
+    decodeContext(client.id, operation, symbol, ids)
+
+  /**
+   * `f` over the symbol's market as the endpoints name it. A symbol the exchange does
+   * not list fails as ccxt's unified methods do (`MarketClosed`).
+   */
+  const onWire = <A>(op: string, symbol: string, f: (m: WireMarket) => Effect.Effect<A, VenueError>) =>
+    markets.market(op, symbol).pipe(
+      Effect.catchTag("ValidationError", () =>
+        Effect.fail(new ExchangeError({ operation: op, symbol, reason: "MarketClosed", detail: `${symbol} is not listed on ${client.id}` }))),
+      Effect.flatMap(({ wireId }) => (wireId === undefined ? Effect.fail(noWireId(op, symbol)) : f({ symbol, id: wireId })))
+    )
+
+  const noWireId = (op: string, symbol: string) =>
+    new ExchangeError({ operation: op, symbol, reason: "UnreadableAnswer", detail: `${client.id} gave ${symbol} no market id` })
+
+  /** `GET order` (by exchange id or client order id) or `DELETE order`, read as one order. */
+  const oneOrder = (
+    req: Request,
+    call: (r: BinanceSpotRest, m: WireMarket) => Promise<unknown>
+  ): Effect.Effect<OrderRecord, VenueError> =>
+    onWire(req.operation, req.symbol, (m) =>
+      client.use(req, (ex) => call(rest(ex), m), (raw) => decodeBinanceOrder(raw, m, ctx(req.operation, req.symbol, req))))
+
+  /** A request answered with a list of the symbol's orders. */
+  const orderList = (req: Request, call: (r: BinanceSpotRest, m: WireMarket) => Promise<unknown>) =>
+    onWire(req.operation, req.symbol, (m) =>
+      client.use(req, (ex) => call(rest(ex), m), (raw) => decodeBinanceOrders(raw, m, ctx(req.operation, req.symbol))))
+
+  return {
+    name: "BinanceSpot",
+    submit: (op, order, { wireId }) => {
+      if (wireId === undefined) return Effect.fail(noWireId(op, order.symbol))
+      const context = ctx(op, order.symbol, { clientOrderId: order.clientOrderId })
+      const m = { symbol: order.symbol, id: wireId }
+      return client.use(
+        { ...context, kind: "submit", describe: () => `POST order: ${describeOrder(order)}` },
+        (ex) => rest(ex).privatePostOrder(orderParams(order, m.id)),
+        (raw) => decodeBinanceOrder(raw, m, context)
+      )
+    },
+    lookup: (op, symbol, clientOrderId) =>
+      oneOrder(
+        { operation: op, symbol, clientOrderId, kind: "fetchOrder", describe: () => `GET order by client order id ${clientOrderId} on ${symbol}` },
+        (r, m) => r.privateGetOrder({ symbol: m.id, origClientOrderId: clientOrderId })
+      ).pipe(
+        Effect.map(Option.some),
+        Effect.catchIf(isOrderNotFound, () => Effect.succeed(Option.none<OrderRecord>()))
+      ),
+    fetchOrder: (op, symbol, orderId) =>
+      oneOrder(
+        { operation: op, symbol, orderId, kind: "fetchOrder", describe: () => `GET order ${orderId} on ${symbol}` },
+        (r, m) => r.privateGetOrder({ symbol: m.id, orderId })
+      ),
+    cancel: (op, symbol, orderId) =>
+      oneOrder(
+        { operation: op, symbol, orderId, kind: "cancel", describe: () => `DELETE order ${orderId} on ${symbol}` },
+        (r, m) => r.privateDeleteOrder({ symbol: m.id, orderId })
+      ),
+    cancelAll: Option.some((op, symbol) =>
+      orderList(
+        { operation: op, symbol, kind: "cancelAll", describe: () => `DELETE openOrders on ${symbol} (cancel all)` },
+        (r, m) => r.privateDeleteOpenOrders({ symbol: m.id })
+      )
+    ),
+    openOrders: (op, symbol) =>
+      orderList(
+        { operation: op, symbol, kind: "openOrders", describe: () => `GET openOrders on ${symbol}` },
+        (r, m) => r.privateGetOpenOrders({ symbol: m.id })
+      ),
+    orders: (op, symbol, { since, until }) =>
+      orderList(
+        {
+          operation: op,
+          symbol,
+          kind: "orders",
+          describe: () => `GET allOrders on ${symbol}${since === undefined ? "" : ` from ${since}`}${until === undefined ? "" : ` to ${until}`}`
+        },
+        (r, m) =>
+          r.privateGetAllOrders({
+            symbol: m.id,
+            limit: 1000,
+            ...(since === undefined ? {} : { startTime: since }),
+            ...(until === undefined ? {} : { endTime: until })
+          })
+      ),
+    balances: (op) =>
+      client.use(
+        { operation: op, symbol: "", kind: "balances", describe: () => "GET account (balances)" },
+        (ex) => rest(ex).privateGetAccount({}),
+        (raw) => decodeBinanceBalances(raw, ctx(op, ""))
+      )
+  }
+}

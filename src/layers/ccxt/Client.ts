@@ -1,0 +1,231 @@
+/**
+ * The one bridge to ccxt. Every request orderops makes goes through `use`, which
+ * - spends the request budget (`budget.ts`: weight per minute, orders per 10 s),
+ *   waiting its turn when the budget is spent;
+ * - writes one debug line saying what the request is for (never a secret);
+ * - makes the call, and aborts it when the fiber is interrupted;
+ * - feeds the budget what the exchange reported (usage headers, advertised limits,
+ *   `Retry-After`), read per response by the tap in `instance.ts`;
+ * - classifies any failure (`classify.ts`) and decodes the answer, so nothing
+ *   ccxt-shaped leaves;
+ * - on `InvalidNonce` (Binance -1021) resyncs the clock once and retries once.
+ *
+ * Nothing else calls ccxt: the adapters (`BinanceSpot.ts`, `CcxtUnified.ts`) and the
+ * market cache (`Markets.ts`) hand `use` the call to make.
+ */
+import { AsyncLocalStorage } from "node:async_hooks"
+import { Clock, Context, Effect, Result } from "effect"
+import type { ErrorContextFields } from "../../errors/context.ts"
+import type { ExchangeError } from "../../errors/ExchangeError.ts"
+import type { VenueError } from "../../errors/index.ts"
+import {
+  BINANCE_WEIGHT,
+  BINANCEUS_WEIGHT,
+  type BudgetLimits,
+  limitsFromBinance,
+  makeRateBudget,
+  PRIVATE_REQUESTS,
+  type RequestKind
+} from "./budget.ts"
+import { type CcxtErrors, classify } from "./classify.ts"
+import { type CcxtExchange, recogniseDuplicateOrders, tapResponses } from "./instance.ts"
+import { failure } from "./RawOrder.ts"
+
+/** One request: what it is for (error context, budget weight) and its debug line. */
+export interface Request extends ErrorContextFields {
+  readonly kind: RequestKind
+  /** The debug line: what this request is for. */
+  readonly describe: () => string
+}
+
+export interface CcxtClientService {
+  /** The ccxt exchange id. */
+  readonly id: string
+  /** What the exchange supports, as ccxt states it (`exchange.has`). */
+  readonly has: (capability: string) => boolean
+  /**
+   * Makes one request: `f` calls ccxt, `decode` reads its answer. Fails with a
+   * classified `VenueError`; interrupting the fiber aborts the HTTP request.
+   */
+  use<A, B = A>(
+    req: Request,
+    f: (exchange: CcxtExchange) => Promise<A>,
+    decode?: (raw: A) => Result.Result<B, ExchangeError>
+  ): Effect.Effect<B, VenueError>
+}
+
+export class CcxtClient extends Context.Service<CcxtClient, CcxtClientService>()("orderops/CcxtClient") {}
+
+export interface CcxtClientOptions {
+  /**
+   * The request budget. Default: what the exchange advertises (Binance's
+   * `exchangeInfo.rateLimits`), ccxt's `rateLimit` pacing until then. Limits given
+   * here win over the advertised ones; `false` turns the budget off.
+   */
+  readonly rateLimit?: BudgetLimits | false | undefined
+  /** Literal values scrubbed from every message: the API key and secret. */
+  readonly secrets?: ReadonlyArray<string> | undefined
+}
+
+/**
+ * The budget counts a request when it leaves, the exchange when it arrives: requests
+ * at a window's edge can arrive closer together than they left. Advertised windows
+ * are widened by this much so that jitter never tips one over the limit.
+ */
+const LATENCY_MARGIN_MS = 250
+
+const widen = (limits: BudgetLimits): BudgetLimits => ({
+  ...(limits.weight === undefined ? {} : { weight: { ...limits.weight, windowMs: limits.weight.windowMs + LATENCY_MARGIN_MS } }),
+  ...(limits.orders === undefined ? {} : { orders: { ...limits.orders, windowMs: limits.orders.windowMs + LATENCY_MARGIN_MS } })
+})
+
+/**
+ * Lets an `AbortSignal` reach the HTTP request ccxt makes. ccxt 4.5.84 makes its own
+ * `AbortController` per request (for its timeout) and takes no signal from the
+ * caller; on Node it sends through `undiciRequest`, so that method, wrapped on the
+ * instance, adds the signal of the `use` it runs under (carried by async context).
+ */
+const abortable = (exchange: CcxtExchange) => {
+  const current = new AsyncLocalStorage<AbortSignal>()
+  const send = exchange.undiciRequest
+  exchange.undiciRequest = function(this: CcxtExchange, url: unknown, params: { signal?: AbortSignal }) {
+    const signal = current.getStore()
+    const merged = signal === undefined
+      ? params
+      : { ...params, signal: params.signal === undefined ? signal : AbortSignal.any([params.signal, signal]) }
+    return Reflect.apply(send, this, [url, merged])
+  }
+  return <A>(signal: AbortSignal, f: () => Promise<A>): Promise<A> => current.run(signal, f)
+}
+
+/** The budget a venue starts with, before the exchange advertises its limits. */
+const initialLimits = (exchange: CcxtExchange, binance: boolean, override: BudgetLimits | undefined): BudgetLimits => {
+  const pace = typeof exchange.rateLimit === "number" && exchange.rateLimit > 0 ? exchange.rateLimit : 100
+  return binance
+    ? { weight: { limit: Math.floor(60_000 / pace), windowMs: 60_000 }, ...override }
+    : { weight: { limit: 10, windowMs: 10 * pace }, ...override }
+}
+
+/**
+ * The client over a ready ccxt instance (as `PgClient.fromPool`): tests inject a
+ * scripted or failing instance this way. `ccxt` is the module the instance comes
+ * from: its error classes classify failures.
+ */
+export const makeCcxtClient = Effect.fnUntraced(function*(
+  ccxt: CcxtErrors,
+  exchange: CcxtExchange,
+  options: CcxtClientOptions = {}
+) {
+  const id = exchange.id
+  const binance = id.startsWith("binance")
+  const tap = tapResponses(exchange)
+  recogniseDuplicateOrders(ccxt, exchange)
+  const run = abortable(exchange)
+  const secrets = options.secrets ?? []
+  const budgeted = options.rateLimit !== false
+  const override = options.rateLimit === false ? undefined : options.rateLimit
+  const budget = yield* makeRateBudget(budgeted ? initialLimits(exchange, binance, override) : {})
+  const weights = id === "binanceus" ? BINANCEUS_WEIGHT : binance ? BINANCE_WEIGHT : undefined
+  let authenticated = false
+  let advertised = false
+
+  /** Feeds the budget what the responses since the last call said (usage headers, advertised limits). */
+  const feedBudget = Effect.suspend(() => {
+    const seen = tap.drain()
+    if (!budgeted) return Effect.void
+    const usage = budget.observe({ weight: seen.weightUsed, orders: seen.ordersUsed })
+    if (seen.rateLimits === undefined || advertised) return usage
+    advertised = true
+    const limits = { ...widen(limitsFromBinance(seen.rateLimits)), ...override }
+    return budget.configure(limits).pipe(
+      Effect.andThen(usage),
+      Effect.andThen(Effect.logDebug(
+        `${id}: request budget ${limits.weight?.limit ?? "-"} weight per ${limits.weight?.windowMs ?? "-"} ms, ` +
+          `${limits.orders?.limit ?? "-"} orders per ${limits.orders?.windowMs ?? "-"} ms`
+      ))
+    )
+  })
+
+  /**
+   * The failure `error` (thrown or rejected on the way to or from the exchange)
+   * stands for, classified with its own response's status and headers; its
+   * `Retry-After` pauses the budget. A bug in classifying it is a defect.
+   */
+  const failureOf = (req: Request, error: unknown): Effect.Effect<never, VenueError> =>
+    Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      const e = classify(error, { ccxt, context: req, authenticated, http: tap.httpInfo(error), secrets, now })
+      const pause = e._tag === "ExchangeError" && e.retryAfterMs !== undefined ? budget.pause(e.retryAfterMs) : Effect.void
+      return Effect.andThen(pause, Effect.fail(e))
+    })
+
+  /** One request, once: budget, debug line, call, budget feedback, decoding, classification. */
+  const attempt = <A, B>(
+    req: Request,
+    f: (exchange: CcxtExchange) => Promise<A>,
+    decode: (raw: A) => Result.Result<B, ExchangeError>
+  ): Effect.Effect<B, VenueError> => {
+    const call = Effect.tryPromise({ try: (signal) => run(signal, () => f(exchange)), catch: (error) => error }).pipe(
+      Effect.onExit(() => feedBudget),
+      Effect.catch((error) => failureOf(req, error)),
+      // An answer that throws while it is read is one orderops cannot read.
+      Effect.flatMap((raw) =>
+        Effect.try({
+          try: () => decode(raw),
+          catch: (error) => failure({ ...req, exchange: id }, "answer", error instanceof Error ? error.message : String(error))
+        })
+      ),
+      Effect.flatMap(Effect.fromResult),
+      Effect.tap(() =>
+        Effect.sync(() => {
+          if (PRIVATE_REQUESTS.has(req.kind)) authenticated = true
+        })
+      )
+    )
+    return budget.take(weights?.[req.kind] ?? 1, req.kind === "submit" ? 1 : 0).pipe(
+      Effect.andThen(Effect.logDebug(`${id}: ${req.describe()}`)),
+      Effect.andThen(call),
+      Effect.tapError((e) => Effect.logDebug(`${id}: ${req.describe()} failed: ${e._tag} ${e.reason}`))
+    )
+  }
+
+  /** Resyncs ccxt's clock offset with the exchange's (`loadTimeDifference`). */
+  const resync = (req: ErrorContextFields) =>
+    attempt(
+      { ...req, kind: "time", describe: () => "GET server time to resync the clock after a timestamp rejection" },
+      (ex) => {
+        ex.options["adjustForTimeDifference"] = true
+        return ex.loadTimeDifference()
+      },
+      Result.succeed
+    )
+
+  const use = <A, B = A>(
+    req: Request,
+    f: (exchange: CcxtExchange) => Promise<A>,
+    decode: (raw: A) => Result.Result<B, ExchangeError> = Result.succeed as (raw: A) => Result.Result<B, ExchangeError>
+  ): Effect.Effect<B, VenueError> =>
+    attempt(req, f, decode).pipe(
+      Effect.catchIf(
+        (e): e is ExchangeError => e._tag === "ExchangeError" && e.reason === "InvalidNonce",
+        (e) =>
+          Effect.logWarning(`${id}: request timestamp rejected (${e.detail}); resyncing the clock and retrying once`).pipe(
+            Effect.annotateLogs(annotationsOf(id, req)),
+            Effect.andThen(resync(req)),
+            Effect.andThen(attempt(req, f, decode))
+          )
+      )
+    )
+
+  return CcxtClient.of({ id, has: (capability) => Boolean(exchange.has[capability]), use })
+})
+
+/**
+ * A line's annotations for a request. The engine annotates its own lines; the
+ * venue's few warnings carry theirs, as they may be written outside the engine's.
+ */
+export const annotationsOf = (venue: string, req: ErrorContextFields) => ({
+  symbol: req.symbol,
+  venue,
+  ...(req.orderId === undefined ? {} : { orderId: req.orderId }),
+  ...(req.clientOrderId === undefined ? {} : { clientOrderId: req.clientOrderId })
+})

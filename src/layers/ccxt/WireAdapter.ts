@@ -1,0 +1,41 @@
+/**
+ * The port each wire format implements: the order and balance requests of one API,
+ * made through the ccxt client and read into orderops' records. Two adapters
+ * implement it, one module each: `BinanceSpot` (Binance's REST endpoints through
+ * ccxt's implicit methods) and `CcxtUnified` (ccxt's unified methods, any exchange).
+ * The live venue (`CcxtVenue.ts`) chooses one when it is built and adds what is the
+ * same for both: markets, tickers, duplicate client order ids, time windows and
+ * reporting orders a list held that orderops cannot represent.
+ */
+import type { Effect, Option } from "effect"
+import type { VenueError } from "../../errors/index.ts"
+import type { OrderRecord } from "../../services/OrderRecord.ts"
+import type { Balance, SubmitOrder } from "../../services/Venue.ts"
+import type { MarketEntry } from "./Markets.ts"
+import type { DecodedOrders } from "./RawOrder.ts"
+
+/** A time window in epoch ms; either end may be open. */
+export interface Window {
+  readonly since?: number | undefined
+  readonly until?: number | undefined
+}
+
+export interface WireAdapter {
+  /** `BinanceSpot` or `CcxtUnified`, for logs and tests. */
+  readonly name: string
+  /** Sends `order` on `market`, whose grid its amounts are already on. */
+  submit(op: string, order: SubmitOrder, market: MarketEntry): Effect.Effect<OrderRecord, VenueError>
+  /** The order with this client order id, `None` when the exchange has none. */
+  lookup(op: string, symbol: string, clientOrderId: string): Effect.Effect<Option.Option<OrderRecord>, VenueError>
+  fetchOrder(op: string, symbol: string, orderId: string): Effect.Effect<OrderRecord, VenueError>
+  cancel(op: string, symbol: string, orderId: string): Effect.Effect<OrderRecord, VenueError>
+  /** Cancels every open order of the symbol in one request, where the API has one. */
+  readonly cancelAll: Option.Option<(op: string, symbol: string) => Effect.Effect<DecodedOrders, VenueError>>
+  openOrders(op: string, symbol: string): Effect.Effect<DecodedOrders, VenueError>
+  /** The symbol's orders, open and closed, within the window as the API takes it (the venue filters exactly). */
+  orders(op: string, symbol: string, window: Window): Effect.Effect<DecodedOrders, VenueError>
+  balances(op: string): Effect.Effect<ReadonlyMap<string, Balance>, VenueError>
+}
+
+/** Whether a failure says the exchange has no such order. */
+export const isOrderNotFound = (e: VenueError): boolean => e._tag === "ExchangeError" && e.reason === "OrderNotFound"
