@@ -13,7 +13,8 @@ export { DEFAULT_JOURNAL_PATH, JOURNAL_ENV, JournalLayer, JournalLayerFromEnv, P
 export { journalMigrations, makeSqlJournal, migrateJournal, MIGRATIONS_TABLE, type SqlJournalOptions } from "./layers/SqlJournal.ts"
 export { type RetryOptions, type RetryPolicy, defaultRetryPolicy, isRetryable, makeRetryPolicy } from "./services/Retry.ts"
 export { type Balance, type SubmitOrder, Venue, type VenueFailure, type VenueService } from "./services/Venue.ts"
-export { CLIENT_ORDER_ID_PREFIX, type EngineOptions, makeExchange } from "./layers/OrderEngine.ts"
+export { type EngineOptions, makeExchange } from "./layers/OrderEngine.ts"
+export { CLIENT_ORDER_ID_PREFIX } from "./layers/engine/ClientOrderId.ts"
 export {
   CcxtVenueLayer,
   ExchangeLayerFromEnv,

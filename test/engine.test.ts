@@ -26,7 +26,7 @@ import {
   Venue,
   type VenueService
 } from "../src/index.ts"
-import { newClientOrderId } from "../src/layers/OrderEngine.ts"
+import { newClientOrderId } from "../src/layers/engine/ClientOrderId.ts"
 
 /** The dry-run exchange with `wrap` applied to its venue. */
 const wrapped = (wrap: (v: VenueService) => Effect.Effect<VenueService>, options: { cancelConcurrency?: number } = {}) => {

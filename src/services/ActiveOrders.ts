@@ -11,7 +11,7 @@
  * records: build it with `ActiveOrders.layerFor(venue.id)`. The order engine checks
  * that the two agree.
  */
-import { Clock, Context, Effect, type Fiber, Layer, Ref } from "effect"
+import { Clock, Context, Effect, Layer, Ref } from "effect"
 import type { JournalError } from "../errors/JournalError.ts"
 import { OrderJournal } from "./OrderJournal.ts"
 import { isFinalStatus, type OrderRecord } from "./OrderRecord.ts"
@@ -71,23 +71,23 @@ export const makeActiveOrders = (venue: string) => Effect.gen(function*() {
       return new Map(m).set(record.id, record)
     })
 
-  /** Journals `record` (stamped with the fiber's clock), then applies it to the `Ref`. */
-  const write = (fiber: Fiber.Fiber<unknown, unknown>, record: OrderRecord, addIfMissing: boolean) =>
-    Effect.andThen(
-      journal.recordOrder(record, fiber.getRef(Clock.Clock).currentTimeMillisUnsafe(), venue),
-      apply(record, addIfMissing)
+  /** Journals `record` (stamped with the clock's time), then applies it to the `Ref`. */
+  const write = (record: OrderRecord, addIfMissing: boolean) =>
+    Clock.currentTimeMillis.pipe(
+      Effect.flatMap((now) => journal.recordOrder(record, now, venue)),
+      Effect.andThen(apply(record, addIfMissing))
     )
 
   return {
     venue,
     ref,
     snapshot: Ref.get(ref),
-    track: (record) => Effect.withFiber((fiber) => write(fiber, record, true)),
+    track: (record) => write(record, true),
     observe: (record) =>
-      Effect.withFiber((fiber) => {
-        const tracked = Ref.getUnsafe(ref).get(record.id)
-        const news = tracked === undefined ? isFinalStatus(record.status) : !sameView(tracked, record)
-        return news ? write(fiber, record, false) : Effect.void
+      Effect.flatMap(Ref.get(ref), (tracked) => {
+        const current = tracked.get(record.id)
+        const news = current === undefined ? isFinalStatus(record.status) : !sameView(current, record)
+        return news ? write(record, false) : Effect.void
       })
   } satisfies ActiveOrdersService
 })

@@ -59,32 +59,8 @@ export const makeRetryPolicy = (options: RetryOptions = {}): RetryPolicy => {
 
 export const defaultRetryPolicy: RetryPolicy = makeRetryPolicy()
 
-/**
- * Retries `effect` under `policy`, on retryable failures only. The first attempt runs
- * bare: the schedule (a few microseconds to set up) is built only after a retryable
- * failure (see {@link retryAfter}).
- */
+/** Retries `effect` under `policy`, on retryable failures only. */
 export const withRetry = <A, E extends ExchangeFailure, R>(
   effect: Effect.Effect<A, E, R>,
   policy: RetryPolicy
-): Effect.Effect<A, E, R> => Effect.catchIf(effect, (e: E) => isRetryable(e, policy), (first) => retryAfter(first, effect, policy))
-
-/**
- * Continues `withRetry(effect, policy)` after its first attempt failed with `first`
- * (which must be retryable): the schedule is handed `first` as its first attempt, so
- * delays and attempt counts are the schedule's exactly. Lets a hot path run its first
- * attempt with no retry wrapper and only pay for the schedule when it fails.
- */
-export const retryAfter = <A, E extends ExchangeFailure, R>(
-  first: E,
-  effect: Effect.Effect<A, E, R>,
-  policy: RetryPolicy
-): Effect.Effect<A, E, R> => {
-  let replayed = false
-  const again = Effect.suspend(() => {
-    if (replayed) return effect
-    replayed = true
-    return Effect.fail(first)
-  })
-  return Effect.retry(again, { schedule: policy.schedule, while: (e: E) => isRetryable(e, policy) })
-}
+): Effect.Effect<A, E, R> => Effect.retry(effect, { schedule: policy.schedule, while: (e: E) => isRetryable(e, policy) })

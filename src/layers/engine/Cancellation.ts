@@ -1,0 +1,108 @@
+/**
+ * Cancelling orders: one by id, or every open order on one side. A cancel is safe
+ * to repeat, so it is retried; after a lost answer the order's state decides
+ * (cancelled is success), and an "unknown order" refusal is explained by a look-up
+ * (never there, or no longer open).
+ */
+import { Effect, Option, Result } from "effect"
+import { ExchangeError } from "../../errors/ExchangeError.ts"
+import type { ExchangeFailure } from "../../errors/index.ts"
+import type { OrderRecord, OrderSide } from "../../services/OrderRecord.ts"
+import { isRetryable } from "../../services/Retry.ts"
+import type { VenueFailure } from "../../services/Venue.ts"
+import { type Engine, marketAnnotations, observeAll, operation, orderAnnotations, read } from "./Engine.ts"
+import { isAmbiguous } from "./Placement.ts"
+
+/** An order that filled or vanished while cancel-all ran: not a failure of cancel-all. */
+const isGone = (e: ExchangeFailure) => e._tag === "ExchangeError" && (e.reason === "OrderNotOpen" || e.reason === "OrderNotFound")
+
+export const makeCancellation = (engine: Engine) => {
+  const { active, symbol, venue } = engine
+
+  /**
+   * Binance answers "unknown order" both for ids it never had and for orders no
+   * longer open. Looks the order up to say which; the look-up only explains, so if
+   * it fails the original error stands.
+   */
+  const explainRefusedCancel = (op: string, orderId: string, e: ExchangeError) =>
+    Effect.gen(function*() {
+      const found = yield* Effect.result(read(engine, venue.fetchOrder(op, symbol, orderId)))
+      if (Result.isFailure(found) || found.success.status === "open") return yield* Effect.fail(e)
+      const record = found.success
+      yield* active.observe(record)
+      return yield* new ExchangeError({
+        operation: op,
+        symbol,
+        orderId,
+        clientOrderId: record.clientOrderId,
+        reason: "OrderNotOpen",
+        detail: `order is ${record.status}, not open`
+      })
+    })
+
+  /** After a cancel's answer was lost, the order's state decides: cancelled is success. */
+  const checkCanceled = (op: string, orderId: string, e: VenueFailure) =>
+    Effect.gen(function*() {
+      const found = yield* Effect.result(read(engine, venue.fetchOrder(op, symbol, orderId)))
+      if (Result.isSuccess(found) && found.success.status === "canceled") return found.success
+      return yield* Effect.fail(e)
+    })
+
+  /** Cancels one order (retried, checked after a lost answer, explained when refused) and applies its final record. */
+  const cancelRecord = (op: string, orderId: string): Effect.Effect<OrderRecord, VenueFailure> => {
+    const attempt = Effect.catchIf(venue.cancel(op, symbol, orderId), isAmbiguous, (e) => checkCanceled(op, orderId, e))
+    return Effect.retry(attempt, { schedule: engine.policy.schedule, while: (e) => isRetryable(e, engine.policy) }).pipe(
+      Effect.catchIf(
+        (e): e is ExchangeError => e._tag === "ExchangeError" && e.reason === "OrderNotFound",
+        (e) => explainRefusedCancel(op, orderId, e)
+      ),
+      Effect.tap(active.observe),
+      Effect.tap((record) =>
+        Effect.log(`Canceled ${record.type} ${record.side} order: ${symbol} ${orderId}`).pipe(
+          Effect.annotateLogs(orderAnnotations(engine, { orderId, clientOrderId: record.clientOrderId }))
+        )
+      ),
+      Effect.annotateLogs(orderAnnotations(engine, { orderId }))
+    )
+  }
+
+  const cancelOrder = (orderId: string) => operation(engine, "cancelOrder", Effect.asVoid(cancelRecord("cancelOrder", orderId)))
+
+  /** One cancel-all request, when the exchange has one and every open order is on the side. */
+  const cancelAllAtOnce = (op: string, side: OrderSide, cancelAll: (op: string, symbol: string) => Effect.Effect<ReadonlyArray<OrderRecord>, VenueFailure>) =>
+    Effect.gen(function*() {
+      const cancelled = yield* read(engine, cancelAll(op, symbol))
+      yield* observeAll(engine, cancelled)
+      yield* Effect.log(`Canceled all ${side} orders on ${symbol}: ${cancelled.length}`).pipe(Effect.annotateLogs(marketAnnotations(engine)))
+      return cancelled.map((o) => o.id)
+    })
+
+  /** Cancels `targets` one by one, `concurrency` at a time; the first real failure, if any, is the result. */
+  const cancelEach = (op: string, targets: ReadonlyArray<OrderRecord>) =>
+    Effect.gen(function*() {
+      const results = yield* Effect.forEach(targets, (o) => Effect.result(cancelRecord(op, o.id)), { concurrency: engine.concurrency })
+      const ids: Array<string> = []
+      for (const r of results) {
+        if (Result.isSuccess(r)) ids.push(r.success.id)
+        else if (!isGone(r.failure)) return yield* Effect.fail(r.failure)
+      }
+      return ids
+    })
+
+  const cancelAllOn = (side: OrderSide) => {
+    const op = side === "buy" ? "cancelAllBuyOrders" : "cancelAllSellOrders"
+    return operation(
+      engine,
+      op,
+      Effect.gen(function*() {
+        const open = yield* read(engine, venue.openOrders(op, symbol))
+        const targets = open.filter((o) => o.side === side)
+        if (targets.length === 0) return []
+        if (Option.isSome(venue.cancelAll) && targets.length === open.length) return yield* cancelAllAtOnce(op, side, venue.cancelAll.value)
+        return yield* cancelEach(op, targets)
+      })
+    )
+  }
+
+  return { cancelOrder, cancelAllOn }
+}

@@ -1,0 +1,54 @@
+/**
+ * What every part of the order engine works with: the venue, the journal, the
+ * active orders and the retry policy, bound to one symbol. `OrderEngine.ts` builds
+ * it once; placement, cancellation, reads and reconciliation each take it.
+ */
+import { Effect } from "effect"
+import type { ExchangeFailure } from "../../errors/index.ts"
+import type { JournalError } from "../../errors/JournalError.ts"
+import type { ActiveOrdersService } from "../../services/ActiveOrders.ts"
+import type { OrderJournalService } from "../../services/OrderJournal.ts"
+import type { OrderRecord } from "../../services/OrderRecord.ts"
+import { type RetryPolicy, withRetry } from "../../services/Retry.ts"
+import type { VenueFailure, VenueService } from "../../services/Venue.ts"
+
+export interface Engine {
+  readonly venue: VenueService
+  readonly journal: OrderJournalService
+  readonly active: ActiveOrdersService
+  readonly policy: RetryPolicy
+  /** The market the engine trades. */
+  readonly symbol: string
+  /** How many cancels or look-ups run at once. */
+  readonly concurrency: number
+}
+
+/** The annotations of every line about the engine's market. */
+export const marketAnnotations = (engine: Engine) => ({ symbol: engine.symbol, venue: engine.venue.id })
+
+/** The annotations of a line about one order. */
+export const orderAnnotations = (
+  engine: Engine,
+  ids: { readonly orderId?: string | undefined; readonly clientOrderId?: string | undefined }
+) => ({
+  ...marketAnnotations(engine),
+  ...(ids.orderId === undefined ? {} : { orderId: ids.orderId }),
+  ...(ids.clientOrderId === undefined ? {} : { clientOrderId: ids.clientOrderId })
+})
+
+/** A read: idempotent, so retried on network failures and rate limits. */
+export const read = <A>(engine: Engine, effect: Effect.Effect<A, VenueFailure>) => withRetry(effect, engine.policy)
+
+/**
+ * A public operation: its lines (the venue's request lines included) carry the
+ * market's annotations, and a failure writes one error line.
+ */
+export const operation = <A, E extends ExchangeFailure, R>(engine: Engine, op: string, effect: Effect.Effect<A, E, R>) =>
+  effect.pipe(
+    Effect.tapError((e) => Effect.logError(`${op} failed: ${e.message}`)),
+    Effect.annotateLogs(marketAnnotations(engine))
+  )
+
+/** Applies each view of an order to the active orders (and the journal). */
+export const observeAll = (engine: Engine, records: ReadonlyArray<OrderRecord>): Effect.Effect<void, JournalError> =>
+  Effect.forEach(records, engine.active.observe, { discard: true })

@@ -1,0 +1,126 @@
+/**
+ * Placing orders. A create goes: validate and snap → journal the intent → send
+ * with a fresh client order id → on an ambiguous failure (timeout, dropped
+ * connection, 5xx), look the client order id up before any second attempt, and
+ * resend with the same id only when the exchange does not have it → journal and
+ * track the result. An order is never sent twice.
+ */
+import { Clock, Effect, Option, Ref } from "effect"
+import type { ExchangeFailure } from "../../errors/index.ts"
+import type { ValidationError } from "../../errors/ValidationError.ts"
+import * as D from "../../services/Decimal.ts"
+import { type MarketRules, type OrderRequest, sellableQuantity, validateOrder } from "../../services/MarketRules.ts"
+import type { OrderRecord } from "../../services/OrderRecord.ts"
+import { isRetryable } from "../../services/Retry.ts"
+import type { SubmitOrder, VenueFailure } from "../../services/Venue.ts"
+import { newClientOrderId } from "./ClientOrderId.ts"
+import { type Engine, marketAnnotations, operation, orderAnnotations, read } from "./Engine.ts"
+
+/** A failure after which the order may or may not exist on the exchange: worth a look-up, and a resend. */
+export const isAmbiguous = (e: VenueFailure): boolean =>
+  e._tag === "NetworkError" || (e._tag === "ExchangeError" && e.reason === "ExchangeUnavailable")
+
+/**
+ * A create failure that does not prove the order was refused: an ambiguous one, an
+ * answer orderops could not read, or a failure it could not classify. Its journal
+ * entry stays `pending` for `sync` and recovery to settle, rather than being marked failed.
+ */
+const mayExist = (e: ExchangeFailure): boolean =>
+  e._tag === "NetworkError" ||
+  (e._tag === "ExchangeError" && (e.reason === "ExchangeUnavailable" || e.reason === "UnreadableAnswer" || e.reason === "Unknown"))
+
+export const makePlacement = (engine: Engine) => {
+  const { active, journal, symbol, venue } = engine
+
+  /** After a lost answer: the order with the client order id, if the exchange has it; else the failure stands. */
+  const lookupAfterLostAnswer = (op: string, order: SubmitOrder, e: VenueFailure) =>
+    Effect.logWarning(`Outcome unknown (${e.message}); looking the order up by client order id`).pipe(
+      Effect.andThen(read(engine, venue.lookup(op, order.symbol, order.clientOrderId))),
+      Effect.flatMap(Option.match({
+        onSome: (found) => Effect.as(Effect.log(`Order was accepted despite the lost answer`), found),
+        onNone: () => Effect.fail(e)
+      }))
+    )
+
+  /**
+   * Sends `order` (its intent journaled at `now`) until the exchange takes or refuses
+   * it, under the retry policy: each attempt after a lost answer is a look-up by
+   * client order id, then a resend with the same id. Once it has failed for good the
+   * journal gets the verdict: `failed` when the order was refused, or when a defect
+   * stopped it before any request could have left; otherwise it stays `pending`.
+   */
+  const send = (op: string, order: SubmitOrder, now: number) =>
+    Effect.gen(function*() {
+      const mayHaveLeft = yield* Ref.make(false)
+      const attempt = venue.submit(op, order).pipe(
+        Effect.tapError((e) => (isAmbiguous(e) ? Ref.set(mayHaveLeft, true) : Effect.void)),
+        Effect.catchIf(isAmbiguous, (e) => lookupAfterLostAnswer(op, order, e))
+      )
+      return yield* Effect.retry(attempt, { schedule: engine.policy.schedule, while: (e) => isRetryable(e, engine.policy) }).pipe(
+        Effect.tapError((e) =>
+          mayExist(e)
+            ? Effect.logError(`Order outcome unknown; it stays pending in the journal until sync or recovery settles it`)
+            : Effect.flatMap(Clock.currentTimeMillis, (t) => journal.markFailed(order.clientOrderId, e.message, t))
+        ),
+        Effect.tapDefect((defect) =>
+          Effect.flatMap(Ref.get(mayHaveLeft), (left) =>
+            left ? Effect.void : journal.markFailed(order.clientOrderId, `not sent: a defect before the request left: ${String(defect)}`, now))
+        )
+      )
+    })
+
+  /** Validates and snaps `request` against `rules`, journals the intent and sends it with a fresh client order id. */
+  const place = Effect.fnUntraced(function*(
+    op: string,
+    rules: MarketRules,
+    request: OrderRequest,
+    referencePrice: D.Decimal | undefined
+  ): Effect.fn.Return<OrderRecord, ValidationError | VenueFailure> {
+    const openOrders = (yield* active.snapshot).size
+    const valid = yield* Effect.fromResult(validateOrder(rules, request, { operation: op, symbol, referencePrice, openOrders }))
+    const now = yield* Clock.currentTimeMillis
+    const clientOrderId = newClientOrderId(now)
+    const order: SubmitOrder = { clientOrderId, symbol, ...valid }
+    yield* journal.recordIntent({ ...order, venue: venue.id, createdAt: now })
+    const record = yield* send(op, order, now).pipe(Effect.annotateLogs(orderAnnotations(engine, { clientOrderId })))
+    yield* active.track(record)
+    yield* Effect.log(
+      `Created ${order.type} ${order.side} order: ${symbol} ${record.type === "limit" ? `at ${record.price} ` : ""}for ${record.quantity}`
+    ).pipe(Effect.annotateLogs(orderAnnotations(engine, { clientOrderId, orderId: record.id })))
+    return record
+  })
+
+  /** Places `request` under the market's current rules (and, for a market order, its last price). */
+  const placeWith = (op: string, request: OrderRequest) =>
+    Effect.flatMap(venue.market(op, symbol), (rules) =>
+      request.type === "market"
+        ? Effect.flatMap(read(engine, venue.referencePrice(op, symbol)), (p) => place(op, rules, request, Option.getOrUndefined(p)))
+        : place(op, rules, request, undefined))
+
+  /** The public operation `op`: places an order. */
+  const placeOrderAs = (op: string) => (request: OrderRequest) => operation(engine, op, placeWith(op, request))
+
+  const sellAllAssets = () =>
+    operation(
+      engine,
+      "sellAllAssets",
+      Effect.gen(function*() {
+        const op = "sellAllAssets"
+        const rules = yield* venue.market(op, symbol)
+        const balances = yield* read(engine, venue.balances(op))
+        const free = balances.get(rules.base)?.free ?? D.ZERO
+        const price = Option.getOrUndefined(yield* read(engine, venue.referencePrice(op, symbol)))
+        const quantity = sellableQuantity(rules, free, price)
+        if (Option.isNone(quantity)) {
+          yield* Effect.logInfo(`Nothing to sell: ${D.format(free)} ${rules.base} is dust on ${symbol}`).pipe(
+            Effect.annotateLogs(marketAnnotations(engine))
+          )
+          return Option.none<string>()
+        }
+        const record = yield* placeWith(op, { side: "sell", type: "market", quantity: D.toNumber(quantity.value) })
+        return Option.some(record.id)
+      })
+    )
+
+  return { placeOrderAs, sellAllAssets }
+}
