@@ -16,7 +16,9 @@ import {
   decodeBinanceBalances,
   decodeBinanceOrder,
   decodeBinanceOrders,
-  orderParams
+  orderParams,
+  quickBinanceAccount,
+  quickBinanceOrder
 } from "../src/layers/ccxt/binance.ts"
 import { decodeBalances, decodeMarket, decodeOrder } from "../src/layers/ccxt/decode.ts"
 import * as D from "../src/services/Decimal.ts"
@@ -291,5 +293,46 @@ describe("Decimal.parsePlain", () => {
       assert.strictEqual(d === undefined ? undefined : D.format(d), expected, text)
     }
     assert.strictEqual(D.parsePlain("0.05000000")!.scale, 2)
+  })
+})
+
+describe("quick checks of Binance answers", () => {
+  const awkward: ReadonlyArray<unknown> = [undefined, null, "", "x", 0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, {}, [], true]
+
+  it("the quick order check accepts only what BinanceOrder accepts, and the usual orders", () => {
+    const is = Schema.is(BinanceOrder)
+    let accepted = 0
+    for (const base of [...recordedOrders(), wireOrder]) {
+      for (const key of [...Object.keys(base), "origClientOrderId", "time", "updateTime"]) {
+        for (const v of awkward) {
+          const raw = { ...base, [key]: v }
+          if (quickBinanceOrder(raw)) {
+            accepted++
+            assert.isTrue(is(raw), `quickBinanceOrder accepted what the schema refuses: ${JSON.stringify(raw)}`)
+          }
+        }
+      }
+    }
+    for (const raw of ["not an object", null, [], 42]) assert.isFalse(quickBinanceOrder(raw))
+    assert.isAbove(accepted, 100)
+    assert.isTrue(quickBinanceOrder(wireOrder))
+  })
+
+  it("the quick account check accepts only what BinanceAccount accepts, and the recorded account", () => {
+    const is = Schema.is(BinanceAccount)
+    const account = spot["fetchBalance"]![0]!.httpResponse as { readonly balances: ReadonlyArray<Raw> }
+    let accepted = 0
+    for (const key of ["asset", "free", "locked"]) {
+      for (const v of awkward) {
+        const raw = { ...account, balances: [account.balances[0]!, { ...account.balances[1]!, [key]: v }] }
+        if (quickBinanceAccount(raw)) {
+          accepted++
+          assert.isTrue(is(raw), `quickBinanceAccount accepted what the schema refuses: ${JSON.stringify(raw)}`)
+        }
+      }
+    }
+    for (const raw of [{ balances: "x" }, { balances: [null] }, null, []]) assert.isFalse(quickBinanceAccount(raw))
+    assert.isAbove(accepted, 2)
+    assert.isTrue(quickBinanceAccount(account))
   })
 })

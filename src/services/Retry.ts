@@ -59,8 +59,25 @@ export const makeRetryPolicy = (options: RetryOptions = {}): RetryPolicy => {
 
 export const defaultRetryPolicy: RetryPolicy = makeRetryPolicy()
 
-/** Retries `effect` under `policy`, on retryable failures only. */
+/**
+ * Retries `effect` under `policy`, on retryable failures only.
+ *
+ * The first attempt runs bare, and the schedule is only set up after a retryable
+ * failure, with that failure handed to it as its first input, so delays and attempt
+ * counts are the schedule's exactly. Setting up `Effect.retry` with this schedule
+ * costs more than the rest of a dry-run create (bench (c): about 55,000 pairs/s with
+ * it on every attempt, 73,000 without), and almost every attempt succeeds.
+ */
 export const withRetry = <A, E extends ExchangeFailure, R>(
   effect: Effect.Effect<A, E, R>,
   policy: RetryPolicy
-): Effect.Effect<A, E, R> => Effect.retry(effect, { schedule: policy.schedule, while: (e: E) => isRetryable(e, policy) })
+): Effect.Effect<A, E, R> =>
+  Effect.catchIf(effect, (e: E) => isRetryable(e, policy), (first) => {
+    let replayed = false
+    const again = Effect.suspend(() => {
+      if (replayed) return effect
+      replayed = true
+      return Effect.fail(first)
+    })
+    return Effect.retry(again, { schedule: policy.schedule, while: (e: E) => isRetryable(e, policy) })
+  })

@@ -89,11 +89,18 @@ const abortable = (exchange: CcxtExchange) => {
   const current = new AsyncLocalStorage<AbortSignal>()
   const send = exchange.undiciRequest
   exchange.undiciRequest = function(this: CcxtExchange, url: unknown, params: { signal?: AbortSignal }) {
-    const signal = current.getStore()
-    const merged = signal === undefined
-      ? params
-      : { ...params, signal: params.signal === undefined ? signal : AbortSignal.any([params.signal, signal]) }
-    return Reflect.apply(send, this, [url, merged])
+    const interrupted = current.getStore()
+    const timedOut = params.signal
+    if (interrupted === undefined || timedOut === undefined) return Reflect.apply(send, this, [url, params])
+    // Either signal aborts the request. (`AbortSignal.any` does the same at several times the cost.)
+    const controller = new AbortController()
+    const abort = () => controller.abort()
+    interrupted.addEventListener("abort", abort)
+    timedOut.addEventListener("abort", abort)
+    return Reflect.apply(send, this, [url, { ...params, signal: controller.signal }]).finally(() => {
+      interrupted.removeEventListener("abort", abort)
+      timedOut.removeEventListener("abort", abort)
+    })
   }
   return <A>(signal: AbortSignal, f: () => Promise<A>): Promise<A> => current.run(signal, f)
 }
@@ -129,22 +136,25 @@ export const makeCcxtClient = Effect.fnUntraced(function*(
   let authenticated = false
   let advertised = false
 
-  /** Feeds the budget what the responses since the last call said (usage headers, advertised limits). */
-  const feedBudget = Effect.suspend(() => {
+  /**
+   * Feeds the budget what the responses since the last call said (usage headers,
+   * advertised limits), at `now`; gives the debug line to write when the exchange's
+   * advertised limits were just adopted. Plain code run as the answer arrives (see `attempt`).
+   */
+  const feedBudget = (now: number): string | undefined => {
     const seen = tap.drain()
-    if (!budgeted) return Effect.void
-    const usage = budget.observe({ weight: seen.weightUsed, orders: seen.ordersUsed })
-    if (seen.rateLimits === undefined || advertised) return usage
-    advertised = true
-    const limits = { ...widen(limitsFromBinance(seen.rateLimits)), ...override }
-    return budget.configure(limits).pipe(
-      Effect.andThen(usage),
-      Effect.andThen(Effect.logDebug(
-        `${id}: request budget ${limits.weight?.limit ?? "-"} weight per ${limits.weight?.windowMs ?? "-"} ms, ` +
-          `${limits.orders?.limit ?? "-"} orders per ${limits.orders?.windowMs ?? "-"} ms`
-      ))
-    )
-  })
+    if (!budgeted) return undefined
+    let note: string | undefined
+    if (seen.rateLimits !== undefined && !advertised) {
+      advertised = true
+      const limits = { ...widen(limitsFromBinance(seen.rateLimits)), ...override }
+      budget.configureUnsafe(limits)
+      note = `${id}: request budget ${limits.weight?.limit ?? "-"} weight per ${limits.weight?.windowMs ?? "-"} ms, ` +
+        `${limits.orders?.limit ?? "-"} orders per ${limits.orders?.windowMs ?? "-"} ms`
+    }
+    budget.observeUnsafe({ weight: seen.weightUsed, orders: seen.ordersUsed }, now)
+    return note
+  }
 
   /**
    * The failure `error` (thrown or rejected on the way to or from the exchange)
@@ -158,35 +168,52 @@ export const makeCcxtClient = Effect.fnUntraced(function*(
       return Effect.andThen(pause, Effect.fail(e))
     })
 
-  /** One request, once: budget, debug line, call, budget feedback, decoding, classification. */
+  /**
+   * `decode(raw)`, for an answer that arrived: the request proved the credentials
+   * work, and an answer that throws while it is read is one orderops cannot read.
+   */
+  const read = <A, B>(req: Request, decode: (raw: A) => Result.Result<B, ExchangeError>) => (raw: A): Result.Result<B, ExchangeError> => {
+    if (PRIVATE_REQUESTS.has(req.kind)) authenticated = true
+    try {
+      return decode(raw)
+    } catch (error) {
+      return Result.fail(failure({ ...req, exchange: id }, "answer", error instanceof Error ? error.message : String(error)))
+    }
+  }
+
+  /**
+   * One request, once: budget, debug line, call, budget feedback, decoding,
+   * classification. It is every live operation's hot path (bench (a)), so the budget
+   * is spent, fed and the answer decoded in plain code around the call, at the time
+   * the Effect clock gave when the request started, and not in Effect steps of their own.
+   */
   const attempt = <A, B>(
     req: Request,
     f: (exchange: CcxtExchange) => Promise<A>,
     decode: (raw: A) => Result.Result<B, ExchangeError>
-  ): Effect.Effect<B, VenueError> => {
-    const call = Effect.tryPromise({ try: (signal) => run(signal, () => f(exchange)), catch: (error) => error }).pipe(
-      Effect.onExit(() => feedBudget),
-      Effect.catch((error) => failureOf(req, error)),
-      // An answer that throws while it is read is one orderops cannot read.
-      Effect.flatMap((raw) =>
-        Effect.try({
-          try: () => decode(raw),
-          catch: (error) => failure({ ...req, exchange: id }, "answer", error instanceof Error ? error.message : String(error))
-        })
-      ),
-      Effect.flatMap(Effect.fromResult),
-      Effect.tap(() =>
-        Effect.sync(() => {
-          if (PRIVATE_REQUESTS.has(req.kind)) authenticated = true
-        })
+  ): Effect.Effect<B, VenueError> =>
+    Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      const weight = weights?.[req.kind] ?? 1
+      const orders = req.kind === "submit" ? 1 : 0
+      let note: string | undefined
+      const answered = (raw: A) => {
+        note = feedBudget(now)
+        return read(req, decode)(raw)
+      }
+      const refused = (error: unknown) => {
+        note = feedBudget(now)
+        throw error
+      }
+      const call = Effect.tryPromise({ try: (signal) => run(signal, () => f(exchange)).then(answered, refused), catch: (error) => error }).pipe(
+        Effect.catch((error) => failureOf(req, error)),
+        Effect.flatMap(Effect.fromResult),
+        Effect.onExit(() => (note === undefined ? Effect.void : Effect.logDebug(note))),
+        Effect.tapError((e) => Effect.logDebug(`${id}: ${req.describe()} failed: ${e._tag} ${e.reason}`))
       )
-    )
-    return budget.take(weights?.[req.kind] ?? 1, req.kind === "submit" ? 1 : 0).pipe(
-      Effect.andThen(Effect.logDebug(`${id}: ${req.describe()}`)),
-      Effect.andThen(call),
-      Effect.tapError((e) => Effect.logDebug(`${id}: ${req.describe()} failed: ${e._tag} ${e.reason}`))
-    )
-  }
+      const sent = Effect.andThen(Effect.logDebug(`${id}: ${req.describe()}`), call)
+      // A request that fits the budget spends it at once; otherwise it waits its turn.
+      return budget.tryTakeUnsafe(weight, orders, now) ? sent : Effect.andThen(budget.take(weight, orders), sent)
+    })
 
   /** Resyncs ccxt's clock offset with the exchange's (`loadTimeDifference`). */
   const resync = (req: ErrorContextFields) =>

@@ -2,7 +2,8 @@
  * The live venue's market rules: loaded from the exchange once (`loadMarkets`, one
  * `exchangeInfo` request on Binance), decoded per symbol when first asked for, and
  * kept until `refresh`. Concurrent callers share one load (Effect's `Cache`); a
- * failed load is not kept, so the next caller tries again.
+ * failed load is not kept, so the next caller tries again. Every order request asks
+ * for its market, so a decoded market is a plain map read.
  */
 import { Cache, Context, Duration, Effect, Exit, Result } from "effect"
 import type { VenueError } from "../../errors/index.ts"
@@ -48,36 +49,35 @@ export const makeMarketCache = Effect.fnUntraced(function*(client: CcxtClientSer
     { capacity: 1, timeToLive: keepSuccesses }
   )
 
-  const decoded = yield* Cache.makeWith(
-    (symbol: string) =>
-      Effect.flatMap(Cache.get(loaded, "markets"), (markets): Effect.Effect<MarketEntry, VenueError | ValidationError> => {
-        const raw = Object.hasOwn(markets, symbol) ? markets[symbol] : undefined
-        if (raw === undefined) {
-          return Effect.fail(new ValidationError({ ...caller, symbol, rule: "UnknownMarket", field: "symbol", value: symbol }))
-        }
-        const marketId = (raw as { readonly id?: unknown }).id
-        return Effect.map(
-          Effect.fromResult(decodeMarket(raw, { ...caller, symbol, exchange: client.id }, { precisionMode })),
-          (rules) => ({ rules, wireId: typeof marketId === "string" ? marketId : undefined })
-        )
-      }),
-    { capacity: Number.MAX_SAFE_INTEGER, timeToLive: keepSuccesses }
-  )
+  /** Each symbol's rules, decoded from the loaded markets when first asked for, until a refresh. */
+  const decoded = new Map<string, MarketEntry>()
+
+  const decode = (symbol: string): Effect.Effect<MarketEntry, VenueError | ValidationError> =>
+    Effect.flatMap(Cache.get(loaded, "markets"), (markets): Effect.Effect<MarketEntry, VenueError | ValidationError> => {
+      const raw = Object.hasOwn(markets, symbol) ? markets[symbol] : undefined
+      if (raw === undefined) {
+        return Effect.fail(new ValidationError({ ...caller, symbol, rule: "UnknownMarket", field: "symbol", value: symbol }))
+      }
+      const marketId = (raw as { readonly id?: unknown }).id
+      return Effect.fromResult(decodeMarket(raw, { ...caller, symbol, exchange: client.id }, { precisionMode })).pipe(
+        Effect.map((rules) => ({ rules, wireId: typeof marketId === "string" ? marketId : undefined })),
+        Effect.tap((entry) => Effect.sync(() => decoded.set(symbol, entry)))
+      )
+    })
 
   return MarketCache.of({
     market: (op, symbol) =>
       Effect.suspend(() => {
+        const known = decoded.get(symbol)
+        if (known !== undefined) return Effect.succeed(known)
         caller = { operation: op, symbol }
-        return Cache.get(decoded, symbol)
+        return decode(symbol)
       }),
     refresh: (op) =>
       Effect.suspend(() => {
         caller = { operation: op, symbol: "*" }
-        return Cache.invalidateAll(decoded).pipe(
-          Effect.andThen(Cache.invalidate(loaded, "markets")),
-          Effect.andThen(Cache.get(loaded, "markets")),
-          Effect.asVoid
-        )
+        decoded.clear()
+        return Cache.invalidate(loaded, "markets").pipe(Effect.andThen(Cache.get(loaded, "markets")), Effect.asVoid)
       })
   })
 })

@@ -60,14 +60,17 @@ const decoder = <S extends Schema.Top & { readonly DecodingServices: never }>(sc
 /**
  * A decoder for a schema whose decoded and encoded forms are the same (no
  * transformations): a value that passes the schema's guard is used as it is,
- * without a copy; only a failure pays for the decoder's message.
+ * without a copy; only a failure pays for the decoder's message. `quick`, when
+ * given, is a hand-written check of the usual shape tried first (see `binance.ts`);
+ * it accepts only values the schema accepts, and anything else goes to the schema.
  */
 export const checker = <S extends Schema.Top & { readonly DecodingServices: never }>(
-  schema: S & Schema.Codec<S["Type"], S["Type"]>
+  schema: S & Schema.Codec<S["Type"], S["Type"]>,
+  quick: (raw: unknown) => boolean = () => false
 ) => {
   const is = Schema.is(schema)
   const decode = decoder(schema)
-  return (raw: unknown): Result.Result<S["Type"], string> => (is(raw) ? Result.succeed(raw as S["Type"]) : decode(raw))
+  return (raw: unknown): Result.Result<S["Type"], string> => (quick(raw) || is(raw) ? Result.succeed(raw as S["Type"]) : decode(raw))
 }
 
 // ---- orders -----------------------------------------------------------------

@@ -8,7 +8,7 @@ import { Effect, Option, Result } from "effect"
 import { ExchangeError } from "../../errors/ExchangeError.ts"
 import type { ExchangeFailure } from "../../errors/index.ts"
 import type { OrderRecord, OrderSide } from "../../services/OrderRecord.ts"
-import { isRetryable } from "../../services/Retry.ts"
+import { withRetry } from "../../services/Retry.ts"
 import type { VenueFailure } from "../../services/Venue.ts"
 import { type Engine, marketAnnotations, observeAll, operation, orderAnnotations, read } from "./Engine.ts"
 import { isAmbiguous } from "./Placement.ts"
@@ -51,7 +51,7 @@ export const makeCancellation = (engine: Engine) => {
   /** Cancels one order (retried, checked after a lost answer, explained when refused) and applies its final record. */
   const cancelRecord = (op: string, orderId: string): Effect.Effect<OrderRecord, VenueFailure> => {
     const attempt = Effect.catchIf(venue.cancel(op, symbol, orderId), isAmbiguous, (e) => checkCanceled(op, orderId, e))
-    return Effect.retry(attempt, { schedule: engine.policy.schedule, while: (e) => isRetryable(e, engine.policy) }).pipe(
+    return withRetry(attempt, engine.policy).pipe(
       Effect.catchIf(
         (e): e is ExchangeError => e._tag === "ExchangeError" && e.reason === "OrderNotFound",
         (e) => explainRefusedCancel(op, orderId, e)

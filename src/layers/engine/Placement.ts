@@ -5,13 +5,13 @@
  * resend with the same id only when the exchange does not have it → journal and
  * track the result. An order is never sent twice.
  */
-import { Clock, Effect, Option, Ref } from "effect"
+import { Clock, Effect, Option, Result } from "effect"
 import type { ExchangeFailure } from "../../errors/index.ts"
 import type { ValidationError } from "../../errors/ValidationError.ts"
 import * as D from "../../services/Decimal.ts"
 import { type MarketRules, type OrderRequest, sellableQuantity, validateOrder } from "../../services/MarketRules.ts"
 import type { OrderRecord } from "../../services/OrderRecord.ts"
-import { isRetryable } from "../../services/Retry.ts"
+import { withRetry } from "../../services/Retry.ts"
 import type { SubmitOrder, VenueFailure } from "../../services/Venue.ts"
 import { newClientOrderId } from "./ClientOrderId.ts"
 import { type Engine, marketAnnotations, operation, orderAnnotations, read } from "./Engine.ts"
@@ -47,48 +47,48 @@ export const makePlacement = (engine: Engine) => {
    * it, under the retry policy: each attempt after a lost answer is a look-up by
    * client order id, then a resend with the same id. Once it has failed for good the
    * journal gets the verdict: `failed` when the order was refused, or when a defect
-   * stopped it before any request could have left; otherwise it stays `pending`.
+   * stopped an attempt before its request left (every earlier attempt was refused or
+   * looked up and not found, so the order is nowhere); otherwise it stays `pending`.
    */
-  const send = (op: string, order: SubmitOrder, now: number) =>
-    Effect.gen(function*() {
-      const mayHaveLeft = yield* Ref.make(false)
-      const attempt = venue.submit(op, order).pipe(
-        Effect.tapError((e) => (isAmbiguous(e) ? Ref.set(mayHaveLeft, true) : Effect.void)),
-        Effect.catchIf(isAmbiguous, (e) => lookupAfterLostAnswer(op, order, e))
+  const send = (op: string, order: SubmitOrder, now: number) => {
+    const attempt = venue.submit(op, order).pipe(
+      Effect.tapDefect((defect) =>
+        journal.markFailed(order.clientOrderId, `not sent: a defect before the request left: ${String(defect)}`, now)),
+      Effect.catchIf(isAmbiguous, (e) => lookupAfterLostAnswer(op, order, e))
+    )
+    return withRetry(attempt, engine.policy).pipe(
+      Effect.tapError((e) =>
+        mayExist(e)
+          ? Effect.logError(`Order outcome unknown; it stays pending in the journal until sync or recovery settles it`)
+          : Effect.flatMap(Clock.currentTimeMillis, (t) => journal.markFailed(order.clientOrderId, e.message, t))
       )
-      return yield* Effect.retry(attempt, { schedule: engine.policy.schedule, while: (e) => isRetryable(e, engine.policy) }).pipe(
-        Effect.tapError((e) =>
-          mayExist(e)
-            ? Effect.logError(`Order outcome unknown; it stays pending in the journal until sync or recovery settles it`)
-            : Effect.flatMap(Clock.currentTimeMillis, (t) => journal.markFailed(order.clientOrderId, e.message, t))
-        ),
-        Effect.tapDefect((defect) =>
-          Effect.flatMap(Ref.get(mayHaveLeft), (left) =>
-            left ? Effect.void : journal.markFailed(order.clientOrderId, `not sent: a defect before the request left: ${String(defect)}`, now))
-        )
-      )
-    })
+    )
+  }
 
   /** Validates and snaps `request` against `rules`, journals the intent and sends it with a fresh client order id. */
-  const place = Effect.fnUntraced(function*(
+  const place = (
     op: string,
     rules: MarketRules,
     request: OrderRequest,
     referencePrice: D.Decimal | undefined
-  ): Effect.fn.Return<OrderRecord, ValidationError | VenueFailure> {
-    const openOrders = (yield* active.snapshot).size
-    const valid = yield* Effect.fromResult(validateOrder(rules, request, { operation: op, symbol, referencePrice, openOrders }))
-    const now = yield* Clock.currentTimeMillis
-    const clientOrderId = newClientOrderId(now)
-    const order: SubmitOrder = { clientOrderId, symbol, ...valid }
-    yield* journal.recordIntent({ ...order, venue: venue.id, createdAt: now })
-    const record = yield* send(op, order, now).pipe(Effect.annotateLogs(orderAnnotations(engine, { clientOrderId })))
-    yield* active.track(record)
-    yield* Effect.log(
-      `Created ${order.type} ${order.side} order: ${symbol} ${record.type === "limit" ? `at ${record.price} ` : ""}for ${record.quantity}`
-    ).pipe(Effect.annotateLogs(orderAnnotations(engine, { clientOrderId, orderId: record.id })))
-    return record
-  })
+  ): Effect.Effect<OrderRecord, ValidationError | VenueFailure> =>
+    Effect.flatMap(active.snapshot, (tracked): Effect.Effect<OrderRecord, ValidationError | VenueFailure> => {
+      const valid = validateOrder(rules, request, { operation: op, symbol, referencePrice, openOrders: tracked.size })
+      if (Result.isFailure(valid)) return Effect.fail(valid.failure)
+      return Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        const clientOrderId = newClientOrderId(now)
+        const order: SubmitOrder = { clientOrderId, symbol, ...valid.success }
+        return journal.recordIntent({ ...order, venue: venue.id, createdAt: now }).pipe(
+          Effect.andThen(send(op, order, now).pipe(Effect.annotateLogs(orderAnnotations(engine, { clientOrderId })))),
+          Effect.tap(active.track),
+          Effect.tap((record) =>
+            Effect.log(
+              `Created ${order.type} ${order.side} order: ${symbol} ${record.type === "limit" ? `at ${record.price} ` : ""}for ${record.quantity}`
+            ).pipe(Effect.annotateLogs(orderAnnotations(engine, { clientOrderId, orderId: record.id })))
+          )
+        )
+      })
+    })
 
   /** Places `request` under the market's current rules (and, for a market order, its last price). */
   const placeWith = (op: string, request: OrderRequest) =>

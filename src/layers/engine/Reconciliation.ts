@@ -19,6 +19,8 @@ export const makeReconciliation = (engine: Engine) => {
   const settleMissing = (op: string, tracked: ReadonlyMap<string, OrderRecord>, open: ReadonlyArray<OrderRecord>) => {
     const openIds = new Set(open.map((o) => o.id))
     const gone = [...tracked.keys()].filter((id) => !openIds.has(id))
+    // Usually nothing has gone: no concurrent look-ups to set up.
+    if (gone.length === 0) return Effect.void
     return Effect.forEach(gone, (id) => Effect.flatMap(read(engine, venue.fetchOrder(op, symbol, id)), active.observe), {
       concurrency: engine.concurrency,
       discard: true
