@@ -542,7 +542,8 @@ describe("live: clock and credentials", () => {
         }
         const id = yield* createLimitBuy(0.09, 100).pipe(
           Effect.provide(LiveExchangeLayerConfig()),
-          Effect.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env }))),
+          // The journal in memory: the default file would land in the work tree.
+          Effect.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env: { ORDEROPS_JOURNAL: ":memory:", ...env } }))),
           Effect.provide(captureLogs().layer)
         )
         assert.deepStrictEqual(serverIds(server), [id])
@@ -713,7 +714,8 @@ describe("live: choosing dry run or live from ORDEROPS_DRY_RUN", () => {
   const venueFrom = (env: Record<string, string>) =>
     Exchange.use((ex) => Effect.succeed(ex.venue)).pipe(
       Effect.provide(ExchangeLayerFromEnv()),
-      Effect.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env }))),
+      // The journal in memory: the default file would land in the work tree.
+      Effect.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env: { ORDEROPS_JOURNAL: ":memory:", ...env } }))),
       Effect.provide(captureLogs().layer)
     )
 

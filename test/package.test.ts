@@ -1,17 +1,76 @@
 /**
- * The published package works for a consumer: build, `npm pack`, install the tarball
- * into an empty project, and run an Effect program against `DryRunExchangeLayer`
- * that creates orders, lists them, fills one by moving the price and cancels the rest.
+ * The published package works for a consumer: a copy of the sources is built and
+ * packed in a temp dir (never touching the work tree's `dist/`), the tarball is
+ * installed into an empty project, and both faces are used from there: an Effect
+ * program against `DryRunExchangeLayer`, and the installed `orderops` bin on a
+ * SQLite journal and, when `DATABASE_URL` is set, on a real PostgreSQL.
  */
-import { execFileSync } from "node:child_process"
-import { mkdtempSync, readdirSync, writeFileSync } from "node:fs"
+import { execFileSync, spawnSync } from "node:child_process"
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
-import { assert, describe, it } from "@effect/vitest"
+import { PgClient } from "@effect/sql-pg"
+import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import { Effect, Redacted } from "effect"
+import { SqlClient } from "effect/sql"
 
 const root = new URL("..", import.meta.url).pathname
 const npm = (args: ReadonlyArray<string>, cwd: string) =>
   execFileSync("npm", [...args], { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, npm_config_loglevel: "error" } })
+
+/** What `npm pack` needs to build the package: the sources and configs, with the work tree's node_modules. */
+const PACKED_FROM = ["package.json", "package-lock.json", "README.md", "tsconfig.json", "tsconfig.build.json", "src"]
+
+let work = ""
+let project = ""
+
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), "orderops-pack-"))
+  const copy = join(work, "source")
+  for (const path of PACKED_FROM) cpSync(join(root, path), join(copy, path), { recursive: true })
+  symlinkSync(join(root, "node_modules"), join(copy, "node_modules"))
+  npm(["pack", "--pack-destination", work], copy) // prepack builds dist/ inside the copy
+  const tarball = readdirSync(work).find((f) => f.endsWith(".tgz"))!
+  project = join(work, "consumer")
+  mkdirSync(project)
+  writeFileSync(join(project, "package.json"), JSON.stringify({ name: "consumer", type: "module", private: true }))
+  npm(["install", "--no-audit", "--no-fund", "--prefer-offline", join(work, tarball)], project)
+}, 240_000)
+
+afterAll(() => {
+  if (work !== "") rmSync(work, { recursive: true, force: true })
+})
+
+interface Ran {
+  readonly status: number | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+/** Runs the installed `orderops` bin in the consumer project with `env` added to this process's. */
+const orderops = (args: ReadonlyArray<string>, env: Record<string, string>): Ran => {
+  const run = spawnSync(join(project, "node_modules/.bin/orderops"), [...args], {
+    cwd: project,
+    env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env["PATH"]}`, ...env },
+    encoding: "utf8"
+  })
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr }
+}
+
+const json = (run: Ran): any => {
+  assert.strictEqual(run.status, 0, run.stderr)
+  return JSON.parse(run.stdout)
+}
+
+/** A dry-run session through the installed bin: funded, an order that carries over to the next process. */
+const binSession = (journal: string) => {
+  const env = { ORDEROPS_JOURNAL: journal }
+  assert.deepStrictEqual(json(orderops(["balance", "--json"], env)).free, { HBAR: 0, USDT: 1000 })
+  const placed = json(orderops(["buy", "--price", "0.09", "--quantity", "100", "--json"], env))
+  const listed = json(orderops(["orders", "--open", "--json"], env))
+  assert.deepStrictEqual(listed.map((o: { id: string; price: number; status: string }) => [o.id, o.price, o.status]), [[placed.id, 0.09, "open"]])
+  assert.deepStrictEqual(json(orderops(["balance", "--json"], env)).free, { HBAR: 0, USDT: 991 })
+}
 
 const consumer = `
 import { Effect } from "effect"
@@ -29,16 +88,21 @@ const program = Effect.gen(function*() {
 Effect.runPromise(program.pipe(Effect.provide(DryRunExchangeLayer()))).then((r) => console.log(JSON.stringify(r)))
 `
 
+const DATABASE_URL = process.env["DATABASE_URL"] ?? ""
+
+/** Runs one statement on the server `DATABASE_URL` names. */
+const adminSql = (statement: (sql: SqlClient.SqlClient) => Effect.Effect<unknown, unknown>) =>
+  Effect.runPromise(
+    Effect.orDie(
+      Effect.provide(
+        Effect.flatMap(Effect.service(SqlClient.SqlClient), statement),
+        PgClient.layer({ url: Redacted.make(DATABASE_URL), maxConnections: 1 })
+      )
+    )
+  )
+
 describe("the packed package", () => {
-  it("installs from its tarball and runs a dry-run program in an empty project", { timeout: 240_000 }, () => {
-    npm(["run", "build"], root)
-    const out = mkdtempSync(join(tmpdir(), "orderops-pack-"))
-    npm(["pack", "--pack-destination", out], root)
-    const tarball = readdirSync(out).find((f) => f.endsWith(".tgz"))!
-    const project = join(out, "consumer")
-    execFileSync("mkdir", ["-p", project])
-    writeFileSync(join(project, "package.json"), JSON.stringify({ name: "consumer", type: "module", private: true }))
-    npm(["install", "--no-audit", "--no-fund", "--prefer-offline", join(out, tarball)], project)
+  it("installs from its tarball and runs a dry-run program in an empty project", () => {
     writeFileSync(join(project, "main.mjs"), consumer)
     const stdout = execFileSync(process.execPath, ["main.mjs"], { cwd: project, encoding: "utf8" }).trim().split("\n")
     const result = JSON.parse(stdout[stdout.length - 1]!) // after the library's log lines
@@ -48,11 +112,21 @@ describe("the packed package", () => {
     assert.deepStrictEqual(result.statuses, [`${result.a}:closed`, `${result.b}:canceled`])
     // The declarations ship too.
     assert.include(readdirSync(join(project, "node_modules/orderops/dist/src")), "index.d.ts")
-    // And the `orderops` bin (the bundled CLI) runs a dry-run session that carries over.
-    const env = { ...process.env, ORDEROPS_JOURNAL: join(out, "journal.sqlite"), PATH: `${dirname(process.execPath)}:${process.env.PATH}` }
-    const bin = join(project, "node_modules/.bin/orderops")
-    execFileSync(bin, ["buy", "--price", "0.09", "--quantity", "100"], { cwd: project, env, encoding: "utf8" })
-    const listed = JSON.parse(execFileSync(bin, ["orders", "--open", "--json"], { cwd: project, env, encoding: "utf8" }))
-    assert.deepStrictEqual(listed.map((o: { price: number; status: string }) => [o.price, o.status]), [[0.09, "open"]])
-  })
+  }, 60_000)
+
+  it("the installed bin keeps a dry-run session in a SQLite journal", () => {
+    binSession(join(work, "journal.sqlite"))
+  }, 60_000)
+
+  it.skipIf(DATABASE_URL === "")("the installed bin keeps a dry-run session in a PostgreSQL journal", async () => {
+    const database = `orderops_pkg_${process.pid}_${Math.random().toString(36).slice(2, 8)}`
+    await adminSql((sql) => sql.unsafe(`CREATE DATABASE ${database}`))
+    try {
+      const url = new URL(DATABASE_URL)
+      url.pathname = `/${database}`
+      binSession(url.toString())
+    } finally {
+      await adminSql((sql) => sql.unsafe(`DROP DATABASE ${database} WITH (FORCE)`))
+    }
+  }, 60_000)
 })
