@@ -14,6 +14,7 @@ import { ConfigProvider, Effect, Layer } from "effect"
 import { TestConsole } from "effect/testing"
 import { parseTime, runCli } from "../src/cli/commands.ts"
 import { Confirmation } from "../src/cli/environment.ts"
+import { SUPPORTED_NODE, unsupportedNode } from "../src/cli/node-support.ts"
 import { exitCodeOf, redactSecrets } from "../src/cli/output.ts"
 import { ValidationError } from "../src/index.ts"
 import { binanceServer } from "./support/BinanceServer.ts"
@@ -270,10 +271,10 @@ const spawnCli = (args: ReadonlyArray<string>, env: Record<string, string>, node
   )
 
 /** The module URLs a CLI run resolved, recorded by test/support/record-modules.ts. */
-const modulesLoadedBy = (args: ReadonlyArray<string>, env: Record<string, string>) =>
+const modulesLoadedBy = (args: ReadonlyArray<string>, env: Record<string, string>, nodeArgs: ReadonlyArray<string> = []) =>
   Effect.gen(function*() {
     const file = join(tempDir(), "modules.txt")
-    const run = yield* spawnCli(args, { ...env, ORDEROPS_RECORD_MODULES: file }, ["--import", "./test/support/record-modules.ts"])
+    const run = yield* spawnCli(args, { ...env, ORDEROPS_RECORD_MODULES: file }, ["--import", "./test/support/record-modules.ts", ...nodeArgs])
     return { run, modules: readFileSync(file, "utf8").split("\n") }
   })
 
@@ -376,4 +377,46 @@ describe("orderops as a process", () => {
       assert.strictEqual(interrupted.code, 130, interrupted.stderr)
       assert.match(interrupted.stderr, /Order session interrupted: canceled \d+ open orders/)
     }), { timeout: 60_000 })
+})
+
+describe("orderops on the Node it runs on", () => {
+  it("package.json engines declares the versions the start-up check accepts", () => {
+    const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"))
+    assert.strictEqual(pkg.engines.node, SUPPORTED_NODE)
+    for (const ok of ["22.19.0", "v22.20.1", "24.0.0", "25.2.0"]) assert.isUndefined(unsupportedNode(ok), ok)
+    for (const old of ["22.13.0", "22.18.9", "23.11.0", "20.19.0", "18.0.0"]) assert.include(unsupportedNode(old), "needs Node.js 22.19", old)
+  })
+
+  it.live("on an older Node it prints one line and exits 2 before loading anything else", () =>
+    Effect.gen(function*() {
+      const fake = `data:text/javascript,Object.defineProperty(process.versions,"node",{value:"22.13.0"})`
+      const { modules, run } = yield* modulesLoadedBy(["balance"], journalEnv(), ["--import", fake])
+      assert.strictEqual(run.code, 2)
+      assert.strictEqual(run.stdout, "")
+      assert.strictEqual(run.stderr, "orderops: needs Node.js 22.19 or later (22.x from 22.19, or 24 and later); this is Node.js 22.13.0\n")
+      assert.deepStrictEqual(modules.filter((url) => url.includes("/node_modules/")), []) // not even effect
+    }))
+
+  it.live("Node's SQLite ExperimentalWarning is kept out, other warnings are not", () =>
+    Effect.gen(function*() {
+      const script = `import { quietSqliteWarning } from "./src/cli/node-support.ts"
+quietSqliteWarning()
+process.emitWarning("SQLite is an experimental feature and might change at any time", "ExperimentalWarning")
+process.emitWarning("Something else is experimental", "ExperimentalWarning")
+process.emitWarning("a deprecation", { type: "DeprecationWarning", code: "DEP0" })`
+      const run = yield* Effect.promise(() =>
+        new Promise<Spawned>((resolve) => {
+          const child = spawn(node, ["--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "pipe"] })
+          let stdout = ""
+          let stderr = ""
+          child.stdout.on("data", (c: Buffer) => (stdout += c.toString()))
+          child.stderr.on("data", (c: Buffer) => (stderr += c.toString()))
+          child.on("close", (code) => resolve({ code, stdout, stderr }))
+        })
+      )
+      assert.strictEqual(run.code, 0, run.stderr)
+      assert.notInclude(run.stderr, "SQLite")
+      assert.include(run.stderr, "ExperimentalWarning: Something else is experimental")
+      assert.include(run.stderr, "DeprecationWarning: a deprecation")
+    }))
 })

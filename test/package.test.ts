@@ -6,7 +6,7 @@
  * SQLite journal and, when `DATABASE_URL` is set, on a real PostgreSQL.
  */
 import { execFileSync, spawnSync } from "node:child_process"
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { PgClient } from "@effect/sql-pg"
@@ -15,6 +15,8 @@ import { Effect, Redacted } from "effect"
 import { SqlClient } from "effect/sql"
 
 const root = new URL("..", import.meta.url).pathname
+const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"))
+const BIN: string = pkg.bin.orderops
 const npm = (args: ReadonlyArray<string>, cwd: string) =>
   execFileSync("npm", [...args], { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, npm_config_loglevel: "error" } })
 
@@ -47,29 +49,41 @@ interface Ran {
   readonly stderr: string
 }
 
-/** Runs the installed `orderops` bin in the consumer project with `env` added to this process's. */
-const orderops = (args: ReadonlyArray<string>, env: Record<string, string>): Ran => {
-  const run = spawnSync(join(project, "node_modules/.bin/orderops"), [...args], {
-    cwd: project,
-    env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env["PATH"]}`, ...env },
-    encoding: "utf8"
-  })
+/**
+ * Runs the installed `orderops` bin in the consumer project with `env` added to
+ * this process's: through its `.bin` link on the `node` first on PATH (this
+ * process's), or directly on the `node` binary given.
+ */
+const runBin = (args: ReadonlyArray<string>, env: Record<string, string>, nodeBinary?: string): Ran => {
+  const run = nodeBinary === undefined
+    ? spawnSync(join(project, "node_modules/.bin/orderops"), [...args], {
+      cwd: project,
+      env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env["PATH"]}`, ...env },
+      encoding: "utf8"
+    })
+    : spawnSync(nodeBinary, [join(project, "node_modules/orderops", BIN), ...args], {
+      cwd: project,
+      env: { ...process.env, ...env },
+      encoding: "utf8"
+    })
   return { status: run.status, stdout: run.stdout, stderr: run.stderr }
 }
 
+/** The bin's output as JSON, after checking that it succeeded and printed nothing on stderr (no Node warning either). */
 const json = (run: Ran): any => {
   assert.strictEqual(run.status, 0, run.stderr)
+  assert.strictEqual(run.stderr, "")
   return JSON.parse(run.stdout)
 }
 
 /** A dry-run session through the installed bin: funded, an order that carries over to the next process. */
-const binSession = (journal: string) => {
-  const env = { ORDEROPS_JOURNAL: journal }
-  assert.deepStrictEqual(json(orderops(["balance", "--json"], env)).free, { HBAR: 0, USDT: 1000 })
-  const placed = json(orderops(["buy", "--price", "0.09", "--quantity", "100", "--json"], env))
-  const listed = json(orderops(["orders", "--open", "--json"], env))
+const binSession = (journal: string, nodeBinary?: string) => {
+  const orderops = (args: ReadonlyArray<string>) => json(runBin(args, { ORDEROPS_JOURNAL: journal }, nodeBinary))
+  assert.deepStrictEqual(orderops(["balance", "--json"]).free, { HBAR: 0, USDT: 1000 })
+  const placed = orderops(["buy", "--price", "0.09", "--quantity", "100", "--json"])
+  const listed = orderops(["orders", "--open", "--json"])
   assert.deepStrictEqual(listed.map((o: { id: string; price: number; status: string }) => [o.id, o.price, o.status]), [[placed.id, 0.09, "open"]])
-  assert.deepStrictEqual(json(orderops(["balance", "--json"], env)).free, { HBAR: 0, USDT: 991 })
+  assert.deepStrictEqual(orderops(["balance", "--json"]).free, { HBAR: 0, USDT: 991 })
 }
 
 const consumer = `
@@ -89,6 +103,8 @@ Effect.runPromise(program.pipe(Effect.provide(DryRunExchangeLayer()))).then((r) 
 `
 
 const DATABASE_URL = process.env["DATABASE_URL"] ?? ""
+/** A `node` binary at the declared minimum version; `.ci/run` installs one and sets this. */
+const MINIMUM_NODE = process.env["ORDEROPS_MINIMUM_NODE"] ?? ""
 
 /** Runs one statement on the server `DATABASE_URL` names. */
 const adminSql = (statement: (sql: SqlClient.SqlClient) => Effect.Effect<unknown, unknown>) =>
@@ -128,5 +144,11 @@ describe("the packed package", () => {
     } finally {
       await adminSql((sql) => sql.unsafe(`DROP DATABASE ${database} WITH (FORCE)`))
     }
+  }, 60_000)
+
+  it.skipIf(MINIMUM_NODE === "")("the installed bin runs on the declared minimum Node (ORDEROPS_MINIMUM_NODE)", () => {
+    const version = execFileSync(MINIMUM_NODE, ["--version"], { encoding: "utf8" }).trim()
+    assert.strictEqual(`v${pkg.engines.node.match(/\d+\.\d+\.\d+/)[0]}`, version)
+    binSession(join(work, "minimum-node.sqlite"), MINIMUM_NODE)
   }, 60_000)
 })
