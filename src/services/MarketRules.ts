@@ -95,12 +95,17 @@ export interface ValidOrder {
   readonly quantity: D.Decimal
 }
 
+/**
+ * An order as a caller asks for it. Amounts are numbers (read at 15 significant
+ * digits, so float noise never moves an order by a tick), decimal strings or
+ * `BigDecimal`s, for callers who keep exact amounts.
+ */
 export interface OrderRequest {
   readonly side: OrderSide
   readonly type: OrderType
   /** Required for limit orders, ignored for market orders. */
-  readonly price?: number | undefined
-  readonly quantity: number
+  readonly price?: D.Amount | undefined
+  readonly quantity: D.Amount
 }
 
 export interface ValidationContext extends ErrorContextFields {
@@ -124,20 +129,27 @@ export const validateOrder = (
       new ValidationError({ ...contextFields(ctx), rule, field, value, ...(limit === undefined ? {} : { limit }) })
     )
 
+  /** A positive amount, or the failure naming what was given: NaN and ±Infinity, text that is no decimal, zero or less. */
+  const positive = (field: string, given: D.Amount): Result.Result<D.Decimal, ValidationError> => {
+    const read = D.fromAmount(given)
+    if (Option.isNone(read)) {
+      return fail(typeof given === "number" ? "NotFinite" : "InvalidArgument", field, D.describeAmount(given))
+    }
+    return D.isPositive(read.value) ? Result.succeed(read.value) : fail("NotPositive", field, D.format(read.value))
+  }
+
   if (!rules.orderTypes.includes(request.type)) {
     return fail("OrderTypeNotAllowed", "type", request.type, rules.orderTypes.join(","))
   }
-  const rawQuantity = D.fromNumber(request.quantity)
-  if (Option.isNone(rawQuantity)) return fail("NotFinite", "quantity", String(request.quantity))
-  if (!D.isPositive(rawQuantity.value)) return fail("NotPositive", "quantity", D.format(rawQuantity.value))
+  const rawQuantity = positive("quantity", request.quantity)
+  if (Result.isFailure(rawQuantity)) return Result.fail(rawQuantity.failure)
 
   let price: Option.Option<D.Decimal> = Option.none()
   if (request.type === "limit") {
     if (request.price === undefined) return fail("InvalidArgument", "price", "missing")
-    const raw = D.fromNumber(request.price)
-    if (Option.isNone(raw)) return fail("NotFinite", "price", String(request.price))
-    if (!D.isPositive(raw.value)) return fail("NotPositive", "price", D.format(raw.value))
-    const snapped = request.side === "buy" ? D.floorTo(raw.value, rules.tickSize) : D.ceilTo(raw.value, rules.tickSize)
+    const raw = positive("price", request.price)
+    if (Result.isFailure(raw)) return Result.fail(raw.failure)
+    const snapped = request.side === "buy" ? D.floorTo(raw.success, rules.tickSize) : D.ceilTo(raw.success, rules.tickSize)
     if (!D.isPositive(snapped)) return fail("MinPrice", "price", D.format(snapped), D.format(rules.tickSize))
     if (Option.isSome(rules.minPrice) && D.lt(snapped, rules.minPrice.value)) {
       return fail("MinPrice", "price", D.format(snapped), D.format(rules.minPrice.value))
@@ -148,7 +160,7 @@ export const validateOrder = (
     price = Option.some(snapped)
   }
 
-  const quantity = D.floorTo(rawQuantity.value, rules.stepSize)
+  const quantity = D.floorTo(rawQuantity.success, rules.stepSize)
   if (D.lt(quantity, rules.minQuantity) || !D.isPositive(quantity)) {
     return fail("MinQuantity", "quantity", D.format(quantity), D.format(rules.minQuantity))
   }
