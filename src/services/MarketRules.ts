@@ -75,16 +75,30 @@ export const makeRules = (symbol: string, input: MarketRulesInput): MarketRules 
   }
 }
 
+/** The filters every Binance.US spot market in the table below shares. */
+const BINANCE_US_COMMON = { minNotional: "1", maxOpenOrders: 200, orderTypes: ["limit", "market"] } as const
+
+/**
+ * Real Binance.US spot rules for common markets: HBAR/USDT, and the markets of
+ * ccxt's recorded Binance.US data (`markets/binanceus.json`; a test holds the
+ * table to it).
+ * The dry run knows these symbols without being told. Exchanges change their
+ * rules; a live layer always reads the current ones from the exchange.
+ */
+export const BINANCE_US_SPOT: Readonly<Record<string, MarketRulesInput>> = {
+  "HBAR/USDT": { tickSize: "0.00001", stepSize: "1", minQuantity: "1", maxQuantity: "9000000", ...BINANCE_US_COMMON },
+  "BTC/USDT": { tickSize: "0.01", stepSize: "0.00001", maxQuantity: "9000", minPrice: "0.01", maxPrice: "1000000", ...BINANCE_US_COMMON },
+  "ETH/USD": { tickSize: "0.01", stepSize: "0.0001", maxQuantity: "9000", minPrice: "0.01", maxPrice: "1000000", ...BINANCE_US_COMMON },
+  "LTC/USD": { tickSize: "0.01", stepSize: "0.001", maxQuantity: "90000", minPrice: "0.01", maxPrice: "100000", ...BINANCE_US_COMMON },
+  "LTC/USDT": { tickSize: "0.01", stepSize: "0.001", maxQuantity: "90000", minPrice: "0.01", maxPrice: "100000", ...BINANCE_US_COMMON },
+  "ADA/USDT": { tickSize: "0.0001", stepSize: "0.1", maxQuantity: "900000", minPrice: "0.0001", maxPrice: "1000", ...BINANCE_US_COMMON },
+  "XRP/USDT": { tickSize: "0.0001", stepSize: "1", maxQuantity: "100000", minPrice: "0.0001", maxPrice: "100", ...BINANCE_US_COMMON },
+  "SOL/USDT": { tickSize: "0.01", stepSize: "0.01", maxQuantity: "90000", minPrice: "0.01", maxPrice: "1000", ...BINANCE_US_COMMON },
+  "TRX/USDT": { tickSize: "0.00001", stepSize: "0.1", maxQuantity: "9000000", minPrice: "0.00001", maxPrice: "1000", ...BINANCE_US_COMMON }
+}
+
 /** The built-in HBAR/USDT rules (Binance.US): tick 0.00001, step 1, min 1 HBAR, min notional 1 USDT, 200 open orders. */
-export const HBAR_USDT: MarketRules = makeRules("HBAR/USDT", {
-  tickSize: "0.00001",
-  stepSize: "1",
-  minQuantity: "1",
-  maxQuantity: "9000000",
-  minNotional: "1",
-  maxOpenOrders: 200,
-  orderTypes: ["limit", "market"]
-})
+export const HBAR_USDT: MarketRules = makeRules("HBAR/USDT", BINANCE_US_SPOT["HBAR/USDT"]!)
 
 /** An order request after validation: exact, snapped, ready to send. */
 export interface ValidOrder {
