@@ -9,6 +9,20 @@ import * as NodeServices from "@effect/platform-node/NodeServices"
 import { Effect, Runtime } from "effect"
 import { runCli } from "./commands.ts"
 
+// A reader that goes away (`orderops demo | head`) ends the run quietly: the
+// program stops as on Ctrl-C, so its cleanup runs, nothing more is written and
+// nothing is reported, and the exit code is 0.
+let readerGone = false
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code !== "EPIPE") throw error
+  if (readerGone) return
+  readerGone = true
+  process.on("exit", () => {
+    process.exitCode = 0
+  })
+  process.kill(process.pid, "SIGINT")
+})
+
 runCli(process.argv.slice(2)).pipe(
   Effect.flatMap((code) =>
     code === 0
