@@ -151,4 +151,34 @@ describe("the packed package", () => {
     assert.strictEqual(`v${pkg.engines.node.match(/\d+\.\d+\.\d+/)[0]}`, version)
     binSession(join(work, "minimum-node.sqlite"), MINIMUM_NODE)
   }, 60_000)
+
+  it("the installed bin as a person uses it: parse errors, refusals, the paper account, other markets", () => {
+    const env = { ORDEROPS_JOURNAL: join(work, "person.sqlite") }
+    const parse = runBin(["cancel-all", "--side", "sideways"], env)
+    assert.deepStrictEqual([parse.status, parse.stdout], [1, ""])
+    assert.match(parse.stderr, /^orderops: usage: [^\n]+; see orderops cancel-all --help\n$/)
+    const refused = runBin(["buy", "--price", "0.1", "--quantity", "0.5"], env)
+    assert.deepStrictEqual([refused.status, refused.stderr], [1, "orderops: invalid input: quantity 0.5 rounds to 0 at step 1 (minimum 1)\n"])
+    assert.include(runBin(["paper"], env).stdout, "A fresh paper account holds 1000 USDT and nothing else.")
+    json(runBin(["paper", "fund", "HBAR", "100", "--json"], env))
+    const sell = json(runBin(["sell", "--price", "0.2", "--quantity", "100", "--json"], env))
+    const btc = json(runBin(["--symbol", "BTC/USDT", "buy", "--price", "20000.009", "--quantity", "0.001", "--json"], env))
+    assert.include(btc, { symbol: "BTC/USDT", price: 20000 })
+    assert.deepStrictEqual(json(runBin(["paper", "reset", "--json"], env)), { canceled: [sell.id, btc.id], free: { USDT: 1000 } })
+    assert.deepStrictEqual(json(runBin(["balance", "--json"], env)).free, { HBAR: 0, USDT: 1000 })
+  }, 60_000)
+
+  it("typechecks in a consumer project with the README's tsconfig", () => {
+    writeFileSync(join(project, "tsconfig.json"), JSON.stringify({
+      compilerOptions: { strict: true, module: "NodeNext", moduleResolution: "NodeNext", target: "ES2023", noEmit: true, skipLibCheck: true },
+      files: ["app.ts"]
+    }))
+    writeFileSync(join(project, "app.ts"), `import { Effect } from "effect"
+import { createLimitBuy, DryRunExchangeLayer, LiveExchangeLayer } from "orderops"
+export const program = createLimitBuy("0.09", 100).pipe(Effect.provide(DryRunExchangeLayer()))
+export const live = LiveExchangeLayer({ apiKey: "k", secret: "s" })
+`)
+    const tsc = spawnSync(join(root, "node_modules/.bin/tsc"), ["-p", "tsconfig.json"], { cwd: project, encoding: "utf8" })
+    assert.strictEqual(tsc.status, 0, tsc.stdout + tsc.stderr)
+  }, 60_000)
 })
