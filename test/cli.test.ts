@@ -294,6 +294,31 @@ describe("orderops in-process", () => {
       assert.include(confirmed.out, "dust")
     }), { timeout: 30_000 })
 
+  it.live("the README's testnet recipe: ORDEROPS_EXCHANGE=binance and ORDEROPS_BASE_URL trade through Binance's spot endpoints only", () =>
+    Effect.gen(function*() {
+      const server = yield* binanceServer({
+        apiKey: "testnet-key-0123456789",
+        secret: "testnet-secret-0123456789",
+        balances: { USDT: "1000" },
+        prices: { BTCUSDT: "30000" }
+      })
+      const env = {
+        ...journalEnv(),
+        ORDEROPS_EXCHANGE: "binance",
+        ORDEROPS_BASE_URL: server.url,
+        ORDEROPS_API_KEY: "testnet-key-0123456789",
+        ORDEROPS_API_SECRET: "testnet-secret-0123456789"
+      }
+      const balance = yield* cli(["--live", "--symbol", "BTC/USDT", "balance", "--json"], env)
+      assert.strictEqual(balance.code, 0, balance.err)
+      assert.deepStrictEqual(JSON.parse(balance.out), { venue: "binance", symbol: "BTC/USDT", free: { BTC: 0, USDT: 1000 } })
+      const buy = yield* cli(["--live", "--symbol", "BTC/USDT", "buy", "--price", "20000", "--quantity", "0.001", "--json"], env)
+      assert.strictEqual(buy.code, 0, buy.err)
+      assert.deepStrictEqual(server.openOrders().map((o) => Number(o.price)), [20000])
+      // Spot endpoints only: no futures exchangeInfo, margin pairs or wallet currencies, which a spot testnet lacks.
+      assert.deepStrictEqual(server.requestLog().filter((r) => !r.path.startsWith("/api/v3/")).map((r) => r.path), [])
+    }), { timeout: 30_000 })
+
   it.live("the demo refuses --live", () =>
     Effect.gen(function*() {
       const r = yield* cli(["demo", "--live"], journalEnv())
