@@ -5,6 +5,7 @@
  * `ValidationError` names the rule and the snapped value; the CLI alone knows
  * the text the person typed, so the sentence is built here.
  */
+import { Option } from "effect"
 import type { ValidationError } from "../errors/ValidationError.ts"
 import * as D from "../services/Decimal.ts"
 import type { MarketRules } from "../services/MarketRules.ts"
@@ -23,19 +24,19 @@ export interface TypedOrder {
  */
 const became = (typed: string, snapped: D.Decimal | undefined, grid: string, size: D.Decimal, bracketed = false): string => {
   const read = D.fromAmount(typed)
-  if (snapped === undefined || (read._tag === "Some" && D.eq(read.value, snapped))) return typed
+  if (snapped === undefined || (Option.isSome(read) && D.eq(read.value, snapped))) return typed
   const at = `${D.format(snapped)} at ${grid} ${D.format(size)}`
   return bracketed ? `${typed} (${at})` : `${typed} rounds to ${at}`
 }
 
 const snapQuantity = (rules: MarketRules, typed: string): D.Decimal | undefined => {
   const read = D.fromAmount(typed)
-  return read._tag === "Some" ? D.floorTo(read.value, rules.stepSize) : undefined
+  return Option.isSome(read) ? D.floorTo(read.value, rules.stepSize) : undefined
 }
 
 const snapPrice = (rules: MarketRules, side: OrderSide, typed: string | undefined): D.Decimal | undefined => {
   const read = typed === undefined ? undefined : D.fromAmount(typed)
-  if (read === undefined || read._tag === "None") return undefined
+  if (read === undefined || Option.isNone(read)) return undefined
   return side === "buy" ? D.floorTo(read.value, rules.tickSize) : D.ceilTo(read.value, rules.tickSize)
 }
 

@@ -6,7 +6,6 @@
  */
 import { Console, Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
-import type { DryRunMarket as DryRunMarketTag } from "../layers/DryRun.ts"
 import { DryRunMarket } from "../layers/DryRun.ts"
 import * as D from "../services/Decimal.ts"
 import { Exchange } from "../services/Exchange.ts"
@@ -18,7 +17,7 @@ import { marketFlags, root, type Shared } from "./shared.ts"
 /** Runs `body` on the paper exchange of `--symbol`; refused with `--live`. */
 const withPaper = <E>(
   what: string,
-  body: (shared: Shared, exchange: Exchange["Service"], market: DryRunMarketTag["Service"]) => Effect.Effect<void, E>
+  body: (shared: Shared, exchange: Exchange["Service"], market: DryRunMarket["Service"]) => Effect.Effect<void, E>
 ) =>
   Effect.gen(function*() {
     const shared = yield* root
