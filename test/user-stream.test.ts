@@ -22,7 +22,7 @@ class RestFailure extends Error {}
 /** The listenKey port over plain fetch; a failure's message names the URL, as ccxt's do. */
 const fetchListenKeys = (server: BinanceServer): ListenKeys<RestFailure> => {
   const call = (method: "POST" | "PUT" | "DELETE", key?: string) =>
-    Effect.flatMap(Effect.promise(() => userDataStream(server, method, key)), ({ status, body }) =>
+    Effect.flatMap(Effect.tryPromise({ try: () => userDataStream(server, method, key), catch: (e) => new RestFailure(String(e)) }), ({ status, body }) =>
       status === 200
         ? Effect.succeed(body)
         : Effect.fail(new RestFailure(`${method} ${server.url}/api/v3/userDataStream?listenKey=${key} ${status} ${JSON.stringify(body)}`)))
@@ -197,7 +197,7 @@ describe("user stream: reconnects", () => {
 
   it.effect("before the 24-hour limit the connection is replaced, on the same key, with no delay", () =>
     run(Effect.gen(function*() {
-      const h = yield* harness({ keepAliveEvery: "30 hours" })
+      const h = yield* harness()
       yield* Queue.take(h.connections)
       const key = h.server.userStream.activeListenKey()
       yield* TestClock.adjust("22 hours")
@@ -220,6 +220,28 @@ describe("user stream: life cycle", () => {
       yield* TestClock.adjust("1200 millis")
       yield* Queue.take(h.creates)
     })))
+
+  it.effect("a port that dies instead of failing does not stop the stream: logged, then retried", () => {
+    const logs: Array<string> = []
+    return run(Effect.gen(function*() {
+      let calls = 0
+      const server = yield* binanceServer({ secret: SECRET })
+      const port = fetchListenKeys(server)
+      const connections = yield* Queue.unbounded<void>()
+      const stream = yield* make({
+        exchange: "binanceus",
+        streamBase: server.url.replace("http://", "ws://"),
+        listenKeys: { ...port, create: Effect.suspend(() => (calls++ === 0 ? Effect.die(new Error("bug in the port")) : port.create)) },
+        onConnected: Effect.asVoid(Queue.offer(connections, undefined))
+      })
+      assert.deepStrictEqual(yield* stateWhere(stream, (s) => s._tag === "Reconnecting" && s.failures === 1), {
+        _tag: "Reconnecting", failures: 1, reason: "Defect"
+      })
+      yield* TestClock.adjust("1200 millis")
+      yield* Queue.take(connections)
+      assert.isTrue(logs.some((l) => l.includes("level=ERROR") && l.includes("bug in the port")))
+    }).pipe(withLogs(logs)))
+  })
 
   it.effect("closing its scope stops the stream and closes the listenKey", () =>
     run(Effect.gen(function*() {

@@ -57,6 +57,8 @@ export type EndReason =
   | "KeepAliveFailed"
   | "ListenKeyExpired"
   | "ConnectionAgeLimit"
+  /** A defect (a bug, or a port that died instead of failing): logged as an error, then retried like a failure. */
+  | "Defect"
 
 /**
  * `Reconnecting` covers the first connection too; `failures` counts the attempts
@@ -250,7 +252,14 @@ const reconnectLoop = <E>(ctx: Context<E>): Effect.Effect<never, never, Socket.W
   Effect.gen(function*() {
     let failures = 0
     while (true) {
-      const end = yield* Effect.flip(session(ctx))
+      const end = yield* Effect.flip(session(ctx).pipe(
+        Effect.catchDefect((defect) =>
+          Effect.logError("user stream: defect").pipe(
+            Effect.annotateLogs({ cause: describe(ctx, defect) }),
+            Effect.andThen(Effect.fail(new SessionEnded({ reason: "Defect", connectedMs: undefined, cause: defect })))
+          )
+        )
+      ))
       failures = failuresAfter(ctx, end, failures)
       yield* Effect.logDebug("user stream: connection ended").pipe(
         Effect.annotateLogs({ reason: end.reason, cause: end.cause === undefined ? "" : describe(ctx, end.cause) })
