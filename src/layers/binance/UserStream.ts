@@ -117,7 +117,8 @@ class SessionEnded extends Data.TaggedError("SessionEnded")<{
   readonly cause: unknown
 }> {}
 
-interface Context<E> {
+/** What every part of one running stream shares. */
+interface StreamSetup<E> {
   readonly url: (listenKey: string) => string
   readonly listenKeys: ListenKeys<E>
   readonly onConnected: Effect.Effect<void, unknown>
@@ -130,26 +131,33 @@ interface Context<E> {
   readonly openTimeout: Duration.Duration
   readonly buffer: EventBuffer
   readonly state: SubscriptionRef.SubscriptionRef<UserStreamState>
-  /** The key in use, for the final DELETE and for scrubbing logs. */
+  /** The key in use, for the final DELETE. */
   listenKey: string | undefined
+  /** Every key this stream was given, scrubbed from whatever it logs. */
+  readonly keysSeen: Set<string>
 }
 
-/** `text` with the listenKey in use replaced: error messages may carry URLs with it. */
-const scrub = <E>(ctx: Context<E>, text: string): string =>
-  ctx.listenKey === undefined ? text : text.split(ctx.listenKey).join("<listenKey>")
+/** `text` without any listenKey: error messages may carry URLs with one. */
+const scrub = <E>(ctx: StreamSetup<E>, text: string): string => {
+  let out = text
+  for (const key of ctx.keysSeen) out = out.split(key).join("<listenKey>")
+  return out
+}
 
-const describe = <E>(ctx: Context<E>, cause: unknown): string =>
+const describe = <E>(ctx: StreamSetup<E>, cause: unknown): string =>
   scrub(ctx, cause instanceof Error ? cause.message : Cause.isCause(cause) ? Cause.pretty(cause) : String(cause))
 
 /** Sets the state; logs when its kind changes (once per transition). */
-const transition = <E>(ctx: Context<E>, next: UserStreamState): Effect.Effect<void> =>
+const transition = <E>(ctx: StreamSetup<E>, next: UserStreamState): Effect.Effect<void> =>
   Effect.flatMap(SubscriptionRef.getAndSet(ctx.state, next), (previous) => {
     if (previous._tag === next._tag) return Effect.void
     switch (next._tag) {
       case "Connected":
         return Effect.logInfo("user stream connected")
-      case "Reconnecting":
-        return Effect.logWarning("user stream reconnecting").pipe(Effect.annotateLogs({ reason: next.reason }))
+      case "Reconnecting": // a planned reconnect (no failure) is routine
+        return (next.failures === 0 ? Effect.logInfo : Effect.logWarning)("user stream reconnecting").pipe(
+          Effect.annotateLogs({ reason: next.reason })
+        )
       case "Down":
         return Effect.logError("user stream down; REST polling has to cover it").pipe(
           Effect.annotateLogs({ reason: next.reason, failures: next.failures })
@@ -161,7 +169,7 @@ const endedAfter = (reason: EndReason, connectedAt: number, cause: unknown) =>
   Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.fail(new SessionEnded({ reason, connectedMs: now - connectedAt, cause })))
 
 /** Reads frames until the socket ends or the key expires; events go to the buffer at once. */
-const readLoop = <E>(ctx: Context<E>, pull: Effect.Effect<ReadonlyArray<string | Uint8Array>, Socket.SocketError>, connectedAt: number) =>
+const readLoop = <E>(ctx: StreamSetup<E>, pull: Effect.Effect<ReadonlyArray<string | Uint8Array>, Socket.SocketError>, connectedAt: number) =>
   Effect.gen(function*() {
     const text = new TextDecoder()
     const unknownSeen = new Set<string>()
@@ -192,7 +200,7 @@ const readLoop = <E>(ctx: Context<E>, pull: Effect.Effect<ReadonlyArray<string |
     }
   })
 
-const keepAliveLoop = <E>(ctx: Context<E>, listenKey: string, connectedAt: number) =>
+const keepAliveLoop = <E>(ctx: StreamSetup<E>, listenKey: string, connectedAt: number) =>
   Effect.gen(function*() {
     while (true) {
       yield* Effect.sleep(ctx.keepAliveEvery)
@@ -201,7 +209,7 @@ const keepAliveLoop = <E>(ctx: Context<E>, listenKey: string, connectedAt: numbe
     }
   })
 
-const runOnConnected = <E>(ctx: Context<E>) =>
+const runOnConnected = <E>(ctx: StreamSetup<E>) =>
   ctx.onConnected.pipe(
     Effect.catchCause((cause) =>
       Cause.hasInterruptsOnly(cause)
@@ -211,12 +219,13 @@ const runOnConnected = <E>(ctx: Context<E>) =>
   )
 
 /** One connection, from its listenKey to its end; always ends with `SessionEnded`. */
-const session = <E>(ctx: Context<E>): Effect.Effect<never, SessionEnded, Socket.WebSocketConstructor> =>
+const session = <E>(ctx: StreamSetup<E>): Effect.Effect<never, SessionEnded, Socket.WebSocketConstructor> =>
   Effect.gen(function*() {
     const listenKey = yield* ctx.listenKeys.create.pipe(
       Effect.mapError((cause) => new SessionEnded({ reason: "ListenKeyUnavailable", connectedMs: undefined, cause }))
     )
     ctx.listenKey = listenKey
+    ctx.keysSeen.add(listenKey)
     const socket = yield* Socket.makeWebSocket(ctx.url(listenKey), { openTimeout: ctx.openTimeout })
     const reader = yield* socket.reader.pipe(
       Effect.mapError((cause) => new SessionEnded({ reason: "ConnectFailed", connectedMs: undefined, cause }))
@@ -235,20 +244,20 @@ const session = <E>(ctx: Context<E>): Effect.Effect<never, SessionEnded, Socket.
  * Failures in a row after `end`: a planned end of a stable connection is none, a
  * drop of a stable connection is the first; anything else adds one.
  */
-const failuresAfter = <E>(ctx: Context<E>, end: SessionEnded, failures: number): number => {
+const failuresAfter = <E>(ctx: StreamSetup<E>, end: SessionEnded, failures: number): number => {
   const stable = end.connectedMs !== undefined && end.connectedMs >= ctx.stableAfterMs
   if (!stable) return failures + 1
   return end.reason === "ListenKeyExpired" || end.reason === "ConnectionAgeLimit" ? 0 : 1
 }
 
 /** `base × 2^(failures-1)`, capped, scaled by a random factor in [0.8, 1.2). */
-const backoffDelay = <E>(ctx: Context<E>, failures: number): Effect.Effect<Duration.Duration> =>
+const backoffDelay = <E>(ctx: StreamSetup<E>, failures: number): Effect.Effect<Duration.Duration> =>
   Effect.map(Random.next, (r) => {
     const exponential = Duration.times(ctx.base, 2 ** Math.min(failures - 1, 30))
     return Duration.times(Duration.min(exponential, ctx.cap), 0.8 + 0.4 * r)
   })
 
-const reconnectLoop = <E>(ctx: Context<E>): Effect.Effect<never, never, Socket.WebSocketConstructor> =>
+const reconnectLoop = <E>(ctx: StreamSetup<E>): Effect.Effect<never, never, Socket.WebSocketConstructor> =>
   Effect.gen(function*() {
     let failures = 0
     while (true) {
@@ -283,7 +292,7 @@ export const make = <E>(
   Effect.gen(function*() {
     const streamBase = (options.streamBase ?? STREAM_BASES[options.exchange]).replace(/\/+$/, "")
     const state = yield* SubscriptionRef.make<UserStreamState>(UserStreamState.Reconnecting({ failures: 0, reason: "Starting" }))
-    const ctx: Context<E> = {
+    const ctx: StreamSetup<E> = {
       url: (listenKey) => `${streamBase}/ws/${listenKey}`,
       listenKeys: options.listenKeys,
       onConnected: options.onConnected ?? Effect.void,
@@ -296,10 +305,12 @@ export const make = <E>(
       openTimeout: Duration.fromInputUnsafe(options.openTimeout ?? "10 seconds"),
       buffer: yield* makeEventBuffer(options.bufferCapacity ?? 4096),
       state,
-      listenKey: undefined
+      listenKey: undefined,
+      keysSeen: new Set()
     }
     yield* Effect.addFinalizer(() =>
       ctx.listenKey === undefined ? Effect.void : ctx.listenKeys.close(ctx.listenKey).pipe(
+        Effect.timeout("10 seconds"),
         Effect.catch((cause) => Effect.logWarning("user stream: closing the listenKey failed").pipe(
           Effect.annotateLogs({ cause: describe(ctx, cause) })
         ))
