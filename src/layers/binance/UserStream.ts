@@ -18,11 +18,11 @@
  * `subscribe.signature`: its user data comes only from listenKey streams on
  * `stream.binance.us`. Hence this client.
  *
- * On binance.com the reverse holds: its spot docs (CHANGELOG 2026-01-21) retired
- * `POST/PUT/DELETE /api/v3/userDataStream` on 2026-02-20, so there a listenKey
- * cannot be had, and ccxt's WebSocket-API path is the one that works. The
- * `binance` default host below is kept for testnets and mirrors that still serve
- * listenKeys.
+ * On binance.com the reverse holds: its spot docs (binance-spot-api-docs
+ * CHANGELOG, 2026-01-21) retired `POST/PUT/DELETE /api/v3/userDataStream` on
+ * 2026-02-20, and on the spot testnet on 2026-02-04. There the port's `create`
+ * fails, this stream stays `Down`, and ccxt's WebSocket-API `watchOrders` is the
+ * path that works. The `binance` host below is the one the listenKey stream used.
  *
  * Life cycle: get a listenKey through the given port (`POST` returns the
  * account's active key or a new one, so every connection starts with one), keep
