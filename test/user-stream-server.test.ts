@@ -73,6 +73,14 @@ describe("listenKey endpoints", () => {
     expect(await listenKey()).not.toBe(key)
   })
 
+  it("DELETE closes the key's connections", async () => {
+    const key = await listenKey()
+    const client = await connect(key)
+    await userDataStream(server, "DELETE", key)
+    expect(await client.closed).toBe(1000)
+    expect(server.userStream.connections()).toBe(0)
+  })
+
   it("needs the API key header but no signature", async () => {
     expect((await userDataStream(server, "POST", undefined, "wrong-key")).body).toMatchObject({ code: -2015 })
     expect((await userDataStream(server, "POST", undefined, "")).body).toMatchObject({ code: -2014 })

@@ -266,7 +266,7 @@ export class UserStream {
 
   readonly controls: UserStreamControls = {
     activeListenKey: () => this.validKey(),
-    connections: () => this.open.size,
+    connections: () => [...this.open].filter((c) => c.socket.readyState === WebSocket.OPEN).length,
     sentEvents: () => [...this.sent],
     dropConnections: () => {
       for (const c of this.open) c.socket.terminate()
