@@ -40,7 +40,9 @@ interface Harness {
   readonly events: Queue.Queue<UserStreamEvent>
   /** One element per completed `onConnected`. */
   readonly connections: Queue.Queue<void>
-  /** One element per keepalive that reached the server, with its answer. */
+  /** One element per keepalive started. */
+  readonly keepAliveStarts: Queue.Queue<void>
+  /** One element per keepalive that reached the server: whether it succeeded. */
   readonly keepAlives: Queue.Queue<boolean>
   /** One element per listenKey request started. */
   readonly creates: Queue.Queue<void>
@@ -54,11 +56,16 @@ const harness = (options: Partial<UserStreamOptions<RestFailure>> & { readonly c
     const events = yield* Queue.unbounded<UserStreamEvent>()
     const connections = yield* Queue.unbounded<void>()
     const keepAlives = yield* Queue.unbounded<boolean>()
+    const keepAliveStarts = yield* Queue.unbounded<void>()
     const creates = yield* Queue.unbounded<void>()
     const port = fetchListenKeys(server)
     const listenKeys: ListenKeys<RestFailure> = {
       create: Effect.andThen(Queue.offer(creates, undefined), port.create),
-      keepAlive: (key) => port.keepAlive(key).pipe(Effect.onExit((exit) => Queue.offer(keepAlives, exit._tag === "Success"))),
+      keepAlive: (key) =>
+        Queue.offer(keepAliveStarts, undefined).pipe(
+          Effect.andThen(port.keepAlive(key)),
+          Effect.onExit((exit) => Queue.offer(keepAlives, exit._tag === "Success"))
+        ),
       close: port.close
     }
     const stream = yield* make({
@@ -69,7 +76,7 @@ const harness = (options: Partial<UserStreamOptions<RestFailure>> & { readonly c
       ...options
     })
     if (options.consume !== false) yield* Effect.forkScoped(Stream.runForEach(stream.events, (e) => Queue.offer(events, e)))
-    return { server, stream, events, connections, keepAlives, creates, logs: [] } satisfies Harness
+    return { server, stream, events, connections, keepAliveStarts, keepAlives, creates, logs: [] } satisfies Harness
   })
 
 /** Captures every log line, debug included. */
@@ -161,13 +168,15 @@ describe("user stream: reconnects", () => {
     run(Effect.gen(function*() {
       const h = yield* harness()
       yield* Queue.take(h.connections)
+      yield* Queue.take(h.creates)
       h.server.userStream.dropConnections()
       const reconnecting = yield* stateIs(h.stream, "Reconnecting")
       assert.deepStrictEqual(reconnecting, { _tag: "Reconnecting", failures: 1, reason: "Dropped" })
       yield* placeLimitBuy(h.server, "0.05", "100", "while-down")
       yield* TestClock.adjust("799 millis")
-      assert.strictEqual(yield* Queue.size(h.connections), 0)
+      assert.strictEqual(yield* Queue.size(h.creates), 0, "no attempt before 0.8 s")
       yield* TestClock.adjust("401 millis")
+      yield* Queue.take(h.creates)
       yield* Queue.take(h.connections)
       h.server.deposit("USDT", "1")
       const [first] = yield* take(h.events, 1)
@@ -263,11 +272,14 @@ describe("user stream: TestClock", () => {
       yield* Queue.take(h.connections)
       const key = h.server.userStream.activeListenKey()!
       yield* TestClock.adjust("29 minutes")
-      assert.strictEqual(yield* Queue.size(h.keepAlives), 0)
+      assert.strictEqual(yield* Queue.size(h.keepAliveStarts), 0)
       yield* TestClock.adjust("1 minute")
       assert.isTrue(yield* Queue.take(h.keepAlives))
-      yield* TestClock.adjust("30 minutes")
+      yield* TestClock.adjust("29 minutes")
+      assert.strictEqual(yield* Queue.size(h.keepAliveStarts), 1)
+      yield* TestClock.adjust("1 minute")
       assert.isTrue(yield* Queue.take(h.keepAlives))
+      assert.strictEqual(yield* Queue.size(h.keepAliveStarts), 2)
       const puts = h.server.requestLog().filter((r) => r.method === "PUT")
       assert.deepStrictEqual(puts.map((r) => [r.params["listenKey"], r.status]), [[key, 200], [key, 200]])
 
@@ -317,9 +329,11 @@ describe("user stream: a slow consumer", () => {
       // listenKeyExpired comes after the six events: once the stream reconnects, the reader has read them all
       h.server.userStream.expireListenKey()
       yield* Queue.take(h.connections)
-      h.server.deposit("HBAR", "7")
       const seen: Array<UserStreamEvent> = []
-      yield* h.stream.events.pipe(Stream.take(6), Stream.runForEach((e) => Effect.sync(() => seen.push(e))))
+      const consume = (n: number) => h.stream.events.pipe(Stream.take(n), Stream.runForEach((e) => Effect.sync(() => seen.push(e))))
+      yield* consume(4)
+      h.server.deposit("HBAR", "7")
+      yield* consume(2)
       assert.deepStrictEqual(seen.map((e) => e._tag), [
         "ExecutionReport", "AccountPosition", "BalanceUpdate", "EventsDropped", "BalanceUpdate", "AccountPosition"
       ])
