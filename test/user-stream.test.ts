@@ -208,10 +208,12 @@ describe("user stream: reconnects", () => {
     run(Effect.gen(function*() {
       const h = yield* harness()
       yield* Queue.take(h.connections)
+      yield* Queue.take(h.creates)
       const key = h.server.userStream.activeListenKey()
       yield* TestClock.adjust("22 hours")
-      assert.strictEqual(yield* Queue.size(h.connections), 0)
+      assert.strictEqual(yield* Queue.size(h.creates), 0)
       yield* TestClock.adjust("1 hour")
+      yield* Queue.take(h.creates)
       yield* Queue.take(h.connections)
       assert.strictEqual(h.server.userStream.activeListenKey(), key)
       assert.strictEqual(h.server.userStream.connections(), 1)
