@@ -46,7 +46,6 @@ interface Harness {
   readonly keepAlives: Queue.Queue<boolean>
   /** One element per listenKey request started. */
   readonly creates: Queue.Queue<void>
-  readonly logs: Array<string>
 }
 
 /** A server, a user stream on it, and (unless `consume` is false) a consumer collecting its events. */
@@ -76,7 +75,7 @@ const harness = (options: Partial<UserStreamOptions<RestFailure>> & { readonly c
       ...options
     })
     if (options.consume !== false) yield* Effect.forkScoped(Stream.runForEach(stream.events, (e) => Queue.offer(events, e)))
-    return { server, stream, events, connections, keepAliveStarts, keepAlives, creates, logs: [] } satisfies Harness
+    return { server, stream, events, connections, keepAliveStarts, keepAlives, creates } satisfies Harness
   })
 
 /** Captures every log line, debug included. */
