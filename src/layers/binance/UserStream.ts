@@ -84,7 +84,11 @@ export interface UserStreamOptions<E> {
   /** Replaces the stream host, e.g. `ws://127.0.0.1:PORT` for a test server or a testnet's host. */
   readonly streamBase?: string
   readonly listenKeys: ListenKeys<E>
-  /** Runs after every (re)connection, beside the reader; a failure is logged, not fatal. */
+  /**
+   * Runs after every (re)connection, beside the reader (events keep flowing while
+   * it runs); a failure is logged, not fatal. It is interrupted if the connection
+   * ends first, and runs again after the next one.
+   */
   readonly onConnected?: Effect.Effect<void, unknown>
   /** Default 30 minutes (a key lives 60 without one). */
   readonly keepAliveEvery?: Duration.Input
