@@ -24,7 +24,6 @@ import {
   getBaseAssetBalance,
   getQuoteBalance,
   getUsdtBalance,
-  placeOrder,
   sellAllAssets,
   type ValidationRule
 } from "../../src/index.ts"
@@ -184,35 +183,6 @@ export const suite = <E>(
         assert.strictEqual(yield* getUsdtBalance(), 1000)
       }))
 
-    test("insufficient funds fail as ExchangeError InsufficientFunds and create nothing", () =>
-      Effect.gen(function*() {
-        yield* setPrice(0.1)
-        const buy = yield* failure(createLimitBuy(0.09, 20000))
-        assert.strictEqual(buy._tag === "ExchangeError" && buy.reason, "InsufficientFunds")
-        const sell = yield* failure(createLimitSell(0.2, 10))
-        assert.strictEqual(sell._tag === "ExchangeError" && sell.reason, "InsufficientFunds")
-        const market = yield* failure(createMarketSell(10))
-        assert.strictEqual(market._tag === "ExchangeError" && market.reason, "InsufficientFunds")
-        assert.strictEqual((yield* fetchAllOrders()).length, 0)
-        assert.strictEqual((yield* activeOrders).size, 0)
-      }))
-
-    test("sellAllAssets gives None for dust and sells the whole lot-rounded balance otherwise", () =>
-      Effect.gen(function*() {
-        yield* setPrice(0.1)
-        assert.isTrue(Option.isNone(yield* sellAllAssets()))
-        yield* createLimitBuy(0.1, 100)
-        const base = yield* getBaseAssetBalance()
-        assert.isTrue(base >= 99)
-        const sold = yield* sellAllAssets()
-        assert.isTrue(Option.isSome(sold))
-        const orders = yield* fetchAllOrders()
-        const sale = orders.find((o) => Option.isSome(sold) && o.id === sold.value)!
-        assert.strictEqual(sale.quantity, Math.floor(base))
-        assert.isTrue((yield* getBaseAssetBalance()) < 1)
-        assert.isTrue(Option.isNone(yield* sellAllAssets()))
-      }))
-
     test("number inputs are read at 15 significant digits before snapping: float noise never moves an order by a tick", () =>
       Effect.gen(function*() {
         yield* setPrice(0.1)
@@ -241,10 +211,39 @@ export const suite = <E>(
         assert.strictEqual((yield* fetchAllOrders()).length, 0)
         const a = yield* createLimitBuy("0.09", "100")
         const b = yield* createLimitBuy(BigDecimal.fromStringUnsafe("0.081239"), BigDecimal.make(205n, 1)) // 0.08123, 20
-        const c = yield* placeOrder({ side: "buy", type: "limit", price: " 7e-2 ", quantity: "15.9" }) // 0.07, 15
+        const c = yield* Exchange.use((ex) => ex.placeOrder({ side: "buy", type: "limit", price: " 7e-2 ", quantity: "15.9" })) // 0.07, 15
         const open = yield* fetchOpenOrders()
         assert.deepStrictEqual(open.map((o) => [o.id, o.price, o.quantity]), [[a, 0.09, 100], [b, 0.08123, 20], [c.id, 0.07, 15]])
         assert.strictEqual(yield* getUsdtBalance(), 988.3254) // 1000 - 9 - 1.6246 - 1.05, exactly
+      }))
+
+    test("insufficient funds fail as ExchangeError InsufficientFunds and create nothing", () =>
+      Effect.gen(function*() {
+        yield* setPrice(0.1)
+        const buy = yield* failure(createLimitBuy(0.09, 20000))
+        assert.strictEqual(buy._tag === "ExchangeError" && buy.reason, "InsufficientFunds")
+        const sell = yield* failure(createLimitSell(0.2, 10))
+        assert.strictEqual(sell._tag === "ExchangeError" && sell.reason, "InsufficientFunds")
+        const market = yield* failure(createMarketSell(10))
+        assert.strictEqual(market._tag === "ExchangeError" && market.reason, "InsufficientFunds")
+        assert.strictEqual((yield* fetchAllOrders()).length, 0)
+        assert.strictEqual((yield* activeOrders).size, 0)
+      }))
+
+    test("sellAllAssets gives None for dust and sells the whole lot-rounded balance otherwise", () =>
+      Effect.gen(function*() {
+        yield* setPrice(0.1)
+        assert.isTrue(Option.isNone(yield* sellAllAssets()))
+        yield* createLimitBuy(0.1, 100)
+        const base = yield* getBaseAssetBalance()
+        assert.isTrue(base >= 99)
+        const sold = yield* sellAllAssets()
+        assert.isTrue(Option.isSome(sold))
+        const orders = yield* fetchAllOrders()
+        const sale = orders.find((o) => Option.isSome(sold) && o.id === sold.value)!
+        assert.strictEqual(sale.quantity, Math.floor(base))
+        assert.isTrue((yield* getBaseAssetBalance()) < 1)
+        assert.isTrue(Option.isNone(yield* sellAllAssets()))
       }))
   })
 }
