@@ -1,32 +1,51 @@
 /**
  * orderops: place, track and cancel orders on crypto exchanges as Effect programs.
- * The public surface, and nothing else.
+ * The public surface, and nothing else. The building blocks (the `Venue` port, the
+ * order engine, the venues) are on the `orderops/venue` subpath (`src/venue.ts`).
  */
+import * as DryRunLayers from "./layers/DryRun.ts"
+import * as JournalLayers from "./layers/Journal.ts"
+import * as LiveLayers from "./layers/Live.ts"
+
 export * from "./errors/index.ts"
-export * from "./services/Exchange.ts"
-export { type OrderRecord, OrderRecord as OrderRecordSchema, OrderSide, OrderStatus, OrderType, isFinalStatus } from "./services/OrderRecord.ts"
-export { type MarketRules, type MarketRulesInput, type OrderRequest, HBAR_USDT, makeRules, validateOrder, sellableQuantity } from "./services/MarketRules.ts"
-export * as Decimal from "./services/Decimal.ts"
-export { ActiveOrders } from "./services/ActiveOrders.ts"
-export { acceptsExchangeView, type JournalEntry, type JournalStatus, type OrderIntent, OrderJournal, type OrderJournalService } from "./services/OrderJournal.ts"
-export { DEFAULT_JOURNAL_PATH, JOURNAL_ENV, JournalLayer, JournalLayerFromEnv, PgJournalLayer, type PgJournalOptions, SqliteJournalLayer } from "./layers/Journal.ts"
-export { journalMigrations, makeSqlJournal, migrateJournal, MIGRATIONS_TABLE, type SqlJournalOptions } from "./layers/SqlJournal.ts"
-export { type RetryOptions, type RetryPolicy, defaultRetryPolicy, isRetryable, makeRetryPolicy } from "./services/Retry.ts"
-export { type Balance, type SubmitOrder, Venue, type VenueFailure, type VenueService } from "./services/Venue.ts"
-export { type EngineOptions, makeExchange } from "./layers/OrderEngine.ts"
-export { CLIENT_ORDER_ID_PREFIX } from "./layers/engine/ClientOrderId.ts"
-export {
-  CcxtVenueLayer,
-  ExchangeLayerFromEnv,
-  isLiveOptIn,
-  LIVE_ENV,
-  LiveExchangeLayer,
-  LiveExchangeLayerConfig,
-  LiveExchangeLayerFromEnv,
-  liveOptionsFromConfig,
-  type LiveOptions
-} from "./layers/Live.ts"
-export { type CcxtVenueOptions, fromExchange, makeCcxtVenue } from "./layers/CcxtVenue.ts"
-export { DRY_RUN_STATE_KEY, DRY_RUN_VENUE_ID, DryRunExchangeLayer, DryRunMarket, DryRunVenueLayer, type DryRunMarketService, type DryRunOptions } from "./layers/DryRun.ts"
 export { OrderSessionError } from "./errors/OrderSessionError.ts"
-export { type CleanupReport, makeOrderSession, OrderSession, type OrderSessionOptions, type OrderSessionService, scopedOrderSession, withOrderSession } from "./services/OrderSession.ts"
+export * from "./services/Exchange.ts"
+export { type OrderRecord, OrderRecord as OrderRecordSchema, OrderSide, OrderStatus, OrderType } from "./services/OrderRecord.ts"
+export { HBAR_USDT, makeRules, type MarketRules, type MarketRulesInput, type OrderRequest, sellableQuantity, validateOrder } from "./services/MarketRules.ts"
+export * as Decimal from "./services/Decimal.ts"
+export { type JournalEntry, type JournalStatus, type OrderIntent, OrderJournal, type OrderJournalService } from "./services/OrderJournal.ts"
+export { defaultRetryPolicy, makeRetryPolicy, type RetryOptions, type RetryPolicy } from "./services/Retry.ts"
+export {
+  type CleanupReport,
+  makeOrderSession,
+  OrderSession,
+  type OrderSessionOptions,
+  type OrderSessionService,
+  scopedOrderSession,
+  withOrderSession
+} from "./services/OrderSession.ts"
+
+// ---- layers ----------------------------------------------------------------------
+
+export * as DryRun from "./DryRun.ts"
+export * as Journal from "./Journal.ts"
+export * as Live from "./Live.ts"
+export { DryRunMarket, type DryRunMarketService, type DryRunOptions } from "./layers/DryRun.ts"
+export { ExchangeLayerFromEnv, type LiveOptions } from "./layers/Live.ts"
+
+// ---- the names before the namespaces, kept for one release --------------------------
+
+/** @deprecated Use `DryRun.layer`. */
+export const DryRunExchangeLayer = DryRunLayers.DryRunExchangeLayer
+/** @deprecated Use `Live.layer`. */
+export const LiveExchangeLayer = LiveLayers.LiveExchangeLayer
+/** @deprecated Use `Live.layerConfig`. */
+export const LiveExchangeLayerConfig = LiveLayers.LiveExchangeLayerConfig
+/** @deprecated Use `Journal.layerSqlite`. */
+export const SqliteJournalLayer = JournalLayers.SqliteJournalLayer
+/** @deprecated Use `Journal.layerPg`. */
+export const PgJournalLayer = JournalLayers.PgJournalLayer
+/** @deprecated Use `Journal.layer`. */
+export const JournalLayer = JournalLayers.JournalLayer
+/** @deprecated Use `Journal.layerFromEnv`. */
+export const JournalLayerFromEnv = JournalLayers.JournalLayerFromEnv

@@ -6,26 +6,21 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Fiber, Layer, Ref } from "effect"
 import { TestClock } from "effect/testing"
 import {
-  ActiveOrders,
   activeOrders,
   cancelAllBuyOrders,
   cancelOrder,
   createLimitBuy,
   createLimitSell,
-  DRY_RUN_VENUE_ID,
-  DryRunVenueLayer,
   Exchange,
   fetchAllOrders,
   fetchOrder,
-  makeExchange,
   ExchangeError,
   NetworkError,
   OrderJournal,
   type OrderRecord,
-  syncOrders,
-  Venue,
-  type VenueService
+  syncOrders
 } from "../src/index.ts"
+import { ActiveOrders, DRY_RUN_VENUE_ID, DryRunVenueLayer, makeExchange, Venue, type VenueService } from "../src/venue.ts"
 import { newClientOrderId } from "../src/layers/engine/ClientOrderId.ts"
 
 /** The dry-run exchange with `wrap` applied to its venue. */

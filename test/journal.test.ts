@@ -15,7 +15,6 @@ import {
   cancelOrder,
   createLimitBuy,
   createLimitSell,
-  DRY_RUN_STATE_KEY,
   DryRunExchangeLayer,
   DryRunMarket,
   fetchAllOrders,
@@ -24,6 +23,7 @@ import {
   getUsdtBalance
 } from "../src/index.ts"
 import { JournalError } from "../src/errors/JournalError.ts"
+import { DRY_RUN_STATE_KEY } from "../src/layers/DryRun.ts"
 import { JournalLayer, JournalLayerFromEnv, PgJournalLayer, redactUrl, SqliteJournalLayer } from "../src/layers/Journal.ts"
 import * as SqliteClient from "../src/layers/SqliteClient.ts"
 import { MIGRATIONS_TABLE, migrateJournal } from "../src/layers/SqlJournal.ts"

@@ -22,6 +22,7 @@ import type { SubmitOrder, VenueService } from "../services/Venue.ts"
 import { binanceOwnClientOrderId, binanceSpotRest } from "./ccxt/binance.ts"
 import * as BinanceSpot from "./ccxt/BinanceSpot.ts"
 import type { BudgetLimits } from "./ccxt/budget.ts"
+import type { CcxtVenueOptions } from "./Live.ts"
 import * as CcxtUnified from "./ccxt/CcxtUnified.ts"
 import type { CcxtErrors } from "./ccxt/classify.ts"
 import { annotationsOf, type CcxtClientService, makeCcxtClient } from "./ccxt/Client.ts"
@@ -30,31 +31,6 @@ import { type CcxtExchange, type CcxtModule, loadCcxt, makeInstance } from "./cc
 import { makeMarketCache } from "./ccxt/Markets.ts"
 import { decodeContext, type DecodedOrders } from "./ccxt/RawOrder.ts"
 import { isOrderNotFound, type WireAdapter } from "./ccxt/WireAdapter.ts"
-
-export interface CcxtVenueOptions {
-  /** Any ccxt exchange id. Default `binanceus`. */
-  readonly exchange?: string | undefined
-  readonly apiKey: string | Redacted.Redacted<string>
-  readonly secret: string | Redacted.Redacted<string>
-  /** Points every API host at this origin (a test server, a testnet). */
-  readonly baseUrl?: string | undefined
-  /** ccxt's per-request timeout. Default ccxt's (10 s). */
-  readonly timeoutMs?: number | undefined
-  /**
-   * The request budget, in request weight and orders per window (`{ weight: { limit,
-   * windowMs }, orders: { limit, windowMs } }`). Default: what the exchange advertises
-   * (Binance's `exchangeInfo.rateLimits`), ccxt's `rateLimit` pacing until then.
-   * Limits given here win over the advertised ones; `false` turns the budget off.
-   */
-  readonly rateLimit?: BudgetLimits | false | undefined
-  /**
-   * Call ccxt's unified methods (`createOrder`, `fetchOpenOrders`, ...) on Binance
-   * spot too, instead of its REST endpoints through ccxt's implicit methods. The
-   * records are the same; the unified path parses through floats and costs more CPU
-   * per request. Default false.
-   */
-  readonly useUnifiedApi?: boolean | undefined
-}
 
 const redacted = (s: string | Redacted.Redacted<string>) => (Redacted.isRedacted(s) ? s : Redacted.make(s))
 

@@ -17,10 +17,40 @@ import { ActiveOrders } from "../services/ActiveOrders.ts"
 import { Exchange } from "../services/Exchange.ts"
 import type { OrderJournal } from "../services/OrderJournal.ts"
 import { Venue } from "../services/Venue.ts"
-import { type CcxtVenueOptions, makeCcxtVenue } from "./CcxtVenue.ts"
+import type { BudgetLimits } from "./ccxt/budget.ts"
+import { makeCcxtVenue } from "./CcxtVenue.ts"
 import { DryRunExchangeLayer } from "./DryRun.ts"
 import { JournalLayerFromEnv } from "./Journal.ts"
 import { type EngineOptions, makeExchange, withDebugLogging } from "./OrderEngine.ts"
+
+/**
+ * The live venue's options. Declared here, beside the layers that take them, so that
+ * the public declarations never reach the module that imports ccxt's types.
+ */
+export interface CcxtVenueOptions {
+  /** Any ccxt exchange id. Default `binanceus`. */
+  readonly exchange?: string | undefined
+  readonly apiKey: string | Redacted.Redacted<string>
+  readonly secret: string | Redacted.Redacted<string>
+  /** Points every API host at this origin (a test server, a testnet). */
+  readonly baseUrl?: string | undefined
+  /** ccxt's per-request timeout. Default ccxt's (10 s). */
+  readonly timeoutMs?: number | undefined
+  /**
+   * The request budget, in request weight and orders per window (`{ weight: { limit,
+   * windowMs }, orders: { limit, windowMs } }`). Default: what the exchange advertises
+   * (Binance's `exchangeInfo.rateLimits`), ccxt's `rateLimit` pacing until then.
+   * Limits given here win over the advertised ones; `false` turns the budget off.
+   */
+  readonly rateLimit?: BudgetLimits | false | undefined
+  /**
+   * Call ccxt's unified methods (`createOrder`, `fetchOpenOrders`, ...) on Binance
+   * spot too, instead of its REST endpoints through ccxt's implicit methods. The
+   * records are the same; the unified path parses through floats and costs more CPU
+   * per request. Default false.
+   */
+  readonly useUnifiedApi?: boolean | undefined
+}
 
 export interface LiveOptions extends EngineOptions, CcxtVenueOptions {
   /** The market to trade. Default `HBAR/USDT`. */

@@ -1,0 +1,14 @@
+/**
+ * `orderops/venue`: the building blocks, for assembling an exchange layer of your
+ * own. `makeExchange(options)` is the order engine (validation, client order ids,
+ * journal, active orders, retries, recovery, logging) over any `Venue`, the port an
+ * exchange implements in exact decimals; `DryRunVenueLayer` and `CcxtVenueLayer`
+ * are the two venues orderops ships, and `ActiveOrders.layerFor(venue.id)` the `Ref`
+ * the engine keeps. Wrapping a venue (latency, faults) is how `test/engine.test.ts`
+ * tests the engine.
+ */
+export { ActiveOrders, type ActiveOrdersService } from "./services/ActiveOrders.ts"
+export { type Balance, type Operation, type SubmitOrder, Venue, type VenueFailure, type VenueService } from "./services/Venue.ts"
+export { type EngineOptions, makeExchange } from "./layers/OrderEngine.ts"
+export { DRY_RUN_VENUE_ID, DryRunVenueLayer } from "./layers/DryRun.ts"
+export { CcxtVenueLayer, type CcxtVenueOptions } from "./layers/Live.ts"
