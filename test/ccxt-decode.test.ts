@@ -120,6 +120,19 @@ describe("decodeOrder: recorded ccxt orders", () => {
     assert.strictEqual(e?.orderId, "2672907")
   })
 
+  it("a stop order ccxt calls limit is not representable either, as on Binance's REST path: an error alone, skipped in a list", () => {
+    const limit = spot["createOrder"]![0]!.parsedResponse as Record<string, unknown>
+    const stop = { ...limit, id: "77", type: "limit", triggerPrice: 230, stopPrice: 230 }
+    const r = decodeOrder(stop, rules("SOL/USDT"), ctx)
+    assert.isTrue(Result.isFailure(r))
+    const e = Result.isFailure(r) ? r.failure : undefined
+    assert.strictEqual(e?.reason, "UnreadableAnswer")
+    assert.include(e?.detail, "trigger price 230")
+    const list = ok(decodeOrders([limit, stop], rules("SOL/USDT"), ctx))
+    assert.deepStrictEqual(list.orders.map((o) => o.id), [String(limit["id"])])
+    assert.deepStrictEqual(list.skipped.map((s) => s.orderId), ["77"])
+  })
+
   it("fetchOrder: a filled LTC/USDT market sell carries its average price", () => {
     const o = ok(decodeOrder(spot["fetchOrder"]![0]!.parsedResponse, rules("LTC/USDT"), ctx))
     assert.strictEqual(o.type, "market")
