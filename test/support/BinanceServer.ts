@@ -9,40 +9,38 @@
  *   timestamp/recvWindow against the server clock (-1021, settable skew).
  * - Balances with free/locked, orders that fill when the settable price crosses
  *   them (see ./binance/engine.ts), exact decimals throughout, no fee by default.
+ * - Every order type Binance.US documents (LIMIT, MARKET, LIMIT_MAKER and the four
+ *   stop types, checked against the symbol's `orderTypes`), OCO lists
+ *   (`/api/v3/order/oco`, `/api/v3/orderList`, `openOrderList`, `allOrderList`),
+ *   `myTrades`, and partial fills (`fillOrder`, `setDepth`).
  * - IP weight per minute and orders per 10 s (sliding windows) -> 429 + Retry-After,
  *   x-mbx-used-weight(-1m) on every answer, x-mbx-order-count-10s/-1d on new orders.
  * - Fault injection for the next N matching requests, and an inspection API.
  * - The user data stream: listenKey endpoints and `/ws/<listenKey>` with its own
  *   fault controls (`userStream`, see ./binance/userStream.ts); `deposit`.
  *
- * Not modelled: an order book (fills are all-or-nothing on a price cross, or
- * partial through `fillOrder`), STOP/TAKE_PROFIT orders (-1020), OCO; `order/test`
- * only checks the symbol.
+ * Not modelled: an order book (one price level of settable depth), trailing stops,
+ * icebergs and cancel-replace (-1020 or 404); `order/test` only checks the symbol.
  */
 import { createHmac, timingSafeEqual } from "node:crypto"
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import type { Socket } from "node:net"
 import { Effect, type Scope } from "effect"
 import * as D from "./binance/decimal.ts"
-import {
-  type BinanceOrderJson,
-  BinanceError,
-  cancelJson,
-  Engine,
-  fail,
-  newOrderJson,
-  orderJson,
-  type Params,
-  randomClientId
-} from "./binance/engine.ts"
+import { Engine } from "./binance/engine.ts"
+import { BinanceError, fail } from "./binance/errors.ts"
 import { type FaultMatch, Faults, type RequestInfo } from "./binance/faults.ts"
 import { SlidingWindow } from "./binance/limits.ts"
-import { loadSymbolInfos, rateLimits, symbolRules } from "./binance/markets.ts"
+import { loadSymbolInfos, rateLimits, type SymbolOverrides, symbolRules } from "./binance/markets.ts"
+import { isOpen, isWorking, type Params } from "./binance/orders.ts"
+import { bySymbol, fixed, orderRoutes, ordersAdded, type Route } from "./binance/routes.ts"
 import { UserStream, type UserStreamControls } from "./binance/userStream.ts"
+import { type BinanceOrderJson, type BinanceOrderListJson, orderJson, orderListJson } from "./binance/wire.ts"
 
-export type { BinanceOrderJson } from "./binance/engine.ts"
 export type { FaultMatch, RequestInfo } from "./binance/faults.ts"
+export type { SymbolOverrides } from "./binance/markets.ts"
 export type { UserStreamControls } from "./binance/userStream.ts"
+export type { BinanceOrderJson, BinanceOrderListJson } from "./binance/wire.ts"
 
 export interface BinanceServerOptions {
   /** Default "test-api-key". */
@@ -65,6 +63,11 @@ export interface BinanceServerOptions {
   readonly requestLogLimit?: number
   /** The server closes a user-stream connection after this long; Binance: 24 h (the default). */
   readonly userStreamMaxConnectionMs?: number
+  /**
+   * Changes to symbols' exchangeInfo entries, e.g. Binance spot's seven order types
+   * (Binance.US lists no STOP_LOSS or TAKE_PROFIT) or `ocoAllowed: false`.
+   */
+  readonly symbolOverrides?: SymbolOverrides
 }
 
 export interface RequestLogEntry {
@@ -90,6 +93,9 @@ export interface BinanceServerCounters {
   readonly dropped: number
 }
 
+/** An order by its exchange id or its client id. */
+export type OrderRef = { readonly orderId: number } | { readonly clientOrderId: string }
+
 export interface BinanceServer {
   readonly url: string
   readonly port: number
@@ -103,8 +109,22 @@ export interface BinanceServer {
   /** Every order the server holds, oldest first, in Binance's query format. */
   orders(): ReadonlyArray<BinanceOrderJson>
   openOrders(symbol?: string): ReadonlyArray<BinanceOrderJson>
-  /** Fills (part of) an open order at its limit price, as a maker; all of what remains by default. */
-  fillOrder(symbol: string, ref: { readonly orderId: number } | { readonly clientOrderId: string }, qty?: string): void
+  /** Every OCO the server holds, oldest first, in Binance's query format. */
+  orderLists(): ReadonlyArray<BinanceOrderListJson>
+  /**
+   * Fills (part of) a working order as a maker, as one trade of its own (own trade
+   * id, own commission): `qty` defaults to all that remains, `price` to its limit
+   * price (a market-like order's: the last price). A leg of an executing OCO ends
+   * the list as a Binance fill does. Throws for a closed or untriggered order.
+   */
+  fillOrder(symbol: string, ref: OrderRef, qty?: string, price?: string): void
+  /**
+   * Caps each fill the server makes by itself on `symbol` at `qty` (undefined:
+   * no cap): a taker order fills that much, its rest rests (limit) or expires
+   * (market, IOC, FOK fills nothing); each later `setPrice` that crosses a resting
+   * order fills at most that much again. Tests get PARTIALLY_FILLED states this way.
+   */
+  setDepth(symbol: string, qty: string | undefined): void
   /** Adds `amount` (negative: withdraws) to an asset's free balance, announced as `balanceUpdate`. */
   deposit(asset: string, amount: string): void
   /** The user data stream's inspection and fault controls. */
@@ -134,17 +154,7 @@ interface Reply {
   readonly headers: Record<string, string>
 }
 
-interface Route {
-  readonly signed: boolean
-  /** USER_STREAM security: the API key header only, no signature. */
-  readonly keyed?: boolean
-  readonly weight: (p: Params) => number
-  readonly handle: (p: Params) => unknown
-}
-
 const INVALID_KEY = "Invalid API-key, IP, or permissions for action."
-const bySymbol = (one: number, all: number) => (p: Params) => (p["symbol"] === undefined ? all : one)
-const fixed = (w: number) => () => w
 
 /** Symbols named by `symbol` or `symbols` (a JSON array), or all of them. */
 const selectSymbols = (engine: Engine, p: Params): ReadonlyArray<string> | undefined => {
@@ -168,7 +178,7 @@ export const startBinanceServer = async (options: BinanceServerOptions = {}): Pr
   const latencyMs = options.latencyMs ?? 0
   let skew = 0
   const clock = () => Date.now() + skew
-  const infos = loadSymbolInfos()
+  const infos = loadSymbolInfos(options.symbolOverrides)
   const engine = new Engine({
     symbols: infos.map(symbolRules),
     balances: options.balances ?? {},
@@ -244,37 +254,9 @@ export const startBinanceServer = async (options: BinanceServerOptions = {}): Pr
         return { lastUpdateId: 1, bids: level, asks: level }
       }
     }],
-    ["POST /api/v3/order", {
-      signed: true,
-      weight: fixed(1),
-      handle: (p) => {
-        const order = engine.newOrder(p)
-        counters.created += 1
-        return newOrderJson(order, p["newOrderRespType"])
-      }
-    }],
-    ["POST /api/v3/order/test", { signed: true, weight: fixed(1), handle: (p) => (engine.rules(p["symbol"]), {}) }],
-    ["GET /api/v3/order", { signed: true, weight: fixed(2), handle: (p) => orderJson(engine.find(p, () => fail(-2013, "Order does not exist."))) }],
-    ["DELETE /api/v3/order", {
-      signed: true,
-      weight: fixed(1),
-      handle: (p) => {
-        const order = engine.cancel(p)
-        return cancelJson(order, order.cancelClientOrderId ?? randomClientId(), clock())
-      }
-    }],
-    ["GET /api/v3/openOrders", { signed: true, weight: bySymbol(3, 40), handle: (p) => engine.openOrders(p["symbol"]).map(orderJson) }],
-    ["DELETE /api/v3/openOrders", {
-      signed: true,
-      weight: fixed(1),
-      handle: (p) => {
-        const open = engine.openOrders(engine.rules(p["symbol"]).symbol)
-        if (open.length === 0) fail(-2011, "Unknown order sent.")
-        return open.map((o) => (engine.close(o, "CANCELED"), cancelJson(o, o.cancelClientOrderId ?? randomClientId(), clock())))
-      }
-    }],
-    ["GET /api/v3/allOrders", { signed: true, weight: fixed(10), handle: (p) => engine.allOrders(p).map(orderJson) }],
-    ["GET /api/v3/myTrades", { signed: true, weight: fixed(10), handle: (p) => engine.trades(p) }],
+    ...orderRoutes(engine, clock, (n) => {
+      counters.created += n
+    }),
     ["GET /api/v3/account", {
       signed: true,
       weight: fixed(10),
@@ -348,13 +330,14 @@ export const startBinanceServer = async (options: BinanceServerOptions = {}): Pr
     try {
       if (route.signed) authenticate(req, p, rawQuery, rawBody)
       else if (route.keyed === true) checkApiKey(req)
-      if (method === "POST" && path === "/api/v3/order") {
-        if (orderCount.used(now) + 1 > orderLimit) {
+      const adding = ordersAdded(method, path)
+      if (adding > 0) {
+        if (orderCount.used(now) + adding > orderLimit) {
           const msg = `Too many new orders; current limit is ${orderLimit} orders per 10 SECOND.`
-          return rejected(429, -1015, msg, orderCount.retryAfter(now, 1, orderLimit), headers)
+          return rejected(429, -1015, msg, orderCount.retryAfter(now, adding, orderLimit), headers)
         }
-        orderCount.add(now, 1)
-        ordersTotal += 1
+        orderCount.add(now, adding)
+        ordersTotal += adding
         headers["x-mbx-order-count-10s"] = String(orderCount.used(now))
         headers["x-mbx-order-count-1d"] = String(ordersTotal)
       }
@@ -464,7 +447,7 @@ export const startBinanceServer = async (options: BinanceServerOptions = {}): Pr
   const address = server.address()
   if (address === null || typeof address === "string") throw new Error("BinanceServer: no TCP address")
   const port = address.port
-  const orderRef = (symbol: string, ref: { readonly orderId: number } | { readonly clientOrderId: string }) =>
+  const orderRef = (symbol: string, ref: OrderRef) =>
     engine.find(
       "orderId" in ref ? { symbol, orderId: String(ref.orderId) } : { symbol, origClientOrderId: ref.clientOrderId },
       () => { throw new Error(`BinanceServer.fillOrder: no order ${JSON.stringify(ref)} on ${symbol}`) }
@@ -493,14 +476,19 @@ export const startBinanceServer = async (options: BinanceServerOptions = {}): Pr
       Object.fromEntries([...engine.balances].map(([asset, b]) => [asset, { free: D.fmt(b.free), locked: D.fmt(b.locked) }])),
     orders: () => engine.orders.map(orderJson),
     openOrders: (symbol) => engine.openOrders(symbol).map(orderJson),
-    fillOrder: (symbol, ref, qty) => {
+    orderLists: () => engine.lists.map(orderListJson),
+    fillOrder: (symbol, ref, qty, price) => {
       const order = orderRef(symbol, ref)
-      if (order.status !== "NEW" && order.status !== "PARTIALLY_FILLED") throw new Error(`BinanceServer.fillOrder: order is ${order.status}`)
+      if (!isOpen(order)) throw new Error(`BinanceServer.fillOrder: order is ${order.status}`)
+      if (!isWorking(order)) throw new Error("BinanceServer.fillOrder: the stop order has not triggered")
       const remaining = D.sub(order.origQty, order.executedQty)
       const q = qty === undefined ? remaining : D.dec(qty)
       if (!D.isPositive(q) || D.gt(q, remaining)) throw new Error(`BinanceServer.fillOrder: cannot fill ${qty} of ${D.fmt(remaining)}`)
-      engine.fill(order, q, order.price)
+      const at = price !== undefined ? D.dec(price) : D.isPositive(order.price) ? order.price : engine.prices.get(order.rules.symbol)
+      if (at === undefined) throw new Error(`BinanceServer.fillOrder: no price for ${order.rules.symbol}`)
+      engine.fill(order, q, at)
     },
+    setDepth: (symbol, qty) => engine.setDepth(symbol, qty === undefined ? undefined : D.dec(qty)),
     deposit: (asset, amount) => engine.deposit(asset, D.dec(amount)),
     userStream: userStream.controls,
     requestLog: () => log.map((e) => ({ ...e })),
