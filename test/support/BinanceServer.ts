@@ -22,18 +22,19 @@
  * Not modelled: an order book (one price level of settable depth), trailing stops,
  * icebergs and cancel-replace (-1020 or 404); `order/test` only checks the symbol.
  */
-import { createHmac, timingSafeEqual } from "node:crypto"
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import type { Socket } from "node:net"
 import { Effect, type Scope } from "effect"
+import { signedChecks } from "./binance/auth.ts"
 import * as D from "./binance/decimal.ts"
 import { Engine } from "./binance/engine.ts"
-import { BinanceError, fail } from "./binance/errors.ts"
+import { BinanceError } from "./binance/errors.ts"
 import { type FaultMatch, Faults, type RequestInfo } from "./binance/faults.ts"
 import { SlidingWindow } from "./binance/limits.ts"
+import { marketRoutes } from "./binance/marketRoutes.ts"
 import { loadSymbolInfos, rateLimits, type SymbolOverrides, symbolRules } from "./binance/markets.ts"
 import { isOpen, isWorking, type Params } from "./binance/orders.ts"
-import { bySymbol, fixed, orderRoutes, ordersAdded, type Route } from "./binance/routes.ts"
+import { fixed, orderRoutes, ordersAdded, type Route } from "./binance/routes.ts"
 import { UserStream, type UserStreamControls } from "./binance/userStream.ts"
 import { type BinanceOrderJson, type BinanceOrderListJson, orderJson, orderListJson } from "./binance/wire.ts"
 
@@ -154,22 +155,6 @@ interface Reply {
   readonly headers: Record<string, string>
 }
 
-const INVALID_KEY = "Invalid API-key, IP, or permissions for action."
-
-/** Symbols named by `symbol` or `symbols` (a JSON array), or all of them. */
-const selectSymbols = (engine: Engine, p: Params): ReadonlyArray<string> | undefined => {
-  if (p["symbol"] !== undefined) return undefined
-  if (p["symbols"] === undefined) return [...engine.symbols.keys()]
-  let list: unknown
-  try {
-    list = JSON.parse(p["symbols"])
-  } catch {
-    list = undefined
-  }
-  if (!Array.isArray(list)) return fail(-1100, "Illegal characters found in parameter 'symbols'; legal range is '^\\[(\"[A-Z0-9-_.]{1,20}\"(,\"[A-Z0-9-_.]{1,20}\"){0,}){0,1}\\]$'.")
-  return list.map((s) => engine.rules(String(s)).symbol)
-}
-
 export const startBinanceServer = async (options: BinanceServerOptions = {}): Promise<BinanceServer> => {
   const apiKey = options.apiKey ?? "test-api-key"
   const secret = options.secret ?? "test-secret"
@@ -200,60 +185,8 @@ export const startBinanceServer = async (options: BinanceServerOptions = {}): Pr
   const orderCount = new SlidingWindow(10_000)
   let ordersTotal = 0
 
-  const price = (symbol: string) => engine.prices.get(symbol)
-  const priceStr = (symbol: string) => D.fmt(price(symbol) ?? D.ZERO)
-  const ticker24 = (symbol: string) => {
-    const last = priceStr(symbol)
-    const now = clock()
-    return {
-      symbol, priceChange: "0.00000000", priceChangePercent: "0.000", weightedAvgPrice: last, prevClosePrice: last,
-      lastPrice: last, lastQty: "0.00000000", bidPrice: last, bidQty: "1000.00000000", askPrice: last, askQty: "1000.00000000",
-      openPrice: last, highPrice: last, lowPrice: last, volume: "0.00000000", quoteVolume: "0.00000000",
-      openTime: now - 86_400_000, closeTime: now, firstId: -1, lastId: -1, count: 0
-    }
-  }
-  const perSymbol = <A>(p: Params, one: (symbol: string) => A): A | ReadonlyArray<A> => {
-    const many = selectSymbols(engine, p)
-    return many === undefined ? one(engine.rules(p["symbol"]).symbol) : many.map(one)
-  }
-
   const routes = new Map<string, Route>([
-    ["GET /api/v3/ping", { signed: false, weight: fixed(1), handle: () => ({}) }],
-    ["GET /api/v3/time", { signed: false, weight: fixed(1), handle: () => ({ serverTime: clock() }) }],
-    ["GET /sapi/v1/system/status", { signed: false, weight: fixed(1), handle: () => ({ status: 0, msg: "normal" }) }],
-    ["GET /api/v3/exchangeInfo", {
-      signed: false,
-      weight: fixed(10),
-      handle: (p) => {
-        const wanted = perSymbol(p, (s) => s)
-        const names = new Set(typeof wanted === "string" ? [wanted] : wanted)
-        return {
-          timezone: "UTC",
-          serverTime: clock(),
-          rateLimits: rateLimits(weightLimit, orderLimit),
-          exchangeFilters: [],
-          symbols: infos.filter((i) => names.has(i.symbol))
-        }
-      }
-    }],
-    ["GET /api/v3/ticker/price", { signed: false, weight: bySymbol(1, 2), handle: (p) => perSymbol(p, (symbol) => ({ symbol, price: priceStr(symbol) })) }],
-    ["GET /api/v3/ticker/24hr", { signed: false, weight: bySymbol(1, 40), handle: (p) => perSymbol(p, ticker24) }],
-    ["GET /api/v3/ticker/bookTicker", {
-      signed: false,
-      weight: bySymbol(1, 2),
-      handle: (p) =>
-        perSymbol(p, (symbol) => ({ symbol, bidPrice: priceStr(symbol), bidQty: "1000.00000000", askPrice: priceStr(symbol), askQty: "1000.00000000" }))
-    }],
-    ["GET /api/v3/avgPrice", { signed: false, weight: fixed(1), handle: (p) => ({ mins: 5, price: priceStr(engine.rules(p["symbol"]).symbol) }) }],
-    ["GET /api/v3/depth", {
-      signed: false,
-      weight: fixed(1),
-      handle: (p) => {
-        const symbol = engine.rules(p["symbol"]).symbol
-        const level = price(symbol) === undefined ? [] : [[priceStr(symbol), "1000.00000000"]]
-        return { lastUpdateId: 1, bids: level, asks: level }
-      }
-    }],
+    ...marketRoutes(engine, infos, clock, rateLimits(weightLimit, orderLimit)),
     ...orderRoutes(engine, clock, (n) => {
       counters.created += n
     }),
@@ -282,30 +215,7 @@ export const startBinanceServer = async (options: BinanceServerOptions = {}): Pr
     }]
   ])
 
-  /** Binance's SIGNED-endpoint checks, in order: key, signature, timestamp/recvWindow. */
-  const checkApiKey = (req: IncomingMessage): void => {
-    const key = req.headers["x-mbx-apikey"]
-    if (typeof key !== "string" || key === "") fail(-2014, "API-key format invalid.", 401)
-    if (key !== apiKey) fail(-2015, INVALID_KEY, 401)
-  }
-  const authenticate = (req: IncomingMessage, p: Params, rawQuery: string, rawBody: string): void => {
-    checkApiKey(req)
-    const parts = [rawQuery, rawBody].map((raw) => raw.split("&").filter((part) => part !== ""))
-    const signature = parts.flat().find((part) => part.startsWith("signature="))?.slice("signature=".length)
-    // totalParams: the query string concatenated with the body, each without its signature
-    const totalParams = parts.map((list) => list.filter((part) => !part.startsWith("signature=")).join("&")).join("")
-    if (signature === undefined || signature === "") fail(-1102, "Mandatory parameter 'signature' was not sent, was empty/null, or malformed.")
-    const timestamp = Number(p["timestamp"] ?? fail(-1102, "Mandatory parameter 'timestamp' was not sent, was empty/null, or malformed."))
-    const recvWindow = Number(p["recvWindow"] ?? 5000)
-    if (!(recvWindow > 0 && recvWindow <= 60_000)) fail(-1131, "recvWindow must be less than 60000")
-    const expected = Buffer.from(createHmac("sha256", secret).update(totalParams).digest("hex"))
-    const given = Buffer.from(decodeURIComponent(signature ?? "").toLowerCase())
-    if (expected.length !== given.length || !timingSafeEqual(expected, given)) fail(-1022, "Signature for this request is not valid.")
-    const serverTime = clock()
-    if (!Number.isFinite(timestamp)) fail(-1102, "Mandatory parameter 'timestamp' was not sent, was empty/null, or malformed.")
-    if (timestamp >= serverTime + 1000) fail(-1021, "Timestamp for this request was 1000ms ahead of the server's time.")
-    if (serverTime - timestamp > recvWindow) fail(-1021, "Timestamp for this request is outside of the recvWindow.")
-  }
+  const { checkApiKey, authenticate } = signedChecks(apiKey, secret, clock)
 
   const rejected = (status: 429 | 418, code: number, msg: string, retry: number, headers: Record<string, string> = {}): Reply => {
     if (status === 429) counters.status429 += 1

@@ -1,7 +1,7 @@
 /**
- * The matching "engine" of the Binance test server: balances (free/locked per
- * asset), orders and OCO lists, validation and fills against a settable last
- * price. There is no order book: a limit order fills when the price crosses it
+ * The matching "engine" of the Binance test server: orders and OCO lists,
+ * validation and fills against a settable last price (the money moves in
+ * ./ledger.ts). There is no order book: a limit order fills when the price crosses it
  * (at the market price as taker when it crosses on placement, at its own limit
  * as maker when a later `setPrice` crosses it); market orders fill at the last
  * price. Stop orders wait, untriggered, until `setPrice` reaches their trigger
@@ -14,13 +14,13 @@
 import * as D from "./decimal.ts"
 import type { Dec } from "./decimal.ts"
 import { DUPLICATE, fail, INSUFFICIENT, mandatory, rejected } from "./errors.ts"
+import { Ledger } from "./ledger.ts"
 import { isExecuting, type OcoInput, type OrderList, otherLeg, readOcoParams } from "./lists.ts"
 import type { SymbolRules } from "./markets.ts"
 import {
   buyLockPrice,
   checkAllowed,
   checkFilters,
-  type Fill,
   isMarketLike,
   isOpen,
   isStopType,
@@ -28,30 +28,13 @@ import {
   type Order,
   type OrderInput,
   type Params,
+  randomClientId,
   readOrderParams,
   type Side
 } from "./orders.ts"
 import { checkNotTriggered, triggers } from "./triggers.ts"
-import { randomClientId } from "./orders.ts"
 
-export { BinanceError, fail } from "./errors.ts"
-export { isOpen, type Order, type Params, randomClientId } from "./orders.ts"
-
-/** Binance's execution types for the changes this engine makes (a triggered stop is NEW again). */
-export type ExecutionType = "NEW" | "TRADE" | "CANCELED" | "EXPIRED"
-
-/**
- * A change the engine just made, announced synchronously, in order. An order's
- * event is sent after the order is updated; `list` after an OCO started or ended;
- * `balances` comes once at the end of each operation (a placement with its
- * immediate fill, one fill, one trigger, one cancel, one deposit) and names the
- * assets whose free/locked amounts it moved.
- */
-export type EngineEvent =
-  | { readonly kind: "execution"; readonly order: Order; readonly execution: ExecutionType; readonly fill: Fill | undefined }
-  | { readonly kind: "list"; readonly list: OrderList }
-  | { readonly kind: "balances"; readonly assets: ReadonlyArray<string> }
-  | { readonly kind: "deposit"; readonly asset: string; readonly delta: Dec; readonly time: number }
+export type { EngineEvent, ExecutionType } from "./ledger.ts"
 
 /** What DELETE /api/v3/openOrders cancelled: single orders and whole lists, in orderId order. */
 export type Cancelled = { readonly kind: "order"; readonly order: Order } | { readonly kind: "list"; readonly list: OrderList }
@@ -65,49 +48,31 @@ export interface EngineOptions {
   readonly now: () => number
 }
 
-interface Balance {
-  free: Dec
-  locked: Dec
-}
-
 const min = (a: Dec, b: Dec | undefined): Dec => (b === undefined || D.lte(a, b) ? a : b)
 const remaining = (o: Order): Dec => D.sub(o.origQty, o.executedQty)
 
-export class Engine {
+export class Engine extends Ledger {
   readonly symbols: ReadonlyMap<string, SymbolRules>
   readonly prices = new Map<string, Dec>()
-  readonly balances = new Map<string, Balance>()
-  readonly orders: Array<Order> = []
   readonly lists: Array<OrderList> = []
-  /** Open orders in orderId order, and every order by id: O(1)/O(open) lookups for benchmarks. */
-  private readonly live = new Set<Order>()
-  private readonly byId = new Map<number, Order>()
   /** The most one fill may take by symbol (`setDepth`); unlimited when absent. */
   private readonly depth = new Map<string, Dec>()
   private readonly options: EngineOptions
-  private readonly feeRate: Dec
   private nextOrderId = 1
-  private nextTradeId = 1
   private nextListId = 1
-  private readonly listeners = new Set<(event: EngineEvent) => void>()
-  /** Assets moved by the operation in progress, announced when it ends. */
-  private touched: Set<string> | undefined
 
   constructor(options: EngineOptions) {
+    super(options.feeRate, options.now)
     this.options = options
-    this.feeRate = D.dec(options.feeRate)
     this.symbols = new Map(options.symbols.map((s) => [s.symbol, s]))
     this.reset()
   }
 
   reset(): void {
-    this.orders.length = 0
+    this.clearLedger()
     this.lists.length = 0
-    this.live.clear()
-    this.byId.clear()
     this.depth.clear()
     this.prices.clear()
-    this.balances.clear()
     for (const s of this.symbols.values()) {
       this.balance(s.base)
       this.balance(s.quote)
@@ -116,51 +81,11 @@ export class Engine {
     for (const [symbol, price] of Object.entries(this.options.prices)) this.prices.set(this.rules(symbol).symbol, D.dec(price))
   }
 
-  /** Calls `listener` with every later {@link EngineEvent}; returns the unsubscribe function. */
-  subscribe(listener: (event: EngineEvent) => void): () => void {
-    this.listeners.add(listener)
-    return () => this.listeners.delete(listener)
-  }
 
-  private emit(event: EngineEvent): void {
-    for (const listener of this.listeners) listener(event)
-  }
 
-  /** Runs one operation; nested calls join it. The balances it moved are announced once at its end. */
-  private operation<A>(f: () => A): A {
-    if (this.touched !== undefined) return f()
-    const touched = new Set<string>()
-    this.touched = touched
-    try {
-      return f()
-    } finally {
-      this.touched = undefined
-      if (touched.size > 0) this.emit({ kind: "balances", assets: [...touched] })
-    }
-  }
 
-  private touch(...assets: ReadonlyArray<string>): void {
-    for (const a of assets) this.touched?.add(a)
-  }
 
-  /** A deposit (positive `delta`) or withdrawal (negative) of free funds, as Binance's `balanceUpdate`. */
-  deposit(asset: string, delta: Dec): void {
-    this.operation(() => {
-      const b = this.balance(asset)
-      b.free = D.add(b.free, delta)
-      this.emit({ kind: "deposit", asset, delta, time: this.options.now() })
-      this.touch(asset)
-    })
-  }
 
-  balance(asset: string): Balance {
-    let b = this.balances.get(asset)
-    if (b === undefined) {
-      b = { free: D.ZERO, locked: D.ZERO }
-      this.balances.set(asset, b)
-    }
-    return b
-  }
 
   rules(symbol: string | undefined): SymbolRules {
     if (symbol === undefined || symbol === "") return mandatory("symbol")
@@ -274,9 +199,6 @@ export class Engine {
     if (this.openOrders(rules.symbol).some((o) => clientIds.includes(o.clientOrderId))) rejected(DUPLICATE)
   }
 
-  private fundingAsset(o: { readonly side: Side; readonly rules: SymbolRules }): string {
-    return o.side === "BUY" ? o.rules.quote : o.rules.base
-  }
 
   /** What an order needs free: a sell its quantity; a buy what it could spend (a market buy: at the last price). */
   private need(input: OrderInput, market: Dec | undefined): Dec {
@@ -287,7 +209,7 @@ export class Engine {
 
   /** Records a validated order, locks `lock` of its funding asset and announces it (NEW). */
   private create(input: OrderInput, orderListId: number, lock: Dec): Order {
-    const now = this.options.now()
+    const now = this.now()
     const order: Order = {
       rules: input.rules,
       orderId: this.nextOrderId++,
@@ -317,16 +239,6 @@ export class Engine {
     return order
   }
 
-  /** Moves `amount` of the order's funding asset from free to locked, on the order's account. */
-  private lock(order: Order, amount: Dec): void {
-    if (D.isZero(amount)) return
-    const asset = this.fundingAsset(order)
-    const funds = this.balance(asset)
-    funds.free = D.sub(funds.free, amount)
-    funds.locked = D.add(funds.locked, amount)
-    order.lockedLeft = D.add(order.lockedLeft, amount)
-    this.touch(asset)
-  }
 
   /**
    * A working order meets the market: a market-like one fills at the last price,
@@ -349,7 +261,7 @@ export class Engine {
 
   /** A stop reached its trigger: the other OCO leg expires, the order works (NEW again), then meets the market. */
   private trigger(order: Order, last: Dec): void {
-    const now = this.options.now()
+    const now = this.now()
     order.workingTime = now
     order.updateTime = now
     this.endList(order)
@@ -357,6 +269,10 @@ export class Engine {
     if (D.gt(need, order.lockedLeft)) this.lock(order, D.sub(need, order.lockedLeft))
     this.emit({ kind: "execution", order, execution: "NEW", fill: undefined })
     this.work(order, last)
+  }
+
+  protected afterFill(order: Order): void {
+    this.endList(order)
   }
 
   /** `order`'s OCO (if still executing) is done: its other leg expires; announced as ALL_DONE. */
@@ -371,71 +287,13 @@ export class Engine {
   private finishList(list: OrderList): void {
     list.listStatusType = "ALL_DONE"
     list.listOrderStatus = "ALL_DONE"
-    list.transactionTime = this.options.now()
+    list.transactionTime = this.now()
     this.emit({ kind: "list", list })
   }
 
-  /** Fills `qty` of an open order at `price`, moving balances (commission on the received asset). */
-  fill(order: Order, qty: Dec, price: Dec, isMaker = true): void {
-    this.operation(() => this.applyFill(order, qty, price, isMaker))
-  }
 
-  private applyFill(order: Order, qty: Dec, price: Dec, isMaker: boolean): void {
-    const { base, quote } = order.rules
-    const cost = D.mul(price, qty)
-    const b = this.balance(base)
-    const q = this.balance(quote)
-    const commission = D.mul(order.side === "BUY" ? qty : cost, this.feeRate)
-    if (order.side === "BUY") {
-      const released = D.mul(buyLockPrice(order), qty)
-      q.locked = D.sub(q.locked, released)
-      q.free = D.sub(D.add(q.free, released), cost)
-      b.free = D.add(b.free, D.sub(qty, commission))
-      order.lockedLeft = D.sub(order.lockedLeft, released)
-    } else {
-      if (order.type === "MARKET") b.free = D.sub(b.free, qty)
-      else {
-        b.locked = D.sub(b.locked, qty)
-        order.lockedLeft = D.sub(order.lockedLeft, qty)
-      }
-      q.free = D.add(q.free, D.sub(cost, commission))
-    }
-    order.executedQty = D.add(order.executedQty, qty)
-    order.cummulativeQuoteQty = D.add(order.cummulativeQuoteQty, cost)
-    const time = this.options.now()
-    const commissionAsset = order.side === "BUY" ? base : quote
-    const fill: Fill = { price, qty, commission, commissionAsset, tradeId: this.nextTradeId++, isMaker, time }
-    order.fills.push(fill)
-    order.updateTime = time
-    order.status = D.gte(order.executedQty, order.origQty) ? "FILLED" : "PARTIALLY_FILLED"
-    if (order.status === "FILLED") this.live.delete(order)
-    this.emit({ kind: "execution", order, execution: "TRADE", fill })
-    this.touch(base, quote)
-    this.endList(order)
-  }
 
-  /**
-   * Ends an order (CANCELED/EXPIRED), releasing whatever it still locks. A cancel
-   * carries its request's client id (`newClientOrderId`, else a generated one).
-   */
-  close(order: Order, status: "CANCELED" | "EXPIRED", cancelClientOrderId?: string): void {
-    this.operation(() => this.applyClose(order, status, cancelClientOrderId))
-  }
 
-  private applyClose(order: Order, status: "CANCELED" | "EXPIRED", cancelClientOrderId: string | undefined): void {
-    const assetName = this.fundingAsset(order)
-    const asset = this.balance(assetName)
-    const released = order.lockedLeft
-    asset.locked = D.sub(asset.locked, released)
-    asset.free = D.add(asset.free, released)
-    order.lockedLeft = D.ZERO
-    order.status = status
-    order.updateTime = this.options.now()
-    if (status === "CANCELED") order.cancelClientOrderId = cancelClientOrderId ?? randomClientId()
-    this.live.delete(order)
-    this.emit({ kind: "execution", order, execution: status, fill: undefined })
-    if (!D.isZero(released)) this.touch(assetName)
-  }
 
   /** An order by `orderId` (preferred when both are sent) or `origClientOrderId` (its latest use). */
   find(params: Params, notFound: () => never): Order {
