@@ -152,11 +152,16 @@ describe("partial fills and trades", () => {
     expect(server.balances()["HBAR"]?.free).toBe("1099.90000000") // 100 less 0.1 commission
   })
 
-  it("setDepth: a market order fills what the depth holds and expires the rest", async () => {
+  it("setDepth: a market order fills what the depth holds and expires the rest; a depth of 0 fills nothing", async () => {
     server.setDepth("HBARUSDT", "40")
     const answer = await place({ side: "SELL", type: "MARKET", quantity: "100" })
     expect(answer.body).toMatchObject({ status: "EXPIRED", executedQty: "40.00000000", cummulativeQuoteQty: "2.40000000" })
     expect(server.balances()["HBAR"]).toEqual({ free: "960.00000000", locked: "0.00000000" })
+    server.setDepth("HBARUSDT", "0") // no liquidity: a crossing limit rests untouched, even when the price crosses it again
+    const resting = await place({ side: "BUY", type: "LIMIT", timeInForce: "GTC", quantity: "100", price: "0.06", newOrderRespType: "RESULT" })
+    expect(resting.body).toMatchObject({ status: "NEW", executedQty: "0.00000000" })
+    server.setPrice("HBARUSDT", "0.059")
+    expect(await myTrades({ orderId: String(idOf(resting)) })).toEqual([])
   })
 
   it("fillOrder fills a part at a chosen price; myTrades pages by fromId and keeps orderListId", async () => {

@@ -55,6 +55,7 @@ export class Engine extends Ledger {
   readonly symbols: ReadonlyMap<string, SymbolRules>
   readonly prices = new Map<string, Dec>()
   readonly lists: Array<OrderList> = []
+  private readonly listsById = new Map<number, OrderList>()
   /** The most one fill may take by symbol (`setDepth`); unlimited when absent. */
   private readonly depth = new Map<string, Dec>()
   private readonly options: EngineOptions
@@ -71,6 +72,7 @@ export class Engine extends Ledger {
   reset(): void {
     this.clearLedger()
     this.lists.length = 0
+    this.listsById.clear()
     this.depth.clear()
     this.prices.clear()
     for (const s of this.symbols.values()) {
@@ -112,7 +114,8 @@ export class Engine extends Ledger {
       if (!isWorking(o)) {
         if (triggers(o.type, o.side, o.stopPrice, p)) this.operation(() => this.trigger(o, p))
       } else if (!isMarketLike(o.type) && this.crosses(o.side, o.price, p)) {
-        this.fill(o, min(remaining(o), this.depth.get(rules.symbol)), o.price)
+        const qty = min(remaining(o), this.depth.get(rules.symbol))
+        if (D.isPositive(qty)) this.fill(o, qty, o.price)
       }
     }
   }
@@ -162,6 +165,7 @@ export class Engine extends Ledger {
         transactionTime: legs[0].time
       }
       this.lists.push(list)
+      this.listsById.set(orderListId, list)
       this.emit({ kind: "list", list })
       return list
     })
@@ -271,13 +275,18 @@ export class Engine extends Ledger {
     this.work(order, last)
   }
 
+  /** The OCO `order` is a leg of, if any. */
+  private listOf(order: Order): OrderList | undefined {
+    return order.orderListId === -1 ? undefined : this.listsById.get(order.orderListId)
+  }
+
   protected afterFill(order: Order): void {
     this.endList(order)
   }
 
   /** `order`'s OCO (if still executing) is done: its other leg expires; announced as ALL_DONE. */
   private endList(order: Order): void {
-    const list = this.lists.find((l) => l.orderListId === order.orderListId)
+    const list = this.listOf(order)
     if (list === undefined || !isExecuting(list)) return
     const other = otherLeg(list, order)
     if (isOpen(other)) this.applyClose(other, "EXPIRED", undefined)
@@ -316,7 +325,7 @@ export class Engine extends Ledger {
     const unknown = () => fail(-2011, "Unknown order sent.")
     const order = this.find(params, unknown)
     if (!isOpen(order)) return unknown()
-    const list = this.lists.find((l) => l.orderListId === order.orderListId)
+    const list = this.listOf(order)
     const cancelId = params["newClientOrderId"] ?? randomClientId()
     if (list !== undefined && isExecuting(list)) this.cancelListLegs(list, cancelId)
     else this.close(order, "CANCELED", cancelId)
@@ -352,7 +361,7 @@ export class Engine extends Ledger {
     const cancelId = randomClientId()
     const out: Array<Cancelled> = []
     for (const order of open) {
-      const list = this.lists.find((l) => l.orderListId === order.orderListId)
+      const list = this.listOf(order)
       if (list !== undefined && isExecuting(list)) {
         this.cancelListLegs(list, cancelId)
         out.push({ kind: "list", list })

@@ -10,7 +10,7 @@ import { isExecuting, type OrderList } from "./lists.ts"
 import type { Order, Params } from "./orders.ts"
 
 const limitParam = (params: Params): number => Math.min(Number(params["limit"] ?? 500), 1000)
-const timeParam = (params: Params, name: string): number | undefined => (params[name] === undefined ? undefined : Number(params[name]))
+const numberParam = (params: Params, name: string): number | undefined => (params[name] === undefined ? undefined : Number(params[name]))
 const inWindow = (time: number, start: number | undefined, end: number | undefined): boolean =>
   (start === undefined || time >= start) && (end === undefined || time <= end)
 
@@ -18,10 +18,10 @@ const inWindow = (time: number, start: number | undefined, end: number | undefin
 export const allOrders = (engine: Engine, params: Params): ReadonlyArray<Order> => {
   const rules = engine.rules(params["symbol"])
   const limit = limitParam(params)
-  const startTime = timeParam(params, "startTime")
-  const fromId = timeParam(params, "orderId")
+  const startTime = numberParam(params, "startTime")
+  const fromId = numberParam(params, "orderId")
   const selected = engine.orders.filter(
-    (o) => o.rules === rules && (fromId === undefined || o.orderId >= fromId) && inWindow(o.time, startTime, timeParam(params, "endTime"))
+    (o) => o.rules === rules && (fromId === undefined || o.orderId >= fromId) && inWindow(o.time, startTime, numberParam(params, "endTime"))
   )
   return fromId !== undefined || startTime !== undefined ? selected.slice(0, limit) : selected.slice(-limit)
 }
@@ -30,9 +30,9 @@ export const allOrders = (engine: Engine, params: Params): ReadonlyArray<Order> 
 export const trades = (engine: Engine, params: Params): ReadonlyArray<Record<string, unknown>> => {
   const rules = engine.rules(params["symbol"])
   const limit = limitParam(params)
-  const startTime = timeParam(params, "startTime")
-  const endTime = timeParam(params, "endTime")
-  const fromId = timeParam(params, "fromId")
+  const startTime = numberParam(params, "startTime")
+  const endTime = numberParam(params, "endTime")
+  const fromId = numberParam(params, "fromId")
   const orderId = params["orderId"]
   const selected = engine.orders
     .filter((o) => o.rules === rules && (orderId === undefined || String(o.orderId) === orderId))
@@ -77,9 +77,9 @@ export const openLists = (engine: Engine): ReadonlyArray<OrderList> => engine.li
  * most recent; newest first, as rest-api.md's example lists them.
  */
 export const allLists = (engine: Engine, params: Params): ReadonlyArray<OrderList> => {
-  const fromId = timeParam(params, "fromId")
-  const startTime = timeParam(params, "startTime")
-  const endTime = timeParam(params, "endTime")
+  const fromId = numberParam(params, "fromId")
+  const startTime = numberParam(params, "startTime")
+  const endTime = numberParam(params, "endTime")
   if (fromId !== undefined && (startTime !== undefined || endTime !== undefined)) {
     fail(-1128, "Combination of optional parameters invalid.")
   }
