@@ -50,11 +50,8 @@ export interface BinanceOrderListJson {
 
 const stopField = (o: Order): { readonly stopPrice?: string } => (isStopType(o.type) ? { stopPrice: D.fmt(o.stopPrice) } : {})
 
-export const orderJson = (o: Order): BinanceOrderJson => ({
-  symbol: o.rules.symbol,
-  orderId: o.orderId,
-  orderListId: o.orderListId,
-  clientOrderId: o.clientOrderId,
+/** The order's terms and progress as placement and cancel answers show them. */
+const execution = (o: Order) => ({
   price: D.fmt(o.price),
   origQty: D.fmt(o.origQty),
   executedQty: D.fmt(o.executedQty),
@@ -63,7 +60,16 @@ export const orderJson = (o: Order): BinanceOrderJson => ({
   timeInForce: o.timeInForce,
   type: o.type,
   side: o.side,
-  stopPrice: D.fmt(o.stopPrice),
+  ...stopField(o)
+})
+
+export const orderJson = (o: Order): BinanceOrderJson => ({
+  symbol: o.rules.symbol,
+  orderId: o.orderId,
+  orderListId: o.orderListId,
+  clientOrderId: o.clientOrderId,
+  ...execution(o),
+  stopPrice: D.fmt(o.stopPrice), // queries carry it for every type
   icebergQty: ZERO_STR,
   time: o.time,
   updateTime: o.updateTime,
@@ -81,20 +87,7 @@ export const newOrderJson = (o: Order, respType: string | undefined, defaultType
   const ack = { symbol: o.rules.symbol, orderId: o.orderId, orderListId: o.orderListId, clientOrderId: o.clientOrderId, transactTime: o.time }
   const chosen = respType ?? defaultType ?? (o.type === "LIMIT" || o.type === "MARKET" ? "FULL" : "ACK")
   if (chosen === "ACK") return ack
-  const result = {
-    ...ack,
-    price: D.fmt(o.price),
-    origQty: D.fmt(o.origQty),
-    executedQty: D.fmt(o.executedQty),
-    cummulativeQuoteQty: D.fmt(o.cummulativeQuoteQty),
-    status: o.status,
-    timeInForce: o.timeInForce,
-    type: o.type,
-    side: o.side,
-    ...stopField(o),
-    workingTime: o.workingTime,
-    selfTradePreventionMode: "NONE"
-  }
+  const result = { ...ack, ...execution(o), workingTime: o.workingTime, selfTradePreventionMode: "NONE" }
   if (chosen === "RESULT") return result
   const fills = o.fills.map((f) => ({
     price: D.fmt(f.price),
@@ -114,15 +107,7 @@ export const cancelJson = (o: Order, transactTime: number): Record<string, unkno
   orderListId: o.orderListId,
   clientOrderId: o.cancelClientOrderId,
   transactTime,
-  price: D.fmt(o.price),
-  origQty: D.fmt(o.origQty),
-  executedQty: D.fmt(o.executedQty),
-  cummulativeQuoteQty: D.fmt(o.cummulativeQuoteQty),
-  status: o.status,
-  timeInForce: o.timeInForce,
-  type: o.type,
-  side: o.side,
-  ...stopField(o),
+  ...execution(o),
   selfTradePreventionMode: "NONE"
 })
 
