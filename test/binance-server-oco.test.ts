@@ -50,6 +50,9 @@ describe("POST /api/v3/order/oco", () => {
     expect(await list({ orderListId: String(listId) })).toMatchObject({ listClientOrderId: "list-1", listOrderStatus: "EXECUTING" })
     expect(await list({ origClientOrderId: "list-1" })).toMatchObject({ orderListId: listId })
     expect(await list({ origClientOrderId: "nope" })).toEqual({ code: -2013, msg: "Order list does not exist." })
+    const ack = (await sellOco({ price: "0.08", stopLimitPrice: "0.049", stopLimitTimeInForce: "GTC", newOrderRespType: "ACK" })).body as Json
+    expect((ack["orderReports"] as ReadonlyArray<Json>).map((r) => Object.keys(r).sort()))
+      .toEqual([["clientOrderId", "orderId", "orderListId", "symbol", "transactTime"], ["clientOrderId", "orderId", "orderListId", "symbol", "transactTime"]])
   })
 
   it("refuses prices out of order, a symbol without OCO, a stop type the symbol lacks, and a limit leg off the filters", async () => {
