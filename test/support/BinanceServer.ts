@@ -13,7 +13,7 @@
  *   stop types, checked against the symbol's `orderTypes`), OCO lists
  *   (`/api/v3/order/oco`, `/api/v3/orderList`, `openOrderList`, `allOrderList`),
  *   `myTrades`, and partial fills (`fillOrder`, `setDepth`).
- * - IP weight per minute and orders per 10 s (sliding windows) -> 429 + Retry-After,
+ * - IP weight per minute and orders per 10 s (an OCO counts 2; sliding windows) -> 429 + Retry-After,
  *   x-mbx-used-weight(-1m) on every answer, x-mbx-order-count-10s/-1d on new orders.
  * - Fault injection for the next N matching requests, and an inspection API.
  * - The user data stream: listenKey endpoints and `/ws/<listenKey>` with its own

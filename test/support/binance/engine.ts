@@ -83,12 +83,6 @@ export class Engine extends Ledger {
     for (const [symbol, price] of Object.entries(this.options.prices)) this.prices.set(this.rules(symbol).symbol, D.dec(price))
   }
 
-
-
-
-
-
-
   rules(symbol: string | undefined): SymbolRules {
     if (symbol === undefined || symbol === "") return mandatory("symbol")
     return this.symbols.get(symbol) ?? fail(-1121, "Invalid symbol.")
@@ -203,7 +197,6 @@ export class Engine extends Ledger {
     if (this.openOrders(rules.symbol).some((o) => clientIds.includes(o.clientOrderId))) rejected(DUPLICATE)
   }
 
-
   /** What an order needs free: a sell its quantity; a buy what it could spend (a market buy: at the last price). */
   private need(input: OrderInput, market: Dec | undefined): Dec {
     if (input.side === "SELL") return input.quantity
@@ -242,7 +235,6 @@ export class Engine extends Ledger {
     this.emit({ kind: "execution", order, execution: "NEW", fill: undefined })
     return order
   }
-
 
   /**
    * A working order meets the market: a market-like one fills at the last price,
@@ -299,10 +291,6 @@ export class Engine extends Ledger {
     list.transactionTime = this.now()
     this.emit({ kind: "list", list })
   }
-
-
-
-
 
   /** An order by `orderId` (preferred when both are sent) or `origClientOrderId` (its latest use). */
   find(params: Params, notFound: () => never): Order {
