@@ -205,6 +205,9 @@ describe("faults and the user stream", () => {
       ])
       const stopReport = events.find((e) => e["e"] === "executionReport" && e["i"] === stopId)
       expect(stopReport).toMatchObject({ o: "STOP_LOSS_LIMIT", P: "0.05000000", p: "0.04900000", g: server.orderLists()[0]?.orderListId })
+      expect(stopReport).not.toHaveProperty("W") // not working before its trigger
+      const triggered = events.filter((e) => e["e"] === "executionReport" && e["i"] === stopId)[1]
+      expect(triggered?.["W"]).toBeGreaterThanOrEqual(Number(stopReport?.["O"]))
       expect(events.find((e) => e["e"] === "listStatus")).toMatchObject({ c: "OCO", C: "ws", O: [{ s: "HBARUSDT", i: stopId }, { s: "HBARUSDT", i: limitId }] })
     } finally {
       ws.terminate()
