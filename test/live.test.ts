@@ -23,7 +23,9 @@ import {
 } from "../src/index.ts"
 import * as ccxt from "ccxt"
 import { spawnSync } from "node:child_process"
-import { readdirSync, readFileSync } from "node:fs"
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { dirname, join, resolve } from "node:path"
 import { fromExchange, makeCcxtVenue } from "../src/layers/CcxtVenue.ts"
 import {
   ExchangeLayerFromEnv,
@@ -690,6 +692,35 @@ describe("live: the venue", () => {
     }
     assert.deepStrictEqual(offenders, [])
     assert.deepStrictEqual(dynamic, ["/layers/ccxt/instance.ts"])
+  })
+
+  it("the public declarations (orderops and orderops/venue) never reach ccxt's types", () => {
+    const root = new URL("..", import.meta.url).pathname
+    const out = mkdtempSync(join(tmpdir(), "orderops-dts-"))
+    try {
+      const tsc = spawnSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json", "--outDir", out, "--emitDeclarationOnly"], {
+        cwd: root,
+        encoding: "utf8"
+      })
+      assert.strictEqual(tsc.status, 0, tsc.stdout + tsc.stderr)
+      const reached = new Set<string>()
+      const importingCcxt: Array<string> = []
+      const visit = (file: string) => {
+        if (reached.has(file) || !existsSync(file)) return
+        reached.add(file)
+        const text = readFileSync(file, "utf8")
+        if (/from "ccxt"|import\("ccxt"\)/.test(text)) importingCcxt.push(file.slice(out.length))
+        for (const m of text.matchAll(/(?:from|import\()\s*"(\.[^"]+)"/g)) visit(resolve(dirname(file), m[1]!).replace(/\.(ts|js)$/, ".d.ts"))
+      }
+      visit(join(out, "src/index.d.ts"))
+      visit(join(out, "src/venue.d.ts"))
+      assert.isAbove(reached.size, 10)
+      assert.deepStrictEqual(importingCcxt, [])
+    } finally {
+      rmSync(out, { recursive: true, force: true })
+    }
+    const exports = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { exports: Record<string, unknown> }).exports
+    assert.deepStrictEqual(Object.keys(exports["./venue"] as object), Object.keys(exports["."] as object))
   })
 
   it("building the dry-run layer through ExchangeLayerFromEnv never loads ccxt", () => {
