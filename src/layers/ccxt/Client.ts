@@ -191,10 +191,9 @@ export const makeCcxtClient = Effect.fnUntraced(function*(
     req: Request,
     f: (exchange: CcxtExchange) => Promise<A>,
     decode: (raw: A) => Result.Result<B, ExchangeError>
-  ): Effect.Effect<B, VenueError> =>
-    Effect.flatMap(Clock.currentTimeMillis, (now) => {
-      const weight = weights?.[req.kind] ?? 1
-      const orders = req.kind === "submit" ? 1 : 0
+  ): Effect.Effect<B, VenueError> => {
+    /** The request, its budget already spent, leaving at `now`. */
+    const sendAt = (now: number) => {
       let note: string | undefined
       const answered = (raw: A) => {
         note = feedBudget(now)
@@ -210,10 +209,16 @@ export const makeCcxtClient = Effect.fnUntraced(function*(
         Effect.onExit(() => (note === undefined ? Effect.void : Effect.logDebug(note))),
         Effect.tapError((e) => Effect.logDebug(`${id}: ${req.describe()} failed: ${e._tag} ${e.reason}`))
       )
-      const sent = Effect.andThen(Effect.logDebug(`${id}: ${req.describe()}`), call)
-      // A request that fits the budget spends it at once; otherwise it waits its turn.
-      return budget.tryTakeUnsafe(weight, orders, now) ? sent : Effect.andThen(budget.take(weight, orders), sent)
-    })
+      return Effect.andThen(Effect.logDebug(`${id}: ${req.describe()}`), call)
+    }
+    const weight = weights?.[req.kind] ?? 1
+    const orders = req.kind === "submit" ? 1 : 0
+    // A request that fits the budget spends it at once; otherwise it waits its turn, and leaves later.
+    return Effect.flatMap(Clock.currentTimeMillis, (now) =>
+      budget.tryTakeUnsafe(weight, orders, now)
+        ? sendAt(now)
+        : budget.take(weight, orders).pipe(Effect.andThen(Clock.currentTimeMillis), Effect.flatMap(sendAt)))
+  }
 
   /** Resyncs ccxt's clock offset with the exchange's (`loadTimeDifference`). */
   const resync = (req: ErrorContextFields) =>
