@@ -56,13 +56,11 @@ export const makeReads = (engine: Engine, needs: ReadsNeeds) => {
     operation(
       engine,
       "fetchOpenOrders",
-      Effect.gen(function*() {
-        const tracked = yield* active.snapshot
-        const open = yield* read(engine, venue.openOrders("fetchOpenOrders", symbol))
-        yield* observeAll(engine, open)
-        yield* needs.settleMissing("fetchOpenOrders", tracked, open)
-        return open
-      })
+      Effect.flatMap(active.snapshot, (tracked) =>
+        read(engine, venue.openOrders("fetchOpenOrders", symbol)).pipe(
+          Effect.tap((open) => observeAll(engine, open)),
+          Effect.tap((open) => needs.settleMissing("fetchOpenOrders", tracked, open))
+        ))
     )
 
   const freeBalance = (op: string, asset: string) =>
