@@ -33,7 +33,17 @@ export interface DryRunOptions extends EngineOptions {
   readonly balances?: Record<string, number>
   /** Starting price of `symbol`. Without one, limit orders rest and market orders fail until `setPrice`. */
   readonly price?: number
-  /** Fee rate charged in the asset received. Default 0.001 (0.1%). */
+  /**
+   * Fee rate of a maker fill (a resting limit order that a later price crosses),
+   * charged in the asset received. Default 0.001 (0.1%): see `BINANCE_US_FEES`.
+   */
+  readonly makerFee?: number
+  /**
+   * Fee rate of a taker fill (a market order, or a limit order that crosses the
+   * market when placed), charged in the asset received. Default 0.001 (0.1%).
+   */
+  readonly takerFee?: number
+  /** @deprecated Sets both `makerFee` and `takerFee` (each of which, when given, wins). */
   readonly feeRate?: number
   /** Market rules beyond the built-in HBAR/USDT, by symbol. */
   readonly markets?: Record<string, MarketRulesInput>
@@ -54,6 +64,16 @@ export class DryRunMarket extends Context.Service<DryRunMarket, DryRunMarketServ
 
 /** The dry-run venue's id (`Venue.id`), which its journal entries carry. */
 export const DRY_RUN_VENUE_ID = "dry-run"
+
+/**
+ * Binance.US's standard spot fees, the dry run's defaults: 0.1% maker and 0.1%
+ * taker. These are what ccxt 4.5.84 declares for `binanceus` (`fees.trading` in
+ * ccxt/js/src/binanceus.js, which points at https://www.binance.us/en/fee/schedule),
+ * the base tier of that schedule, before volume tiers or BNB discounts; zero-fee
+ * promotions on some pairs are not modelled. Pass your account's own rates as
+ * `makerFee` and `takerFee`.
+ */
+export const BINANCE_US_FEES = { maker: 0.001, taker: 0.001 } as const
 
 /** The journal key of the saved paper book. */
 export const DRY_RUN_STATE_KEY = "dry-run/book"
@@ -94,11 +114,13 @@ const makeDryRun = Effect.fnUntraced(function*(options: DryRunOptions) {
   if (options.price !== undefined) {
     prices.set(symbol, yield* Effect.fromResult(decimalInput("DryRunExchangeLayer", symbol, "price", options.price)))
   }
+  const feeInput = (field: string, rate: number) => Effect.fromResult(decimalInput("DryRunExchangeLayer", symbol, field, rate))
   const sim: Simulator = makeSimulator({
     markets,
     balances,
     prices,
-    feeRate: yield* Effect.fromResult(decimalInput("DryRunExchangeLayer", symbol, "feeRate", options.feeRate ?? 0.001))
+    makerFee: yield* feeInput("makerFee", options.makerFee ?? options.feeRate ?? BINANCE_US_FEES.maker),
+    takerFee: yield* feeInput("takerFee", options.takerFee ?? options.feeRate ?? BINANCE_US_FEES.taker)
   })
 
   // Resume the saved book, if the journal keeps one.

@@ -4,10 +4,13 @@
  * atomic for the fibers that call it and a benchmark measures the book, not the
  * plumbing. `DryRun.ts` wraps it as a `Venue`.
  *
- * Rules it enforces like an exchange: funds are checked and locked at placement,
- * a limit order fills in full at its limit price once the market price crosses it
- * (at once if it already does), a market order fills at the current price, and the
- * fee (`feeRate`) is charged in the asset received.
+ * Rules it enforces like an exchange: funds are checked and locked at placement
+ * (a limit order locks what it could spend at its limit). A limit order that
+ * crosses the market when placed takes liquidity: it fills at once, in full, at the
+ * market price, paying the taker fee. One that rests makes liquidity: when a later
+ * price crosses it, it fills in full at its own limit, paying the maker fee. A
+ * market order fills at the current price as a taker. Fees are charged in the
+ * asset received, as Binance charges them without BNB.
  */
 import { Option, Result } from "effect"
 import { ExchangeError, type ExchangeReason } from "../errors/ExchangeError.ts"
@@ -56,7 +59,10 @@ export interface SimulatorOptions {
   readonly markets: ReadonlyMap<string, MarketRules>
   readonly balances: ReadonlyMap<string, D.Decimal>
   readonly prices: ReadonlyMap<string, D.Decimal>
-  readonly feeRate: D.Decimal
+  /** Fee rate of a fill that made liquidity (a resting order crossed later). */
+  readonly makerFee: D.Decimal
+  /** Fee rate of a fill that took liquidity (a market order, a limit order crossing when placed). */
+  readonly takerFee: D.Decimal
 }
 
 export type Simulator = ReturnType<typeof makeSimulator>
@@ -71,7 +77,9 @@ export const makeSimulator = (options: SimulatorOptions) => {
   /** Open orders, by symbol, then by id. */
   const open = new Map<string, Map<string, OpenOrder>>()
   const one = D.unsafe(1)
-  const keep = D.sub(one, options.feeRate)
+  /** The share of the asset received that a maker or taker fill keeps after its fee. */
+  const keepMaker = D.sub(one, options.makerFee)
+  const keepTaker = D.sub(one, options.takerFee)
 
   for (const [asset, amount] of options.balances) funds.set(asset, { free: amount, used: D.ZERO })
 
@@ -104,25 +112,33 @@ export const makeSimulator = (options: SimulatorOptions) => {
   }
 
   /**
-   * Fills `o` in full at `price`: releases the lock (a limit order's) or takes the
-   * funds (a market order's), pays out the asset received less the fee.
+   * Fills `o` in full at `price`, as a maker (a resting order crossed later) or a
+   * taker: releases a limit order's lock, pays the cost at `price`, and credits the
+   * asset received less the fee. The record keeps a limit order's own price, as the
+   * exchange's order does; a market order's price is its fill price.
    */
-  const fill = (o: OpenOrder, price: D.Decimal): OrderRecord => {
+  const fill = (o: OpenOrder, price: D.Decimal, role: "maker" | "taker"): OrderRecord => {
     const { record } = o
     const rules = rulesOf(record.symbol)!
     const base = fundsOf(rules.base)
     const quote = fundsOf(rules.quote)
+    const keep = role === "maker" ? keepMaker : keepTaker
     const cost = D.mul(price, o.quantity)
     if (record.side === "buy") {
-      if (record.type === "limit") quote.used = D.sub(quote.used, D.mul(o.price, o.quantity))
-      else quote.free = D.sub(quote.free, cost)
+      if (record.type === "limit") {
+        const locked = D.mul(o.price, o.quantity)
+        quote.used = D.sub(quote.used, locked)
+        quote.free = D.add(quote.free, locked)
+      }
+      quote.free = D.sub(quote.free, cost)
       base.free = D.add(base.free, D.mul(o.quantity, keep))
     } else {
       if (record.type === "limit") base.used = D.sub(base.used, o.quantity)
       else base.free = D.sub(base.free, o.quantity)
       quote.free = D.add(quote.free, D.mul(cost, keep))
     }
-    return settle({ ...record, price: D.toNumber(price), filled: record.quantity, status: "closed" })
+    const shown = record.type === "limit" ? record.price : D.toNumber(price)
+    return settle({ ...record, price: shown, filled: record.quantity, status: "closed" })
   }
 
   const crosses = (o: OpenOrder, price: D.Decimal) => (o.record.side === "buy" ? D.lte(price, o.price) : D.gte(price, o.price))
@@ -189,11 +205,11 @@ export const makeSimulator = (options: SimulatorOptions) => {
     }
     idByClientId.set(req.clientOrderId, id)
     history.set(id, o.record)
-    if (req.type === "market") return Result.succeed(fill(o, price))
+    if (req.type === "market") return Result.succeed(fill(o, price, "taker"))
     f.free = D.sub(f.free, need)
     f.used = D.add(f.used, need)
     openOn(req.symbol).set(id, o)
-    return Result.succeed(market !== undefined && crosses(o, market) ? fill(o, o.price) : o.record)
+    return Result.succeed(market !== undefined && crosses(o, market) ? fill(o, market, "taker") : o.record)
   }
 
   const cancel = (op: string, symbol: string, orderId: string): Result.Result<OrderRecord, ExchangeError> => {
@@ -230,7 +246,7 @@ export const makeSimulator = (options: SimulatorOptions) => {
     const filled: Array<OrderRecord> = []
     // Deleting the entry being visited (a fill) is safe while iterating a Map.
     for (const o of book.values()) {
-      if (crosses(o, price)) filled.push(fill(o, o.price))
+      if (crosses(o, price)) filled.push(fill(o, o.price, "maker"))
     }
     return filled
   }

@@ -57,6 +57,10 @@ export interface BinanceServerOptions {
   readonly latencyMs?: number
   /** Commission on the received asset of every fill, e.g. "0.001"; default "0". */
   readonly feeRate?: string
+  /** Commission of maker fills (resting orders filled later); `feeRate` when absent. */
+  readonly makerFeeRate?: string
+  /** Commission of taker fills (market orders, limit orders crossing when placed); `feeRate` when absent. */
+  readonly takerFeeRate?: string
   /** How many of the latest requests `requestLog()` keeps; default 10 000. */
   readonly requestLogLimit?: number
 }
@@ -162,6 +166,8 @@ export const startBinanceServer = async (options: BinanceServerOptions = {}): Pr
     balances: options.balances ?? {},
     prices: options.prices ?? {},
     feeRate: options.feeRate ?? "0",
+    makerFeeRate: options.makerFeeRate,
+    takerFeeRate: options.takerFeeRate,
     now: clock
   })
   const faults = new Faults()

@@ -97,6 +97,10 @@ export interface EngineOptions {
   readonly prices: Readonly<Record<string, string>>
   /** Commission rate charged on the received asset of every fill, e.g. "0.001"; "0" by default. */
   readonly feeRate: string
+  /** Commission rate of maker fills (resting orders filled later); `feeRate` when absent. */
+  readonly makerFeeRate?: string | undefined
+  /** Commission rate of taker fills (market orders, limit orders crossing when placed); `feeRate` when absent. */
+  readonly takerFeeRate?: string | undefined
   readonly now: () => number
 }
 
@@ -114,13 +118,15 @@ export class Engine {
   private readonly live = new Set<Order>()
   private readonly byId = new Map<number, Order>()
   private readonly options: EngineOptions
-  private readonly feeRate: Dec
+  private readonly makerFeeRate: Dec
+  private readonly takerFeeRate: Dec
   private nextOrderId = 1
   private nextTradeId = 1
 
   constructor(options: EngineOptions) {
     this.options = options
-    this.feeRate = D.dec(options.feeRate)
+    this.makerFeeRate = D.dec(options.makerFeeRate ?? options.feeRate)
+    this.takerFeeRate = D.dec(options.takerFeeRate ?? options.feeRate)
     this.symbols = new Map(options.symbols.map((s) => [s.symbol, s]))
     this.reset()
   }
@@ -319,7 +325,7 @@ export class Engine {
     const cost = D.mul(price, qty)
     const b = this.balance(base)
     const q = this.balance(quote)
-    const commission = D.mul(order.side === "BUY" ? qty : cost, this.feeRate)
+    const commission = D.mul(order.side === "BUY" ? qty : cost, isMaker ? this.makerFeeRate : this.takerFeeRate)
     if (order.side === "BUY") {
       const released = order.type === "MARKET" ? D.ZERO : D.mul(order.price, qty)
       q.locked = D.sub(q.locked, released)
