@@ -7,14 +7,16 @@
  * The schema is versioned with `Migrator` (table `orderops_migrations`), applied
  * when the journal is made. Tables:
  * - `orderops_orders`: one row per client order id (the intent, then the exchange's view);
- * - `orderops_state`: opaque state blobs by key (the dry run's paper book).
+ * - `orderops_state`: state blobs by key (releases before the paper store kept the
+ *   dry run's book here; see `SqlPaperStore.ts`, which migrates it);
+ * - `orderops_paper_*`: the dry run's paper exchange (`SqlPaperStore.ts`).
  *
  * Status changes are monotonic (see `acceptsExchangeView`); the guard sits in the
  * statements themselves, so two writers cannot race a final status back to open.
  * Each row names its venue (`venue`, `''` for rows older than migration 0003); recovery
  * reads by (venue, symbol, status).
  */
-import { Clock, Effect, Option, Schema } from "effect"
+import { Effect, Schema } from "effect"
 import { Migrator, SqlClient, type SqlError } from "effect/sql"
 import { JournalError } from "../errors/JournalError.ts"
 import {
@@ -24,6 +26,7 @@ import {
   type OrderJournalService
 } from "../services/OrderJournal.ts"
 import { OrderSide, OrderStatus, OrderType } from "../services/OrderRecord.ts"
+import { createPaperTables, makeSqlPaperStore } from "./SqlPaperStore.ts"
 
 /** The table `Migrator` records applied migrations in. */
 export const MIGRATIONS_TABLE = "orderops_migrations"
@@ -72,7 +75,8 @@ const addVenue = Effect.gen(function*() {
 export const journalMigrations = {
   "0001_create_orders": createOrders,
   "0002_add_state_and_detail": addStateAndDetail,
-  "0003_add_venue": addVenue
+  "0003_add_venue": addVenue,
+  "0004_create_paper_tables": createPaperTables
 } as const
 
 /**
@@ -242,18 +246,6 @@ export const makeSqlJournal = (
         )
       },
 
-      loadState: (key) =>
-        guard(
-          "loadState",
-          sql<{ readonly value: string }>`SELECT value FROM orderops_state WHERE key = ${key}`
-        ).pipe(Effect.map((rows) => Option.fromNullishOr(rows[0]?.value))),
-
-      saveState: (key, value) =>
-        Effect.flatMap(Clock.currentTimeMillis, (now) =>
-          guard(
-            "saveState",
-            sql`INSERT INTO orderops_state ${sql.insert({ key, value, updated_at: now })}
-                ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`
-          )).pipe(Effect.asVoid)
+      paper: makeSqlPaperStore({ sql, location, guard })
     } satisfies OrderJournalService
   })

@@ -5,7 +5,7 @@
  *
  * - `intent`: the intent is journaled, the request not yet sent;
  * - `sent`:   the exchange has the order, the answer is not yet journaled. Dry run:
- *             the bot stops once the paper book is saved. Live: the bot does nothing
+ *             the bot stops once the paper order is written. Live: the bot does nothing
  *             special; the test server holds the answer back and the test kills the
  *             bot once the server's request log shows the order;
  * - `answer`: the exchange's answer is journaled;
@@ -59,14 +59,19 @@ const journal = Layer.effect(
             return crashAt === "intent" ? Effect.andThen(reported, stopDead(`intent ${intent.clientOrderId}`)) : reported
           })
         ),
-      // The dry run saves its paper book inside the send: after it, the "exchange" has the order.
-      saveState: (key, value) =>
-        Effect.andThen(
-          inner.saveState(key, value),
-          Effect.suspend(() =>
-            crashAt === "sent" && target !== undefined && value.includes(target) ? stopDead(`sent ${target}`) : Effect.void
+      // The dry run writes its paper order inside the send: after that, the "exchange" has the order.
+      paper: {
+        ...inner.paper,
+        write: (change, now) =>
+          Effect.andThen(
+            inner.paper.write(change, now),
+            Effect.suspend(() =>
+              crashAt === "sent" && target !== undefined && change.orders.some((o) => o.record.clientOrderId === target)
+                ? stopDead(`sent ${target}`)
+                : Effect.void
+            )
           )
-        ),
+      },
       recordOrder: (record, now, venue) =>
         Effect.andThen(
           inner.recordOrder(record, now, venue),
