@@ -22,7 +22,7 @@ import {
   getUsdtBalance
 } from "../src/index.ts"
 import { JournalError } from "../src/errors/JournalError.ts"
-import { JournalLayer, JournalLayerFromEnv, redactUrl, SqliteJournalLayer } from "../src/layers/Journal.ts"
+import { JournalLayer, JournalLayerFromEnv, journalSyncFromEnv, redactUrl, SqliteJournalLayer } from "../src/layers/Journal.ts"
 import * as SqliteClient from "../src/layers/SqliteClient.ts"
 import { MIGRATIONS_TABLE, migrateJournal } from "../src/layers/SqlJournal.ts"
 import * as D from "../src/services/Decimal.ts"
@@ -638,6 +638,21 @@ describe("SQLite journal files", () => {
 describe("JournalLayerFromEnv", () => {
   const fromEnv = (env: Record<string, string>) =>
     Effect.provide(journal, JournalLayerFromEnv.pipe(Layer.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env })))))
+
+  it.live("ORDEROPS_JOURNAL_SYNC: normal unless it says full; anything else fails the SQLite journal, naming the variable", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const sync = (env: Record<string, string>) =>
+        Effect.provide(journalSyncFromEnv, ConfigProvider.layer(ConfigProvider.fromEnv({ env })))
+      assert.strictEqual(yield* sync({}), "normal")
+      assert.strictEqual(yield* sync({ ORDEROPS_JOURNAL_SYNC: " " }), "normal")
+      assert.strictEqual(yield* sync({ ORDEROPS_JOURNAL_SYNC: "FULL" }), "full")
+      assert.strictEqual(yield* sync({ ORDEROPS_JOURNAL_SYNC: "normal" }), "normal")
+      const dir = yield* tempDir
+      const error = yield* Effect.flip(fromEnv({ ORDEROPS_JOURNAL: join(dir, "j.sqlite"), ORDEROPS_JOURNAL_SYNC: "off" }))
+      assert.strictEqual(error._tag, "JournalError")
+      assert.include(error.message, "ORDEROPS_JOURNAL_SYNC")
+      assert.include(error.message, "expected normal or full")
+    })))
 
   it.live("`:memory:` gives the memory journal", () =>
     Effect.gen(function*() {

@@ -137,6 +137,19 @@ describe("SqliteClient (node:sqlite)", () => {
       assert.deepStrictEqual(fk, [{ foreign_keys: 1 }])
     }))
 
+  it.effect("synchronous: NORMAL or FULL as asked, SQLite's FULL when not", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const level = (synchronous?: SqliteClient.SqliteSynchronous) =>
+        Effect.flatMap(Effect.service(SqlClient.SqlClient), (sql) => sql<{ synchronous: number }>`PRAGMA synchronous`).pipe(
+          Effect.provide(SqliteClient.layer({ filename: path.join(dir, "sync.sqlite"), synchronous })),
+          Effect.map((rows) => rows[0]!.synchronous)
+        )
+      assert.strictEqual(yield* level("normal"), 1)
+      assert.strictEqual(yield* level("full"), 2)
+      assert.strictEqual(yield* level(), 2)
+    }))
+
   it.effect(":memory: works and stays out of WAL mode", () =>
     withDb(
       ":memory:",

@@ -12,7 +12,8 @@
  * (`SqlClient.makeSqliteAcquirers`); a transaction holds that permit until it ends,
  * so statements from other fibers wait rather than run inside it. Statements are
  * prepared once and cached (bounded LRU). Opening sets `busy_timeout = 5000`,
- * `foreign_keys = ON` and, for files opened read-write, `journal_mode = WAL`, after
+ * `foreign_keys = ON` and, for files opened read-write, `journal_mode = WAL` and the
+ * `synchronous` level asked for (SQLite's own default, FULL, otherwise), after
  * checking that the file really is a SQLite database. Opening never deletes,
  * truncates or replaces an existing file: a file SQLite cannot use fails with a
  * `SqliteOpenError` that names it.
@@ -58,7 +59,19 @@ export interface SqliteClientOptions {
   readonly filename: string
   /** Open read-only: no WAL switch, writes fail with `SqlError`. Default false. */
   readonly readonly?: boolean | undefined
+  /**
+   * `PRAGMA synchronous` for a file opened read-write, in WAL mode. `"normal"`: a
+   * commit is written to the WAL but not fsynced, so it survives the process being
+   * killed, while a power loss or OS crash may lose the last commits (never corrupting
+   * the file). `"full"`: every commit is fsynced before it returns. Default: SQLite's
+   * (FULL in Node's build).
+   */
+  readonly synchronous?: SqliteSynchronous | undefined
 }
+
+/** The durability levels offered for a WAL database: see `SqliteClientOptions.synchronous`. */
+export const SqliteSynchronous = Schema.Literals(["normal", "full"])
+export type SqliteSynchronous = typeof SqliteSynchronous.Type
 
 const BUSY_TIMEOUT_MS = 5000
 const STATEMENT_CACHE_SIZE = 200
@@ -212,6 +225,7 @@ const openDatabase = (options: SqliteClientOptions): Effect.Effect<DatabaseSync,
         db.prepare("SELECT count(*) AS n FROM sqlite_master").get()
         if (!readonly && !isMemory(options.filename)) {
           db.exec("PRAGMA journal_mode = WAL")
+          if (options.synchronous !== undefined) db.exec(`PRAGMA synchronous = ${options.synchronous === "full" ? "FULL" : "NORMAL"}`)
         }
         db.exec("PRAGMA foreign_keys = ON")
         return db
