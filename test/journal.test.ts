@@ -363,7 +363,8 @@ const conformance = (backend: Backend) =>
             [1, "create_orders"],
             [2, "add_state_and_detail"],
             [3, "add_venue"],
-            [4, "create_paper_tables"]
+            [4, "create_paper_tables"],
+            [5, "index_unsettled_only"]
           ])
           // a second open applies nothing and keeps working
           const book = yield* inJournal(store, Effect.flatMap(journal, (j) => j.paper.load))
@@ -519,7 +520,7 @@ const conformance = (backend: Backend) =>
               sql<{ migration_id: number }>`SELECT migration_id FROM ${sql(MIGRATIONS_TABLE)} ORDER BY migration_id`),
             client
           )
-          assert.deepStrictEqual(applied.map((r) => Number(r.migration_id)), [1, 2, 3, 4])
+          assert.deepStrictEqual(applied.map((r) => Number(r.migration_id)), [1, 2, 3, 4, 5])
         }))
     }
   })

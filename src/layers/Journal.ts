@@ -88,10 +88,10 @@ export const SqliteJournalLayer = (filename: string, options: SqliteJournalOptio
             })
         })
       }
-      const client = yield* SqliteClient.make({ filename: location, synchronous }).pipe(
+      const { client, executeRaw } = yield* SqliteClient.makeWithExecutor({ filename: location, synchronous }).pipe(
         Effect.mapError((e) => new JournalError({ operation: "open", location, detail: e.message, cause: e }))
       )
-      return yield* Effect.provideService(makeSqlJournal({ location }), SqlClient.SqlClient, client)
+      return yield* Effect.provideService(makeSqlJournal({ location, executeRaw }), SqlClient.SqlClient, client)
     })
   ).pipe(Layer.provide(Reactivity.layer))
 

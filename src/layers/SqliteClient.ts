@@ -336,12 +336,23 @@ const makeConnection = (db: DatabaseSync): SqlConnection.Connection => {
 // the client
 
 /**
- * Opens `options.filename` and builds a `SqlClient` on it. The database is closed
- * when the scope closes.
+ * A `SqlClient`, and `executeRaw`, which runs one SQL text with its parameters on
+ * the same connection, waiting its turn like any statement, but without what
+ * `effect/sql` adds to each statement (a span, a scope, compiling the template). For
+ * a hot path's few statements, compiled once: the order journal's writes.
  */
-export const make = (
+export interface SqliteClientWithExecutor {
+  readonly client: SqlClient.SqlClient
+  readonly executeRaw: (sql: string, params: ReadonlyArray<unknown>) => Effect.Effect<void, SqlError.SqlError>
+}
+
+/**
+ * Opens `options.filename` and builds a `SqlClient` on it, with `executeRaw` beside
+ * it. The database is closed when the scope closes.
+ */
+export const makeWithExecutor = (
   options: SqliteClientOptions
-): Effect.Effect<SqlClient.SqlClient, SqliteOpenError, Scope.Scope | Reactivity.Reactivity> =>
+): Effect.Effect<SqliteClientWithExecutor, SqliteOpenError, Scope.Scope | Reactivity.Reactivity> =>
   Effect.gen(function*() {
     const db = yield* Effect.acquireRelease(openDatabase(options), (db) =>
       Effect.sync(() => {
@@ -354,7 +365,7 @@ export const make = (
       semaphore,
       isTransaction: () => db.isTransaction
     })
-    return yield* SqlClient.make({
+    const client = yield* SqlClient.make({
       acquirer: acquirers.acquirer,
       borrower: acquirers.borrower,
       transactionAcquirer: acquirers.transactionAcquirer,
@@ -368,7 +379,21 @@ export const make = (
       releaseSavepoint: (name) => `RELEASE SAVEPOINT ${name}`,
       spanAttributes: [["db.system.name", "sqlite"]]
     })
+    const borrow = acquirers.borrower
+    return {
+      client,
+      executeRaw: (sql, params) => borrow((conn) => Effect.asVoid(conn.executeRaw(sql, params)))
+    }
   })
+
+/**
+ * Opens `options.filename` and builds a `SqlClient` on it. The database is closed
+ * when the scope closes.
+ */
+export const make = (
+  options: SqliteClientOptions
+): Effect.Effect<SqlClient.SqlClient, SqliteOpenError, Scope.Scope | Reactivity.Reactivity> =>
+  Effect.map(makeWithExecutor(options), (c) => c.client)
 
 /** `SqlClient` for `options.filename`, with `Reactivity` provided. */
 export const layer = (options: SqliteClientOptions): Layer.Layer<SqlClient.SqlClient, SqliteOpenError> =>
