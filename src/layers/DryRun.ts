@@ -1,6 +1,6 @@
 /**
- * `DryRunExchangeLayer`: a paper exchange in memory, behind the same `Exchange`
- * service and order engine as the live layer. No network, no ccxt.
+ * `DryRunExchangeLayer`: a paper exchange, behind the same `Exchange` service and
+ * order engine as the live layer. No network, no ccxt.
  *
  * Alongside `Exchange` it provides `DryRunMarket`, the handle tests and demos use
  * to move the simulated price: orders the new price crosses fill at once, and the
@@ -16,7 +16,7 @@
 import { Clock, Context, Effect, type Fiber, Layer, Option, Result, Semaphore } from "effect"
 import { ExchangeError } from "../errors/ExchangeError.ts"
 import type { ExchangeFailure } from "../errors/index.ts"
-import { JournalError } from "../errors/JournalError.ts"
+import type { JournalError } from "../errors/JournalError.ts"
 import { ValidationError } from "../errors/ValidationError.ts"
 import { ActiveOrders } from "../services/ActiveOrders.ts"
 import * as D from "../services/Decimal.ts"
