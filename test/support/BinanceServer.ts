@@ -12,10 +12,12 @@
  * - IP weight per minute and orders per 10 s (sliding windows) -> 429 + Retry-After,
  *   x-mbx-used-weight(-1m) on every answer, x-mbx-order-count-10s/-1d on new orders.
  * - Fault injection for the next N matching requests, and an inspection API.
+ * - The user data stream: listenKey endpoints and `/ws/<listenKey>` with its own
+ *   fault controls (`userStream`, see ./binance/userStream.ts); `deposit`.
  *
  * Not modelled: an order book (fills are all-or-nothing on a price cross, or
- * partial through `fillOrder`), STOP/TAKE_PROFIT orders (-1020), OCO, user data
- * streams; `order/test` only checks the symbol.
+ * partial through `fillOrder`), STOP/TAKE_PROFIT orders (-1020), OCO; `order/test`
+ * only checks the symbol.
  */
 import { createHmac, timingSafeEqual } from "node:crypto"
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
@@ -36,9 +38,11 @@ import {
 import { type FaultMatch, Faults, type RequestInfo } from "./binance/faults.ts"
 import { SlidingWindow } from "./binance/limits.ts"
 import { loadSymbolInfos, rateLimits, symbolRules } from "./binance/markets.ts"
+import { UserStream, type UserStreamControls } from "./binance/userStream.ts"
 
 export type { BinanceOrderJson } from "./binance/engine.ts"
 export type { FaultMatch, RequestInfo } from "./binance/faults.ts"
+export type { UserStreamControls } from "./binance/userStream.ts"
 
 export interface BinanceServerOptions {
   /** Default "test-api-key". */
@@ -63,6 +67,8 @@ export interface BinanceServerOptions {
   readonly takerFeeRate?: string
   /** How many of the latest requests `requestLog()` keeps; default 10 000. */
   readonly requestLogLimit?: number
+  /** The server closes a user-stream connection after this long; Binance: 24 h (the default). */
+  readonly userStreamMaxConnectionMs?: number
 }
 
 export interface RequestLogEntry {
@@ -103,6 +109,10 @@ export interface BinanceServer {
   openOrders(symbol?: string): ReadonlyArray<BinanceOrderJson>
   /** Fills (part of) an open order at its limit price, as a maker; all of what remains by default. */
   fillOrder(symbol: string, ref: { readonly orderId: number } | { readonly clientOrderId: string }, qty?: string): void
+  /** Adds `amount` (negative: withdraws) to an asset's free balance, announced as `balanceUpdate`. */
+  deposit(asset: string, amount: string): void
+  /** The user data stream's inspection and fault controls. */
+  readonly userStream: UserStreamControls
   requestLog(): ReadonlyArray<RequestLogEntry>
   counters(): BinanceServerCounters
   /** Server clock = local clock + skew (ms); -20_000 puts the server 20 s behind its clients. */
@@ -130,6 +140,8 @@ interface Reply {
 
 interface Route {
   readonly signed: boolean
+  /** USER_STREAM security: the API key header only, no signature. */
+  readonly keyed?: boolean
   readonly weight: (p: Params) => number
   readonly handle: (p: Params) => unknown
 }
@@ -170,6 +182,12 @@ export const startBinanceServer = async (options: BinanceServerOptions = {}): Pr
     takerFeeRate: options.takerFeeRate,
     now: clock
   })
+  const userStream = new UserStream({
+    now: clock,
+    balances: () => engine.balances,
+    maxConnectionMs: options.userStreamMaxConnectionMs ?? 86_400_000
+  })
+  engine.subscribe(userStream.onEngineEvent)
   const faults = new Faults()
   let log: Array<{ -readonly [K in keyof RequestLogEntry]: RequestLogEntry[K] }> = []
   let counters = { requests: 0, created: 0, status429: 0, status418: 0, status5xx: 0, dropped: 0 }
@@ -246,7 +264,10 @@ export const startBinanceServer = async (options: BinanceServerOptions = {}): Pr
     ["DELETE /api/v3/order", {
       signed: true,
       weight: fixed(1),
-      handle: (p) => cancelJson(engine.cancel(p), p["newClientOrderId"] ?? randomClientId(), clock())
+      handle: (p) => {
+        const order = engine.cancel(p)
+        return cancelJson(order, order.cancelClientOrderId ?? randomClientId(), clock())
+      }
     }],
     ["GET /api/v3/openOrders", { signed: true, weight: bySymbol(3, 40), handle: (p) => engine.openOrders(p["symbol"]).map(orderJson) }],
     ["DELETE /api/v3/openOrders", {
@@ -255,7 +276,7 @@ export const startBinanceServer = async (options: BinanceServerOptions = {}): Pr
       handle: (p) => {
         const open = engine.openOrders(engine.rules(p["symbol"]).symbol)
         if (open.length === 0) fail(-2011, "Unknown order sent.")
-        return open.map((o) => (engine.close(o, "CANCELED"), cancelJson(o, randomClientId(), clock())))
+        return open.map((o) => (engine.close(o, "CANCELED"), cancelJson(o, o.cancelClientOrderId ?? randomClientId(), clock())))
       }
     }],
     ["GET /api/v3/allOrders", { signed: true, weight: fixed(10), handle: (p) => engine.allOrders(p).map(orderJson) }],
@@ -272,6 +293,9 @@ export const startBinanceServer = async (options: BinanceServerOptions = {}): Pr
         permissions: ["SPOT"]
       })
     }],
+    ["POST /api/v3/userDataStream", { signed: false, keyed: true, weight: fixed(1), handle: () => userStream.create() }],
+    ["PUT /api/v3/userDataStream", { signed: false, keyed: true, weight: fixed(1), handle: (p) => userStream.keepAlive(p) }],
+    ["DELETE /api/v3/userDataStream", { signed: false, keyed: true, weight: fixed(1), handle: (p) => userStream.close(p) }],
     ["GET /api/v3/rateLimit/order", {
       signed: true,
       weight: fixed(20),
@@ -283,10 +307,13 @@ export const startBinanceServer = async (options: BinanceServerOptions = {}): Pr
   ])
 
   /** Binance's SIGNED-endpoint checks, in order: key, signature, timestamp/recvWindow. */
-  const authenticate = (req: IncomingMessage, p: Params, rawQuery: string, rawBody: string): void => {
+  const checkApiKey = (req: IncomingMessage): void => {
     const key = req.headers["x-mbx-apikey"]
     if (typeof key !== "string" || key === "") fail(-2014, "API-key format invalid.", 401)
     if (key !== apiKey) fail(-2015, INVALID_KEY, 401)
+  }
+  const authenticate = (req: IncomingMessage, p: Params, rawQuery: string, rawBody: string): void => {
+    checkApiKey(req)
     const parts = [rawQuery, rawBody].map((raw) => raw.split("&").filter((part) => part !== ""))
     const signature = parts.flat().find((part) => part.startsWith("signature="))?.slice("signature=".length)
     // totalParams: the query string concatenated with the body, each without its signature
@@ -326,6 +353,7 @@ export const startBinanceServer = async (options: BinanceServerOptions = {}): Pr
     if (route === undefined) return { status: 404, body: "<html><body><h2>404 Not found</h2></body></html>", headers }
     try {
       if (route.signed) authenticate(req, p, rawQuery, rawBody)
+      else if (route.keyed === true) checkApiKey(req)
       if (method === "POST" && path === "/api/v3/order") {
         if (orderCount.used(now) + 1 > orderLimit) {
           const msg = `Too many new orders; current limit is ${orderLimit} orders per 10 SECOND.`
@@ -430,6 +458,7 @@ export const startBinanceServer = async (options: BinanceServerOptions = {}): Pr
       }
     })
   })
+  server.on("upgrade", (req, socket, head) => userStream.upgrade(req, socket, head))
   server.on("connection", (socket) => {
     sockets.add(socket)
     socket.on("close", () => sockets.delete(socket))
@@ -456,6 +485,7 @@ export const startBinanceServer = async (options: BinanceServerOptions = {}): Pr
       closed = true
       for (const t of timers) clearTimeout(t)
       timers.clear()
+      userStream.shutdown()
       const done = new Promise<void>((resolve) => server.close(() => resolve()))
       server.closeAllConnections()
       for (const s of sockets) s.destroy()
@@ -477,6 +507,8 @@ export const startBinanceServer = async (options: BinanceServerOptions = {}): Pr
       if (!D.isPositive(q) || D.gt(q, remaining)) throw new Error(`BinanceServer.fillOrder: cannot fill ${qty} of ${D.fmt(remaining)}`)
       engine.fill(order, q, order.price)
     },
+    deposit: (asset, amount) => engine.deposit(asset, D.dec(amount)),
+    userStream: userStream.controls,
     requestLog: () => log.map((e) => ({ ...e })),
     counters: () => ({ ...counters }),
     setClockSkew: (ms) => {
@@ -485,6 +517,7 @@ export const startBinanceServer = async (options: BinanceServerOptions = {}): Pr
     serverTime: clock,
     reset: () => {
       engine.reset()
+      userStream.reset()
       faults.clear()
       log = []
       counters = { requests: 0, created: 0, status429: 0, status418: 0, status5xx: 0, dropped: 0 }

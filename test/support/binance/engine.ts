@@ -4,6 +4,8 @@
  * There is no order book: a limit order fills in full when the price crosses it
  * (at the market price when it crosses on placement, at its own limit price when
  * a later `setPrice` crosses it); market orders fill at the current price.
+ * Every change is also announced to `subscribe`rs as an {@link EngineEvent}
+ * (the user data stream, ./userStream.ts, turns them into Binance's events).
  */
 import { randomBytes } from "node:crypto"
 import * as D from "./decimal.ts"
@@ -33,7 +35,7 @@ export type Params = Readonly<Record<string, string>>
 export type OrderStatus = "NEW" | "PARTIALLY_FILLED" | "FILLED" | "CANCELED" | "EXPIRED"
 type Side = "BUY" | "SELL"
 
-interface Fill {
+export interface Fill {
   readonly price: Dec
   readonly qty: Dec
   readonly commission: Dec
@@ -61,7 +63,23 @@ export interface Order {
   /** What this order still holds locked (quote for a buy, base for a sell). */
   lockedLeft: Dec
   readonly fills: Array<Fill>
+  /** The `newClientOrderId` of the request that cancelled it (Binance's `clientOrderId` of a cancel). */
+  cancelClientOrderId?: string
 }
+
+/** Binance's execution types for the changes this engine makes. */
+export type ExecutionType = "NEW" | "TRADE" | "CANCELED" | "EXPIRED"
+
+/**
+ * A change the engine just made, announced synchronously, in order. An order's
+ * event is sent after the order is updated; `balances` comes once at the end of
+ * each operation (a placement with its immediate fill, one fill, one cancel, one
+ * deposit) and names the assets whose free/locked amounts it moved.
+ */
+export type EngineEvent =
+  | { readonly kind: "execution"; readonly order: Order; readonly execution: ExecutionType; readonly fill: Fill | undefined }
+  | { readonly kind: "balances"; readonly assets: ReadonlyArray<string> }
+  | { readonly kind: "deposit"; readonly asset: string; readonly delta: Dec; readonly time: number }
 
 export const isOpen = (o: Order): boolean => o.status === "NEW" || o.status === "PARTIALLY_FILLED"
 
@@ -122,6 +140,9 @@ export class Engine {
   private readonly takerFeeRate: Dec
   private nextOrderId = 1
   private nextTradeId = 1
+  private readonly listeners = new Set<(event: EngineEvent) => void>()
+  /** Assets moved by the operation in progress, announced when it ends. */
+  private touched: Set<string> | undefined
 
   constructor(options: EngineOptions) {
     this.options = options
@@ -143,6 +164,43 @@ export class Engine {
     }
     for (const [asset, free] of Object.entries(this.options.balances)) this.balance(asset).free = D.dec(free)
     for (const [symbol, price] of Object.entries(this.options.prices)) this.prices.set(this.rules(symbol).symbol, D.dec(price))
+  }
+
+  /** Calls `listener` with every later {@link EngineEvent}; returns the unsubscribe function. */
+  subscribe(listener: (event: EngineEvent) => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  private emit(event: EngineEvent): void {
+    for (const listener of this.listeners) listener(event)
+  }
+
+  /** Runs one operation; nested calls join it. The balances it moved are announced once at its end. */
+  private operation<A>(f: () => A): A {
+    if (this.touched !== undefined) return f()
+    const touched = new Set<string>()
+    this.touched = touched
+    try {
+      return f()
+    } finally {
+      this.touched = undefined
+      if (touched.size > 0) this.emit({ kind: "balances", assets: [...touched] })
+    }
+  }
+
+  private touch(...assets: ReadonlyArray<string>): void {
+    for (const a of assets) this.touched?.add(a)
+  }
+
+  /** A deposit (positive `delta`) or withdrawal (negative) of free funds, as Binance's `balanceUpdate`. */
+  deposit(asset: string, delta: Dec): void {
+    this.operation(() => {
+      const b = this.balance(asset)
+      b.free = D.add(b.free, delta)
+      this.emit({ kind: "deposit", asset, delta, time: this.options.now() })
+      this.touch(asset)
+    })
   }
 
   balance(asset: string): Balance {
@@ -175,6 +233,10 @@ export class Engine {
 
   /** POST /api/v3/order: validates like Binance, then places, locks and (maybe) fills. */
   newOrder(params: Params): Order {
+    return this.operation(() => this.place(params))
+  }
+
+  private place(params: Params): Order {
     const rules = this.rules(params["symbol"])
     const side = params["side"] ?? mandatory("side")
     if (side !== "BUY" && side !== "SELL") return fail(-1100, "Illegal characters found in parameter 'side'; legal range is 'BUY, SELL'.")
@@ -263,6 +325,8 @@ export class Engine {
       funds.locked = D.add(funds.locked, need)
       order.lockedLeft = need
     }
+    this.emit({ kind: "execution", order, execution: "NEW", fill: undefined })
+    if (type !== "MARKET") this.touch(needAsset)
     if (crossing && market !== undefined && D.isPositive(qty)) this.fill(order, qty, market, false)
     else if (type === "MARKET" || timeInForce === "IOC" || timeInForce === "FOK") this.close(order, "EXPIRED")
     return order
@@ -321,6 +385,10 @@ export class Engine {
 
   /** Fills `qty` of an open order at `price`, moving balances (commission on the received asset). */
   fill(order: Order, qty: Dec, price: Dec, isMaker = true): void {
+    this.operation(() => this.applyFill(order, qty, price, isMaker))
+  }
+
+  private applyFill(order: Order, qty: Dec, price: Dec, isMaker: boolean): void {
     const { base, quote } = order.rules
     const cost = D.mul(price, qty)
     const b = this.balance(base)
@@ -344,21 +412,36 @@ export class Engine {
     order.cummulativeQuoteQty = D.add(order.cummulativeQuoteQty, cost)
     const time = this.options.now()
     const commissionAsset = order.side === "BUY" ? base : quote
-    order.fills.push({ price, qty, commission, commissionAsset, tradeId: this.nextTradeId++, isMaker, time })
+    const fill: Fill = { price, qty, commission, commissionAsset, tradeId: this.nextTradeId++, isMaker, time }
+    order.fills.push(fill)
     order.updateTime = time
     order.status = D.gte(order.executedQty, order.origQty) ? "FILLED" : "PARTIALLY_FILLED"
     if (order.status === "FILLED") this.live.delete(order)
+    this.emit({ kind: "execution", order, execution: "TRADE", fill })
+    this.touch(base, quote)
   }
 
-  /** Ends an order (CANCELED/EXPIRED), releasing whatever it still locks. */
-  close(order: Order, status: "CANCELED" | "EXPIRED"): void {
-    const asset = this.balance(order.side === "BUY" ? order.rules.quote : order.rules.base)
-    asset.locked = D.sub(asset.locked, order.lockedLeft)
-    asset.free = D.add(asset.free, order.lockedLeft)
+  /**
+   * Ends an order (CANCELED/EXPIRED), releasing whatever it still locks. A cancel
+   * carries its request's client id (`newClientOrderId`, else a generated one).
+   */
+  close(order: Order, status: "CANCELED" | "EXPIRED", cancelClientOrderId?: string): void {
+    this.operation(() => this.applyClose(order, status, cancelClientOrderId))
+  }
+
+  private applyClose(order: Order, status: "CANCELED" | "EXPIRED", cancelClientOrderId: string | undefined): void {
+    const assetName = order.side === "BUY" ? order.rules.quote : order.rules.base
+    const asset = this.balance(assetName)
+    const released = order.lockedLeft
+    asset.locked = D.sub(asset.locked, released)
+    asset.free = D.add(asset.free, released)
     order.lockedLeft = D.ZERO
     order.status = status
     order.updateTime = this.options.now()
+    if (status === "CANCELED") order.cancelClientOrderId = cancelClientOrderId ?? randomClientId()
     this.live.delete(order)
+    this.emit({ kind: "execution", order, execution: status, fill: undefined })
+    if (!D.isZero(released)) this.touch(assetName)
   }
 
   /** An order by `orderId` (preferred when both are sent) or `origClientOrderId` (its latest use). */
@@ -381,7 +464,7 @@ export class Engine {
     const unknown = () => fail(-2011, "Unknown order sent.")
     const order = this.find(params, unknown)
     if (!isOpen(order)) return unknown()
-    this.close(order, "CANCELED")
+    this.close(order, "CANCELED", params["newClientOrderId"])
     return order
   }
 

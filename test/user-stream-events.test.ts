@@ -1,0 +1,68 @@
+/**
+ * Decoding of single user-stream frames: the payloads Binance.US documents
+ * (user-data-stream.md), the WebSocket API's wrapped form, and the frames the
+ * stream must skip rather than fail on.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { BigDecimal, Option } from "effect"
+import { decodeFrame } from "../src/layers/binance/UserStreamEvents.ts"
+
+const DOC_EXECUTION_REPORT = {
+  e: "executionReport", E: 1499405658658, s: "ETHBTC", c: "mUvoqJxFIILMdfAW5iGSOW", S: "BUY", o: "LIMIT", f: "GTC",
+  q: "1.00000000", p: "0.10264410", P: "0.00000000", F: "0.00000000", g: -1, C: "", x: "NEW", X: "NEW", r: "NONE",
+  i: 4293153, l: "0.00000000", z: "0.00000000", L: "0.00000000", n: "0", N: null, T: 1499405658657, t: -1, I: 8641984,
+  w: true, m: false, M: false, O: 1499405658657, Z: "0.00000000", Y: "0.00000000", Q: "0.00000000", W: 1499405658657, V: "NONE"
+}
+
+describe("decodeFrame", () => {
+  it("reads the documented executionReport exactly, in orderops' words", () => {
+    const frame = decodeFrame(JSON.stringify(DOC_EXECUTION_REPORT))
+    assert.strictEqual(frame._tag, "Event")
+    if (frame._tag !== "Event" || frame.event._tag !== "ExecutionReport") return assert.fail("not an execution report")
+    const r = frame.event
+    assert.deepStrictEqual([r.orderId, r.side, r.type, r.execution, r.status], ["4293153", "buy", "limit", "NEW", "NEW"])
+    assert.strictEqual(BigDecimal.format(Option.getOrThrow(r.price)), "0.1026441")
+    assert.isTrue(Option.isNone(r.stopPrice) && Option.isNone(r.orderListId) && Option.isNone(r.trade))
+  })
+
+  it("a TRADE carries its fill; a market order has no price", () => {
+    const trade = {
+      ...DOC_EXECUTION_REPORT, o: "MARKET", p: "0.00000000", x: "TRADE", X: "FILLED", l: "1.00000000", z: "1.00000000",
+      L: "0.10264410", n: "0.00100000", N: "ETH", t: 77, m: false, Y: "0.10264410", Z: "0.10264410"
+    }
+    const frame = decodeFrame(JSON.stringify(trade))
+    if (frame._tag !== "Event" || frame.event._tag !== "ExecutionReport") return assert.fail("not an execution report")
+    assert.isTrue(Option.isNone(frame.event.price))
+    const fill = Option.getOrThrow(frame.event.trade)
+    assert.deepStrictEqual([fill.id, BigDecimal.format(fill.fee), Option.getOrNull(fill.feeAsset), fill.maker], ["77", "0.001", "ETH", false])
+  })
+
+  it("reads listStatus, and the WebSocket API's { subscriptionId, event } wrapping", () => {
+    const listStatus = {
+      e: "listStatus", E: 1564035303637, s: "ETHBTC", g: 2, c: "OCO", l: "EXEC_STARTED", L: "EXECUTING", r: "NONE",
+      C: "F4QN4G8DlFATFlIUQ0cjdD", T: 1564035303625,
+      O: [{ s: "ETHBTC", i: 17, c: "AJYsMjErWJesZvqlJCTUgL" }, { s: "ETHBTC", i: 18, c: "bfYPSQdLoqAJeNrOr9adzq" }]
+    }
+    const frame = decodeFrame(JSON.stringify({ subscriptionId: 0, event: listStatus }))
+    if (frame._tag !== "Event" || frame.event._tag !== "ListStatus") return assert.fail("not a list status")
+    assert.deepStrictEqual(frame.event.orders.map((o) => o.orderId), ["17", "18"])
+    assert.strictEqual(frame.event.orderListId, "2")
+  })
+
+  it("a withdrawal's negative delta stays exact", () => {
+    const frame = decodeFrame(JSON.stringify({ e: "balanceUpdate", E: 1, a: "BTC", d: "-0.30000001", T: 1 }))
+    if (frame._tag !== "Event" || frame.event._tag !== "BalanceUpdate") return assert.fail("not a balance update")
+    assert.strictEqual(BigDecimal.format(frame.event.delta), "-0.30000001")
+  })
+
+  it("skips what it cannot read instead of throwing", () => {
+    assert.deepStrictEqual(decodeFrame(JSON.stringify({ e: "listenKeyExpired", E: 1, listenKey: "k" })), { _tag: "ListenKeyExpired" })
+    assert.deepStrictEqual(decodeFrame(JSON.stringify({ e: "constructor", E: 1 })), { _tag: "Unknown", eventType: "constructor" })
+    assert.strictEqual(decodeFrame("[1,2]")._tag, "Malformed")
+    assert.deepStrictEqual(decodeFrame("{"), { _tag: "Malformed", eventType: "", message: "not JSON" })
+    const float = decodeFrame(JSON.stringify({ ...DOC_EXECUTION_REPORT, q: 1 }))
+    assert.deepStrictEqual([float._tag, float._tag === "Malformed" && float.eventType], ["Malformed", "executionReport"])
+    const exponent = decodeFrame(JSON.stringify({ e: "balanceUpdate", E: 1, a: "BTC", d: "1e-7", T: 1 }))
+    assert.strictEqual(exponent._tag, "Malformed")
+  })
+})
