@@ -1,7 +1,8 @@
 /**
  * The child process of the crash tests (test/crash.test.ts). It places two limit
- * buys through the library with a SQLite journal and stops dead, waiting to be
- * killed with SIGKILL, at the point `CRASH_AT` names during the second one:
+ * buys through the library with a durable journal (SQLite or PostgreSQL) and stops
+ * dead, waiting to be killed with SIGKILL, at the point `CRASH_AT` names during the
+ * second one:
  *
  * - `intent`: the intent is journaled, the request not yet sent;
  * - `sent`:   the exchange has the order, the answer is not yet journaled. Dry run:
@@ -16,12 +17,13 @@
  * waits for (stdout to a pipe is synchronous on Linux, so a line is out before
  * the bot blocks). Logs go to stderr.
  *
- * Environment: CRASH_JOURNAL (file), CRASH_AT, CRASH_MODE (`dry-run` | `live`),
- * and for live: CRASH_BASE_URL, CRASH_API_KEY, CRASH_SECRET.
+ * Environment: JOURNAL (a SQLite file, or a PostgreSQL URL with JOURNAL_PG_SCHEMA,
+ * the schema to use), CRASH_AT, CRASH_MODE (`dry-run` | `live`), and for live:
+ * CRASH_BASE_URL, CRASH_API_KEY, CRASH_SECRET.
  */
 import { Effect, Layer, Logger } from "effect"
 import { createLimitBuy, DryRunExchangeLayer, type Exchange, type ExchangeFailure } from "../../src/index.ts"
-import { SqliteJournalLayer } from "../../src/layers/Journal.ts"
+import { PgJournalLayer, SqliteJournalLayer } from "../../src/layers/Journal.ts"
 import { LiveExchangeLayer } from "../../src/layers/Live.ts"
 import { OrderJournal } from "../../src/services/OrderJournal.ts"
 
@@ -31,7 +33,8 @@ const env = (name: string, fallback?: string): string => {
   return v
 }
 
-const journalFile = env("CRASH_JOURNAL")
+const journalSpec = env("JOURNAL")
+const pgSchema = process.env["JOURNAL_PG_SCHEMA"]
 const crashAt = env("CRASH_AT", "none") as "intent" | "sent" | "answer" | "none"
 const mode = env("CRASH_MODE", "dry-run")
 
@@ -83,7 +86,9 @@ const journal = Layer.effect(
         )
     })
   })
-).pipe(Layer.provide(SqliteJournalLayer(journalFile)))
+).pipe(Layer.provide(
+  pgSchema === undefined ? SqliteJournalLayer(journalSpec) : PgJournalLayer(journalSpec, { startupParameters: { search_path: pgSchema } })
+))
 
 const exchangeLayer = (): Layer.Layer<Exchange, ExchangeFailure> => {
   if (mode === "dry-run") return DryRunExchangeLayer({ journal, price: 0.1, balances: { USDT: 1000 } })

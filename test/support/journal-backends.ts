@@ -21,6 +21,11 @@ export interface Store {
   /** Raw SQL access to the store (durable stores only). */
   readonly client: Option.Option<Layer.Layer<SqlClient.SqlClient, unknown>>
   readonly durable: boolean
+  /**
+   * How a child process opens the same store (durable stores): `JOURNAL` is the
+   * file or URL, `JOURNAL_PG_SCHEMA` the PostgreSQL schema. See test/support/crash-bot.ts.
+   */
+  readonly childEnv: Readonly<Record<string, string>>
 }
 
 export interface Backend {
@@ -39,7 +44,7 @@ export const tempDir = Effect.acquireRelease(
 export const memory: Backend = {
   name: "memory",
   skip: undefined,
-  store: Effect.succeed({ journal: OrderJournal.layerMemory, client: Option.none(), durable: false })
+  store: Effect.succeed({ journal: OrderJournal.layerMemory, client: Option.none(), durable: false, childEnv: {} })
 }
 
 export const sqlite: Backend = {
@@ -55,7 +60,8 @@ export const sqlite: Backend = {
           return SqliteClient.layer({ filename })
         })
       ),
-      durable: true
+      durable: true,
+      childEnv: { JOURNAL: filename }
     }
   })
 }
@@ -84,7 +90,8 @@ export const postgres: Backend = {
     return {
       journal: PgJournalLayer(url, { startupParameters }),
       client: Option.some(PgClient.layer({ url, maxConnections: 1, startupParameters })),
-      durable: true
+      durable: true,
+      childEnv: { JOURNAL: DATABASE_URL ?? "", JOURNAL_PG_SCHEMA: schema }
     }
   })
 }
