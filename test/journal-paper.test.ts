@@ -121,6 +121,27 @@ const contract = (backend: Backend) =>
       ))
 
     if (backend.name !== "memory") {
+      test("a balance set through DryRunMarket.setBalance is written, and the next session starts from it", (store) =>
+        Effect.gen(function*() {
+          const session = DryRunExchangeLayer({ journal: store.journal, price: 0.1, balances: { USDT: 1000 } }).pipe(
+            Layer.provide(Logger.layer([]))
+          )
+          yield* Effect.provide(
+            Effect.gen(function*() {
+              yield* DryRunMarket.use((m) => m.setBalance("HBAR", 42.5))
+              yield* DryRunMarket.use((m) => m.setBalance("USDT", 7))
+            }),
+            session
+          )
+          yield* Effect.provide(
+            Effect.gen(function*() {
+              assert.strictEqual(yield* getBaseAssetBalance(), 42.5)
+              assert.strictEqual(yield* getUsdtBalance(), 7, "the seed balances do not come back")
+            }),
+            session
+          )
+        }))
+
       test("a dry-run session saved by the previous release (a JSON book) opens and carries on", (store) =>
         Effect.gen(function*() {
           const client = Option.getOrThrow(store.client)
