@@ -287,6 +287,16 @@ const makeConnection = (db: DatabaseSync): SqlConnection.Connection => {
     }
     return statement
   }
+  /** Whether a statement returns rows, asked of SQLite once per prepared statement. */
+  const returnsRows = new WeakMap<StatementSync, boolean>()
+  const readsRows = (statement: StatementSync): boolean => {
+    let reads = returnsRows.get(statement)
+    if (reads === undefined) {
+      reads = statement.columns().length > 0
+      returnsRows.set(statement, reads)
+    }
+    return reads
+  }
 
   /** Runs one statement: rows for statements that return columns, otherwise `run()`'s result (raw) or `[]`. */
   const run = (
@@ -303,7 +313,7 @@ const makeConnection = (db: DatabaseSync): SqlConnection.Connection => {
           const args = params.map(toSqlInput)
           statement.setReadBigInts(safeIntegers)
           statement.setReturnArrays(mode === "values")
-          if (statement.columns().length > 0) {
+          if (readsRows(statement)) {
             const rows = statement.all(...args)
             return mode === "values" ? rows : plainRows(rows as Array<Record<string, unknown>>)
           }
