@@ -10,6 +10,10 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Layers that default to the durable journal keep it in memory under test.
     env: { ORDEROPS_JOURNAL: ":memory:" },
+    // A test's log lines reach the report only when it fails.
+    silent: "passed-only",
+    // The run fails if a test left a file in the work tree (see the file's header).
+    globalSetup: ["test/support/work-tree-guard.ts"],
     reporters: report ? ["default", ["json", { outputFile: report }]] : ["default"]
   }
 })

@@ -14,6 +14,7 @@ import { ConfigProvider, Effect, Layer } from "effect"
 import { TestConsole } from "effect/testing"
 import { parseTime, runCli } from "../src/cli/commands.ts"
 import { Confirmation } from "../src/cli/environment.ts"
+import { SUPPORTED_NODE, unsupportedNode } from "../src/cli/node-support.ts"
 import { exitCodeOf, redactSecrets } from "../src/cli/output.ts"
 import { ValidationError } from "../src/index.ts"
 import { binanceServer } from "./support/BinanceServer.ts"
@@ -118,27 +119,106 @@ describe("orderops in-process", () => {
       assert.match(balance.out, /USDT\s+996/)
     }))
 
-  it.live("bad input exits 1 and names the rule that failed; nothing is placed", () =>
+  it.live("a refused order exits 1 with one line saying what was typed and what it became; nothing is placed", () =>
     Effect.gen(function*() {
       const env = journalEnv()
-      const zero = yield* cli(["buy", "--price", "0.1", "--quantity", "0"], env)
-      assert.strictEqual(zero.code, 1)
-      assert.include(zero.err, "invalid input")
-      assert.include(zero.err, "NotPositive")
-      const notional = yield* cli(["sell", "--price", "0.1", "--quantity", "5"], env)
-      assert.strictEqual(notional.code, 1)
-      assert.include(notional.err, "MinNotional")
-      const parse = yield* cli(["buy", "--price", "abc", "--quantity", "1"], env)
-      assert.strictEqual(parse.code, 1)
-      const missing = yield* cli(["buy", "--quantity", "1"], env)
-      assert.strictEqual(missing.code, 1)
-      const unknown = yield* cli(["--symbol", "DOGE/USDT", "balance"], env)
-      assert.strictEqual(unknown.code, 1)
-      assert.include(unknown.err, "UnknownMarket")
-      const time = yield* cli(["orders", "--since", "yesterday"], env)
-      assert.strictEqual(time.code, 1)
+      const cases: ReadonlyArray<readonly [ReadonlyArray<string>, string]> = [
+        [["buy", "--price", "0.1", "--quantity", "0.5"], "quantity 0.5 rounds to 0 at step 1 (minimum 1)"],
+        [["buy", "--price", "0.1", "--quantity", "0"], "quantity 0 must be above 0"],
+        [["buy", "--price", "0.000001", "--quantity", "100"], "price 0.000001 rounds to 0 at tick 0.00001 (minimum 0.00001)"],
+        [["sell", "--price", "0.1", "--quantity", "5"], "price 0.1 × quantity 5 = 0.5 USDT (minimum 1 USDT)"],
+        [["buy", "--price", "0.0050009", "--quantity", "100.5"], "price 0.0050009 (0.005 at tick 0.00001) × quantity 100.5 (100 at step 1) = 0.5 USDT (minimum 1 USDT)"],
+        [["buy", "--price", "abc", "--quantity", "1"], `price "abc" is not a decimal number`]
+      ]
+      for (const [args, said] of cases) {
+        const r = yield* cli(args, env)
+        assert.strictEqual(r.code, 1, args.join(" "))
+        assert.strictEqual(r.out, "")
+        assert.strictEqual(r.err, `orderops: invalid input: ${said}`)
+      }
       const orders = yield* cli(["orders", "--json"], env)
       assert.deepStrictEqual(JSON.parse(orders.out), [])
+    }))
+
+  it.live("a command line that does not parse: one line on stderr pointing at the help, nothing on stdout, exit 1", () =>
+    Effect.gen(function*() {
+      const env = journalEnv()
+      const cases: ReadonlyArray<readonly [ReadonlyArray<string>, string]> = [
+        [["buy", "--quantity", "1"], "see orderops buy --help"],
+        [["orders", "--since", "yesterday"], "see orderops orders --help"],
+        [["cancel-all", "--side", "sideways"], "see orderops cancel-all --help"],
+        [["paper", "fund", "USDT"], "see orderops paper fund --help"],
+        [["frobnicate"], "see orderops --help"]
+      ]
+      for (const [args, ending] of cases) {
+        const r = yield* cli(args, env)
+        assert.strictEqual(r.code, 1, args.join(" "))
+        assert.strictEqual(r.out, "", args.join(" "))
+        assert.notInclude(r.err, "\n", args.join(" "))
+        assert.match(r.err, /^orderops: usage: /)
+        assert.isTrue(r.err.endsWith(ending), r.err)
+      }
+      assert.include((yield* cli(["orders", "--since", "yesterday"], env)).err, `"yesterday" is not a time`)
+    }))
+
+  it.live("cancel-all --side both cancels both sides, as the help says", () =>
+    Effect.gen(function*() {
+      const env = journalEnv()
+      assert.strictEqual((yield* cli(["paper", "fund", "HBAR", "100"], env)).code, 0)
+      const buy = JSON.parse((yield* cli(["buy", "--price", "0.09", "--quantity", "100", "--json"], env)).out)
+      const sell = JSON.parse((yield* cli(["sell", "--price", "0.2", "--quantity", "100", "--json"], env)).out)
+      const r = yield* cli(["cancel-all", "--side", "both", "--json"], env)
+      assert.strictEqual(r.code, 0, r.err)
+      assert.deepStrictEqual(JSON.parse(r.out), { canceled: [buy.id, sell.id] })
+      assert.include((yield* cli(["cancel-all", "--help"], env)).out, "both")
+    }))
+
+  it.live("the paper account: shown with what a fresh one holds, funded, reset (history stays)", () =>
+    Effect.gen(function*() {
+      const env = journalEnv()
+      const fresh = yield* cli(["paper"], env)
+      assert.strictEqual(fresh.code, 0, fresh.err)
+      assert.match(fresh.out, /^ASSET\s+FREE\nHBAR\s+0\nUSDT\s+1000$/m)
+      assert.include(fresh.out, "A fresh paper account holds 1000 USDT and nothing else.")
+      assert.strictEqual((yield* cli(["paper", "fund", "hbar", "250.5"], env)).code, 0)
+      const funded = yield* cli(["paper", "fund", "USDT", "0.1"], env)
+      assert.strictEqual(funded.out, "Funded 0.1 USDT: free USDT 1000 -> 1000.1 (dry run)")
+      assert.deepStrictEqual(JSON.parse((yield* cli(["balance", "--json"], env)).out).free, { HBAR: 250.5, USDT: 1000.1 })
+      const buy = JSON.parse((yield* cli(["buy", "--price", "0.09", "--quantity", "100", "--json"], env)).out)
+      const sell = JSON.parse((yield* cli(["sell", "--price", "0.2", "--quantity", "100", "--json"], env)).out)
+      const btc = JSON.parse((yield* cli(["--symbol", "BTC/USDT", "buy", "--price", "20000", "--quantity", "0.001", "--json"], env)).out)
+      const reset = yield* cli(["paper", "reset", "--json"], env)
+      assert.strictEqual(reset.code, 0, reset.err)
+      assert.deepStrictEqual(JSON.parse(reset.out), { canceled: [buy.id, sell.id, btc.id], free: { USDT: 1000 } })
+      assert.deepStrictEqual(JSON.parse((yield* cli(["balance", "--json"], env)).out).free, { HBAR: 0, USDT: 1000 })
+      const history = JSON.parse((yield* cli(["orders", "--json"], env)).out)
+      assert.deepStrictEqual(history.map((o: { id: string; status: string }) => [o.id, o.status]), [[buy.id, "canceled"], [sell.id, "canceled"]])
+      for (const bad of [["paper", "fund", "HBAR", "-1"], ["paper", "fund", "HBAR", "ten"], ["--live", "paper"], ["--live", "paper", "reset"]]) {
+        assert.strictEqual((yield* cli(bad, env)).code, 1, bad.join(" "))
+      }
+    }))
+
+  it.live("other symbols in a dry run: built-in Binance.US rules, or rules given on the command line", () =>
+    Effect.gen(function*() {
+      const env = journalEnv()
+      const btc = yield* cli(["--symbol", "BTC/USDT", "buy", "--price", "50000.129", "--quantity", "0.0012345", "--json"], env)
+      assert.strictEqual(btc.code, 0, btc.err)
+      assert.include(JSON.parse(btc.out), { symbol: "BTC/USDT", price: 50000.12, quantity: 0.00123 })
+      const unknown = yield* cli(["--symbol", "DOGE/USDT", "balance"], env)
+      assert.strictEqual(unknown.code, 1)
+      assert.include(unknown.err, "no built-in rules for DOGE/USDT: give --tick and --step")
+      const rules = ["--symbol", "DOGE/USDT", "--tick", "0.00001", "--step", "1", "--min-notional", "1"]
+      const small = yield* cli([...rules, "buy", "--price", "0.1", "--quantity", "5"], env)
+      assert.strictEqual(small.err, "orderops: invalid input: price 0.1 × quantity 5 = 0.5 USDT (minimum 1 USDT)")
+      const doge = yield* cli([...rules, "buy", "--price", "0.123456", "--quantity", "20.7", "--json"], env)
+      assert.strictEqual(doge.code, 0, doge.err)
+      assert.include(JSON.parse(doge.out), { symbol: "DOGE/USDT", price: 0.12345, quantity: 20 })
+      const live = yield* cli(["--live", "--tick", "1", "balance"], env)
+      assert.strictEqual(live.code, 1)
+      assert.include(live.err, "for the dry run")
+      const badTick = yield* cli(["--symbol", "DOGE/USDT", "--tick", "x", "--step", "1", "balance"], env)
+      assert.strictEqual(badTick.code, 1)
+      assert.match(badTick.err, /--tick.*; see orderops balance --help$/)
     }))
 
   it.live("exchange and journal failures exit 2 with the reason", () =>
@@ -169,7 +249,7 @@ describe("orderops in-process", () => {
   it.live("--help works at every level", () =>
     Effect.gen(function*() {
       const env = journalEnv()
-      for (const args of [["--help"], ...["buy", "sell", "market-sell", "cancel", "cancel-all", "orders", "balance", "sell-all", "demo"].map((c) => [c, "--help"])]) {
+      for (const args of [["--help"], ["paper", "fund", "--help"], ["paper", "reset", "--help"], ...["buy", "sell", "market-sell", "cancel", "cancel-all", "orders", "balance", "sell-all", "price", "paper", "demo"].map((c) => [c, "--help"])]) {
         const r = yield* cli(args, env)
         assert.strictEqual(r.code, 0, `${args.join(" ")}: ${r.err}`)
         assert.include(r.out, "USAGE", args.join(" "))
@@ -178,7 +258,7 @@ describe("orderops in-process", () => {
       assert.strictEqual(bare.code, 0)
       assert.include(bare.out, "USAGE")
       const root = yield* cli(["--help"], env)
-      for (const c of ["buy", "sell", "market-sell", "cancel", "cancel-all", "orders", "balance", "sell-all", "demo"]) {
+      for (const c of ["buy", "sell", "market-sell", "cancel", "cancel-all", "orders", "balance", "sell-all", "price", "paper", "demo"]) {
         assert.include(root.out, c)
       }
       for (const f of ["--symbol", "--live", "--json", "--yes"]) assert.include(root.out, f)
@@ -212,6 +292,31 @@ describe("orderops in-process", () => {
       const confirmed = yield* cli(["--live", "sell-all"], env, true)
       assert.strictEqual(confirmed.code, 0, confirmed.err)
       assert.include(confirmed.out, "dust")
+    }), { timeout: 30_000 })
+
+  it.live("the README's testnet recipe: ORDEROPS_EXCHANGE=binance and ORDEROPS_BASE_URL trade through Binance's spot endpoints only", () =>
+    Effect.gen(function*() {
+      const server = yield* binanceServer({
+        apiKey: "testnet-key-0123456789",
+        secret: "testnet-secret-0123456789",
+        balances: { USDT: "1000" },
+        prices: { BTCUSDT: "30000" }
+      })
+      const env = {
+        ...journalEnv(),
+        ORDEROPS_EXCHANGE: "binance",
+        ORDEROPS_BASE_URL: server.url,
+        ORDEROPS_API_KEY: "testnet-key-0123456789",
+        ORDEROPS_API_SECRET: "testnet-secret-0123456789"
+      }
+      const balance = yield* cli(["--live", "--symbol", "BTC/USDT", "balance", "--json"], env)
+      assert.strictEqual(balance.code, 0, balance.err)
+      assert.deepStrictEqual(JSON.parse(balance.out), { venue: "binance", symbol: "BTC/USDT", free: { BTC: 0, USDT: 1000 } })
+      const buy = yield* cli(["--live", "--symbol", "BTC/USDT", "buy", "--price", "20000", "--quantity", "0.001", "--json"], env)
+      assert.strictEqual(buy.code, 0, buy.err)
+      assert.deepStrictEqual(server.openOrders().map((o) => Number(o.price)), [20000])
+      // Spot endpoints only: no futures exchangeInfo, margin pairs or wallet currencies, which a spot testnet lacks.
+      assert.deepStrictEqual(server.requestLog().filter((r) => !r.path.startsWith("/api/v3/")).map((r) => r.path), [])
     }), { timeout: 30_000 })
 
   it.live("the demo refuses --live", () =>
@@ -269,11 +374,34 @@ const spawnCli = (args: ReadonlyArray<string>, env: Record<string, string>, node
     })
   )
 
+/** Runs a long demo, does `act` once its stdout matches `trigger`, and gives the outcome. */
+const demoUntil = (trigger: RegExp, act: (child: ChildProcess) => void) =>
+  Effect.promise(() =>
+    new Promise<Spawned>((resolve) => {
+      const child: ChildProcess = spawn(node, ["src/cli/main.ts", "demo", "--ticks", "100000", "--tick-ms", "5"], {
+        env: { PATH: process.env["PATH"] ?? "", ...journalEnv() },
+        stdio: ["ignore", "pipe", "pipe"]
+      })
+      let stdout = ""
+      let stderr = ""
+      let acted = false
+      child.stdout!.on("data", (c: Buffer) => {
+        stdout += c.toString()
+        if (!acted && trigger.test(stdout)) {
+          acted = true
+          act(child)
+        }
+      })
+      child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()))
+      child.on("close", (code) => resolve({ code, stdout, stderr }))
+    })
+  )
+
 /** The module URLs a CLI run resolved, recorded by test/support/record-modules.ts. */
-const modulesLoadedBy = (args: ReadonlyArray<string>, env: Record<string, string>) =>
+const modulesLoadedBy = (args: ReadonlyArray<string>, env: Record<string, string>, nodeArgs: ReadonlyArray<string> = []) =>
   Effect.gen(function*() {
     const file = join(tempDir(), "modules.txt")
-    const run = yield* spawnCli(args, { ...env, ORDEROPS_RECORD_MODULES: file }, ["--import", "./test/support/record-modules.ts"])
+    const run = yield* spawnCli(args, { ...env, ORDEROPS_RECORD_MODULES: file }, ["--import", "./test/support/record-modules.ts", ...nodeArgs])
     return { run, modules: readFileSync(file, "utf8").split("\n") }
   })
 
@@ -293,9 +421,11 @@ describe("orderops as a process", () => {
       assert.deepStrictEqual(Object.keys(listed[0]), RECORD_FIELDS)
       const bad = yield* spawnCli(["buy", "--price", "0.09", "--quantity", "-5"], env)
       assert.strictEqual(bad.code, 1)
-      assert.include(bad.stderr, "NotPositive")
-      const parse = yield* spawnCli(["cancel-all", "--side", "both"], env)
+      assert.strictEqual(bad.stderr, "orderops: invalid input: quantity -5 must be above 0\n")
+      const parse = yield* spawnCli(["cancel-all", "--side", "sideways"], env)
       assert.strictEqual(parse.code, 1)
+      assert.strictEqual(parse.stdout, "")
+      assert.match(parse.stderr, /^orderops: usage: [^\n]*; see orderops cancel-all --help\n$/)
       const refused = yield* spawnCli(["sell", "--price", "0.2", "--quantity", "100"], env)
       assert.strictEqual(refused.code, 2)
       assert.include(refused.stderr, "InsufficientFunds")
@@ -344,36 +474,68 @@ describe("orderops as a process", () => {
       assert.isNotEmpty(live.modules.filter(isCcxt))
     }), { timeout: 60_000 })
 
-  it.live("orderops demo runs to the end by itself, and Ctrl-C cancels its orders (exit 130)", () =>
+  it.live("orderops demo runs to the end by itself; Ctrl-C cancels its orders and prints one summary line (exit 130)", () =>
     Effect.gen(function*() {
       const done = yield* spawnCli(["demo", "--ticks", "40", "--tick-ms", "1"], journalEnv())
       assert.strictEqual(done.code, 0, done.stderr)
-      assert.include(done.stdout, "Grid: 5 buys and 5 sells")
+      assert.match(done.stdout, /^Paper account: 1000 USDT and 5000 HBAR\nGrid: 5 buys and 5 sells/)
       assert.include(done.stdout, "tick 40/40")
-      assert.match(done.stdout, /Done: \d+ fills, realised P&L -?\d+\.\d+ USDT; cancelled \d+ open orders\./)
+      assert.match(done.stdout, /Done: \d+ fills, realised P&L -?\d+\.\d+ USDT; cancelled \d+ open orders\.\n$/)
 
-      const interrupted = yield* Effect.promise(() =>
+      // Ctrl-C once the grid is placed and a fill shows it trading.
+      const interrupted = yield* demoUntil(/ filled /, (child) => child.kill("SIGINT"))
+      assert.strictEqual(interrupted.code, 130, interrupted.stderr)
+      assert.strictEqual(interrupted.stderr, "")
+      assert.match(interrupted.stdout, /\nStopped: \d+ fills, realised P&L -?\d+\.\d+ USDT; cancelled 10 open orders\.\n$/)
+    }), { timeout: 60_000 })
+
+  it.live("piping into head ends quietly: no EPIPE stack trace, nothing on stderr, exit 0", () =>
+    Effect.gen(function*() {
+      // The reader goes away after the first line, as `orderops demo | head -1` does.
+      const piped = yield* demoUntil(/\n/, (child) => child.stdout!.destroy())
+      assert.strictEqual(piped.code, 0, piped.stderr)
+      assert.strictEqual(piped.stderr, "")
+    }), { timeout: 60_000 })
+})
+
+describe("orderops on the Node it runs on", () => {
+  it("package.json engines declares the versions the start-up check accepts", () => {
+    const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"))
+    assert.strictEqual(pkg.engines.node, SUPPORTED_NODE)
+    for (const ok of ["22.19.0", "v22.20.1", "24.0.0", "25.2.0"]) assert.isUndefined(unsupportedNode(ok), ok)
+    for (const old of ["22.13.0", "22.18.9", "23.11.0", "20.19.0", "18.0.0"]) assert.include(unsupportedNode(old), "needs Node.js 22.19", old)
+  })
+
+  it.live("on an older Node it prints one line and exits 2 before loading anything else", () =>
+    Effect.gen(function*() {
+      const fake = `data:text/javascript,Object.defineProperty(process.versions,"node",{value:"22.13.0"})`
+      const { modules, run } = yield* modulesLoadedBy(["balance"], journalEnv(), ["--import", fake])
+      assert.strictEqual(run.code, 2)
+      assert.strictEqual(run.stdout, "")
+      assert.strictEqual(run.stderr, "orderops: needs Node.js 22.19 or later (22.x from 22.19, or 24 and later); this is Node.js 22.13.0\n")
+      assert.deepStrictEqual(modules.filter((url) => url.includes("/node_modules/")), []) // not even effect
+    }))
+
+  it.live("Node's SQLite ExperimentalWarning is kept out, other warnings are not", () =>
+    Effect.gen(function*() {
+      const script = `import { quietSqliteWarning } from "./src/cli/node-support.ts"
+quietSqliteWarning()
+process.emitWarning("SQLite is an experimental feature and might change at any time", "ExperimentalWarning")
+process.emitWarning("Something else is experimental", "ExperimentalWarning")
+process.emitWarning("a deprecation", { type: "DeprecationWarning", code: "DEP0" })`
+      const run = yield* Effect.promise(() =>
         new Promise<Spawned>((resolve) => {
-          const child: ChildProcess = spawn(node, ["src/cli/main.ts", "demo", "--ticks", "100000", "--tick-ms", "5"], {
-            env: { PATH: process.env["PATH"] ?? "", ...journalEnv() },
-            stdio: ["ignore", "pipe", "pipe"]
-          })
+          const child = spawn(node, ["--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "pipe"] })
           let stdout = ""
           let stderr = ""
-          let sent = false
-          child.stdout!.on("data", (c: Buffer) => {
-            stdout += c.toString()
-            // Ctrl-C once the grid is placed and the first progress line shows it trading.
-            if (!sent && stdout.includes("Grid:") && /\ntick \d+\//.test(stdout)) {
-              sent = true
-              child.kill("SIGINT")
-            }
-          })
-          child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()))
+          child.stdout.on("data", (c: Buffer) => (stdout += c.toString()))
+          child.stderr.on("data", (c: Buffer) => (stderr += c.toString()))
           child.on("close", (code) => resolve({ code, stdout, stderr }))
         })
       )
-      assert.strictEqual(interrupted.code, 130, interrupted.stderr)
-      assert.match(interrupted.stderr, /Order session interrupted: canceled \d+ open orders/)
-    }), { timeout: 60_000 })
+      assert.strictEqual(run.code, 0, run.stderr)
+      assert.notInclude(run.stderr, "SQLite")
+      assert.include(run.stderr, "ExperimentalWarning: Something else is experimental")
+      assert.include(run.stderr, "DeprecationWarning: a deprecation")
+    }))
 })

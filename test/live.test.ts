@@ -545,7 +545,8 @@ describe("live: clock and credentials", () => {
         }
         const id = yield* createLimitBuy(0.09, 100).pipe(
           Effect.provide(LiveExchangeLayerConfig()),
-          Effect.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env }))),
+          // The journal in memory: the default file would land in the work tree.
+          Effect.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env: { ORDEROPS_JOURNAL: ":memory:", ...env } }))),
           Effect.provide(captureLogs().layer)
         )
         assert.deepStrictEqual(serverIds(server), [id])
@@ -708,15 +709,18 @@ describe("live: the venue", () => {
 })
 
 describe("live: choosing dry run or live from ORDEROPS_DRY_RUN", () => {
-  it("only false, 0 or no opt into live trading", () => {
-    for (const v of ["false", "0", "no", "FALSE", " No "]) assert.isTrue(isLiveOptIn(v), v)
-    for (const v of [undefined, "", "true", "1", "yes", "off", "fasle"]) assert.isFalse(isLiveOptIn(v), String(v))
+  it("only the exact text false opts into live trading", () => {
+    assert.isTrue(isLiveOptIn("false"))
+    for (const v of [undefined, "", "true", "1", "yes", "off", "fasle", "0", "no", "FALSE", " false", "false ", " No "]) {
+      assert.isFalse(isLiveOptIn(v), String(v))
+    }
   })
 
   const venueFrom = (env: Record<string, string>) =>
     Exchange.use((ex) => Effect.succeed(ex.venue)).pipe(
       Effect.provide(ExchangeLayerFromEnv()),
-      Effect.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env }))),
+      // The journal in memory: the default file would land in the work tree.
+      Effect.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env: { ORDEROPS_JOURNAL: ":memory:", ...env } }))),
       Effect.provide(captureLogs().layer)
     )
 
@@ -728,7 +732,7 @@ describe("live: choosing dry run or live from ORDEROPS_DRY_RUN", () => {
       assert.include(e.message, "ORDEROPS_API_KEY and ORDEROPS_API_SECRET")
       const server = yield* binanceServer(serverOptions)
       const venue = yield* venueFrom({
-        ORDEROPS_DRY_RUN: "0",
+        ORDEROPS_DRY_RUN: "false",
         ORDEROPS_API_KEY: API_KEY,
         ORDEROPS_API_SECRET: SECRET,
         ORDEROPS_BASE_URL: server.url

@@ -1,6 +1,8 @@
+import { readFileSync } from "node:fs"
 import { assert, describe, it } from "@effect/vitest"
 import { Option, Result } from "effect"
 import { Decimal as D, HBAR_USDT, makeRules, sellableQuantity, validateOrder } from "../src/index.ts"
+import { BINANCE_US_SPOT } from "../src/services/MarketRules.ts"
 
 const ctx = { operation: "test", symbol: "HBAR/USDT" }
 
@@ -118,5 +120,37 @@ describe("validateOrder", () => {
     assert.strictEqual(Option.map(sellableQuantity(HBAR_USDT, D.unsafe("123.9"), D.unsafe("0.1")), D.format).pipe(Option.getOrNull), "123")
     assert.isTrue(Option.isNone(sellableQuantity(HBAR_USDT, D.unsafe("0.99"), undefined)))
     assert.isTrue(Option.isNone(sellableQuantity(HBAR_USDT, D.unsafe("9"), D.unsafe("0.1"))))
+  })
+})
+
+describe("built-in Binance.US spot rules", () => {
+  const fixture: Record<string, { info: { baseAsset: string; quoteAsset: string; filters: Array<Record<string, string>> } }> = JSON.parse(
+    readFileSync(new URL("../../shared/fixtures/ccxt/markets/binanceus.json", import.meta.url), "utf8")
+  )
+
+  it("hold every market of ccxt's recorded Binance.US data, filter for filter", () => {
+    const recorded = Object.keys(fixture)
+    assert.isAbove(recorded.length, 5)
+    for (const symbol of recorded) {
+      const { baseAsset, filters, quoteAsset } = fixture[symbol]!.info
+      const filter = (type: string) => filters.find((f) => f["filterType"] === type)!
+      const rules = makeRules(symbol, BINANCE_US_SPOT[symbol]!)
+      const same = (ours: D.Decimal | Option.Option<D.Decimal>, theirs: string | undefined, what: string) =>
+        assert.isTrue(D.eq(Option.isOption(ours) ? Option.getOrThrow(ours) : ours, D.unsafe(theirs!)), `${symbol} ${what}`)
+      assert.deepStrictEqual([rules.base, rules.quote], [baseAsset, quoteAsset])
+      same(rules.tickSize, filter("PRICE_FILTER")["tickSize"], "tick")
+      same(rules.minPrice, filter("PRICE_FILTER")["minPrice"], "min price")
+      same(rules.maxPrice, filter("PRICE_FILTER")["maxPrice"], "max price")
+      same(rules.stepSize, filter("LOT_SIZE")["stepSize"], "step")
+      same(rules.minQuantity, filter("LOT_SIZE")["minQty"], "min quantity")
+      same(rules.maxQuantity, filter("LOT_SIZE")["maxQty"], "max quantity")
+      same(rules.minNotional, filter("MIN_NOTIONAL")["minNotional"], "min notional")
+      assert.strictEqual(Option.getOrThrow(rules.maxOpenOrders), Number(filter("MAX_NUM_ORDERS")["maxNumOrders"]))
+    }
+    assert.deepStrictEqual(Object.keys(BINANCE_US_SPOT).sort(), ["HBAR/USDT", ...recorded].sort())
+  })
+
+  it("HBAR_USDT is the table's HBAR/USDT", () => {
+    assert.deepStrictEqual(HBAR_USDT, makeRules("HBAR/USDT", BINANCE_US_SPOT["HBAR/USDT"]!))
   })
 })

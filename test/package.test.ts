@@ -1,17 +1,90 @@
 /**
- * The published package works for a consumer: build, `npm pack`, install the tarball
- * into an empty project, and run an Effect program against `DryRunExchangeLayer`
- * that creates orders, lists them, fills one by moving the price and cancels the rest.
+ * The published package works for a consumer: a copy of the sources is built and
+ * packed in a temp dir (never touching the work tree's `dist/`), the tarball is
+ * installed into an empty project, and both faces are used from there: an Effect
+ * program against `DryRunExchangeLayer`, and the installed `orderops` bin on a
+ * SQLite journal and, when `DATABASE_URL` is set, on a real PostgreSQL.
  */
-import { execFileSync } from "node:child_process"
-import { mkdtempSync, readdirSync, writeFileSync } from "node:fs"
+import { execFileSync, spawnSync } from "node:child_process"
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
-import { assert, describe, it } from "@effect/vitest"
+import { PgClient } from "@effect/sql-pg"
+import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import { Effect, Redacted } from "effect"
+import { SqlClient } from "effect/sql"
 
 const root = new URL("..", import.meta.url).pathname
+const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"))
+const BIN: string = pkg.bin.orderops
 const npm = (args: ReadonlyArray<string>, cwd: string) =>
   execFileSync("npm", [...args], { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, npm_config_loglevel: "error" } })
+
+/** What `npm pack` needs to build the package: the sources and configs, with the work tree's node_modules. */
+const PACKED_FROM = ["package.json", "package-lock.json", "README.md", "tsconfig.json", "tsconfig.build.json", "src"]
+
+let work = ""
+let project = ""
+
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), "orderops-pack-"))
+  const copy = join(work, "source")
+  for (const path of PACKED_FROM) cpSync(join(root, path), join(copy, path), { recursive: true })
+  symlinkSync(join(root, "node_modules"), join(copy, "node_modules"))
+  npm(["pack", "--pack-destination", work], copy) // prepack builds dist/ inside the copy
+  const tarball = readdirSync(work).find((f) => f.endsWith(".tgz"))!
+  project = join(work, "consumer")
+  mkdirSync(project)
+  writeFileSync(join(project, "package.json"), JSON.stringify({ name: "consumer", type: "module", private: true }))
+  npm(["install", "--no-audit", "--no-fund", "--prefer-offline", join(work, tarball)], project)
+}, 240_000)
+
+afterAll(() => {
+  if (work !== "") rmSync(work, { recursive: true, force: true })
+})
+
+interface Ran {
+  readonly status: number | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+/**
+ * Runs the installed `orderops` bin in the consumer project with `env` added to
+ * this process's: through its `.bin` link on the `node` first on PATH (this
+ * process's), or directly on the `node` binary given.
+ */
+const runBin = (args: ReadonlyArray<string>, env: Record<string, string>, nodeBinary?: string): Ran => {
+  const run = nodeBinary === undefined
+    ? spawnSync(join(project, "node_modules/.bin/orderops"), [...args], {
+      cwd: project,
+      env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env["PATH"]}`, ...env },
+      encoding: "utf8"
+    })
+    : spawnSync(nodeBinary, [join(project, "node_modules/orderops", BIN), ...args], {
+      cwd: project,
+      env: { ...process.env, ...env },
+      encoding: "utf8"
+    })
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr }
+}
+
+/** The bin's output as JSON, after checking that it succeeded and printed nothing on stderr (no Node warning either). */
+const json = (run: Ran): any => {
+  assert.strictEqual(run.status, 0, run.stderr)
+  assert.strictEqual(run.stderr, "")
+  return JSON.parse(run.stdout)
+}
+
+/** A dry-run session through the installed bin: funded, an order that carries over to the next process. */
+const binSession = (journal: string, nodeBinary?: string) => {
+  const orderops = (args: ReadonlyArray<string>) => json(runBin(args, { ORDEROPS_JOURNAL: journal }, nodeBinary))
+  assert.deepStrictEqual(orderops(["balance", "--json"]).free, { HBAR: 0, USDT: 1000 })
+  const placed = orderops(["buy", "--price", "0.09", "--quantity", "100", "--json"])
+  const listed = orderops(["orders", "--open", "--json"])
+  assert.deepStrictEqual(listed.map((o: { id: string; price: number; status: string }) => [o.id, o.price, o.status]), [[placed.id, 0.09, "open"]])
+  assert.deepStrictEqual(orderops(["balance", "--json"]).free, { HBAR: 0, USDT: 991 })
+}
 
 const consumer = `
 import { Effect } from "effect"
@@ -29,16 +102,23 @@ const program = Effect.gen(function*() {
 Effect.runPromise(program.pipe(Effect.provide(DryRunExchangeLayer()))).then((r) => console.log(JSON.stringify(r)))
 `
 
+const DATABASE_URL = process.env["DATABASE_URL"] ?? ""
+/** A `node` binary at the declared minimum version; `.ci/run` installs one and sets this. */
+const MINIMUM_NODE = process.env["ORDEROPS_MINIMUM_NODE"] ?? ""
+
+/** Runs one statement on the server `DATABASE_URL` names. */
+const adminSql = (statement: (sql: SqlClient.SqlClient) => Effect.Effect<unknown, unknown>) =>
+  Effect.runPromise(
+    Effect.orDie(
+      Effect.provide(
+        Effect.flatMap(Effect.service(SqlClient.SqlClient), statement),
+        PgClient.layer({ url: Redacted.make(DATABASE_URL), maxConnections: 1 })
+      )
+    )
+  )
+
 describe("the packed package", () => {
-  it("installs from its tarball and runs a dry-run program in an empty project", { timeout: 240_000 }, () => {
-    npm(["run", "build"], root)
-    const out = mkdtempSync(join(tmpdir(), "orderops-pack-"))
-    npm(["pack", "--pack-destination", out], root)
-    const tarball = readdirSync(out).find((f) => f.endsWith(".tgz"))!
-    const project = join(out, "consumer")
-    execFileSync("mkdir", ["-p", project])
-    writeFileSync(join(project, "package.json"), JSON.stringify({ name: "consumer", type: "module", private: true }))
-    npm(["install", "--no-audit", "--no-fund", "--prefer-offline", join(out, tarball)], project)
+  it("installs from its tarball and runs a dry-run program in an empty project", () => {
     writeFileSync(join(project, "main.mjs"), consumer)
     const stdout = execFileSync(process.execPath, ["main.mjs"], { cwd: project, encoding: "utf8" }).trim().split("\n")
     const result = JSON.parse(stdout[stdout.length - 1]!) // after the library's log lines
@@ -48,11 +128,57 @@ describe("the packed package", () => {
     assert.deepStrictEqual(result.statuses, [`${result.a}:closed`, `${result.b}:canceled`])
     // The declarations ship too.
     assert.include(readdirSync(join(project, "node_modules/orderops/dist/src")), "index.d.ts")
-    // And the `orderops` bin (the bundled CLI) runs a dry-run session that carries over.
-    const env = { ...process.env, ORDEROPS_JOURNAL: join(out, "journal.sqlite"), PATH: `${dirname(process.execPath)}:${process.env.PATH}` }
-    const bin = join(project, "node_modules/.bin/orderops")
-    execFileSync(bin, ["buy", "--price", "0.09", "--quantity", "100"], { cwd: project, env, encoding: "utf8" })
-    const listed = JSON.parse(execFileSync(bin, ["orders", "--open", "--json"], { cwd: project, env, encoding: "utf8" }))
-    assert.deepStrictEqual(listed.map((o: { price: number; status: string }) => [o.price, o.status]), [[0.09, "open"]])
-  })
+  }, 60_000)
+
+  it("the installed bin keeps a dry-run session in a SQLite journal", () => {
+    binSession(join(work, "journal.sqlite"))
+  }, 60_000)
+
+  it.skipIf(DATABASE_URL === "")("the installed bin keeps a dry-run session in a PostgreSQL journal", async () => {
+    const database = `orderops_pkg_${process.pid}_${Math.random().toString(36).slice(2, 8)}`
+    await adminSql((sql) => sql.unsafe(`CREATE DATABASE ${database}`))
+    try {
+      const url = new URL(DATABASE_URL)
+      url.pathname = `/${database}`
+      binSession(url.toString())
+    } finally {
+      await adminSql((sql) => sql.unsafe(`DROP DATABASE ${database} WITH (FORCE)`))
+    }
+  }, 60_000)
+
+  it.skipIf(MINIMUM_NODE === "")("the installed bin runs on the declared minimum Node (ORDEROPS_MINIMUM_NODE)", () => {
+    const version = execFileSync(MINIMUM_NODE, ["--version"], { encoding: "utf8" }).trim()
+    assert.strictEqual(`v${pkg.engines.node.match(/\d+\.\d+\.\d+/)[0]}`, version)
+    binSession(join(work, "minimum-node.sqlite"), MINIMUM_NODE)
+  }, 60_000)
+
+  it("the installed bin as a person uses it: parse errors, refusals, the paper account, other markets", () => {
+    const env = { ORDEROPS_JOURNAL: join(work, "person.sqlite") }
+    const parse = runBin(["cancel-all", "--side", "sideways"], env)
+    assert.deepStrictEqual([parse.status, parse.stdout], [1, ""])
+    assert.match(parse.stderr, /^orderops: usage: [^\n]+; see orderops cancel-all --help\n$/)
+    const refused = runBin(["buy", "--price", "0.1", "--quantity", "0.5"], env)
+    assert.deepStrictEqual([refused.status, refused.stderr], [1, "orderops: invalid input: quantity 0.5 rounds to 0 at step 1 (minimum 1)\n"])
+    assert.include(runBin(["paper"], env).stdout, "A fresh paper account holds 1000 USDT and nothing else.")
+    json(runBin(["paper", "fund", "HBAR", "100", "--json"], env))
+    const sell = json(runBin(["sell", "--price", "0.2", "--quantity", "100", "--json"], env))
+    const btc = json(runBin(["--symbol", "BTC/USDT", "buy", "--price", "20000.009", "--quantity", "0.001", "--json"], env))
+    assert.include(btc, { symbol: "BTC/USDT", price: 20000 })
+    assert.deepStrictEqual(json(runBin(["paper", "reset", "--json"], env)), { canceled: [sell.id, btc.id], free: { USDT: 1000 } })
+    assert.deepStrictEqual(json(runBin(["balance", "--json"], env)).free, { HBAR: 0, USDT: 1000 })
+  }, 60_000)
+
+  it("typechecks in a consumer project with the README's tsconfig", () => {
+    writeFileSync(join(project, "tsconfig.json"), JSON.stringify({
+      compilerOptions: { strict: true, module: "NodeNext", moduleResolution: "NodeNext", target: "ES2023", noEmit: true, skipLibCheck: true },
+      files: ["app.ts"]
+    }))
+    writeFileSync(join(project, "app.ts"), `import { Effect } from "effect"
+import { createLimitBuy, DryRunExchangeLayer, LiveExchangeLayer } from "orderops"
+export const program = createLimitBuy("0.09", 100).pipe(Effect.provide(DryRunExchangeLayer()))
+export const live = LiveExchangeLayer({ apiKey: "k", secret: "s" })
+`)
+    const tsc = spawnSync(join(root, "node_modules/.bin/tsc"), ["-p", "tsconfig.json"], { cwd: project, encoding: "utf8" })
+    assert.strictEqual(tsc.status, 0, tsc.stdout + tsc.stderr)
+  }, 60_000)
 })

@@ -1,90 +1,46 @@
 /**
  * The `orderops` command tree (`effect/cli`): one subcommand per `Exchange`
- * operation, plus `demo`. Shared flags (`--symbol`, `--live`, `--json`, `--yes`)
- * are accepted before or after the subcommand. `runCli(args)` runs one command
+ * operation, plus the dry run's own (`price`, `paper`, `demo`, in `paper.ts`).
+ * Shared flags (`shared.ts`) are accepted before or after the subcommand. `runCli(args)` runs one command
  * line and gives the process exit code: 0 success, 1 bad input, 2 exchange,
  * authentication, network or journal failure, 130 interrupted.
  */
-import { Config, Console, Effect, Logger, Option, References } from "effect"
-import { Argument, Command, Flag, type Prompt } from "effect/cli"
-import { Exchange } from "../services/Exchange.ts"
-import type { OrderRecord } from "../services/OrderRecord.ts"
-import { DryRunMarket } from "../layers/DryRun.ts"
-import { confirmed, dryRunLayer, exchangeLayer } from "./environment.ts"
-import { amount, cliLogger, CliUsageError, ordersTable, printJson, recordJson, reportFailure, table } from "./output.ts"
+import { Console, Effect, Logger, Option, References } from "effect"
+import { Argument, CliOutput, Command, Flag } from "effect/cli"
+import type { ValidationError } from "../errors/ValidationError.ts"
+import type { Exchange } from "../services/Exchange.ts"
+import type { OrderRequest } from "../services/MarketRules.ts"
+import { explainRefusal, type TypedOrder } from "./explain.ts"
+import { amount, cliLogger, CliInputError, CliUsageError, ordersTable, printJson, recordJson, reportFailure, table, usagePresenter } from "./output.ts"
+import { demo, marketPrice, paper } from "./paper.ts"
+import { printRecord, root, where, withExchange } from "./shared.ts"
 
 export const VERSION = "0.1.0"
 
-// ---- shared flags -----------------------------------------------------------
-
-const root = Command.make("orderops").pipe(
-  Command.withSharedFlags({
-    symbol: Flag.String("symbol").pipe(
-      Flag.withDescription("The market, e.g. HBAR/USDT (default: ORDEROPS_SYMBOL, else HBAR/USDT)"),
-      Flag.withFallbackConfig(Config.String("ORDEROPS_SYMBOL")),
-      Flag.withDefault("HBAR/USDT")
-    ),
-    live: Flag.Boolean("live").pipe(
-      Flag.withDescription("Trade on the real exchange with ORDEROPS_API_KEY and ORDEROPS_API_SECRET (default: dry run)"),
-      Flag.withDefault(false)
-    ),
-    json: Flag.Boolean("json").pipe(Flag.withDescription("Print machine-readable JSON"), Flag.withDefault(false)),
-    yes: Flag.Boolean("yes").pipe(
-      Flag.withDescription("Do not ask before a live sell-all or cancel-all"),
-      Flag.withDefault(false)
-    )
-  }),
-  Command.withDescription(
-    "Place, list and cancel orders. Dry run (paper trading, kept in ORDEROPS_JOURNAL) unless --live."
-  )
-)
-
-interface Shared {
-  readonly symbol: string
-  readonly live: boolean
-  readonly json: boolean
-  readonly yes: boolean
-}
-
-/**
- * Runs `body` against the exchange the shared flags select; the connection closes
- * when it ends. With `confirm`, a live run first asks that question (before
- * connecting) unless `--yes` was given.
- */
-const withExchange = <E>(
-  body: (shared: Shared, exchange: Exchange["Service"]) => Effect.Effect<void, E, Prompt.Environment>,
-  confirm?: (shared: Shared) => string
-) =>
-  Effect.gen(function*() {
-    const shared = yield* root
-    if (confirm !== undefined && shared.live) yield* confirmed(confirm(shared), shared.yes)
-    yield* Exchange.use((exchange) => body(shared, exchange)).pipe(
-      Effect.provide(exchangeLayer(shared))
-    )
-  })
-
-const where = (shared: Shared, exchange: Exchange["Service"]) =>
-  `${shared.symbol} (${exchange.venue === "dry-run" ? "dry run" : exchange.venue})`
-
-const printRecord = (shared: Shared, exchange: Exchange["Service"], verb: string, record: OrderRecord) =>
-  shared.json
-    ? printJson(recordJson(record))
-    : Console.log(`${verb} ${record.type} ${record.side} order ${record.id} on ${where(shared, exchange)}\n${ordersTable([record])}`)
-
 // ---- order entry ------------------------------------------------------------
 
-const price = Flag.Finite("price").pipe(
+const price = Flag.String("price").pipe(
   Flag.withDescription("Limit price in the quote currency; snapped to the market's tick (buys down, sells up)")
 )
-const quantity = Flag.Finite("quantity").pipe(
+const quantity = Flag.String("quantity").pipe(
   Flag.withDescription("Quantity of the base asset; rounded down to the market's lot step")
 )
+
+/**
+ * Places `typed` as the person wrote it (decimal text goes to the library as is,
+ * exact); a refusal by the market's rules says what was typed and what it became.
+ */
+const place = (exchange: Exchange["Service"], request: OrderRequest, typed: TypedOrder) =>
+  exchange.placeOrder(request).pipe(
+    Effect.catchTag("ValidationError", (e: ValidationError) =>
+      Effect.flatMap(exchange.marketRules, (rules) => Effect.fail(new CliInputError({ detail: explainRefusal(e, typed, rules) }))))
+  )
 
 const limitOrder = (side: "buy" | "sell") =>
   Command.make(side, { price, quantity }, ({ price, quantity }) =>
     withExchange((shared, exchange) =>
       Effect.flatMap(
-        exchange.placeOrder({ side, type: "limit", price, quantity }),
+        place(exchange, { side, type: "limit", price, quantity }, { side, price, quantity }),
         (record) => printRecord(shared, exchange, "Placed", record)
       )
     )).pipe(
@@ -95,7 +51,7 @@ const limitOrder = (side: "buy" | "sell") =>
 const marketSell = Command.make("market-sell", { quantity }, ({ quantity }) =>
   withExchange((shared, exchange) =>
     Effect.flatMap(
-      exchange.placeOrder({ side: "sell", type: "market", quantity }),
+      place(exchange, { side: "sell", type: "market", quantity }, { side: "sell", quantity }),
       (record) => printRecord(shared, exchange, "Placed", record)
     )
   )).pipe(Command.withDescription("Sell a quantity of the base asset at the market price"))
@@ -124,15 +80,15 @@ const cancel = Command.make("cancel", { id: Argument.String("id").pipe(Argument.
 const cancelAll = Command.make(
   "cancel-all",
   {
-    side: Flag.Literals("side", ["buy", "sell"]).pipe(
-      Flag.withDescription("Only this side (default: both)"),
-      Flag.optional
+    side: Flag.Literals("side", ["buy", "sell", "both"]).pipe(
+      Flag.withDescription("Only this side, or both"),
+      Flag.withDefault("both")
     )
   },
   ({ side }) =>
     withExchange((shared, exchange) =>
       Effect.gen(function*() {
-        const sides = Option.match(side, { onNone: () => ["buy", "sell"] as const, onSome: (s) => [s] as const })
+        const sides = side === "both" ? ["buy", "sell"] as const : [side]
         const ids: Array<string> = []
         for (const s of sides) {
           ids.push(...(yield* (s === "buy" ? exchange.cancelAllBuyOrders() : exchange.cancelAllSellOrders())))
@@ -143,7 +99,7 @@ const cancelAll = Command.make(
             (ids.length > 0 ? `: ${ids.join(", ")}` : ".")
         )
       }), (shared) =>
-      `Cancel ${Option.match(side, { onNone: () => "every open order", onSome: (s) => `every open ${s} order` })} ` +
+      `Cancel ${side === "both" ? "every open order" : `every open ${side} order`} ` +
       `on ${shared.symbol} on the live exchange?`)
 ).pipe(Command.withDescription("Cancel every open order on the market, or those on one side"))
 
@@ -208,58 +164,6 @@ const balance = Command.make("balance", {}, () =>
     })
   )).pipe(Command.withDescription("Show the free balances of the market's base and quote assets"))
 
-// ---- the dry run's market -----------------------------------------------------
-
-const marketPrice = Command.make(
-  "price",
-  {
-    set: Flag.Finite("set").pipe(
-      Flag.withDescription("Move the simulated price here; orders it crosses fill at once"),
-      Flag.optional
-    )
-  },
-  ({ set }) =>
-    Effect.gen(function*() {
-      const shared = yield* root
-      if (shared.live) {
-        return yield* new CliUsageError({ detail: "the simulated price exists only in the dry run; drop --live" })
-      }
-      yield* Effect.gen(function*() {
-        const market = yield* DryRunMarket
-        const filled = Option.isSome(set) ? yield* market.setPrice(set.value) : []
-        const current = yield* market.price()
-        if (shared.json) {
-          return yield* printJson({ symbol: shared.symbol, price: Option.getOrNull(current), filled: filled.map(recordJson) })
-        }
-        yield* Console.log(
-          `Simulated price of ${shared.symbol}: ${Option.match(current, { onNone: () => "not set", onSome: amount })}` +
-            (filled.length > 0 ? `\nFilled:\n${ordersTable(filled)}` : "")
-        )
-      }).pipe(Effect.provide(dryRunLayer(shared.symbol)))
-    })
-).pipe(Command.withDescription("Show the dry run's simulated price, or move it with --set (crossed orders fill)"))
-
-// ---- demo -------------------------------------------------------------------
-
-const demo = Command.make(
-  "demo",
-  {
-    ticks: Flag.Int("ticks").pipe(Flag.withDescription("Price moves to simulate"), Flag.withDefault(300)),
-    seed: Flag.Int("seed").pipe(Flag.withDescription("Seed of the simulated price path"), Flag.withDefault(42)),
-    tickMs: Flag.Int("tick-ms").pipe(Flag.withDescription("Pause between price moves, in ms"), Flag.withDefault(10))
-  },
-  ({ seed, tickMs, ticks }) =>
-    Effect.gen(function*() {
-      const shared = yield* root
-      if (shared.live) return yield* new CliUsageError({ detail: "the demo runs on the paper exchange only; drop --live" })
-      if (ticks < 1 || tickMs < 0) return yield* new CliUsageError({ detail: "--ticks must be at least 1 and --tick-ms at least 0" })
-      const { runGridDemo } = yield* Effect.promise(() => import("../examples/grid.ts"))
-      yield* runGridDemo({ ticks, seed, tickMillis: tickMs }).pipe(
-        Effect.provideService(References.MinimumLogLevel, "Info") // the session's shutdown report
-      )
-    })
-).pipe(Command.withDescription("Run a grid bot on HBAR/USDT against a simulated price path (dry run; Ctrl-C stops it)"))
-
 // ---- the program ------------------------------------------------------------
 
 export const cli = root.pipe(
@@ -273,6 +177,7 @@ export const cli = root.pipe(
     balance,
     sellAll,
     marketPrice,
+    paper,
     demo
   ])
 )
@@ -280,11 +185,13 @@ export const cli = root.pipe(
 /**
  * Runs one command line and gives its exit code. Library log lines go to stderr
  * at `Warn` and above (`--log-level info` shows more); stdout carries only results.
+ * A command line that does not parse gets one line on stderr, not the help.
  */
 export const runCli = (args: ReadonlyArray<string>) =>
   Command.runWith(cli, { version: VERSION })(args).pipe(
     Effect.as(0),
     Effect.catchCause(reportFailure),
+    Effect.provideService(CliOutput.Presenter, usagePresenter),
     Effect.provide(Logger.layer([cliLogger])),
     Effect.provideService(References.MinimumLogLevel, "Warn")
   )

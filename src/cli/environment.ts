@@ -5,8 +5,10 @@
  *
  * The dry run (the default) keeps its paper book in the journal file
  * (`ORDEROPS_JOURNAL`, default `.orderops/journal.sqlite`), so a session carries
- * over between commands. `--live` builds the ccxt layer from the `ORDEROPS_*`
- * variables; it is imported on demand, so nothing on the dry-run path loads ccxt.
+ * over between commands. It knows the built-in Binance.US markets
+ * (`BINANCE_US_SPOT`); rules given on the command line override them or add a
+ * market. `--live` builds the ccxt layer from the `ORDEROPS_*` variables; it is
+ * imported on demand, so nothing on the dry-run path loads ccxt.
  */
 import { type Config, Context, Effect, Layer } from "effect"
 import { Prompt } from "effect/cli"
@@ -14,19 +16,68 @@ import type { ExchangeFailure } from "../errors/index.ts"
 import { DryRunExchangeLayer, type DryRunMarket } from "../layers/DryRun.ts"
 import { JournalLayerFromEnv } from "../layers/Journal.ts"
 import type { Exchange } from "../services/Exchange.ts"
+import { BINANCE_US_SPOT, type MarketRulesInput } from "../services/MarketRules.ts"
 import { CliUsageError } from "./output.ts"
+
+/** Market rules given on the command line (dry run only), as exact decimal text. */
+export interface MarketFlags {
+  readonly tickSize?: string | undefined
+  readonly stepSize?: string | undefined
+  readonly minQuantity?: string | undefined
+  readonly minNotional?: string | undefined
+}
 
 export interface Target {
   readonly symbol: string
   readonly live: boolean
+  readonly market?: MarketFlags
 }
+
+/** What a fresh paper account holds; `orderops paper reset` returns to it. */
+export const PAPER_START: Readonly<Record<string, number>> = { USDT: 1000 }
 
 /** The journal every command uses: `ORDEROPS_JOURNAL` (SQLite file, PostgreSQL URL or `:memory:`). */
 export const journalLayer = JournalLayerFromEnv
 
+/**
+ * The dry run's markets: the built-in table, with `symbol`'s rules overridden by
+ * (or, for a market the table lacks, made from) the flags. A market the table
+ * lacks needs at least `--tick` and `--step`.
+ */
+export const dryRunMarkets = (
+  symbol: string,
+  flags: MarketFlags = {}
+): Effect.Effect<Record<string, MarketRulesInput>, CliUsageError> => {
+  const given: { -readonly [K in keyof MarketFlags]?: string } = {}
+  for (const [key, value] of Object.entries(flags) as Array<[keyof MarketFlags, string | undefined]>) {
+    if (value !== undefined) given[key] = value
+  }
+  const known = BINANCE_US_SPOT[symbol]
+  const tickSize = given.tickSize ?? known?.tickSize
+  const stepSize = given.stepSize ?? known?.stepSize
+  if (tickSize === undefined || stepSize === undefined) {
+    return Effect.fail(
+      new CliUsageError({
+        detail: `no built-in rules for ${symbol}: give --tick and --step (and --min-quantity, --min-notional), ` +
+          `or use one of ${Object.keys(BINANCE_US_SPOT).join(", ")}`
+      })
+    )
+  }
+  if (known === undefined && !/^[^/\s]+\/[^/\s]+$/.test(symbol)) {
+    return Effect.fail(new CliUsageError({ detail: `--symbol ${symbol} is not BASE/QUOTE` }))
+  }
+  return Effect.succeed({ ...BINANCE_US_SPOT, [symbol]: { ...known, ...given, tickSize, stepSize } })
+}
+
 /** The paper exchange over the journal file: balances and open orders survive between commands. */
-export const dryRunLayer = (symbol: string): Layer.Layer<Exchange | DryRunMarket, ExchangeFailure> =>
-  DryRunExchangeLayer({ symbol, journal: journalLayer })
+export const dryRunLayer = (
+  symbol: string,
+  flags?: MarketFlags
+): Layer.Layer<Exchange | DryRunMarket, ExchangeFailure | CliUsageError> =>
+  Layer.unwrap(
+    Effect.map(dryRunMarkets(symbol, flags), (markets) =>
+      DryRunExchangeLayer({ symbol, markets, balances: { ...PAPER_START }, journal: journalLayer }))
+  )
 
 /**
  * The live exchange from the environment (`ORDEROPS_API_KEY`, `ORDEROPS_API_SECRET`,
@@ -44,8 +95,8 @@ export const liveLayer = (symbol: string): Layer.Layer<Exchange, ExchangeFailure
   )
 
 /** The `Exchange` a command runs against. */
-export const exchangeLayer = (target: Target): Layer.Layer<Exchange, ExchangeFailure | Config.ConfigError> =>
-  target.live ? liveLayer(target.symbol) : dryRunLayer(target.symbol)
+export const exchangeLayer = (target: Target): Layer.Layer<Exchange, ExchangeFailure | Config.ConfigError | CliUsageError> =>
+  target.live ? liveLayer(target.symbol) : dryRunLayer(target.symbol, target.market)
 
 // ---- confirmation -----------------------------------------------------------
 

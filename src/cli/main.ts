@@ -1,21 +1,17 @@
 #!/usr/bin/env node
 /**
- * The `orderops` executable. Runs one command line (see `commands.ts`) under
- * `NodeRuntime.runMain`, so Ctrl-C, SIGINT and SIGTERM interrupt it cleanly
- * (exit 130), and exits with the command's code: 0, 1 (bad input) or 2.
+ * The `orderops` executable's entry. ES modules link every static import before
+ * any code runs, so a check inside the program would come after an old Node had
+ * already failed on one of them: here it comes first, with one line on stderr
+ * (exit 2), and the program (`run.ts`) is imported only after it passes.
  */
-import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import * as NodeServices from "@effect/platform-node/NodeServices"
-import { Effect, Runtime } from "effect"
-import { runCli } from "./commands.ts"
+import { quietSqliteWarning, unsupportedNode } from "./node-support.ts"
 
-runCli(process.argv.slice(2)).pipe(
-  Effect.flatMap((code) =>
-    code === 0
-      ? Effect.void
-      // The failure was reported already; this only carries the exit code to runMain.
-      : Effect.fail({ [Runtime.errorExitCode]: code, [Runtime.errorReported]: false })
-  ),
-  Effect.provide(NodeServices.layer),
-  NodeRuntime.runMain({ disableErrorReporting: true })
-)
+const problem = unsupportedNode(process.versions.node)
+if (problem !== undefined) {
+  process.stderr.write(`orderops: ${problem}\n`)
+  process.exitCode = 2
+} else {
+  quietSqliteWarning()
+  await import("./run.ts")
+}

@@ -5,7 +5,7 @@
  * failure passes through `redactSecrets`, so no output ever carries a key.
  */
 import { Cause, Console, Effect, Logger, Schema } from "effect"
-import { CliError } from "effect/cli"
+import { CliError, CliOutput } from "effect/cli"
 import * as D from "../services/Decimal.ts"
 import type { OrderRecord } from "../services/OrderRecord.ts"
 
@@ -16,6 +16,30 @@ export class CliUsageError extends Schema.TaggedError<CliUsageError>()("CliUsage
   override get message(): string {
     return this.detail
   }
+}
+
+/** An order the market's rules refused, explained in the terms the person typed. Exit code 1. */
+export class CliInputError extends Schema.TaggedError<CliInputError>()("CliInputError", {
+  detail: Schema.String
+}) {
+  override get message(): string {
+    return this.detail
+  }
+}
+
+/**
+ * How `effect/cli` output reaches the terminal: help and the version as usual; a
+ * command line that does not parse as one line on stderr naming the problem and
+ * where the help is (`... ; see orderops buy --help`), nothing on stdout.
+ */
+export const usagePresenter: CliOutput.Presenter = {
+  present: (event) =>
+    event._tag === "InvalidInvocation"
+      ? Console.error(
+        `orderops: usage: ${event.errors.map((e) => e.message.trim()).join("; ").replace(/\s*\n\s*/g, " ")}; ` +
+          `see ${event.commandPath.join(" ")} --help`
+      )
+      : CliOutput.defaultPresenter.present(event)
 }
 
 /** The environment variables whose values must never be printed. */
@@ -98,7 +122,7 @@ export const printJson = (value: unknown) => Console.log(JSON.stringify(value, n
 
 // ---- failures ---------------------------------------------------------------
 
-const BAD_INPUT = new Set(["ValidationError", "CliUsageError"])
+const BAD_INPUT = new Set(["ValidationError", "CliUsageError", "CliInputError"])
 const OPERATIONAL = new Set(["AuthenticationError", "NetworkError", "ExchangeError", "JournalError", "OrderSessionError"])
 
 const tagOf = (u: unknown): string | undefined =>
@@ -114,6 +138,7 @@ export const exitCodeOf = (error: unknown): 1 | 2 => {
 const kindOf = (tag: string | undefined): string => {
   switch (tag) {
     case "ValidationError":
+    case "CliInputError":
       return "invalid input"
     case "CliUsageError":
       return "usage"
@@ -134,7 +159,7 @@ const kindOf = (tag: string | undefined): string => {
 
 /**
  * Reports a failed run on stderr and gives its exit code. Parse errors were
- * already printed with the help text by `effect/cli`, so only their code is given.
+ * already printed by `usagePresenter`, so only their code is given.
  * Interruptions are not failures of the command: they give 130.
  */
 export const reportFailure = (cause: Cause.Cause<unknown>): Effect.Effect<number> =>

@@ -7,7 +7,7 @@
  * one step on `quantity`, less fees. Everything here is the public orderops API,
  * used as any program would use it; only the price path is made up.
  */
-import { Console, Effect, References } from "effect"
+import { Effect, References } from "effect"
 import {
   DryRunExchangeLayer,
   DryRunMarket,
@@ -103,6 +103,8 @@ export const gridBot = (options: GridOptions = {}) =>
         }), { discard: true })
 
     // The initial grid: `levels` buys below and `levels` sells above the start price.
+    const start = [yield* exchange.getQuoteBalance(), yield* exchange.getBaseAssetBalance()]
+    yield* say(`Paper account: ${start[0]} USDT and ${start[1]} HBAR`)
     yield* say(`Grid: ${levels} buys and ${levels} sells of ${quantity} HBAR, ${step * 100}% apart, around ${startPrice}`)
     for (let k = 1; k <= levels; k++) {
       yield* place("buy", startPrice * (1 - k * step))
@@ -112,34 +114,43 @@ export const gridBot = (options: GridOptions = {}) =>
     // Move the market tick by tick; `setPrice` answers with the orders that filled.
     const nextPrice = randomWalk(seed, startPrice)
     let price = startPrice
-    for (let tick = 1; tick <= ticks; tick++) {
-      price = nextPrice()
-      yield* onFills(yield* market.setPrice(price))
-      const line = `tick ${tick}/${ticks}  price ${price.toFixed(5)}  fills ${fills}  ` +
-        `USDT ${(yield* exchange.getQuoteBalance()).toFixed(2)}  HBAR ${yield* exchange.getBaseAssetBalance()}  ` +
-        `realised P&L ${realised >= 0 ? "+" : ""}${realised.toFixed(4)} USDT`
-      if (tty) yield* write(`\r\x1b[K${line}`)
-      else if (tick % Math.max(1, Math.floor(ticks / 10)) === 0 || tick === ticks) yield* say(line)
-      yield* Effect.sleep(tickMillis)
-    }
+    const trade = Effect.gen(function*() {
+      for (let tick = 1; tick <= ticks; tick++) {
+        price = nextPrice()
+        yield* onFills(yield* market.setPrice(price))
+        const line = `tick ${tick}/${ticks}  price ${price.toFixed(5)}  fills ${fills}  ` +
+          `USDT ${(yield* exchange.getQuoteBalance()).toFixed(2)}  HBAR ${yield* exchange.getBaseAssetBalance()}  ` +
+          `realised P&L ${realised >= 0 ? "+" : ""}${realised.toFixed(4)} USDT`
+        if (tty) yield* write(`\r\x1b[K${line}`)
+        else if (tick % Math.max(1, Math.floor(ticks / 10)) === 0 || tick === ticks) yield* say(line)
+        yield* Effect.sleep(tickMillis)
+      }
+    })
 
-    // A normal end cancels what is left, like Ctrl-C would (see `runGridDemo`).
-    const { canceled } = yield* session.cancelOpen
-    yield* say(`Done: ${fills} fills, realised P&L ${realised.toFixed(4)} USDT; cancelled ${canceled.length} open orders.`)
-    return { fills, realised, canceled: canceled.length, price }
-  }).pipe(
-    // On Ctrl-C the progress line needs its newline before the shutdown report.
-    Effect.onInterrupt(() => (process.stdout.isTTY ? Console.log("") : Effect.void))
-  )
+    // The end, normal or Ctrl-C: cancel what is left and say so in one line.
+    const finish = (how: string) =>
+      Effect.gen(function*() {
+        const { canceled } = yield* session.cancelOpen
+        yield* say(`${how}: ${fills} fills, realised P&L ${realised.toFixed(4)} USDT; cancelled ${canceled.length} open orders.`)
+        return canceled.length
+      })
+    yield* Effect.onInterrupt(trade, () => Effect.ignore(finish("Stopped")))
+    const canceled = yield* finish("Done")
+    return { fills, realised, canceled, price }
+  })
+
+/** What the demo's paper account starts with. */
+export const DEMO_BALANCES = { USDT: 1000, HBAR: 5000 }
 
 /**
  * The demo, ready to run: the bot in an order session (so Ctrl-C, SIGTERM or a
  * failure cancels every order it placed), on a paper exchange funded with
- * 1000 USDT and 5000 HBAR. The per-order log lines are turned down to warnings.
+ * `DEMO_BALANCES`. Log lines are turned down to warnings, the session's
+ * shutdown report included: the bot's own summary line says what happened.
  */
 export const runGridDemo = (options: GridOptions = {}) =>
   gridBot(options).pipe(
-    Effect.provideService(References.MinimumLogLevel, "Warn"),
     withOrderSession(),
-    Effect.provide(DryRunExchangeLayer({ price: options.startPrice ?? 0.1, balances: { USDT: 1000, HBAR: 5000 } }))
+    Effect.provideService(References.MinimumLogLevel, "Warn"),
+    Effect.provide(DryRunExchangeLayer({ price: options.startPrice ?? 0.1, balances: DEMO_BALANCES }))
   )

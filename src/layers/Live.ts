@@ -134,14 +134,17 @@ export const LiveExchangeLayerConfig = (
 /** Alias of {@link LiveExchangeLayerConfig}. */
 export const LiveExchangeLayerFromEnv = LiveExchangeLayerConfig
 
-/** Whether `ORDEROPS_DRY_RUN` opts into live trading: exactly `false`, `0` or `no` (any case). */
-export const isLiveOptIn = (value: string | undefined): boolean =>
-  value !== undefined && ["false", "0", "no"].includes(value.trim().toLowerCase())
+/**
+ * Whether `ORDEROPS_DRY_RUN` opts into live trading: only the exact text `false`.
+ * Real money needs an unmistakable yes, so `0`, `no`, `FALSE`, ` false` or a typo
+ * all stay on paper.
+ */
+export const isLiveOptIn = (value: string | undefined): boolean => value === "false"
 
 /**
  * Dry run or live, from `ORDEROPS_DRY_RUN`. The default is the dry run; only
- * `false`, `0` or `no` selects live trading (anything else, typos included, stays
- * on paper). The dry run reads `ORDEROPS_SYMBOL` and `ORDEROPS_DEBUG` too. Both
+ * the exact text `false` selects live trading (see `isLiveOptIn`; anything else,
+ * typos included, stays on paper). The dry run reads `ORDEROPS_SYMBOL` and `ORDEROPS_DEBUG` too. Both
  * journal to `JournalLayerFromEnv` unless `overrides.journal` says otherwise, so a
  * dry-run session resumes its paper book where the last one stopped.
  */

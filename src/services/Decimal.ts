@@ -67,6 +67,28 @@ export const parsePlain = (s: string): Decimal | undefined => {
   return fromPlain(last === s.length ? s : s.slice(0, last))
 }
 
+/** An amount as callers give it: a number, a decimal string, or an exact `BigDecimal`. */
+export type Amount = number | string | BigDecimal.BigDecimal
+
+/** Decimal text as a person writes it: digits with an optional point, sign and short exponent. */
+const DECIMAL_TEXT = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,4})?$/
+
+/**
+ * An amount as a decimal: a number read at 15 significant digits (so float noise
+ * such as `0.1 + 0.2 = 0.30000000000000004` is 0.3), a string as the decimal it
+ * spells (`"0.3"`, `"1e-8"`; surrounding spaces ignored), a `BigDecimal` as it is.
+ * `None` for NaN, ±Infinity and anything that is not a decimal.
+ */
+export const fromAmount = (a: Amount): Option.Option<Decimal> => {
+  if (typeof a === "number") return fromNumber15(a)
+  if (typeof a === "string") return DECIMAL_TEXT.test(a.trim()) ? parse(a) : Option.none()
+  return BigDecimal.isBigDecimal(a) ? Option.some(BigDecimal.normalize(a)) : Option.none()
+}
+
+/** An amount as it was given, for messages: numbers as JavaScript prints them, strings quoted, decimals as text. */
+export const describeAmount = (a: unknown): string =>
+  typeof a === "string" ? JSON.stringify(a) : BigDecimal.isBigDecimal(a) ? format(a) : String(a)
+
 /** Parses `"0.10000000"`, `"1e-8"`, `"42"`. */
 export const parse = (s: string): Option.Option<Decimal> => BigDecimal.fromString(s.trim()).pipe(Option.map(BigDecimal.normalize))
 

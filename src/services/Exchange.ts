@@ -6,9 +6,14 @@
  *
  * Every operation is also exported as an accessor, e.g. `createLimitBuy(0.1, 100)`
  * is an `Effect<string, ExchangeFailure, Exchange>`.
+ *
+ * Prices and quantities are `Amount`s: numbers (read at 15 significant digits, so
+ * `0.1 + 0.2` is 0.3), decimal strings (`"0.3"`) or `BigDecimal`s. Text that is no
+ * decimal fails with a `ValidationError` before anything is sent.
  */
 import { Context, Effect, type Option } from "effect"
 import type { ExchangeFailure } from "../errors/index.ts"
+import type { Amount } from "./Decimal.ts"
 import type { MarketRules, OrderRequest } from "./MarketRules.ts"
 import type { OrderRecord } from "./OrderRecord.ts"
 
@@ -19,11 +24,11 @@ export interface ExchangeService {
   readonly venue: string
 
   /** Places a limit buy; gives the order id. The price snaps down to the tick, the quantity down to the step. */
-  createLimitBuy(price: number, quantity: number): Effect.Effect<string, ExchangeFailure>
+  createLimitBuy(price: Amount, quantity: Amount): Effect.Effect<string, ExchangeFailure>
   /** Places a limit sell; gives the order id. The price snaps up to the tick, the quantity down to the step. */
-  createLimitSell(price: number, quantity: number): Effect.Effect<string, ExchangeFailure>
+  createLimitSell(price: Amount, quantity: Amount): Effect.Effect<string, ExchangeFailure>
   /** Sells `quantity` base at market; gives the order id. */
-  createMarketSell(quantity: number): Effect.Effect<string, ExchangeFailure>
+  createMarketSell(quantity: Amount): Effect.Effect<string, ExchangeFailure>
   /** Places any order and gives its full record. The `create*` operations are shorthands for it. */
   placeOrder(request: OrderRequest): Effect.Effect<OrderRecord, ExchangeFailure>
 
@@ -60,9 +65,9 @@ export interface ExchangeService {
 
 export class Exchange extends Context.Service<Exchange, ExchangeService>()("orderops/Exchange") {}
 
-export const createLimitBuy = (price: number, quantity: number) => Exchange.use((ex) => ex.createLimitBuy(price, quantity))
-export const createLimitSell = (price: number, quantity: number) => Exchange.use((ex) => ex.createLimitSell(price, quantity))
-export const createMarketSell = (quantity: number) => Exchange.use((ex) => ex.createMarketSell(quantity))
+export const createLimitBuy = (price: Amount, quantity: Amount) => Exchange.use((ex) => ex.createLimitBuy(price, quantity))
+export const createLimitSell = (price: Amount, quantity: Amount) => Exchange.use((ex) => ex.createLimitSell(price, quantity))
+export const createMarketSell = (quantity: Amount) => Exchange.use((ex) => ex.createMarketSell(quantity))
 export const placeOrder = (request: OrderRequest) => Exchange.use((ex) => ex.placeOrder(request))
 export const cancelOrder = (orderId: string) => Exchange.use((ex) => ex.cancelOrder(orderId))
 export const cancelAllBuyOrders = () => Exchange.use((ex) => ex.cancelAllBuyOrders())

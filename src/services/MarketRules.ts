@@ -75,16 +75,30 @@ export const makeRules = (symbol: string, input: MarketRulesInput): MarketRules 
   }
 }
 
+/** The filters every Binance.US spot market in the table below shares. */
+const BINANCE_US_COMMON = { minNotional: "1", maxOpenOrders: 200, orderTypes: ["limit", "market"] } as const
+
+/**
+ * Real Binance.US spot rules for common markets: HBAR/USDT, and the markets of
+ * ccxt's recorded Binance.US data (`markets/binanceus.json`; a test holds the
+ * table to it).
+ * The dry run knows these symbols without being told. Exchanges change their
+ * rules; a live layer always reads the current ones from the exchange.
+ */
+export const BINANCE_US_SPOT: Readonly<Record<string, MarketRulesInput>> = {
+  "HBAR/USDT": { tickSize: "0.00001", stepSize: "1", minQuantity: "1", maxQuantity: "9000000", ...BINANCE_US_COMMON },
+  "BTC/USDT": { tickSize: "0.01", stepSize: "0.00001", maxQuantity: "9000", minPrice: "0.01", maxPrice: "1000000", ...BINANCE_US_COMMON },
+  "ETH/USD": { tickSize: "0.01", stepSize: "0.0001", maxQuantity: "9000", minPrice: "0.01", maxPrice: "1000000", ...BINANCE_US_COMMON },
+  "LTC/USD": { tickSize: "0.01", stepSize: "0.001", maxQuantity: "90000", minPrice: "0.01", maxPrice: "100000", ...BINANCE_US_COMMON },
+  "LTC/USDT": { tickSize: "0.01", stepSize: "0.001", maxQuantity: "90000", minPrice: "0.01", maxPrice: "100000", ...BINANCE_US_COMMON },
+  "ADA/USDT": { tickSize: "0.0001", stepSize: "0.1", maxQuantity: "900000", minPrice: "0.0001", maxPrice: "1000", ...BINANCE_US_COMMON },
+  "XRP/USDT": { tickSize: "0.0001", stepSize: "1", maxQuantity: "100000", minPrice: "0.0001", maxPrice: "100", ...BINANCE_US_COMMON },
+  "SOL/USDT": { tickSize: "0.01", stepSize: "0.01", maxQuantity: "90000", minPrice: "0.01", maxPrice: "1000", ...BINANCE_US_COMMON },
+  "TRX/USDT": { tickSize: "0.00001", stepSize: "0.1", maxQuantity: "9000000", minPrice: "0.00001", maxPrice: "1000", ...BINANCE_US_COMMON }
+}
+
 /** The built-in HBAR/USDT rules (Binance.US): tick 0.00001, step 1, min 1 HBAR, min notional 1 USDT, 200 open orders. */
-export const HBAR_USDT: MarketRules = makeRules("HBAR/USDT", {
-  tickSize: "0.00001",
-  stepSize: "1",
-  minQuantity: "1",
-  maxQuantity: "9000000",
-  minNotional: "1",
-  maxOpenOrders: 200,
-  orderTypes: ["limit", "market"]
-})
+export const HBAR_USDT: MarketRules = makeRules("HBAR/USDT", BINANCE_US_SPOT["HBAR/USDT"]!)
 
 /** An order request after validation: exact, snapped, ready to send. */
 export interface ValidOrder {
@@ -95,12 +109,17 @@ export interface ValidOrder {
   readonly quantity: D.Decimal
 }
 
+/**
+ * An order as a caller asks for it. Amounts are numbers (read at 15 significant
+ * digits, so float noise never moves an order by a tick), decimal strings or
+ * `BigDecimal`s, for callers who keep exact amounts.
+ */
 export interface OrderRequest {
   readonly side: OrderSide
   readonly type: OrderType
   /** Required for limit orders, ignored for market orders. */
-  readonly price?: number | undefined
-  readonly quantity: number
+  readonly price?: D.Amount | undefined
+  readonly quantity: D.Amount
 }
 
 export interface ValidationContext extends ErrorContextFields {
@@ -124,20 +143,27 @@ export const validateOrder = (
       new ValidationError({ ...contextFields(ctx), rule, field, value, ...(limit === undefined ? {} : { limit }) })
     )
 
+  /** A positive amount, or the failure naming what was given: NaN and ±Infinity, text that is no decimal, zero or less. */
+  const positive = (field: string, given: D.Amount): Result.Result<D.Decimal, ValidationError> => {
+    const read = D.fromAmount(given)
+    if (Option.isNone(read)) {
+      return fail(typeof given === "number" ? "NotFinite" : "InvalidArgument", field, D.describeAmount(given))
+    }
+    return D.isPositive(read.value) ? Result.succeed(read.value) : fail("NotPositive", field, D.format(read.value))
+  }
+
   if (!rules.orderTypes.includes(request.type)) {
     return fail("OrderTypeNotAllowed", "type", request.type, rules.orderTypes.join(","))
   }
-  const rawQuantity = D.fromNumber(request.quantity)
-  if (Option.isNone(rawQuantity)) return fail("NotFinite", "quantity", String(request.quantity))
-  if (!D.isPositive(rawQuantity.value)) return fail("NotPositive", "quantity", D.format(rawQuantity.value))
+  const rawQuantity = positive("quantity", request.quantity)
+  if (Result.isFailure(rawQuantity)) return Result.fail(rawQuantity.failure)
 
   let price: Option.Option<D.Decimal> = Option.none()
   if (request.type === "limit") {
     if (request.price === undefined) return fail("InvalidArgument", "price", "missing")
-    const raw = D.fromNumber(request.price)
-    if (Option.isNone(raw)) return fail("NotFinite", "price", String(request.price))
-    if (!D.isPositive(raw.value)) return fail("NotPositive", "price", D.format(raw.value))
-    const snapped = request.side === "buy" ? D.floorTo(raw.value, rules.tickSize) : D.ceilTo(raw.value, rules.tickSize)
+    const raw = positive("price", request.price)
+    if (Result.isFailure(raw)) return Result.fail(raw.failure)
+    const snapped = request.side === "buy" ? D.floorTo(raw.success, rules.tickSize) : D.ceilTo(raw.success, rules.tickSize)
     if (!D.isPositive(snapped)) return fail("MinPrice", "price", D.format(snapped), D.format(rules.tickSize))
     if (Option.isSome(rules.minPrice) && D.lt(snapped, rules.minPrice.value)) {
       return fail("MinPrice", "price", D.format(snapped), D.format(rules.minPrice.value))
@@ -148,7 +174,7 @@ export const validateOrder = (
     price = Option.some(snapped)
   }
 
-  const quantity = D.floorTo(rawQuantity.value, rules.stepSize)
+  const quantity = D.floorTo(rawQuantity.success, rules.stepSize)
   if (D.lt(quantity, rules.minQuantity) || !D.isPositive(quantity)) {
     return fail("MinQuantity", "quantity", D.format(quantity), D.format(rules.minQuantity))
   }

@@ -8,7 +8,7 @@
  * the layer afresh.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Context, Effect, Layer, Option } from "effect"
+import { BigDecimal, Context, Effect, Layer, Option } from "effect"
 import {
   activeOrders,
   cancelAllBuyOrders,
@@ -187,6 +187,40 @@ export const suite = <E>(
         assert.strictEqual((yield* fetchAllOrders()).length, 0)
         assert.strictEqual((yield* activeOrders).size, 0)
         assert.strictEqual(yield* getUsdtBalance(), 1000)
+      }))
+
+    test("number inputs are read at 15 significant digits before snapping: float noise never moves an order by a tick", () =>
+      Effect.gen(function*() {
+        yield* setPrice(0.1)
+        yield* createLimitBuy(0.1, 50) // crosses: some HBAR to sell
+        yield* setPrice(0.2)
+        const sell = yield* createLimitSell(0.1 + 0.2, 20) // 0.30000000000000004: 0.3, not 0.30001
+        const buy = yield* createLimitBuy(0.15 - 0.05, 20) // 0.09999999999999999: 0.1, not 0.09999
+        const open = yield* fetchOpenOrders()
+        assert.deepStrictEqual(open.map((o) => [o.id, o.price]), [[sell, 0.3], [buy, 0.1]])
+      }))
+
+    test("prices and quantities also come as decimal strings and BigDecimals; malformed text is a ValidationError and sends nothing", () =>
+      Effect.gen(function*() {
+        yield* setPrice(0.1)
+        const bad: ReadonlyArray<readonly [ValidationRule, string, Effect.Effect<string, ExchangeFailure, Exchange>]> = [
+          ["InvalidArgument", "price", createLimitBuy("0.O9", 100)],
+          ["InvalidArgument", "quantity", createLimitBuy("0.09", "")],
+          ["InvalidArgument", "price", createLimitSell("1,5", "10")],
+          ["InvalidArgument", "quantity", createMarketSell("ten")],
+          ["NotPositive", "price", createLimitBuy("-0.09", "100")]
+        ]
+        for (const [rule, field, attempt] of bad) {
+          const e = yield* failure(attempt)
+          assert.strictEqual(e._tag === "ValidationError" && `${e.rule} ${e.field}`, `${rule} ${field}`, e.message)
+        }
+        assert.strictEqual((yield* fetchAllOrders()).length, 0)
+        const a = yield* createLimitBuy("0.09", "100")
+        const b = yield* createLimitBuy(BigDecimal.fromStringUnsafe("0.081239"), BigDecimal.make(205n, 1)) // 0.08123, 20
+        const c = yield* Exchange.use((ex) => ex.placeOrder({ side: "buy", type: "limit", price: " 7e-2 ", quantity: "15.9" })) // 0.07, 15
+        const open = yield* fetchOpenOrders()
+        assert.deepStrictEqual(open.map((o) => [o.id, o.price, o.quantity]), [[a, 0.09, 100], [b, 0.08123, 20], [c.id, 0.07, 15]])
+        assert.strictEqual(yield* getUsdtBalance(), 988.3254) // 1000 - 9 - 1.6246 - 1.05, exactly
       }))
 
     test("insufficient funds fail as ExchangeError InsufficientFunds and create nothing", () =>

@@ -8,6 +8,9 @@
  *   same client order id and fails "Duplicate order sent." although the order
  *   exists) and its throttle off (`enableRateLimit: false`: the venue's budget paces).
  * - `baseUrl` rewrites the origin of every URL under `urls.api`.
+ * - On `binance`, spot only, as on `binanceus`: no futures or margin market lists
+ *   and no wallet currency list at start-up (orderops trades spot; Binance's spot
+ *   testnet has none of those endpoints).
  * - A tap on the instance's response handlers records, per failed response, its
  *   status, headers and body error code (ccxt keeps only the *last* response's
  *   headers, which concurrent requests overwrite), plus the usage headers and the
@@ -34,6 +37,11 @@ export interface InstanceOptions {
 
 type ExchangeConstructor = new(config: Record<string, unknown>) => CcxtExchange
 
+/** ccxt options that keep an exchange to what a spot trader needs, where ccxt loads more by default. */
+const SPOT_ONLY: Readonly<Record<string, Record<string, unknown>>> = {
+  binance: { fetchMarkets: { types: ["spot"], loadAllOptions: false }, fetchCurrencies: false, fetchMargins: false }
+}
+
 /** Builds the ccxt instance. The only place the key and secret leave `Redacted`. */
 export const makeInstance = (ccxt: CcxtModule, options: InstanceOptions): Effect.Effect<CcxtExchange, ValidationError> =>
   Effect.suspend(() => {
@@ -56,7 +64,7 @@ export const makeInstance = (ccxt: CcxtModule, options: InstanceOptions): Effect
         secret: Redacted.value(options.secret),
         enableRateLimit: false,
         ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs }),
-        options: { maxRetriesOnFailure: 0 }
+        options: { maxRetriesOnFailure: 0, ...SPOT_ONLY[options.exchange] }
       })
       if (options.baseUrl !== undefined) pointAt(exchange, options.baseUrl)
       return exchange
