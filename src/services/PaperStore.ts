@@ -61,9 +61,6 @@ export interface PaperChange {
   readonly prices: ReadonlyArray<readonly [symbol: string, price: D.Decimal]>
 }
 
-export const isEmptyChange = (change: PaperChange): boolean =>
-  change.orders.length === 0 && change.balances.length === 0 && change.prices.length === 0
-
 export interface PaperStoreService {
   /** The open orders, balances, prices and sequence number; migrates an older journal's saved book first. */
   readonly load: Effect.Effect<PaperBook, JournalError>
