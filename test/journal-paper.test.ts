@@ -121,6 +121,44 @@ const contract = (backend: Backend) =>
       ))
 
     if (backend.name !== "memory") {
+      test("concurrent creates, cancels and fills land in order: the next session finds the same book", (store) =>
+        Effect.gen(function*() {
+          const session = DryRunExchangeLayer({ journal: store.journal, price: 0.5, balances: { USDT: 100_000 } }).pipe(
+            Layer.provide(Logger.layer([]))
+          )
+          const first = yield* Effect.provide(
+            Effect.gen(function*() {
+              const ids = yield* Effect.forEach(Array.from({ length: 60 }, (_, i) => i), (i) =>
+                createLimitBuy(0.1 + i * 0.001, 10), { concurrency: "unbounded" })
+              yield* Effect.all([
+                Effect.forEach(ids.filter((_, i) => i % 3 === 0), cancelOrder, { concurrency: "unbounded", discard: true }),
+                DryRunMarket.use((m) => m.setPrice(0.12)), // fills the buys at 0.12 and above
+                Effect.forEach(Array.from({ length: 20 }, () => 0), () => createLimitBuy(0.09, 20), { concurrency: "unbounded", discard: true })
+              ], { concurrency: "unbounded", discard: true })
+              return {
+                open: (yield* fetchOpenOrders()).map((o) => o.id).sort(),
+                usdt: yield* getUsdtBalance(),
+                hbar: yield* getBaseAssetBalance(),
+                all: (yield* fetchAllOrders()).map((o) => `${o.id} ${o.status}`).sort()
+              }
+            }),
+            session
+          )
+          const second = yield* Effect.provide(
+            Effect.gen(function*() {
+              return {
+                open: (yield* fetchOpenOrders()).map((o) => o.id).sort(),
+                usdt: yield* getUsdtBalance(),
+                hbar: yield* getBaseAssetBalance(),
+                all: (yield* fetchAllOrders()).map((o) => `${o.id} ${o.status}`).sort()
+              }
+            }),
+            session
+          )
+          assert.deepStrictEqual(second, first)
+          assert.strictEqual(first.all.length, 80)
+        }))
+
       test("a balance set through DryRunMarket.setBalance is written, and the next session starts from it", (store) =>
         Effect.gen(function*() {
           const session = DryRunExchangeLayer({ journal: store.journal, price: 0.1, balances: { USDT: 1000 } }).pipe(
