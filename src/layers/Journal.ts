@@ -36,7 +36,7 @@ export interface SqliteJournalOptions {
    * survives the process being killed (SIGKILL, a crash) but a power loss or OS crash
    * may lose the last commits; recovery at start-up then adopts any open order the
    * journal lost. `"full"`: every commit is fsynced before the request goes on, so it
-   * survives a power loss too, at about six times the cost per write. Default: the
+   * survives a power loss too, at about five times the cost per write. Default: the
    * `ORDEROPS_JOURNAL_SYNC` variable, else `"normal"`.
    */
   readonly synchronous?: SqliteSynchronous
