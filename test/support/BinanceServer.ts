@@ -9,159 +9,46 @@
  *   timestamp/recvWindow against the server clock (-1021, settable skew).
  * - Balances with free/locked, orders that fill when the settable price crosses
  *   them (see ./binance/engine.ts), exact decimals throughout, no fee by default.
- * - IP weight per minute and orders per 10 s (sliding windows) -> 429 + Retry-After,
+ * - Every order type Binance.US documents (LIMIT, MARKET, LIMIT_MAKER and the four
+ *   stop types, checked against the symbol's `orderTypes`), OCO lists
+ *   (`/api/v3/order/oco`, `/api/v3/orderList`, `openOrderList`, `allOrderList`),
+ *   `myTrades`, and partial fills (`fillOrder`, `setDepth`).
+ * - IP weight per minute and orders per 10 s (an OCO counts 2; sliding windows) -> 429 + Retry-After,
  *   x-mbx-used-weight(-1m) on every answer, x-mbx-order-count-10s/-1d on new orders.
  * - Fault injection for the next N matching requests, and an inspection API.
  * - The user data stream: listenKey endpoints and `/ws/<listenKey>` with its own
  *   fault controls (`userStream`, see ./binance/userStream.ts); `deposit`.
  *
- * Not modelled: an order book (fills are all-or-nothing on a price cross, or
- * partial through `fillOrder`), STOP/TAKE_PROFIT orders (-1020), OCO; `order/test`
- * only checks the symbol.
+ * Not modelled: an order book (one price level of settable depth), trailing stops,
+ * icebergs and cancel-replace (-1020 or 404); `order/test` only checks the symbol.
  */
-import { createHmac, timingSafeEqual } from "node:crypto"
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import type { Socket } from "node:net"
 import { Effect, type Scope } from "effect"
+import type { BinanceServer, BinanceServerOptions, OrderRef, RequestLogEntry } from "./binance/api.ts"
+import { signedChecks } from "./binance/auth.ts"
 import * as D from "./binance/decimal.ts"
-import {
-  type BinanceOrderJson,
-  BinanceError,
-  cancelJson,
-  Engine,
-  fail,
-  newOrderJson,
-  orderJson,
-  type Params,
-  randomClientId
-} from "./binance/engine.ts"
-import { type FaultMatch, Faults, type RequestInfo } from "./binance/faults.ts"
+import { Engine } from "./binance/engine.ts"
+import { BinanceError } from "./binance/errors.ts"
+import { Faults, type RequestInfo } from "./binance/faults.ts"
 import { SlidingWindow } from "./binance/limits.ts"
+import { marketRoutes } from "./binance/marketRoutes.ts"
 import { loadSymbolInfos, rateLimits, symbolRules } from "./binance/markets.ts"
-import { UserStream, type UserStreamControls } from "./binance/userStream.ts"
+import { isOpen, isWorking, type Params } from "./binance/orders.ts"
+import { fixed, orderRoutes, ordersAdded, type Route } from "./binance/routes.ts"
+import { UserStream } from "./binance/userStream.ts"
+import { orderJson, orderListJson } from "./binance/wire.ts"
 
-export type { BinanceOrderJson } from "./binance/engine.ts"
+export type { BinanceServer, BinanceServerCounters, BinanceServerOptions, OrderRef, RequestLogEntry } from "./binance/api.ts"
 export type { FaultMatch, RequestInfo } from "./binance/faults.ts"
+export type { SymbolOverrides } from "./binance/markets.ts"
 export type { UserStreamControls } from "./binance/userStream.ts"
-
-export interface BinanceServerOptions {
-  /** Default "test-api-key". */
-  readonly apiKey?: string
-  /** Default "test-secret". */
-  readonly secret?: string
-  /** Initial free balances, e.g. `{ USDT: "1000" }`; every other asset starts at 0. */
-  readonly balances?: Readonly<Record<string, string>>
-  /** Initial last prices by Binance symbol id, e.g. `{ HBARUSDT: "0.05" }`. */
-  readonly prices?: Readonly<Record<string, string>>
-  /** Request weight per sliding minute; Binance.US: 1200. */
-  readonly weightLimitPerMinute?: number
-  /** New orders per sliding 10 s; Binance.US: 100. */
-  readonly orderLimitPer10s?: number
-  /** A fixed delay before every answer (requests are processed at once). */
-  readonly latencyMs?: number
-  /** Commission on the received asset of every fill, e.g. "0.001"; default "0". */
-  readonly feeRate?: string
-  /** Commission of maker fills (resting orders filled later); `feeRate` when absent. */
-  readonly makerFeeRate?: string
-  /** Commission of taker fills (market orders, limit orders crossing when placed); `feeRate` when absent. */
-  readonly takerFeeRate?: string
-  /** How many of the latest requests `requestLog()` keeps; default 10 000. */
-  readonly requestLogLimit?: number
-  /** The server closes a user-stream connection after this long; Binance: 24 h (the default). */
-  readonly userStreamMaxConnectionMs?: number
-}
-
-export interface RequestLogEntry {
-  readonly method: string
-  readonly path: string
-  /** Server time (with skew) when the request arrived. */
-  readonly timestamp: number
-  /** Query and body parameters, without `signature`. */
-  readonly params: Readonly<Record<string, string>>
-  /** The HTTP status sent, if any. */
-  readonly status: number | undefined
-  /** "pending": not answered yet (delayed), or the client left before the late answer. */
-  readonly outcome: "answered" | "dropped" | "processedThenDropped" | "hung" | "pending"
-}
-
-export interface BinanceServerCounters {
-  readonly requests: number
-  /** Orders the server accepted (any final status). */
-  readonly created: number
-  readonly status429: number
-  readonly status418: number
-  readonly status5xx: number
-  readonly dropped: number
-}
-
-export interface BinanceServer {
-  readonly url: string
-  readonly port: number
-  readonly apiKey: string
-  close(): Promise<void>
-  /** Sets a symbol's last price (e.g. "HBARUSDT", "0.05") and fills the open orders it crosses. */
-  setPrice(symbol: string, price: string): void
-  /** Sets an asset's free balance; its locked part is untouched. */
-  setBalance(asset: string, free: string): void
-  balances(): Record<string, { readonly free: string; readonly locked: string }>
-  /** Every order the server holds, oldest first, in Binance's query format. */
-  orders(): ReadonlyArray<BinanceOrderJson>
-  openOrders(symbol?: string): ReadonlyArray<BinanceOrderJson>
-  /** Fills (part of) an open order at its limit price, as a maker; all of what remains by default. */
-  fillOrder(symbol: string, ref: { readonly orderId: number } | { readonly clientOrderId: string }, qty?: string): void
-  /** Adds `amount` (negative: withdraws) to an asset's free balance, announced as `balanceUpdate`. */
-  deposit(asset: string, amount: string): void
-  /** The user data stream's inspection and fault controls. */
-  readonly userStream: UserStreamControls
-  requestLog(): ReadonlyArray<RequestLogEntry>
-  counters(): BinanceServerCounters
-  /** Server clock = local clock + skew (ms); -20_000 puts the server 20 s behind its clients. */
-  setClockSkew(ms: number): void
-  serverTime(): number
-  /** Back to the initial balances and prices; forgets orders, faults, logs, counters, rate windows and skew. */
-  reset(): void
-  dropBeforeProcessing(match?: FaultMatch): void
-  processThenDrop(match?: FaultMatch): void
-  /** 502/503/504 plain pages; 500 with -1001; 503 with -1008 when `binanceBody`; optionally after processing. */
-  status5xx(status: 500 | 502 | 503 | 504, match?: FaultMatch & { readonly binanceBody?: boolean; readonly afterProcessing?: boolean }): void
-  delay(ms: number, match?: FaultMatch): void
-  hang(match?: FaultMatch & { readonly afterProcessing?: boolean }): void
-  binanceError(httpStatus: number, code: number, msg: string, match?: FaultMatch): void
-  rateLimit(status: 429 | 418, retryAfterSeconds: number, match?: FaultMatch): void
-  clearFaults(): void
-  pendingFaults(): number
-}
+export type { BinanceOrderJson, BinanceOrderListJson } from "./binance/wire.ts"
 
 interface Reply {
   readonly status: number
   readonly body: unknown
   readonly headers: Record<string, string>
-}
-
-interface Route {
-  readonly signed: boolean
-  /** USER_STREAM security: the API key header only, no signature. */
-  readonly keyed?: boolean
-  readonly weight: (p: Params) => number
-  readonly handle: (p: Params) => unknown
-}
-
-const INVALID_KEY = "Invalid API-key, IP, or permissions for action."
-const bySymbol = (one: number, all: number) => (p: Params) => (p["symbol"] === undefined ? all : one)
-const fixed = (w: number) => () => w
-
-/** Symbols named by `symbol` or `symbols` (a JSON array), or all of them. */
-const selectSymbols = (engine: Engine, p: Params): ReadonlyArray<string> | undefined => {
-  if (p["symbol"] !== undefined) return undefined
-  if (p["symbols"] === undefined) return [...engine.symbols.keys()]
-  let list: unknown
-  try {
-    list = JSON.parse(p["symbols"])
-  } catch {
-    list = undefined
-  }
-  if (!Array.isArray(list)) return fail(-1100, "Illegal characters found in parameter 'symbols'; legal range is '^\\[(\"[A-Z0-9-_.]{1,20}\"(,\"[A-Z0-9-_.]{1,20}\"){0,}){0,1}\\]$'.")
-  return list.map((s) => engine.rules(String(s)).symbol)
 }
 
 export const startBinanceServer = async (options: BinanceServerOptions = {}): Promise<BinanceServer> => {
@@ -172,7 +59,7 @@ export const startBinanceServer = async (options: BinanceServerOptions = {}): Pr
   const latencyMs = options.latencyMs ?? 0
   let skew = 0
   const clock = () => Date.now() + skew
-  const infos = loadSymbolInfos()
+  const infos = loadSymbolInfos(options.symbolOverrides)
   const engine = new Engine({
     symbols: infos.map(symbolRules),
     balances: options.balances ?? {},
@@ -196,91 +83,11 @@ export const startBinanceServer = async (options: BinanceServerOptions = {}): Pr
   const orderCount = new SlidingWindow(10_000)
   let ordersTotal = 0
 
-  const price = (symbol: string) => engine.prices.get(symbol)
-  const priceStr = (symbol: string) => D.fmt(price(symbol) ?? D.ZERO)
-  const ticker24 = (symbol: string) => {
-    const last = priceStr(symbol)
-    const now = clock()
-    return {
-      symbol, priceChange: "0.00000000", priceChangePercent: "0.000", weightedAvgPrice: last, prevClosePrice: last,
-      lastPrice: last, lastQty: "0.00000000", bidPrice: last, bidQty: "1000.00000000", askPrice: last, askQty: "1000.00000000",
-      openPrice: last, highPrice: last, lowPrice: last, volume: "0.00000000", quoteVolume: "0.00000000",
-      openTime: now - 86_400_000, closeTime: now, firstId: -1, lastId: -1, count: 0
-    }
-  }
-  const perSymbol = <A>(p: Params, one: (symbol: string) => A): A | ReadonlyArray<A> => {
-    const many = selectSymbols(engine, p)
-    return many === undefined ? one(engine.rules(p["symbol"]).symbol) : many.map(one)
-  }
-
   const routes = new Map<string, Route>([
-    ["GET /api/v3/ping", { signed: false, weight: fixed(1), handle: () => ({}) }],
-    ["GET /api/v3/time", { signed: false, weight: fixed(1), handle: () => ({ serverTime: clock() }) }],
-    ["GET /sapi/v1/system/status", { signed: false, weight: fixed(1), handle: () => ({ status: 0, msg: "normal" }) }],
-    ["GET /api/v3/exchangeInfo", {
-      signed: false,
-      weight: fixed(10),
-      handle: (p) => {
-        const wanted = perSymbol(p, (s) => s)
-        const names = new Set(typeof wanted === "string" ? [wanted] : wanted)
-        return {
-          timezone: "UTC",
-          serverTime: clock(),
-          rateLimits: rateLimits(weightLimit, orderLimit),
-          exchangeFilters: [],
-          symbols: infos.filter((i) => names.has(i.symbol))
-        }
-      }
-    }],
-    ["GET /api/v3/ticker/price", { signed: false, weight: bySymbol(1, 2), handle: (p) => perSymbol(p, (symbol) => ({ symbol, price: priceStr(symbol) })) }],
-    ["GET /api/v3/ticker/24hr", { signed: false, weight: bySymbol(1, 40), handle: (p) => perSymbol(p, ticker24) }],
-    ["GET /api/v3/ticker/bookTicker", {
-      signed: false,
-      weight: bySymbol(1, 2),
-      handle: (p) =>
-        perSymbol(p, (symbol) => ({ symbol, bidPrice: priceStr(symbol), bidQty: "1000.00000000", askPrice: priceStr(symbol), askQty: "1000.00000000" }))
-    }],
-    ["GET /api/v3/avgPrice", { signed: false, weight: fixed(1), handle: (p) => ({ mins: 5, price: priceStr(engine.rules(p["symbol"]).symbol) }) }],
-    ["GET /api/v3/depth", {
-      signed: false,
-      weight: fixed(1),
-      handle: (p) => {
-        const symbol = engine.rules(p["symbol"]).symbol
-        const level = price(symbol) === undefined ? [] : [[priceStr(symbol), "1000.00000000"]]
-        return { lastUpdateId: 1, bids: level, asks: level }
-      }
-    }],
-    ["POST /api/v3/order", {
-      signed: true,
-      weight: fixed(1),
-      handle: (p) => {
-        const order = engine.newOrder(p)
-        counters.created += 1
-        return newOrderJson(order, p["newOrderRespType"])
-      }
-    }],
-    ["POST /api/v3/order/test", { signed: true, weight: fixed(1), handle: (p) => (engine.rules(p["symbol"]), {}) }],
-    ["GET /api/v3/order", { signed: true, weight: fixed(2), handle: (p) => orderJson(engine.find(p, () => fail(-2013, "Order does not exist."))) }],
-    ["DELETE /api/v3/order", {
-      signed: true,
-      weight: fixed(1),
-      handle: (p) => {
-        const order = engine.cancel(p)
-        return cancelJson(order, order.cancelClientOrderId ?? randomClientId(), clock())
-      }
-    }],
-    ["GET /api/v3/openOrders", { signed: true, weight: bySymbol(3, 40), handle: (p) => engine.openOrders(p["symbol"]).map(orderJson) }],
-    ["DELETE /api/v3/openOrders", {
-      signed: true,
-      weight: fixed(1),
-      handle: (p) => {
-        const open = engine.openOrders(engine.rules(p["symbol"]).symbol)
-        if (open.length === 0) fail(-2011, "Unknown order sent.")
-        return open.map((o) => (engine.close(o, "CANCELED"), cancelJson(o, o.cancelClientOrderId ?? randomClientId(), clock())))
-      }
-    }],
-    ["GET /api/v3/allOrders", { signed: true, weight: fixed(10), handle: (p) => engine.allOrders(p).map(orderJson) }],
-    ["GET /api/v3/myTrades", { signed: true, weight: fixed(10), handle: (p) => engine.trades(p) }],
+    ...marketRoutes(engine, infos, clock, rateLimits(weightLimit, orderLimit)),
+    ...orderRoutes(engine, clock, (n) => {
+      counters.created += n
+    }),
     ["GET /api/v3/account", {
       signed: true,
       weight: fixed(10),
@@ -306,30 +113,7 @@ export const startBinanceServer = async (options: BinanceServerOptions = {}): Pr
     }]
   ])
 
-  /** Binance's SIGNED-endpoint checks, in order: key, signature, timestamp/recvWindow. */
-  const checkApiKey = (req: IncomingMessage): void => {
-    const key = req.headers["x-mbx-apikey"]
-    if (typeof key !== "string" || key === "") fail(-2014, "API-key format invalid.", 401)
-    if (key !== apiKey) fail(-2015, INVALID_KEY, 401)
-  }
-  const authenticate = (req: IncomingMessage, p: Params, rawQuery: string, rawBody: string): void => {
-    checkApiKey(req)
-    const parts = [rawQuery, rawBody].map((raw) => raw.split("&").filter((part) => part !== ""))
-    const signature = parts.flat().find((part) => part.startsWith("signature="))?.slice("signature=".length)
-    // totalParams: the query string concatenated with the body, each without its signature
-    const totalParams = parts.map((list) => list.filter((part) => !part.startsWith("signature=")).join("&")).join("")
-    if (signature === undefined || signature === "") fail(-1102, "Mandatory parameter 'signature' was not sent, was empty/null, or malformed.")
-    const timestamp = Number(p["timestamp"] ?? fail(-1102, "Mandatory parameter 'timestamp' was not sent, was empty/null, or malformed."))
-    const recvWindow = Number(p["recvWindow"] ?? 5000)
-    if (!(recvWindow > 0 && recvWindow <= 60_000)) fail(-1131, "recvWindow must be less than 60000")
-    const expected = Buffer.from(createHmac("sha256", secret).update(totalParams).digest("hex"))
-    const given = Buffer.from(decodeURIComponent(signature ?? "").toLowerCase())
-    if (expected.length !== given.length || !timingSafeEqual(expected, given)) fail(-1022, "Signature for this request is not valid.")
-    const serverTime = clock()
-    if (!Number.isFinite(timestamp)) fail(-1102, "Mandatory parameter 'timestamp' was not sent, was empty/null, or malformed.")
-    if (timestamp >= serverTime + 1000) fail(-1021, "Timestamp for this request was 1000ms ahead of the server's time.")
-    if (serverTime - timestamp > recvWindow) fail(-1021, "Timestamp for this request is outside of the recvWindow.")
-  }
+  const { checkApiKey, authenticate } = signedChecks(apiKey, secret, clock)
 
   const rejected = (status: 429 | 418, code: number, msg: string, retry: number, headers: Record<string, string> = {}): Reply => {
     if (status === 429) counters.status429 += 1
@@ -354,13 +138,14 @@ export const startBinanceServer = async (options: BinanceServerOptions = {}): Pr
     try {
       if (route.signed) authenticate(req, p, rawQuery, rawBody)
       else if (route.keyed === true) checkApiKey(req)
-      if (method === "POST" && path === "/api/v3/order") {
-        if (orderCount.used(now) + 1 > orderLimit) {
+      const adding = ordersAdded(method, path)
+      if (adding > 0) {
+        if (orderCount.used(now) + adding > orderLimit) {
           const msg = `Too many new orders; current limit is ${orderLimit} orders per 10 SECOND.`
-          return rejected(429, -1015, msg, orderCount.retryAfter(now, 1, orderLimit), headers)
+          return rejected(429, -1015, msg, orderCount.retryAfter(now, adding, orderLimit), headers)
         }
-        orderCount.add(now, 1)
-        ordersTotal += 1
+        orderCount.add(now, adding)
+        ordersTotal += adding
         headers["x-mbx-order-count-10s"] = String(orderCount.used(now))
         headers["x-mbx-order-count-1d"] = String(ordersTotal)
       }
@@ -470,7 +255,7 @@ export const startBinanceServer = async (options: BinanceServerOptions = {}): Pr
   const address = server.address()
   if (address === null || typeof address === "string") throw new Error("BinanceServer: no TCP address")
   const port = address.port
-  const orderRef = (symbol: string, ref: { readonly orderId: number } | { readonly clientOrderId: string }) =>
+  const orderRef = (symbol: string, ref: OrderRef) =>
     engine.find(
       "orderId" in ref ? { symbol, orderId: String(ref.orderId) } : { symbol, origClientOrderId: ref.clientOrderId },
       () => { throw new Error(`BinanceServer.fillOrder: no order ${JSON.stringify(ref)} on ${symbol}`) }
@@ -499,14 +284,19 @@ export const startBinanceServer = async (options: BinanceServerOptions = {}): Pr
       Object.fromEntries([...engine.balances].map(([asset, b]) => [asset, { free: D.fmt(b.free), locked: D.fmt(b.locked) }])),
     orders: () => engine.orders.map(orderJson),
     openOrders: (symbol) => engine.openOrders(symbol).map(orderJson),
-    fillOrder: (symbol, ref, qty) => {
+    orderLists: () => engine.lists.map(orderListJson),
+    fillOrder: (symbol, ref, qty, price) => {
       const order = orderRef(symbol, ref)
-      if (order.status !== "NEW" && order.status !== "PARTIALLY_FILLED") throw new Error(`BinanceServer.fillOrder: order is ${order.status}`)
+      if (!isOpen(order)) throw new Error(`BinanceServer.fillOrder: order is ${order.status}`)
+      if (!isWorking(order)) throw new Error("BinanceServer.fillOrder: the stop order has not triggered")
       const remaining = D.sub(order.origQty, order.executedQty)
       const q = qty === undefined ? remaining : D.dec(qty)
       if (!D.isPositive(q) || D.gt(q, remaining)) throw new Error(`BinanceServer.fillOrder: cannot fill ${qty} of ${D.fmt(remaining)}`)
-      engine.fill(order, q, order.price)
+      const at = price !== undefined ? D.dec(price) : D.isPositive(order.price) ? order.price : engine.prices.get(order.rules.symbol)
+      if (at === undefined) throw new Error(`BinanceServer.fillOrder: no price for ${order.rules.symbol}`)
+      engine.fill(order, q, at)
     },
+    setDepth: (symbol, qty) => engine.setDepth(symbol, qty === undefined ? undefined : D.dec(qty)),
     deposit: (asset, amount) => engine.deposit(asset, D.dec(amount)),
     userStream: userStream.controls,
     requestLog: () => log.map((e) => ({ ...e })),

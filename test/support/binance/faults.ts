@@ -14,7 +14,10 @@ export interface RequestInfo {
 export interface FaultMatch {
   /** HTTP method, e.g. "POST"; any when omitted. */
   readonly method?: string
-  /** Path prefix, e.g. "/api/v3/order" (which also matches "/api/v3/order/test"); any when omitted. */
+  /**
+   * A path or a path prefix by whole segments: "/api/v3/order" matches it and
+   * "/api/v3/order/test" or "/api/v3/order/oco", not "/api/v3/orderList"; any when omitted.
+   */
   readonly path?: string
   /** How many matching requests the fault applies to; 1 by default. */
   readonly times?: number
@@ -42,6 +45,9 @@ export type Fault =
   /** Answer 429 or 418 with a `Retry-After` header, without processing. */
   | { readonly kind: "rateLimit"; readonly status: 429 | 418; readonly retryAfterSeconds: number }
 
+const underPath = (path: string, prefix: string): boolean =>
+  path === prefix || path.startsWith(prefix.endsWith("/") ? prefix : `${prefix}/`)
+
 interface Armed {
   readonly fault: Fault
   readonly match: FaultMatch
@@ -60,7 +66,7 @@ export class Faults {
     const hit = this.armed.find(
       (a) =>
         (a.match.method === undefined || a.match.method.toUpperCase() === request.method) &&
-        (a.match.path === undefined || request.path.startsWith(a.match.path)) &&
+        (a.match.path === undefined || underPath(request.path, a.match.path)) &&
         (a.match.when === undefined || a.match.when(request))
     )
     if (hit === undefined) return undefined

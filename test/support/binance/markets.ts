@@ -1,7 +1,9 @@
 /**
  * Symbols for the Binance test server: the `info` objects of the recorded ccxt
  * binanceus markets fixture (exactly what `GET /api/v3/exchangeInfo` returned),
- * plus a synthesized HBARUSDT, parsed into the filter rules the server enforces.
+ * plus a synthesized HBARUSDT (order types and flags as Binance.US lists them for
+ * its symbols), parsed into the filter rules the server enforces. A server option
+ * can override any symbol's entry (e.g. the order types Binance spot allows).
  */
 import { readFileSync } from "node:fs"
 import { type Dec, dec } from "./decimal.ts"
@@ -36,6 +38,7 @@ export interface SymbolRules {
     readonly maxToMarket: boolean
   }
   readonly maxNumOrders?: number
+  readonly maxNumAlgoOrders?: number
 }
 
 export const HBARUSDT: SymbolInfo = {
@@ -48,7 +51,7 @@ export const HBARUSDT: SymbolInfo = {
   quoteAssetPrecision: "8",
   baseCommissionPrecision: "8",
   quoteCommissionPrecision: "8",
-  orderTypes: ["LIMIT", "LIMIT_MAKER", "MARKET"],
+  orderTypes: ["LIMIT", "LIMIT_MAKER", "MARKET", "STOP_LOSS_LIMIT", "TAKE_PROFIT_LIMIT"],
   icebergAllowed: true,
   ocoAllowed: true,
   quoteOrderQtyMarketAllowed: true,
@@ -60,18 +63,26 @@ export const HBARUSDT: SymbolInfo = {
     { filterType: "PRICE_FILTER", minPrice: "0.00001000", maxPrice: "1000.00000000", tickSize: "0.00001000" },
     { filterType: "LOT_SIZE", minQty: "1.00000000", maxQty: "9000000.00000000", stepSize: "1.00000000" },
     { filterType: "MIN_NOTIONAL", minNotional: "1.00000000", applyToMarket: true, avgPriceMins: "5" },
-    { filterType: "MAX_NUM_ORDERS", maxNumOrders: "200" }
+    { filterType: "MAX_NUM_ORDERS", maxNumOrders: "200" },
+    { filterType: "MAX_NUM_ALGO_ORDERS", maxNumAlgoOrders: "5" }
   ],
   permissions: ["SPOT"],
   defaultSelfTradePreventionMode: "EXPIRE_MAKER",
   allowedSelfTradePreventionModes: ["EXPIRE_TAKER", "EXPIRE_MAKER", "EXPIRE_BOTH"]
 }
 
-/** The fixture's symbols (its markets' `info`) followed by HBARUSDT. */
-export const loadSymbolInfos = (): ReadonlyArray<SymbolInfo> => {
+/** Changes to symbols' exchangeInfo entries by symbol id, e.g. `{ HBARUSDT: { ocoAllowed: false } }`. */
+export type SymbolOverrides = Readonly<Record<string, Partial<SymbolInfo>>>
+
+/** The fixture's symbols (its markets' `info`) followed by HBARUSDT, each with its `overrides`. */
+export const loadSymbolInfos = (overrides: SymbolOverrides = {}): ReadonlyArray<SymbolInfo> => {
   const markets = JSON.parse(readFileSync(FIXTURE, "utf8")) as Record<string, { readonly info: SymbolInfo }>
-  const infos = Object.values(markets).map((m) => m.info)
-  return infos.some((i) => i.symbol === HBARUSDT.symbol) ? infos : [...infos, HBARUSDT]
+  const fixture = Object.values(markets).map((m) => m.info)
+  const infos = fixture.some((i) => i.symbol === HBARUSDT.symbol) ? fixture : [...fixture, HBARUSDT]
+  for (const symbol of Object.keys(overrides)) {
+    if (!infos.some((i) => i.symbol === symbol)) throw new Error(`BinanceServer: no symbol ${symbol} to override`)
+  }
+  return infos.map((i) => ({ ...i, ...overrides[i.symbol] }))
 }
 
 const str = (f: Record<string, unknown>, key: string): string => String(f[key] ?? "0")
@@ -113,6 +124,9 @@ export const symbolRules = (info: SymbolInfo): SymbolRules => {
         break
       case "MAX_NUM_ORDERS":
         rules = { ...rules, maxNumOrders: Number(f["maxNumOrders"] ?? f["limit"]) }
+        break
+      case "MAX_NUM_ALGO_ORDERS":
+        rules = { ...rules, maxNumAlgoOrders: Number(f["maxNumAlgoOrders"] ?? f["limit"]) }
         break
     }
   }

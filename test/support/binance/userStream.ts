@@ -7,8 +7,10 @@
  *   and closes its connections; an unknown or expired key is -1125. Validity is
  *   read from the server clock, so `setClockSkew` past 60 minutes expires a key.
  * - `/ws/<listenKey>`: a WebSocket that receives `executionReport` for every order
- *   change the engine makes (NEW, TRADE, CANCELED, EXPIRED; a cancel's `c` is the
- *   cancel request's id and `C` the order's), `outboundAccountPosition` after the
+ *   change the engine makes (NEW, TRADE, CANCELED, EXPIRED, and NEW again when a
+ *   stop triggers; a cancel's `c` is the cancel request's id and `C` the order's;
+ *   `P` the stop price, `g` the OCO's id), `listStatus` when an OCO starts or ends
+ *   (after its legs' reports), `outboundAccountPosition` after the
  *   balances moved (once per engine operation, with the assets it moved) and
  *   `balanceUpdate` for a deposit. A key that expires gets one `listenKeyExpired`,
  *   then nothing more. Binance does not say how it answers an unknown key at
@@ -17,14 +19,17 @@
  *   deliver or lose them (Binance never replays: only REST recovers a lost event),
  *   expire the key, send any raw frame, and a connection age limit (24 h by default).
  *
- * Not modelled: the combined `/stream?streams=` form, server pings, OCO `listStatus`.
+ * Not modelled: the combined `/stream?streams=` form, server pings.
  */
 import type { IncomingMessage } from "node:http"
 import { randomBytes } from "node:crypto"
 import type { Duplex } from "node:stream"
 import { WebSocket, WebSocketServer } from "ws"
 import * as D from "./decimal.ts"
-import { type EngineEvent, fail, type Fill, type Order } from "./engine.ts"
+import type { EngineEvent } from "./engine.ts"
+import { fail } from "./errors.ts"
+import type { OrderList } from "./lists.ts"
+import { type Fill, isMarketLike, isWorking, type Order } from "./orders.ts"
 
 /** Fault controls and inspection of the user data stream. */
 export interface UserStreamControls {
@@ -80,7 +85,8 @@ export const executionReport = (
 ): Record<string, unknown> => {
   const fill: Fill | undefined = execution.fill
   const canceled = execution.execution === "CANCELED"
-  const onBook = order.type !== "MARKET" && (order.status === "NEW" || order.status === "PARTIALLY_FILLED")
+  // an untriggered stop is not on the book yet; a market-like order never is
+  const onBook = isWorking(order) && !isMarketLike(order.type) && (order.status === "NEW" || order.status === "PARTIALLY_FILLED")
   return {
     e: "executionReport",
     E: eventTime,
@@ -91,9 +97,9 @@ export const executionReport = (
     f: order.timeInForce,
     q: D.fmt(order.origQty),
     p: D.fmt(order.price),
-    P: ZERO_STR,
+    P: D.fmt(order.stopPrice),
     F: ZERO_STR,
-    g: -1,
+    g: order.orderListId,
     C: canceled ? order.clientOrderId : "",
     x: execution.execution,
     X: order.status,
@@ -114,10 +120,25 @@ export const executionReport = (
     Z: D.fmt(order.cummulativeQuoteQty),
     Y: fill === undefined ? ZERO_STR : D.fmt(D.mul(fill.price, fill.qty)),
     Q: D.fmt(order.origQuoteOrderQty),
-    ...(order.type === "MARKET" ? {} : { W: order.time }),
+    ...(isWorking(order) && !isMarketLike(order.type) ? { W: order.workingTime } : {}),
     V: "NONE"
   }
 }
+
+/** Binance's `listStatus` for an OCO that started (EXEC_STARTED) or ended (ALL_DONE). */
+export const listStatus = (list: OrderList, eventTime: number): Record<string, unknown> => ({
+  e: "listStatus",
+  E: eventTime,
+  s: list.rules.symbol,
+  g: list.orderListId,
+  c: "OCO",
+  l: list.listStatusType,
+  L: list.listOrderStatus,
+  r: "NONE",
+  C: list.listClientOrderId,
+  T: list.transactionTime,
+  O: list.legs.map((o) => ({ s: o.rules.symbol, i: o.orderId, c: o.clientOrderId }))
+})
 
 export interface UserStreamOptions {
   readonly now: () => number
@@ -212,6 +233,8 @@ export class UserStream {
     switch (event.kind) {
       case "execution":
         return this.broadcast(executionReport(event.order, event, now, this.executionId++))
+      case "list":
+        return this.broadcast(listStatus(event.list, now))
       case "deposit":
         return this.broadcast({ e: "balanceUpdate", E: now, a: event.asset, d: D.fmt(event.delta), T: event.time })
       case "balances":
