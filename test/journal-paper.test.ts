@@ -47,6 +47,16 @@ const paperOrder = (seq: number, over: Partial<OrderRecord> = {}, price = "0.000
 })
 
 const paper = Effect.map(Effect.service(OrderJournal), (j) => j.paper)
+
+/** What a session shows of its book: open orders, balances, every order's status. */
+const bookNow = Effect.gen(function*() {
+  return {
+    open: (yield* fetchOpenOrders()).map((o) => o.id).sort(),
+    usdt: yield* getUsdtBalance(),
+    hbar: yield* getBaseAssetBalance(),
+    all: (yield* fetchAllOrders()).map((o) => `${o.id} ${o.status}`).sort()
+  }
+})
 const noChange = { orders: [], balances: [], prices: [] } as const
 
 const contract = (backend: Backend) =>
@@ -135,26 +145,11 @@ const contract = (backend: Backend) =>
                 DryRunMarket.use((m) => m.setPrice(0.12)), // fills the buys at 0.12 and above
                 Effect.forEach(Array.from({ length: 20 }, () => 0), () => createLimitBuy(0.09, 20), { concurrency: "unbounded", discard: true })
               ], { concurrency: "unbounded", discard: true })
-              return {
-                open: (yield* fetchOpenOrders()).map((o) => o.id).sort(),
-                usdt: yield* getUsdtBalance(),
-                hbar: yield* getBaseAssetBalance(),
-                all: (yield* fetchAllOrders()).map((o) => `${o.id} ${o.status}`).sort()
-              }
+              return yield* bookNow
             }),
             session
           )
-          const second = yield* Effect.provide(
-            Effect.gen(function*() {
-              return {
-                open: (yield* fetchOpenOrders()).map((o) => o.id).sort(),
-                usdt: yield* getUsdtBalance(),
-                hbar: yield* getBaseAssetBalance(),
-                all: (yield* fetchAllOrders()).map((o) => `${o.id} ${o.status}`).sort()
-              }
-            }),
-            session
-          )
+          const second = yield* Effect.provide(bookNow, session)
           assert.deepStrictEqual(second, first)
           assert.strictEqual(first.all.length, 80)
         }))
