@@ -33,7 +33,7 @@ import {
   LiveExchangeLayerConfig
 } from "../src/layers/Live.ts"
 import { type BinanceServer, type BinanceServerOptions, binanceServer } from "./support/BinanceServer.ts"
-import { MarketControl, suite } from "./support/conformance.ts"
+import { MarketControl, SUITE_FEES, suite } from "./support/conformance.ts"
 
 const API_KEY = "live-key-0123456789abcdef"
 const SECRET = "live-secret-FEDCBA9876543210"
@@ -72,7 +72,10 @@ const control = (server: BinanceServer) =>
 for (const [name, options] of [["REST endpoints", {}], ["unified methods", { useUnifiedApi: true }]] as const) {
   suite(
     `live (ccxt binanceus over HTTP, ${name})`,
-    Layer.unwrap(Effect.map(binanceServer(serverOptions), (server) => Layer.provideMerge(control(server), live(server, options)))),
+    Layer.unwrap(Effect.map(
+      binanceServer({ ...serverOptions, makerFeeRate: String(SUITE_FEES.maker), takerFeeRate: String(SUITE_FEES.taker) }),
+      (server) => Layer.provideMerge(control(server), live(server, options))
+    )),
     { live: true }
   )
 }
