@@ -9,12 +9,20 @@
  *     process (bench/server-process.ts). For reference, the same again with the
  *     layer on ccxt's unified methods (`useUnifiedApi`, what exchanges other than
  *     Binance get), and with the server in this process.
+ * (i) (a) again with a durable journal: the SQLite file users run by default, and
+ *     PostgreSQL when `DATABASE_URL` is set.
  * (b) `cancelAllBuyOrders` on 100 open buys with 50 ms server latency, against the
  *     seed design's one-by-one cancels (list the open orders, then cancel each in
  *     turn), with Binance.US's request-weight limit in force, counting 429s.
  */
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { Effect, Exit, Layer, Redacted, References, Scope } from "effect"
+import { SqlClient } from "effect/sql"
+import type { JournalError } from "../src/errors/JournalError.ts"
 import { Exchange, OrderJournal } from "../src/index.ts"
+import { PgJournalLayer, redactUrl, SqliteJournalLayer } from "../src/layers/Journal.ts"
 import { LiveExchangeLayer } from "../src/layers/Live.ts"
 import { spawn } from "node:child_process"
 import { once } from "node:events"
@@ -58,14 +66,18 @@ const startServerProcess = async (options: BinanceServerOptions): Promise<{ read
   throw new Error(`the server process exited before listening: ${seen}`)
 }
 
-const openLive = async (server: { readonly url: string }, useUnifiedApi = false) => {
-  // An in-memory journal: this measures the layer's own overhead, not SQLite's fsyncs.
+const openLive = async (
+  server: { readonly url: string },
+  useUnifiedApi = false,
+  // By default an in-memory journal: (a) measures the layer's own overhead; (i) passes a durable one.
+  journal: Layer.Layer<OrderJournal, JournalError> = OrderJournal.layerMemory
+) => {
   const layer = LiveExchangeLayer({
     apiKey: API_KEY,
     secret: Redacted.make(SECRET),
     baseUrl: server.url,
     symbol: SYMBOL,
-    journal: OrderJournal.layerMemory,
+    journal,
     useUnifiedApi
   }).pipe(
     Layer.provide(Layer.succeed(References.MinimumLogLevel, "Warn"))
@@ -101,7 +113,109 @@ export const liveOverhead = async (): Promise<ReadonlyArray<Row>> => [
   await liveOverheadWith("in-process", "default")
 ]
 
+/** The timings of (a)'s paired rounds: raw ccxt's, the layer's, and their median ratio. */
+interface Paired {
+  readonly raw: number
+  readonly live: number
+  readonly ratio: number
+}
+
+const pairedNote = `median ratio of ${ROUNDS} paired rounds (order alternating) of ${ROUND} x (create limit buy, open orders, ` +
+  `cancel, balance), after 300 warm-up iterations each; times are medians per round; no added latency`
+
 const liveOverheadWith = async (where: "process" | "in-process", api: "default" | "unified"): Promise<Row> => {
+  const { raw, live, ratio: r } = await pairedRounds(where, `${where}, ${api}`, api === "unified", OrderJournal.layerMemory)
+  const row = { baseline: ms(raw), measured: ms(live), ratio: ratio(r) }
+  return where === "process" && api === "default"
+    ? {
+      name: "(a) live layer vs raw ccxt",
+      ...row,
+      target: "<= 1.10x",
+      verdict: verdict(r <= 1.1),
+      note: `${pairedNote}; the loopback server runs in its own process, as an exchange does; the layer as configured by ` +
+        `default, which on Binance calls the REST endpoints through ccxt's implicit methods and reads Binance's answers itself`
+    }
+    : api === "unified"
+    ? {
+      name: "    same, ccxt's unified methods",
+      ...row,
+      target: "reference",
+      verdict: "INFO",
+      note: "useUnifiedApi: createOrder, fetchOpenOrders, cancelOrder, fetchBalance and ccxt's own parse, as on exchanges other than Binance"
+    }
+    : {
+      name: "    same, server in this process",
+      ...row,
+      target: "reference",
+      verdict: "INFO",
+      note: "the server's CPU time and garbage collection share the client's thread (the harshest setting)"
+    }
+}
+
+/**
+ * (i): (a) with the journal users run: the SQLite file (WAL, synchronous NORMAL,
+ * the default) and, when `DATABASE_URL` is set, PostgreSQL (a schema of its own,
+ * dropped afterwards).
+ */
+export const liveDurableOverhead = async (): Promise<ReadonlyArray<Row>> => {
+  const dir = mkdtempSync(join(tmpdir(), "orderops-bench-live-"))
+  const rows: Array<Row> = []
+  try {
+    const sqlite = await pairedRounds("process", "SQLite journal", false, SqliteJournalLayer(join(dir, "journal.sqlite")))
+    rows.push({
+      name: "(i) live layer on SQLite journal vs raw ccxt",
+      baseline: ms(sqlite.raw),
+      measured: ms(sqlite.live),
+      ratio: ratio(sqlite.ratio),
+      target: "<= 1.15x",
+      verdict: verdict(sqlite.ratio <= 1.15),
+      note: `${pairedNote}; server in its own process; the journal a SQLite file in WAL mode, synchronous NORMAL (the default)`
+    })
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+  const url = process.env["DATABASE_URL"]
+  if (url === undefined || url === "") {
+    rows.push({ name: "(i) same, PostgreSQL journal", baseline: "-", measured: "-", ratio: "-", target: "report", verdict: "SKIP", note: "DATABASE_URL is not set (bash scripts/ci-postgres.sh start)" })
+    return rows
+  }
+  const pg = await withPgSchema(url, (journal) => pairedRounds("process", "PostgreSQL journal", false, journal))
+  rows.push({
+    name: "(i) same, PostgreSQL journal",
+    baseline: ms(pg.raw),
+    measured: ms(pg.live),
+    ratio: ratio(pg.ratio),
+    target: "report",
+    verdict: "INFO",
+    note: `${pairedNote}; server in its own process; the journal in PostgreSQL at ${redactUrl(url)} (a fresh schema), over loopback`
+  })
+  return rows
+}
+
+/** Runs `f` with a PostgreSQL journal in a schema of its own, dropped afterwards. */
+const withPgSchema = async <A>(url: string, f: (journal: Layer.Layer<OrderJournal, JournalError>) => Promise<A>): Promise<A> => {
+  const { PgClient } = await import("@effect/sql-pg")
+  const schema = `orderops_bench_${process.pid}`
+  const admin = (statement: (sql: SqlClient.SqlClient) => Effect.Effect<unknown, unknown>) =>
+    Effect.runPromise(
+      Effect.scoped(Effect.flatMap(Effect.service(SqlClient.SqlClient), statement)).pipe(
+        Effect.provide(PgClient.layer({ url: Redacted.make(url), maxConnections: 1 }))
+      )
+    )
+  await admin((sql) => sql`CREATE SCHEMA ${sql(schema)}`)
+  try {
+    return await f(PgJournalLayer(url, { startupParameters: { search_path: schema } }))
+  } finally {
+    await admin((sql) => sql`DROP SCHEMA ${sql(schema)} CASCADE`)
+  }
+}
+
+const pairedRounds = async (
+  where: "process" | "in-process",
+  label: string,
+  useUnifiedApi: boolean,
+  journal: Layer.Layer<OrderJournal, JournalError>
+): Promise<Paired> => {
   const options: BinanceServerOptions = {
     apiKey: API_KEY,
     secret: SECRET,
@@ -113,7 +227,7 @@ const liveOverheadWith = async (where: "process" | "in-process", api: "default" 
   const server = where === "process" ? await startServerProcess(options) : await startBinanceServer(options)
   try {
     const raw = await openRaw(server)
-    const live = await openLive(server, api === "unified")
+    const live = await openLive(server, useUnifiedApi, journal)
     const rawRound = (n: number) =>
       timed(async () => {
         for (let i = 0; i < n; i++) {
@@ -144,7 +258,7 @@ const liveOverheadWith = async (where: "process" | "in-process", api: "default" 
     const liveTimes: Array<number> = []
     const ratios: Array<number> = []
     for (let r = 0; r < ROUNDS; r++) {
-      if (r % 10 === 0) progress(`(a) ${where}, ${api}: round ${r + 1}/${ROUNDS}`)
+      if (r % 10 === 0) progress(`(a) ${label}: round ${r + 1}/${ROUNDS}`)
       let rawT: number
       let liveT: number
       if (r % 2 === 0) {
@@ -160,34 +274,7 @@ const liveOverheadWith = async (where: "process" | "in-process", api: "default" 
     }
     await live.close()
     await raw.close()
-    const r = median(ratios)
-    const paired = `median ratio of ${ROUNDS} paired rounds (order alternating) of ${ROUND} x (create limit buy, open orders, ` +
-      `cancel, balance), after 300 warm-up iterations each; times are medians per round; no added latency`
-    const row = { baseline: ms(median(rawTimes)), measured: ms(median(liveTimes)), ratio: ratio(r) }
-    return where === "process" && api === "default"
-      ? {
-        name: "(a) live layer vs raw ccxt",
-        ...row,
-        target: "<= 1.10x",
-        verdict: verdict(r <= 1.1),
-        note: `${paired}; the loopback server runs in its own process, as an exchange does; the layer as configured by ` +
-          `default, which on Binance calls the REST endpoints through ccxt's implicit methods and reads Binance's answers itself`
-      }
-      : api === "unified"
-      ? {
-        name: "    same, ccxt's unified methods",
-        ...row,
-        target: "reference",
-        verdict: "INFO",
-        note: "useUnifiedApi: createOrder, fetchOpenOrders, cancelOrder, fetchBalance and ccxt's own parse, as on exchanges other than Binance"
-      }
-      : {
-        name: "    same, server in this process",
-        ...row,
-        target: "reference",
-        verdict: "INFO",
-        note: "the server's CPU time and garbage collection share the client's thread (the harshest setting)"
-      }
+    return { raw: median(rawTimes), live: median(liveTimes), ratio: median(ratios) }
   } finally {
     await server.close()
   }

@@ -1,19 +1,23 @@
 /**
- * `npm run bench`: every benchmark of issue 5, each against a baseline measured in
- * the same run, printed as one table with the target and PASS or MISS. Takes
- * about a minute. The benchmarks never run in the test suite.
+ * `npm run bench`: every benchmark of issues 5 and 12, each against a baseline
+ * measured in the same run, printed as one table with the target and PASS or MISS.
+ * Takes about two minutes (three with `DATABASE_URL` set). The benchmarks never run
+ * in the test suite.
  */
 import { arch, cpus, totalmem } from "node:os"
 import { coldStart } from "./cold-start.ts"
 import { dryRunBenchmarks } from "./dry-run.ts"
-import { cancelAllBenchmark, liveOverhead } from "./live.ts"
+import { journalAtScale } from "./journal.ts"
+import { cancelAllBenchmark, liveDurableOverhead, liveOverhead } from "./live.ts"
 import { printTable, progress, type Row } from "./support.ts"
 
 const benches: ReadonlyArray<readonly [string, () => Promise<Row | ReadonlyArray<Row>>]> = [
   ["(c)/(d) dry run", dryRunBenchmarks],
   ["(a) live layer overhead", liveOverhead],
+  ["(i) live layer on a durable journal", liveDurableOverhead],
   ["(b) cancel-all", cancelAllBenchmark],
-  ["(e) cold start", coldStart]
+  ["(e) cold start", coldStart],
+  ["(f)/(g)/(h) durable journal at scale", journalAtScale]
 ]
 
 const rows: Array<Row> = []

@@ -11,6 +11,7 @@ export {
   JournalLayerFromEnv as layerFromEnv,
   PgJournalLayer as layerPg,
   type PgJournalOptions,
+  type SqliteJournalOptions,
   SqliteJournalLayer as layerSqlite
 } from "./layers/Journal.ts"
 

@@ -17,7 +17,7 @@ import {
   OrderJournal,
   sellAllAssets
 } from "../src/index.ts"
-import { MarketControl, suite } from "./support/conformance.ts"
+import { MarketControl, SUITE_FEES, suite } from "./support/conformance.ts"
 
 const dryRun = (options: DryRunOptions = {}) => {
   // The suite reads the journal the exchange writes to.
@@ -34,7 +34,7 @@ const dryRun = (options: DryRunOptions = {}) => {
   return Layer.provideMerge(control, exchange).pipe(Layer.provideMerge(OrderJournal.layerMemory))
 }
 
-suite("dry-run", dryRun())
+suite("dry-run", dryRun({ makerFee: SUITE_FEES.maker, takerFee: SUITE_FEES.taker }))
 
 const setPrice = (p: number) => DryRunMarket.use((m) => m.setPrice(p))
 
@@ -50,6 +50,21 @@ describe("dry-run paper exchange", () => {
       assert.strictEqual(yield* getUsdtBalance(), 999.99) // 50 × 0.2 = 10, less 0.01
       assert.strictEqual(yield* getBaseAssetBalance(), 49.9)
     }).pipe(Effect.provide(DryRunExchangeLayer())))
+
+  it.effect("feeRate (deprecated) sets both fees; makerFee and takerFee win over it", () =>
+    Effect.gen(function*() {
+      const boughtWith = (options: DryRunOptions) =>
+        Effect.gen(function*() {
+          yield* createLimitBuy(0.2, 100) // taker, at the market's 0.1
+          yield* createLimitBuy(0.05, 100)
+          yield* setPrice(0.05) // maker, at its own 0.05
+          return yield* getBaseAssetBalance()
+        }).pipe(Effect.provide(DryRunExchangeLayer({ price: 0.1, ...options })))
+      assert.strictEqual(yield* boughtWith({ feeRate: 0 }), 200)
+      assert.strictEqual(yield* boughtWith({ feeRate: 0.01 }), 198)
+      assert.strictEqual(yield* boughtWith({ feeRate: 0.01, takerFee: 0 }), 199)
+      assert.strictEqual(yield* boughtWith({ makerFee: 0.005, takerFee: 0.003 }), 199.2)
+    }))
 
   it.effect("a resting sell locks its base, and a cancel gives it back", () =>
     Effect.gen(function*() {

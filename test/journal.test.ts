@@ -3,12 +3,10 @@
  * SQLite file and, when `DATABASE_URL` is set, PostgreSQL), then what is specific
  * to the durable ones: migrations, bad files, and a dry-run session resuming.
  */
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { join, resolve } from "node:path"
-import { PgClient } from "@effect/sql-pg"
 import { assert, describe, it } from "@effect/vitest"
-import { ConfigProvider, Effect, Layer, Logger, Option, Redacted, type Scope } from "effect"
+import { ConfigProvider, Effect, Layer, Logger, Option, type Scope } from "effect"
 import { SqlClient } from "effect/sql"
 import {
   activeOrders,
@@ -24,89 +22,13 @@ import {
 } from "../src/index.ts"
 import { JournalError } from "../src/errors/JournalError.ts"
 import { DRY_RUN_STATE_KEY } from "../src/layers/DryRun.ts"
-import { JournalLayer, JournalLayerFromEnv, PgJournalLayer, redactUrl, SqliteJournalLayer } from "../src/layers/Journal.ts"
+import { JournalLayer, JournalLayerFromEnv, journalSyncFromEnv, redactUrl, SqliteJournalLayer } from "../src/layers/Journal.ts"
 import * as SqliteClient from "../src/layers/SqliteClient.ts"
 import { MIGRATIONS_TABLE, migrateJournal } from "../src/layers/SqlJournal.ts"
 import * as D from "../src/services/Decimal.ts"
 import { type OrderIntent, OrderJournal, UNATTRIBUTED_VENUE } from "../src/services/OrderJournal.ts"
 import type { OrderRecord } from "../src/services/OrderRecord.ts"
-
-// ---- stores -----------------------------------------------------------------
-
-/** A fresh, empty journal store for one test. */
-interface Store {
-  /** Opens a journal on the store; providing it twice reopens the same store (if durable). */
-  readonly journal: Layer.Layer<OrderJournal, JournalError>
-  /** Raw SQL access to the store (durable stores only). */
-  readonly client: Option.Option<Layer.Layer<SqlClient.SqlClient, unknown>>
-  readonly durable: boolean
-}
-
-interface Backend {
-  readonly name: string
-  /** Why the backend is skipped here, if it is. */
-  readonly skip: string | undefined
-  readonly store: Effect.Effect<Store, never, Scope.Scope>
-}
-
-/** A temporary directory, removed when the scope closes. */
-const tempDir = Effect.acquireRelease(
-  Effect.sync(() => mkdtempSync(join(tmpdir(), "orderops-journal-"))),
-  (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
-)
-
-const memory: Backend = {
-  name: "memory",
-  skip: undefined,
-  store: Effect.succeed({ journal: OrderJournal.layerMemory, client: Option.none(), durable: false })
-}
-
-const sqlite: Backend = {
-  name: "sqlite",
-  skip: undefined,
-  store: Effect.map(tempDir, (dir) => {
-    const filename = join(dir, "nested", "journal.sqlite")
-    return {
-      journal: SqliteJournalLayer(filename),
-      client: Option.some(
-        Layer.suspend(() => {
-          mkdirSync(join(dir, "nested"), { recursive: true })
-          return SqliteClient.layer({ filename })
-        })
-      ),
-      durable: true
-    }
-  })
-}
-
-const DATABASE_URL = process.env["DATABASE_URL"]
-const pgSkip = DATABASE_URL === undefined || DATABASE_URL === ""
-  ? "DATABASE_URL is not set (scripts/ci-postgres.sh start prints one when PostgreSQL is installed)"
-  : undefined
-if (pgSkip !== undefined) console.warn(`journal tests: skipping PostgreSQL: ${pgSkip}`)
-
-/** Each PostgreSQL store is its own schema, dropped afterwards, so tests never see each other's rows. */
-const postgres: Backend = {
-  name: "postgres",
-  skip: pgSkip,
-  store: Effect.gen(function*() {
-    const url = Redacted.make(DATABASE_URL ?? "")
-    const schema = `orderops_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`
-    const admin = PgClient.layer({ url, maxConnections: 1 })
-    const run = (statement: (sql: SqlClient.SqlClient) => Effect.Effect<unknown, unknown>) =>
-      Effect.orDie(Effect.provide(Effect.flatMap(Effect.service(SqlClient.SqlClient), statement), admin))
-    yield* Effect.acquireRelease(
-      run((sql) => sql`CREATE SCHEMA ${sql(schema)}`),
-      () => run((sql) => sql`DROP SCHEMA ${sql(schema)} CASCADE`)
-    )
-    const startupParameters = { search_path: schema }
-    return {
-      journal: PgJournalLayer(url, { startupParameters }),
-      client: Option.some(PgClient.layer({ url, maxConnections: 1, startupParameters })),
-      durable: true
-    }
-  })
-}
+import { type Backend, memory, postgres, sqlite, type Store, tempDir } from "./support/journal-backends.ts"
 
 // ---- fixtures ---------------------------------------------------------------
 
@@ -374,20 +296,6 @@ const conformance = (backend: Backend) =>
         })
       ))
 
-    test("state blobs: absent, saved, replaced", (store) =>
-      inJournal(
-        store,
-        Effect.gen(function*() {
-          const j = yield* journal
-          assert.isTrue(Option.isNone(yield* j.loadState("dry-run/book")))
-          yield* j.saveState("dry-run/book", "{\"v\":1}")
-          yield* j.saveState("dry-run/book", "{\"v\":2}")
-          yield* j.saveState("other", "x")
-          assert.deepStrictEqual(yield* j.loadState("dry-run/book"), Option.some("{\"v\":2}"))
-          assert.deepStrictEqual(yield* j.loadState("other"), Option.some("x"))
-        })
-      ))
-
     test("two fibers writing at once: both sets land", (store) =>
       inJournal(
         store,
@@ -401,7 +309,6 @@ const conformance = (backend: Backend) =>
                   const id = `oo_${name}_${i}`
                   yield* j.recordIntent(intent(id, { createdAt: 1000 + i }))
                   yield* j.recordOrder(record(id, { filled: i / 1000 }), 2000 + i, VENUE)
-                  yield* j.saveState(`state/${name}`, String(i))
                 }),
               { discard: true }
             )
@@ -411,13 +318,11 @@ const conformance = (backend: Backend) =>
           assert.strictEqual(new Set(entries.map((e) => e.clientOrderId)).size, 80)
           assert.isTrue(entries.every((e) => e.status === "open" && e.orderId === `x-${e.clientOrderId}`))
           assert.strictEqual(entries.find((e) => e.clientOrderId === "oo_b_39")?.filled, "0.039")
-          assert.deepStrictEqual(yield* j.loadState("state/a"), Option.some("39"))
-          assert.deepStrictEqual(yield* j.loadState("state/b"), Option.some("39"))
         })
       ))
 
     if (backend.name !== "memory") {
-      test("entries and state survive closing and reopening the journal", (store) =>
+      test("entries and the paper book survive closing and reopening the journal", (store) =>
         Effect.gen(function*() {
           yield* inJournal(
             store,
@@ -426,7 +331,7 @@ const conformance = (backend: Backend) =>
               assert.isTrue(j.durable)
               yield* j.recordIntent(intent("oo_keep"))
               yield* j.recordOrder(record("oo_keep", { filled: 0.5 }), 5, VENUE)
-              yield* j.saveState("k", "v")
+              yield* j.paper.write({ orders: [], balances: [["USDT", { free: D.unsafe("12.5"), used: D.ZERO }]], prices: [] }, 5)
             })
           )
           yield* inJournal(
@@ -437,7 +342,7 @@ const conformance = (backend: Backend) =>
               assert.strictEqual(e?.clientOrderId, "oo_keep")
               assert.strictEqual(e?.filled, "0.5")
               assert.strictEqual(e?.quantity, "123456789.123")
-              assert.deepStrictEqual(yield* j.loadState("k"), Option.some("v"))
+              assert.strictEqual(D.format((yield* j.paper.load).balances.get("USDT")!.free), "12.5")
             })
           )
         }))
@@ -457,10 +362,13 @@ const conformance = (backend: Backend) =>
           assert.deepStrictEqual(applied.map((r) => [Number(r.migration_id), r.name]), [
             [1, "create_orders"],
             [2, "add_state_and_detail"],
-            [3, "add_venue"]
+            [3, "add_venue"],
+            [4, "create_paper_tables"],
+            [5, "drop_status_indexes"]
           ])
           // a second open applies nothing and keeps working
-          yield* inJournal(store, Effect.flatMap(journal, (j) => j.saveState("k", "v")))
+          const book = yield* inJournal(store, Effect.flatMap(journal, (j) => j.paper.load))
+          assert.isFalse(book.exists)
         }))
 
       test("migrates a database at the previous schema (0001) and keeps its rows", (store) =>
@@ -545,8 +453,8 @@ const conformance = (backend: Backend) =>
               yield* j.markFailed("oo_old_pending", "never reached the exchange", 1_600_000_000_003)
               const failed = (yield* j.entries()).find((e) => e.clientOrderId === "oo_old_pending")
               assert.strictEqual(failed?.detail, "never reached the exchange")
-              yield* j.saveState("k", "v")
-              assert.deepStrictEqual(yield* j.loadState("k"), Option.some("v"))
+              yield* j.paper.write({ orders: [], balances: [], prices: [["HBAR/USDT", D.unsafe("0.1")]] }, 1)
+              assert.isTrue((yield* j.paper.load).exists)
             })
           )
         }))
@@ -592,7 +500,6 @@ const conformance = (backend: Backend) =>
                   ["oo_v2_pending", "", "pending", null, "0", null, 1_650_000_000_000, 1_650_000_000_000]
                 ]
               )
-              assert.deepStrictEqual(yield* j.loadState("dry-run/book"), Option.some("{\"v\":2}"))
               // unattributed: every venue is offered them, until one reports the order
               for (const venue of [VENUE, "dry-run"]) {
                 assert.deepStrictEqual((yield* j.unsettled(venue, "SHIB/USDT")).map((e) => e.clientOrderId), ["oo_v2_pending", "oo_v2_open"])
@@ -613,7 +520,7 @@ const conformance = (backend: Backend) =>
               sql<{ migration_id: number }>`SELECT migration_id FROM ${sql(MIGRATIONS_TABLE)} ORDER BY migration_id`),
             client
           )
-          assert.deepStrictEqual(applied.map((r) => Number(r.migration_id)), [1, 2, 3])
+          assert.deepStrictEqual(applied.map((r) => Number(r.migration_id)), [1, 2, 3, 4, 5])
         }))
     }
   })
@@ -733,6 +640,21 @@ describe("JournalLayerFromEnv", () => {
   const fromEnv = (env: Record<string, string>) =>
     Effect.provide(journal, JournalLayerFromEnv.pipe(Layer.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env })))))
 
+  it.live("ORDEROPS_JOURNAL_SYNC: normal unless it says full; anything else fails the SQLite journal, naming the variable", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const sync = (env: Record<string, string>) =>
+        Effect.provide(journalSyncFromEnv, ConfigProvider.layer(ConfigProvider.fromEnv({ env })))
+      assert.strictEqual(yield* sync({}), "normal")
+      assert.strictEqual(yield* sync({ ORDEROPS_JOURNAL_SYNC: " " }), "normal")
+      assert.strictEqual(yield* sync({ ORDEROPS_JOURNAL_SYNC: "FULL" }), "full")
+      assert.strictEqual(yield* sync({ ORDEROPS_JOURNAL_SYNC: "normal" }), "normal")
+      const dir = yield* tempDir
+      const error = yield* Effect.flip(fromEnv({ ORDEROPS_JOURNAL: join(dir, "j.sqlite"), ORDEROPS_JOURNAL_SYNC: "off" }))
+      assert.strictEqual(error._tag, "JournalError")
+      assert.include(error.message, "ORDEROPS_JOURNAL_SYNC")
+      assert.include(error.message, "expected normal or full")
+    })))
+
   it.live("`:memory:` gives the memory journal", () =>
     Effect.gen(function*() {
       const j = yield* fromEnv({ ORDEROPS_JOURNAL: ":memory:" })
@@ -830,19 +752,30 @@ describe("dry run with a SQLite journal", () => {
             [first.ids[3]!]: "canceled",
             [next]: "open"
           })
-          assert.isTrue(Option.isSome(yield* j.loadState(DRY_RUN_STATE_KEY)))
+          // finished orders are read back from the journal's paper store, not kept in memory
+          const closed = yield* j.paper.order(first.ids[1]!)
+          assert.strictEqual(Option.getOrThrow(closed).status, "closed")
+          assert.strictEqual(Option.getOrThrow(yield* j.paper.byClientOrderId(Option.getOrThrow(closed).clientOrderId)).id, first.ids[1])
         }),
         Layer.merge(session(), SqliteJournalLayer(filename))
       )
     })))
 
-  it.live("a saved book that is not valid JSON fails the layer with a JournalError naming the file", () =>
+  it.live("a saved book of an older release that is not valid fails the layer with a JournalError naming the file", () =>
     Effect.scoped(Effect.gen(function*() {
       const dir = yield* tempDir
-      const filename = join(dir, "journal.sqlite")
-      yield* Effect.provide(Effect.flatMap(journal, (j) => j.saveState(DRY_RUN_STATE_KEY, "{not json")), SqliteJournalLayer(filename))
-      const error = yield* Effect.flip(Effect.provide(getUsdtBalance(), DryRunExchangeLayer({ journal: SqliteJournalLayer(filename) })))
-      assert.strictEqual(error._tag, "JournalError")
-      assert.include(error.message, filename)
+      for (const [i, book] of ["{not json", JSON.stringify({ version: 1, seq: 1, balances: { USDT: { free: "1e3", used: "0" } }, prices: {}, orders: [] })].entries()) {
+        const file = join(dir, `journal-${i}.sqlite`)
+        yield* Effect.provide(Effect.asVoid(journal), SqliteJournalLayer(file))
+        yield* Effect.provide(
+          Effect.flatMap(Effect.service(SqlClient.SqlClient), (sql) =>
+            sql`INSERT INTO orderops_state ${sql.insert({ key: DRY_RUN_STATE_KEY, value: book, updated_at: 1 })}`),
+          SqliteClient.layer({ filename: file })
+        )
+        const error = yield* Effect.flip(Effect.provide(getUsdtBalance(), DryRunExchangeLayer({ journal: SqliteJournalLayer(file) })))
+        assert.strictEqual(error._tag, "JournalError")
+        assert.include(error.message, file)
+        assert.include(error.message, "the saved dry-run book")
+      }
     })))
 })

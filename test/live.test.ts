@@ -35,7 +35,7 @@ import {
   LiveExchangeLayerConfig
 } from "../src/layers/Live.ts"
 import { type BinanceServer, type BinanceServerOptions, binanceServer } from "./support/BinanceServer.ts"
-import { MarketControl, suite } from "./support/conformance.ts"
+import { MarketControl, SUITE_FEES, suite } from "./support/conformance.ts"
 
 const API_KEY = "live-key-0123456789abcdef"
 const SECRET = "live-secret-FEDCBA9876543210"
@@ -78,7 +78,7 @@ for (const [name, options] of [["REST endpoints", {}], ["unified methods", { use
     `live (ccxt binanceus over HTTP, ${name})`,
     Layer.unwrap(
       Effect.gen(function*() {
-        const server = yield* binanceServer(serverOptions)
+        const server = yield* binanceServer({ ...serverOptions, makerFeeRate: String(SUITE_FEES.maker), takerFeeRate: String(SUITE_FEES.taker) })
         // The suite reads the journal the exchange writes to.
         const journal = Layer.succeed(OrderJournal, yield* OrderJournal)
         return Layer.provideMerge(control(server), live(server, { ...options, journal }))

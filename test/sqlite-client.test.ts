@@ -2,7 +2,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit, Stream } from "effect"
+import { Deferred, Effect, Exit, Fiber, Stream } from "effect"
 import * as Reactivity from "effect/reactivity/Reactivity"
 import { Migrator, SqlClient } from "effect/sql"
 import * as SqliteClient from "../src/layers/SqliteClient.ts"
@@ -137,6 +137,19 @@ describe("SqliteClient (node:sqlite)", () => {
       assert.deepStrictEqual(fk, [{ foreign_keys: 1 }])
     }))
 
+  it.effect("synchronous: NORMAL or FULL as asked, SQLite's FULL when not", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const level = (synchronous?: SqliteClient.SqliteSynchronous) =>
+        Effect.flatMap(Effect.service(SqlClient.SqlClient), (sql) => sql<{ synchronous: number }>`PRAGMA synchronous`).pipe(
+          Effect.provide(SqliteClient.layer({ filename: path.join(dir, "sync.sqlite"), synchronous })),
+          Effect.map((rows) => rows[0]!.synchronous)
+        )
+      assert.strictEqual(yield* level("normal"), 1)
+      assert.strictEqual(yield* level("full"), 2)
+      assert.strictEqual(yield* level(), 2)
+    }))
+
   it.effect(":memory: works and stays out of WAL mode", () =>
     withDb(
       ":memory:",
@@ -148,6 +161,33 @@ describe("SqliteClient (node:sqlite)", () => {
         assert.strictEqual(yield* countOrders, 0)
       })
     ))
+
+  it.effect("executeRaw waits for another fiber's transaction and never lands inside it", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const { client, executeRaw } = yield* SqliteClient.makeWithExecutor({ filename: path.join(dir, "raw.sqlite") })
+      yield* Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        yield* createOrders
+        const inTransaction = yield* Deferred.make<void>()
+        const release = yield* Deferred.make<void>()
+        const transaction = yield* Effect.forkChild(Effect.exit(sql.withTransaction(Effect.gen(function*() {
+          yield* sql`INSERT INTO orders ${sql.insert({ id: "in-tx", status: "open", qty: 1 })}`
+          yield* Deferred.succeed(inTransaction, undefined)
+          yield* Deferred.await(release)
+          return yield* Effect.fail("rolled back" as const)
+        }))))
+        yield* Deferred.await(inTransaction)
+        const raw = yield* Effect.forkChild(executeRaw("INSERT INTO orders (id, status, qty) VALUES (?, ?, ?)", ["raw", "open", 2]))
+        yield* Effect.yieldNow
+        assert.isUndefined(raw.pollUnsafe(), "the raw write waits while the transaction holds the connection")
+        yield* Deferred.succeed(release, undefined)
+        assert.deepStrictEqual(yield* Fiber.join(transaction), Exit.fail("rolled back" as const))
+        yield* Fiber.join(raw)
+        const ids = yield* sql<{ id: string }>`SELECT id FROM orders ORDER BY id`
+        assert.deepStrictEqual(ids, [{ id: "raw" }], "the rollback took the transaction's row, not the raw write")
+      }).pipe(Effect.provideService(SqlClient.SqlClient, client))
+    }).pipe(Effect.provide(Reactivity.layer)))
 
   it.effect("withTransaction commits on success and rolls back on failure (nested: savepoint)", () =>
     Effect.gen(function*() {

@@ -1,19 +1,22 @@
 /**
- * `DryRunExchangeLayer`: a paper exchange in memory, behind the same `Exchange`
- * service and order engine as the live layer. No network, no ccxt.
+ * `DryRunExchangeLayer`: a paper exchange, behind the same `Exchange` service and
+ * order engine as the live layer. No network, no ccxt.
  *
  * Alongside `Exchange` it provides `DryRunMarket`, the handle tests and demos use
  * to move the simulated price: orders the new price crosses fill at once, and the
  * active-orders `Ref`, the journal and the balances follow before `setPrice` returns.
  *
- * With a durable journal (the CLI's SQLite file) the book is saved after every
- * change and a later session resumes it, balances and open orders included; the
- * `balances` and `price` options then only seed a journal that has no book yet.
+ * The book lives in the journal's paper store (`OrderJournalService.paper`): every
+ * change writes the rows it touched (an order, a balance, a price), under one lock
+ * so that writes land in the order the changes were made. Memory holds only the
+ * open orders, balances and prices; finished orders are read back from the store.
+ * With a durable journal (the CLI's SQLite file) a later session resumes the book;
+ * the `balances` and `price` options only seed a journal that has no book yet.
  */
-import { Clock, Context, Effect, type Fiber, Layer, Option, Result } from "effect"
+import { Clock, Context, Effect, type Fiber, Layer, Option, Result, Semaphore } from "effect"
 import { ExchangeError } from "../errors/ExchangeError.ts"
 import type { ExchangeFailure } from "../errors/index.ts"
-import { JournalError } from "../errors/JournalError.ts"
+import type { JournalError } from "../errors/JournalError.ts"
 import { ValidationError } from "../errors/ValidationError.ts"
 import { ActiveOrders } from "../services/ActiveOrders.ts"
 import * as D from "../services/Decimal.ts"
@@ -22,8 +25,9 @@ import { debugOn } from "../services/LogLevels.ts"
 import { HBAR_USDT, makeRules, type MarketRules, type MarketRulesInput } from "../services/MarketRules.ts"
 import { OrderJournal } from "../services/OrderJournal.ts"
 import type { OrderRecord } from "../services/OrderRecord.ts"
-import { describeOrder, Venue, type VenueService } from "../services/Venue.ts"
-import { makeSimulator, type Simulator, type SimulatorState } from "./DryRunSimulator.ts"
+import type { PaperBook, PaperChange } from "../services/PaperStore.ts"
+import { type Balance, describeOrder, Venue, type VenueService } from "../services/Venue.ts"
+import { makeSimulator, type Simulator } from "./DryRunSimulator.ts"
 import { type EngineOptions, makeExchange, withDebugLogging } from "./OrderEngine.ts"
 
 export interface DryRunOptions extends EngineOptions {
@@ -33,7 +37,17 @@ export interface DryRunOptions extends EngineOptions {
   readonly balances?: Record<string, number>
   /** Starting price of `symbol`. Without one, limit orders rest and market orders fail until `setPrice`. */
   readonly price?: number
-  /** Fee rate charged in the asset received. Default 0.001 (0.1%). */
+  /**
+   * Fee rate of a maker fill (a resting limit order that a later price crosses),
+   * charged in the asset received. Default 0.001 (0.1%): see `BINANCE_US_FEES`.
+   */
+  readonly makerFee?: number
+  /**
+   * Fee rate of a taker fill (a market order, or a limit order that crosses the
+   * market when placed), charged in the asset received. Default 0.001 (0.1%).
+   */
+  readonly takerFee?: number
+  /** @deprecated Sets both `makerFee` and `takerFee` (each of which, when given, wins). */
   readonly feeRate?: number
   /** Market rules beyond the built-in HBAR/USDT, by symbol. */
   readonly markets?: Record<string, MarketRulesInput>
@@ -55,8 +69,22 @@ export class DryRunMarket extends Context.Service<DryRunMarket, DryRunMarketServ
 /** The dry-run venue's id (`Venue.id`), which its journal entries carry. */
 export const DRY_RUN_VENUE_ID = "dry-run"
 
-/** The journal key of the saved paper book. */
-export const DRY_RUN_STATE_KEY = "dry-run/book"
+/**
+ * Binance.US's standard spot fees, the dry run's defaults: 0.1% maker and 0.1%
+ * taker. These are what ccxt 4.5.84 declares for `binanceus` (`fees.trading` in
+ * ccxt/js/src/binanceus.js, which points at https://www.binance.us/en/fee/schedule),
+ * the base tier of that schedule, before volume tiers or BNB discounts; zero-fee
+ * promotions on some pairs are not modelled. Pass your account's own rates as
+ * `makerFee` and `takerFee`.
+ */
+export const BINANCE_US_FEES = { maker: 0.001, taker: 0.001 } as const
+
+/**
+ * The key under which releases before the paper store saved the whole book as JSON
+ * (in `orderops_state`). A journal holding one is migrated to rows when a dry run
+ * first opens it (see `src/layers/SqlPaperStore.ts`).
+ */
+export { LEGACY_BOOK_KEY as DRY_RUN_STATE_KEY } from "../services/PaperStore.ts"
 
 const decimalInput = (operation: string, symbol: string, field: string, value: number) =>
   Option.match(D.fromNumber(value), {
@@ -67,10 +95,36 @@ const decimalInput = (operation: string, symbol: string, field: string, value: n
         : Result.fail(new ValidationError({ operation, symbol, rule: "NotPositive", field, value: D.format(d) }))
   })
 
+/**
+ * The book a session starts from: the journal's, if it holds one, else a fresh one
+ * seeded from the options (and written, so the next session resumes it).
+ */
+const openBook = Effect.fnUntraced(function*(options: DryRunOptions, symbol: string, quote: string) {
+  const journal = yield* OrderJournal
+  const loaded = yield* journal.paper.load
+  if (loaded.exists) {
+    yield* Effect.logDebug(`Resumed the dry-run book from ${journal.location}: ${loaded.open.length} open orders`)
+    return loaded
+  }
+  const balances = new Map<string, Balance>()
+  for (const [asset, amount] of Object.entries(options.balances ?? { [quote]: 1000 })) {
+    const free = yield* Effect.fromResult(decimalInput("DryRunExchangeLayer", symbol, "balance", amount))
+    balances.set(asset, { free, used: D.ZERO })
+  }
+  const prices = new Map<string, D.Decimal>()
+  if (options.price !== undefined) {
+    prices.set(symbol, yield* Effect.fromResult(decimalInput("DryRunExchangeLayer", symbol, "price", options.price)))
+  }
+  const seed: PaperChange = { orders: [], balances: [...balances], prices: [...prices] }
+  yield* journal.paper.write(seed, yield* Clock.currentTimeMillis)
+  return { exists: true, seq: 0, balances, prices, open: [] } satisfies PaperBook
+})
+
 /** Builds the simulator and the `Venue` and `DryRunMarket` over it. */
 const makeDryRun = Effect.fnUntraced(function*(options: DryRunOptions) {
   const symbol = options.symbol ?? "HBAR/USDT"
   const journal = yield* OrderJournal
+  const store = journal.paper
   const active = yield* ActiveOrders
 
   const markets = new Map<string, MarketRules>([[HBAR_USDT.symbol, HBAR_USDT]])
@@ -85,46 +139,13 @@ const makeDryRun = Effect.fnUntraced(function*(options: DryRunOptions) {
       limit: [...markets.keys()].join(",")
     })
   }
-  const quote = markets.get(symbol)!.quote
-  const balances = new Map<string, D.Decimal>()
-  for (const [asset, amount] of Object.entries(options.balances ?? { [quote]: 1000 })) {
-    balances.set(asset, yield* Effect.fromResult(decimalInput("DryRunExchangeLayer", symbol, "balance", amount)))
-  }
-  const prices = new Map<string, D.Decimal>()
-  if (options.price !== undefined) {
-    prices.set(symbol, yield* Effect.fromResult(decimalInput("DryRunExchangeLayer", symbol, "price", options.price)))
-  }
-  const sim: Simulator = makeSimulator({
-    markets,
-    balances,
-    prices,
-    feeRate: yield* Effect.fromResult(decimalInput("DryRunExchangeLayer", symbol, "feeRate", options.feeRate ?? 0.001))
-  })
-
-  // Resume the saved book, if the journal keeps one.
-  if (journal.durable) {
-    const saved = yield* journal.loadState(DRY_RUN_STATE_KEY)
-    if (Option.isSome(saved)) {
-      yield* Effect.try({
-        try: () => {
-          const state = JSON.parse(saved.value) as SimulatorState
-          if (state.version !== 1) throw new Error(`unsupported dry-run book version ${String(state.version)}`)
-          sim.importState(state)
-        },
-        catch: (cause) =>
-          new JournalError({
-            operation: "loadState",
-            location: journal.location,
-            detail: `the saved dry-run book is unreadable: ${cause instanceof Error ? cause.message : String(cause)}`,
-            cause
-          })
-      })
-      yield* Effect.logDebug(`Resumed the dry-run book from ${journal.location}`)
-    }
-  }
-  const persist = journal.durable
-    ? Effect.suspend(() => journal.saveState(DRY_RUN_STATE_KEY, JSON.stringify(sim.exportState())))
-    : Effect.void
+  const feeInput = (field: string, rate: number) => Effect.fromResult(decimalInput("DryRunExchangeLayer", symbol, field, rate))
+  const makerFee = yield* feeInput("makerFee", options.makerFee ?? options.feeRate ?? BINANCE_US_FEES.maker)
+  const takerFee = yield* feeInput("takerFee", options.takerFee ?? options.feeRate ?? BINANCE_US_FEES.taker)
+  const book = yield* openBook(options, symbol, markets.get(symbol)!.quote)
+  const sim: Simulator = makeSimulator({ markets, book, makerFee, takerFee })
+  /** Changes and their writes take turns, so the store sees them in the order they were made. */
+  const lock = yield* Semaphore.make(1)
 
   const unknownMarket = (op: string, s: string) =>
     new ValidationError({ operation: op, symbol: s, rule: "UnknownMarket", field: "symbol", value: s, limit: [...markets.keys()].join(",") })
@@ -144,11 +165,43 @@ const makeDryRun = Effect.fnUntraced(function*(options: DryRunOptions) {
         : run(fiber)
     )
 
-  /** A simulated request that changes the book at the fiber's clock time, then the book's persistence. */
-  const mutate = <A, E>(describe: () => string, f: (now: number) => Result.Result<A, E>): Effect.Effect<A, E | JournalError> => {
-    const change = explained(describe, (fiber) => Effect.fromResult(f(fiber.getRef(Clock.Clock).currentTimeMillisUnsafe())))
-    return journal.durable ? Effect.tap(change, () => persist) : change
-  }
+  /** Changes the book at `now` (under the lock), then writes the rows the change touched. */
+  const commit = <A, E>(now: number, f: (now: number) => Result.Result<A, E>): Effect.Effect<A, E | JournalError> =>
+    lock.withPermits(1)(Effect.suspend((): Effect.Effect<A, E | JournalError> => {
+      const result = f(now)
+      const change = sim.takeChange()
+      return Result.isFailure(result) ? Effect.fail(result.failure) : Effect.as(store.write(change, now), result.success)
+    }))
+
+  /** A simulated request that changes the book at the fiber's clock time. */
+  const mutate = <A, E>(describe: () => string, f: (now: number) => Result.Result<A, E>): Effect.Effect<A, E | JournalError> =>
+    explained(describe, (fiber) => commit(fiber.getRef(Clock.Clock).currentTimeMillisUnsafe(), f))
+
+  const notFound = (op: string, s: string, orderId: string) =>
+    new ExchangeError({ operation: op, symbol: s, orderId, reason: "OrderNotFound", detail: "Order does not exist." })
+
+  /** An order by id on `s`: open ones from memory, finished ones from the store. */
+  const findOrder = (s: string, orderId: string) =>
+    Option.match(sim.openOrder(orderId), {
+      onSome: (o) => Effect.succeed(Option.some(o)),
+      onNone: () => store.order(orderId)
+    }).pipe(Effect.map(Option.filter((o: OrderRecord) => o.symbol === s)))
+
+  /** A cancel of an order that is not open: unknown, or known and final. */
+  const refuseCancel = (op: string, s: string, orderId: string) =>
+    Effect.flatMap(findOrder(s, orderId), (found) =>
+      Effect.fail(Option.match(found, {
+        onNone: () => new ExchangeError({ operation: op, symbol: s, orderId, reason: "OrderNotFound", detail: "Unknown order sent." }),
+        onSome: (o) =>
+          new ExchangeError({
+            operation: op,
+            symbol: s,
+            orderId,
+            clientOrderId: o.clientOrderId,
+            reason: "OrderNotOpen",
+            detail: `order is ${o.status}, not open`
+          })
+      })))
 
   const venue: VenueService = {
     id: DRY_RUN_VENUE_ID,
@@ -160,24 +213,26 @@ const makeDryRun = Effect.fnUntraced(function*(options: DryRunOptions) {
     referencePrice: (_op, s) => explained(() => `price of ${s}`, () => Effect.succeed(sim.price(s))),
     submit: (op, order) => mutate(() => `submit ${describeOrder(order)}`, (now) => sim.submit(op, order, now)),
     lookup: (_op, s, clientOrderId) =>
-      explained(() => `order by client order id ${clientOrderId} on ${s}`, () => Effect.succeed(sim.byClientOrderId(clientOrderId))),
+      explained(() => `order by client order id ${clientOrderId} on ${s}`, () => {
+        const open = sim.openByClientOrderId(clientOrderId)
+        return Option.isSome(open) ? Effect.succeed(open) : store.byClientOrderId(clientOrderId)
+      }),
     fetchOrder: (op, s, orderId) =>
       explained(
         () => `order ${orderId} on ${s}`,
-        () =>
-          Option.match(Option.filter(sim.order(orderId), (o) => o.symbol === s), {
-            onNone: () =>
-              Effect.fail(new ExchangeError({ operation: op, symbol: s, orderId, reason: "OrderNotFound", detail: "Order does not exist." })),
-            onSome: Effect.succeed
-          })
+        () => Effect.flatMap(findOrder(s, orderId), Option.match({ onNone: () => Effect.fail(notFound(op, s, orderId)), onSome: Effect.succeed }))
       ),
-    cancel: (op, s, orderId) => mutate(() => `cancel order ${orderId} on ${s}`, () => sim.cancel(op, s, orderId)),
+    cancel: (op, s, orderId) =>
+      Effect.flatMap(
+        mutate(() => `cancel order ${orderId} on ${s}`, () => Result.succeed(sim.cancel(s, orderId))),
+        (record) => (record === undefined ? refuseCancel(op, s, orderId) : Effect.succeed(record))
+      ),
     cancelAll: Option.none(),
     openOrders: (_op, s) => explained(() => `open orders on ${s}`, () => Effect.succeed(sim.openOrders(s))),
     orders: (_op, s, since, until) =>
       explained(
         () => `orders on ${s}${since === undefined ? "" : ` from ${since}`}${until === undefined ? "" : ` to ${until}`}`,
-        () => Effect.succeed(sim.orders(s, since, until))
+        () => store.orders(s, since, until)
       ),
     balances: () => explained(() => "balances", () => Effect.succeed(sim.balances()))
   }
@@ -187,8 +242,7 @@ const makeDryRun = Effect.fnUntraced(function*(options: DryRunOptions) {
       Effect.gen(function*() {
         if (!markets.has(s)) return yield* unknownMarket("setPrice", s)
         const p = yield* Effect.fromResult(decimalInput("setPrice", s, "price", price))
-        const filled = sim.setPrice(s, p)
-        yield* persist
+        const filled = yield* commit(yield* Clock.currentTimeMillis, () => Result.succeed(sim.setPrice(s, p)))
         for (const record of filled) {
           yield* active.observe(record)
           yield* Effect.log(`Filled ${record.type} ${record.side} order: ${s} at ${record.price} for ${record.quantity}`).pipe(
@@ -200,13 +254,11 @@ const makeDryRun = Effect.fnUntraced(function*(options: DryRunOptions) {
     price: (s = symbol) => Effect.sync(() => Option.map(sim.price(s), D.toNumber)),
     setBalance: (asset, amount) =>
       Effect.fromResult(decimalInput("setBalance", symbol, "balance", amount)).pipe(
-        Effect.map((d) => sim.setBalance(asset, d)),
-        Effect.andThen(persist)
+        Effect.flatMap((d) => Effect.flatMap(Clock.currentTimeMillis, (now) => commit(now, () => Result.succeed(sim.setBalance(asset, d)))))
       )
   }
   return { venue, market, sim }
 })
-
 
 /**
  * The paper exchange's `Venue` and `DryRunMarket`, over the `ActiveOrders`

@@ -1,79 +1,65 @@
 /**
- * The paper exchange's book: balances with locked funds, orders, and a settable
- * price per market. Plain synchronous code over exact decimals, so each step is
- * atomic for the fibers that call it and a benchmark measures the book, not the
- * plumbing. `DryRun.ts` wraps it as a `Venue`.
+ * The paper exchange's book in memory: balances with locked funds, the open orders,
+ * and a settable price per market. Plain synchronous code over exact decimals, so
+ * each step is atomic for the fibers that call it and a benchmark measures the book,
+ * not the plumbing. `DryRun.ts` wraps it as a `Venue` and persists what it changes.
  *
- * Rules it enforces like an exchange: funds are checked and locked at placement,
- * a limit order fills in full at its limit price once the market price crosses it
- * (at once if it already does), a market order fills at the current price, and the
- * fee (`feeRate`) is charged in the asset received.
+ * It keeps no history: an order leaves memory when it is final. Every step records
+ * the rows it touched (orders, balances, prices), and `takeChange` hands them over
+ * to be written to the journal's paper store, which holds the finished orders.
+ *
+ * Rules it enforces like an exchange: funds are checked and locked at placement
+ * (a limit order locks what it could spend at its limit). A limit order that
+ * crosses the market when placed takes liquidity: it fills at once, in full, at the
+ * market price, paying the taker fee. One that rests makes liquidity: when a later
+ * price crosses it, it fills in full at its own limit, paying the maker fee. A
+ * market order fills at the current price as a taker. Fees are charged in the
+ * asset received, as Binance charges them without BNB.
  */
 import { Option, Result } from "effect"
 import { ExchangeError, type ExchangeReason } from "../errors/ExchangeError.ts"
 import * as D from "../services/Decimal.ts"
 import type { MarketRules } from "../services/MarketRules.ts"
-import type { OrderRecord, OrderSide, OrderStatus, OrderType } from "../services/OrderRecord.ts"
+import type { OrderRecord } from "../services/OrderRecord.ts"
+import { type PaperBook, type PaperChange, type PaperOrder, paperOrderId } from "../services/PaperStore.ts"
 import type { Balance, SubmitOrder } from "../services/Venue.ts"
-
-/**
- * An open order: its current view, and the exact amounts its lock and its fill are
- * computed from. Only open orders carry decimals; the book's history keeps each
- * order's latest `OrderRecord` and nothing else, so a long paper run costs little memory.
- */
-interface OpenOrder {
-  readonly record: OrderRecord
-  readonly price: D.Decimal
-  readonly quantity: D.Decimal
-}
 
 interface Funds {
   free: D.Decimal
   used: D.Decimal
 }
 
-/** The serialisable form of the book, for resuming a dry-run session from the journal. */
-export interface SimulatorState {
-  readonly version: 1
-  readonly seq: number
-  readonly balances: Record<string, { readonly free: string; readonly used: string }>
-  readonly prices: Record<string, string>
-  readonly orders: ReadonlyArray<{
-    readonly id: string
-    readonly clientOrderId: string
-    readonly symbol: string
-    readonly side: OrderSide
-    readonly type: OrderType
-    readonly price: string
-    readonly quantity: string
-    readonly filled: string
-    readonly status: OrderStatus
-    readonly timestamp: number
-  }>
-}
-
 export interface SimulatorOptions {
   readonly markets: ReadonlyMap<string, MarketRules>
-  readonly balances: ReadonlyMap<string, D.Decimal>
-  readonly prices: ReadonlyMap<string, D.Decimal>
-  readonly feeRate: D.Decimal
+  /** Where the book starts: a fresh seed, or what the journal's paper store loaded. */
+  readonly book: PaperBook
+  /** Fee rate of a fill that made liquidity (a resting order crossed later). */
+  readonly makerFee: D.Decimal
+  /** Fee rate of a fill that took liquidity (a market order, a limit order crossing when placed). */
+  readonly takerFee: D.Decimal
 }
 
 export type Simulator = ReturnType<typeof makeSimulator>
 
 export const makeSimulator = (options: SimulatorOptions) => {
-  let seq = 0
+  let seq = options.book.seq
   const funds = new Map<string, Funds>()
-  const prices = new Map(options.prices)
-  /** Every order by exchange id, as last seen: the records handed out are these, shared and immutable. */
-  const history = new Map<string, OrderRecord>()
-  const idByClientId = new Map<string, string>()
-  /** Open orders, by symbol, then by id. */
-  const open = new Map<string, Map<string, OpenOrder>>()
+  const prices = new Map(options.book.prices)
+  /** Open orders, by symbol, then by id; and by id and client order id across symbols. */
+  const open = new Map<string, Map<string, PaperOrder>>()
+  const openById = new Map<string, PaperOrder>()
+  const openByClientId = new Map<string, PaperOrder>()
   const one = D.unsafe(1)
-  const keep = D.sub(one, options.feeRate)
+  /** The share of the asset received that a maker or taker fill keeps after its fee. */
+  const keepMaker = D.sub(one, options.makerFee)
+  const keepTaker = D.sub(one, options.takerFee)
 
-  for (const [asset, amount] of options.balances) funds.set(asset, { free: amount, used: D.ZERO })
+  // The rows changed since the last `takeChange`.
+  let changedOrders: Array<PaperOrder> = []
+  const changedAssets = new Set<string>()
+  const changedPrices = new Set<string>()
+
+  for (const [asset, b] of options.book.balances) funds.set(asset, { free: b.free, used: b.used })
 
   const fundsOf = (asset: string): Funds => {
     let f = funds.get(asset)
@@ -83,58 +69,76 @@ export const makeSimulator = (options: SimulatorOptions) => {
     }
     return f
   }
-  const openOn = (symbol: string): Map<string, OpenOrder> => {
-    let m = open.get(symbol)
-    if (m === undefined) {
-      m = new Map()
-      open.set(symbol, m)
-    }
-    return m
+  /** `fundsOf`, for a change: the asset's row is written with the step. */
+  const touch = (asset: string): Funds => {
+    changedAssets.add(asset)
+    return fundsOf(asset)
   }
   const rulesOf = (symbol: string) => options.markets.get(symbol)
+
+  const addOpen = (o: PaperOrder) => {
+    let bySymbol = open.get(o.record.symbol)
+    if (bySymbol === undefined) {
+      bySymbol = new Map()
+      open.set(o.record.symbol, bySymbol)
+    }
+    bySymbol.set(o.record.id, o)
+    openById.set(o.record.id, o)
+    openByClientId.set(o.record.clientOrderId, o)
+  }
+  for (const o of options.book.open) addOpen(o)
 
   const refuse = (op: string, symbol: string, reason: ExchangeReason, detail: string, ids: { orderId?: string; clientOrderId?: string } = {}) =>
     Result.fail(new ExchangeError({ operation: op, symbol, reason, detail, ...ids }))
 
-  /** Records `record` as the order's latest view and takes it off the book when it is final. */
-  const settle = (record: OrderRecord): OrderRecord => {
-    history.set(record.id, record)
-    if (record.status !== "open") open.get(record.symbol)?.delete(record.id)
+  /** Records `o`'s new view as a change and takes the order off the book when it is final. */
+  const settle = (o: PaperOrder, record: OrderRecord): OrderRecord => {
+    changedOrders.push(record === o.record ? o : { ...o, record })
+    if (record.status !== "open") {
+      open.get(record.symbol)?.delete(record.id)
+      openById.delete(record.id)
+      if (openByClientId.get(record.clientOrderId)?.record.id === record.id) openByClientId.delete(record.clientOrderId)
+    }
     return record
   }
 
   /**
-   * Fills `o` in full at `price`: releases the lock (a limit order's) or takes the
-   * funds (a market order's), pays out the asset received less the fee.
+   * Fills `o` in full at `price`, as a maker (a resting order crossed later) or a
+   * taker: releases a limit order's lock, pays the cost at `price`, and credits the
+   * asset received less the fee. The record keeps a limit order's own price, as the
+   * exchange's order does; a market order's price is its fill price.
    */
-  const fill = (o: OpenOrder, price: D.Decimal): OrderRecord => {
+  const fill = (o: PaperOrder, price: D.Decimal, role: "maker" | "taker"): OrderRecord => {
     const { record } = o
     const rules = rulesOf(record.symbol)!
-    const base = fundsOf(rules.base)
-    const quote = fundsOf(rules.quote)
+    const base = touch(rules.base)
+    const quote = touch(rules.quote)
+    const keep = role === "maker" ? keepMaker : keepTaker
     const cost = D.mul(price, o.quantity)
     if (record.side === "buy") {
-      if (record.type === "limit") quote.used = D.sub(quote.used, D.mul(o.price, o.quantity))
-      else quote.free = D.sub(quote.free, cost)
+      if (record.type === "limit") {
+        const locked = D.mul(o.price, o.quantity)
+        quote.used = D.sub(quote.used, locked)
+        quote.free = D.add(quote.free, locked)
+      }
+      quote.free = D.sub(quote.free, cost)
       base.free = D.add(base.free, D.mul(o.quantity, keep))
     } else {
       if (record.type === "limit") base.used = D.sub(base.used, o.quantity)
       else base.free = D.sub(base.free, o.quantity)
       quote.free = D.add(quote.free, D.mul(cost, keep))
     }
-    return settle({ ...record, price: D.toNumber(price), filled: record.quantity, status: "closed" })
+    const filled = record.type === "limit" ? o : { ...o, price }
+    return settle(filled, { ...record, price: record.type === "limit" ? record.price : D.toNumber(price), filled: record.quantity, status: "closed" })
   }
 
-  const crosses = (o: OpenOrder, price: D.Decimal) => (o.record.side === "buy" ? D.lte(price, o.price) : D.gte(price, o.price))
+  const crosses = (o: PaperOrder, price: D.Decimal) => (o.record.side === "buy" ? D.lte(price, o.price) : D.gte(price, o.price))
 
   const submit = (op: string, req: SubmitOrder, now: number): Result.Result<OrderRecord, ExchangeError> => {
     const rules = rulesOf(req.symbol)
     const ids = { clientOrderId: req.clientOrderId }
     if (rules === undefined) return refuse(op, req.symbol, "MarketClosed", "unknown market", ids)
-    const existing = idByClientId.get(req.clientOrderId)
-    if (existing !== undefined && history.get(existing)?.status === "open") {
-      return refuse(op, req.symbol, "DuplicateClientOrderId", "Duplicate order sent.", ids)
-    }
+    if (openByClientId.has(req.clientOrderId)) return refuse(op, req.symbol, "DuplicateClientOrderId", "Duplicate order sent.", ids)
     if (!D.isMultipleOf(req.quantity, rules.stepSize)) {
       return refuse(op, req.symbol, "InvalidOrder", `Filter failure: LOT_SIZE (${D.format(req.quantity)})`, ids)
     }
@@ -169,10 +173,9 @@ export const makeSimulator = (options: SimulatorOptions) => {
       )
     }
     seq += 1
-    const id = `dry_run_${seq}`
-    const o: OpenOrder = {
+    const o: PaperOrder = {
       record: {
-        id,
+        id: paperOrderId(seq),
         clientOrderId: req.clientOrderId,
         symbol: req.symbol,
         side: req.side,
@@ -184,116 +187,82 @@ export const makeSimulator = (options: SimulatorOptions) => {
         status: "open",
         timestamp: now
       },
-      price,
-      quantity: req.quantity
+      price: req.type === "limit" ? price : D.ZERO,
+      quantity: req.quantity,
+      seq
     }
-    idByClientId.set(req.clientOrderId, id)
-    history.set(id, o.record)
-    if (req.type === "market") return Result.succeed(fill(o, price))
+    if (req.type === "market") return Result.succeed(fill(o, price, "taker"))
+    touch(asset)
     f.free = D.sub(f.free, need)
     f.used = D.add(f.used, need)
-    openOn(req.symbol).set(id, o)
-    return Result.succeed(market !== undefined && crosses(o, market) ? fill(o, o.price) : o.record)
+    if (market !== undefined && crosses(o, market)) return Result.succeed(fill(o, market, "taker"))
+    addOpen(o)
+    return Result.succeed(settle(o, o.record))
   }
 
-  const cancel = (op: string, symbol: string, orderId: string): Result.Result<OrderRecord, ExchangeError> => {
+  /** Cancels an open order and gives back its lock; `undefined` when no such order is open on `symbol`. */
+  const cancel = (symbol: string, orderId: string): OrderRecord | undefined => {
     const o = open.get(symbol)?.get(orderId)
-    if (o === undefined) {
-      const known = history.get(orderId)
-      if (known === undefined || known.symbol !== symbol) {
-        return refuse(op, symbol, "OrderNotFound", "Unknown order sent.", { orderId })
-      }
-      return refuse(op, symbol, "OrderNotOpen", `order is ${known.status}, not open`, {
-        orderId,
-        clientOrderId: known.clientOrderId
-      })
-    }
+    if (o === undefined) return undefined
     const rules = rulesOf(symbol)!
     if (o.record.side === "buy") {
-      const q = fundsOf(rules.quote)
+      const q = touch(rules.quote)
       const locked = D.mul(o.price, o.quantity)
       q.used = D.sub(q.used, locked)
       q.free = D.add(q.free, locked)
     } else {
-      const b = fundsOf(rules.base)
+      const b = touch(rules.base)
       b.used = D.sub(b.used, o.quantity)
       b.free = D.add(b.free, o.quantity)
     }
-    return Result.succeed(settle({ ...o.record, status: "canceled" }))
+    return settle(o, { ...o.record, status: "canceled" })
   }
 
   /** Moves the market; gives the orders that filled. */
   const setPrice = (symbol: string, price: D.Decimal): ReadonlyArray<OrderRecord> => {
     prices.set(symbol, price)
+    changedPrices.add(symbol)
     const book = open.get(symbol)
     if (book === undefined || book.size === 0) return []
     const filled: Array<OrderRecord> = []
     // Deleting the entry being visited (a fill) is safe while iterating a Map.
     for (const o of book.values()) {
-      if (crosses(o, price)) filled.push(fill(o, o.price))
+      if (crosses(o, price)) filled.push(fill(o, o.price, "maker"))
     }
     return filled
   }
 
-  const list = (symbol: string, p: (o: OrderRecord) => boolean) => {
-    const out: Array<OrderRecord> = []
-    for (const o of history.values()) if (o.symbol === symbol && p(o)) out.push(o)
-    return out
-  }
-
-  const exportState = (): SimulatorState => ({
-    version: 1,
-    seq,
-    balances: Object.fromEntries([...funds].map(([a, f]) => [a, { free: D.format(f.free), used: D.format(f.used) }])),
-    prices: Object.fromEntries([...prices].map(([s, p]) => [s, D.format(p)])),
-    orders: [...history.values()].map((r) => {
-      // An open order's amounts are its exact decimals; a final one's, its record's exact numbers.
-      const o = r.status === "open" ? open.get(r.symbol)?.get(r.id) : undefined
-      return {
-        ...r,
-        price: o === undefined ? D.formatNumber(r.price) : D.format(o.price),
-        quantity: o === undefined ? D.formatNumber(r.quantity) : D.format(o.quantity),
-        filled: D.formatNumber(r.filled)
-      }
-    })
-  })
-
-  /** Replaces the book with a saved one (the journal's last dry-run state). */
-  const importState = (state: SimulatorState) => {
-    seq = state.seq
-    funds.clear()
-    prices.clear()
-    history.clear()
-    idByClientId.clear()
-    open.clear()
-    for (const [asset, f] of Object.entries(state.balances)) funds.set(asset, { free: D.unsafe(f.free), used: D.unsafe(f.used) })
-    for (const [symbol, p] of Object.entries(state.prices)) prices.set(symbol, D.unsafe(p))
-    for (const s of state.orders) {
-      const record: OrderRecord = { ...s, price: Number(s.price), quantity: Number(s.quantity), filled: Number(s.filled) }
-      history.set(record.id, record)
-      idByClientId.set(record.clientOrderId, record.id)
-      if (record.status === "open") openOn(record.symbol).set(record.id, { record, price: D.unsafe(s.price), quantity: D.unsafe(s.quantity) })
+  /** The rows changed since the last call, to be written to the paper store. */
+  const takeChange = (): PaperChange => {
+    const change: PaperChange = {
+      orders: changedOrders,
+      balances: Array.from(changedAssets, (asset) => {
+        const f = fundsOf(asset)
+        return [asset, { free: f.free, used: f.used }] as const
+      }),
+      prices: Array.from(changedPrices, (symbol) => [symbol, prices.get(symbol)!] as const)
     }
+    changedOrders = []
+    changedAssets.clear()
+    changedPrices.clear()
+    return change
   }
 
   return {
     submit,
     cancel,
     setPrice,
+    takeChange,
     price: (symbol: string): Option.Option<D.Decimal> => Option.fromNullishOr(prices.get(symbol)),
     setBalance: (asset: string, free: D.Decimal) => {
-      fundsOf(asset).free = free
+      touch(asset).free = free
     },
     balances: (): ReadonlyMap<string, Balance> => new Map([...funds].map(([a, f]) => [a, { free: f.free, used: f.used }])),
-    order: (orderId: string): Option.Option<OrderRecord> => Option.fromNullishOr(history.get(orderId)),
-    byClientOrderId: (id: string): Option.Option<OrderRecord> => {
-      const orderId = idByClientId.get(id)
-      return Option.fromNullishOr(orderId === undefined ? undefined : history.get(orderId))
-    },
-    openOrders: (symbol: string): ReadonlyArray<OrderRecord> => Array.from(open.get(symbol)?.values() ?? [], (o) => o.record),
-    orders: (symbol: string, since?: number, until?: number) =>
-      list(symbol, (o) => (since === undefined || o.timestamp >= since) && (until === undefined || o.timestamp <= until)),
-    exportState,
-    importState
+    /** An open order by id. */
+    openOrder: (orderId: string): Option.Option<OrderRecord> => Option.map(Option.fromNullishOr(openById.get(orderId)), (o) => o.record),
+    /** The open order with this client order id. */
+    openByClientOrderId: (id: string): Option.Option<OrderRecord> =>
+      Option.map(Option.fromNullishOr(openByClientId.get(id)), (o) => o.record),
+    openOrders: (symbol: string): ReadonlyArray<OrderRecord> => Array.from(open.get(symbol)?.values() ?? [], (o) => o.record)
   }
 }

@@ -12,7 +12,8 @@
  * (`SqlClient.makeSqliteAcquirers`); a transaction holds that permit until it ends,
  * so statements from other fibers wait rather than run inside it. Statements are
  * prepared once and cached (bounded LRU). Opening sets `busy_timeout = 5000`,
- * `foreign_keys = ON` and, for files opened read-write, `journal_mode = WAL`, after
+ * `foreign_keys = ON` and, for files opened read-write, `journal_mode = WAL` and the
+ * `synchronous` level asked for (SQLite's own default, FULL, otherwise), after
  * checking that the file really is a SQLite database. Opening never deletes,
  * truncates or replaces an existing file: a file SQLite cannot use fails with a
  * `SqliteOpenError` that names it.
@@ -58,7 +59,19 @@ export interface SqliteClientOptions {
   readonly filename: string
   /** Open read-only: no WAL switch, writes fail with `SqlError`. Default false. */
   readonly readonly?: boolean | undefined
+  /**
+   * `PRAGMA synchronous` for a file opened read-write, in WAL mode. `"normal"`: a
+   * commit is written to the WAL but not fsynced, so it survives the process being
+   * killed, while a power loss or OS crash may lose the last commits (never corrupting
+   * the file). `"full"`: every commit is fsynced before it returns. Default: SQLite's
+   * (FULL in Node's build).
+   */
+  readonly synchronous?: SqliteSynchronous | undefined
 }
+
+/** The durability levels offered for a WAL database: see `SqliteClientOptions.synchronous`. */
+export const SqliteSynchronous = Schema.Literals(["normal", "full"])
+export type SqliteSynchronous = typeof SqliteSynchronous.Type
 
 const BUSY_TIMEOUT_MS = 5000
 const STATEMENT_CACHE_SIZE = 200
@@ -212,6 +225,7 @@ const openDatabase = (options: SqliteClientOptions): Effect.Effect<DatabaseSync,
         db.prepare("SELECT count(*) AS n FROM sqlite_master").get()
         if (!readonly && !isMemory(options.filename)) {
           db.exec("PRAGMA journal_mode = WAL")
+          if (options.synchronous !== undefined) db.exec(`PRAGMA synchronous = ${options.synchronous === "full" ? "FULL" : "NORMAL"}`)
         }
         db.exec("PRAGMA foreign_keys = ON")
         return db
@@ -273,6 +287,16 @@ const makeConnection = (db: DatabaseSync): SqlConnection.Connection => {
     }
     return statement
   }
+  /** Whether a statement returns rows, asked of SQLite once per prepared statement. */
+  const returnsRows = new WeakMap<StatementSync, boolean>()
+  const readsRows = (statement: StatementSync): boolean => {
+    let reads = returnsRows.get(statement)
+    if (reads === undefined) {
+      reads = statement.columns().length > 0
+      returnsRows.set(statement, reads)
+    }
+    return reads
+  }
 
   /** Runs one statement: rows for statements that return columns, otherwise `run()`'s result (raw) or `[]`. */
   const run = (
@@ -289,7 +313,7 @@ const makeConnection = (db: DatabaseSync): SqlConnection.Connection => {
           const args = params.map(toSqlInput)
           statement.setReadBigInts(safeIntegers)
           statement.setReturnArrays(mode === "values")
-          if (statement.columns().length > 0) {
+          if (readsRows(statement)) {
             const rows = statement.all(...args)
             return mode === "values" ? rows : plainRows(rows as Array<Record<string, unknown>>)
           }
@@ -322,12 +346,23 @@ const makeConnection = (db: DatabaseSync): SqlConnection.Connection => {
 // the client
 
 /**
- * Opens `options.filename` and builds a `SqlClient` on it. The database is closed
- * when the scope closes.
+ * A `SqlClient`, and `executeRaw`, which runs one SQL text with its parameters on
+ * the same connection, waiting its turn like any statement, but without what
+ * `effect/sql` adds to each statement (a span, a scope, compiling the template). For
+ * a hot path's few statements, compiled once: the order journal's writes.
  */
-export const make = (
+export interface SqliteClientWithExecutor {
+  readonly client: SqlClient.SqlClient
+  readonly executeRaw: (sql: string, params: ReadonlyArray<unknown>) => Effect.Effect<void, SqlError.SqlError>
+}
+
+/**
+ * Opens `options.filename` and builds a `SqlClient` on it, with `executeRaw` beside
+ * it. The database is closed when the scope closes.
+ */
+export const makeWithExecutor = (
   options: SqliteClientOptions
-): Effect.Effect<SqlClient.SqlClient, SqliteOpenError, Scope.Scope | Reactivity.Reactivity> =>
+): Effect.Effect<SqliteClientWithExecutor, SqliteOpenError, Scope.Scope | Reactivity.Reactivity> =>
   Effect.gen(function*() {
     const db = yield* Effect.acquireRelease(openDatabase(options), (db) =>
       Effect.sync(() => {
@@ -340,7 +375,7 @@ export const make = (
       semaphore,
       isTransaction: () => db.isTransaction
     })
-    return yield* SqlClient.make({
+    const client = yield* SqlClient.make({
       acquirer: acquirers.acquirer,
       borrower: acquirers.borrower,
       transactionAcquirer: acquirers.transactionAcquirer,
@@ -354,7 +389,21 @@ export const make = (
       releaseSavepoint: (name) => `RELEASE SAVEPOINT ${name}`,
       spanAttributes: [["db.system.name", "sqlite"]]
     })
+    const borrow = acquirers.borrower
+    return {
+      client,
+      executeRaw: (sql, params) => borrow((conn) => Effect.asVoid(conn.executeRaw(sql, params)))
+    }
   })
+
+/**
+ * Opens `options.filename` and builds a `SqlClient` on it. The database is closed
+ * when the scope closes.
+ */
+export const make = (
+  options: SqliteClientOptions
+): Effect.Effect<SqlClient.SqlClient, SqliteOpenError, Scope.Scope | Reactivity.Reactivity> =>
+  Effect.map(makeWithExecutor(options), (c) => c.client)
 
 /** `SqlClient` for `options.filename`, with `Reactivity` provided. */
 export const layer = (options: SqliteClientOptions): Layer.Layer<SqlClient.SqlClient, SqliteOpenError> =>

@@ -2,7 +2,8 @@
  * The durable record of every order orderops sends. An order's intent is written
  * before its request leaves; the exchange's answer and each later status change
  * update the same entry (keyed by client order id). Amounts are decimal text.
- * Layers: `OrderJournal.layerMemory` (tests), SQLite (default), PostgreSQL.
+ * Layers: `OrderJournal.layerMemory` (tests), SQLite (default), PostgreSQL. Each
+ * also keeps the dry run's paper book (`paper`, see `PaperStore.ts`).
  *
  * Entries are scoped by venue (`Venue.id`: `dry-run` or the ccxt exchange id), so the
  * dry-run and live layers can share one journal: each recovers only its own entries.
@@ -14,6 +15,7 @@ import { Context, Effect, Layer, Option } from "effect"
 import type { JournalError } from "../errors/JournalError.ts"
 import * as D from "./Decimal.ts"
 import type { OrderRecord, OrderSide, OrderStatus, OrderType } from "./OrderRecord.ts"
+import { makeMemoryPaperStore, type PaperStoreService } from "./PaperStore.ts"
 
 /** `pending`: intent written, answer not yet seen. `failed`: the exchange never took it. */
 export type JournalStatus = "pending" | "failed" | OrderStatus
@@ -96,9 +98,8 @@ export interface OrderJournalService {
   entries(
     options?: { readonly symbol?: string; readonly venue?: string; readonly limit?: number }
   ): Effect.Effect<ReadonlyArray<JournalEntry>, JournalError>
-  /** Opaque state blobs (the dry-run exchange keeps its simulated book here). */
-  loadState(key: string): Effect.Effect<Option.Option<string>, JournalError>
-  saveState(key: string, value: string): Effect.Effect<void, JournalError>
+  /** The dry-run exchange's own orders, balances and prices, in the same store. */
+  readonly paper: PaperStoreService
 }
 
 /**
@@ -174,7 +175,6 @@ const asIs = <A>(a: A): A => a
  */
 export const makeMemoryJournal: Effect.Effect<OrderJournalService> = Effect.sync(() => {
   const entries = new Map<string, MemoryEntry>()
-  const state = new Map<string, string>()
   const list = (p: (e: MemoryEntry) => boolean) => {
     const out: Array<JournalEntry> = []
     for (const e of entries.values()) if (p(e)) out.push(fromMemory(e))
@@ -216,8 +216,7 @@ export const makeMemoryJournal: Effect.Effect<OrderJournalService> = Effect.sync
           .sort((a, b) => b.createdAt - a.createdAt)
           .slice(0, options?.limit ?? Number.MAX_SAFE_INTEGER)
       ),
-    loadState: (key) => Effect.sync(() => Option.fromNullishOr(state.get(key))),
-    saveState: (key, value) => Effect.sync(() => void state.set(key, value))
+    paper: makeMemoryPaperStore()
   } satisfies OrderJournalService
 })
 

@@ -65,6 +65,8 @@ export const startBinanceServer = async (options: BinanceServerOptions = {}): Pr
     balances: options.balances ?? {},
     prices: options.prices ?? {},
     feeRate: options.feeRate ?? "0",
+    makerFeeRate: options.makerFeeRate,
+    takerFeeRate: options.takerFeeRate,
     now: clock
   })
   const userStream = new UserStream({

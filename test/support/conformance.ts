@@ -40,6 +40,12 @@ export class MarketControl extends Context.Service<MarketControl, {
   setPriceUnseen(price: number): Effect.Effect<void>
 }>()("test/MarketControl") {}
 
+/**
+ * The fees the layer under test must charge, in the asset received: distinct rates,
+ * so that a maker fill charged as a taker (or the reverse) shows.
+ */
+export const SUITE_FEES = { maker: 0.001, taker: 0.002 } as const
+
 export interface SuiteOptions {
   /** Run on the real clock (layers that do real I/O). Default false: `it.effect` with TestClock. */
   readonly live?: boolean
@@ -273,6 +279,36 @@ export const suite = <E>(
         assert.strictEqual(sale.quantity, Math.floor(base))
         assert.isTrue((yield* getBaseAssetBalance()) < 1)
         assert.isTrue(Option.isNone(yield* sellAllAssets()))
+      }))
+    test("a limit order that crosses the market when placed fills at once as a taker, at the market price", () =>
+      Effect.gen(function*() {
+        yield* setPrice(0.1)
+        const buy = yield* createLimitBuy(0.2, 100) // the market sells at 0.1: pays 10, not 20
+        assert.strictEqual((yield* activeOrders).size, 0)
+        const bought = (yield* fetchAllOrders()).find((o) => o.id === buy)!
+        assert.deepStrictEqual([bought.status, bought.filled, bought.price], ["closed", 100, 0.2])
+        assert.strictEqual(yield* getUsdtBalance(), 990)
+        assert.strictEqual(yield* getBaseAssetBalance(), 100 * (1 - SUITE_FEES.taker)) // 99.8: the taker fee, in HBAR
+        yield* createLimitSell(0.05, 50) // the market buys at 0.1: receives 5, less the taker fee
+        assert.strictEqual(yield* getUsdtBalance(), 990 + 5 - 5 * SUITE_FEES.taker) // 994.99
+        assert.strictEqual(yield* getBaseAssetBalance(), 49.8)
+        assert.strictEqual((yield* fetchOpenOrders()).length, 0)
+      }))
+
+    test("a resting order that a later price crosses fills at its own limit, as a maker", () =>
+      Effect.gen(function*() {
+        yield* setPrice(0.1)
+        const buy = yield* createLimitBuy(0.09, 100)
+        yield* setPrice(0.08) // through the limit: the order still pays its own 0.09
+        assert.strictEqual((yield* fetchAllOrders()).find((o) => o.id === buy)?.status, "closed")
+        assert.strictEqual(yield* getUsdtBalance(), 991)
+        assert.strictEqual(yield* getBaseAssetBalance(), 100 * (1 - SUITE_FEES.maker)) // 99.9
+        const sell = yield* createLimitSell(0.12, 50)
+        yield* setPrice(0.13)
+        assert.strictEqual((yield* fetchAllOrders()).find((o) => o.id === sell)?.status, "closed")
+        assert.strictEqual(yield* getUsdtBalance(), 996.994) // 991 + 50 × 0.12 less 0.1%
+        assert.strictEqual(yield* getBaseAssetBalance(), 49.9)
+        assert.strictEqual((yield* activeOrders).size, 0)
       }))
   })
 }

@@ -1,11 +1,12 @@
 /**
  * The child process of the crash tests (test/crash.test.ts). It places two limit
- * buys through the library with a SQLite journal and stops dead, waiting to be
- * killed with SIGKILL, at the point `CRASH_AT` names during the second one:
+ * buys through the library with a durable journal (SQLite or PostgreSQL) and stops
+ * dead, waiting to be killed with SIGKILL, at the point `CRASH_AT` names during the
+ * second one:
  *
  * - `intent`: the intent is journaled, the request not yet sent;
  * - `sent`:   the exchange has the order, the answer is not yet journaled. Dry run:
- *             the bot stops once the paper book is saved. Live: the bot does nothing
+ *             the bot stops once the paper order is written. Live: the bot does nothing
  *             special; the test server holds the answer back and the test kills the
  *             bot once the server's request log shows the order;
  * - `answer`: the exchange's answer is journaled;
@@ -16,12 +17,13 @@
  * waits for (stdout to a pipe is synchronous on Linux, so a line is out before
  * the bot blocks). Logs go to stderr.
  *
- * Environment: CRASH_JOURNAL (file), CRASH_AT, CRASH_MODE (`dry-run` | `live`),
- * and for live: CRASH_BASE_URL, CRASH_API_KEY, CRASH_SECRET.
+ * Environment: JOURNAL (a SQLite file, or a PostgreSQL URL with JOURNAL_PG_SCHEMA,
+ * the schema to use), CRASH_AT, CRASH_MODE (`dry-run` | `live`), and for live:
+ * CRASH_BASE_URL, CRASH_API_KEY, CRASH_SECRET.
  */
 import { Effect, Layer, Logger } from "effect"
 import { createLimitBuy, DryRunExchangeLayer, type Exchange, type ExchangeFailure } from "../../src/index.ts"
-import { SqliteJournalLayer } from "../../src/layers/Journal.ts"
+import { PgJournalLayer, SqliteJournalLayer } from "../../src/layers/Journal.ts"
 import { LiveExchangeLayer } from "../../src/layers/Live.ts"
 import { OrderJournal } from "../../src/services/OrderJournal.ts"
 
@@ -31,7 +33,8 @@ const env = (name: string, fallback?: string): string => {
   return v
 }
 
-const journalFile = env("CRASH_JOURNAL")
+const journalSpec = env("JOURNAL")
+const pgSchema = process.env["JOURNAL_PG_SCHEMA"]
 const crashAt = env("CRASH_AT", "none") as "intent" | "sent" | "answer" | "none"
 const mode = env("CRASH_MODE", "dry-run")
 
@@ -59,14 +62,19 @@ const journal = Layer.effect(
             return crashAt === "intent" ? Effect.andThen(reported, stopDead(`intent ${intent.clientOrderId}`)) : reported
           })
         ),
-      // The dry run saves its paper book inside the send: after it, the "exchange" has the order.
-      saveState: (key, value) =>
-        Effect.andThen(
-          inner.saveState(key, value),
-          Effect.suspend(() =>
-            crashAt === "sent" && target !== undefined && value.includes(target) ? stopDead(`sent ${target}`) : Effect.void
+      // The dry run writes its paper order inside the send: after that, the "exchange" has the order.
+      paper: {
+        ...inner.paper,
+        write: (change, now) =>
+          Effect.andThen(
+            inner.paper.write(change, now),
+            Effect.suspend(() =>
+              crashAt === "sent" && target !== undefined && change.orders.some((o) => o.record.clientOrderId === target)
+                ? stopDead(`sent ${target}`)
+                : Effect.void
+            )
           )
-        ),
+      },
       recordOrder: (record, now, venue) =>
         Effect.andThen(
           inner.recordOrder(record, now, venue),
@@ -78,7 +86,9 @@ const journal = Layer.effect(
         )
     })
   })
-).pipe(Layer.provide(SqliteJournalLayer(journalFile)))
+).pipe(Layer.provide(
+  pgSchema === undefined ? SqliteJournalLayer(journalSpec) : PgJournalLayer(journalSpec, { startupParameters: { search_path: pgSchema } })
+))
 
 const exchangeLayer = (): Layer.Layer<Exchange, ExchangeFailure> => {
   if (mode === "dry-run") return DryRunExchangeLayer({ journal, price: 0.1, balances: { USDT: 1000 } })

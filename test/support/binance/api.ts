@@ -24,6 +24,10 @@ export interface BinanceServerOptions {
   readonly latencyMs?: number
   /** Commission on the received asset of every fill, e.g. "0.001"; default "0". */
   readonly feeRate?: string
+  /** Commission of maker fills (resting orders filled later); `feeRate` when absent. */
+  readonly makerFeeRate?: string
+  /** Commission of taker fills (market orders, limit orders crossing when placed); `feeRate` when absent. */
+  readonly takerFeeRate?: string
   /** How many of the latest requests `requestLog()` keeps; default 10 000. */
   readonly requestLogLimit?: number
   /** The server closes a user-stream connection after this long; Binance: 24 h (the default). */

@@ -45,6 +45,10 @@ export interface EngineOptions {
   readonly prices: Readonly<Record<string, string>>
   /** Commission rate charged on the received asset of every fill, e.g. "0.001"; "0" by default. */
   readonly feeRate: string
+  /** Commission rate of maker fills (resting orders filled later); `feeRate` when absent. */
+  readonly makerFeeRate?: string | undefined
+  /** Commission rate of taker fills (market orders, limit orders crossing when placed); `feeRate` when absent. */
+  readonly takerFeeRate?: string | undefined
   readonly now: () => number
 }
 
@@ -63,7 +67,7 @@ export class Engine extends Ledger {
   private nextListId = 1
 
   constructor(options: EngineOptions) {
-    super(options.feeRate, options.now)
+    super({ maker: options.makerFeeRate ?? options.feeRate, taker: options.takerFeeRate ?? options.feeRate }, options.now)
     this.options = options
     this.symbols = new Map(options.symbols.map((s) => [s.symbol, s]))
     this.reset()

@@ -38,14 +38,17 @@ export abstract class Ledger {
   protected readonly live = new Set<Order>()
   protected readonly byId = new Map<number, Order>()
   protected readonly now: () => number
-  private readonly feeRate: Dec
+  private readonly makerFeeRate: Dec
+  private readonly takerFeeRate: Dec
   private nextTradeId = 1
   private readonly listeners = new Set<(event: EngineEvent) => void>()
   /** Assets moved by the operation in progress, announced when it ends. */
   private touched: Set<string> | undefined
 
-  constructor(feeRate: string, now: () => number) {
-    this.feeRate = D.dec(feeRate)
+  /** `fees`: the commission rates of maker and taker fills, e.g. "0.001". */
+  constructor(fees: { readonly maker: string; readonly taker: string }, now: () => number) {
+    this.makerFeeRate = D.dec(fees.maker)
+    this.takerFeeRate = D.dec(fees.taker)
     this.now = now
   }
 
@@ -131,7 +134,7 @@ export abstract class Ledger {
     const cost = D.mul(price, qty)
     const b = this.balance(base)
     const q = this.balance(quote)
-    const commission = D.mul(order.side === "BUY" ? qty : cost, this.feeRate)
+    const commission = D.mul(order.side === "BUY" ? qty : cost, isMaker ? this.makerFeeRate : this.takerFeeRate)
     if (order.side === "BUY") {
       const released = D.mul(buyLockPrice(order), qty)
       q.locked = D.sub(q.locked, released)
