@@ -30,6 +30,8 @@ export interface MarketRules {
   readonly minNotional: D.Decimal
   readonly maxOpenOrders: Option.Option<number>
   readonly orderTypes: ReadonlyArray<OrderType>
+  /** Whether the market takes OCO order lists (Binance's `ocoAllowed`). */
+  readonly ocoAllowed: boolean
 }
 
 /** Market rules as a user writes them in options: numbers or decimal strings. */
@@ -45,6 +47,8 @@ export interface MarketRulesInput {
   readonly minNotional?: number | string
   readonly maxOpenOrders?: number
   readonly orderTypes?: ReadonlyArray<OrderType>
+  /** Default false. */
+  readonly ocoAllowed?: boolean
 }
 
 /** Splits `BASE/QUOTE` (ccxt's unified form; a `:SETTLE` suffix is ignored). */
@@ -71,12 +75,13 @@ export const makeRules = (symbol: string, input: MarketRulesInput): MarketRules 
     maxPrice: optionalDecimal(input.maxPrice),
     minNotional: input.minNotional === undefined ? D.ZERO : D.unsafe(input.minNotional),
     maxOpenOrders: Option.fromNullishOr(input.maxOpenOrders),
-    orderTypes: input.orderTypes ?? ["limit", "market"]
+    orderTypes: input.orderTypes ?? ["limit", "market"],
+    ocoAllowed: input.ocoAllowed ?? false
   }
 }
 
 /** The filters every Binance.US spot market in the table below shares. */
-const BINANCE_US_COMMON = { minNotional: "1", maxOpenOrders: 200, orderTypes: ["limit", "market"] } as const
+const BINANCE_US_COMMON = { minNotional: "1", maxOpenOrders: 200, orderTypes: ["limit", "market"], ocoAllowed: true } as const
 
 /**
  * Real Binance.US spot rules for common markets: HBAR/USDT, and the markets of

@@ -178,6 +178,7 @@ const MinMax = Schema.Struct({ min: Schema.optional(NullableNumber), max: Schema
 /** The Binance `exchangeInfo` symbol fields orderops reads from `info`, when present. */
 const BinanceSymbolInfo = Schema.Struct({
   orderTypes: Schema.optional(Schema.Array(Schema.String)),
+  ocoAllowed: Schema.optional(Schema.Boolean),
   filters: Schema.optional(
     Schema.Array(
       Schema.Struct({
@@ -266,7 +267,9 @@ export const decodeMarket = (
     maxPrice: positive(m.limits.price?.max),
     minNotional: Option.getOrElse(positive(m.limits.cost?.min), () => D.ZERO),
     maxOpenOrders: Number.isInteger(maxOpenOrders) && maxOpenOrders > 0 ? Option.some(maxOpenOrders) : Option.none(),
-    orderTypes
+    orderTypes,
+    // Only Binance's exchangeInfo says so; every other exchange has no OCO here.
+    ocoAllowed: info?.ocoAllowed === true
   })
 }
 
