@@ -12,6 +12,7 @@ import type { VenueError } from "../../errors/index.ts"
 import type { OrderRecord } from "../../services/OrderRecord.ts"
 import { describeOrder } from "../../services/Venue.ts"
 import { type BinanceSpotRest, decodeBinanceBalances, decodeBinanceOrder, decodeBinanceOrders, orderParams, type WireMarket } from "./binance.ts"
+import { flattenListEntries } from "./binanceLists.ts"
 import type { CcxtClientService, Request } from "./Client.ts"
 import type { CcxtExchange } from "./instance.ts"
 import type { MarketCacheService } from "./Markets.ts"
@@ -47,10 +48,13 @@ export const make = (client: CcxtClientService, markets: MarketCacheService): Wi
     onWire(req.operation, req.symbol, (m) =>
       client.use(req, (ex) => call(rest(ex), m), (raw) => decodeBinanceOrder(raw, m, ctx(req.operation, req.symbol, req))))
 
-  /** A request answered with a list of the symbol's orders. */
+  /**
+   * A request answered with a list of the symbol's orders. An order list (OCO) in it
+   * stands for its legs' reports (a cancel-all answer lists each open list so).
+   */
   const orderList = (req: Request, call: (r: BinanceSpotRest, m: WireMarket) => Promise<unknown>) =>
     onWire(req.operation, req.symbol, (m) =>
-      client.use(req, (ex) => call(rest(ex), m), (raw) => decodeBinanceOrders(raw, m, ctx(req.operation, req.symbol))))
+      client.use(req, (ex) => call(rest(ex), m), (raw) => decodeBinanceOrders(flattenListEntries(raw), m, ctx(req.operation, req.symbol))))
 
   return {
     name: "BinanceSpot",

@@ -1,0 +1,164 @@
+/**
+ * Binance spot's trigger orders and OCO order lists, spoken through ccxt's implicit
+ * endpoint methods as `binance.ts` speaks plain orders. Requests leave with the
+ * snapped decimal strings; answers are read exactly. ccxt's unified parse cannot
+ * read a list (nor the list entries of a cancel-all answer), so lists are read here:
+ *
+ * - `POST /api/v3/order` takes STOP_LOSS, STOP_LOSS_LIMIT, TAKE_PROFIT,
+ *   TAKE_PROFIT_LIMIT (with `stopPrice`) and LIMIT_MAKER;
+ * - `POST /api/v3/order/oco` (Binance.US's form, which Binance also keeps) places a
+ *   LIMIT_MAKER leg at `price` and a STOP_LOSS(_LIMIT) leg at `stopPrice`, with the
+ *   list's and both legs' client ids chosen by orderops;
+ * - `DELETE /api/v3/orderList` cancels a list; `GET /api/v3/orderList` finds one by
+ *   `listClientOrderId` after a lost answer; `GET /api/v3/openOrderList` lists the
+ *   open ones;
+ * - `DELETE /api/v3/openOrders` answers with plain orders and, for each open list,
+ *   the list with its legs' cancel reports: `flattenListEntries` makes that one list
+ *   of orders.
+ */
+import { Option, Result, Schema } from "effect"
+import type { ExchangeError } from "../../errors/ExchangeError.ts"
+import * as D from "../../services/Decimal.ts"
+import type { OrderSide } from "../../services/OrderRecord.ts"
+import { checker } from "./decode.ts"
+import { type DecodeContext, failure } from "./RawOrder.ts"
+
+type Params = Readonly<Record<string, string | number>>
+
+/** The list endpoints ccxt generates for Binance's spot API, as orderops calls them. */
+export interface BinanceListRest {
+  privatePostOrderOco(params: Params): Promise<unknown>
+  privateDeleteOrderList(params: Params): Promise<unknown>
+  privateGetOrderList(params: Params): Promise<unknown>
+  privateGetOpenOrderList(params: Params): Promise<unknown>
+}
+
+/** Binance's word for each orderops order type it takes on `POST /api/v3/order`. */
+export const BINANCE_ORDER_TYPES: Readonly<Record<string, string>> = {
+  limit: "LIMIT",
+  market: "MARKET",
+  "limit-maker": "LIMIT_MAKER",
+  "stop-loss": "STOP_LOSS",
+  "stop-loss-limit": "STOP_LOSS_LIMIT",
+  "take-profit": "TAKE_PROFIT",
+  "take-profit-limit": "TAKE_PROFIT_LIMIT"
+}
+
+/** An order's terms as `POST /api/v3/order` takes them, whatever its type. */
+export interface WireOrderTerms {
+  readonly clientOrderId: string
+  readonly side: OrderSide
+  readonly type: string
+  readonly quantity: D.Decimal
+  readonly price: Option.Option<D.Decimal>
+  readonly triggerPrice: Option.Option<D.Decimal>
+}
+
+/**
+ * `POST /api/v3/order`'s parameters for any type: the exact decimal strings, a
+ * trigger as `stopPrice`, good-till-cancelled for the types that rest at a limit
+ * (LIMIT_MAKER takes no time in force), and the `RESULT` answer.
+ */
+export const orderTermsParams = (order: WireOrderTerms, marketId: string): Params => {
+  const type = BINANCE_ORDER_TYPES[order.type] ?? order.type.toUpperCase()
+  const price = Option.getOrUndefined(order.price)
+  const trigger = Option.getOrUndefined(order.triggerPrice)
+  return {
+    symbol: marketId,
+    side: order.side === "buy" ? "BUY" : "SELL",
+    type,
+    quantity: D.format(order.quantity),
+    newClientOrderId: order.clientOrderId,
+    newOrderRespType: "RESULT",
+    ...(price === undefined ? {} : { price: D.format(price) }),
+    ...(price === undefined || type === "LIMIT_MAKER" ? {} : { timeInForce: "GTC" }),
+    ...(trigger === undefined ? {} : { stopPrice: D.format(trigger) })
+  }
+}
+
+/** An OCO as orderops sends it: snapped prices, and the three client ids chosen (and journaled) beforehand. */
+export interface WireOco {
+  readonly side: OrderSide
+  readonly quantity: D.Decimal
+  /** The limit (LIMIT_MAKER) leg's price. */
+  readonly price: D.Decimal
+  /** The stop leg's trigger. */
+  readonly triggerPrice: D.Decimal
+  /** The stop leg's limit; a STOP_LOSS (market) leg when absent. */
+  readonly stopLimitPrice: Option.Option<D.Decimal>
+  readonly listClientOrderId: string
+  readonly limitClientOrderId: string
+  readonly stopClientOrderId: string
+}
+
+/** `POST /api/v3/order/oco`'s parameters. */
+export const ocoParams = (oco: WireOco, marketId: string): Params => ({
+  symbol: marketId,
+  side: oco.side === "buy" ? "BUY" : "SELL",
+  quantity: D.format(oco.quantity),
+  price: D.format(oco.price),
+  stopPrice: D.format(oco.triggerPrice),
+  ...Option.match(oco.stopLimitPrice, {
+    onNone: () => ({}),
+    onSome: (p) => ({ stopLimitPrice: D.format(p), stopLimitTimeInForce: "GTC" })
+  }),
+  listClientOrderId: oco.listClientOrderId,
+  limitClientOrderId: oco.limitClientOrderId,
+  stopClientOrderId: oco.stopClientOrderId,
+  newOrderRespType: "RESULT"
+})
+
+// ---- answers ------------------------------------------------------------------
+
+const IntLike = Schema.Union([Schema.Finite, Schema.String])
+
+/** A Binance order list (OCO), with its legs' reports when the answer carries them. */
+export const BinanceOrderList = Schema.Struct({
+  orderListId: IntLike,
+  listClientOrderId: Schema.String,
+  listOrderStatus: Schema.String,
+  symbol: Schema.String,
+  orders: Schema.Array(Schema.Struct({ orderId: IntLike, clientOrderId: Schema.String })),
+  orderReports: Schema.optional(Schema.Array(Schema.Unknown))
+})
+export type BinanceOrderList = typeof BinanceOrderList.Type
+
+const parseList = checker(BinanceOrderList)
+
+/** An order list as orderops reads it: its ids, whether it still runs, its legs, and their reports (raw, for `binance.ts`). */
+export interface RawOrderList {
+  readonly listId: string
+  readonly listClientOrderId: string
+  /** `EXECUTING` until a leg fills or the list is cancelled. */
+  readonly executing: boolean
+  readonly legs: ReadonlyArray<{ readonly orderId: string; readonly clientOrderId: string }>
+  /** The legs' order reports, as Binance wrote them; empty when the answer has none (queries). */
+  readonly reports: ReadonlyArray<unknown>
+}
+
+/** A Binance order list of market `marketId`. */
+export const readBinanceOrderList = (raw: unknown, marketId: string, ctx: DecodeContext): Result.Result<RawOrderList, ExchangeError> => {
+  const parsed = parseList(raw)
+  if (Result.isFailure(parsed)) return Result.fail(failure(ctx, "order list", parsed.failure))
+  const l = parsed.success
+  if (l.symbol !== marketId) return Result.fail(failure(ctx, "order list", `market ${l.symbol} is not ${marketId}`))
+  return Result.succeed({
+    listId: String(l.orderListId),
+    listClientOrderId: l.listClientOrderId,
+    executing: l.listOrderStatus === "EXECUTING",
+    legs: l.orders.map((o) => ({ orderId: String(o.orderId), clientOrderId: o.clientOrderId })),
+    reports: l.orderReports ?? []
+  })
+}
+
+/** Whether an entry of a cancel-all answer is an order list (it names its legs) rather than an order. */
+const isListEntry = (item: unknown): item is { readonly orderReports: ReadonlyArray<unknown> } =>
+  typeof item === "object" && item !== null && Array.isArray((item as { readonly orders?: unknown }).orders) &&
+  Array.isArray((item as { readonly orderReports?: unknown }).orderReports)
+
+/**
+ * A cancel-all answer as one list of orders: a list entry stands for its legs'
+ * cancel reports. Anything but an array is returned as is, for the decoder to refuse.
+ */
+export const flattenListEntries = (raw: unknown): unknown =>
+  Array.isArray(raw) ? raw.flatMap((item) => (isListEntry(item) ? item.orderReports : [item])) : raw
