@@ -74,7 +74,7 @@ export const fromExchange = Effect.fnUntraced(function*(
 
   /** Warns about each order a list held that orderops cannot represent, and gives the rest. */
   const reported = (op: string, symbol: string) => ({ orders, skipped }: DecodedOrders) =>
-    Effect.as(
+    skipped.length === 0 ? Effect.succeed(orders) : Effect.as(
       Effect.forEach(
         skipped,
         (e) =>

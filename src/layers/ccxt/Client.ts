@@ -29,6 +29,7 @@ import {
 } from "./budget.ts"
 import { type CcxtErrors, classify } from "./classify.ts"
 import { type CcxtExchange, recogniseDuplicateOrders, tapResponses } from "./instance.ts"
+import { logLazily } from "../../services/LogLevels.ts"
 import { failure } from "./RawOrder.ts"
 
 /** One request: what it is for (error context, budget weight) and its debug line. */
@@ -207,9 +208,9 @@ export const makeCcxtClient = Effect.fnUntraced(function*(
         Effect.catch((error) => failureOf(req, error)),
         Effect.flatMap(Effect.fromResult),
         Effect.onExit(() => (note === undefined ? Effect.void : Effect.logDebug(note))),
-        Effect.tapError((e) => Effect.logDebug(`${id}: ${req.describe()} failed: ${e._tag} ${e.reason}`))
+        Effect.tapError((e) => logLazily("Debug", () => `${id}: ${req.describe()} failed: ${e._tag} ${e.reason}`))
       )
-      return Effect.andThen(Effect.logDebug(`${id}: ${req.describe()}`), call)
+      return Effect.andThen(logLazily("Debug", () => `${id}: ${req.describe()}`), call)
     }
     const weight = weights?.[req.kind] ?? 1
     const orders = req.kind === "submit" ? 1 : 0

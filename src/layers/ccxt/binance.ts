@@ -146,18 +146,23 @@ export const readBinanceOrder = (raw: unknown, market: WireMarket, ctx: DecodeCo
   if (o.symbol !== market.id) return bad(`market ${o.symbol} is not ${market.id}`)
 
   const decimals: Record<string, D.Decimal | undefined> = {}
-  for (const field of ["price", "origQty", "executedQty", "cummulativeQuoteQty", "stopPrice"] as const) {
+  const read = (field: "price" | "origQty" | "executedQty" | "cummulativeQuoteQty" | "stopPrice"): string | undefined => {
     const text = o[field]
-    if (text === undefined) continue
+    if (text === undefined) return undefined
     const d = D.parsePlain(text)
-    if (d === undefined) return bad(`${field} ${JSON.stringify(text)} is not a decimal`)
+    if (d === undefined) return `${field} ${JSON.stringify(text)} is not a decimal`
     decimals[field] = d
+    return undefined
   }
+  const issue = read("price") ?? read("origQty") ?? read("executedQty") ?? read("stopPrice")
+  if (issue !== undefined) return bad(issue)
+  // What the order cost matters only once it has filled: its average price.
   const filled = decimals["executedQty"]
+  const filledSome = filled !== undefined && D.isPositive(filled)
+  const costIssue = filledSome ? read("cummulativeQuoteQty") : undefined
+  if (costIssue !== undefined) return bad(costIssue)
   const cost = decimals["cummulativeQuoteQty"]
-  const average = filled !== undefined && cost !== undefined && D.isPositive(filled)
-    ? Option.getOrUndefined(BigDecimal.divide(cost, filled))
-    : undefined
+  const average = filledSome && cost !== undefined ? Option.getOrUndefined(BigDecimal.divide(cost, filled)) : undefined
 
   return Result.succeed({
     id,

@@ -9,6 +9,7 @@ import { ExchangeError } from "../../errors/ExchangeError.ts"
 import type { ExchangeFailure } from "../../errors/index.ts"
 import type { OrderRecord, OrderSide } from "../../services/OrderRecord.ts"
 import { withRetry } from "../../services/Retry.ts"
+import { logLazily } from "../../services/LogLevels.ts"
 import type { VenueFailure } from "../../services/Venue.ts"
 import { type Engine, marketAnnotations, observeAll, operation, orderAnnotations, read } from "./Engine.ts"
 import { isAmbiguous } from "./Placement.ts"
@@ -58,8 +59,10 @@ export const makeCancellation = (engine: Engine) => {
       ),
       Effect.tap(active.observe),
       Effect.tap((record) =>
-        Effect.log(`Canceled ${record.type} ${record.side} order: ${symbol} ${orderId}`).pipe(
-          Effect.annotateLogs(orderAnnotations(engine, { orderId, clientOrderId: record.clientOrderId }))
+        logLazily(
+          "Info",
+          () => `Canceled ${record.type} ${record.side} order: ${symbol} ${orderId}`,
+          () => orderAnnotations(engine, { orderId, clientOrderId: record.clientOrderId })
         )
       ),
       Effect.annotateLogs(orderAnnotations(engine, { orderId }))

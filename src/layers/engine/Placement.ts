@@ -12,6 +12,7 @@ import * as D from "../../services/Decimal.ts"
 import { type MarketRules, type OrderRequest, sellableQuantity, validateOrder } from "../../services/MarketRules.ts"
 import type { OrderRecord } from "../../services/OrderRecord.ts"
 import { withRetry } from "../../services/Retry.ts"
+import { logLazily } from "../../services/LogLevels.ts"
 import type { SubmitOrder, VenueFailure } from "../../services/Venue.ts"
 import { newClientOrderId } from "./ClientOrderId.ts"
 import { type Engine, marketAnnotations, operation, orderAnnotations, read } from "./Engine.ts"
@@ -82,9 +83,11 @@ export const makePlacement = (engine: Engine) => {
           Effect.andThen(send(op, order, now).pipe(Effect.annotateLogs(orderAnnotations(engine, { clientOrderId })))),
           Effect.tap(active.track),
           Effect.tap((record) =>
-            Effect.log(
-              `Created ${order.type} ${order.side} order: ${symbol} ${record.type === "limit" ? `at ${record.price} ` : ""}for ${record.quantity}`
-            ).pipe(Effect.annotateLogs(orderAnnotations(engine, { clientOrderId, orderId: record.id })))
+            logLazily(
+              "Info",
+              () => `Created ${order.type} ${order.side} order: ${symbol} ${record.type === "limit" ? `at ${record.price} ` : ""}for ${record.quantity}`,
+              () => orderAnnotations(engine, { clientOrderId, orderId: record.id })
+            )
           )
         )
       })
