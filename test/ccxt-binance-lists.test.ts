@@ -46,6 +46,7 @@ beforeEach(() => server.reset())
 
 const sellOco = (stopLimitPrice: Option.Option<D.Decimal>) =>
   ocoParams({
+    symbol: "HBAR/USDT",
     side: "sell",
     quantity: dec("100"),
     price: dec("0.07"),

@@ -13,7 +13,7 @@ import type { OrderRequest } from "../services/MarketRules.ts"
 import { explainRefusal, type TypedOrder } from "./explain.ts"
 import { amount, cliLogger, CliInputError, CliUsageError, ordersTable, printJson, recordJson, reportFailure, table, usagePresenter } from "./output.ts"
 import { demo, marketPrice, paper } from "./paper.ts"
-import { printRecord, root, where, withExchange } from "./shared.ts"
+import { place, printRecord, root, where, withExchange } from "./shared.ts"
 
 export const VERSION = "0.1.0"
 
@@ -25,16 +25,6 @@ const price = Flag.String("price").pipe(
 const quantity = Flag.String("quantity").pipe(
   Flag.withDescription("Quantity of the base asset; rounded down to the market's lot step")
 )
-
-/**
- * Places `typed` as the person wrote it (decimal text goes to the library as is,
- * exact); a refusal by the market's rules says what was typed and what it became.
- */
-const place = (exchange: Exchange["Service"], request: OrderRequest, typed: TypedOrder) =>
-  exchange.placeOrder(request).pipe(
-    Effect.catchTag("ValidationError", (e: ValidationError) =>
-      Effect.flatMap(exchange.marketRules, (rules) => Effect.fail(new CliInputError({ detail: explainRefusal(e, typed, rules) }))))
-  )
 
 const limitOrder = (side: "buy" | "sell") =>
   Command.make(side, { price, quantity }, ({ price, quantity }) =>

@@ -234,7 +234,8 @@ const makeDryRun = Effect.fnUntraced(function*(options: DryRunOptions) {
         () => `orders on ${s}${since === undefined ? "" : ` from ${since}`}${until === undefined ? "" : ` to ${until}`}`,
         () => store.orders(s, since, until)
       ),
-    balances: () => explained(() => "balances", () => Effect.succeed(sim.balances()))
+    balances: () => explained(() => "balances", () => Effect.succeed(sim.balances())),
+    oco: Option.none()
   }
 
   const market: DryRunMarketService = {

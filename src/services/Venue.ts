@@ -29,6 +29,47 @@ export const describeOrder = (order: SubmitOrder): string =>
   `${Option.match(order.price, { onNone: () => " at market", onSome: (p) => ` at ${D.format(p)}` })}, ` +
   `client order id ${order.clientOrderId}`
 
+/**
+ * A validated OCO, ready to send: a limit-maker leg at `price` and a stop-loss leg
+ * triggered at `triggerPrice` (a stop-loss-limit at `stopLimitPrice` when given), the
+ * same side and quantity, with the list's and both legs' client ids chosen (and
+ * journaled) before the first attempt.
+ */
+export interface SubmitOco {
+  readonly symbol: string
+  readonly side: OrderSide
+  readonly quantity: D.Decimal
+  readonly price: D.Decimal
+  readonly triggerPrice: D.Decimal
+  readonly stopLimitPrice: Option.Option<D.Decimal>
+  readonly listClientOrderId: string
+  readonly limitClientOrderId: string
+  readonly stopClientOrderId: string
+}
+
+/** How a venue's request line names an OCO: `sell 100 HBAR/USDT, limit 0.07, stop at 0.05, list client id oo_…`. */
+export const describeOco = (oco: SubmitOco): string =>
+  `${oco.side} ${D.format(oco.quantity)} ${oco.symbol}, limit ${D.format(oco.price)}, stop at ${D.format(oco.triggerPrice)}` +
+  `${Option.match(oco.stopLimitPrice, { onNone: () => "", onSome: (p) => ` limit ${D.format(p)}` })}, list client id ${oco.listClientOrderId}`
+
+/** An OCO list as the exchange reports it: its id and both legs. */
+export interface OcoRecord {
+  readonly listId: string
+  readonly listClientOrderId: string
+  readonly limit: OrderRecord
+  readonly stop: OrderRecord
+}
+
+/** The OCO requests of a venue whose exchange takes order lists. */
+export interface OcoVenue {
+  /** Sends one OCO. Never retried here: a network failure leaves its outcome unknown. */
+  submit(op: Operation, oco: SubmitOco): Effect.Effect<OcoRecord, VenueFailure>
+  /** The list with this client id, if the exchange has it (after a lost answer). */
+  lookup(op: Operation, symbol: string, listClientOrderId: string): Effect.Effect<Option.Option<OcoRecord>, VenueFailure>
+  /** Cancels both legs of a running list. `OrderNotFound` when the exchange has no such list running. */
+  cancel(op: Operation, symbol: string, listId: string): Effect.Effect<OcoRecord, VenueFailure>
+}
+
 export interface Balance {
   readonly free: D.Decimal
   readonly used: D.Decimal
@@ -66,6 +107,8 @@ export interface VenueService {
   /** Orders on the symbol, open and closed, in `[since, until]` (epoch ms) when given. */
   orders(op: Operation, symbol: string, since?: number, until?: number): Effect.Effect<ReadonlyArray<OrderRecord>, VenueFailure>
   balances(op: Operation): Effect.Effect<ReadonlyMap<string, Balance>, VenueFailure>
+  /** OCO order lists, where the exchange (through this venue) takes them. */
+  readonly oco: Option.Option<OcoVenue>
 }
 
 export class Venue extends Context.Service<Venue, VenueService>()("orderops/Venue") {}

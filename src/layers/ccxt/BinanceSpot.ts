@@ -10,17 +10,17 @@ import type { ErrorContextFields } from "../../errors/context.ts"
 import { ExchangeError } from "../../errors/ExchangeError.ts"
 import type { VenueError } from "../../errors/index.ts"
 import type { OrderRecord } from "../../services/OrderRecord.ts"
-import { describeOrder } from "../../services/Venue.ts"
+import { describeOco, describeOrder } from "../../services/Venue.ts"
 import { type BinanceSpotRest, decodeBinanceBalances, decodeBinanceOrder, decodeBinanceOrders, orderParams, type WireMarket } from "./binance.ts"
-import { flattenListEntries } from "./binanceLists.ts"
+import { type BinanceListRest, decodeBinanceOco, flattenListEntries, ocoParams, ocoRecordOf, readBinanceOrderList } from "./binanceLists.ts"
 import type { CcxtClientService, Request } from "./Client.ts"
 import type { CcxtExchange } from "./instance.ts"
 import type { MarketCacheService } from "./Markets.ts"
 import { decodeContext } from "./RawOrder.ts"
-import { isOrderNotFound, type WireAdapter } from "./WireAdapter.ts"
+import { isOrderNotFound, type OcoAdapter, type WireAdapter } from "./WireAdapter.ts"
 
 /** The instance's Binance spot endpoints (the venue checked they are there before choosing this adapter). */
-const rest = (exchange: CcxtExchange) => exchange as unknown as BinanceSpotRest
+const rest = (exchange: CcxtExchange) => exchange as unknown as BinanceSpotRest & BinanceListRest
 
 export const make = (client: CcxtClientService, markets: MarketCacheService): WireAdapter => {
   const ctx = (operation: string, symbol: string, ids: Pick<ErrorContextFields, "orderId" | "clientOrderId"> = {}) =>
@@ -56,8 +56,55 @@ export const make = (client: CcxtClientService, markets: MarketCacheService): Wi
     onWire(req.operation, req.symbol, (m) =>
       client.use(req, (ex) => call(rest(ex), m), (raw) => decodeBinanceOrders(flattenListEntries(raw), m, ctx(req.operation, req.symbol))))
 
+  const oco: OcoAdapter = {
+    submit: (op, list, { wireId }) => {
+      if (wireId === undefined) return Effect.fail(noWireId(op, list.symbol))
+      const context = ctx(op, list.symbol, { clientOrderId: list.listClientOrderId })
+      const m = { symbol: list.symbol, id: wireId }
+      return client.use(
+        { ...context, kind: "submitList", describe: () => `POST order/oco: ${describeOco(list)}` },
+        (ex) => rest(ex).privatePostOrderOco(ocoParams(list, m.id)),
+        (raw) => decodeBinanceOco(raw, m, context)
+      )
+    },
+    lookup: (op, symbol, listClientOrderId) =>
+      onWire(op, symbol, (m) => {
+        const context = ctx(op, symbol, { clientOrderId: listClientOrderId })
+        const describe = () => `GET orderList by list client id ${listClientOrderId} on ${symbol}`
+        return client.use(
+          { ...context, kind: "fetchList", describe },
+          (ex) => rest(ex).privateGetOrderList({ origClientOrderId: listClientOrderId }),
+          (raw) => readBinanceOrderList(raw, m.id, context)
+        ).pipe(
+          // The list names its legs; their state comes from the orders themselves.
+          Effect.flatMap((list) =>
+            Effect.flatMap(
+              Effect.forEach(list.legs, (leg) =>
+                oneOrder(
+                  { operation: op, symbol, orderId: leg.orderId, kind: "fetchOrder", describe: () => `GET order ${leg.orderId} on ${symbol}` },
+                  (r) => r.privateGetOrder({ symbol: m.id, orderId: leg.orderId })
+                )),
+              (legs) => Effect.fromResult(ocoRecordOf(list, legs, context))
+            )
+          ),
+          Effect.map(Option.some),
+          Effect.catchIf(isOrderNotFound, () => Effect.succeed(Option.none()))
+        )
+      }),
+    cancel: (op, symbol, listId) =>
+      onWire(op, symbol, (m) => {
+        const context = ctx(op, symbol)
+        return client.use(
+          { ...context, kind: "cancelList", describe: () => `DELETE orderList ${listId} on ${symbol}` },
+          (ex) => rest(ex).privateDeleteOrderList({ symbol: m.id, orderListId: listId }),
+          (raw) => decodeBinanceOco(raw, m, context)
+        )
+      })
+  }
+
   return {
     name: "BinanceSpot",
+    oco: Option.some(oco),
     submit: (op, order, { wireId }) => {
       if (wireId === undefined) return Effect.fail(noWireId(op, order.symbol))
       const context = ctx(op, order.symbol, { clientOrderId: order.clientOrderId })

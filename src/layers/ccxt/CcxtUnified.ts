@@ -80,6 +80,8 @@ export const make = (client: CcxtClientService, markets: MarketCacheService, opt
 
   return {
     name: "CcxtUnified",
+    // ccxt's unified API has no order lists: an OCO is refused before anything is sent.
+    oco: Option.none(),
     submit: (op, order, { rules }) => {
       const context = ctx(op, order.symbol, { clientOrderId: order.clientOrderId })
       return client.use(

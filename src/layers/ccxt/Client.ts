@@ -24,6 +24,7 @@ import {
   type BudgetLimits,
   limitsFromBinance,
   makeRateBudget,
+  ordersPlaced,
   PRIVATE_REQUESTS,
   type RequestKind
 } from "./budget.ts"
@@ -213,7 +214,7 @@ export const makeCcxtClient = Effect.fnUntraced(function*(
       return Effect.andThen(logLazily("Debug", () => `${id}: ${req.describe()}`), call)
     }
     const weight = weights?.[req.kind] ?? 1
-    const orders = req.kind === "submit" ? 1 : 0
+    const orders = ordersPlaced(req.kind)
     // A request that fits the budget spends it at once; otherwise it waits its turn, and leaves later.
     return Effect.flatMap(Clock.currentTimeMillis, (now) =>
       budget.tryTakeUnsafe(weight, orders, now)

@@ -19,7 +19,9 @@
 import { Option, Result, Schema } from "effect"
 import type { ExchangeError } from "../../errors/ExchangeError.ts"
 import * as D from "../../services/Decimal.ts"
-import type { OrderSide } from "../../services/OrderRecord.ts"
+import type { OrderRecord, OrderSide } from "../../services/OrderRecord.ts"
+import type { OcoRecord, SubmitOco } from "../../services/Venue.ts"
+import { decodeBinanceOrder, type WireMarket } from "./binance.ts"
 import { checker } from "./decode.ts"
 import { type DecodeContext, failure } from "./RawOrder.ts"
 
@@ -76,23 +78,8 @@ export const orderTermsParams = (order: WireOrderTerms, marketId: string): Param
   }
 }
 
-/** An OCO as orderops sends it: snapped prices, and the three client ids chosen (and journaled) beforehand. */
-export interface WireOco {
-  readonly side: OrderSide
-  readonly quantity: D.Decimal
-  /** The limit (LIMIT_MAKER) leg's price. */
-  readonly price: D.Decimal
-  /** The stop leg's trigger. */
-  readonly triggerPrice: D.Decimal
-  /** The stop leg's limit; a STOP_LOSS (market) leg when absent. */
-  readonly stopLimitPrice: Option.Option<D.Decimal>
-  readonly listClientOrderId: string
-  readonly limitClientOrderId: string
-  readonly stopClientOrderId: string
-}
-
 /** `POST /api/v3/order/oco`'s parameters. */
-export const ocoParams = (oco: WireOco, marketId: string): Params => ({
+export const ocoParams = (oco: SubmitOco, marketId: string): Params => ({
   symbol: marketId,
   side: oco.side === "buy" ? "BUY" : "SELL",
   quantity: D.format(oco.quantity),
@@ -150,6 +137,35 @@ export const readBinanceOrderList = (raw: unknown, marketId: string, ctx: Decode
     reports: l.orderReports ?? []
   })
 }
+
+/** The limit leg of a list is its limit-maker order; the other leg is the stop. */
+const isLimitLeg = (o: OrderRecord): boolean => String(o.type) === "limit-maker" || o.type === "limit"
+
+/** A list's two legs, read from its orders, as an `OcoRecord`. */
+export const ocoRecordOf = (
+  list: RawOrderList,
+  legs: ReadonlyArray<OrderRecord>,
+  ctx: DecodeContext
+): Result.Result<OcoRecord, ExchangeError> => {
+  const limit = legs.find(isLimitLeg)
+  const stop = legs.find((o) => !isLimitLeg(o))
+  if (legs.length !== 2 || limit === undefined || stop === undefined) {
+    return Result.fail(failure(ctx, "order list", `list ${list.listId} has not one limit-maker and one stop leg`))
+  }
+  return Result.succeed({ listId: list.listId, listClientOrderId: list.listClientOrderId, limit, stop })
+}
+
+/** An answer carrying a list and its legs' reports (placing or cancelling an OCO), as an `OcoRecord`. */
+export const decodeBinanceOco = (raw: unknown, market: WireMarket, ctx: DecodeContext): Result.Result<OcoRecord, ExchangeError> =>
+  Result.flatMap(readBinanceOrderList(raw, market.id, ctx), (list) => {
+    const legs: Array<OrderRecord> = []
+    for (const report of list.reports) {
+      const leg = decodeBinanceOrder(report, market, ctx)
+      if (Result.isFailure(leg)) return Result.fail(leg.failure)
+      legs.push(leg.success)
+    }
+    return ocoRecordOf(list, legs, ctx)
+  })
 
 /** Whether an entry of a cancel-all answer is an order list (it names its legs) rather than an order. */
 const isListEntry = (item: unknown): item is { readonly orderReports: ReadonlyArray<unknown> } =>

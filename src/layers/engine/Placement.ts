@@ -26,7 +26,7 @@ export const isAmbiguous = (e: VenueFailure): boolean =>
  * answer orderops could not read, or a failure it could not classify. Its journal
  * entry stays `pending` for `sync` and recovery to settle, rather than being marked failed.
  */
-const mayExist = (e: ExchangeFailure): boolean =>
+export const mayExist = (e: ExchangeFailure): boolean =>
   e._tag === "NetworkError" ||
   (e._tag === "ExchangeError" && (e.reason === "ExchangeUnavailable" || e.reason === "UnreadableAnswer" || e.reason === "Unknown"))
 
