@@ -29,7 +29,23 @@ afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
 })
 
-const RECORD_FIELDS = ["id", "clientOrderId", "symbol", "side", "type", "price", "quantity", "filled", "status", "timestamp"]
+const RECORD_FIELDS = [
+  "id",
+  "clientOrderId",
+  "symbol",
+  "side",
+  "type",
+  "price",
+  "triggerPrice",
+  "quantity",
+  "filled",
+  "cost",
+  "averagePrice",
+  "fees",
+  "listId",
+  "status",
+  "timestamp"
+]
 
 // ---- in-process ---------------------------------------------------------------
 
@@ -86,7 +102,7 @@ describe("orderops in-process", () => {
       assert.strictEqual(r.code, 0, r.err)
       const record = JSON.parse(r.out)
       assert.deepStrictEqual(Object.keys(record), RECORD_FIELDS)
-      assert.include(record, { symbol: "HBAR/USDT", side: "buy", type: "limit", price: 0.09, quantity: 100, status: "open" })
+      assert.include(record, { symbol: "HBAR/USDT", side: "buy", type: "limit", price: "0.09", quantity: "100", status: "open" })
       assert.match(record.id, /^dry_run_/)
     }))
 
@@ -100,7 +116,7 @@ describe("orderops in-process", () => {
       assert.strictEqual(open.code, 0, open.err)
       assert.deepStrictEqual(JSON.parse(open.out).map((o: { id: string }) => o.id), [JSON.parse(buy.out).id])
       const balance = yield* cli(["balance", "--json"], env)
-      assert.deepStrictEqual(JSON.parse(balance.out), { venue: "dry-run", symbol: "HBAR/USDT", free: { HBAR: 0, USDT: 991 } })
+      assert.deepStrictEqual(JSON.parse(balance.out), { venue: "dry-run", symbol: "HBAR/USDT", free: { HBAR: "0", USDT: "991" } })
       const cancelled = yield* cli(["cancel-all", "--side", "buy", "--json"], env)
       assert.deepStrictEqual(JSON.parse(cancelled.out), { canceled: [JSON.parse(buy.out).id] })
       const after = yield* cli(["orders", "--json"], env)
@@ -113,8 +129,8 @@ describe("orderops in-process", () => {
       yield* cli(["buy", "--price", "0.08", "--quantity", "50"], env)
       const r = yield* cli(["orders"], env)
       const [header, row] = r.out.split("\n")
-      assert.match(header!, /^ID\s+SIDE\s+TYPE\s+PRICE\s+QUANTITY\s+FILLED\s+STATUS\s+TIME/)
-      assert.match(row!, /^dry_run_1\s+buy\s+limit\s+0\.08\s+50\s+0\s+open\s+/)
+      assert.match(header!, /^ID\s+SIDE\s+TYPE\s+PRICE\s+TRIGGER\s+QUANTITY\s+FILLED\s+AVG PRICE\s+FEES\s+STATUS\s+TIME/)
+      assert.match(row!, /^dry_run_1\s+buy\s+limit\s+0\.08\s+-\s+50\s+0\s+-\s+-\s+open\s+/)
       const balance = yield* cli(["balance"], env)
       assert.match(balance.out, /USDT\s+996/)
     }))
@@ -183,14 +199,14 @@ describe("orderops in-process", () => {
       assert.strictEqual((yield* cli(["paper", "fund", "hbar", "250.5"], env)).code, 0)
       const funded = yield* cli(["paper", "fund", "USDT", "0.1"], env)
       assert.strictEqual(funded.out, "Funded 0.1 USDT: free USDT 1000 -> 1000.1 (dry run)")
-      assert.deepStrictEqual(JSON.parse((yield* cli(["balance", "--json"], env)).out).free, { HBAR: 250.5, USDT: 1000.1 })
+      assert.deepStrictEqual(JSON.parse((yield* cli(["balance", "--json"], env)).out).free, { HBAR: "250.5", USDT: "1000.1" })
       const buy = JSON.parse((yield* cli(["buy", "--price", "0.09", "--quantity", "100", "--json"], env)).out)
       const sell = JSON.parse((yield* cli(["sell", "--price", "0.2", "--quantity", "100", "--json"], env)).out)
       const btc = JSON.parse((yield* cli(["--symbol", "BTC/USDT", "buy", "--price", "20000", "--quantity", "0.001", "--json"], env)).out)
       const reset = yield* cli(["paper", "reset", "--json"], env)
       assert.strictEqual(reset.code, 0, reset.err)
-      assert.deepStrictEqual(JSON.parse(reset.out), { canceled: [buy.id, sell.id, btc.id], free: { USDT: 1000 } })
-      assert.deepStrictEqual(JSON.parse((yield* cli(["balance", "--json"], env)).out).free, { HBAR: 0, USDT: 1000 })
+      assert.deepStrictEqual(JSON.parse(reset.out), { canceled: [buy.id, sell.id, btc.id], free: { USDT: "1000" } })
+      assert.deepStrictEqual(JSON.parse((yield* cli(["balance", "--json"], env)).out).free, { HBAR: "0", USDT: "1000" })
       const history = JSON.parse((yield* cli(["orders", "--json"], env)).out)
       assert.deepStrictEqual(history.map((o: { id: string; status: string }) => [o.id, o.status]), [[buy.id, "canceled"], [sell.id, "canceled"]])
       for (const bad of [["paper", "fund", "HBAR", "-1"], ["paper", "fund", "HBAR", "ten"], ["--live", "paper"], ["--live", "paper", "reset"]]) {
@@ -203,7 +219,7 @@ describe("orderops in-process", () => {
       const env = journalEnv()
       const btc = yield* cli(["--symbol", "BTC/USDT", "buy", "--price", "50000.129", "--quantity", "0.0012345", "--json"], env)
       assert.strictEqual(btc.code, 0, btc.err)
-      assert.include(JSON.parse(btc.out), { symbol: "BTC/USDT", price: 50000.12, quantity: 0.00123 })
+      assert.include(JSON.parse(btc.out), { symbol: "BTC/USDT", price: "50000.12", quantity: "0.00123" })
       const unknown = yield* cli(["--symbol", "DOGE/USDT", "balance"], env)
       assert.strictEqual(unknown.code, 1)
       assert.include(unknown.err, "no built-in rules for DOGE/USDT: give --tick and --step")
@@ -212,7 +228,7 @@ describe("orderops in-process", () => {
       assert.strictEqual(small.err, "orderops: invalid input: price 0.1 × quantity 5 = 0.5 USDT (minimum 1 USDT)")
       const doge = yield* cli([...rules, "buy", "--price", "0.123456", "--quantity", "20.7", "--json"], env)
       assert.strictEqual(doge.code, 0, doge.err)
-      assert.include(JSON.parse(doge.out), { symbol: "DOGE/USDT", price: 0.12345, quantity: 20 })
+      assert.include(JSON.parse(doge.out), { symbol: "DOGE/USDT", price: "0.12345", quantity: "20" })
       const live = yield* cli(["--live", "--tick", "1", "balance"], env)
       assert.strictEqual(live.code, 1)
       assert.include(live.err, "for the dry run")
@@ -311,7 +327,7 @@ describe("orderops in-process", () => {
       }
       const balance = yield* cli(["--live", "--symbol", "BTC/USDT", "balance", "--json"], env)
       assert.strictEqual(balance.code, 0, balance.err)
-      assert.deepStrictEqual(JSON.parse(balance.out), { venue: "binance", symbol: "BTC/USDT", free: { BTC: 0, USDT: 1000 } })
+      assert.deepStrictEqual(JSON.parse(balance.out), { venue: "binance", symbol: "BTC/USDT", free: { BTC: "0", USDT: "1000" } })
       const buy = yield* cli(["--live", "--symbol", "BTC/USDT", "buy", "--price", "20000", "--quantity", "0.001", "--json"], env)
       assert.strictEqual(buy.code, 0, buy.err)
       assert.deepStrictEqual(server.openOrders().map((o) => Number(o.price)), [20000])

@@ -146,7 +146,7 @@ const balance = Command.make("balance", {}, () =>
       const base = yield* exchange.getBaseAssetBalance()
       const quote = yield* exchange.getQuoteBalance()
       if (shared.json) {
-        return yield* printJson({ venue: exchange.venue, symbol: shared.symbol, free: { [rules.base]: base, [rules.quote]: quote } })
+        return yield* printJson({ venue: exchange.venue, symbol: shared.symbol, free: { [rules.base]: amount(base), [rules.quote]: amount(quote) } })
       }
       yield* Console.log(
         `Free balances on ${where(shared, exchange)}\n${table(["ASSET", "FREE"], [[rules.base, amount(base)], [rules.quote, amount(quote)]])}`

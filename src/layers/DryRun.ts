@@ -24,7 +24,7 @@ import { Exchange } from "../services/Exchange.ts"
 import { debugOn } from "../services/LogLevels.ts"
 import { HBAR_USDT, makeRules, type MarketRules, type MarketRulesInput } from "../services/MarketRules.ts"
 import { OrderJournal } from "../services/OrderJournal.ts"
-import type { OrderRecord } from "../services/OrderRecord.ts"
+import { describeAmounts, type OrderRecord } from "../services/OrderRecord.ts"
 import type { PaperBook, PaperChange } from "../services/PaperStore.ts"
 import { type Balance, describeOrder, Venue, type VenueService } from "../services/Venue.ts"
 import { makeSimulator, type Simulator } from "./DryRunSimulator.ts"
@@ -246,7 +246,7 @@ const makeDryRun = Effect.fnUntraced(function*(options: DryRunOptions) {
         const filled = yield* commit(yield* Clock.currentTimeMillis, () => Result.succeed(sim.setPrice(s, p)))
         for (const record of filled) {
           yield* active.observe(record)
-          yield* Effect.log(`Filled ${record.type} ${record.side} order: ${s} at ${record.price} for ${record.quantity}`).pipe(
+          yield* Effect.log(`Filled ${record.type} ${record.side} order: ${s} ${describeAmounts(record)}`).pipe(
             Effect.annotateLogs({ symbol: s, orderId: record.id, clientOrderId: record.clientOrderId })
           )
         }

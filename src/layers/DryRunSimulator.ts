@@ -20,7 +20,7 @@ import { Option, Result } from "effect"
 import { ExchangeError, type ExchangeReason } from "../errors/ExchangeError.ts"
 import * as D from "../services/Decimal.ts"
 import type { MarketRules } from "../services/MarketRules.ts"
-import type { OrderRecord } from "../services/OrderRecord.ts"
+import { addFee, averageOf, type OrderRecord } from "../services/OrderRecord.ts"
 import { type PaperBook, type PaperChange, type PaperOrder, paperOrderId } from "../services/PaperStore.ts"
 import type { Balance, SubmitOrder } from "../services/Venue.ts"
 
@@ -49,10 +49,6 @@ export const makeSimulator = (options: SimulatorOptions) => {
   const open = new Map<string, Map<string, PaperOrder>>()
   const openById = new Map<string, PaperOrder>()
   const openByClientId = new Map<string, PaperOrder>()
-  const one = D.unsafe(1)
-  /** The share of the asset received that a maker or taker fill keeps after its fee. */
-  const keepMaker = D.sub(one, options.makerFee)
-  const keepTaker = D.sub(one, options.takerFee)
 
   // The rows changed since the last `takeChange`.
   let changedOrders: Array<PaperOrder> = []
@@ -113,23 +109,35 @@ export const makeSimulator = (options: SimulatorOptions) => {
     const rules = rulesOf(record.symbol)!
     const base = touch(rules.base)
     const quote = touch(rules.quote)
-    const keep = role === "maker" ? keepMaker : keepTaker
+    const rate = role === "maker" ? options.makerFee : options.takerFee
     const cost = D.mul(price, o.quantity)
+    const limit = record.type !== "market"
+    let fee: D.Decimal
     if (record.side === "buy") {
-      if (record.type === "limit") {
+      if (limit) {
         const locked = D.mul(o.price, o.quantity)
         quote.used = D.sub(quote.used, locked)
         quote.free = D.add(quote.free, locked)
       }
+      fee = D.mul(o.quantity, rate)
       quote.free = D.sub(quote.free, cost)
-      base.free = D.add(base.free, D.mul(o.quantity, keep))
+      base.free = D.add(base.free, D.sub(o.quantity, fee))
     } else {
-      if (record.type === "limit") base.used = D.sub(base.used, o.quantity)
+      if (limit) base.used = D.sub(base.used, o.quantity)
       else base.free = D.sub(base.free, o.quantity)
-      quote.free = D.add(quote.free, D.mul(cost, keep))
+      fee = D.mul(cost, rate)
+      quote.free = D.add(quote.free, D.sub(cost, fee))
     }
-    const filled = record.type === "limit" ? o : { ...o, price }
-    return settle(filled, { ...record, price: record.type === "limit" ? record.price : D.toNumber(price), filled: record.quantity, status: "closed" })
+    const feeAsset = record.side === "buy" ? rules.base : rules.quote
+    const filled = limit ? o : { ...o, price }
+    return settle(filled, {
+      ...record,
+      filled: record.quantity,
+      cost,
+      averagePrice: averageOf(cost, record.quantity),
+      fees: D.isZero(fee) ? record.fees : addFee(record.fees, feeAsset, fee),
+      status: "closed"
+    })
   }
 
   const crosses = (o: PaperOrder, price: D.Decimal) => (o.record.side === "buy" ? D.lte(price, o.price) : D.gte(price, o.price))
@@ -180,10 +188,14 @@ export const makeSimulator = (options: SimulatorOptions) => {
         symbol: req.symbol,
         side: req.side,
         type: req.type,
-        // A market order's price is its fill price, zero until it fills.
-        price: req.type === "limit" ? D.toNumber(price) : 0,
-        quantity: D.toNumber(req.quantity),
-        filled: 0,
+        price: req.type === "limit" ? Option.some(price) : Option.none(),
+        triggerPrice: Option.none(),
+        quantity: req.quantity,
+        filled: D.ZERO,
+        cost: D.ZERO,
+        averagePrice: Option.none(),
+        fees: {},
+        listId: Option.none(),
         status: "open",
         timestamp: now
       },

@@ -13,7 +13,7 @@
  */
 import { Context, Effect, type Option } from "effect"
 import type { ExchangeFailure } from "../errors/index.ts"
-import type { Amount } from "./Decimal.ts"
+import type { Amount, Decimal } from "./Decimal.ts"
 import type { MarketRules, OrderRequest } from "./MarketRules.ts"
 import type { OrderRecord } from "./OrderRecord.ts"
 
@@ -46,12 +46,12 @@ export interface ExchangeService {
   /** The symbol's open orders on the exchange (all of them, not only this process's). */
   fetchOpenOrders(): Effect.Effect<ReadonlyArray<OrderRecord>, ExchangeFailure>
 
-  /** Free balance of the symbol's quote currency. Alias of `getQuoteBalance`, named for the USDT case. */
-  getUsdtBalance(): Effect.Effect<number, ExchangeFailure>
-  /** Free balance of the symbol's quote currency. */
-  getQuoteBalance(): Effect.Effect<number, ExchangeFailure>
-  /** Free balance of the symbol's base asset, or of `baseAsset`. */
-  getBaseAssetBalance(baseAsset?: string): Effect.Effect<number, ExchangeFailure>
+  /** Free balance of the symbol's quote currency, exact. Alias of `getQuoteBalance`, named for the USDT case. */
+  getUsdtBalance(): Effect.Effect<Decimal, ExchangeFailure>
+  /** Free balance of the symbol's quote currency, exact (`Decimal.toNumber` gives a number for display). */
+  getQuoteBalance(): Effect.Effect<Decimal, ExchangeFailure>
+  /** Free balance of the symbol's base asset, or of `baseAsset`, exact. */
+  getBaseAssetBalance(baseAsset?: string): Effect.Effect<Decimal, ExchangeFailure>
   /** Market-sells the free base balance, rounded down to the step. `None` when that is dust. */
   sellAllAssets(): Effect.Effect<Option.Option<string>, ExchangeFailure>
 

@@ -28,6 +28,8 @@ import {
   sellAllAssets,
   type ValidationRule
 } from "../../src/index.ts"
+import * as D from "../../src/services/Decimal.ts"
+import { feesText, text } from "./amounts.ts"
 
 export class MarketControl extends Context.Service<MarketControl, {
   /** Moves the HBAR/USDT price; crossing orders fill. */
@@ -76,15 +78,20 @@ export const suite = <E>(
         assert.strictEqual(o.symbol, "HBAR/USDT")
         assert.strictEqual(o.side, "buy")
         assert.strictEqual(o.type, "limit")
-        assert.strictEqual(o.price, 0.09)
-        assert.strictEqual(o.quantity, 100)
-        assert.strictEqual(o.filled, 0)
+        assert.strictEqual(text(o.price), "0.09")
+        assert.strictEqual(text(o.quantity), "100")
+        assert.strictEqual(text(o.filled), "0")
+        assert.strictEqual(text(o.cost), "0")
+        assert.isTrue(Option.isNone(o.averagePrice))
+        assert.isTrue(Option.isNone(o.triggerPrice))
+        assert.isTrue(Option.isNone(o.listId))
+        assert.deepStrictEqual(o.fees, {})
         assert.strictEqual(o.status, "open")
         assert.isTrue(o.clientOrderId.startsWith("oo_"))
         const active = yield* activeOrders
         assert.deepStrictEqual([...active.keys()], [id])
-        assert.strictEqual(yield* getUsdtBalance(), 991)
-        assert.strictEqual(yield* getQuoteBalance(), 991)
+        assert.strictEqual(text(yield* getUsdtBalance()), "991")
+        assert.strictEqual(text(yield* getQuoteBalance()), "991")
       }))
 
     test("a buy price snaps down to the tick and a quantity down to the step, without float noise", () =>
@@ -93,8 +100,8 @@ export const suite = <E>(
         yield* createLimitBuy(0.1 + 0.2 - 0.21, 20.9) // 0.09000000000000002 → 0.09, 20.9 → 20
         yield* createLimitBuy(0.0812349, 20)
         const [a, b] = yield* fetchOpenOrders()
-        assert.deepStrictEqual([a!.price, a!.quantity, b!.price], [0.09, 20, 0.08123])
-        assert.strictEqual(yield* getUsdtBalance(), 996.5754) // 1000 - 1.8 - 1.6246, exactly
+        assert.deepStrictEqual([text(a!.price), text(a!.quantity), text(b!.price)], ["0.09", "20", "0.08123"])
+        assert.strictEqual(text(yield* getUsdtBalance()), "996.5754") // 1000 - 1.8 - 1.6246, exactly
       }))
 
     test("an order fills when the price crosses it; the Ref and the balances follow", () =>
@@ -108,10 +115,11 @@ export const suite = <E>(
         const all = yield* fetchAllOrders()
         const filled = all.find((o) => o.id === buy)!
         assert.strictEqual(filled.status, "closed")
-        assert.strictEqual(filled.filled, 100)
-        const base = yield* getBaseAssetBalance()
-        assert.isTrue(base > 99 && base <= 100, `base balance ${base}`)
-        assert.strictEqual(yield* getUsdtBalance(), 1000 - 9 - 5)
+        assert.strictEqual(text(filled.filled), "100")
+        assert.strictEqual(text(filled.cost), "9")
+        assert.strictEqual(text(filled.averagePrice), "0.09")
+        assert.strictEqual(text(yield* getBaseAssetBalance()), "99.9") // 100 less the maker fee
+        assert.strictEqual(text(yield* getUsdtBalance()), "986") // 1000 - 9 - 5
       }))
 
     test("fetchOpenOrders and fetchAllOrders settle a tracked order the exchange filled: dropped from the Ref, closed in the journal", () =>
@@ -143,7 +151,7 @@ export const suite = <E>(
         yield* cancelOrder(id)
         assert.strictEqual((yield* activeOrders).size, 0)
         assert.strictEqual((yield* fetchOpenOrders()).length, 0)
-        assert.strictEqual(yield* getUsdtBalance(), 1000)
+        assert.strictEqual(text(yield* getUsdtBalance()), "1000")
         const again = yield* failure(cancelOrder(id))
         assert.strictEqual(again._tag, "ExchangeError")
         assert.strictEqual(again._tag === "ExchangeError" && again.reason, "OrderNotOpen")
@@ -186,7 +194,10 @@ export const suite = <E>(
         assert.strictEqual(m.type, "market")
         assert.strictEqual(m.side, "sell")
         assert.strictEqual(m.status, "closed")
-        assert.strictEqual(m.filled, 50)
+        assert.strictEqual(text(m.filled), "50")
+        assert.isTrue(Option.isNone(m.price)) // a market order has no limit price
+        assert.strictEqual(text(m.averagePrice), "0.1")
+        assert.strictEqual(text(m.cost), "5")
         const last = Math.max(...all.map((o) => o.timestamp))
         assert.strictEqual((yield* fetchAllOrders(last + 1)).length, 0)
         assert.strictEqual((yield* fetchAllOrders(0, last)).length, all.length)
@@ -215,7 +226,7 @@ export const suite = <E>(
         }
         assert.strictEqual((yield* fetchAllOrders()).length, 0)
         assert.strictEqual((yield* activeOrders).size, 0)
-        assert.strictEqual(yield* getUsdtBalance(), 1000)
+        assert.strictEqual(text(yield* getUsdtBalance()), "1000")
       }))
 
     test("number inputs are read at 15 significant digits before snapping: float noise never moves an order by a tick", () =>
@@ -226,7 +237,7 @@ export const suite = <E>(
         const sell = yield* createLimitSell(0.1 + 0.2, 20) // 0.30000000000000004: 0.3, not 0.30001
         const buy = yield* createLimitBuy(0.15 - 0.05, 20) // 0.09999999999999999: 0.1, not 0.09999
         const open = yield* fetchOpenOrders()
-        assert.deepStrictEqual(open.map((o) => [o.id, o.price]), [[sell, 0.3], [buy, 0.1]])
+        assert.deepStrictEqual(open.map((o) => [o.id, text(o.price)]), [[sell, "0.3"], [buy, "0.1"]])
       }))
 
     test("prices and quantities also come as decimal strings and BigDecimals; malformed text is a ValidationError and sends nothing", () =>
@@ -248,8 +259,12 @@ export const suite = <E>(
         const b = yield* createLimitBuy(BigDecimal.fromStringUnsafe("0.081239"), BigDecimal.make(205n, 1)) // 0.08123, 20
         const c = yield* Exchange.use((ex) => ex.placeOrder({ side: "buy", type: "limit", price: " 7e-2 ", quantity: "15.9" })) // 0.07, 15
         const open = yield* fetchOpenOrders()
-        assert.deepStrictEqual(open.map((o) => [o.id, o.price, o.quantity]), [[a, 0.09, 100], [b, 0.08123, 20], [c.id, 0.07, 15]])
-        assert.strictEqual(yield* getUsdtBalance(), 988.3254) // 1000 - 9 - 1.6246 - 1.05, exactly
+        assert.deepStrictEqual(open.map((o) => [o.id, text(o.price), text(o.quantity)]), [[a, "0.09", "100"], [b, "0.08123", "20"], [
+          c.id,
+          "0.07",
+          "15"
+        ]])
+        assert.strictEqual(text(yield* getUsdtBalance()), "988.3254") // 1000 - 9 - 1.6246 - 1.05, exactly
       }))
 
     test("insufficient funds fail as ExchangeError InsufficientFunds and create nothing", () =>
@@ -271,13 +286,13 @@ export const suite = <E>(
         assert.isTrue(Option.isNone(yield* sellAllAssets()))
         yield* createLimitBuy(0.1, 100)
         const base = yield* getBaseAssetBalance()
-        assert.isTrue(base >= 99)
+        assert.isTrue(D.gte(base, D.unsafe(99)))
         const sold = yield* sellAllAssets()
         assert.isTrue(Option.isSome(sold))
         const orders = yield* fetchAllOrders()
         const sale = orders.find((o) => Option.isSome(sold) && o.id === sold.value)!
-        assert.strictEqual(sale.quantity, Math.floor(base))
-        assert.isTrue((yield* getBaseAssetBalance()) < 1)
+        assert.strictEqual(text(sale.quantity), text(D.floorTo(base, D.unsafe(1))))
+        assert.isTrue(D.lt(yield* getBaseAssetBalance(), D.unsafe(1)))
         assert.isTrue(Option.isNone(yield* sellAllAssets()))
       }))
     test("a limit order that crosses the market when placed fills at once as a taker, at the market price", () =>
@@ -286,12 +301,14 @@ export const suite = <E>(
         const buy = yield* createLimitBuy(0.2, 100) // the market sells at 0.1: pays 10, not 20
         assert.strictEqual((yield* activeOrders).size, 0)
         const bought = (yield* fetchAllOrders()).find((o) => o.id === buy)!
-        assert.deepStrictEqual([bought.status, bought.filled, bought.price], ["closed", 100, 0.2])
-        assert.strictEqual(yield* getUsdtBalance(), 990)
-        assert.strictEqual(yield* getBaseAssetBalance(), 100 * (1 - SUITE_FEES.taker)) // 99.8: the taker fee, in HBAR
+        assert.deepStrictEqual([bought.status, text(bought.filled), text(bought.price)], ["closed", "100", "0.2"])
+        // The fill's own price and cost.
+        assert.deepStrictEqual([text(bought.cost), text(bought.averagePrice)], ["10", "0.1"])
+        assert.strictEqual(text(yield* getUsdtBalance()), "990")
+        assert.strictEqual(text(yield* getBaseAssetBalance()), "99.8") // 100 less the taker fee, in HBAR
         yield* createLimitSell(0.05, 50) // the market buys at 0.1: receives 5, less the taker fee
-        assert.strictEqual(yield* getUsdtBalance(), 990 + 5 - 5 * SUITE_FEES.taker) // 994.99
-        assert.strictEqual(yield* getBaseAssetBalance(), 49.8)
+        assert.strictEqual(text(yield* getUsdtBalance()), "994.99") // 990 + 5 - 0.01
+        assert.strictEqual(text(yield* getBaseAssetBalance()), "49.8")
         assert.strictEqual((yield* fetchOpenOrders()).length, 0)
       }))
 
@@ -301,13 +318,13 @@ export const suite = <E>(
         const buy = yield* createLimitBuy(0.09, 100)
         yield* setPrice(0.08) // through the limit: the order still pays its own 0.09
         assert.strictEqual((yield* fetchAllOrders()).find((o) => o.id === buy)?.status, "closed")
-        assert.strictEqual(yield* getUsdtBalance(), 991)
-        assert.strictEqual(yield* getBaseAssetBalance(), 100 * (1 - SUITE_FEES.maker)) // 99.9
+        assert.strictEqual(text(yield* getUsdtBalance()), "991")
+        assert.strictEqual(text(yield* getBaseAssetBalance()), "99.9") // 100 less the maker fee (0.1%)
         const sell = yield* createLimitSell(0.12, 50)
         yield* setPrice(0.13)
         assert.strictEqual((yield* fetchAllOrders()).find((o) => o.id === sell)?.status, "closed")
-        assert.strictEqual(yield* getUsdtBalance(), 996.994) // 991 + 50 × 0.12 less 0.1%
-        assert.strictEqual(yield* getBaseAssetBalance(), 49.9)
+        assert.strictEqual(text(yield* getUsdtBalance()), "996.994") // 991 + 50 × 0.12 less 0.1%
+        assert.strictEqual(text(yield* getBaseAssetBalance()), "49.9")
         assert.strictEqual((yield* activeOrders).size, 0)
       }))
   })

@@ -11,15 +11,15 @@
  *   decimal strings, read exactly: no float ever stands for money here.
  * - An answer is decoded into the same `OrderRecord` that ccxt's unified path gives
  *   (test/ccxt-binance.test.ts checks this against ccxt's own parse of recorded
- *   answers), with one difference: Binance's stop and take-profit orders, which
- *   ccxt reports as `limit` / `market`, are not representable here (as with any
- *   order orderops cannot place), so a list skips them and reports them.
+ *   answers). Stop and take-profit orders keep Binance's own type word
+ *   (`STOP_LOSS_LIMIT`, ...), their `stopPrice` is the trigger price and
+ *   `orderListId` (-1 for none) the OCO list; a `FULL` answer's `fills` give the fees.
  * - A decoding failure is `ExchangeError` reason `UnreadableAnswer`, as in `decode.ts`.
  */
-import { BigDecimal, Option, Result, Schema } from "effect"
+import { Option, Result, Schema } from "effect"
 import type { ExchangeError } from "../../errors/ExchangeError.ts"
 import * as D from "../../services/Decimal.ts"
-import type { OrderRecord } from "../../services/OrderRecord.ts"
+import { addFee, type Fees, type OrderRecord } from "../../services/OrderRecord.ts"
 import type { Balance, SubmitOrder } from "../../services/Venue.ts"
 import { checker } from "./decode.ts"
 import { type DecodeContext, type DecodedOrders, decodeOrderList, failure, type RawOrder, toOrderRecord } from "./RawOrder.ts"
@@ -80,6 +80,9 @@ export const orderParams = (order: SubmitOrder, marketId: string): Params => {
 /** An id or a time: a JSON number from Binance, a string in some recorded answers. */
 const IntLike = Schema.Union([Schema.Finite, Schema.String])
 
+/** One fill in a create answer (`newOrderRespType=FULL`). */
+const BinanceFill = Schema.Struct({ commission: Schema.String, commissionAsset: Schema.String })
+
 /** The fields of a Binance spot order (query, list, create and cancel answers) that orderops reads. */
 export const BinanceOrder = Schema.Struct({
   symbol: Schema.String,
@@ -93,6 +96,10 @@ export const BinanceOrder = Schema.Struct({
   cummulativeQuoteQty: Schema.optional(Schema.String),
   /** Stop and take-profit orders: the trigger price. */
   stopPrice: Schema.optional(Schema.String),
+  /** The OCO list the order is in; -1 for none. */
+  orderListId: Schema.optional(IntLike),
+  /** A `FULL` create answer's fills, with their commissions. */
+  fills: Schema.optional(Schema.Array(BinanceFill)),
   status: Schema.String,
   type: Schema.String,
   side: Schema.String,
@@ -122,7 +129,8 @@ export const quickBinanceOrder = (raw: unknown): boolean =>
   typeof raw["origQty"] === "string" && isStringOrAbsent(raw["executedQty"]) &&
   isStringOrAbsent(raw["cummulativeQuoteQty"]) && isStringOrAbsent(raw["stopPrice"]) && typeof raw["status"] === "string" &&
   typeof raw["type"] === "string" && typeof raw["side"] === "string" && isIntLikeOrAbsent(raw["time"]) &&
-  isIntLikeOrAbsent(raw["workingTime"]) && isIntLikeOrAbsent(raw["transactTime"]) && isIntLikeOrAbsent(raw["updateTime"])
+  isIntLikeOrAbsent(raw["workingTime"]) && isIntLikeOrAbsent(raw["transactTime"]) && isIntLikeOrAbsent(raw["updateTime"]) &&
+  isIntLikeOrAbsent(raw["orderListId"]) && raw["fills"] === undefined
 
 const parseOrder = checker(BinanceOrder, quickBinanceOrder)
 
@@ -134,8 +142,7 @@ export interface WireMarket {
 
 /**
  * A Binance spot order of `market`, read into the shared `RawOrder`. Amounts are the
- * exchange's own decimal strings, read exactly; a market order's average fill price
- * is the quote it cost over the base it filled. An order of another market is an error.
+ * exchange's own decimal strings, read exactly. An order of another market is an error.
  */
 export const readBinanceOrder = (raw: unknown, market: WireMarket, ctx: DecodeContext): Result.Result<RawOrder, ExchangeError> => {
   const parsed = parseOrder(raw)
@@ -146,23 +153,23 @@ export const readBinanceOrder = (raw: unknown, market: WireMarket, ctx: DecodeCo
   if (o.symbol !== market.id) return bad(`market ${o.symbol} is not ${market.id}`)
 
   const decimals: Record<string, D.Decimal | undefined> = {}
-  const read = (field: "price" | "origQty" | "executedQty" | "cummulativeQuoteQty" | "stopPrice"): string | undefined => {
+  for (const field of ["price", "origQty", "executedQty", "cummulativeQuoteQty", "stopPrice"] as const) {
     const text = o[field]
-    if (text === undefined) return undefined
+    if (text === undefined) continue
     const d = D.parsePlain(text)
-    if (d === undefined) return `${field} ${JSON.stringify(text)} is not a decimal`
+    if (d === undefined) return bad(`${field} ${JSON.stringify(text)} is not a decimal`)
     decimals[field] = d
-    return undefined
   }
-  const issue = read("price") ?? read("origQty") ?? read("executedQty") ?? read("stopPrice")
-  if (issue !== undefined) return bad(issue)
-  // What the order cost matters only once it has filled: its average price.
-  const filled = decimals["executedQty"]
-  const filledSome = filled !== undefined && D.isPositive(filled)
-  const costIssue = filledSome ? read("cummulativeQuoteQty") : undefined
-  if (costIssue !== undefined) return bad(costIssue)
-  const cost = decimals["cummulativeQuoteQty"]
-  const average = filledSome && cost !== undefined ? Option.getOrUndefined(BigDecimal.divide(cost, filled)) : undefined
+  let fees: Fees | undefined
+  if (o.fills !== undefined) {
+    fees = {}
+    for (const f of o.fills) {
+      const fee = D.parsePlain(f.commission)
+      if (fee === undefined) return bad(`fill commission ${JSON.stringify(f.commission)} is not a decimal`)
+      if (D.isPositive(fee)) fees = addFee(fees, f.commissionAsset, fee)
+    }
+  }
+  const listId = o.orderListId === undefined || String(o.orderListId) === "-1" ? undefined : String(o.orderListId)
 
   return Result.succeed({
     id,
@@ -172,10 +179,13 @@ export const readBinanceOrder = (raw: unknown, market: WireMarket, ctx: DecodeCo
     type: o.type,
     status: o.status,
     price: decimals["price"],
-    average,
+    average: undefined,
     quantity: decimals["origQty"],
-    filled,
+    filled: decimals["executedQty"],
+    cost: decimals["cummulativeQuoteQty"],
     triggerPrice: decimals["stopPrice"],
+    fees,
+    listId,
     timestamps: [o.time, o.workingTime, o.transactTime, o.updateTime].map((t) => (t === undefined ? undefined : Number(t)))
   })
 }

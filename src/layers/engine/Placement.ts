@@ -10,7 +10,7 @@ import type { ExchangeFailure } from "../../errors/index.ts"
 import type { ValidationError } from "../../errors/ValidationError.ts"
 import * as D from "../../services/Decimal.ts"
 import { type MarketRules, type OrderRequest, sellableQuantity, validateOrder } from "../../services/MarketRules.ts"
-import type { OrderRecord } from "../../services/OrderRecord.ts"
+import { describeAmounts, type OrderRecord } from "../../services/OrderRecord.ts"
 import { withRetry } from "../../services/Retry.ts"
 import { logLazily } from "../../services/LogLevels.ts"
 import type { SubmitOrder, VenueFailure } from "../../services/Venue.ts"
@@ -85,7 +85,7 @@ export const makePlacement = (engine: Engine) => {
           Effect.tap((record) =>
             logLazily(
               "Info",
-              () => `Created ${order.type} ${order.side} order: ${symbol} ${record.type === "limit" ? `at ${record.price} ` : ""}for ${record.quantity}`,
+              () => `Created ${order.type} ${order.side} order: ${symbol} ${describeAmounts(record)}`,
               () => orderAnnotations(engine, { clientOrderId, orderId: record.id })
             )
           )
