@@ -11,9 +11,9 @@ import {
   type BinanceListRest,
   flattenListEntries,
   ocoParams,
-  orderTermsParams,
   readBinanceOrderList
 } from "../src/layers/ccxt/binanceLists.ts"
+import { orderParams } from "../src/layers/ccxt/binance.ts"
 import { pointAt } from "../src/layers/ccxt/instance.ts"
 import { decodeContext } from "../src/layers/ccxt/RawOrder.ts"
 import * as D from "../src/services/Decimal.ts"
@@ -67,7 +67,8 @@ describe("Binance trigger orders", () => {
       ["limit-maker", Option.some(dec("0.07")), undefined, "LIMIT_MAKER"]
     ] as const
     for (const [type, price, trigger, wire] of cases) {
-      const params = orderTermsParams({
+      const params = orderParams({
+        symbol: "HBAR/USDT",
         clientOrderId: `oo_${type}`,
         side: "sell",
         type,
@@ -112,8 +113,8 @@ describe("Binance OCO lists", () => {
 
   it("a cancel-all answer's list entries become their legs' cancel reports", async () => {
     await rest().privatePostOrderOco(sellOco(Option.some(dec("0.049"))))
-    await rest().privatePostOrder(orderTermsParams({
-      clientOrderId: "oo_single", side: "buy", type: "limit", quantity: dec("100"), price: Option.some(dec("0.05")), triggerPrice: Option.none()
+    await rest().privatePostOrder(orderParams({
+      symbol: "HBAR/USDT", clientOrderId: "oo_single", side: "buy", type: "limit", quantity: dec("100"), price: Option.some(dec("0.05")), triggerPrice: Option.none()
     }, "HBARUSDT"))
     const flat = flattenListEntries(await rest().privateDeleteOpenOrders({ symbol: "HBARUSDT" })) as ReadonlyArray<Record<string, unknown>>
     expect(flat.map((o) => [o["origClientOrderId"], o["status"]]).sort()).toEqual(

@@ -273,6 +273,7 @@ describe("Binance requests", () => {
     side: price._tag === "Some" ? "buy" as const : "sell" as const,
     type: price._tag === "Some" ? "limit" as const : "market" as const,
     price,
+    triggerPrice: Option.none(),
     quantity: D.unsafe("100.0")
   })
 

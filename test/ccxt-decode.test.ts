@@ -63,7 +63,9 @@ describe("decodeMarket", () => {
     assert.strictEqual(Option.map(r.maxPrice, dec).pipe(Option.getOrNull), "100000")
     assert.strictEqual(dec(r.minNotional), "1")
     assert.deepStrictEqual(r.maxOpenOrders, Option.some(200))
-    assert.deepStrictEqual(r.orderTypes, ["limit", "market"])
+    // Binance.US's LIMIT, LIMIT_MAKER, MARKET, STOP_LOSS_LIMIT, TAKE_PROFIT_LIMIT; and OCO lists.
+    assert.deepStrictEqual(r.orderTypes, ["limit", "limit-maker", "market", "stop-loss-limit", "take-profit-limit"])
+    assert.isTrue(r.ocoAllowed)
   })
 
   it("every recorded market decodes the same from its legacy decimal-places form and from ccxt 4's tick sizes", () => {

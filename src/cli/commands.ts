@@ -7,12 +7,9 @@
  */
 import { Console, Effect, Logger, Option, References } from "effect"
 import { Argument, CliOutput, Command, Flag } from "effect/cli"
-import type { ValidationError } from "../errors/ValidationError.ts"
-import type { Exchange } from "../services/Exchange.ts"
-import type { OrderRequest } from "../services/MarketRules.ts"
-import { explainRefusal, type TypedOrder } from "./explain.ts"
 import { amount, cliLogger, CliInputError, CliUsageError, ordersTable, printJson, recordJson, reportFailure, table, usagePresenter } from "./output.ts"
 import { demo, marketPrice, paper } from "./paper.ts"
+import { protectiveCommands } from "./protective.ts"
 import { place, printRecord, root, where, withExchange } from "./shared.ts"
 
 export const VERSION = "0.1.0"
@@ -161,6 +158,7 @@ export const cli = root.pipe(
     limitOrder("buy"),
     limitOrder("sell"),
     marketSell,
+    ...protectiveCommands,
     cancel,
     cancelAll,
     orders,

@@ -16,6 +16,7 @@ import { OrderJournal, UNATTRIBUTED_VENUE } from "../services/OrderJournal.ts"
 import { defaultRetryPolicy, makeRetryPolicy, type RetryOptions, type RetryPolicy } from "../services/Retry.ts"
 import { Venue } from "../services/Venue.ts"
 import { makeCancellation } from "./engine/Cancellation.ts"
+import { makeOco } from "./engine/Oco.ts"
 import { type Engine, marketAnnotations } from "./engine/Engine.ts"
 import { makePlacement } from "./engine/Placement.ts"
 import { makeReads } from "./engine/Reads.ts"
@@ -71,7 +72,8 @@ export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions =
   ).pipe(Effect.annotateLogs(marketAnnotations(engine)))
 
   const placement = makePlacement(engine)
-  const cancellation = makeCancellation(engine)
+  const oco = makeOco(engine)
+  const cancellation = makeCancellation(engine, oco.cancelList)
   const reconciliation = makeReconciliation(engine)
   const reads = makeReads(engine, { settleMissing: reconciliation.settleMissing, base: rules.base, quote: rules.quote })
 
@@ -87,6 +89,9 @@ export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions =
     createLimitSell: (price, quantity) => Effect.map(createLimitSell({ side: "sell", type: "limit", price, quantity }), (o) => o.id),
     createMarketSell: (quantity) => Effect.map(createMarketSell({ side: "sell", type: "market", quantity }), (o) => o.id),
     placeOrder: placement.placeOrderAs("placeOrder"),
+    ...placement.triggerOrders,
+    createOco: oco.createOco,
+    cancelOco: oco.cancelOco,
     cancelOrder: cancellation.cancelOrder,
     cancelAllBuyOrders: () => cancellation.cancelAllOn("buy"),
     cancelAllSellOrders: () => cancellation.cancelAllOn("sell"),

@@ -18,15 +18,18 @@ export interface SubmitOrder {
   readonly symbol: string
   readonly side: OrderSide
   readonly type: OrderType
-  /** The snapped limit price; `None` for a market order. */
+  /** The snapped limit price; `None` for market, stop-loss and take-profit orders. */
   readonly price: Option.Option<D.Decimal>
+  /** The snapped trigger price of a stop-loss or take-profit order; `None` for others. */
+  readonly triggerPrice: Option.Option<D.Decimal>
   readonly quantity: D.Decimal
 }
 
 /** How a venue's request line names an order: `limit buy 100 HBAR/USDT at 0.05, client order id oo_…`. */
 export const describeOrder = (order: SubmitOrder): string =>
   `${order.type} ${order.side} ${D.format(order.quantity)} ${order.symbol}` +
-  `${Option.match(order.price, { onNone: () => " at market", onSome: (p) => ` at ${D.format(p)}` })}, ` +
+  `${Option.match(order.price, { onNone: () => " at market", onSome: (p) => ` at ${D.format(p)}` })}` +
+  `${Option.match(order.triggerPrice, { onNone: () => "", onSome: (p) => ` once the price reaches ${D.format(p)}` })}, ` +
   `client order id ${order.clientOrderId}`
 
 /**

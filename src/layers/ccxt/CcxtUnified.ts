@@ -14,8 +14,8 @@ import type { ErrorContextFields } from "../../errors/context.ts"
 import type { VenueError } from "../../errors/index.ts"
 import * as D from "../../services/Decimal.ts"
 import type { MarketRules } from "../../services/MarketRules.ts"
-import type { OrderRecord } from "../../services/OrderRecord.ts"
-import { describeOrder } from "../../services/Venue.ts"
+import { hasLimitPrice, type OrderRecord } from "../../services/OrderRecord.ts"
+import { describeOrder, type SubmitOrder } from "../../services/Venue.ts"
 import type { CcxtClientService, Request } from "./Client.ts"
 import { type CcxtOrderOptions, decodeBalances, decodeOrder, decodeOrders } from "./decode.ts"
 import type { CcxtExchange } from "./instance.ts"
@@ -30,6 +30,21 @@ export interface CcxtUnifiedOptions extends CcxtOrderOptions {
    * order id scans the open orders, then the recent ones.
    */
   readonly lookupByClientOrderId?: boolean | undefined
+}
+
+/** ccxt's unified type of an order: a trigger or limit-maker order is a limit or market order with parameters. */
+const unifiedType = (order: SubmitOrder): "limit" | "market" => (hasLimitPrice(order.type) ? "limit" : "market")
+
+/**
+ * ccxt's unified parameters for the order's kind: `stopLossPrice` or `takeProfitPrice`
+ * (the trigger, as its decimal text) and `postOnly` for a limit-maker order. On
+ * Binance, ccxt turns them into STOP_LOSS(_LIMIT), TAKE_PROFIT(_LIMIT) and LIMIT_MAKER.
+ */
+const unifiedParams = (order: SubmitOrder): Record<string, unknown> => {
+  if (order.type === "limit-maker") return { postOnly: true }
+  if (Option.isNone(order.triggerPrice)) return {}
+  const trigger = D.format(order.triggerPrice.value)
+  return order.type.startsWith("stop-loss") ? { stopLossPrice: trigger } : { takeProfitPrice: trigger }
 }
 
 export const make = (client: CcxtClientService, markets: MarketCacheService, options: CcxtUnifiedOptions = {}): WireAdapter => {
@@ -92,11 +107,11 @@ export const make = (client: CcxtClientService, markets: MarketCacheService, opt
           // already-snapped value comes out unchanged (test/live.test.ts checks the wire).
           ex.createOrder(
             order.symbol,
-            order.type,
+            unifiedType(order),
             order.side,
             D.format(order.quantity) as unknown as number,
             (Option.isSome(order.price) ? D.format(order.price.value) : undefined) as unknown as number | undefined,
-            { clientOrderId: order.clientOrderId }
+            { clientOrderId: order.clientOrderId, ...unifiedParams(order) }
           ),
         (raw) => decodeOrder(raw, rules, context, options)
       )

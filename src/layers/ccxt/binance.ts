@@ -21,6 +21,7 @@ import type { ExchangeError } from "../../errors/ExchangeError.ts"
 import * as D from "../../services/Decimal.ts"
 import { addFee, type Fees, type OrderRecord } from "../../services/OrderRecord.ts"
 import type { Balance, SubmitOrder } from "../../services/Venue.ts"
+import { BINANCE_ORDER_TYPES } from "./binanceTypes.ts"
 import { checker } from "./decode.ts"
 import { type DecodeContext, type DecodedOrders, decodeOrderList, failure, type RawOrder, toOrderRecord } from "./RawOrder.ts"
 import type { CcxtExchange } from "./instance.ts"
@@ -59,20 +60,26 @@ export const binanceSpotRest = (exchange: CcxtExchange): BinanceSpotRest | undef
 }
 
 /**
- * `POST /api/v3/order`'s parameters: the exact decimal strings, good-till-cancelled
- * for a limit order, and the `RESULT` answer (the order's state after matching).
+ * `POST /api/v3/order`'s parameters for any type: the exact decimal strings, a
+ * stop-loss or take-profit's trigger as `stopPrice`, good-till-cancelled for the
+ * types that rest at a limit (LIMIT_MAKER takes no time in force), and the `RESULT`
+ * answer (the order's state after matching).
  */
 export const orderParams = (order: SubmitOrder, marketId: string): Params => {
-  const common = {
+  const type = BINANCE_ORDER_TYPES[order.type]
+  const price = Option.getOrUndefined(order.price)
+  const trigger = Option.getOrUndefined(order.triggerPrice)
+  return {
     symbol: marketId,
     side: order.side === "buy" ? "BUY" : "SELL",
+    type,
     quantity: D.format(order.quantity),
     newClientOrderId: order.clientOrderId,
-    newOrderRespType: "RESULT"
+    newOrderRespType: "RESULT",
+    ...(price === undefined ? {} : { price: D.format(price) }),
+    ...(price === undefined || type === "LIMIT_MAKER" ? {} : { timeInForce: "GTC" }),
+    ...(trigger === undefined ? {} : { stopPrice: D.format(trigger) })
   }
-  return Option.isSome(order.price)
-    ? { ...common, type: "LIMIT", timeInForce: "GTC", price: D.format(order.price.value) }
-    : { ...common, type: "MARKET" }
 }
 
 // ---- orders -----------------------------------------------------------------

@@ -1,11 +1,9 @@
 /**
- * Binance spot's trigger orders and OCO order lists, spoken through ccxt's implicit
- * endpoint methods as `binance.ts` speaks plain orders. Requests leave with the
+ * Binance spot's OCO order lists, spoken through ccxt's implicit
+ * endpoint methods as `binance.ts` speaks single orders. Requests leave with the
  * snapped decimal strings; answers are read exactly. ccxt's unified parse cannot
  * read a list (nor the list entries of a cancel-all answer), so lists are read here:
  *
- * - `POST /api/v3/order` takes STOP_LOSS, STOP_LOSS_LIMIT, TAKE_PROFIT,
- *   TAKE_PROFIT_LIMIT (with `stopPrice`) and LIMIT_MAKER;
  * - `POST /api/v3/order/oco` (Binance.US's form, which Binance also keeps) places a
  *   LIMIT_MAKER leg at `price` and a STOP_LOSS(_LIMIT) leg at `stopPrice`, with the
  *   list's and both legs' client ids chosen by orderops;
@@ -19,7 +17,7 @@
 import { Option, Result, Schema } from "effect"
 import type { ExchangeError } from "../../errors/ExchangeError.ts"
 import * as D from "../../services/Decimal.ts"
-import type { OrderRecord, OrderSide } from "../../services/OrderRecord.ts"
+import type { OrderRecord } from "../../services/OrderRecord.ts"
 import type { OcoRecord, SubmitOco } from "../../services/Venue.ts"
 import { decodeBinanceOrder, type WireMarket } from "./binance.ts"
 import { checker } from "./decode.ts"
@@ -33,49 +31,6 @@ export interface BinanceListRest {
   privateDeleteOrderList(params: Params): Promise<unknown>
   privateGetOrderList(params: Params): Promise<unknown>
   privateGetOpenOrderList(params: Params): Promise<unknown>
-}
-
-/** Binance's word for each orderops order type it takes on `POST /api/v3/order`. */
-export const BINANCE_ORDER_TYPES: Readonly<Record<string, string>> = {
-  limit: "LIMIT",
-  market: "MARKET",
-  "limit-maker": "LIMIT_MAKER",
-  "stop-loss": "STOP_LOSS",
-  "stop-loss-limit": "STOP_LOSS_LIMIT",
-  "take-profit": "TAKE_PROFIT",
-  "take-profit-limit": "TAKE_PROFIT_LIMIT"
-}
-
-/** An order's terms as `POST /api/v3/order` takes them, whatever its type. */
-export interface WireOrderTerms {
-  readonly clientOrderId: string
-  readonly side: OrderSide
-  readonly type: string
-  readonly quantity: D.Decimal
-  readonly price: Option.Option<D.Decimal>
-  readonly triggerPrice: Option.Option<D.Decimal>
-}
-
-/**
- * `POST /api/v3/order`'s parameters for any type: the exact decimal strings, a
- * trigger as `stopPrice`, good-till-cancelled for the types that rest at a limit
- * (LIMIT_MAKER takes no time in force), and the `RESULT` answer.
- */
-export const orderTermsParams = (order: WireOrderTerms, marketId: string): Params => {
-  const type = BINANCE_ORDER_TYPES[order.type] ?? order.type.toUpperCase()
-  const price = Option.getOrUndefined(order.price)
-  const trigger = Option.getOrUndefined(order.triggerPrice)
-  return {
-    symbol: marketId,
-    side: order.side === "buy" ? "BUY" : "SELL",
-    type,
-    quantity: D.format(order.quantity),
-    newClientOrderId: order.clientOrderId,
-    newOrderRespType: "RESULT",
-    ...(price === undefined ? {} : { price: D.format(price) }),
-    ...(price === undefined || type === "LIMIT_MAKER" ? {} : { timeInForce: "GTC" }),
-    ...(trigger === undefined ? {} : { stopPrice: D.format(trigger) })
-  }
 }
 
 /** `POST /api/v3/order/oco`'s parameters. */

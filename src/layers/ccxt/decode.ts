@@ -17,6 +17,7 @@ import * as D from "../../services/Decimal.ts"
 import type { MarketRules } from "../../services/MarketRules.ts"
 import { addFee, type Fees, type OrderRecord, type OrderType } from "../../services/OrderRecord.ts"
 import type { Balance } from "../../services/Venue.ts"
+import { BINANCE_ORDER_TYPES } from "./binanceTypes.ts"
 import { type DecodeContext, type DecodedOrders, decodeOrderList, failure, type RawOrder, toOrderRecord } from "./RawOrder.ts"
 
 export { type DecodeContext, type DecodedOrders, decodeOrderList, failure } from "./RawOrder.ts"
@@ -224,6 +225,9 @@ export const decodeOrders = (
 
 // ---- markets ------------------------------------------------------------------
 
+/** Every order type orderops places, in the order a market's rules list them. */
+const ORDER_TYPES: ReadonlyArray<OrderType> = ["limit", "limit-maker", "market", "stop-loss", "stop-loss-limit", "take-profit", "take-profit-limit"]
+
 const MinMax = Schema.Struct({ min: Schema.optional(NullableNumber), max: Schema.optional(NullableNumber) })
 
 /** The Binance `exchangeInfo` symbol fields orderops reads from `info`, when present. */
@@ -301,9 +305,10 @@ export const decodeMarket = (
   const info = Result.getOrUndefined(parseSymbolInfo(m.info ?? {}))
   const maxNumOrders = info?.filters?.find((f) => f.filterType === "MAX_NUM_ORDERS")?.maxNumOrders
   const maxOpenOrders = maxNumOrders === undefined ? NaN : Number(maxNumOrders)
+  // Binance lists its types (LIMIT, LIMIT_MAKER, STOP_LOSS_LIMIT, ...); other exchanges: limit and market.
   const orderTypes: ReadonlyArray<OrderType> = info?.orderTypes === undefined
     ? ["limit", "market"]
-    : (["limit", "market"] as const).filter((t) => info.orderTypes!.includes(t.toUpperCase()))
+    : ORDER_TYPES.filter((t) => info.orderTypes!.includes(BINANCE_ORDER_TYPES[t]))
 
   return Result.succeed({
     symbol: m.symbol,
