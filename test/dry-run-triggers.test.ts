@@ -34,8 +34,8 @@ describe("trigger book", () => {
 describe("OCO pairs", () => {
   it("ending either leg names the other and ends the list", () => {
     const pairs = makeOcoPairs()
-    pairs.link({ listId: "L1", limitOrderId: "tp", stopOrderId: "sl" })
-    pairs.link({ listId: "L2", limitOrderId: "tp2", stopOrderId: "sl2" })
+    pairs.link({ listId: "L1", listClientOrderId: "c1", limitOrderId: "tp", stopOrderId: "sl" })
+    pairs.link({ listId: "L2", listClientOrderId: "c2", limitOrderId: "tp2", stopOrderId: "sl2" })
     assert.strictEqual(pairs.listOf("sl")?.listId, "L1")
     assert.strictEqual(pairs.end("sl"), "tp")
     assert.strictEqual(pairs.end("tp"), undefined)

@@ -84,7 +84,7 @@ for (const [name, options] of [["REST endpoints", {}], ["unified methods", { use
         return Layer.provideMerge(control(server), live(server, { ...options, journal }))
       })
     ).pipe(Layer.provideMerge(OrderJournal.layerMemory)),
-    { live: true }
+    { live: true, oco: !("useUnifiedApi" in options) }
   )
 }
 

@@ -26,7 +26,7 @@ import { HBAR_USDT, makeRules, type MarketRules, type MarketRulesInput } from ".
 import { OrderJournal } from "../services/OrderJournal.ts"
 import { describeAmounts, type OrderRecord } from "../services/OrderRecord.ts"
 import type { PaperBook, PaperChange } from "../services/PaperStore.ts"
-import { type Balance, describeOrder, Venue, type VenueService } from "../services/Venue.ts"
+import { type Balance, describeOco, describeOrder, Venue, type VenueService } from "../services/Venue.ts"
 import { makeSimulator, type Simulator } from "./DryRunSimulator.ts"
 import { type EngineOptions, makeExchange, withDebugLogging } from "./OrderEngine.ts"
 
@@ -235,7 +235,19 @@ const makeDryRun = Effect.fnUntraced(function*(options: DryRunOptions) {
         () => store.orders(s, since, until)
       ),
     balances: () => explained(() => "balances", () => Effect.succeed(sim.balances())),
-    oco: Option.none()
+    oco: Option.some({
+      submit: (op, list) => mutate(() => `submit OCO ${describeOco(list)}`, (now) => sim.submitOco(op, list, now)),
+      lookup: (_op, s, listClientOrderId) =>
+        explained(() => `OCO by list client id ${listClientOrderId} on ${s}`, () => Effect.succeed(sim.listByClientId(listClientOrderId))),
+      cancel: (op, s, listId) =>
+        Effect.flatMap(
+          mutate(() => `cancel OCO ${listId} on ${s}`, () => Result.succeed(sim.cancelList(s, listId))),
+          (list) =>
+            list === undefined
+              ? Effect.fail(new ExchangeError({ operation: op, symbol: s, reason: "OrderNotFound", detail: `Order list ${listId} is not running.` }))
+              : Effect.succeed(list)
+        )
+    })
   }
 
   const market: DryRunMarketService = {
@@ -243,14 +255,15 @@ const makeDryRun = Effect.fnUntraced(function*(options: DryRunOptions) {
       Effect.gen(function*() {
         if (!markets.has(s)) return yield* unknownMarket("setPrice", s)
         const p = yield* Effect.fromResult(decimalInput("setPrice", s, "price", price))
-        const filled = yield* commit(yield* Clock.currentTimeMillis, () => Result.succeed(sim.setPrice(s, p)))
-        for (const record of filled) {
+        const changed = yield* commit(yield* Clock.currentTimeMillis, () => Result.succeed(sim.setPrice(s, p)))
+        for (const record of changed) {
           yield* active.observe(record)
-          yield* Effect.log(`Filled ${record.type} ${record.side} order: ${s} ${describeAmounts(record)}`).pipe(
+          const what = record.status === "closed" ? "Filled" : "Expired (its OCO partner ended)"
+          yield* Effect.log(`${what} ${record.type} ${record.side} order: ${s} ${describeAmounts(record)}`).pipe(
             Effect.annotateLogs({ symbol: s, orderId: record.id, clientOrderId: record.clientOrderId })
           )
         }
-        return filled
+        return changed.filter((o) => o.status === "closed")
       }),
     price: (s = symbol) => Effect.sync(() => Option.map(sim.price(s), D.toNumber)),
     setBalance: (asset, amount) =>

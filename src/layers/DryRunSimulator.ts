@@ -20,9 +20,11 @@ import { Option, Result } from "effect"
 import { ExchangeError, type ExchangeReason } from "../errors/ExchangeError.ts"
 import * as D from "../services/Decimal.ts"
 import type { MarketRules } from "../services/MarketRules.ts"
-import { addFee, averageOf, type OrderRecord } from "../services/OrderRecord.ts"
+import { addFee, averageOf, hasLimitPrice, isTriggerType, type OrderRecord } from "../services/OrderRecord.ts"
 import { type PaperBook, type PaperChange, type PaperOrder, paperOrderId } from "../services/PaperStore.ts"
-import type { Balance, SubmitOrder } from "../services/Venue.ts"
+import { fires, triggerKindOf } from "../services/TriggerRules.ts"
+import type { Balance, OcoRecord, SubmitOco, SubmitOrder } from "../services/Venue.ts"
+import { makeOcoPairs, makeTriggerBook } from "./DryRunTriggers.ts"
 
 interface Funds {
   free: D.Decimal
@@ -84,6 +86,29 @@ export const makeSimulator = (options: SimulatorOptions) => {
   }
   for (const o of options.book.open) addOpen(o)
 
+  /** Orders waiting for their trigger, and the legs of running OCO lists (rebuilt from the open orders on resume). */
+  const triggers = makeTriggerBook()
+  const lists = makeOcoPairs()
+  const waitForTrigger = (o: PaperOrder) => {
+    const { record } = o
+    if (!isTriggerType(record.type) || Option.isNone(record.triggerPrice)) return
+    triggers.add({
+      orderId: record.id,
+      symbol: record.symbol,
+      kind: triggerKindOf(record.type),
+      side: record.side,
+      triggerPrice: record.triggerPrice.value,
+      seq: o.seq
+    })
+  }
+  // A resumed trigger order waits again: one that had fired and rests at its limit fires again at the next price past it.
+  for (const o of options.book.open) waitForTrigger(o)
+  for (const o of options.book.open) {
+    if (o.record.type !== "limit-maker" || Option.isNone(o.record.listId)) continue
+    const stop = options.book.open.find((s) => s !== o && Option.getOrUndefined(s.record.listId) === Option.getOrUndefined(o.record.listId))
+    if (stop !== undefined) lists.link({ listId: o.record.listId.value, listClientOrderId: "", limitOrderId: o.record.id, stopOrderId: stop.record.id })
+  }
+
   const refuse = (op: string, symbol: string, reason: ExchangeReason, detail: string, ids: { orderId?: string; clientOrderId?: string } = {}) =>
     Result.fail(new ExchangeError({ operation: op, symbol, reason, detail, ...ids }))
 
@@ -140,108 +165,230 @@ export const makeSimulator = (options: SimulatorOptions) => {
     })
   }
 
-  const crosses = (o: PaperOrder, price: D.Decimal) => (o.record.side === "buy" ? D.lte(price, o.price) : D.gte(price, o.price))
+  /** Whether a `side` order at `limit` meets the market at `price`. */
+  const crossesAt = (side: "buy" | "sell", limit: D.Decimal, price: D.Decimal) => (side === "buy" ? D.lte(price, limit) : D.gte(price, limit))
+  const crosses = (o: PaperOrder, price: D.Decimal) => crossesAt(o.record.side, o.price, price)
 
-  const submit = (op: string, req: SubmitOrder, now: number): Result.Result<OrderRecord, ExchangeError> => {
-    const rules = rulesOf(req.symbol)
-    const ids = { clientOrderId: req.clientOrderId }
-    if (rules === undefined) return refuse(op, req.symbol, "MarketClosed", "unknown market", ids)
-    if (openByClientId.has(req.clientOrderId)) return refuse(op, req.symbol, "DuplicateClientOrderId", "Duplicate order sent.", ids)
-    if (!D.isMultipleOf(req.quantity, rules.stepSize)) {
-      return refuse(op, req.symbol, "InvalidOrder", `Filter failure: LOT_SIZE (${D.format(req.quantity)})`, ids)
-    }
-    const market = prices.get(req.symbol)
-    let price: D.Decimal
-    if (req.type === "limit") {
-      if (Option.isNone(req.price)) return refuse(op, req.symbol, "InvalidOrder", "limit order without price", ids)
-      price = req.price.value
-      if (!D.isMultipleOf(price, rules.tickSize)) {
-        return refuse(op, req.symbol, "InvalidOrder", `Filter failure: PRICE_FILTER (${D.format(price)})`, ids)
-      }
-      const openCount = open.get(req.symbol)?.size ?? 0
-      if (Option.isSome(rules.maxOpenOrders) && openCount >= rules.maxOpenOrders.value) {
-        return refuse(op, req.symbol, "InvalidOrder", "Filter failure: MAX_NUM_ORDERS", ids)
-      }
-    } else {
-      if (market === undefined) {
-        return refuse(op, req.symbol, "InvalidOrder", "no market price yet: set one with DryRunMarket.setPrice", ids)
-      }
-      price = market
-    }
-    const need = req.side === "buy" ? D.mul(price, req.quantity) : req.quantity
-    const asset = req.side === "buy" ? rules.quote : rules.base
-    const f = fundsOf(asset)
-    if (D.lt(f.free, need)) {
-      return refuse(
-        op,
-        req.symbol,
-        "InsufficientFunds",
-        `Account has insufficient balance for requested action: need ${D.format(need)} ${asset}, free ${D.format(f.free)}`,
-        ids
-      )
-    }
+  /** A new open order's paper form: its lock price is its limit, a stop's trigger, or a market order's `market`. */
+  const newOrder = (req: SubmitOrder, now: number, market: D.Decimal, listId: Option.Option<string>): PaperOrder => {
     seq += 1
-    const o: PaperOrder = {
+    const lockPrice = Option.getOrElse(Option.orElse(req.price, () => req.triggerPrice), () => market)
+    return {
       record: {
         id: paperOrderId(seq),
         clientOrderId: req.clientOrderId,
         symbol: req.symbol,
         side: req.side,
         type: req.type,
-        price: req.type === "limit" ? Option.some(price) : Option.none(),
-        triggerPrice: Option.none(),
+        price: hasLimitPrice(req.type) ? req.price : Option.none(),
+        triggerPrice: req.triggerPrice,
         quantity: req.quantity,
         filled: D.ZERO,
         cost: D.ZERO,
         averagePrice: Option.none(),
         fees: {},
-        listId: Option.none(),
+        listId,
         status: "open",
         timestamp: now
       },
-      price: req.type === "limit" ? price : D.ZERO,
+      price: req.type === "market" ? D.ZERO : lockPrice,
       quantity: req.quantity,
       seq
     }
-    if (req.type === "market") return Result.succeed(fill(o, price, "taker"))
+  }
+
+  /**
+   * The exchange's checks of one order, as Binance makes them: a known market, a
+   * fresh client order id, amounts on the grid, room on the book, a trigger not
+   * already reached and a limit-maker that would not take. Gives the price its funds
+   * are counted at, or the refusal.
+   */
+  const check = (op: string, req: SubmitOrder, rules: MarketRules | undefined): Result.Result<D.Decimal, ExchangeError> => {
+    const ids = { clientOrderId: req.clientOrderId }
+    const no = (reason: ExchangeReason, detail: string) => refuse(op, req.symbol, reason, detail, ids)
+    if (rules === undefined) return no("MarketClosed", "unknown market")
+    if (openByClientId.has(req.clientOrderId)) return no("DuplicateClientOrderId", "Duplicate order sent.")
+    if (!D.isMultipleOf(req.quantity, rules.stepSize)) return no("InvalidOrder", `Filter failure: LOT_SIZE (${D.format(req.quantity)})`)
+    const market = prices.get(req.symbol)
+    const onTick = (p: Option.Option<D.Decimal>) => Option.isNone(p) || D.isMultipleOf(p.value, rules.tickSize)
+    if (hasLimitPrice(req.type) && Option.isNone(req.price)) return no("InvalidOrder", `${req.type} order without price`)
+    if (isTriggerType(req.type) && Option.isNone(req.triggerPrice)) return no("InvalidOrder", `${req.type} order without trigger price`)
+    if (!onTick(req.price) || !onTick(req.triggerPrice)) return no("InvalidOrder", "Filter failure: PRICE_FILTER")
+    if (req.type !== "market") {
+      const openCount = open.get(req.symbol)?.size ?? 0
+      if (Option.isSome(rules.maxOpenOrders) && openCount >= rules.maxOpenOrders.value) return no("InvalidOrder", "Filter failure: MAX_NUM_ORDERS")
+    }
+    if (market !== undefined && isTriggerType(req.type) && fires(triggerKindOf(req.type), req.side, Option.getOrThrow(req.triggerPrice), market)) {
+      return no("WouldTriggerImmediately", "Stop price would trigger immediately.")
+    }
+    if (market !== undefined && req.type === "limit-maker" && crossesAt(req.side, Option.getOrThrow(req.price), market)) {
+      return no("WouldTriggerImmediately", "Order would immediately match and take.")
+    }
+    const lockPrice = Option.getOrUndefined(Option.orElse(req.price, () => req.triggerPrice)) ?? market
+    return lockPrice === undefined
+      ? no("InvalidOrder", "no market price yet: set one with DryRunMarket.setPrice")
+      : Result.succeed(lockPrice)
+  }
+
+  /** Locks `need` of `asset` for an order, or refuses it for want of funds. */
+  const lockFunds = (op: string, symbol: string, clientOrderId: string, asset: string, need: D.Decimal): Result.Result<void, ExchangeError> => {
+    const f = fundsOf(asset)
+    if (D.lt(f.free, need)) {
+      const detail = `Account has insufficient balance for requested action: need ${D.format(need)} ${asset}, free ${D.format(f.free)}`
+      return refuse(op, symbol, "InsufficientFunds", detail, { clientOrderId })
+    }
     touch(asset)
     f.free = D.sub(f.free, need)
     f.used = D.add(f.used, need)
-    if (market !== undefined && crosses(o, market)) return Result.succeed(fill(o, market, "taker"))
+    return Result.succeed(undefined)
+  }
+
+  const submit = (op: string, req: SubmitOrder, now: number): Result.Result<OrderRecord, ExchangeError> => {
+    const rules = rulesOf(req.symbol)
+    const checked = check(op, req, rules)
+    if (Result.isFailure(checked)) return Result.fail(checked.failure)
+    const price = checked.success
+    const asset = req.side === "buy" ? rules!.quote : rules!.base
+    const need = req.side === "buy" ? D.mul(price, req.quantity) : req.quantity
+    if (req.type === "market") {
+      if (D.lt(fundsOf(asset).free, need)) return lockFunds(op, req.symbol, req.clientOrderId, asset, need) as Result.Result<never, ExchangeError>
+      return Result.succeed(fill(newOrder(req, now, price, Option.none()), price, "taker"))
+    }
+    const locked = lockFunds(op, req.symbol, req.clientOrderId, asset, need)
+    if (Result.isFailure(locked)) return Result.fail(locked.failure)
+    const o = newOrder(req, now, price, Option.none())
+    const market = prices.get(req.symbol)
+    if (!isTriggerType(req.type) && market !== undefined && crosses(o, market)) return Result.succeed(fill(o, market, "taker"))
     addOpen(o)
+    waitForTrigger(o)
     return Result.succeed(settle(o, o.record))
   }
 
-  /** Cancels an open order and gives back its lock; `undefined` when no such order is open on `symbol`. */
+  /**
+   * Places an OCO: both legs checked as orders, Binance's price order against the
+   * last price, one lock for the pair (the larger of the legs' needs), the limit
+   * (limit-maker) leg resting and the stop leg waiting for its trigger.
+   */
+  const submitOco = (op: string, req: SubmitOco, now: number): Result.Result<OcoRecord, ExchangeError> => {
+    const rules = rulesOf(req.symbol)
+    const ids = { clientOrderId: req.listClientOrderId }
+    if (rules !== undefined && !rules.ocoAllowed) return refuse(op, req.symbol, "InvalidOrder", "OCO orders are not supported for this symbol", ids)
+    if (lists.lists().some((l) => l.listClientOrderId === req.listClientOrderId)) {
+      return refuse(op, req.symbol, "DuplicateClientOrderId", "Duplicate order sent.", ids)
+    }
+    const leg = { symbol: req.symbol, side: req.side, quantity: req.quantity }
+    const limitReq: SubmitOrder = { ...leg, clientOrderId: req.limitClientOrderId, type: "limit-maker", price: Option.some(req.price), triggerPrice: Option.none() }
+    const stopReq: SubmitOrder = {
+      ...leg,
+      clientOrderId: req.stopClientOrderId,
+      type: Option.isSome(req.stopLimitPrice) ? "stop-loss-limit" : "stop-loss",
+      price: req.stopLimitPrice,
+      triggerPrice: Option.some(req.triggerPrice)
+    }
+    const limitPrice = check(op, limitReq, rules)
+    if (Result.isFailure(limitPrice)) return Result.fail(limitPrice.failure)
+    const stopPrice = check(op, stopReq, rules)
+    if (Result.isFailure(stopPrice)) return Result.fail(stopPrice.failure)
+    const market = prices.get(req.symbol)
+    const [low, high] = req.side === "sell" ? [req.triggerPrice, req.price] : [req.price, req.triggerPrice]
+    if (!(D.lt(low, high) && (market === undefined || (D.lt(low, market) && D.lt(market, high))))) {
+      return refuse(op, req.symbol, "InvalidOrder", "The relationship of the prices for the orders is not correct.", ids)
+    }
+    const listId = `dry_run_list_${seq + 1}`
+    const limit = newOrder(limitReq, now, limitPrice.success, Option.some(listId))
+    const stop = newOrder(stopReq, now, stopPrice.success, Option.some(listId))
+    const locked = lockFunds(op, req.symbol, req.listClientOrderId, req.side === "buy" ? rules!.quote : rules!.base, D.max(lockOf(limit), lockOf(stop)))
+    if (Result.isFailure(locked)) return Result.fail(locked.failure)
+    for (const o of [limit, stop]) addOpen(o)
+    waitForTrigger(stop)
+    lists.link({ listId, listClientOrderId: req.listClientOrderId, limitOrderId: limit.record.id, stopOrderId: stop.record.id })
+    return Result.succeed({ listId, listClientOrderId: req.listClientOrderId, limit: settle(limit, limit.record), stop: settle(stop, stop.record) })
+  }
+
+  /** The running list with this client id. */
+  const listByClientId = (listClientOrderId: string): Option.Option<OcoRecord> => {
+    const legs = lists.lists().find((l) => l.listClientOrderId === listClientOrderId)
+    const limit = legs === undefined ? undefined : openById.get(legs.limitOrderId)
+    const stop = legs === undefined ? undefined : openById.get(legs.stopOrderId)
+    return legs === undefined || limit === undefined || stop === undefined
+      ? Option.none()
+      : Option.some({ listId: legs.listId, listClientOrderId, limit: limit.record, stop: stop.record })
+  }
+
+  /** What an open order holds locked: a sell its quantity, a buy its quantity at its lock price. */
+  const lockOf = (o: PaperOrder) => (o.record.side === "buy" ? D.mul(o.price, o.quantity) : o.quantity)
+
+  /** Gives `amount` of what `o` locked back to the free balance. */
+  const release = (o: PaperOrder, amount: D.Decimal) => {
+    const rules = rulesOf(o.record.symbol)!
+    const f = touch(o.record.side === "buy" ? rules.quote : rules.base)
+    f.used = D.sub(f.used, amount)
+    f.free = D.add(f.free, amount)
+  }
+
+  /**
+   * Ends the list `o` is a leg of (it filled, triggered or was cancelled): the other
+   * leg ends with `status`, giving back what the pair's one lock held beyond `o`'s part.
+   */
+  const endList = (o: PaperOrder, status: "expired" | "canceled"): ReadonlyArray<OrderRecord> => {
+    const otherId = lists.end(o.record.id)
+    const other = otherId === undefined ? undefined : openById.get(otherId)
+    if (other === undefined) return []
+    triggers.remove(other.record.id)
+    release(other, D.sub(D.max(lockOf(o), lockOf(other)), lockOf(o)))
+    return [settle(other, { ...other.record, status })]
+  }
+
+  /** Cancels an open order (an OCO leg: its whole list) and gives back its lock; `undefined` when no such order is open on `symbol`. */
   const cancel = (symbol: string, orderId: string): OrderRecord | undefined => {
     const o = open.get(symbol)?.get(orderId)
     if (o === undefined) return undefined
-    const rules = rulesOf(symbol)!
-    if (o.record.side === "buy") {
-      const q = touch(rules.quote)
-      const locked = D.mul(o.price, o.quantity)
-      q.used = D.sub(q.used, locked)
-      q.free = D.add(q.free, locked)
-    } else {
-      const b = touch(rules.base)
-      b.used = D.sub(b.used, o.quantity)
-      b.free = D.add(b.free, o.quantity)
-    }
-    return settle(o, { ...o.record, status: "canceled" })
+    triggers.remove(orderId)
+    release(o, lockOf(o))
+    const record = settle(o, { ...o.record, status: "canceled" })
+    endList(o, "canceled")
+    return record
   }
 
-  /** Moves the market; gives the orders that filled. */
+  /** Cancels both legs of a running list; `undefined` when no such list runs on `symbol`. */
+  const cancelList = (symbol: string, listId: string): OcoRecord | undefined => {
+    const legs = lists.list(listId)
+    const limitOrder = legs === undefined ? undefined : openById.get(legs.limitOrderId)
+    if (legs === undefined || limitOrder === undefined || limitOrder.record.symbol !== symbol) return undefined
+    release(limitOrder, lockOf(limitOrder))
+    const limit = settle(limitOrder, { ...limitOrder.record, status: "canceled" })
+    const [stop] = endList(limitOrder, "canceled")
+    return { listId, listClientOrderId: legs.listClientOrderId, limit, stop: stop! }
+  }
+
+  /** A triggered order works: a stop-loss or take-profit fills at the market, a limit one fills if it crosses (as a taker) or rests. */
+  const work = (o: PaperOrder, price: D.Decimal): OrderRecord | undefined =>
+    !hasLimitPrice(o.record.type) || crosses(o, price) ? fill(o, price, "taker") : undefined
+
+  /**
+   * Moves the market: the triggers it reaches fire (their OCO partners expire) and
+   * the orders work; then the resting orders it crosses fill as makers. Gives every
+   * order whose state changed.
+   */
   const setPrice = (symbol: string, price: D.Decimal): ReadonlyArray<OrderRecord> => {
     prices.set(symbol, price)
     changedPrices.add(symbol)
     const book = open.get(symbol)
     if (book === undefined || book.size === 0) return []
-    const filled: Array<OrderRecord> = []
-    // Deleting the entry being visited (a fill) is safe while iterating a Map.
-    for (const o of book.values()) {
-      if (crosses(o, price)) filled.push(fill(o, o.price, "maker"))
+    const changed: Array<OrderRecord> = []
+    for (const t of triggers.fire(symbol, price)) {
+      const o = openById.get(t.orderId)
+      if (o === undefined) continue
+      changed.push(...endList(o, "expired"))
+      const worked = work(o, price)
+      if (worked !== undefined) changed.push(worked)
     }
-    return filled
+    // Deleting the entry being visited (a fill, an expired partner) is safe while iterating a Map.
+    for (const o of book.values()) {
+      if (triggers.waiting(o.record.id) || !crosses(o, price)) continue
+      changed.push(fill(o, o.price, "maker"), ...endList(o, "expired"))
+    }
+    return changed
   }
 
   /** The rows changed since the last call, to be written to the paper store. */
@@ -262,7 +409,10 @@ export const makeSimulator = (options: SimulatorOptions) => {
 
   return {
     submit,
+    submitOco,
     cancel,
+    cancelList,
+    listByClientId,
     setPrice,
     takeChange,
     price: (symbol: string): Option.Option<D.Decimal> => Option.fromNullishOr(prices.get(symbol)),

@@ -71,6 +71,8 @@ export const makeTriggerBook = () => {
 /** The legs of one OCO list. */
 export interface OcoLegs {
   readonly listId: string
+  /** The list's client id; empty for a list resumed from the journal, which does not keep it. */
+  readonly listClientOrderId: string
   readonly limitOrderId: string
   readonly stopOrderId: string
 }

@@ -13,7 +13,7 @@ import { contextFields } from "../errors/context.ts"
 import { ValidationError, type ValidationRule } from "../errors/ValidationError.ts"
 import * as D from "./Decimal.ts"
 import { hasLimitPrice, isTriggerType, type OrderSide, type OrderType } from "./OrderRecord.ts"
-import { validateTrigger } from "./TriggerRules.ts"
+import { triggerKindOf, validateTrigger } from "./TriggerRules.ts"
 
 export interface MarketRules {
   readonly symbol: string
@@ -196,8 +196,7 @@ export const validateOrder = (
   let triggerPrice: Option.Option<D.Decimal> = Option.none()
   if (isTriggerType(request.type)) {
     if (request.triggerPrice === undefined) return fail("InvalidArgument", "triggerPrice", "missing")
-    const kind = request.type.startsWith("stop-loss") ? "stop-loss" : "take-profit"
-    const trigger = validateTrigger(rules, { kind, side: request.side, triggerPrice: request.triggerPrice }, {
+    const trigger = validateTrigger(rules, { kind: triggerKindOf(request.type), side: request.side, triggerPrice: request.triggerPrice }, {
       ...contextFields(ctx),
       lastPrice: ctx.referencePrice
     })

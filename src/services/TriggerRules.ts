@@ -20,10 +20,13 @@ import { contextFields } from "../errors/context.ts"
 import { ValidationError, type ValidationRule } from "../errors/ValidationError.ts"
 import * as D from "./Decimal.ts"
 import type { MarketRules } from "./MarketRules.ts"
-import type { OrderSide } from "./OrderRecord.ts"
+import type { OrderSide, OrderType } from "./OrderRecord.ts"
 
 /** What a trigger protects: a loss (it fires as the price moves against the position) or a profit. */
 export type TriggerKind = "stop-loss" | "take-profit"
+
+/** The kind of trigger an order type waits for (stop-loss and stop-loss-limit; take-profit and take-profit-limit). */
+export const triggerKindOf = (type: OrderType): TriggerKind => (type.startsWith("stop-loss") ? "stop-loss" : "take-profit")
 
 /** Whether a trigger of `kind` for a `side` order fires when the last price falls to it (else when it rises to it). */
 export const firesOnFall = (kind: TriggerKind, side: OrderSide): boolean => (side === "sell") === (kind === "stop-loss")

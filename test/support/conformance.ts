@@ -31,6 +31,8 @@ import {
 import * as D from "../../src/services/Decimal.ts"
 import { feesText, text } from "./amounts.ts"
 
+import { protectiveTests } from "./conformance-protective.ts"
+
 export class MarketControl extends Context.Service<MarketControl, {
   /** Moves the HBAR/USDT price; crossing orders fill. */
   setPrice(price: number): Effect.Effect<void>
@@ -51,6 +53,8 @@ export const SUITE_FEES = { maker: 0.001, taker: 0.002 } as const
 export interface SuiteOptions {
   /** Run on the real clock (layers that do real I/O). Default false: `it.effect` with TestClock. */
   readonly live?: boolean
+  /** Whether the layer places OCO lists. Default true; ccxt's unified API has none. */
+  readonly oco?: boolean
 }
 
 /** Runs the shared behaviour against `layer`. */
@@ -327,5 +331,8 @@ export const suite = <E>(
         assert.strictEqual(text(yield* getBaseAssetBalance()), "49.9")
         assert.strictEqual((yield* activeOrders).size, 0)
       }))
+
+    // Trigger orders and OCO lists: separate test blocks, in conformance-protective.ts.
+    protectiveTests({ test, setPrice, failure, oco: options.oco ?? true })
   })
 }

@@ -1,0 +1,149 @@
+/**
+ * Trigger orders and OCO lists through the live layer (real ccxt over HTTP to the
+ * loopback Binance.US server) when an answer is lost: a create, a cancel and an OCO
+ * whose request was processed but never answered are settled by a look-up, never by
+ * a second order. The server counts what it holds: 0 duplicates.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Layer, Option, Redacted } from "effect"
+import {
+  activeOrders,
+  cancelOco,
+  cancelOrder,
+  createLimitBuy,
+  createOco,
+  createStopLossLimit,
+  type Exchange,
+  type ExchangeFailure,
+  fetchOrder,
+  OrderJournal
+} from "../src/index.ts"
+import { LiveExchangeLayer, type LiveOptions } from "../src/layers/Live.ts"
+import { type BinanceServer, binanceServer } from "./support/BinanceServer.ts"
+
+const API_KEY = "protect-key-0123456789abcdef"
+const SECRET = "protect-secret-FEDCBA9876543210"
+
+const withLive = <A>(
+  body: (server: BinanceServer) => Effect.Effect<A, ExchangeFailure, Exchange | OrderJournal>,
+  options: Partial<LiveOptions> = {}
+) =>
+  Effect.gen(function*() {
+    const server = yield* binanceServer({ apiKey: API_KEY, secret: SECRET, balances: { USDT: "1000" }, prices: { HBARUSDT: "0.1" } })
+    const journal = OrderJournal.layerMemory
+    const live = LiveExchangeLayer({
+      apiKey: API_KEY,
+      secret: Redacted.make(SECRET),
+      baseUrl: server.url,
+      symbol: "HBAR/USDT",
+      timeoutMs: 500,
+      retry: { base: "5 millis", cap: "20 millis", times: 4 },
+      journal,
+      ...options
+    })
+    return yield* body(server).pipe(Effect.provide(Layer.merge(live, journal)))
+  })
+
+const requests = (server: BinanceServer, method: string, path: string) =>
+  server.requestLog().filter((r) => r.method === method && r.path === path)
+const refIds = Effect.map(activeOrders, (m) => [...m.keys()].sort())
+/** Orders the server holds per client order id: more than one would be a duplicate. */
+const duplicates = (server: BinanceServer) => {
+  const seen = new Map<string, number>()
+  for (const o of server.orders()) seen.set(o.clientOrderId, (seen.get(o.clientOrderId) ?? 0) + 1)
+  return [...seen.values()].filter((n) => n > 1).length
+}
+/** 200 HBAR to sell, bought at 0.1. */
+const holdHbar = Effect.asVoid(createLimitBuy(0.11, 200))
+const OCO_SELL = { side: "sell", quantity: 100, price: 0.12, triggerPrice: 0.09, stopLimitPrice: 0.089 } as const
+
+describe("live: trigger orders after a lost answer", () => {
+  it.live("a stop-loss-limit whose answer is lost is found by client order id: one order, tracked", () =>
+    withLive((server) =>
+      Effect.gen(function*() {
+        yield* holdHbar
+        server.processThenDrop({ method: "POST", path: "/api/v3/order" })
+        const stop = yield* createStopLossLimit(0.09, 0.089, 100)
+        assert.strictEqual(stop.type, "stop-loss-limit")
+        assert.strictEqual(requests(server, "POST", "/api/v3/order").length, 2) // the buy, then the stop once
+        assert.strictEqual(duplicates(server), 0)
+        assert.deepStrictEqual(yield* refIds, [stop.id])
+      })))
+
+  it.live("a cancel of a trigger order whose answer is lost is settled by the order's state", () =>
+    withLive((server) =>
+      Effect.gen(function*() {
+        yield* holdHbar
+        const stop = yield* createStopLossLimit(0.09, 0.089, 100)
+        server.processThenDrop({ method: "DELETE", path: "/api/v3/order" })
+        yield* cancelOrder(stop.id)
+        assert.strictEqual((yield* fetchOrder(stop.id)).status, "canceled")
+        assert.deepStrictEqual(yield* refIds, [])
+        assert.strictEqual(duplicates(server), 0)
+      })))
+})
+
+describe("live: OCO lists after a lost answer", () => {
+  it.live("an OCO processed but not answered is looked up by its list client id; never sent twice", () =>
+    withLive((server) =>
+      Effect.gen(function*() {
+        yield* holdHbar
+        server.processThenDrop({ method: "POST", path: "/api/v3/order/oco" })
+        const list = yield* createOco(OCO_SELL)
+        const posts = requests(server, "POST", "/api/v3/order/oco")
+        assert.strictEqual(posts.length, 1)
+        const lookups = requests(server, "GET", "/api/v3/orderList")
+        assert.strictEqual(lookups[0]!.params["origClientOrderId"], posts[0]!.params["listClientOrderId"])
+        assert.strictEqual(server.orderLists().length, 1)
+        assert.strictEqual(String(server.orderLists()[0]!.orderListId), list.listId)
+        assert.strictEqual(duplicates(server), 0)
+        assert.deepStrictEqual(yield* refIds, [list.limit.id, list.stop.id].sort())
+      })))
+
+  it.live("an OCO dropped before processing is looked up, then resent with the same three client ids: one list", () =>
+    withLive((server) =>
+      Effect.gen(function*() {
+        yield* holdHbar
+        server.dropBeforeProcessing({ method: "POST", path: "/api/v3/order/oco" })
+        const list = yield* createOco(OCO_SELL)
+        const posts = requests(server, "POST", "/api/v3/order/oco")
+        assert.strictEqual(posts.length, 2)
+        for (const id of ["listClientOrderId", "limitClientOrderId", "stopClientOrderId"]) {
+          assert.strictEqual(posts[0]!.params[id], posts[1]!.params[id], id)
+        }
+        assert.strictEqual(server.orderLists().length, 1)
+        assert.strictEqual(duplicates(server), 0)
+        assert.deepStrictEqual(yield* refIds, [list.limit.id, list.stop.id].sort())
+      })))
+
+  it.live("an OCO whose fate stays unknown leaves both legs pending in the journal, and nothing on the server", () =>
+    withLive((server) =>
+      Effect.gen(function*() {
+        yield* holdHbar
+        server.dropBeforeProcessing({ method: "POST", path: "/api/v3/order/oco" })
+        const e = yield* Effect.flip(createOco(OCO_SELL)).pipe(Effect.orDie)
+        assert.strictEqual(e._tag, "NetworkError")
+        assert.strictEqual(server.orderLists().length, 0)
+        const entries = yield* OrderJournal.use((j) => j.entries({ symbol: "HBAR/USDT" }))
+        const legs = entries.filter((x) => x.type !== "limit")
+        assert.deepStrictEqual(legs.map((x) => x.status), ["pending", "pending"])
+      }), { retry: { times: 0 } }))
+
+  it.live("a list cancel whose answer is lost is settled by the legs' state; cancelling a leg cancels the list", () =>
+    withLive((server) =>
+      Effect.gen(function*() {
+        yield* holdHbar
+        const first = yield* createOco({ ...OCO_SELL, quantity: 50 })
+        server.processThenDrop({ method: "DELETE", path: "/api/v3/orderList" })
+        yield* cancelOco(first.listId)
+        assert.deepStrictEqual([(yield* fetchOrder(first.limit.id)).status, (yield* fetchOrder(first.stop.id)).status], ["canceled", "canceled"])
+        const second = yield* createOco({ ...OCO_SELL, quantity: 50 })
+        server.processThenDrop({ method: "DELETE", path: "/api/v3/orderList" })
+        yield* cancelOrder(second.stop.id)
+        assert.deepStrictEqual([(yield* fetchOrder(second.limit.id)).status, (yield* fetchOrder(second.stop.id)).status], ["canceled", "canceled"])
+        assert.deepStrictEqual(yield* refIds, [])
+        assert.strictEqual(server.orderLists().length, 2)
+        assert.strictEqual(duplicates(server), 0)
+        assert.isTrue(Option.isSome(first.limit.listId))
+      })))
+})
