@@ -22,8 +22,9 @@ import * as D from "../services/Decimal.ts"
 import type { MarketRules } from "../services/MarketRules.ts"
 import { addFee, averageOf, hasLimitPrice, isTriggerType, type OrderRecord } from "../services/OrderRecord.ts"
 import { type PaperBook, type PaperChange, type PaperOrder, paperOrderId } from "../services/PaperStore.ts"
-import { fires, triggerKindOf } from "../services/TriggerRules.ts"
 import type { Balance, OcoRecord, SubmitOco, SubmitOrder } from "../services/Venue.ts"
+import { triggerKindOf } from "../services/TriggerRules.ts"
+import { checkOrder, crossesAt } from "./DryRunChecks.ts"
 import { makeOcoPairs, makeTriggerBook } from "./DryRunTriggers.ts"
 
 interface Funds {
@@ -165,8 +166,6 @@ export const makeSimulator = (options: SimulatorOptions) => {
     })
   }
 
-  /** Whether a `side` order at `limit` meets the market at `price`. */
-  const crossesAt = (side: "buy" | "sell", limit: D.Decimal, price: D.Decimal) => (side === "buy" ? D.lte(price, limit) : D.gte(price, limit))
   const crosses = (o: PaperOrder, price: D.Decimal) => crossesAt(o.record.side, o.price, price)
 
   /** A new open order's paper form: its lock price is its limit, a stop's trigger, or a market order's `market`. */
@@ -197,46 +196,21 @@ export const makeSimulator = (options: SimulatorOptions) => {
     }
   }
 
-  /**
-   * The exchange's checks of one order, as Binance makes them: a known market, a
-   * fresh client order id, amounts on the grid, room on the book, a trigger not
-   * already reached and a limit-maker that would not take. Gives the price its funds
-   * are counted at, or the refusal.
-   */
-  const check = (op: string, req: SubmitOrder, rules: MarketRules | undefined): Result.Result<D.Decimal, ExchangeError> => {
-    const ids = { clientOrderId: req.clientOrderId }
-    const no = (reason: ExchangeReason, detail: string) => refuse(op, req.symbol, reason, detail, ids)
-    if (rules === undefined) return no("MarketClosed", "unknown market")
-    if (openByClientId.has(req.clientOrderId)) return no("DuplicateClientOrderId", "Duplicate order sent.")
-    if (!D.isMultipleOf(req.quantity, rules.stepSize)) return no("InvalidOrder", `Filter failure: LOT_SIZE (${D.format(req.quantity)})`)
-    const market = prices.get(req.symbol)
-    const onTick = (p: Option.Option<D.Decimal>) => Option.isNone(p) || D.isMultipleOf(p.value, rules.tickSize)
-    if (hasLimitPrice(req.type) && Option.isNone(req.price)) return no("InvalidOrder", `${req.type} order without price`)
-    if (isTriggerType(req.type) && Option.isNone(req.triggerPrice)) return no("InvalidOrder", `${req.type} order without trigger price`)
-    if (!onTick(req.price) || !onTick(req.triggerPrice)) return no("InvalidOrder", "Filter failure: PRICE_FILTER")
-    if (req.type !== "market") {
-      const openCount = open.get(req.symbol)?.size ?? 0
-      if (Option.isSome(rules.maxOpenOrders) && openCount >= rules.maxOpenOrders.value) return no("InvalidOrder", "Filter failure: MAX_NUM_ORDERS")
-    }
-    if (market !== undefined && isTriggerType(req.type) && fires(triggerKindOf(req.type), req.side, Option.getOrThrow(req.triggerPrice), market)) {
-      return no("WouldTriggerImmediately", "Stop price would trigger immediately.")
-    }
-    if (market !== undefined && req.type === "limit-maker" && crossesAt(req.side, Option.getOrThrow(req.price), market)) {
-      return no("WouldTriggerImmediately", "Order would immediately match and take.")
-    }
-    const lockPrice = Option.getOrUndefined(Option.orElse(req.price, () => req.triggerPrice)) ?? market
-    return lockPrice === undefined
-      ? no("InvalidOrder", "no market price yet: set one with DryRunMarket.setPrice")
-      : Result.succeed(lockPrice)
-  }
+  const check = (op: string, req: SubmitOrder, rules: MarketRules | undefined) =>
+    checkOrder(op, req, rules, {
+      market: prices.get(req.symbol),
+      openOrders: open.get(req.symbol)?.size ?? 0,
+      clientIdTaken: openByClientId.has(req.clientOrderId)
+    })
 
-  /** Locks `need` of `asset` for an order, or refuses it for want of funds. */
-  const lockFunds = (op: string, symbol: string, clientOrderId: string, asset: string, need: D.Decimal): Result.Result<void, ExchangeError> => {
+  /** Locks `need` of `asset` for an order (or, with `lock` false, only checks it is free), or refuses it for want of funds. */
+  const lockFunds = (op: string, symbol: string, clientOrderId: string, asset: string, need: D.Decimal, lock = true): Result.Result<void, ExchangeError> => {
     const f = fundsOf(asset)
     if (D.lt(f.free, need)) {
       const detail = `Account has insufficient balance for requested action: need ${D.format(need)} ${asset}, free ${D.format(f.free)}`
       return refuse(op, symbol, "InsufficientFunds", detail, { clientOrderId })
     }
+    if (!lock) return Result.succeed(undefined)
     touch(asset)
     f.free = D.sub(f.free, need)
     f.used = D.add(f.used, need)
@@ -250,12 +224,10 @@ export const makeSimulator = (options: SimulatorOptions) => {
     const price = checked.success
     const asset = req.side === "buy" ? rules!.quote : rules!.base
     const need = req.side === "buy" ? D.mul(price, req.quantity) : req.quantity
-    if (req.type === "market") {
-      if (D.lt(fundsOf(asset).free, need)) return lockFunds(op, req.symbol, req.clientOrderId, asset, need) as Result.Result<never, ExchangeError>
-      return Result.succeed(fill(newOrder(req, now, price, Option.none()), price, "taker"))
-    }
-    const locked = lockFunds(op, req.symbol, req.clientOrderId, asset, need)
+    // A market order fills at once: its funds are checked, then spent by the fill rather than locked.
+    const locked = lockFunds(op, req.symbol, req.clientOrderId, asset, need, req.type !== "market")
     if (Result.isFailure(locked)) return Result.fail(locked.failure)
+    if (req.type === "market") return Result.succeed(fill(newOrder(req, now, price, Option.none()), price, "taker"))
     const o = newOrder(req, now, price, Option.none())
     const market = prices.get(req.symbol)
     if (!isTriggerType(req.type) && market !== undefined && crosses(o, market)) return Result.succeed(fill(o, market, "taker"))
