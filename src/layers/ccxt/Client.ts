@@ -200,15 +200,13 @@ export const makeCcxtClient = Effect.fnUntraced(function*(
             const e = outcome.failure
             if (e._tag === "ExchangeError" && e.retryAfterMs !== undefined) budget.pauseUnsafe(e.retryAfterMs, now)
           }
-          const lines = note === undefined ? Effect.void : Effect.logDebug(note)
-          resume(
-            Result.isSuccess(outcome)
-              ? Effect.as(lines, outcome.success)
-              : Effect.andThen(
-                Effect.andThen(lines, logLazily("Debug", () => `${id}: ${req.describe()} failed: ${outcome.failure._tag} ${outcome.failure.reason}`)),
-                Effect.fail(outcome.failure)
-              )
-          )
+          const result = Result.isSuccess(outcome)
+            ? Effect.succeed(outcome.success)
+            : Effect.andThen(
+              logLazily("Debug", () => `${id}: ${req.describe()} failed: ${outcome.failure._tag} ${outcome.failure.reason}`),
+              Effect.fail(outcome.failure)
+            )
+          resume(note === undefined ? result : Effect.andThen(Effect.logDebug(note), result))
         }
         const fail = (error: unknown) => {
           try {

@@ -74,17 +74,17 @@ export const makePlacement = (engine: Engine) => {
       return Effect.flatMap(Clock.currentTimeMillis, (now) => {
         const clientOrderId = newClientOrderId(now)
         const order: SubmitOrder = { clientOrderId, symbol, ...valid.success }
-        return journal.recordIntent({ ...order, venue: venue.id, createdAt: now }).pipe(
-          Effect.andThen(send(op, order, now).pipe(Effect.annotateLogs(orderAnnotations(engine, { clientOrderId })))),
-          Effect.tap(active.track),
-          Effect.tap((record) =>
+        const sent = Effect.annotateLogs(send(op, order, now), orderAnnotations(engine, { clientOrderId }))
+        const placed = Effect.andThen(journal.recordIntent({ ...order, venue: venue.id, createdAt: now }), sent)
+        return Effect.tap(placed, (record) =>
+          Effect.andThen(
+            active.track(record),
             logLazily(
               "Info",
               () => `Created ${order.type} ${order.side} order: ${symbol} ${record.type === "limit" ? `at ${record.price} ` : ""}for ${record.quantity}`,
               () => orderAnnotations(engine, { clientOrderId, orderId: record.id })
             )
-          )
-        )
+          ))
       })
     })
 
