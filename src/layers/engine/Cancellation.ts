@@ -59,21 +59,21 @@ export const makeCancellation = (engine: Engine, cancelList: CancelList) => {
   /** Cancels one order (retried, checked after a lost answer, explained when refused) and applies its final record. */
   const cancelRecord = (op: string, orderId: string): Effect.Effect<OrderRecord, VenueFailure> => {
     const attempt = Effect.catchIf(venue.cancel(op, symbol, orderId), isAmbiguous, (e) => checkCanceled(op, orderId, e))
-    return withRetry(attempt, engine.policy).pipe(
-      Effect.catchIf(
-        (e): e is ExchangeError => e._tag === "ExchangeError" && e.reason === "OrderNotFound",
-        (e) => explainRefusedCancel(op, orderId, e)
-      ),
-      Effect.tap(active.observe),
-      Effect.tap((record) =>
+    const explained = Effect.catchIf(
+      withRetry(attempt, engine.policy),
+      (e): e is ExchangeError => e._tag === "ExchangeError" && e.reason === "OrderNotFound",
+      (e) => explainRefusedCancel(op, orderId, e)
+    )
+    const canceled = Effect.tap(explained, (record) =>
+      Effect.andThen(
+        active.observe(record),
         logLazily(
           "Info",
           () => `Canceled ${record.type} ${record.side} order: ${symbol} ${orderId}`,
           () => orderAnnotations(engine, { orderId, clientOrderId: record.clientOrderId })
         )
-      ),
-      Effect.annotateLogs(orderAnnotations(engine, { orderId }))
-    )
+      ))
+    return Effect.annotateLogs(canceled, orderAnnotations(engine, { orderId }))
   }
 
   /**
