@@ -74,7 +74,7 @@ export const fromExchange = Effect.fnUntraced(function*(
 
   /** Warns about each order a list held that orderops cannot represent, and gives the rest. */
   const reported = (op: string, symbol: string) => ({ orders, skipped }: DecodedOrders) =>
-    Effect.as(
+    skipped.length === 0 ? Effect.succeed(orders) : Effect.as(
       Effect.forEach(
         skipped,
         (e) =>
@@ -90,20 +90,20 @@ export const fromExchange = Effect.fnUntraced(function*(
   const withClientId = (order: SubmitOrder) => (record: OrderRecord): OrderRecord =>
     record.clientOrderId === "" ? { ...record, clientOrderId: order.clientOrderId } : record
 
-  const submit = (op: string, order: SubmitOrder): Effect.Effect<OrderRecord, VenueError> =>
-    markets.market(op, order.symbol).pipe(
-      // The engine validated the order against these very rules: a failure here is a bug.
-      Effect.catchTag("ValidationError", (e) => Effect.die(e)),
-      Effect.flatMap((market) => adapter.submit(op, order, market)),
-      // A client order id that is still open: an earlier attempt got through, so that order is the answer.
-      Effect.catchIf(
-        (e): e is ExchangeError => e._tag === "ExchangeError" && e.reason === "DuplicateClientOrderId",
-        (e) =>
-          Effect.flatMap(adapter.lookup(op, order.symbol, order.clientOrderId), (found) =>
-            Option.match(found, { onNone: () => Effect.fail(e), onSome: Effect.succeed }))
-      ),
-      Effect.map(withClientId(order))
+  const submit = (op: string, order: SubmitOrder): Effect.Effect<OrderRecord, VenueError> => {
+    // The engine validated the order against these very rules: a failure here is a bug.
+    const market = Effect.catchTag(markets.market(op, order.symbol), "ValidationError", (e) => Effect.die(e))
+    const sent = Effect.flatMap(market, (m) => adapter.submit(op, order, m))
+    // A client order id that is still open: an earlier attempt got through, so that order is the answer.
+    const placed = Effect.catchIf(
+      sent,
+      (e): e is ExchangeError => e._tag === "ExchangeError" && e.reason === "DuplicateClientOrderId",
+      (e) =>
+        Effect.flatMap(adapter.lookup(op, order.symbol, order.clientOrderId), (found) =>
+          Option.match(found, { onNone: () => Effect.fail(e), onSome: Effect.succeed }))
     )
+    return Effect.map(placed, withClientId(order))
+  }
 
   const orders = (op: string, symbol: string, since?: number, until?: number) => {
     // Binance refuses windows over 24 h; wider ones fetch the most recent orders and filter here.

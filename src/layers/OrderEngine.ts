@@ -46,15 +46,18 @@ const isPolicy = (r: RetryOptions | RetryPolicy): r is RetryPolicy => "schedule"
 
 /** Builds the `Exchange` service over the `Venue`, `OrderJournal` and `ActiveOrders` in context. */
 export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions = {}) {
+  const venue = yield* Venue
+  const symbol = options.symbol ?? "HBAR/USDT"
   const engine: Engine = {
-    venue: yield* Venue,
+    venue,
     journal: yield* OrderJournal,
     active: yield* ActiveOrders,
     policy: options.retry === undefined ? defaultRetryPolicy : isPolicy(options.retry) ? options.retry : makeRetryPolicy(options.retry),
-    symbol: options.symbol ?? "HBAR/USDT",
-    concurrency: options.cancelConcurrency ?? 10
+    symbol,
+    concurrency: options.cancelConcurrency ?? 10,
+    annotations: marketAnnotations({ symbol, venue })
   }
-  const { active, symbol, venue } = engine
+  const { active } = engine
   // Journal entries are scoped by venue id: a mismatch here is a wiring bug.
   if (venue.id === UNATTRIBUTED_VENUE) return yield* Effect.die(new Error(`a Venue's id must not be empty`))
   if (active.venue !== venue.id) {

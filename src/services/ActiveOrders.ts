@@ -77,9 +77,9 @@ export const makeActiveOrders = (venue: string) => Effect.gen(function*() {
 
   /** Journals `record` (stamped with the clock's time), then applies it to the `Ref`. */
   const write = (record: OrderRecord, addIfMissing: boolean) =>
-    Clock.currentTimeMillis.pipe(
-      Effect.flatMap((now) => journal.recordOrder(record, now, venue)),
-      Effect.andThen(apply(record, addIfMissing))
+    Effect.andThen(
+      Effect.flatMap(Clock.currentTimeMillis, (now) => journal.recordOrder(record, now, venue)),
+      apply(record, addIfMissing)
     )
 
   return {

@@ -30,10 +30,10 @@ export const make = (client: CcxtClientService, markets: MarketCacheService): Wi
    * not list fails as ccxt's unified methods do (`MarketClosed`).
    */
   const onWire = <A>(op: string, symbol: string, f: (m: WireMarket) => Effect.Effect<A, VenueError>) =>
-    markets.market(op, symbol).pipe(
-      Effect.catchTag("ValidationError", () =>
+    Effect.flatMap(
+      Effect.catchTag(markets.market(op, symbol), "ValidationError", () =>
         Effect.fail(new ExchangeError({ operation: op, symbol, reason: "MarketClosed", detail: `${symbol} is not listed on ${client.id}` }))),
-      Effect.flatMap(({ wireId }) => (wireId === undefined ? Effect.fail(noWireId(op, symbol)) : f({ symbol, id: wireId })))
+      ({ wireId }) => (wireId === undefined ? Effect.fail(noWireId(op, symbol)) : f({ symbol, id: wireId }))
     )
 
   const noWireId = (op: string, symbol: string) =>

@@ -29,6 +29,7 @@ import {
 } from "./budget.ts"
 import { type CcxtErrors, classify } from "./classify.ts"
 import { type CcxtExchange, recogniseDuplicateOrders, tapResponses } from "./instance.ts"
+import { logLazily } from "../../services/LogLevels.ts"
 import { failure } from "./RawOrder.ts"
 
 /** One request: what it is for (error context, budget weight) and its debug line. */
@@ -158,21 +159,17 @@ export const makeCcxtClient = Effect.fnUntraced(function*(
 
   /**
    * The failure `error` (thrown or rejected on the way to or from the exchange)
-   * stands for, classified with its own response's status and headers; its
-   * `Retry-After` pauses the budget. A bug in classifying it is a defect.
+   * stands for at `now`, classified with its own response's status and headers. A
+   * bug in classifying it is a defect.
    */
-  const failureOf = (req: Request, error: unknown): Effect.Effect<never, VenueError> =>
-    Effect.flatMap(Clock.currentTimeMillis, (now) => {
-      const e = classify(error, { ccxt, context: req, authenticated, http: tap.httpInfo(error), secrets, now })
-      const pause = e._tag === "ExchangeError" && e.retryAfterMs !== undefined ? budget.pause(e.retryAfterMs) : Effect.void
-      return Effect.andThen(pause, Effect.fail(e))
-    })
+  const classified = (req: Request, error: unknown, now: number): VenueError =>
+    classify(error, { ccxt, context: req, authenticated, http: tap.httpInfo(error), secrets, now })
 
   /**
    * `decode(raw)`, for an answer that arrived: the request proved the credentials
    * work, and an answer that throws while it is read is one orderops cannot read.
    */
-  const read = <A, B>(req: Request, decode: (raw: A) => Result.Result<B, ExchangeError>) => (raw: A): Result.Result<B, ExchangeError> => {
+  const read = <A, B>(req: Request, decode: (raw: A) => Result.Result<B, ExchangeError>, raw: A): Result.Result<B, ExchangeError> => {
     if (PRIVATE_REQUESTS.has(req.kind)) authenticated = true
     try {
       return decode(raw)
@@ -183,9 +180,11 @@ export const makeCcxtClient = Effect.fnUntraced(function*(
 
   /**
    * One request, once: budget, debug line, call, budget feedback, decoding,
-   * classification. It is every live operation's hot path (bench (a)), so the budget
-   * is spent, fed and the answer decoded in plain code around the call, at the time
-   * the Effect clock gave when the request started, and not in Effect steps of their own.
+   * classification. It is every live operation's hot path (benches (a) and (i)), so
+   * everything between the call and the fiber's resumption is plain code in the
+   * promise's callbacks (the budget fed at the time the Effect clock gave when the
+   * request left, the answer decoded or the failure classified, `Retry-After` applied),
+   * and the fiber resumes once, with the outcome.
    */
   const attempt = <A, B>(
     req: Request,
@@ -193,31 +192,52 @@ export const makeCcxtClient = Effect.fnUntraced(function*(
     decode: (raw: A) => Result.Result<B, ExchangeError>
   ): Effect.Effect<B, VenueError> => {
     /** The request, its budget already spent, leaving at `now`. */
-    const sendAt = (now: number) => {
-      let note: string | undefined
-      const answered = (raw: A) => {
-        note = feedBudget(now)
-        return read(req, decode)(raw)
-      }
-      const refused = (error: unknown) => {
-        note = feedBudget(now)
-        throw error
-      }
-      const call = Effect.tryPromise({ try: (signal) => run(signal, () => f(exchange)).then(answered, refused), catch: (error) => error }).pipe(
-        Effect.catch((error) => failureOf(req, error)),
-        Effect.flatMap(Effect.fromResult),
-        Effect.onExit(() => (note === undefined ? Effect.void : Effect.logDebug(note))),
-        Effect.tapError((e) => Effect.logDebug(`${id}: ${req.describe()} failed: ${e._tag} ${e.reason}`))
-      )
-      return Effect.andThen(Effect.logDebug(`${id}: ${req.describe()}`), call)
-    }
+    const sendAt = (now: number) =>
+      Effect.callback<B, VenueError>((resume, signal) => {
+        const settle = (outcome: Result.Result<B, VenueError>) => {
+          const note = feedBudget(now)
+          if (Result.isFailure(outcome)) {
+            const e = outcome.failure
+            if (e._tag === "ExchangeError" && e.retryAfterMs !== undefined) budget.pauseUnsafe(e.retryAfterMs, now)
+          }
+          const result = Result.isSuccess(outcome)
+            ? Effect.succeed(outcome.success)
+            : Effect.andThen(
+              logLazily("Debug", () => `${id}: ${req.describe()} failed: ${outcome.failure._tag} ${outcome.failure.reason}`),
+              Effect.fail(outcome.failure)
+            )
+          resume(note === undefined ? result : Effect.andThen(Effect.logDebug(note), result))
+        }
+        const fail = (error: unknown) => {
+          try {
+            settle(Result.fail(classified(req, error, now)))
+          } catch (bug) {
+            resume(Effect.die(bug))
+          }
+        }
+        const answered = (raw: A) => {
+          try {
+            settle(read(req, decode, raw))
+          } catch (bug) {
+            resume(Effect.die(bug))
+          }
+        }
+        try {
+          run(signal, () => f(exchange)).then(answered, fail)
+        } catch (error) {
+          fail(error)
+        }
+      })
     const weight = weights?.[req.kind] ?? 1
     const orders = req.kind === "submit" ? 1 : 0
+    const sent = (now: number) => Effect.andThen(logLazily("Debug", () => `${id}: ${req.describe()}`), sendAt(now))
     // A request that fits the budget spends it at once; otherwise it waits its turn, and leaves later.
-    return Effect.flatMap(Clock.currentTimeMillis, (now) =>
-      budget.tryTakeUnsafe(weight, orders, now)
-        ? sendAt(now)
-        : budget.take(weight, orders).pipe(Effect.andThen(Clock.currentTimeMillis), Effect.flatMap(sendAt)))
+    return Effect.clockWith((clock) => {
+      const now = clock.currentTimeMillisUnsafe()
+      return budget.tryTakeUnsafe(weight, orders, now)
+        ? sent(now)
+        : budget.take(weight, orders).pipe(Effect.andThen(Clock.currentTimeMillis), Effect.flatMap(sent))
+    })
   }
 
   /** Resyncs ccxt's clock offset with the exchange's (`loadTimeDifference`). */
@@ -236,16 +256,15 @@ export const makeCcxtClient = Effect.fnUntraced(function*(
     f: (exchange: CcxtExchange) => Promise<A>,
     decode: (raw: A) => Result.Result<B, ExchangeError> = Result.succeed as (raw: A) => Result.Result<B, ExchangeError>
   ): Effect.Effect<B, VenueError> =>
-    attempt(req, f, decode).pipe(
-      Effect.catchIf(
-        (e): e is ExchangeError => e._tag === "ExchangeError" && e.reason === "InvalidNonce",
-        (e) =>
-          Effect.logWarning(`${id}: request timestamp rejected (${e.detail}); resyncing the clock and retrying once`).pipe(
-            Effect.annotateLogs(annotationsOf(id, req)),
-            Effect.andThen(resync(req)),
-            Effect.andThen(attempt(req, f, decode))
-          )
-      )
+    Effect.catchIf(
+      attempt(req, f, decode),
+      (e): e is ExchangeError => e._tag === "ExchangeError" && e.reason === "InvalidNonce",
+      (e) =>
+        Effect.logWarning(`${id}: request timestamp rejected (${e.detail}); resyncing the clock and retrying once`).pipe(
+          Effect.annotateLogs(annotationsOf(id, req)),
+          Effect.andThen(resync(req)),
+          Effect.andThen(attempt(req, f, decode))
+        )
     )
 
   return CcxtClient.of({ id, has: (capability) => Boolean(exchange.has[capability]), use })

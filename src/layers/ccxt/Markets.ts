@@ -66,13 +66,16 @@ export const makeMarketCache = Effect.fnUntraced(function*(client: CcxtClientSer
     })
 
   return MarketCache.of({
-    market: (op, symbol) =>
-      Effect.suspend(() => {
-        const known = decoded.get(symbol)
-        if (known !== undefined) return Effect.succeed(known)
+    // A market decoded already is the answer as the request is built: every order
+    // request asks for its market, and a refresh only affects requests built after it.
+    market: (op, symbol) => {
+      const known = decoded.get(symbol)
+      if (known !== undefined) return Effect.succeed(known)
+      return Effect.suspend(() => {
         caller = { operation: op, symbol }
-        return decode(symbol)
-      }),
+        return decoded.get(symbol) === undefined ? decode(symbol) : Effect.succeed(decoded.get(symbol)!)
+      })
+    },
     refresh: (op) =>
       Effect.suspend(() => {
         caller = { operation: op, symbol: "*" }

@@ -9,6 +9,7 @@ import { ExchangeError } from "../../errors/ExchangeError.ts"
 import type { ExchangeFailure } from "../../errors/index.ts"
 import type { OrderRecord, OrderSide } from "../../services/OrderRecord.ts"
 import { withRetry } from "../../services/Retry.ts"
+import { logLazily } from "../../services/LogLevels.ts"
 import type { VenueFailure } from "../../services/Venue.ts"
 import { type Engine, marketAnnotations, observeAll, operation, orderAnnotations, read } from "./Engine.ts"
 import { isAmbiguous } from "./Placement.ts"
@@ -51,19 +52,21 @@ export const makeCancellation = (engine: Engine) => {
   /** Cancels one order (retried, checked after a lost answer, explained when refused) and applies its final record. */
   const cancelRecord = (op: string, orderId: string): Effect.Effect<OrderRecord, VenueFailure> => {
     const attempt = Effect.catchIf(venue.cancel(op, symbol, orderId), isAmbiguous, (e) => checkCanceled(op, orderId, e))
-    return withRetry(attempt, engine.policy).pipe(
-      Effect.catchIf(
-        (e): e is ExchangeError => e._tag === "ExchangeError" && e.reason === "OrderNotFound",
-        (e) => explainRefusedCancel(op, orderId, e)
-      ),
-      Effect.tap(active.observe),
-      Effect.tap((record) =>
-        Effect.log(`Canceled ${record.type} ${record.side} order: ${symbol} ${orderId}`).pipe(
-          Effect.annotateLogs(orderAnnotations(engine, { orderId, clientOrderId: record.clientOrderId }))
-        )
-      ),
-      Effect.annotateLogs(orderAnnotations(engine, { orderId }))
+    const explained = Effect.catchIf(
+      withRetry(attempt, engine.policy),
+      (e): e is ExchangeError => e._tag === "ExchangeError" && e.reason === "OrderNotFound",
+      (e) => explainRefusedCancel(op, orderId, e)
     )
+    const canceled = Effect.tap(explained, (record) =>
+      Effect.andThen(
+        active.observe(record),
+        logLazily(
+          "Info",
+          () => `Canceled ${record.type} ${record.side} order: ${symbol} ${orderId}`,
+          () => orderAnnotations(engine, { orderId, clientOrderId: record.clientOrderId })
+        )
+      ))
+    return Effect.annotateLogs(canceled, orderAnnotations(engine, { orderId }))
   }
 
   const cancelOrder = (orderId: string) => operation(engine, "cancelOrder", Effect.asVoid(cancelRecord("cancelOrder", orderId)))

@@ -21,10 +21,12 @@ export interface Engine {
   readonly symbol: string
   /** How many cancels or look-ups run at once. */
   readonly concurrency: number
+  /** The annotations of every line about the engine's market (`marketAnnotations`). */
+  readonly annotations: Readonly<Record<string, string>>
 }
 
 /** The annotations of every line about the engine's market. */
-export const marketAnnotations = (engine: Engine) => ({ symbol: engine.symbol, venue: engine.venue.id })
+export const marketAnnotations = (engine: Pick<Engine, "symbol" | "venue">) => ({ symbol: engine.symbol, venue: engine.venue.id })
 
 /** The annotations of a line about one order. */
 export const orderAnnotations = (
@@ -44,11 +46,8 @@ export const read = <A>(engine: Engine, effect: Effect.Effect<A, VenueFailure>) 
  * market's annotations, and a failure writes one error line.
  */
 export const operation = <A, E extends ExchangeFailure, R>(engine: Engine, op: string, effect: Effect.Effect<A, E, R>) =>
-  effect.pipe(
-    Effect.tapError((e) => Effect.logError(`${op} failed: ${e.message}`)),
-    Effect.annotateLogs(marketAnnotations(engine))
-  )
+  Effect.annotateLogs(Effect.tapError(effect, (e) => Effect.logError(`${op} failed: ${e.message}`)), engine.annotations)
 
 /** Applies each view of an order to the active orders (and the journal). */
 export const observeAll = (engine: Engine, records: ReadonlyArray<OrderRecord>): Effect.Effect<void, JournalError> =>
-  Effect.forEach(records, engine.active.observe, { discard: true })
+  records.length === 1 ? engine.active.observe(records[0]!) : Effect.forEach(records, engine.active.observe, { discard: true })

@@ -12,6 +12,7 @@ import * as D from "../../services/Decimal.ts"
 import { type MarketRules, type OrderRequest, sellableQuantity, validateOrder } from "../../services/MarketRules.ts"
 import { describeAmounts, type OrderRecord } from "../../services/OrderRecord.ts"
 import { withRetry } from "../../services/Retry.ts"
+import { logLazily } from "../../services/LogLevels.ts"
 import type { SubmitOrder, VenueFailure } from "../../services/Venue.ts"
 import { newClientOrderId } from "./ClientOrderId.ts"
 import { type Engine, marketAnnotations, operation, orderAnnotations, read } from "./Engine.ts"
@@ -51,18 +52,13 @@ export const makePlacement = (engine: Engine) => {
    * looked up and not found, so the order is nowhere); otherwise it stays `pending`.
    */
   const send = (op: string, order: SubmitOrder, now: number) => {
-    const attempt = venue.submit(op, order).pipe(
-      Effect.tapDefect((defect) =>
-        journal.markFailed(order.clientOrderId, `not sent: a defect before the request left: ${String(defect)}`, now)),
-      Effect.catchIf(isAmbiguous, (e) => lookupAfterLostAnswer(op, order, e))
-    )
-    return withRetry(attempt, engine.policy).pipe(
-      Effect.tapError((e) =>
-        mayExist(e)
-          ? Effect.logError(`Order outcome unknown; it stays pending in the journal until sync or recovery settles it`)
-          : Effect.flatMap(Clock.currentTimeMillis, (t) => journal.markFailed(order.clientOrderId, e.message, t))
-      )
-    )
+    const sent = Effect.tapDefect(venue.submit(op, order), (defect) =>
+      journal.markFailed(order.clientOrderId, `not sent: a defect before the request left: ${String(defect)}`, now))
+    const attempt = Effect.catchIf(sent, isAmbiguous, (e) => lookupAfterLostAnswer(op, order, e))
+    return Effect.tapError(withRetry(attempt, engine.policy), (e) =>
+      mayExist(e)
+        ? Effect.logError(`Order outcome unknown; it stays pending in the journal until sync or recovery settles it`)
+        : Effect.flatMap(Clock.currentTimeMillis, (t) => journal.markFailed(order.clientOrderId, e.message, t)))
   }
 
   /** Validates and snaps `request` against `rules`, journals the intent and sends it with a fresh client order id. */
@@ -78,15 +74,17 @@ export const makePlacement = (engine: Engine) => {
       return Effect.flatMap(Clock.currentTimeMillis, (now) => {
         const clientOrderId = newClientOrderId(now)
         const order: SubmitOrder = { clientOrderId, symbol, ...valid.success }
-        return journal.recordIntent({ ...order, venue: venue.id, createdAt: now }).pipe(
-          Effect.andThen(send(op, order, now).pipe(Effect.annotateLogs(orderAnnotations(engine, { clientOrderId })))),
-          Effect.tap(active.track),
-          Effect.tap((record) =>
-            Effect.log(
-              `Created ${order.type} ${order.side} order: ${symbol} ${describeAmounts(record)}`
-            ).pipe(Effect.annotateLogs(orderAnnotations(engine, { clientOrderId, orderId: record.id })))
-          )
-        )
+        const sent = Effect.annotateLogs(send(op, order, now), orderAnnotations(engine, { clientOrderId }))
+        const placed = Effect.andThen(journal.recordIntent({ ...order, venue: venue.id, createdAt: now }), sent)
+        return Effect.tap(placed, (record) =>
+          Effect.andThen(
+            active.track(record),
+            logLazily(
+              "Info",
+              () => `Created ${order.type} ${order.side} order: ${symbol} ${describeAmounts(record)}`,
+              () => orderAnnotations(engine, { clientOrderId, orderId: record.id })
+            )
+          ))
       })
     })
 
