@@ -160,13 +160,20 @@ export const readBinanceOrder = (raw: unknown, market: WireMarket, ctx: DecodeCo
   if (o.symbol !== market.id) return bad(`market ${o.symbol} is not ${market.id}`)
 
   const decimals: Record<string, D.Decimal | undefined> = {}
-  for (const field of ["price", "origQty", "executedQty", "cummulativeQuoteQty", "stopPrice"] as const) {
+  const read = (field: "price" | "origQty" | "executedQty" | "cummulativeQuoteQty" | "stopPrice"): string | undefined => {
     const text = o[field]
-    if (text === undefined) continue
+    if (text === undefined) return undefined
     const d = D.parsePlain(text)
-    if (d === undefined) return bad(`${field} ${JSON.stringify(text)} is not a decimal`)
+    if (d === undefined) return `${field} ${JSON.stringify(text)} is not a decimal`
     decimals[field] = d
+    return undefined
   }
+  const issue = read("price") ?? read("origQty") ?? read("executedQty") ?? read("stopPrice")
+  if (issue !== undefined) return bad(issue)
+  // What the order cost matters only once it has filled (an unfilled order's cost is 0).
+  const filled = decimals["executedQty"]
+  const costIssue = filled !== undefined && D.isPositive(filled) ? read("cummulativeQuoteQty") : undefined
+  if (costIssue !== undefined) return bad(costIssue)
   let fees: Fees | undefined
   if (o.fills !== undefined) {
     fees = {}
