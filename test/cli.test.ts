@@ -123,6 +123,35 @@ describe("orderops in-process", () => {
       assert.deepStrictEqual(JSON.parse(after.out).map((o: { status: string }) => o.status), ["canceled"])
     }))
 
+  it.live("stop-loss, take-profit and oco place protective orders on the dry run; a stop that would fire at once is explained", () =>
+    Effect.gen(function*() {
+      const env = journalEnv()
+      yield* cli(["price", "--set", "0.1"], env)
+      yield* cli(["buy", "--price", "0.11", "--quantity", "300"], env)
+      const stop = yield* cli(["stop-loss", "--trigger", "0.09", "--price", "0.089", "--quantity", "100", "--json"], env)
+      assert.strictEqual(stop.code, 0, stop.err)
+      assert.include(JSON.parse(stop.out), { type: "stop-loss-limit", side: "sell", status: "open" })
+      const profit = yield* cli(["take-profit", "--trigger", "0.12", "--price", "0.12", "--quantity", "100", "--json"], env)
+      assert.strictEqual(profit.code, 0, profit.err)
+      assert.include(JSON.parse(profit.out), { type: "take-profit-limit" })
+      const oco = yield* cli(["oco", "--quantity", "50", "--price", "0.12", "--trigger", "0.09", "--stop-limit", "0.089", "--json"], env)
+      assert.strictEqual(oco.code, 0, oco.err)
+      const list = JSON.parse(oco.out)
+      assert.deepStrictEqual([list.limit.type, list.stop.type], ["limit-maker", "stop-loss-limit"])
+      assert.strictEqual(list.limit.listId, list.listId)
+      const atOnce = yield* cli(["stop-loss", "--trigger", "0.1", "--price", "0.099", "--quantity", "10"], env)
+      assert.strictEqual(atOnce.code, 1)
+      assert.include(atOnce.err, "trigger 0.1 would fire at once: the last price 0.1 has already reached it")
+      const plain = yield* cli(["stop-loss", "--trigger", "0.09", "--quantity", "10"], env)
+      assert.strictEqual(plain.code, 1)
+      assert.include(plain.err, "HBAR/USDT takes no stop-loss orders here")
+      const fired = yield* cli(["price", "--set", "0.09", "--json"], env)
+      assert.deepStrictEqual(
+        JSON.parse(fired.out).filled.map((o: { type: string }) => o.type).sort(),
+        ["stop-loss-limit", "stop-loss-limit"]
+      )
+    }))
+
   it.live("without --json the output is a readable table", () =>
     Effect.gen(function*() {
       const env = journalEnv()
