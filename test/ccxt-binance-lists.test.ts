@@ -22,7 +22,11 @@ import { type BinanceServer, startBinanceServer } from "./support/BinanceServer.
 const SECRET = "lists-secret"
 let server: BinanceServer
 let exchange: ccxt.binanceus
-type Rest = BinanceListRest & { privatePostOrder(p: object): Promise<unknown>; privateDeleteOpenOrders(p: object): Promise<unknown> }
+type Rest = BinanceListRest & {
+  privatePostOrder(p: object): Promise<unknown>
+  privateDeleteOpenOrders(p: object): Promise<unknown>
+  privateGetOpenOrderList(p: object): Promise<unknown>
+}
 const rest = () => exchange as unknown as Rest
 const ctx = decodeContext("binanceus", "test", "HBAR/USDT")
 const dec = D.unsafe

@@ -26,7 +26,7 @@ import { checker } from "./decode.ts"
 import { type DecodeContext, type DecodedOrders, decodeOrderList, failure, type RawOrder, toOrderRecord } from "./RawOrder.ts"
 import type { CcxtExchange } from "./instance.ts"
 
-type Params = Readonly<Record<string, string | number>>
+export type Params = Readonly<Record<string, string | number>>
 
 /** The endpoint methods ccxt generates for Binance's spot API (`api/v3`), as orderops calls them. */
 export interface BinanceSpotRest {

@@ -8,8 +8,8 @@
  *   LIMIT_MAKER leg at `price` and a STOP_LOSS(_LIMIT) leg at `stopPrice`, with the
  *   list's and both legs' client ids chosen by orderops;
  * - `DELETE /api/v3/orderList` cancels a list; `GET /api/v3/orderList` finds one by
- *   `listClientOrderId` after a lost answer; `GET /api/v3/openOrderList` lists the
- *   open ones;
+ *   `listClientOrderId` after a lost answer (a list's legs are orders like any
+ *   other, carrying its id, so open orders and recovery need no list endpoint);
  * - `DELETE /api/v3/openOrders` answers with plain orders and, for each open list,
  *   the list with its legs' cancel reports: `flattenListEntries` makes that one list
  *   of orders.
@@ -19,18 +19,15 @@ import type { ExchangeError } from "../../errors/ExchangeError.ts"
 import * as D from "../../services/Decimal.ts"
 import type { OrderRecord } from "../../services/OrderRecord.ts"
 import type { OcoRecord, SubmitOco } from "../../services/Venue.ts"
-import { decodeBinanceOrder, type WireMarket } from "./binance.ts"
+import { decodeBinanceOrder, type Params, type WireMarket } from "./binance.ts"
 import { checker } from "./decode.ts"
 import { type DecodeContext, failure } from "./RawOrder.ts"
-
-type Params = Readonly<Record<string, string | number>>
 
 /** The list endpoints ccxt generates for Binance's spot API, as orderops calls them. */
 export interface BinanceListRest {
   privatePostOrderOco(params: Params): Promise<unknown>
   privateDeleteOrderList(params: Params): Promise<unknown>
   privateGetOrderList(params: Params): Promise<unknown>
-  privateGetOpenOrderList(params: Params): Promise<unknown>
 }
 
 /** `POST /api/v3/order/oco`'s parameters. */

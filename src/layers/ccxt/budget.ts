@@ -205,7 +205,6 @@ export type RequestKind =
   | "submitList"
   | "fetchList"
   | "cancelList"
-  | "openLists"
 
 /** How many orders a request of each kind places, for the exchange's order-rate limit. */
 export const ordersPlaced = (kind: RequestKind): number => (kind === "submit" ? 1 : kind === "submitList" ? 2 : 0)
@@ -224,8 +223,7 @@ export const BINANCE_WEIGHT: Readonly<Record<RequestKind, number>> = {
   balances: 20,
   submitList: 1,
   fetchList: 4,
-  cancelList: 1,
-  openLists: 6
+  cancelList: 1
 }
 
 /** Binance.US spot request weights. */
@@ -242,8 +240,7 @@ export const BINANCEUS_WEIGHT: Readonly<Record<RequestKind, number>> = {
   balances: 10,
   submitList: 1,
   fetchList: 2,
-  cancelList: 1,
-  openLists: 3
+  cancelList: 1
 }
 
 /** Requests that need the API key: one succeeding proves the credentials work. */
@@ -257,8 +254,7 @@ export const PRIVATE_REQUESTS: ReadonlySet<RequestKind> = new Set([
   "balances",
   "submitList",
   "fetchList",
-  "cancelList",
-  "openLists"
+  "cancelList"
 ])
 
 /** The REQUEST_WEIGHT and ORDERS (shortest window) limits of a Binance `exchangeInfo.rateLimits` array. */
