@@ -83,6 +83,21 @@ describe("live: trigger orders after a lost answer", () => {
       })))
 })
 
+describe("live: the exchange refuses a stop that would trigger at once", () => {
+  it.live("Binance's own -2010 answer is ExchangeError WouldTriggerImmediately: sent once, the journal marks it failed", () =>
+    withLive((server) =>
+      Effect.gen(function*() {
+        yield* holdHbar
+        // The price moved between orderops' check and the exchange.
+        server.binanceError(400, -2010, "Stop price would trigger immediately.", { method: "POST", path: "/api/v3/order" })
+        const e = yield* Effect.flip(createStopLossLimit(0.09, 0.089, 100)).pipe(Effect.orDie)
+        assert.strictEqual(e._tag === "ExchangeError" && e.reason, "WouldTriggerImmediately")
+        assert.strictEqual(requests(server, "POST", "/api/v3/order").length, 2) // the buy, and the stop once
+        const entries = yield* OrderJournal.use((j) => j.entries({ symbol: "HBAR/USDT" }))
+        assert.deepStrictEqual(entries.filter((x) => x.type === "stop-loss-limit").map((x) => x.status), ["failed"])
+      })))
+})
+
 describe("live: OCO lists after a lost answer", () => {
   it.live("an OCO processed but not answered is looked up by its list client id; never sent twice", () =>
     withLive((server) =>

@@ -4,9 +4,9 @@
  * Binance's OCO price order. The same functions decide on every layer.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Result } from "effect"
+import { Option, Result } from "effect"
 import * as D from "../src/services/Decimal.ts"
-import { HBAR_USDT, makeRules } from "../src/services/MarketRules.ts"
+import { HBAR_USDT, makeRules, validateOrder } from "../src/services/MarketRules.ts"
 import { fires, validateOcoAllowed, validateOcoPrices, validateTrigger } from "../src/services/TriggerRules.ts"
 
 const ctx = { operation: "test", symbol: "HBAR/USDT" }
@@ -81,5 +81,28 @@ describe("OCO", () => {
     const none = validateOcoAllowed(makeRules("BTC/USD", { tickSize: "0.01", stepSize: "0.0001" }), ctx)
     assert.strictEqual(ruleOf(none), "OrderTypeNotAllowed")
     assert.strictEqual(Result.isFailure(none) && none.failure.value, "oco")
+  })
+})
+
+describe("validateOrder on trigger and limit-maker types", () => {
+  const lastCtx = { ...ctx, referencePrice: last }
+  const ruleOfOrder = (request: Parameters<typeof validateOrder>[1]) => {
+    const r = validateOrder(HBAR_USDT, request, lastCtx)
+    return Result.isFailure(r) ? `${r.failure.rule} ${r.failure.field}` : "ok"
+  }
+  it("needs a trigger for stop-loss and take-profit types, and a price for the -limit ones and limit-maker", () => {
+    assert.strictEqual(ruleOfOrder({ side: "sell", type: "stop-loss-limit", price: 0.049, quantity: 100 }), "InvalidArgument triggerPrice")
+    assert.strictEqual(ruleOfOrder({ side: "sell", type: "stop-loss-limit", triggerPrice: 0.05, quantity: 100 }), "InvalidArgument price")
+    assert.strictEqual(ruleOfOrder({ side: "sell", type: "limit-maker", quantity: 100 }), "InvalidArgument price")
+    assert.strictEqual(ruleOfOrder({ side: "sell", type: "stop-loss", triggerPrice: 0.05, quantity: 100 }), "OrderTypeNotAllowed type")
+  })
+
+  it("snaps the trigger and the limit, and checks the notional at the limit (or, for a market stop, at the trigger)", () => {
+    const r = Result.getOrThrow(validateOrder(HBAR_USDT, { side: "sell", type: "stop-loss-limit", triggerPrice: "0.050001", price: "0.0490001", quantity: "100.7" }, lastCtx))
+    assert.deepStrictEqual([Option.map(r.triggerPrice, D.format), Option.map(r.price, D.format), D.format(r.quantity)], [Option.some("0.05001"), Option.some("0.04901"), "100"])
+    const every = makeRules("HBAR/USDT", { tickSize: "0.00001", stepSize: "1", minNotional: "1", orderTypes: ["stop-loss"] })
+    const small = validateOrder(every, { side: "sell", type: "stop-loss", triggerPrice: 0.05, quantity: 19 }, lastCtx)
+    assert.strictEqual(Result.isFailure(small) && small.failure.rule, "MinNotional") // 19 × 0.05 < 1
+    assert.isTrue(Result.isSuccess(validateOrder(every, { side: "sell", type: "stop-loss", triggerPrice: 0.05, quantity: 20 }, lastCtx)))
   })
 })

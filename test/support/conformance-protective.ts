@@ -28,7 +28,8 @@ import {
   fetchOrder,
   getBaseAssetBalance,
   type OrderJournal,
-  type OrderRecord
+  type OrderRecord,
+  placeOrder
 } from "../../src/index.ts"
 import type { MarketControl } from "./conformance.ts"
 
@@ -95,6 +96,18 @@ export const protectiveTests = ({ failure, oco, setPrice, test }: ProtectiveHarn
       const lacking = yield* failure(createStopLoss(0.09, 100))
       assert.strictEqual(lacking._tag === "ValidationError" && `${lacking.rule} ${lacking.value}`, "OrderTypeNotAllowed stop-loss")
       assert.strictEqual((yield* fetchOpenOrders()).length, 0)
+    }))
+
+  test("a limit-maker rests as a maker; one that would take is refused by the exchange as WouldTriggerImmediately", () =>
+    Effect.gen(function*() {
+      yield* holdHbar
+      const maker = yield* placeOrder({ type: "limit-maker", side: "sell", price: 0.12, quantity: 100 })
+      assert.deepStrictEqual([maker.type, maker.status, opt(maker.price)], ["limit-maker", "open", "0.12"])
+      const taker = yield* failure(placeOrder({ type: "limit-maker", side: "sell", price: 0.099, quantity: 50 }))
+      assert.strictEqual(taker._tag === "ExchangeError" && taker.reason, "WouldTriggerImmediately")
+      yield* setPrice(0.12)
+      const filled = yield* fetchOrder(maker.id)
+      assert.deepStrictEqual([filled.status, text(filled.cost)], ["closed", "12"])
     }))
 
   test("an OCO rests as two legs of one list; the limit leg filling expires the stop leg", () =>
