@@ -142,6 +142,13 @@ describe("live: OCO lists after a lost answer", () => {
         const entries = yield* OrderJournal.use((j) => j.entries({ symbol: "HBAR/USDT" }))
         const legs = entries.filter((x) => x.type !== "limit")
         assert.deepStrictEqual(legs.map((x) => x.status), ["pending", "pending"])
+        // Journaled before sending: both legs' terms, their client ids the list's with _l and _s.
+        const sent = requests(server, "POST", "/api/v3/order/oco")[0]!.params
+        const byType = Object.fromEntries(legs.map((x) => [x.type, x]))
+        assert.strictEqual(byType["limit-maker"]?.clientOrderId, sent["limitClientOrderId"])
+        assert.strictEqual(byType["stop-loss-limit"]?.clientOrderId, sent["stopClientOrderId"])
+        assert.strictEqual(byType["stop-loss-limit"]?.triggerPrice, "0.09")
+        assert.strictEqual(sent["limitClientOrderId"], `${sent["listClientOrderId"]}_l`)
       }), { retry: { times: 0 } }))
 
   it.live("a list cancel whose answer is lost is settled by the legs' state; cancelling a leg cancels the list", () =>

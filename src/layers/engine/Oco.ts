@@ -129,7 +129,8 @@ export const makeOco = (engine: Engine) => {
           ...common,
           clientOrderId: legs.stop,
           type: Option.isSome(list.stopLimitPrice) ? "stop-loss-limit" : "stop-loss",
-          price: list.stopLimitPrice
+          price: list.stopLimitPrice,
+          triggerPrice: Option.some(list.triggerPrice)
         })
         const placed: OcoRecord = yield* send(op, lists, list).pipe(
           Effect.annotateLogs(orderAnnotations(engine, { clientOrderId: listClientOrderId }))
