@@ -22,6 +22,7 @@ import * as D from "../services/Decimal.ts"
 import type { MarketRules } from "../services/MarketRules.ts"
 import { addFee, averageOf, type OrderRecord } from "../services/OrderRecord.ts"
 import { type PaperBook, type PaperChange, type PaperOrder, paperOrderId } from "../services/PaperStore.ts"
+import type { Trade } from "../services/Trade.ts"
 import type { Balance, SubmitOrder } from "../services/Venue.ts"
 
 interface Funds {
@@ -50,8 +51,12 @@ export const makeSimulator = (options: SimulatorOptions) => {
   const openById = new Map<string, PaperOrder>()
   const openByClientId = new Map<string, PaperOrder>()
 
+  /** The most one fill may take, by symbol (`setDepth`); unlimited when absent. */
+  const depth = new Map<string, D.Decimal>()
+
   // The rows changed since the last `takeChange`.
   let changedOrders: Array<PaperOrder> = []
+  let changedTrades: Array<readonly [symbol: string, trade: Trade]> = []
   const changedAssets = new Set<string>()
   const changedPrices = new Set<string>()
 
@@ -89,7 +94,9 @@ export const makeSimulator = (options: SimulatorOptions) => {
 
   /** Records `o`'s new view as a change and takes the order off the book when it is final. */
   const settle = (o: PaperOrder, record: OrderRecord): OrderRecord => {
-    changedOrders.push(record === o.record ? o : { ...o, record })
+    const next = record === o.record ? o : { ...o, record }
+    changedOrders.push(next)
+    if (record.status === "open" && next !== o && openById.has(record.id)) addOpen(next)
     if (record.status !== "open") {
       open.get(record.symbol)?.delete(record.id)
       openById.delete(record.id)
@@ -98,45 +105,71 @@ export const makeSimulator = (options: SimulatorOptions) => {
     return record
   }
 
+  /** The quantity of `o` not filled yet. */
+  const remainingOf = (o: PaperOrder) => D.sub(o.quantity, o.record.filled)
+
+  /** What one fill of `o` may take: the rest of it, at most the symbol's depth (`setDepth`). */
+  const fillable = (o: PaperOrder) => {
+    const cap = depth.get(o.record.symbol)
+    const rest = remainingOf(o)
+    return cap === undefined ? rest : D.min(rest, cap)
+  }
+
   /**
-   * Fills `o` in full at `price`, as a maker (a resting order crossed later) or a
-   * taker: releases a limit order's lock, pays the cost at `price`, and credits the
-   * asset received less the fee. The record keeps a limit order's own price, as the
-   * exchange's order does; a market order's price is its fill price.
+   * Fills `qty` of `o` at `price`, as a maker (a resting order crossed later) or a
+   * taker: releases that part of a limit order's lock, pays for it at `price`, and
+   * credits the asset received less the fee. The fill is a trade of its own (id
+   * `<order id>/<quantity filled before it>`), and the order's filled, cost and fees
+   * are the sums of its trades. A market order's unfilled rest expires.
    */
-  const fill = (o: PaperOrder, price: D.Decimal, role: "maker" | "taker"): OrderRecord => {
+  const fill = (o: PaperOrder, qty: D.Decimal, price: D.Decimal, role: "maker" | "taker", now: number): OrderRecord => {
     const { record } = o
     const rules = rulesOf(record.symbol)!
     const base = touch(rules.base)
     const quote = touch(rules.quote)
     const rate = role === "maker" ? options.makerFee : options.takerFee
-    const cost = D.mul(price, o.quantity)
+    const cost = D.mul(price, qty)
     const limit = record.type !== "market"
     let fee: D.Decimal
     if (record.side === "buy") {
       if (limit) {
-        const locked = D.mul(o.price, o.quantity)
+        const locked = D.mul(o.price, qty)
         quote.used = D.sub(quote.used, locked)
         quote.free = D.add(quote.free, locked)
       }
-      fee = D.mul(o.quantity, rate)
+      fee = D.mul(qty, rate)
       quote.free = D.sub(quote.free, cost)
-      base.free = D.add(base.free, D.sub(o.quantity, fee))
+      base.free = D.add(base.free, D.sub(qty, fee))
     } else {
-      if (limit) base.used = D.sub(base.used, o.quantity)
-      else base.free = D.sub(base.free, o.quantity)
+      if (limit) base.used = D.sub(base.used, qty)
+      else base.free = D.sub(base.free, qty)
       fee = D.mul(cost, rate)
       quote.free = D.add(quote.free, D.sub(cost, fee))
     }
     const feeAsset = record.side === "buy" ? rules.base : rules.quote
-    const filled = limit ? o : { ...o, price }
-    return settle(filled, {
+    changedTrades.push([record.symbol, {
+      id: `${record.id}/${D.format(record.filled)}`,
+      orderId: record.id,
+      clientOrderId: record.clientOrderId,
+      side: record.side,
+      price,
+      quantity: qty,
+      quoteQuantity: cost,
+      fee,
+      feeAsset,
+      maker: role === "maker",
+      timestamp: now
+    }])
+    const filled = D.add(record.filled, qty)
+    const totalCost = D.add(record.cost, cost)
+    const done = D.gte(filled, o.quantity)
+    return settle(limit ? o : { ...o, price }, {
       ...record,
-      filled: record.quantity,
-      cost,
-      averagePrice: averageOf(cost, record.quantity),
+      filled,
+      cost: totalCost,
+      averagePrice: averageOf(totalCost, filled),
       fees: D.isZero(fee) ? record.fees : addFee(record.fees, feeAsset, fee),
-      status: "closed"
+      status: done ? "closed" : limit ? "open" : "expired"
     })
   }
 
@@ -203,12 +236,12 @@ export const makeSimulator = (options: SimulatorOptions) => {
       quantity: req.quantity,
       seq
     }
-    if (req.type === "market") return Result.succeed(fill(o, price, "taker"))
+    if (req.type === "market") return Result.succeed(fill(o, fillable(o), price, "taker", now))
     touch(asset)
     f.free = D.sub(f.free, need)
     f.used = D.add(f.used, need)
-    if (market !== undefined && crosses(o, market)) return Result.succeed(fill(o, market, "taker"))
     addOpen(o)
+    if (market !== undefined && crosses(o, market)) return Result.succeed(fill(o, fillable(o), market, "taker", now))
     return Result.succeed(settle(o, o.record))
   }
 
@@ -217,21 +250,22 @@ export const makeSimulator = (options: SimulatorOptions) => {
     const o = open.get(symbol)?.get(orderId)
     if (o === undefined) return undefined
     const rules = rulesOf(symbol)!
+    const rest = remainingOf(o)
     if (o.record.side === "buy") {
       const q = touch(rules.quote)
-      const locked = D.mul(o.price, o.quantity)
+      const locked = D.mul(o.price, rest)
       q.used = D.sub(q.used, locked)
       q.free = D.add(q.free, locked)
     } else {
       const b = touch(rules.base)
-      b.used = D.sub(b.used, o.quantity)
-      b.free = D.add(b.free, o.quantity)
+      b.used = D.sub(b.used, rest)
+      b.free = D.add(b.free, rest)
     }
     return settle(o, { ...o.record, status: "canceled" })
   }
 
   /** Moves the market; gives the orders that filled. */
-  const setPrice = (symbol: string, price: D.Decimal): ReadonlyArray<OrderRecord> => {
+  const setPrice = (symbol: string, price: D.Decimal, now: number): ReadonlyArray<OrderRecord> => {
     prices.set(symbol, price)
     changedPrices.add(symbol)
     const book = open.get(symbol)
@@ -239,7 +273,7 @@ export const makeSimulator = (options: SimulatorOptions) => {
     const filled: Array<OrderRecord> = []
     // Deleting the entry being visited (a fill) is safe while iterating a Map.
     for (const o of book.values()) {
-      if (crosses(o, price)) filled.push(fill(o, o.price, "maker"))
+      if (crosses(o, price) && D.isPositive(fillable(o))) filled.push(fill(o, fillable(o), o.price, "maker", now))
     }
     return filled
   }
@@ -252,9 +286,11 @@ export const makeSimulator = (options: SimulatorOptions) => {
         const f = fundsOf(asset)
         return [asset, { free: f.free, used: f.used }] as const
       }),
-      prices: Array.from(changedPrices, (symbol) => [symbol, prices.get(symbol)!] as const)
+      prices: Array.from(changedPrices, (symbol) => [symbol, prices.get(symbol)!] as const),
+      trades: changedTrades
     }
     changedOrders = []
+    changedTrades = []
     changedAssets.clear()
     changedPrices.clear()
     return change
@@ -266,6 +302,11 @@ export const makeSimulator = (options: SimulatorOptions) => {
     setPrice,
     takeChange,
     price: (symbol: string): Option.Option<D.Decimal> => Option.fromNullishOr(prices.get(symbol)),
+    /** Caps what one fill may take on `symbol` (partial fills); `undefined` lifts the cap. */
+    setDepth: (symbol: string, qty: D.Decimal | undefined) => {
+      if (qty === undefined) depth.delete(symbol)
+      else depth.set(symbol, qty)
+    },
     setBalance: (asset: string, free: D.Decimal) => {
       touch(asset).free = free
     },

@@ -11,6 +11,7 @@ import type { JournalError, ValidationError, VenueError } from "../errors/index.
 import * as D from "./Decimal.ts"
 import type { MarketRules } from "./MarketRules.ts"
 import type { OrderRecord, OrderSide, OrderType } from "./OrderRecord.ts"
+import type { Trade } from "./Trade.ts"
 
 /** A validated order, ready to send. */
 export interface SubmitOrder {
@@ -66,6 +67,8 @@ export interface VenueService {
   /** Orders on the symbol, open and closed, in `[since, until]` (epoch ms) when given. */
   orders(op: Operation, symbol: string, since?: number, until?: number): Effect.Effect<ReadonlyArray<OrderRecord>, VenueFailure>
   balances(op: Operation): Effect.Effect<ReadonlyMap<string, Balance>, VenueFailure>
+  /** The account's trades (fills) on the symbol in `[since, until]` (epoch ms; `until` defaults to now). */
+  trades(op: Operation, symbol: string, since?: number, until?: number): Effect.Effect<ReadonlyArray<Trade>, VenueFailure>
 }
 
 export class Venue extends Context.Service<Venue, VenueService>()("orderops/Venue") {}

@@ -201,6 +201,7 @@ export type RequestKind =
   | "openOrders"
   | "orders"
   | "balances"
+  | "trades"
 
 /** binance.com spot request weights (with a symbol, where that matters). */
 export const BINANCE_WEIGHT: Readonly<Record<RequestKind, number>> = {
@@ -213,7 +214,8 @@ export const BINANCE_WEIGHT: Readonly<Record<RequestKind, number>> = {
   cancelAll: 1,
   openOrders: 6,
   orders: 20,
-  balances: 20
+  balances: 20,
+  trades: 20
 }
 
 /** Binance.US spot request weights. */
@@ -227,7 +229,8 @@ export const BINANCEUS_WEIGHT: Readonly<Record<RequestKind, number>> = {
   cancelAll: 1,
   openOrders: 3,
   orders: 10,
-  balances: 10
+  balances: 10,
+  trades: 10
 }
 
 /** Requests that need the API key: one succeeding proves the credentials work. */
@@ -238,7 +241,8 @@ export const PRIVATE_REQUESTS: ReadonlySet<RequestKind> = new Set([
   "cancelAll",
   "openOrders",
   "orders",
-  "balances"
+  "balances",
+  "trades"
 ])
 
 /** The REQUEST_WEIGHT and ORDERS (shortest window) limits of a Binance `exchangeInfo.rateLimits` array. */
