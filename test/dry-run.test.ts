@@ -29,7 +29,7 @@ const dryRun = (options: DryRunOptions = {}) => {
     MarketControl,
     Effect.map(DryRunMarket, (m) => {
       const setPrice = (p: number) => Effect.orDie(Effect.asVoid(m.setPrice(p)))
-      return MarketControl.of({ setPrice, setPriceUnseen: setPrice })
+      return MarketControl.of({ setPrice, setPriceUnseen: setPrice, setDepth: (q) => Effect.orDie(m.setDepth(q)) })
     })
   )
   return Layer.provideMerge(control, exchange).pipe(Layer.provideMerge(OrderJournal.layerMemory))

@@ -67,7 +67,8 @@ const control = (server: BinanceServer) =>
       const setPriceUnseen = (p: number) => Effect.sync(() => server.setPrice("HBARUSDT", String(p)))
       return MarketControl.of({
         setPrice: (p) => setPriceUnseen(p).pipe(Effect.andThen(ex.sync), Effect.orDie, Effect.asVoid),
-        setPriceUnseen
+        setPriceUnseen,
+        setDepth: (q) => Effect.sync(() => server.setDepth("HBARUSDT", q === undefined ? undefined : String(q)))
       })
     })
   )

@@ -14,7 +14,7 @@
  * No policy lives here: retries, look-ups after ambiguous failures and the journal
  * are the engine's (`OrderEngine.ts`), the same for the dry run and live.
  */
-import { Effect, Option, Redacted } from "effect"
+import { Clock, Effect, Option, Redacted } from "effect"
 import type { ExchangeError } from "../errors/ExchangeError.ts"
 import type { VenueError } from "../errors/index.ts"
 import type { OrderRecord } from "../services/OrderRecord.ts"
@@ -158,6 +158,8 @@ export const fromExchange = Effect.fnUntraced(function*(
     openOrders: (op, symbol) => Effect.flatMap(adapter.openOrders(op, symbol), reported(op, symbol)),
     orders,
     balances: adapter.balances,
+    trades: (op, symbol, since, until) =>
+      Effect.flatMap(until === undefined ? Clock.currentTimeMillis : Effect.succeed(until), (end) => adapter.trades(op, symbol, since, end)),
     oco
   }
   return service

@@ -62,6 +62,12 @@ export interface DryRunMarketService {
   price(symbol?: string): Effect.Effect<Option.Option<number>>
   /** Sets an asset's free balance, e.g. to fund a test. */
   setBalance(asset: string, amount: number): Effect.Effect<void, ValidationError | JournalError>
+  /**
+   * Caps how much one fill may take on the symbol (default: the layer's), so orders
+   * fill in parts, each part a trade; `undefined` lifts the cap (the default: orders
+   * fill in full). A market order's part the cap leaves unfilled expires, as on Binance.
+   */
+  setDepth(quantity: number | undefined, symbol?: string): Effect.Effect<void, ValidationError>
 }
 
 export class DryRunMarket extends Context.Service<DryRunMarket, DryRunMarketService>()("orderops/DryRunMarket") {}
@@ -235,6 +241,11 @@ const makeDryRun = Effect.fnUntraced(function*(options: DryRunOptions) {
         () => store.orders(s, since, until)
       ),
     balances: () => explained(() => "balances", () => Effect.succeed(sim.balances())),
+    trades: (_op, s, since, until) =>
+      explained(
+        () => `trades on ${s}${since === undefined ? "" : ` from ${since}`}${until === undefined ? "" : ` to ${until}`}`,
+        () => store.trades(s, { since, until })
+      ),
     oco: Option.some({
       submit: (op, list) => mutate(() => `submit OCO ${describeOco(list)}`, (now) => sim.submitOco(op, list, now)),
       lookup: (_op, s, listClientOrderId) =>
@@ -255,7 +266,7 @@ const makeDryRun = Effect.fnUntraced(function*(options: DryRunOptions) {
       Effect.gen(function*() {
         if (!markets.has(s)) return yield* unknownMarket("setPrice", s)
         const p = yield* Effect.fromResult(decimalInput("setPrice", s, "price", price))
-        const changed = yield* commit(yield* Clock.currentTimeMillis, () => Result.succeed(sim.setPrice(s, p)))
+        const changed = yield* commit(yield* Clock.currentTimeMillis, (now) => Result.succeed(sim.setPrice(s, p, now)))
         for (const record of changed) {
           yield* active.observe(record)
           const what = record.status === "closed" ? "Filled" : "Expired (its OCO partner ended)"
@@ -266,6 +277,10 @@ const makeDryRun = Effect.fnUntraced(function*(options: DryRunOptions) {
         return changed.filter((o) => o.status === "closed")
       }),
     price: (s = symbol) => Effect.sync(() => Option.map(sim.price(s), D.toNumber)),
+    setDepth: (quantity, s = symbol) =>
+      quantity === undefined
+        ? Effect.sync(() => sim.setDepth(s, undefined))
+        : Effect.map(Effect.fromResult(decimalInput("setDepth", s, "quantity", quantity)), (q) => sim.setDepth(s, q)),
     setBalance: (asset, amount) =>
       Effect.fromResult(decimalInput("setBalance", symbol, "balance", amount)).pipe(
         Effect.flatMap((d) => Effect.flatMap(Clock.currentTimeMillis, (now) => commit(now, () => Result.succeed(sim.setBalance(asset, d)))))

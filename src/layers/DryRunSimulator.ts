@@ -15,6 +15,10 @@
  * price crosses it, it fills in full at its own limit, paying the maker fee. A
  * market order fills at the current price as a taker. Fees are charged in the
  * asset received, as Binance charges them without BNB.
+ *
+ * Trigger orders wait in a trigger book until a price reaches them, then work as
+ * the market or limit order they become (`DryRunTriggers.ts`); OCO lists are in
+ * `DryRunOco.ts`; the checks of a new order in `DryRunChecks.ts`.
  */
 import { Option, Result } from "effect"
 import { ExchangeError, type ExchangeReason } from "../errors/ExchangeError.ts"
@@ -22,10 +26,11 @@ import * as D from "../services/Decimal.ts"
 import type { MarketRules } from "../services/MarketRules.ts"
 import { addFee, averageOf, hasLimitPrice, isTriggerType, type OrderRecord } from "../services/OrderRecord.ts"
 import { type PaperBook, type PaperChange, type PaperOrder, paperOrderId } from "../services/PaperStore.ts"
-import type { Balance, OcoRecord, SubmitOco, SubmitOrder } from "../services/Venue.ts"
-import { triggerKindOf } from "../services/TriggerRules.ts"
+import type { Trade } from "../services/Trade.ts"
+import type { Balance, SubmitOrder } from "../services/Venue.ts"
 import { checkOrder, crossesAt } from "./DryRunChecks.ts"
-import { makeOcoPairs, makeTriggerBook } from "./DryRunTriggers.ts"
+import { makeOcoLists } from "./DryRunOco.ts"
+import { makeOcoPairs, makeTriggerBook, pendingTriggerOf, resume } from "./DryRunTriggers.ts"
 
 interface Funds {
   free: D.Decimal
@@ -53,8 +58,12 @@ export const makeSimulator = (options: SimulatorOptions) => {
   const openById = new Map<string, PaperOrder>()
   const openByClientId = new Map<string, PaperOrder>()
 
+  /** The most one fill may take, by symbol (`setDepth`); unlimited when absent. */
+  const depth = new Map<string, D.Decimal>()
+
   // The rows changed since the last `takeChange`.
   let changedOrders: Array<PaperOrder> = []
+  let changedTrades: Array<readonly [symbol: string, trade: Trade]> = []
   const changedAssets = new Set<string>()
   const changedPrices = new Set<string>()
 
@@ -87,27 +96,13 @@ export const makeSimulator = (options: SimulatorOptions) => {
   }
   for (const o of options.book.open) addOpen(o)
 
-  /** Orders waiting for their trigger, and the legs of running OCO lists (rebuilt from the open orders on resume). */
+  /** Orders waiting for their trigger, and the legs of running OCO lists. */
   const triggers = makeTriggerBook()
-  const lists = makeOcoPairs()
+  const pairs = makeOcoPairs()
+  resume(options.book.open, triggers, pairs)
   const waitForTrigger = (o: PaperOrder) => {
-    const { record } = o
-    if (!isTriggerType(record.type) || Option.isNone(record.triggerPrice)) return
-    triggers.add({
-      orderId: record.id,
-      symbol: record.symbol,
-      kind: triggerKindOf(record.type),
-      side: record.side,
-      triggerPrice: record.triggerPrice.value,
-      seq: o.seq
-    })
-  }
-  // A resumed trigger order waits again: one that had fired and rests at its limit fires again at the next price past it.
-  for (const o of options.book.open) waitForTrigger(o)
-  for (const o of options.book.open) {
-    if (o.record.type !== "limit-maker" || Option.isNone(o.record.listId)) continue
-    const stop = options.book.open.find((s) => s !== o && Option.getOrUndefined(s.record.listId) === Option.getOrUndefined(o.record.listId))
-    if (stop !== undefined) lists.link({ listId: o.record.listId.value, listClientOrderId: "", limitOrderId: o.record.id, stopOrderId: stop.record.id })
+    const t = pendingTriggerOf(o)
+    if (t !== undefined) triggers.add(t)
   }
 
   const refuse = (op: string, symbol: string, reason: ExchangeReason, detail: string, ids: { orderId?: string; clientOrderId?: string } = {}) =>
@@ -115,7 +110,9 @@ export const makeSimulator = (options: SimulatorOptions) => {
 
   /** Records `o`'s new view as a change and takes the order off the book when it is final. */
   const settle = (o: PaperOrder, record: OrderRecord): OrderRecord => {
-    changedOrders.push(record === o.record ? o : { ...o, record })
+    const next = record === o.record ? o : { ...o, record }
+    changedOrders.push(next)
+    if (record.status === "open" && next !== o && openById.has(record.id)) addOpen(next)
     if (record.status !== "open") {
       open.get(record.symbol)?.delete(record.id)
       openById.delete(record.id)
@@ -124,54 +121,79 @@ export const makeSimulator = (options: SimulatorOptions) => {
     return record
   }
 
+  /** The quantity of `o` not filled yet. */
+  const remainingOf = (o: PaperOrder) => D.sub(o.quantity, o.record.filled)
+
+  /** What one fill of `o` may take: the rest of it, at most the symbol's depth (`setDepth`). */
+  const fillable = (o: PaperOrder) => {
+    const cap = depth.get(o.record.symbol)
+    const rest = remainingOf(o)
+    return cap === undefined ? rest : D.min(rest, cap)
+  }
+
   /**
-   * Fills `o` in full at `price`, as a maker (a resting order crossed later) or a
-   * taker: releases a limit order's lock, pays the cost at `price`, and credits the
-   * asset received less the fee. The record keeps a limit order's own price, as the
-   * exchange's order does; a market order's price is its fill price.
+   * Fills `qty` of `o` at `price`, as a maker (a resting order crossed later) or a
+   * taker: releases that part of a limit order's lock, pays for it at `price`, and
+   * credits the asset received less the fee. The fill is a trade of its own (id
+   * `<order id>/<quantity filled before it>`), and the order's filled, cost and fees
+   * are the sums of its trades. A market order's unfilled rest expires.
    */
-  const fill = (o: PaperOrder, price: D.Decimal, role: "maker" | "taker"): OrderRecord => {
+  const fill = (o: PaperOrder, qty: D.Decimal, price: D.Decimal, role: "maker" | "taker", now: number): OrderRecord => {
     const { record } = o
     const rules = rulesOf(record.symbol)!
     const base = touch(rules.base)
     const quote = touch(rules.quote)
     const rate = role === "maker" ? options.makerFee : options.takerFee
-    const cost = D.mul(price, o.quantity)
+    const cost = D.mul(price, qty)
     const limit = record.type !== "market"
     let fee: D.Decimal
     if (record.side === "buy") {
       if (limit) {
-        const locked = D.mul(o.price, o.quantity)
+        const locked = D.mul(o.price, qty)
         quote.used = D.sub(quote.used, locked)
         quote.free = D.add(quote.free, locked)
       }
-      fee = D.mul(o.quantity, rate)
+      fee = D.mul(qty, rate)
       quote.free = D.sub(quote.free, cost)
-      base.free = D.add(base.free, D.sub(o.quantity, fee))
+      base.free = D.add(base.free, D.sub(qty, fee))
     } else {
-      if (limit) base.used = D.sub(base.used, o.quantity)
-      else base.free = D.sub(base.free, o.quantity)
+      if (limit) base.used = D.sub(base.used, qty)
+      else base.free = D.sub(base.free, qty)
       fee = D.mul(cost, rate)
       quote.free = D.add(quote.free, D.sub(cost, fee))
     }
     const feeAsset = record.side === "buy" ? rules.base : rules.quote
-    const filled = limit ? o : { ...o, price }
-    return settle(filled, {
+    changedTrades.push([record.symbol, {
+      id: `${record.id}/${D.format(record.filled)}`,
+      orderId: record.id,
+      clientOrderId: record.clientOrderId,
+      side: record.side,
+      price,
+      quantity: qty,
+      quoteQuantity: cost,
+      fee,
+      feeAsset,
+      maker: role === "maker",
+      timestamp: now
+    }])
+    const filled = D.add(record.filled, qty)
+    const totalCost = D.add(record.cost, cost)
+    const done = D.gte(filled, o.quantity)
+    return settle(limit ? o : { ...o, price }, {
       ...record,
-      filled: record.quantity,
-      cost,
-      averagePrice: averageOf(cost, record.quantity),
+      filled,
+      cost: totalCost,
+      averagePrice: averageOf(totalCost, filled),
       fees: D.isZero(fee) ? record.fees : addFee(record.fees, feeAsset, fee),
-      status: "closed"
+      status: done ? "closed" : limit ? "open" : "expired"
     })
   }
 
   const crosses = (o: PaperOrder, price: D.Decimal) => crossesAt(o.record.side, o.price, price)
 
-  /** A new open order's paper form: its lock price is its limit, a stop's trigger, or a market order's `market`. */
-  const newOrder = (req: SubmitOrder, now: number, market: D.Decimal, listId: Option.Option<string>): PaperOrder => {
+  /** A new open order's paper form; its lock price is its limit, a stop's trigger, or a market order's last price. */
+  const newOrder = (req: SubmitOrder, now: number, lockPrice: D.Decimal, listId: Option.Option<string>): PaperOrder => {
     seq += 1
-    const lockPrice = Option.getOrElse(Option.orElse(req.price, () => req.triggerPrice), () => market)
     return {
       record: {
         id: paperOrderId(seq),
@@ -196,14 +218,14 @@ export const makeSimulator = (options: SimulatorOptions) => {
     }
   }
 
-  const check = (op: string, req: SubmitOrder, rules: MarketRules | undefined) =>
-    checkOrder(op, req, rules, {
+  const check = (op: string, req: SubmitOrder) =>
+    checkOrder(op, req, rulesOf(req.symbol), {
       market: prices.get(req.symbol),
       openOrders: open.get(req.symbol)?.size ?? 0,
       clientIdTaken: openByClientId.has(req.clientOrderId)
     })
 
-  /** Locks `need` of `asset` for an order (or, with `lock` false, only checks it is free), or refuses it for want of funds. */
+  /** Locks `need` of `asset` for an order (with `lock` false, only checks it is free), or refuses it for want of funds. */
   const lockFunds = (op: string, symbol: string, clientOrderId: string, asset: string, need: D.Decimal, lock = true): Result.Result<void, ExchangeError> => {
     const f = fundsOf(asset)
     if (D.lt(f.free, need)) {
@@ -217,79 +239,6 @@ export const makeSimulator = (options: SimulatorOptions) => {
     return Result.succeed(undefined)
   }
 
-  const submit = (op: string, req: SubmitOrder, now: number): Result.Result<OrderRecord, ExchangeError> => {
-    const rules = rulesOf(req.symbol)
-    const checked = check(op, req, rules)
-    if (Result.isFailure(checked)) return Result.fail(checked.failure)
-    const price = checked.success
-    const asset = req.side === "buy" ? rules!.quote : rules!.base
-    const need = req.side === "buy" ? D.mul(price, req.quantity) : req.quantity
-    // A market order fills at once: its funds are checked, then spent by the fill rather than locked.
-    const locked = lockFunds(op, req.symbol, req.clientOrderId, asset, need, req.type !== "market")
-    if (Result.isFailure(locked)) return Result.fail(locked.failure)
-    if (req.type === "market") return Result.succeed(fill(newOrder(req, now, price, Option.none()), price, "taker"))
-    const o = newOrder(req, now, price, Option.none())
-    const market = prices.get(req.symbol)
-    if (!isTriggerType(req.type) && market !== undefined && crosses(o, market)) return Result.succeed(fill(o, market, "taker"))
-    addOpen(o)
-    waitForTrigger(o)
-    return Result.succeed(settle(o, o.record))
-  }
-
-  /**
-   * Places an OCO: both legs checked as orders, Binance's price order against the
-   * last price, one lock for the pair (the larger of the legs' needs), the limit
-   * (limit-maker) leg resting and the stop leg waiting for its trigger.
-   */
-  const submitOco = (op: string, req: SubmitOco, now: number): Result.Result<OcoRecord, ExchangeError> => {
-    const rules = rulesOf(req.symbol)
-    const ids = { clientOrderId: req.listClientOrderId }
-    if (rules !== undefined && !rules.ocoAllowed) return refuse(op, req.symbol, "InvalidOrder", "OCO orders are not supported for this symbol", ids)
-    if (lists.lists().some((l) => l.listClientOrderId === req.listClientOrderId)) {
-      return refuse(op, req.symbol, "DuplicateClientOrderId", "Duplicate order sent.", ids)
-    }
-    const leg = { symbol: req.symbol, side: req.side, quantity: req.quantity }
-    const limitReq: SubmitOrder = { ...leg, clientOrderId: req.limitClientOrderId, type: "limit-maker", price: Option.some(req.price), triggerPrice: Option.none() }
-    const stopReq: SubmitOrder = {
-      ...leg,
-      clientOrderId: req.stopClientOrderId,
-      type: Option.isSome(req.stopLimitPrice) ? "stop-loss-limit" : "stop-loss",
-      price: req.stopLimitPrice,
-      triggerPrice: Option.some(req.triggerPrice)
-    }
-    const limitPrice = check(op, limitReq, rules)
-    if (Result.isFailure(limitPrice)) return Result.fail(limitPrice.failure)
-    const stopPrice = check(op, stopReq, rules)
-    if (Result.isFailure(stopPrice)) return Result.fail(stopPrice.failure)
-    const market = prices.get(req.symbol)
-    const [low, high] = req.side === "sell" ? [req.triggerPrice, req.price] : [req.price, req.triggerPrice]
-    if (!(D.lt(low, high) && (market === undefined || (D.lt(low, market) && D.lt(market, high))))) {
-      return refuse(op, req.symbol, "InvalidOrder", "The relationship of the prices for the orders is not correct.", ids)
-    }
-    const listId = `dry_run_list_${seq + 1}`
-    const limit = newOrder(limitReq, now, limitPrice.success, Option.some(listId))
-    const stop = newOrder(stopReq, now, stopPrice.success, Option.some(listId))
-    const locked = lockFunds(op, req.symbol, req.listClientOrderId, req.side === "buy" ? rules!.quote : rules!.base, D.max(lockOf(limit), lockOf(stop)))
-    if (Result.isFailure(locked)) return Result.fail(locked.failure)
-    for (const o of [limit, stop]) addOpen(o)
-    waitForTrigger(stop)
-    lists.link({ listId, listClientOrderId: req.listClientOrderId, limitOrderId: limit.record.id, stopOrderId: stop.record.id })
-    return Result.succeed({ listId, listClientOrderId: req.listClientOrderId, limit: settle(limit, limit.record), stop: settle(stop, stop.record) })
-  }
-
-  /** The running list with this client id. */
-  const listByClientId = (listClientOrderId: string): Option.Option<OcoRecord> => {
-    const legs = lists.lists().find((l) => l.listClientOrderId === listClientOrderId)
-    const limit = legs === undefined ? undefined : openById.get(legs.limitOrderId)
-    const stop = legs === undefined ? undefined : openById.get(legs.stopOrderId)
-    return legs === undefined || limit === undefined || stop === undefined
-      ? Option.none()
-      : Option.some({ listId: legs.listId, listClientOrderId, limit: limit.record, stop: stop.record })
-  }
-
-  /** What an open order holds locked: a sell its quantity, a buy its quantity at its lock price. */
-  const lockOf = (o: PaperOrder) => (o.record.side === "buy" ? D.mul(o.price, o.quantity) : o.quantity)
-
   /** Gives `amount` of what `o` locked back to the free balance. */
   const release = (o: PaperOrder, amount: D.Decimal) => {
     const rules = rulesOf(o.record.symbol)!
@@ -297,18 +246,46 @@ export const makeSimulator = (options: SimulatorOptions) => {
     f.used = D.sub(f.used, amount)
     f.free = D.add(f.free, amount)
   }
+  /** Gives back the lock of `o`'s unfilled rest. */
+  const releaseRest = (o: PaperOrder) => release(o, o.record.side === "buy" ? D.mul(o.price, remainingOf(o)) : remainingOf(o))
 
-  /**
-   * Ends the list `o` is a leg of (it filled, triggered or was cancelled): the other
-   * leg ends with `status`, giving back what the pair's one lock held beyond `o`'s part.
-   */
-  const endList = (o: PaperOrder, status: "expired" | "canceled"): ReadonlyArray<OrderRecord> => {
-    const otherId = lists.end(o.record.id)
-    const other = otherId === undefined ? undefined : openById.get(otherId)
-    if (other === undefined) return []
-    triggers.remove(other.record.id)
-    release(other, D.sub(D.max(lockOf(o), lockOf(other)), lockOf(o)))
-    return [settle(other, { ...other.record, status })]
+  const place = (o: PaperOrder) => {
+    addOpen(o)
+    waitForTrigger(o)
+  }
+
+  const lists = makeOcoLists({
+    lists: pairs,
+    triggers,
+    rulesOf,
+    price: (symbol) => prices.get(symbol),
+    openOrder: (orderId) => openById.get(orderId),
+    check,
+    newOrder,
+    nextId: () => String(seq + 1),
+    lockFunds: (op, symbol, clientOrderId, asset, need) => lockFunds(op, symbol, clientOrderId, asset, need),
+    release,
+    releaseRest,
+    place,
+    settle
+  })
+
+  const submit = (op: string, req: SubmitOrder, now: number): Result.Result<OrderRecord, ExchangeError> => {
+    const checked = check(op, req)
+    if (Result.isFailure(checked)) return Result.fail(checked.failure)
+    const price = checked.success
+    const rules = rulesOf(req.symbol)!
+    const asset = req.side === "buy" ? rules.quote : rules.base
+    const need = req.side === "buy" ? D.mul(price, req.quantity) : req.quantity
+    // A market order fills at once: its funds are checked, then spent by the fill rather than locked.
+    const locked = lockFunds(op, req.symbol, req.clientOrderId, asset, need, req.type !== "market")
+    if (Result.isFailure(locked)) return Result.fail(locked.failure)
+    const o = newOrder(req, now, price, Option.none())
+    if (req.type === "market") return Result.succeed(fill(o, fillable(o), price, "taker", now))
+    place(o)
+    const market = prices.get(req.symbol)
+    if (!isTriggerType(req.type) && market !== undefined && crosses(o, market)) return Result.succeed(fill(o, fillable(o), market, "taker", now))
+    return Result.succeed(settle(o, o.record))
   }
 
   /** Cancels an open order (an OCO leg: its whole list) and gives back its lock; `undefined` when no such order is open on `symbol`. */
@@ -316,33 +293,22 @@ export const makeSimulator = (options: SimulatorOptions) => {
     const o = open.get(symbol)?.get(orderId)
     if (o === undefined) return undefined
     triggers.remove(orderId)
-    release(o, lockOf(o))
+    releaseRest(o)
     const record = settle(o, { ...o.record, status: "canceled" })
-    endList(o, "canceled")
+    lists.endList(o, "canceled")
     return record
   }
 
-  /** Cancels both legs of a running list; `undefined` when no such list runs on `symbol`. */
-  const cancelList = (symbol: string, listId: string): OcoRecord | undefined => {
-    const legs = lists.list(listId)
-    const limitOrder = legs === undefined ? undefined : openById.get(legs.limitOrderId)
-    if (legs === undefined || limitOrder === undefined || limitOrder.record.symbol !== symbol) return undefined
-    release(limitOrder, lockOf(limitOrder))
-    const limit = settle(limitOrder, { ...limitOrder.record, status: "canceled" })
-    const [stop] = endList(limitOrder, "canceled")
-    return { listId, listClientOrderId: legs.listClientOrderId, limit, stop: stop! }
-  }
-
   /** A triggered order works: a stop-loss or take-profit fills at the market, a limit one fills if it crosses (as a taker) or rests. */
-  const work = (o: PaperOrder, price: D.Decimal): OrderRecord | undefined =>
-    !hasLimitPrice(o.record.type) || crosses(o, price) ? fill(o, price, "taker") : undefined
+  const work = (o: PaperOrder, price: D.Decimal, now: number): OrderRecord | undefined =>
+    !hasLimitPrice(o.record.type) || crosses(o, price) ? fill(o, fillable(o), price, "taker", now) : undefined
 
   /**
    * Moves the market: the triggers it reaches fire (their OCO partners expire) and
-   * the orders work; then the resting orders it crosses fill as makers. Gives every
-   * order whose state changed.
+   * the orders work; then the resting orders it crosses fill as makers (a leg of a
+   * list, even in part, expires the other leg). Gives every order whose state changed.
    */
-  const setPrice = (symbol: string, price: D.Decimal): ReadonlyArray<OrderRecord> => {
+  const setPrice = (symbol: string, price: D.Decimal, now: number): ReadonlyArray<OrderRecord> => {
     prices.set(symbol, price)
     changedPrices.add(symbol)
     const book = open.get(symbol)
@@ -351,14 +317,14 @@ export const makeSimulator = (options: SimulatorOptions) => {
     for (const t of triggers.fire(symbol, price)) {
       const o = openById.get(t.orderId)
       if (o === undefined) continue
-      changed.push(...endList(o, "expired"))
-      const worked = work(o, price)
+      changed.push(...lists.endList(o, "expired"))
+      const worked = work(o, price, now)
       if (worked !== undefined) changed.push(worked)
     }
     // Deleting the entry being visited (a fill, an expired partner) is safe while iterating a Map.
     for (const o of book.values()) {
-      if (triggers.waiting(o.record.id) || !crosses(o, price)) continue
-      changed.push(fill(o, o.price, "maker"), ...endList(o, "expired"))
+      if (triggers.waiting(o.record.id) || !crosses(o, price) || !D.isPositive(fillable(o))) continue
+      changed.push(fill(o, fillable(o), o.price, "maker", now), ...lists.endList(o, "expired"))
     }
     return changed
   }
@@ -371,9 +337,11 @@ export const makeSimulator = (options: SimulatorOptions) => {
         const f = fundsOf(asset)
         return [asset, { free: f.free, used: f.used }] as const
       }),
-      prices: Array.from(changedPrices, (symbol) => [symbol, prices.get(symbol)!] as const)
+      prices: Array.from(changedPrices, (symbol) => [symbol, prices.get(symbol)!] as const),
+      trades: changedTrades
     }
     changedOrders = []
+    changedTrades = []
     changedAssets.clear()
     changedPrices.clear()
     return change
@@ -381,13 +349,18 @@ export const makeSimulator = (options: SimulatorOptions) => {
 
   return {
     submit,
-    submitOco,
+    submitOco: lists.submit,
     cancel,
-    cancelList,
-    listByClientId,
+    cancelList: lists.cancel,
+    listByClientId: lists.byClientId,
     setPrice,
     takeChange,
     price: (symbol: string): Option.Option<D.Decimal> => Option.fromNullishOr(prices.get(symbol)),
+    /** Caps what one fill may take on `symbol` (partial fills); `undefined` lifts the cap. */
+    setDepth: (symbol: string, qty: D.Decimal | undefined) => {
+      if (qty === undefined) depth.delete(symbol)
+      else depth.set(symbol, qty)
+    },
     setBalance: (asset: string, free: D.Decimal) => {
       touch(asset).free = free
     },

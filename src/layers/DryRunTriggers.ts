@@ -10,9 +10,11 @@
  * stop-loss when the price falls to it, and so on. Triggers reached by one price
  * move fire in the order they were placed, as an exchange's would.
  */
+import { Option } from "effect"
 import type * as D from "../services/Decimal.ts"
-import type { OrderSide } from "../services/OrderRecord.ts"
-import { fires, type TriggerKind } from "../services/TriggerRules.ts"
+import { isTriggerType, type OrderSide } from "../services/OrderRecord.ts"
+import type { PaperOrder } from "../services/PaperStore.ts"
+import { fires, type TriggerKind, triggerKindOf } from "../services/TriggerRules.ts"
 
 /** An order waiting for its trigger. */
 export interface PendingTrigger {
@@ -108,5 +110,31 @@ export const makeOcoPairs = () => {
     },
     /** The running lists. */
     lists: (): ReadonlyArray<OcoLegs> => Array.from(byList.values())
+  }
+}
+
+/** The trigger an open paper order waits for, if it is a stop-loss or take-profit order. */
+export const pendingTriggerOf = (o: PaperOrder): PendingTrigger | undefined => {
+  const { record } = o
+  if (!isTriggerType(record.type) || Option.isNone(record.triggerPrice)) return undefined
+  return { orderId: record.id, symbol: record.symbol, kind: triggerKindOf(record.type), side: record.side, triggerPrice: record.triggerPrice.value, seq: o.seq }
+}
+
+/**
+ * Rebuilds the trigger book and the lists from a resumed session's open orders. A
+ * trigger order waits again (one that had fired and rests at its limit fires again
+ * at the next price past its trigger); a list's legs are the open orders sharing its
+ * id (its client id is not kept, so it cannot be looked up by it).
+ */
+export const resume = (open: ReadonlyArray<PaperOrder>, triggers: TriggerBook, lists: OcoPairs): void => {
+  for (const o of open) {
+    const t = pendingTriggerOf(o)
+    if (t !== undefined) triggers.add(t)
+  }
+  for (const limit of open) {
+    if (limit.record.type !== "limit-maker" || Option.isNone(limit.record.listId)) continue
+    const listId = limit.record.listId.value
+    const stop = open.find((o) => o !== limit && Option.getOrUndefined(o.record.listId) === listId)
+    if (stop !== undefined) lists.link({ listId, listClientOrderId: "", limitOrderId: limit.record.id, stopOrderId: stop.record.id })
   }
 }

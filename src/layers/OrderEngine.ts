@@ -21,6 +21,7 @@ import { type Engine, marketAnnotations } from "./engine/Engine.ts"
 import { makePlacement } from "./engine/Placement.ts"
 import { makeReads } from "./engine/Reads.ts"
 import { makeReconciliation } from "./engine/Reconciliation.ts"
+import { makeTrades } from "./engine/Trades.ts"
 
 export interface EngineOptions {
   /** The market to trade. Default `HBAR/USDT`. */
@@ -79,6 +80,7 @@ export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions =
   const cancellation = makeCancellation(engine, oco.cancelList)
   const reconciliation = makeReconciliation(engine)
   const reads = makeReads(engine, { settleMissing: reconciliation.settleMissing, base: rules.base, quote: rules.quote })
+  const trades = makeTrades(engine)
 
   if (options.recover !== false) yield* reconciliation.recover
 
@@ -98,8 +100,10 @@ export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions =
     cancelOrder: cancellation.cancelOrder,
     cancelAllBuyOrders: () => cancellation.cancelAllOn("buy"),
     cancelAllSellOrders: () => cancellation.cancelAllOn("sell"),
-    fetchOrder: reads.fetchOrder,
-    fetchAllOrders: reads.fetchAllOrders,
+    fetchOrder: (orderId) =>
+      Effect.flatMap(reads.fetchOrder(orderId), (o) => Effect.map(trades.withJournaledTrades([o]), (list) => list[0] ?? o)),
+    fetchAllOrders: (startTime, endTime) => Effect.flatMap(reads.fetchAllOrders(startTime, endTime), trades.withJournaledTrades),
+    fetchTrades: trades.fetchTrades,
     fetchOpenOrders: reads.fetchOpenOrders,
     getUsdtBalance: reads.getQuoteBalance,
     getQuoteBalance: reads.getQuoteBalance,

@@ -29,7 +29,7 @@ import {
 import { OrderSide, OrderStatus, OrderType } from "../services/OrderRecord.ts"
 import { FeesColumn, feesText } from "./SqlFees.ts"
 import { createPaperTables, makeSqlPaperStore } from "./SqlPaperStore.ts"
-import { createTradesTable } from "./SqlTrades.ts"
+import { createTradesTable, insertTrades, selectTrades, tradeRow } from "./SqlTrades.ts"
 
 /** The table `Migrator` records applied migrations in. */
 export const MIGRATIONS_TABLE = "orderops_migrations"
@@ -338,6 +338,12 @@ export const makeSqlJournal = (
           sql`SELECT * FROM orderops_orders ${where} ORDER BY created_at DESC, client_order_id DESC ${limit}`
         )
       },
+
+      recordTrades: (venue, symbol, trades, now) =>
+        trades.length === 0
+          ? Effect.void
+          : guard("recordTrades", insertTrades(sql, trades.map((t) => tradeRow(venue, symbol, t, now)))),
+      trades: (venue, symbol, filter) => guard("trades", selectTrades(sql, venue, symbol, filter)),
 
       paper: makeSqlPaperStore({ sql, location, guard })
     } satisfies OrderJournalService

@@ -24,6 +24,7 @@ import { averageOf, hasLimitPrice, type OrderRecord, OrderSide, OrderStatus, Ord
 import {
   LEGACY_BOOK_KEY,
   PAPER_ORDER_ID_PREFIX,
+  PAPER_VENUE,
   type PaperBook,
   type PaperChange,
   type PaperOrder,
@@ -31,6 +32,7 @@ import {
 } from "../services/PaperStore.ts"
 import type { Balance } from "../services/Venue.ts"
 import { DecimalText, FeesColumn, feesText } from "./SqlFees.ts"
+import { insertTrades, selectTrades, tradeRow } from "./SqlTrades.ts"
 
 /** Migration 0004: the paper store's tables. */
 export const createPaperTables = Effect.gen(function*() {
@@ -226,6 +228,9 @@ export const makeSqlPaperStore = ({ sql, location, guard }: SqlPaperStoreOptions
     if (change.prices.length > 0) {
       statements.push(upsertPrices(change.prices.map(([symbol, p]) => ({ symbol, price: D.format(p), updated_at: now }))))
     }
+    if (change.trades !== undefined && change.trades.length > 0) {
+      statements.push(insertTrades(sql, change.trades.map(([symbol, t]) => tradeRow(PAPER_VENUE, symbol, t, now))))
+    }
     if (statements.length === 0) return Effect.void
     const all = Effect.all(statements, { discard: true })
     return guard("paper.write", statements.length === 1 && change.orders.length <= CHUNK ? all : sql.withTransaction(all))
@@ -327,6 +332,7 @@ export const makeSqlPaperStore = ({ sql, location, guard }: SqlPaperStoreOptions
               ORDER BY created_at, seq`,
           decodeOrders
         )
-      ).pipe(Effect.map((rows) => rows.map(toRecord)))
+      ).pipe(Effect.map((rows) => rows.map(toRecord))),
+    trades: (symbol, filter) => guard("paper.trades", selectTrades(sql, PAPER_VENUE, symbol, filter))
   }
 }

@@ -16,6 +16,7 @@ import type { ExchangeFailure } from "../errors/index.ts"
 import type { Amount, Decimal } from "./Decimal.ts"
 import type { MarketRules, OrderRequest } from "./MarketRules.ts"
 import type { OrderRecord, OrderSide } from "./OrderRecord.ts"
+import type { Trade } from "./Trade.ts"
 
 /** An OCO as a caller asks for it: a limit (take-profit) leg at `price` and a stop leg triggered at `triggerPrice`. */
 export interface OcoRequest {
@@ -76,6 +77,12 @@ export interface ExchangeService {
   fetchAllOrders(startTime?: number, endTime?: number): Effect.Effect<ReadonlyArray<OrderRecord>, ExchangeFailure>
   /** The symbol's open orders on the exchange (all of them, not only this process's). */
   fetchOpenOrders(): Effect.Effect<ReadonlyArray<OrderRecord>, ExchangeFailure>
+  /**
+   * The account's trades (fills) on the symbol in `[startTime, endTime]` (epoch ms;
+   * without `startTime`, from the first), each once, oldest first. Each is journaled,
+   * and an order read later takes its fees from them.
+   */
+  fetchTrades(startTime?: number, endTime?: number): Effect.Effect<ReadonlyArray<Trade>, ExchangeFailure>
 
   /** Free balance of the symbol's quote currency, exact. Alias of `getQuoteBalance`, named for the USDT case. */
   getUsdtBalance(): Effect.Effect<Decimal, ExchangeFailure>
@@ -117,6 +124,7 @@ export const fetchOrder = (orderId: string) => Exchange.use((ex) => ex.fetchOrde
 export const fetchAllOrders = (startTime?: number, endTime?: number) =>
   Exchange.use((ex) => ex.fetchAllOrders(startTime, endTime))
 export const fetchOpenOrders = () => Exchange.use((ex) => ex.fetchOpenOrders())
+export const fetchTrades = (startTime?: number, endTime?: number) => Exchange.use((ex) => ex.fetchTrades(startTime, endTime))
 export const getUsdtBalance = () => Exchange.use((ex) => ex.getUsdtBalance())
 export const getQuoteBalance = () => Exchange.use((ex) => ex.getQuoteBalance())
 export const getBaseAssetBalance = (baseAsset?: string) => Exchange.use((ex) => ex.getBaseAssetBalance(baseAsset))

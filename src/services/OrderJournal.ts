@@ -16,6 +16,9 @@ import type { JournalError } from "../errors/JournalError.ts"
 import * as D from "./Decimal.ts"
 import type { Fees, OrderRecord, OrderSide, OrderStatus, OrderType } from "./OrderRecord.ts"
 import { makeMemoryPaperStore, type PaperStoreService } from "./PaperStore.ts"
+import { makeMemoryTrades, type Trade, type TradeFilter } from "./Trade.ts"
+
+export type { TradeFilter } from "./Trade.ts"
 
 /** `pending`: intent written, answer not yet seen. `failed`: the exchange never took it. */
 export type JournalStatus = "pending" | "failed" | OrderStatus
@@ -108,6 +111,13 @@ export interface OrderJournalService {
   entries(
     options?: { readonly symbol?: string; readonly venue?: string; readonly limit?: number }
   ): Effect.Effect<ReadonlyArray<JournalEntry>, JournalError>
+  /**
+   * Journals trades seen on `venue`'s `symbol`. A trade is kept once, by its id: one
+   * already journaled is left as it is, however often it is seen again.
+   */
+  recordTrades(venue: string, symbol: string, trades: ReadonlyArray<Trade>, now: number): Effect.Effect<void, JournalError>
+  /** The venue's journaled trades on `symbol`, oldest first, within `filter`. */
+  trades(venue: string, symbol: string, filter?: TradeFilter): Effect.Effect<ReadonlyArray<Trade>, JournalError>
   /** The dry-run exchange's own orders, balances and prices, in the same store. */
   readonly paper: PaperStoreService
 }
@@ -118,6 +128,7 @@ const mapFees = <A>(fees: Fees, amount: (d: D.Decimal) => A): Record<string, A> 
   for (const asset of Object.keys(fees)) out[asset] = amount(fees[asset]!)
   return out
 }
+
 
 /**
  * The entry `venue`'s view of an order makes of `previous` (or a new one), amounts
@@ -202,6 +213,7 @@ const asIs = <A>(a: A): A => a
  */
 export const makeMemoryJournal: Effect.Effect<OrderJournalService> = Effect.sync(() => {
   const entries = new Map<string, MemoryEntry>()
+  const trades = makeMemoryTrades()
   const list = (p: (e: MemoryEntry) => boolean) => {
     const out: Array<JournalEntry> = []
     for (const e of entries.values()) if (p(e)) out.push(fromMemory(e))
@@ -243,6 +255,8 @@ export const makeMemoryJournal: Effect.Effect<OrderJournalService> = Effect.sync
           .sort((a, b) => b.createdAt - a.createdAt)
           .slice(0, options?.limit ?? Number.MAX_SAFE_INTEGER)
       ),
+    recordTrades: (venue, symbol, list) => Effect.sync(() => trades.record(venue, symbol, list)),
+    trades: (venue, symbol, filter) => Effect.sync(() => trades.list(venue, symbol, filter)),
     paper: makeMemoryPaperStore()
   } satisfies OrderJournalService
 })

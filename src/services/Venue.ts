@@ -11,6 +11,7 @@ import type { JournalError, ValidationError, VenueError } from "../errors/index.
 import * as D from "./Decimal.ts"
 import type { MarketRules } from "./MarketRules.ts"
 import type { OrderRecord, OrderSide, OrderType } from "./OrderRecord.ts"
+import type { Trade } from "./Trade.ts"
 
 /** A validated order, ready to send. */
 export interface SubmitOrder {
@@ -112,6 +113,8 @@ export interface VenueService {
   balances(op: Operation): Effect.Effect<ReadonlyMap<string, Balance>, VenueFailure>
   /** OCO order lists, where the exchange (through this venue) takes them. */
   readonly oco: Option.Option<OcoVenue>
+  /** The account's trades (fills) on the symbol in `[since, until]` (epoch ms; `until` defaults to now). */
+  trades(op: Operation, symbol: string, since?: number, until?: number): Effect.Effect<ReadonlyArray<Trade>, VenueFailure>
 }
 
 export class Venue extends Context.Service<Venue, VenueService>()("orderops/Venue") {}

@@ -21,6 +21,8 @@ import {
   type ExchangeFailure,
   fetchAllOrders,
   fetchOpenOrders,
+  fetchOrder,
+  fetchTrades,
   getBaseAssetBalance,
   getQuoteBalance,
   getUsdtBalance,
@@ -42,6 +44,8 @@ export class MarketControl extends Context.Service<MarketControl, {
    * process, so there it is `setPrice`.
    */
   setPriceUnseen(price: number): Effect.Effect<void>
+  /** Caps how much one fill may take (partial fills); `undefined` lifts the cap. */
+  setDepth(quantity: number | undefined): Effect.Effect<void>
 }>()("test/MarketControl") {}
 
 /**
@@ -67,6 +71,7 @@ export const suite = <E>(
     (options.live ? it.live : it.effect)(title, () => body().pipe(Effect.provide(layer), Effect.orDie) as Effect.Effect<void>)
 
   const setPrice = (p: number) => MarketControl.use((m) => m.setPrice(p))
+  const setDepth = (q: number | undefined) => MarketControl.use((m) => m.setDepth(q))
   /** The error `effect` fails with; a success is a defect, so the test fails. */
   const failure = <A, E2 extends ExchangeFailure, R>(effect: Effect.Effect<A, E2, R>) =>
     Effect.flip(effect).pipe(Effect.orDie, Effect.map((e) => e as Exclude<E2, { _tag: "JournalError" }>))
@@ -330,6 +335,73 @@ export const suite = <E>(
         assert.strictEqual(text(yield* getUsdtBalance()), "996.994") // 991 + 50 × 0.12 less 0.1%
         assert.strictEqual(text(yield* getBaseAssetBalance()), "49.9")
         assert.strictEqual((yield* activeOrders).size, 0)
+      }))
+
+    test("partial fills are separate trades; an order's filled, cost and fees are their sums", () =>
+      Effect.gen(function*() {
+        yield* setPrice(0.1)
+        yield* setDepth(40)
+        const buy = yield* createLimitBuy(0.09, 100)
+        yield* setPrice(0.089) // 40 of 100 fill, as a maker at the order's 0.09
+        const partial = yield* fetchOrder(buy)
+        assert.deepStrictEqual([partial.status, text(partial.filled), text(partial.cost), text(partial.averagePrice)], [
+          "open",
+          "40",
+          "3.6",
+          "0.09"
+        ])
+        assert.deepStrictEqual([...(yield* activeOrders).keys()], [buy]) // still open, still tracked
+        yield* setPrice(0.088) // 40 more
+        yield* setDepth(undefined)
+        yield* setPrice(0.087) // the last 20
+        const trades = yield* fetchTrades()
+        assert.deepStrictEqual(trades.map((t) => [t.orderId, t.side, text(t.price), text(t.quantity), text(t.quoteQuantity)]), [
+          [buy, "buy", "0.09", "40", "3.6"],
+          [buy, "buy", "0.09", "40", "3.6"],
+          [buy, "buy", "0.09", "20", "1.8"]
+        ])
+        assert.strictEqual(new Set(trades.map((t) => t.id)).size, 3)
+        const order = yield* fetchOrder(buy)
+        assert.isTrue(trades.every((t) => t.clientOrderId === order.clientOrderId))
+        assert.deepStrictEqual([order.status, text(order.filled), text(order.cost), text(order.averagePrice)], ["closed", "100", "9", "0.09"])
+        assert.deepStrictEqual(feesText(order.fees), { HBAR: "0.1" }) // 0.04 + 0.04 + 0.02, the maker rate in HBAR
+        assert.strictEqual(text(yield* getBaseAssetBalance()), "99.9")
+        assert.strictEqual((yield* activeOrders).size, 0)
+      }))
+
+    test("each trade's fee follows the maker/taker rule, in the asset received, and orders carry them", () =>
+      Effect.gen(function*() {
+        yield* setPrice(0.1)
+        const taker = yield* createLimitBuy(0.2, 100) // crosses: takes liquidity at 0.1
+        const maker = yield* createLimitSell(0.12, 50) // rests
+        yield* setPrice(0.13) // crosses the sell: it made liquidity
+        const trades = yield* fetchTrades()
+        assert.deepStrictEqual(trades.map((t) => [t.orderId, t.maker, text(t.price), text(t.fee), t.feeAsset]), [
+          [taker, false, "0.1", "0.2", "HBAR"], // 100 × 0.2%
+          [maker, true, "0.12", "0.006", "USDT"] // 6 USDT × 0.1%
+        ])
+        const orders = yield* fetchAllOrders()
+        assert.deepStrictEqual(orders.map((o) => [o.id, feesText(o.fees)]), [[taker, { HBAR: "0.2" }], [maker, { USDT: "0.006" }]])
+      }))
+
+    test("a trade seen twice counts once: in the journal, in the list and in its order's fees", () =>
+      Effect.gen(function*() {
+        yield* setPrice(0.1)
+        yield* setDepth(30)
+        const buy = yield* createLimitBuy(0.09, 60)
+        yield* setPrice(0.085)
+        yield* setPrice(0.084) // two fills of 30
+        const first = yield* fetchTrades()
+        const again = yield* fetchTrades()
+        const overlapping = yield* fetchTrades(0)
+        assert.strictEqual(first.length, 2)
+        assert.deepStrictEqual(again.map((t) => t.id), first.map((t) => t.id))
+        assert.deepStrictEqual(overlapping.map((t) => t.id), first.map((t) => t.id))
+        const exchange = yield* Exchange
+        const journaled = yield* OrderJournal.use((j) => j.trades(exchange.venue, exchange.symbol))
+        assert.deepStrictEqual(journaled.map((t) => t.id), first.map((t) => t.id))
+        const order = yield* fetchOrder(buy)
+        assert.deepStrictEqual([text(order.filled), feesText(order.fees)], ["60", { HBAR: "0.06" }])
       }))
 
     // Trigger orders and OCO lists: separate test blocks, in conformance-protective.ts.

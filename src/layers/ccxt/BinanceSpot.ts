@@ -17,6 +17,7 @@ import type { CcxtClientService, Request } from "./Client.ts"
 import type { CcxtExchange } from "./instance.ts"
 import type { MarketCacheService } from "./Markets.ts"
 import { decodeContext } from "./RawOrder.ts"
+import { binanceTradesIn, decodeBinanceTrades, PAGE } from "./trades.ts"
 import { isOrderNotFound, type OcoAdapter, type WireAdapter } from "./WireAdapter.ts"
 
 /** The instance's Binance spot endpoints (the venue checked they are there before choosing this adapter). */
@@ -165,6 +166,18 @@ export const make = (client: CcxtClientService, markets: MarketCacheService): Wi
         { operation: op, symbol: "", kind: "balances", describe: () => "GET account (balances)" },
         (ex) => rest(ex).privateGetAccount({}),
         (raw) => decodeBinanceBalances(raw, ctx(op, ""))
-      )
+      ),
+    trades: (op, symbol, since, until) =>
+      onWire(op, symbol, (m) =>
+        binanceTradesIn(
+          (page) =>
+            client.use(
+              { operation: op, symbol, kind: "trades", describe: () => `GET myTrades on ${symbol} ${JSON.stringify(page)}` },
+              (ex) => rest(ex).privateGetMyTrades({ symbol: m.id, limit: PAGE, ...page }),
+              (raw) => decodeBinanceTrades(raw, ctx(op, symbol))
+            ),
+          since,
+          until
+        ))
   }
 }

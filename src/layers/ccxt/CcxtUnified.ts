@@ -21,6 +21,7 @@ import { type CcxtOrderOptions, decodeBalances, decodeOrder, decodeOrders } from
 import type { CcxtExchange } from "./instance.ts"
 import type { MarketCacheService } from "./Markets.ts"
 import { decodeContext, type DecodedOrders } from "./RawOrder.ts"
+import { ccxtTradesIn, decodeCcxtTrades, PAGE } from "./trades.ts"
 import { isOrderNotFound, type WireAdapter } from "./WireAdapter.ts"
 
 export interface CcxtUnifiedOptions extends CcxtOrderOptions {
@@ -145,6 +146,17 @@ export const make = (client: CcxtClientService, markets: MarketCacheService, opt
         { operation: op, symbol: "", kind: "balances", describe: () => "GET account (balances)" },
         (ex) => ex.fetchBalance(),
         (raw) => decodeBalances(raw, ctx(op, ""))
+      ),
+    trades: (op, symbol, since, until) =>
+      ccxtTradesIn(
+        (from) =>
+          client.use(
+            { operation: op, symbol, kind: "trades", describe: () => `GET myTrades on ${symbol} from ${from}` },
+            (ex) => ex.fetchMyTrades(symbol, from, PAGE),
+            (raw) => decodeCcxtTrades(raw, ctx(op, symbol))
+          ),
+        since,
+        until
       )
   }
 }

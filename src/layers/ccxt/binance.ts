@@ -37,6 +37,7 @@ export interface BinanceSpotRest {
   privateDeleteOpenOrders(params: Params): Promise<unknown>
   privateGetAllOrders(params: Params): Promise<unknown>
   privateGetAccount(params: Params): Promise<unknown>
+  privateGetMyTrades(params: Params): Promise<unknown>
 }
 
 const ENDPOINTS: ReadonlyArray<keyof BinanceSpotRest> = [
@@ -46,7 +47,8 @@ const ENDPOINTS: ReadonlyArray<keyof BinanceSpotRest> = [
   "privateGetOpenOrders",
   "privateDeleteOpenOrders",
   "privateGetAllOrders",
-  "privateGetAccount"
+  "privateGetAccount",
+  "privateGetMyTrades"
 ]
 
 /** The exchanges whose spot API this module speaks. Their futures siblings have other endpoints. */

@@ -205,6 +205,7 @@ export type RequestKind =
   | "submitList"
   | "fetchList"
   | "cancelList"
+  | "trades"
 
 /** How many orders a request of each kind places, for the exchange's order-rate limit. */
 export const ordersPlaced = (kind: RequestKind): number => (kind === "submit" ? 1 : kind === "submitList" ? 2 : 0)
@@ -223,7 +224,8 @@ export const BINANCE_WEIGHT: Readonly<Record<RequestKind, number>> = {
   balances: 20,
   submitList: 1,
   fetchList: 4,
-  cancelList: 1
+  cancelList: 1,
+  trades: 20
 }
 
 /** Binance.US spot request weights. */
@@ -240,7 +242,8 @@ export const BINANCEUS_WEIGHT: Readonly<Record<RequestKind, number>> = {
   balances: 10,
   submitList: 1,
   fetchList: 2,
-  cancelList: 1
+  cancelList: 1,
+  trades: 10
 }
 
 /** Requests that need the API key: one succeeding proves the credentials work. */
@@ -254,7 +257,8 @@ export const PRIVATE_REQUESTS: ReadonlySet<RequestKind> = new Set([
   "balances",
   "submitList",
   "fetchList",
-  "cancelList"
+  "cancelList",
+  "trades"
 ])
 
 /** The REQUEST_WEIGHT and ORDERS (shortest window) limits of a Binance `exchangeInfo.rateLimits` array. */
