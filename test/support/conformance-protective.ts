@@ -26,6 +26,7 @@ import {
   type ExchangeFailure,
   fetchOpenOrders,
   fetchOrder,
+  fetchTrades,
   getBaseAssetBalance,
   type OrderJournal,
   type OrderRecord,
@@ -71,6 +72,9 @@ export const protectiveTests = ({ failure, oco, setPrice, test }: ProtectiveHarn
       const filled = yield* fetchOrder(stop.id)
       assert.deepStrictEqual([filled.status, text(filled.filled), text(filled.cost)], ["closed", "100", "9"])
       assert.strictEqual((yield* activeOrders).size, 0)
+      // One trade, taking liquidity when triggered: the taker fee, in the asset received.
+      const trades = (yield* fetchTrades()).filter((t) => t.orderId === stop.id)
+      assert.deepStrictEqual(trades.map((t) => [text(t.quantity), text(t.price), t.maker, text(t.fee), t.feeAsset]), [["100", "0.09", false, "0.018", "USDT"]])
     }))
 
   test("a take-profit-limit fires when the price rises to its trigger", () =>
@@ -130,6 +134,9 @@ export const protectiveTests = ({ failure, oco, setPrice, test }: ProtectiveHarn
       assert.deepStrictEqual([yield* statusOf(list.limit.id), yield* statusOf(list.stop.id)], ["closed", "expired"])
       assert.strictEqual((yield* activeOrders).size, 0)
       assert.strictEqual(text(yield* getBaseAssetBalance()), "99.6")
+      // The limit leg made liquidity: the maker fee.
+      const trades = (yield* fetchTrades()).filter((t) => t.orderId === list.limit.id)
+      assert.deepStrictEqual(trades.map((t) => [text(t.quantity), t.maker, text(t.fee)]), [["100", true, "0.012"]])
     }))
 
   test("an OCO's stop triggering expires its limit leg; its price order is checked before sending", () =>
