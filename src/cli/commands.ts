@@ -11,7 +11,20 @@ import type { ValidationError } from "../errors/ValidationError.ts"
 import type { Exchange } from "../services/Exchange.ts"
 import type { OrderRequest } from "../services/MarketRules.ts"
 import { explainRefusal, type TypedOrder } from "./explain.ts"
-import { amount, cliLogger, CliInputError, CliUsageError, ordersTable, printJson, recordJson, reportFailure, table, usagePresenter } from "./output.ts"
+import {
+  amount,
+  cliLogger,
+  CliInputError,
+  CliUsageError,
+  ordersTable,
+  printJson,
+  recordJson,
+  reportFailure,
+  table,
+  tradeJson,
+  tradesTable,
+  usagePresenter
+} from "./output.ts"
 import { demo, marketPrice, paper } from "./paper.ts"
 import { printRecord, root, where, withExchange } from "./shared.ts"
 
@@ -149,6 +162,26 @@ const orders = Command.make(
     )
 ).pipe(Command.withDescription("List the market's orders, oldest first (all of them, or --open)"))
 
+const trades = Command.make(
+  "trades",
+  {
+    since: timeFlag("since", "From this time: epoch ms, ISO date, or an age like 24h"),
+    until: timeFlag("until", "Up to this time: epoch ms, ISO date, or an age like 1h")
+  },
+  ({ since, until }) =>
+    withExchange((shared, exchange) =>
+      Effect.gen(function*() {
+        const from = Option.getOrUndefined(since)
+        const to = Option.getOrUndefined(until)
+        if (from !== undefined && to !== undefined && from > to) {
+          return yield* new CliUsageError({ detail: "--since is after --until" })
+        }
+        const list = yield* exchange.fetchTrades(from, to)
+        yield* shared.json ? printJson(list.map(tradeJson)) : Console.log(tradesTable(list))
+      })
+    )
+).pipe(Command.withDescription("List the market's trades (each fill of an order), oldest first, with their fees"))
+
 const balance = Command.make("balance", {}, () =>
   withExchange((shared, exchange) =>
     Effect.gen(function*() {
@@ -174,6 +207,7 @@ export const cli = root.pipe(
     cancel,
     cancelAll,
     orders,
+    trades,
     balance,
     sellAll,
     marketPrice,
