@@ -136,6 +136,15 @@ const timeFlag = (name: string, description: string) =>
     Flag.optional
   )
 
+/** The `--since` / `--until` window; `--since` after `--until` is a usage error. */
+const timeWindow = (since: Option.Option<number>, until: Option.Option<number>) => {
+  const from = Option.getOrUndefined(since)
+  const to = Option.getOrUndefined(until)
+  return from !== undefined && to !== undefined && from > to
+    ? Effect.fail(new CliUsageError({ detail: "--since is after --until" }))
+    : Effect.succeed({ from, to })
+}
+
 const orders = Command.make(
   "orders",
   {
@@ -146,11 +155,7 @@ const orders = Command.make(
   ({ open, since, until }) =>
     withExchange((shared, exchange) =>
       Effect.gen(function*() {
-        const from = Option.getOrUndefined(since)
-        const to = Option.getOrUndefined(until)
-        if (from !== undefined && to !== undefined && from > to) {
-          return yield* new CliUsageError({ detail: "--since is after --until" })
-        }
+        const { from, to } = yield* timeWindow(since, until)
         const list = open
           ? (yield* exchange.fetchOpenOrders()).filter((o) =>
             (from === undefined || o.timestamp >= from) && (to === undefined || o.timestamp <= to)
@@ -171,11 +176,7 @@ const trades = Command.make(
   ({ since, until }) =>
     withExchange((shared, exchange) =>
       Effect.gen(function*() {
-        const from = Option.getOrUndefined(since)
-        const to = Option.getOrUndefined(until)
-        if (from !== undefined && to !== undefined && from > to) {
-          return yield* new CliUsageError({ detail: "--since is after --until" })
-        }
+        const { from, to } = yield* timeWindow(since, until)
         const list = yield* exchange.fetchTrades(from, to)
         yield* shared.json ? printJson(list.map(tradeJson)) : Console.log(tradesTable(list))
       })

@@ -20,7 +20,7 @@ import { Option, Result } from "effect"
 import { ExchangeError, type ExchangeReason } from "../errors/ExchangeError.ts"
 import * as D from "../services/Decimal.ts"
 import type { MarketRules } from "../services/MarketRules.ts"
-import { addFee, averageOf, type OrderRecord } from "../services/OrderRecord.ts"
+import { acceptedOrder, addFee, averageOf, type OrderRecord } from "../services/OrderRecord.ts"
 import { type PaperBook, type PaperChange, type PaperOrder, paperOrderId } from "../services/PaperStore.ts"
 import type { Trade } from "../services/Trade.ts"
 import type { Balance, SubmitOrder } from "../services/Venue.ts"
@@ -215,23 +215,16 @@ export const makeSimulator = (options: SimulatorOptions) => {
     }
     seq += 1
     const o: PaperOrder = {
-      record: {
+      record: acceptedOrder({
         id: paperOrderId(seq),
         clientOrderId: req.clientOrderId,
         symbol: req.symbol,
         side: req.side,
         type: req.type,
         price: req.type === "limit" ? Option.some(price) : Option.none(),
-        triggerPrice: Option.none(),
         quantity: req.quantity,
-        filled: D.ZERO,
-        cost: D.ZERO,
-        averagePrice: Option.none(),
-        fees: {},
-        listId: Option.none(),
-        status: "open",
         timestamp: now
-      },
+      }),
       price: req.type === "limit" ? price : D.ZERO,
       quantity: req.quantity,
       seq
