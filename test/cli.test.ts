@@ -164,6 +164,26 @@ describe("orderops in-process", () => {
       assert.match(balance.out, /USDT\s+996/)
     }))
 
+  it.live("trades lists each fill with its fee and role; orders shows the trigger, average price and fees", () =>
+    Effect.gen(function*() {
+      const env = journalEnv()
+      yield* cli(["price", "--set", "0.1"], env)
+      const buy = JSON.parse((yield* cli(["buy", "--price", "0.09", "--quantity", "100", "--json"], env)).out)
+      assert.strictEqual((yield* cli(["trades"], env)).out, "No trades.")
+      yield* cli(["price", "--set", "0.085"], env) // the buy fills at its 0.09, as a maker
+      const [header, row] = (yield* cli(["trades"], env)).out.split("\n")
+      assert.match(header!, /^TRADE ID\s+ORDER ID\s+SIDE\s+PRICE\s+QUANTITY\s+QUOTE\s+FEE\s+ROLE\s+TIME\s+CLIENT ORDER ID$/)
+      assert.match(row!, new RegExp(`^\\S+\\s+${buy.id}\\s+buy\\s+0\\.09\\s+100\\s+9\\s+0\\.1 HBAR\\s+maker\\s+.*${buy.clientOrderId}$`))
+      const [trade] = JSON.parse((yield* cli(["trades", "--json"], env)).out)
+      assert.deepInclude(trade, { orderId: buy.id, clientOrderId: buy.clientOrderId, side: "buy", price: "0.09", quantity: "100" })
+      assert.deepInclude(trade, { quoteQuantity: "9", fee: "0.1", feeAsset: "HBAR", maker: true })
+      const orders = (yield* cli(["orders"], env)).out.split("\n")
+      assert.match(orders[1]!, /^dry_run_1\s+buy\s+limit\s+0\.09\s+-\s+100\s+100\s+0\.09\s+0\.1 HBAR\s+closed\s+/)
+      const [listed] = JSON.parse((yield* cli(["orders", "--json"], env)).out)
+      assert.deepInclude(listed, { cost: "9", averagePrice: "0.09", fees: { HBAR: "0.1" }, triggerPrice: null, listId: null })
+      assert.strictEqual((yield* cli(["trades", "--since", "2030-01-01", "--until", "2029-01-01"], env)).code, 1)
+    }))
+
   it.live("a refused order exits 1 with one line saying what was typed and what it became; nothing is placed", () =>
     Effect.gen(function*() {
       const env = journalEnv()

@@ -10,8 +10,11 @@ import {
   DryRunExchangeLayer,
   DryRunMarket,
   type DryRunOptions,
+  Exchange,
   fetchAllOrders,
   fetchOpenOrders,
+  fetchOrder,
+  fetchTrades,
   getBaseAssetBalance,
   getUsdtBalance,
   OrderJournal,
@@ -77,6 +80,24 @@ describe("dry-run paper exchange", () => {
       yield* cancelOrder(sell)
       assert.strictEqual(text(yield* getBaseAssetBalance()), "500")
     }).pipe(Effect.provide(DryRunExchangeLayer({ balances: { USDT: 0, HBAR: 500 } }))))
+
+  it.effect("with a depth, a market order fills that much and its rest expires; a cancel after a partial fill frees only the rest", () =>
+    Effect.gen(function*() {
+      const market = yield* DryRunMarket
+      yield* market.setDepth(30)
+      const sold = yield* Exchange.use((ex) => ex.placeOrder({ side: "sell", type: "market", quantity: 100 }))
+      assert.deepStrictEqual([sold.status, text(sold.filled), text(sold.cost), text(sold.averagePrice)], ["expired", "30", "3", "0.1"])
+      assert.strictEqual(text(yield* getBaseAssetBalance()), "470")
+      const buy = yield* createLimitBuy(0.09, 100) // rests, locks 9 USDT
+      yield* setPrice(0.085) // 30 fill
+      assert.strictEqual(text(yield* getUsdtBalance()), "993.997") // 1000 + 3 - 0.003 - 9 locked
+      yield* cancelOrder(buy)
+      const canceled = yield* fetchOrder(buy)
+      assert.deepStrictEqual([canceled.status, text(canceled.filled)], ["canceled", "30"])
+      assert.strictEqual(text(yield* getUsdtBalance()), "1000.297") // 70 × 0.09 = 6.3 back; 30 × 0.09 = 2.7 spent
+      const trades = yield* fetchTrades()
+      assert.deepStrictEqual(trades.map((t) => [t.orderId, text(t.quantity), t.maker]), [[sold.id, "30", false], [buy, "30", true]])
+    }).pipe(Effect.provide(DryRunExchangeLayer({ price: 0.1, balances: { USDT: 1000, HBAR: 500 } }))))
 
   it.effect("two equal orders get distinct dry_run_ ids", () =>
     Effect.gen(function*() {

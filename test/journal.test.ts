@@ -28,6 +28,7 @@ import { MIGRATIONS_TABLE, migrateJournal } from "../src/layers/SqlJournal.ts"
 import * as D from "../src/services/Decimal.ts"
 import { type OrderIntent, OrderJournal, UNATTRIBUTED_VENUE } from "../src/services/OrderJournal.ts"
 import type { OrderRecord } from "../src/services/OrderRecord.ts"
+import { limitRecord } from "./support/amounts.ts"
 import { type Backend, memory, postgres, sqlite, type Store, tempDir } from "./support/journal-backends.ts"
 
 // ---- fixtures ---------------------------------------------------------------
@@ -47,24 +48,11 @@ const intent = (clientOrderId: string, over: Partial<OrderIntent> = {}): OrderIn
   ...over
 })
 
-const record = (clientOrderId: string, over: Partial<OrderRecord> = {}): OrderRecord => ({
-  id: `x-${clientOrderId}`,
-  clientOrderId,
-  symbol: "SHIB/USDT",
-  side: "buy",
-  type: "limit",
-  price: Option.some(D.unsafe("0.00001")),
-  triggerPrice: Option.none(),
-  quantity: D.unsafe("123456789.123"),
-  filled: D.ZERO,
-  cost: D.ZERO,
-  averagePrice: Option.none(),
-  fees: {},
-  listId: Option.none(),
-  status: "open",
-  timestamp: 1_700_000_000_100,
-  ...over
-})
+const record = (clientOrderId: string, over: Partial<OrderRecord> = {}): OrderRecord =>
+  limitRecord({ id: `x-${clientOrderId}`, clientOrderId, symbol: "SHIB/USDT", price: "0.00001", quantity: "123456789.123" }, {
+    timestamp: 1_700_000_000_100,
+    ...over
+  })
 
 const journal = Effect.service(OrderJournal)
 

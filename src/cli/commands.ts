@@ -7,7 +7,20 @@
  */
 import { Console, Effect, Logger, Option, References } from "effect"
 import { Argument, CliOutput, Command, Flag } from "effect/cli"
-import { amount, cliLogger, CliInputError, CliUsageError, ordersTable, printJson, recordJson, reportFailure, table, usagePresenter } from "./output.ts"
+import {
+  amount,
+  cliLogger,
+  CliInputError,
+  CliUsageError,
+  ordersTable,
+  printJson,
+  recordJson,
+  reportFailure,
+  table,
+  tradeJson,
+  tradesTable,
+  usagePresenter
+} from "./output.ts"
 import { demo, marketPrice, paper } from "./paper.ts"
 import { protectiveCommands } from "./protective.ts"
 import { place, printRecord, root, where, withExchange } from "./shared.ts"
@@ -110,6 +123,15 @@ const timeFlag = (name: string, description: string) =>
     Flag.optional
   )
 
+/** The `--since` / `--until` window; `--since` after `--until` is a usage error. */
+const timeWindow = (since: Option.Option<number>, until: Option.Option<number>) => {
+  const from = Option.getOrUndefined(since)
+  const to = Option.getOrUndefined(until)
+  return from !== undefined && to !== undefined && from > to
+    ? Effect.fail(new CliUsageError({ detail: "--since is after --until" }))
+    : Effect.succeed({ from, to })
+}
+
 const orders = Command.make(
   "orders",
   {
@@ -120,11 +142,7 @@ const orders = Command.make(
   ({ open, since, until }) =>
     withExchange((shared, exchange) =>
       Effect.gen(function*() {
-        const from = Option.getOrUndefined(since)
-        const to = Option.getOrUndefined(until)
-        if (from !== undefined && to !== undefined && from > to) {
-          return yield* new CliUsageError({ detail: "--since is after --until" })
-        }
+        const { from, to } = yield* timeWindow(since, until)
         const list = open
           ? (yield* exchange.fetchOpenOrders()).filter((o) =>
             (from === undefined || o.timestamp >= from) && (to === undefined || o.timestamp <= to)
@@ -135,6 +153,22 @@ const orders = Command.make(
       })
     )
 ).pipe(Command.withDescription("List the market's orders, oldest first (all of them, or --open)"))
+
+const trades = Command.make(
+  "trades",
+  {
+    since: timeFlag("since", "From this time: epoch ms, ISO date, or an age like 24h"),
+    until: timeFlag("until", "Up to this time: epoch ms, ISO date, or an age like 1h")
+  },
+  ({ since, until }) =>
+    withExchange((shared, exchange) =>
+      Effect.gen(function*() {
+        const { from, to } = yield* timeWindow(since, until)
+        const list = yield* exchange.fetchTrades(from, to)
+        yield* shared.json ? printJson(list.map(tradeJson)) : Console.log(tradesTable(list))
+      })
+    )
+).pipe(Command.withDescription("List the market's trades (each fill of an order), oldest first, with their fees"))
 
 const balance = Command.make("balance", {}, () =>
   withExchange((shared, exchange) =>
@@ -162,6 +196,7 @@ export const cli = root.pipe(
     cancel,
     cancelAll,
     orders,
+    trades,
     balance,
     sellAll,
     marketPrice,

@@ -8,6 +8,7 @@ import { Cause, Console, Effect, Logger, Option, Schema } from "effect"
 import { CliError, CliOutput } from "effect/cli"
 import * as D from "../services/Decimal.ts"
 import type { Fees, OrderRecord } from "../services/OrderRecord.ts"
+import type { Trade } from "../services/Trade.ts"
 
 /** Bad input the CLI itself caught: an unparsable flag value, a refused confirmation. Exit code 1. */
 export class CliUsageError extends Schema.TaggedError<CliUsageError>()("CliUsageError", {
@@ -137,6 +138,40 @@ export const recordJson = (o: OrderRecord) => ({
   listId: Option.getOrNull(o.listId),
   status: o.status,
   timestamp: o.timestamp
+})
+
+export const tradesTable = (trades: ReadonlyArray<Trade>): string =>
+  trades.length === 0
+    ? "No trades."
+    : table(
+      ["TRADE ID", "ORDER ID", "SIDE", "PRICE", "QUANTITY", "QUOTE", "FEE", "ROLE", "TIME", "CLIENT ORDER ID"],
+      trades.map((t) => [
+        t.id,
+        t.orderId,
+        t.side,
+        D.format(t.price),
+        D.format(t.quantity),
+        D.format(t.quoteQuantity),
+        D.isZero(t.fee) ? "0" : `${D.format(t.fee)} ${t.feeAsset}`,
+        t.maker ? "maker" : "taker",
+        time(t.timestamp),
+        t.clientOrderId === "" ? "-" : t.clientOrderId
+      ])
+    )
+
+/** A trade with the library's field names, amounts as exact decimal text. */
+export const tradeJson = (t: Trade) => ({
+  id: t.id,
+  orderId: t.orderId,
+  clientOrderId: t.clientOrderId,
+  side: t.side,
+  price: D.format(t.price),
+  quantity: D.format(t.quantity),
+  quoteQuantity: D.format(t.quoteQuantity),
+  fee: D.format(t.fee),
+  feeAsset: t.feeAsset,
+  maker: t.maker,
+  timestamp: t.timestamp
 })
 
 export const printJson = (value: unknown) => Console.log(JSON.stringify(value, null, 2))

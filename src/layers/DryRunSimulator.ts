@@ -24,7 +24,7 @@ import { Option, Result } from "effect"
 import { ExchangeError, type ExchangeReason } from "../errors/ExchangeError.ts"
 import * as D from "../services/Decimal.ts"
 import type { MarketRules } from "../services/MarketRules.ts"
-import { addFee, averageOf, hasLimitPrice, isTriggerType, type OrderRecord } from "../services/OrderRecord.ts"
+import { acceptedOrder, addFee, averageOf, hasLimitPrice, isTriggerType, type OrderRecord } from "../services/OrderRecord.ts"
 import { type PaperBook, type PaperChange, type PaperOrder, paperOrderId } from "../services/PaperStore.ts"
 import type { Trade } from "../services/Trade.ts"
 import type { Balance, SubmitOrder } from "../services/Venue.ts"
@@ -196,21 +196,18 @@ export const makeSimulator = (options: SimulatorOptions) => {
     seq += 1
     return {
       record: {
-        id: paperOrderId(seq),
-        clientOrderId: req.clientOrderId,
-        symbol: req.symbol,
-        side: req.side,
-        type: req.type,
-        price: hasLimitPrice(req.type) ? req.price : Option.none(),
-        triggerPrice: req.triggerPrice,
-        quantity: req.quantity,
-        filled: D.ZERO,
-        cost: D.ZERO,
-        averagePrice: Option.none(),
-        fees: {},
-        listId,
-        status: "open",
-        timestamp: now
+        ...acceptedOrder({
+          id: paperOrderId(seq),
+          clientOrderId: req.clientOrderId,
+          symbol: req.symbol,
+          side: req.side,
+          type: req.type,
+          price: hasLimitPrice(req.type) ? req.price : Option.none(),
+          triggerPrice: req.triggerPrice,
+          quantity: req.quantity,
+          timestamp: now
+        }),
+        listId
       },
       price: req.type === "market" ? D.ZERO : lockPrice,
       quantity: req.quantity,

@@ -80,6 +80,35 @@ export const OrderRecord = Schema.Struct({
 })
 export type OrderRecord = typeof OrderRecord.Type
 
+/** The record of an order just accepted: open, nothing filled, no fees, in no list. */
+export const acceptedOrder = (fields: {
+  readonly id: string
+  readonly clientOrderId: string
+  readonly symbol: string
+  readonly side: OrderSide
+  readonly type: OrderType
+  readonly price: Option.Option<BigDecimal.BigDecimal>
+  readonly triggerPrice?: Option.Option<BigDecimal.BigDecimal> | undefined
+  readonly quantity: BigDecimal.BigDecimal
+  readonly timestamp: number
+}): OrderRecord => ({
+  id: fields.id,
+  clientOrderId: fields.clientOrderId,
+  symbol: fields.symbol,
+  side: fields.side,
+  type: fields.type,
+  price: fields.price,
+  triggerPrice: fields.triggerPrice ?? Option.none(),
+  quantity: fields.quantity,
+  filled: D.ZERO,
+  cost: D.ZERO,
+  averagePrice: Option.none(),
+  fees: {},
+  listId: Option.none(),
+  status: "open",
+  timestamp: fields.timestamp
+})
+
 /** Digits kept by an average price that does not divide exactly (far beyond any exchange's tick). */
 const AVERAGE_SCALE = 18
 

@@ -4,7 +4,7 @@
  */
 import { BigDecimal, Option } from "effect"
 import * as D from "../../src/services/Decimal.ts"
-import type { OrderRecord } from "../../src/services/OrderRecord.ts"
+import { acceptedOrder, type OrderRecord } from "../../src/services/OrderRecord.ts"
 
 /** `a`'s plain decimal text; null for `None`. */
 export const text = (a: D.Decimal | Option.Option<D.Decimal>): string | null =>
@@ -27,25 +27,18 @@ export const recordText = (o: OrderRecord) => ({
   listId: Option.getOrNull(o.listId)
 })
 
-/** A limit order's record with amounts given as text; `over` replaces any field. */
+/** A limit buy's record with amounts given as text; `over` replaces any field. */
 export const limitRecord = (
   fields: { readonly id: string; readonly clientOrderId: string; readonly symbol: string; readonly price: string; readonly quantity: string },
   over: Partial<OrderRecord> = {}
 ): OrderRecord => ({
-  id: fields.id,
-  clientOrderId: fields.clientOrderId,
-  symbol: fields.symbol,
-  side: "buy",
-  type: "limit",
-  price: Option.some(D.unsafe(fields.price)),
-  triggerPrice: Option.none(),
-  quantity: D.unsafe(fields.quantity),
-  filled: D.ZERO,
-  cost: D.ZERO,
-  averagePrice: Option.none(),
-  fees: {},
-  listId: Option.none(),
-  status: "open",
-  timestamp: 1,
+  ...acceptedOrder({
+    ...fields,
+    side: "buy",
+    type: "limit",
+    price: Option.some(D.unsafe(fields.price)),
+    quantity: D.unsafe(fields.quantity),
+    timestamp: 1
+  }),
   ...over
 })
