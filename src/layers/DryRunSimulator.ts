@@ -320,7 +320,7 @@ export const makeSimulator = (options: SimulatorOptions) => {
     }
     // Deleting the entry being visited (a fill, an expired partner) is safe while iterating a Map.
     for (const o of book.values()) {
-      if (triggers.waiting(o.record.id) || !crosses(o, price) || !D.isPositive(fillable(o))) continue
+      if (!crosses(o, price) || triggers.waiting(o.record.id) || !D.isPositive(fillable(o))) continue
       changed.push(fill(o, fillable(o), o.price, "maker", now), ...lists.endList(o, "expired"))
     }
     return changed
