@@ -28,6 +28,7 @@ import {
   fetchOrder,
   fetchTrades,
   getBaseAssetBalance,
+  getQuoteBalance,
   type OrderJournal,
   type OrderRecord,
   placeOrder
@@ -148,6 +149,20 @@ export const protectiveTests = ({ failure, oco, setPrice, test }: ProtectiveHarn
       const list = yield* createOco({ side: "sell", quantity: 100, price: 0.12, triggerPrice: 0.09, stopLimitPrice: 0.089 })
       yield* setPrice(0.09)
       assert.deepStrictEqual([yield* statusOf(list.limit.id), yield* statusOf(list.stop.id)], ["expired", "closed"])
+      assert.strictEqual((yield* activeOrders).size, 0)
+    }))
+
+  test("a BUY OCO locks the larger leg's quote once; its limit leg filling gives back the rest", () =>
+    Effect.gen(function*() {
+      yield* holdHbar
+      if (!oco) return
+      const bad = yield* failure(createOco({ side: "buy", quantity: 100, price: 0.105, triggerPrice: 0.11, stopLimitPrice: 0.111 }))
+      assert.strictEqual(bad._tag === "ValidationError" && bad.rule, "OcoPriceOrder") // BUY: limit < last < trigger
+      const list = yield* createOco({ side: "buy", quantity: 100, price: 0.09, triggerPrice: 0.11, stopLimitPrice: 0.111 })
+      assert.strictEqual(text(yield* getQuoteBalance()), "968.9") // 980 less 100 × 0.111, the larger need
+      yield* setPrice(0.09)
+      assert.deepStrictEqual([yield* statusOf(list.limit.id), yield* statusOf(list.stop.id)], ["closed", "expired"])
+      assert.strictEqual(text(yield* getQuoteBalance()), "971") // paid 9 at the limit; the rest is free again
       assert.strictEqual((yield* activeOrders).size, 0)
     }))
 
