@@ -269,12 +269,13 @@ const makeDryRun = Effect.fnUntraced(function*(options: DryRunOptions) {
         const changed = yield* commit(yield* Clock.currentTimeMillis, (now) => Result.succeed(sim.setPrice(s, p, now)))
         for (const record of changed) {
           yield* active.observe(record)
-          const what = record.status === "closed" ? "Filled" : "Expired (its OCO partner ended)"
+          const what = record.status === "expired" ? "Expired (its OCO partner ended)" : "Filled"
           yield* Effect.log(`${what} ${record.type} ${record.side} order: ${s} ${describeAmounts(record)}`).pipe(
             Effect.annotateLogs({ symbol: s, orderId: record.id, clientOrderId: record.clientOrderId })
           )
         }
-        return changed.filter((o) => o.status === "closed")
+        // What filled (in full or in part); an OCO partner that expired with it is observed, not returned.
+        return changed.filter((o) => o.status !== "expired")
       }),
     price: (s = symbol) => Effect.sync(() => Option.map(sim.price(s), D.toNumber)),
     setDepth: (quantity, s = symbol) =>
