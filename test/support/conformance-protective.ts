@@ -40,6 +40,7 @@ type Env = Exchange | MarketControl | OrderJournal
 export interface ProtectiveHarness {
   readonly test: (title: string, body: () => Effect.Effect<void, ExchangeFailure, Env>) => void
   readonly setPrice: (p: number) => Effect.Effect<void, never, MarketControl>
+  readonly setDepth: (quantity: number | undefined) => Effect.Effect<void, never, MarketControl>
   readonly failure: <A, E extends ExchangeFailure, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<E, never, R>
   /** Whether the layer places OCO lists (ccxt's unified API has none). */
   readonly oco: boolean
@@ -49,7 +50,7 @@ const text = (d: D.Decimal) => D.format(d)
 const opt = (d: Option.Option<D.Decimal>) => Option.match(d, { onNone: () => "none", onSome: D.format })
 const statusOf = (id: string) => Effect.map(fetchOrder(id), (o) => o.status)
 
-export const protectiveTests = ({ failure, oco, setPrice, test }: ProtectiveHarness) => {
+export const protectiveTests = ({ failure, oco, setDepth, setPrice, test }: ProtectiveHarness) => {
   /** 1000 USDT → 200 HBAR bought at 0.1 as a taker (199.6 after the fee), the price left at 0.1. */
   const holdHbar = Effect.gen(function*() {
     yield* setPrice(0.1)
@@ -150,6 +151,21 @@ export const protectiveTests = ({ failure, oco, setPrice, test }: ProtectiveHarn
       yield* setPrice(0.09)
       assert.deepStrictEqual([yield* statusOf(list.limit.id), yield* statusOf(list.stop.id)], ["expired", "closed"])
       assert.strictEqual((yield* activeOrders).size, 0)
+    }))
+
+  test("a leg filling only in part ends the list: the other leg expires, the rest of the first keeps resting", () =>
+    Effect.gen(function*() {
+      yield* holdHbar
+      if (!oco) return
+      const list = yield* createOco({ side: "sell", quantity: 100, price: 0.12, triggerPrice: 0.09, stopLimitPrice: 0.089 })
+      yield* setDepth(30)
+      yield* setPrice(0.12)
+      const limit = yield* fetchOrder(list.limit.id)
+      assert.deepStrictEqual([limit.status, text(limit.filled), yield* statusOf(list.stop.id)], ["open", "30", "expired"])
+      assert.deepStrictEqual([...(yield* activeOrders).keys()], [list.limit.id])
+      yield* setDepth(undefined)
+      yield* setPrice(0.125)
+      assert.deepStrictEqual([yield* statusOf(list.limit.id), (yield* activeOrders).size], ["closed", 0])
     }))
 
   test("a BUY OCO locks the larger leg's quote once; its limit leg filling gives back the rest", () =>

@@ -405,6 +405,6 @@ export const suite = <E>(
       }))
 
     // Trigger orders and OCO lists: separate test blocks, in conformance-protective.ts.
-    protectiveTests({ test, setPrice, failure, oco: options.oco ?? true })
+    protectiveTests({ test, setPrice, setDepth: (q) => MarketControl.use((m) => m.setDepth(q)), failure, oco: options.oco ?? true })
   })
 }
