@@ -70,7 +70,9 @@ export const explainRefusal = (error: ValidationError, order: TypedOrder, rules:
     case "OcoPriceOrder":
       return `the OCO's prices are out of order (${error.value}): a ${order.side} needs ${error.limit}`
     case "OrderTypeNotAllowed":
-      return `${error.symbol} takes no ${error.value} orders here (${error.limit})`
+      return error.value === "oco"
+        ? `${error.symbol} takes no OCO lists here`
+        : `${error.symbol} takes no ${error.value} orders here (it takes ${(error.limit ?? "").split(",").join(", ")})`
     default:
       return error.message
   }
