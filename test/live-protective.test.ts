@@ -131,6 +131,20 @@ describe("live: OCO lists after a lost answer", () => {
         assert.deepStrictEqual(yield* refIds, [list.limit.id, list.stop.id].sort())
       })))
 
+  it.live("a look-up that misses a processed OCO: the resend's \"Duplicate order sent.\" resolves to that list", () =>
+    withLive((server) =>
+      Effect.gen(function*() {
+        yield* holdHbar
+        server.processThenDrop({ method: "POST", path: "/api/v3/order/oco" })
+        server.binanceError(400, -2013, "Order list does not exist.", { method: "GET", path: "/api/v3/orderList", times: 1 })
+        const list = yield* createOco(OCO_SELL)
+        assert.strictEqual(requests(server, "POST", "/api/v3/order/oco").length, 2)
+        assert.strictEqual(server.orderLists().length, 1)
+        assert.strictEqual(String(server.orderLists()[0]!.orderListId), list.listId)
+        assert.strictEqual(duplicates(server), 0)
+        assert.deepStrictEqual(yield* refIds, [list.limit.id, list.stop.id].sort())
+      })))
+
   it.live("an OCO whose fate stays unknown leaves both legs pending in the journal, and nothing on the server", () =>
     withLive((server) =>
       Effect.gen(function*() {
