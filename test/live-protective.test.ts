@@ -13,6 +13,7 @@ import {
   createLimitBuy,
   createOco,
   createStopLossLimit,
+  createTakeProfitLimit,
   type Exchange,
   type ExchangeFailure,
   fetchOrder,
@@ -58,17 +59,23 @@ const holdHbar = Effect.asVoid(createLimitBuy(0.11, 200))
 const OCO_SELL = { side: "sell", quantity: 100, price: 0.12, triggerPrice: 0.09, stopLimitPrice: 0.089 } as const
 
 describe("live: trigger orders after a lost answer", () => {
-  it.live("a stop-loss-limit whose answer is lost is found by client order id: one order, tracked", () =>
-    withLive((server) =>
-      Effect.gen(function*() {
-        yield* holdHbar
-        server.processThenDrop({ method: "POST", path: "/api/v3/order" })
-        const stop = yield* createStopLossLimit(0.09, 0.089, 100)
-        assert.strictEqual(stop.type, "stop-loss-limit")
-        assert.strictEqual(requests(server, "POST", "/api/v3/order").length, 2) // the buy, then the stop once
-        assert.strictEqual(duplicates(server), 0)
-        assert.deepStrictEqual(yield* refIds, [stop.id])
-      })))
+  const creates = [
+    ["stop-loss-limit", createStopLossLimit(0.09, 0.089, 100)],
+    ["take-profit-limit", createTakeProfitLimit(0.12, 0.119, 100)]
+  ] as const
+  for (const [type, create] of creates) {
+    it.live(`a ${type} whose answer is lost is found by client order id: one order, tracked`, () =>
+      withLive((server) =>
+        Effect.gen(function*() {
+          yield* holdHbar
+          server.processThenDrop({ method: "POST", path: "/api/v3/order" })
+          const placed = yield* create
+          assert.strictEqual(placed.type, type)
+          assert.strictEqual(requests(server, "POST", "/api/v3/order").length, 2) // the buy, then this order once
+          assert.strictEqual(duplicates(server), 0)
+          assert.deepStrictEqual(yield* refIds, [placed.id])
+        })))
+  }
 
   it.live("a cancel of a trigger order whose answer is lost is settled by the order's state", () =>
     withLive((server) =>
