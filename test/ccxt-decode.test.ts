@@ -216,6 +216,13 @@ describe("decodeOrder: float noise and bad values", () => {
     assert.strictEqual(text(ok(decodeOrder({ ...base, price: 0.30000000000000004 }, undefined, ctx)).price), "0.3")
   })
 
+  it("without a cost, the cost is the average fill times the quantity filled; the average is cost / filled", () => {
+    const o = ok(decodeOrder({ ...base, status: "closed", filled: 100, average: 0.089, cost: null }, hbar, ctx))
+    assert.deepStrictEqual([text(o.cost), text(o.averagePrice)], ["8.9", "0.089"])
+    const exact = ok(decodeOrder({ ...base, status: "closed", filled: 3, average: 3.3333333333333335, cost: 10 }, hbar, ctx))
+    assert.deepStrictEqual([text(exact.cost), text(exact.averagePrice)], ["10", "3.333333333333333333"])
+  })
+
   it("a real off-grid value is kept, not rounded away", () => {
     const o = ok(decodeOrder({ ...base, filled: 0.5 }, hbar, ctx))
     assert.strictEqual(text(o.filled), "0.5")

@@ -78,3 +78,29 @@ describe("fetchTrades over more than 1000 trades and more than one day", () => {
       }), 60_000)
   }
 })
+
+describe("an order's fees before and after its trades are fetched", () => {
+  it.live("until every fill's trade is journaled, an order shows the fees its answer stated (none on Binance); then their sum", () =>
+    Effect.gen(function*() {
+      const server = yield* binanceServer({
+        apiKey: API_KEY,
+        secret: SECRET,
+        balances: { USDT: "1000" },
+        prices: { HBARUSDT: "0.1" },
+        makerFeeRate: "0.001"
+      })
+      yield* Effect.gen(function*() {
+        const id = yield* createLimitBuy(0.09, 100)
+        server.fillOrder("HBARUSDT", { orderId: Number(id) }, "40")
+        assert.deepStrictEqual(feesText((yield* fetchOrder(id)).fees), {}) // no trade seen yet
+        assert.strictEqual((yield* fetchTrades()).length, 1)
+        assert.deepStrictEqual(feesText((yield* fetchOrder(id)).fees), { HBAR: "0.04" })
+        server.fillOrder("HBARUSDT", { orderId: Number(id) }, "60")
+        const partlyKnown = yield* fetchOrder(id) // filled 100, but only 40 of it journaled as trades
+        assert.deepStrictEqual([text(partlyKnown.filled), text(partlyKnown.cost), feesText(partlyKnown.fees)], ["100", "9", {}])
+        assert.strictEqual((yield* fetchTrades()).length, 2)
+        const known = yield* fetchOrder(id)
+        assert.deepStrictEqual([text(known.filled), text(known.cost), feesText(known.fees)], ["100", "9", { HBAR: "0.1" }])
+      }).pipe(Effect.provide(live(server, false)))
+    }))
+})

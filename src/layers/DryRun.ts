@@ -56,7 +56,7 @@ export interface DryRunOptions extends EngineOptions {
 }
 
 export interface DryRunMarketService {
-  /** Sets the simulated price of the symbol (default: the layer's) and fills every order it crosses. */
+  /** Sets the simulated price of the symbol (default: the layer's), fills every order it crosses, and gives those orders (a partly filled one still open). */
   setPrice(price: number, symbol?: string): Effect.Effect<ReadonlyArray<OrderRecord>, ValidationError | JournalError>
   /** The current simulated price, if one is set. */
   price(symbol?: string): Effect.Effect<Option.Option<number>>
@@ -269,7 +269,7 @@ const makeDryRun = Effect.fnUntraced(function*(options: DryRunOptions) {
         const changed = yield* commit(yield* Clock.currentTimeMillis, (now) => Result.succeed(sim.setPrice(s, p, now)))
         for (const record of changed) {
           yield* active.observe(record)
-          const what = record.status === "expired" ? "Expired (its OCO partner ended)" : "Filled"
+          const what = record.status === "expired" ? "Expired (its OCO partner ended)" : record.status === "open" ? "Partly filled" : "Filled"
           yield* Effect.log(`${what} ${record.type} ${record.side} order: ${s} ${describeAmounts(record)}`).pipe(
             Effect.annotateLogs({ symbol: s, orderId: record.id, clientOrderId: record.clientOrderId })
           )

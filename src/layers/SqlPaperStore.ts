@@ -156,6 +156,9 @@ const toPaperOrder = (row: OrderRow): PaperOrder => ({
   seq: Number(row.seq)
 })
 
+/** A value of a column that may hold null. */
+const nullable = <A>(a: A): A | null => a
+
 const orderRow = (o: PaperOrder, now: number) => ({
   order_id: o.record.id,
   seq: o.seq,
@@ -167,7 +170,8 @@ const orderRow = (o: PaperOrder, now: number) => ({
   quantity: D.format(o.quantity),
   filled: D.format(o.record.filled),
   trigger_price: Option.match(o.record.triggerPrice, { onNone: () => null, onSome: D.format }),
-  cost: D.format(o.record.cost) as string | null,
+  // Null only in rows migrated from a saved book, which never recorded it.
+  cost: nullable(D.format(o.record.cost)),
   fees: feesText(Object.fromEntries(Object.entries(o.record.fees).map(([asset, fee]) => [asset, D.format(fee)]))),
   list_id: Option.getOrNull(o.record.listId),
   status: o.record.status,

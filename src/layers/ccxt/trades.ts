@@ -8,7 +8,7 @@
  * `startTime`/`endTime` window and at most 1000 trades per page, and pages onwards
  * by `fromId`; ccxt's unified method pages by `since`.
  */
-import { Effect, Result, Schema } from "effect"
+import { Effect, Option, Result, Schema } from "effect"
 import type { ExchangeError } from "../../errors/ExchangeError.ts"
 import * as D from "../../services/Decimal.ts"
 import type { Trade } from "../../services/Trade.ts"
@@ -88,18 +88,19 @@ export const decodeCcxtTrades = (raw: unknown, ctx: DecodeContext): Result.Resul
   if (Result.isFailure(parsed)) return Result.fail(failure(ctx, "trade list", parsed.failure.message.replace(/\s+/g, " ")))
   const out: Array<Trade> = []
   for (const t of parsed.success) {
-    const price = D.fromNumber15(t.price)
-    const quantity = D.fromNumber15(t.amount)
-    if (price._tag === "None" || quantity._tag === "None") return Result.fail(failure(ctx, "trade", `trade ${t.id}: an amount is not finite`))
-    const cost = t.cost == null ? D.mul(price.value, quantity.value) : cleanNumber(t.cost).pipe((o) => (o._tag === "Some" ? o.value : D.ZERO))
-    const fee = t.fee?.cost == null ? D.ZERO : cleanNumber(t.fee.cost).pipe((o) => (o._tag === "Some" ? o.value : D.ZERO))
+    // The schema admits finite numbers only, so each reads back as a decimal.
+    const exact = (n: number) => Option.getOrElse(cleanNumber(n), () => D.ZERO)
+    const price = exact(t.price)
+    const quantity = exact(t.amount)
+    const cost = t.cost == null ? D.mul(price, quantity) : exact(t.cost)
+    const fee = t.fee?.cost == null ? D.ZERO : exact(t.fee.cost)
     out.push({
       id: t.id,
       orderId: t.order ?? "",
       clientOrderId: "",
       side: t.side,
-      price: price.value,
-      quantity: quantity.value,
+      price,
+      quantity,
       quoteQuantity: cost,
       fee,
       feeAsset: t.fee?.currency ?? "",

@@ -10,6 +10,7 @@
  * has filled takes its fees from the trades journaled for it, once they add up to
  * what it filled; before its trades have been fetched (`fetchTrades`), the order
  * shows the fees its own answer stated, which on Binance's order queries is none.
+ * An answer that states fees (the dry run's orders) is taken as it is.
  */
 import { Clock, Effect, Result } from "effect"
 import { ValidationError } from "../../errors/ValidationError.ts"
@@ -23,6 +24,9 @@ const badBound = (symbol: string, field: string, value: number | undefined) =>
   value !== undefined && (!Number.isFinite(value) || value < 0)
     ? Result.fail(new ValidationError({ operation: "fetchTrades", symbol, rule: "InvalidArgument", field, value: String(value) }))
     : Result.succeed(value)
+
+/** How many order ids one look-up of journaled trades names. */
+const ORDER_IDS_PER_QUERY = 500
 
 export const makeTrades = (engine: Engine) => {
   const { active, journal, symbol, venue } = engine
@@ -55,12 +59,20 @@ export const makeTrades = (engine: Engine) => {
       })
     )
 
-  /** `records` with the fills of those that filled taken from their journaled trades (see the header). */
+  /**
+   * `records` with the fills of those that filled without stating fees taken from
+   * their journaled trades (see the header). An order whose answer states its fees
+   * (the dry run's, a Binance FULL answer's) is left as it is.
+   */
   const withJournaledTrades = (records: ReadonlyArray<OrderRecord>) =>
     Effect.gen(function*() {
-      const filled = records.filter((o) => D.isPositive(o.filled))
-      if (filled.length === 0) return records
-      const trades = yield* journal.trades(venue.id, symbol, { orderIds: filled.map((o) => o.id) })
+      const ids = records.filter((o) => D.isPositive(o.filled) && Object.keys(o.fees).length === 0).map((o) => o.id)
+      if (ids.length === 0) return records
+      const trades: Array<Trade> = []
+      // A bounded number of ids per query, well within SQL's bound-parameter limits.
+      for (let i = 0; i < ids.length; i += ORDER_IDS_PER_QUERY) {
+        trades.push(...(yield* journal.trades(venue.id, symbol, { orderIds: ids.slice(i, i + ORDER_IDS_PER_QUERY) })))
+      }
       if (trades.length === 0) return records
       const byOrder = new Map<string, Array<Trade>>()
       for (const t of trades) {
