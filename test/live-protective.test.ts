@@ -5,7 +5,7 @@
  * a second order. The server counts what it holds: 0 duplicates.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, Option, Redacted } from "effect"
+import { Effect, Layer, Option } from "effect"
 import {
   activeOrders,
   cancelOco,
@@ -19,8 +19,9 @@ import {
   fetchOrder,
   OrderJournal
 } from "../src/index.ts"
-import { LiveExchangeLayer, type LiveOptions } from "../src/layers/Live.ts"
+import type { LiveOptions } from "../src/layers/Live.ts"
 import { type BinanceServer, binanceServer } from "./support/BinanceServer.ts"
+import { fastLiveLayer } from "./support/live-layer.ts"
 
 const API_KEY = "protect-key-0123456789abcdef"
 const SECRET = "protect-secret-FEDCBA9876543210"
@@ -32,16 +33,7 @@ const withLive = <A>(
   Effect.gen(function*() {
     const server = yield* binanceServer({ apiKey: API_KEY, secret: SECRET, balances: { USDT: "1000" }, prices: { HBARUSDT: "0.1" } })
     const journal = OrderJournal.layerMemory
-    const live = LiveExchangeLayer({
-      apiKey: API_KEY,
-      secret: Redacted.make(SECRET),
-      baseUrl: server.url,
-      symbol: "HBAR/USDT",
-      timeoutMs: 500,
-      retry: { base: "5 millis", cap: "20 millis", times: 4 },
-      journal,
-      ...options
-    })
+    const live = fastLiveLayer(server, { apiKey: API_KEY, secret: SECRET }, { journal, ...options })
     return yield* body(server).pipe(Effect.provide(Layer.merge(live, journal)))
   })
 
