@@ -93,6 +93,11 @@ export const makeBook = (options: BookOptions) => {
 
   /** The quantity of `o` not filled yet. */
   const remainingOf = (o: PaperOrder) => D.sub(o.quantity, o.record.filled)
+  /** Gives `amount` of what `o` locked back to the free balance. */
+  const release = (o: PaperOrder, amount: D.Decimal) => {
+    const rules = rulesOf(o.record.symbol)!
+    funds.release(o.record.side === "buy" ? rules.quote : rules.base, amount)
+  }
 
   /**
    * Fills `qty` of `o` at `price`, as a maker (a resting order crossed later) or a
@@ -149,7 +154,9 @@ export const makeBook = (options: BookOptions) => {
     rulesOf,
     settle,
     fill,
-    remainingOf,
+    release,
+    /** Gives back the lock of `o`'s unfilled rest. */
+    releaseRest: (o: PaperOrder) => release(o, o.record.side === "buy" ? D.mul(o.price, remainingOf(o)) : remainingOf(o)),
     /** What one fill of `o` may take: the rest of it, at most the symbol's depth (`setDepth`). */
     fillable: (o: PaperOrder) => {
       const cap = depth.get(o.record.symbol)

@@ -27,7 +27,7 @@ import type { MarketRules } from "../services/MarketRules.ts"
 import { hasLimitPrice, isTriggerType, type OrderRecord } from "../services/OrderRecord.ts"
 import type { PaperBook, PaperOrder } from "../services/PaperStore.ts"
 import type { SubmitOrder } from "../services/Venue.ts"
-import { makeBook } from "./DryRunBook.ts"
+import { type Book, makeBook } from "./DryRunBook.ts"
 import { checkOrder, crossesAt } from "./DryRunChecks.ts"
 import { makeOcoLists } from "./DryRunOco.ts"
 import { makeOcoPairs, makeTriggerBook, pendingTriggerOf, resume } from "./DryRunTriggers.ts"
@@ -44,9 +44,27 @@ export interface SimulatorOptions {
 
 export type Simulator = ReturnType<typeof makeSimulator>
 
+/** The book's reads, and the two settings tests and demos change directly (depth, a balance). */
+const readsOf = (book: Book) => ({
+  price: (symbol: string): Option.Option<D.Decimal> => Option.fromNullishOr(book.prices.get(symbol)),
+  /** Caps what one fill may take on `symbol` (partial fills); `undefined` lifts the cap. */
+  setDepth: (symbol: string, qty: D.Decimal | undefined) => {
+    if (qty === undefined) book.depth.delete(symbol)
+    else book.depth.set(symbol, qty)
+  },
+  setBalance: book.funds.setFree,
+  balances: book.funds.balances,
+  /** An open order by id. */
+  openOrder: (orderId: string): Option.Option<OrderRecord> => Option.map(Option.fromNullishOr(book.open.byId.get(orderId)), (o) => o.record),
+  /** The open order with this client order id. */
+  openByClientOrderId: (id: string): Option.Option<OrderRecord> =>
+    Option.map(Option.fromNullishOr(book.open.byClientId.get(id)), (o) => o.record),
+  openOrders: (symbol: string): ReadonlyArray<OrderRecord> => Array.from(book.open.bySymbol.get(symbol)?.values() ?? [], (o) => o.record)
+})
+
 export const makeSimulator = (options: SimulatorOptions) => {
   const book = makeBook(options)
-  const { open, funds, prices, rulesOf, settle, fill, fillable } = book
+  const { open, funds, prices, rulesOf, settle, fill, fillable, release, releaseRest } = book
   /** Orders waiting for their trigger, and the legs of running OCO lists. */
   const triggers = makeTriggerBook()
   const pairs = makeOcoPairs()
@@ -59,13 +77,6 @@ export const makeSimulator = (options: SimulatorOptions) => {
       openOrders: open.bySymbol.get(req.symbol)?.size ?? 0,
       clientIdTaken: open.byClientId.has(req.clientOrderId)
     })
-  /** Gives `amount` of what `o` locked back to the free balance. */
-  const release = (o: PaperOrder, amount: D.Decimal) => {
-    const rules = rulesOf(o.record.symbol)!
-    funds.release(o.record.side === "buy" ? rules.quote : rules.base, amount)
-  }
-  /** Gives back the lock of `o`'s unfilled rest. */
-  const releaseRest = (o: PaperOrder) => release(o, o.record.side === "buy" ? D.mul(o.price, book.remainingOf(o)) : book.remainingOf(o))
   const place = (o: PaperOrder) => {
     open.add(o)
     const t = pendingTriggerOf(o)
@@ -154,19 +165,6 @@ export const makeSimulator = (options: SimulatorOptions) => {
     listByClientId: lists.byClientId,
     setPrice,
     takeChange: book.takeChange,
-    price: (symbol: string): Option.Option<D.Decimal> => Option.fromNullishOr(prices.get(symbol)),
-    /** Caps what one fill may take on `symbol` (partial fills); `undefined` lifts the cap. */
-    setDepth: (symbol: string, qty: D.Decimal | undefined) => {
-      if (qty === undefined) book.depth.delete(symbol)
-      else book.depth.set(symbol, qty)
-    },
-    setBalance: funds.setFree,
-    balances: funds.balances,
-    /** An open order by id. */
-    openOrder: (orderId: string): Option.Option<OrderRecord> => Option.map(Option.fromNullishOr(open.byId.get(orderId)), (o) => o.record),
-    /** The open order with this client order id. */
-    openByClientOrderId: (id: string): Option.Option<OrderRecord> =>
-      Option.map(Option.fromNullishOr(open.byClientId.get(id)), (o) => o.record),
-    openOrders: (symbol: string): ReadonlyArray<OrderRecord> => Array.from(open.bySymbol.get(symbol)?.values() ?? [], (o) => o.record)
+    ...readsOf(book)
   }
 }
