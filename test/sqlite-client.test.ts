@@ -189,6 +189,22 @@ describe("SqliteClient (node:sqlite)", () => {
       }).pipe(Effect.provideService(SqlClient.SqlClient, client))
     }).pipe(Effect.provide(Reactivity.layer)))
 
+  it.effect("executeRaw inside its own fiber's transaction runs in it: committed or rolled back with it", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const { client, executeRaw } = yield* SqliteClient.makeWithExecutor({ filename: path.join(dir, "raw-tx.sqlite") })
+      yield* Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        yield* createOrders
+        const insert = (id: string) => executeRaw("INSERT INTO orders (id, status, qty) VALUES (?, ?, ?)", [id, "open", 1])
+        yield* sql.withTransaction(Effect.andThen(insert("kept-1"), insert("kept-2")))
+        const failed = yield* Effect.exit(sql.withTransaction(Effect.andThen(insert("gone"), Effect.fail("boom" as const))))
+        assert.deepStrictEqual(failed, Exit.fail("boom" as const))
+        const ids = yield* sql<{ id: string }>`SELECT id FROM orders ORDER BY id`
+        assert.deepStrictEqual(ids, [{ id: "kept-1" }, { id: "kept-2" }])
+      }).pipe(Effect.provideService(SqlClient.SqlClient, client))
+    }).pipe(Effect.provide(Reactivity.layer)))
+
   it.effect("withTransaction commits on success and rolls back on failure (nested: savepoint)", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir

@@ -21,7 +21,7 @@
 import { accessSync, constants as fsConstants, statSync } from "node:fs"
 import { dirname } from "node:path"
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite"
-import { Config, Effect, Layer, Schema, type Scope, Semaphore, Stream } from "effect"
+import { Config, Context, Effect, Layer, Schema, type Scope, Semaphore, Stream } from "effect"
 import * as Reactivity from "effect/reactivity/Reactivity"
 import { SqlClient, type SqlConnection, SqlError, Statement } from "effect/sql"
 
@@ -349,7 +349,8 @@ const makeConnection = (db: DatabaseSync): SqlConnection.Connection => {
  * A `SqlClient`, and `executeRaw`, which runs one SQL text with its parameters on
  * the same connection, waiting its turn like any statement, but without what
  * `effect/sql` adds to each statement (a span, a scope, compiling the template). For
- * a hot path's few statements, compiled once: the order journal's writes.
+ * a hot path's few statements, compiled once: the order journal's writes. Inside
+ * the calling fiber's `client.withTransaction`, it runs in that transaction.
  */
 export interface SqliteClientWithExecutor {
   readonly client: SqlClient.SqlClient
@@ -390,9 +391,18 @@ export const makeWithExecutor = (
       spanAttributes: [["db.system.name", "sqlite"]]
     })
     const borrow = acquirers.borrower
+    const transactionService = client.transactionService
     return {
       client,
-      executeRaw: (sql, params) => borrow((conn) => Effect.asVoid(conn.executeRaw(sql, params)))
+      // Inside this fiber's transaction, on the transaction's connection (waiting for the
+      // permit the transaction holds would never end); otherwise it waits its turn.
+      executeRaw: (sql, params) =>
+        Effect.withFiber((fiber) => {
+          const transaction = Context.getOrUndefined(fiber.context, transactionService)
+          return transaction === undefined
+            ? borrow((conn) => Effect.asVoid(conn.executeRaw(sql, params)))
+            : Effect.asVoid(transaction[0].executeRaw(sql, params))
+        })
     }
   })
 
