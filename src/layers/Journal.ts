@@ -44,15 +44,19 @@ export interface WriteBehindOption {
 }
 
 /**
- * `journal` made write-behind unless `options.writeBehind` is `false`; batches run
- * in `client`'s transactions.
+ * `journal` made write-behind unless `options.writeBehind` is `false`; its batches run
+ * in `transaction` (the client's).
  */
-const withWriteBehind = (journal: OrderJournalService, client: SqlClient.SqlClient, options: WriteBehindOption) =>
+const withWriteBehind = (
+  journal: OrderJournalService,
+  transaction: <A, E>(effect: Effect.Effect<A, E>) => Effect.Effect<A, E | SqlError.SqlError>,
+  options: WriteBehindOption
+) =>
   options.writeBehind === false
     ? Effect.succeed(journal)
     : makeWriteBehindJournal(journal, {
       transaction: (effect) =>
-        Effect.mapError(client.withTransaction(effect), (e) =>
+        Effect.mapError(transaction(effect), (e) =>
           SqlError.isSqlError(e)
             ? new JournalError({ operation: "commit", location: journal.location, detail: e.message, cause: e })
             : e)
@@ -116,11 +120,11 @@ export const SqliteJournalLayer = (filename: string, options: SqliteJournalOptio
             })
         })
       }
-      const { client, executeRaw } = yield* SqliteClient.makeWithExecutor({ filename: location, synchronous }).pipe(
+      const { client, executeRaw, transaction } = yield* SqliteClient.makeWithExecutor({ filename: location, synchronous }).pipe(
         Effect.mapError((e) => new JournalError({ operation: "open", location, detail: e.message, cause: e }))
       )
       const journal = yield* Effect.provideService(makeSqlJournal({ location, executeRaw }), SqlClient.SqlClient, client)
-      return yield* withWriteBehind(journal, client, options)
+      return yield* withWriteBehind(journal, transaction, options)
     })
   ).pipe(Layer.provide(Reactivity.layer))
 
@@ -169,7 +173,7 @@ export const PgJournalLayer = (
         Effect.mapError((e) => new JournalError({ operation: "open", location, detail: e.message, cause: e }))
       )
       const journal = yield* Effect.provideService(makeSqlJournal({ location }), SqlClient.SqlClient, client)
-      return yield* withWriteBehind(journal, client, options)
+      return yield* withWriteBehind(journal, client.withTransaction, options)
     })
   ).pipe(Layer.provide(Reactivity.layer))
 

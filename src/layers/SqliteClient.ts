@@ -355,6 +355,14 @@ const makeConnection = (db: DatabaseSync): SqlConnection.Connection => {
 export interface SqliteClientWithExecutor {
   readonly client: SqlClient.SqlClient
   readonly executeRaw: (sql: string, params: ReadonlyArray<unknown>) => Effect.Effect<void, SqlError.SqlError>
+  /**
+   * Runs `effect` as one transaction (BEGIN, its statements, COMMIT; ROLLBACK if it or
+   * the COMMIT fails), uninterruptibly, holding the connection throughout: the
+   * statements it runs, `executeRaw` and `sql` alike, run inside it. A leaner
+   * `client.withTransaction`, without its span, scope and after-commit hooks: for the
+   * journal's batches of writes.
+   */
+  readonly transaction: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | SqlError.SqlError, R>
 }
 
 /**
@@ -402,6 +410,20 @@ export const makeWithExecutor = (
           return transaction === undefined
             ? borrow((conn) => Effect.asVoid(conn.executeRaw(sql, params)))
             : Effect.asVoid(transaction[0].executeRaw(sql, params))
+        }),
+      transaction: (effect) =>
+        borrow((conn) => {
+          const rollback = Effect.sync(() => {
+            if (db.isTransaction) db.exec("ROLLBACK")
+          })
+          const inside = Effect.provideService(effect, transactionService, [conn, 0])
+          return Effect.uninterruptible(Effect.andThen(
+            conn.executeRaw("BEGIN", []),
+            Effect.matchCauseEffect(inside, {
+              onFailure: (cause) => Effect.andThen(rollback, Effect.failCause(cause)),
+              onSuccess: (a) => Effect.as(Effect.tapError(conn.executeRaw("COMMIT", []), () => rollback), a)
+            })
+          ))
         })
     }
   })
