@@ -41,22 +41,19 @@ const captureLogs = () => {
   return { lines, layer }
 }
 
-/**
- * The dry-run exchange on the journal file, plus the same journal (one layer, built
- * once) for inspection: a read through it sees the exchange's writes, queued or not.
- */
-const dryRun = (filename: string, logs: Layer.Layer<never> = Logger.layer([])) => {
-  const journal = SqliteJournalLayer(filename)
-  return Layer.merge(DryRunExchangeLayer({ journal, price: 0.1, balances: { USDT: 1000 } }), journal).pipe(Layer.provide(logs))
-}
+/** The dry-run exchange on the journal file, plus the journal for inspection. */
+const dryRun = (filename: string, logs: Layer.Layer<never> = Logger.layer([])) =>
+  Layer.merge(
+    DryRunExchangeLayer({ journal: SqliteJournalLayer(filename), price: 0.1, balances: { USDT: 1000 } }),
+    SqliteJournalLayer(filename)
+  ).pipe(Layer.provide(logs))
 
-/** The live exchange (binanceus, against `server`) on the journal file, plus the same journal for inspection. */
-const live = (server: BinanceServer, filename: string, logs: Layer.Layer<never> = Logger.layer([])) => {
-  const journal = SqliteJournalLayer(filename)
-  return Layer.merge(LiveExchangeLayer({ baseUrl: server.url, apiKey: server.apiKey, secret: SECRET, journal }), journal).pipe(
-    Layer.provide(logs)
-  )
-}
+/** The live exchange (binanceus, against `server`) on the journal file, plus the journal for inspection. */
+const live = (server: BinanceServer, filename: string, logs: Layer.Layer<never> = Logger.layer([])) =>
+  Layer.merge(
+    LiveExchangeLayer({ baseUrl: server.url, apiKey: server.apiKey, secret: SECRET, journal: SqliteJournalLayer(filename) }),
+    SqliteJournalLayer(filename)
+  ).pipe(Layer.provide(logs))
 
 const entries = Effect.flatMap(Effect.service(OrderJournal), (j) => j.entries())
 

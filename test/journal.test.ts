@@ -699,8 +699,8 @@ describe("dry run with a SQLite journal", () => {
     Effect.scoped(Effect.gen(function*() {
       const dir = yield* tempDir
       const filename = join(dir, "journal.sqlite")
-      const session = (journal = SqliteJournalLayer(filename)) =>
-        DryRunExchangeLayer({ journal, price: 0.1, balances: { USDT: 1000, HBAR: 500 } }).pipe(
+      const session = () =>
+        DryRunExchangeLayer({ journal: SqliteJournalLayer(filename), price: 0.1, balances: { USDT: 1000, HBAR: 500 } }).pipe(
           Layer.provide(Logger.layer([]))
         )
 
@@ -728,7 +728,6 @@ describe("dry run with a SQLite journal", () => {
       assert.strictEqual(first.usdt, 1000 - 80 - 9 - 5 + 5) // the cancel gave its 5 back
       assert.strictEqual(first.hbar, 500 - 300 + 99.9)
 
-      const resumed = SqliteJournalLayer(filename)
       yield* Effect.provide(
         Effect.gen(function*() {
           assert.strictEqual(yield* getUsdtBalance(), first.usdt)
@@ -758,8 +757,7 @@ describe("dry run with a SQLite journal", () => {
           assert.strictEqual(Option.getOrThrow(closed).status, "closed")
           assert.strictEqual(Option.getOrThrow(yield* j.paper.byClientOrderId(Option.getOrThrow(closed).clientOrderId)).id, first.ids[1])
         }),
-        // One journal layer for both, built once: reads see the session's queued writes.
-        Layer.merge(session(resumed), resumed)
+        Layer.merge(session(), SqliteJournalLayer(filename))
       )
     })))
 

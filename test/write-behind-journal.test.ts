@@ -87,6 +87,16 @@ describe("write-behind journal", () => {
       assert.strictEqual(yield* statusOf(other, "oo_a"), "canceled", "and they are committed")
     })))
 
+  it.effect("a read through another write-behind journal on the same file, in this process, sees the queued writes", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const filename = join(yield* tempDir, "journal.sqlite")
+      const exchangeSide = yield* build(SqliteJournalLayer(filename))
+      const inspector = yield* build(SqliteJournalLayer(filename))
+      yield* exchangeSide.recordIntent(intent("oo_a"))
+      yield* exchangeSide.recordOrder(view("oo_a", "open"), 2_000, VENUE)
+      assert.strictEqual(yield* statusOf(inspector, "oo_a"), "open")
+    })))
+
   it.effect("closing the journal writes everything queued", () =>
     Effect.scoped(Effect.gen(function*() {
       const filename = join(yield* tempDir, "journal.sqlite")

@@ -20,7 +20,8 @@
  *   made, by one background fiber: a batch's first write waits `lingerMillis` (20) for
  *   others to join it, and the batch is one transaction (group commit).
  * - Every read (`unsettled`, `entries`) first waits until everything queued before it
- *   is written: a caller always reads its own writes.
+ *   is written, by this journal or another on the same store in this process (`peers`):
+ *   a program always reads its own writes.
  * - A write that fails is logged (with its operation and client order id) and never
  *   swallowed: the next call to the journal, whatever it is, fails with that
  *   `JournalError`, once. The entry keeps its previous state; when that is `pending`
@@ -59,6 +60,27 @@ interface QueuedWrite {
   readonly clientOrderId: string
   readonly orderId: string | undefined
   readonly write: Effect.Effect<void, JournalError>
+}
+
+/**
+ * The drains of the write-behind journals open in this process, by location (file or
+ * database). A read waits for them all, so it sees every write made before it in this
+ * process on the same store, through whichever journal layer (one program may build
+ * two layers on one file: an exchange's and one to inspect it). Another process may
+ * see the queued writes up to a linger late.
+ */
+const peers = new Map<string, Set<Effect.Effect<void>>>()
+
+const join = (location: string, drain: Effect.Effect<void>) => {
+  const set = peers.get(location) ?? new Set()
+  set.add(drain)
+  peers.set(location, set)
+}
+
+const leave = (location: string, drain: Effect.Effect<void>) => {
+  const set = peers.get(location)
+  set?.delete(drain)
+  if (set?.size === 0) peers.delete(location)
 }
 
 /** The `JournalError` a write's failure (or defect) amounts to. */
@@ -153,7 +175,10 @@ export const makeWriteBehindJournal = (
       return Deferred.await(done)
     })
     // Added after the writer was forked, so it runs before the writer is interrupted.
-    yield* Effect.addFinalizer(() => drain)
+    yield* Effect.addFinalizer(() => Effect.andThen(drain, Effect.sync(() => leave(inner.location, drain))))
+    join(inner.location, drain)
+    /** Waits for every write queued so far in this process on this journal's location. */
+    const drainAll = Effect.suspend(() => Effect.forEach([...(peers.get(inner.location) ?? [drain])], (d) => d, { discard: true }))
 
     /** Fails with a failed write not yet reported, once; else runs `effect`. */
     const checked = <A>(effect: () => Effect.Effect<A, JournalError>): Effect.Effect<A, JournalError> =>
@@ -187,8 +212,8 @@ export const makeWriteBehindJournal = (
       markFailed: (clientOrderId, detail, now) =>
         enqueue({ operation: "markFailed", clientOrderId, orderId: undefined, write: inner.markFailed(clientOrderId, detail, now) }),
       // Drained first, then checked: a reader whose own write failed learns it rather than reading around it.
-      unsettled: (venue, symbol) => Effect.andThen(drain, checked(() => inner.unsettled(venue, symbol))),
-      entries: (opts) => Effect.andThen(drain, checked(() => inner.entries(opts))),
+      unsettled: (venue, symbol) => Effect.andThen(drainAll, checked(() => inner.unsettled(venue, symbol))),
+      entries: (opts) => Effect.andThen(drainAll, checked(() => inner.entries(opts))),
       paper: inner.paper
     } satisfies OrderJournalService
   })
