@@ -6,6 +6,7 @@ import {
   cancelAllBuyOrders,
   createLimitBuy,
   createLimitSell,
+  Decimal,
   DryRunExchangeLayer,
   DryRunMarket,
   fetchAllOrders,
@@ -19,11 +20,11 @@ const program = Effect.gen(function*() {
 
   // A small ladder of buys under the market.
   const ids = yield* Effect.all([createLimitBuy(0.098, 100), createLimitBuy(0.095, 100), createLimitBuy(0.09, 100)])
-  yield* Effect.log(`placed ${ids.join(", ")}; free USDT ${yield* getUsdtBalance()}`)
+  yield* Effect.log(`placed ${ids.join(", ")}; free USDT ${Decimal.format(yield* getUsdtBalance())}`)
 
   // The price dips: the 0.098 and 0.095 buys fill; the Ref and the balances follow.
   const filled = yield* market.setPrice(0.094)
-  yield* Effect.log(`filled ${filled.map((o) => o.id).join(", ")}; HBAR ${yield* getBaseAssetBalance()}`)
+  yield* Effect.log(`filled ${filled.map((o) => o.id).join(", ")}; HBAR ${Decimal.format(yield* getBaseAssetBalance())}`)
 
   // Sell part of it above the market, then cancel the buy still resting.
   yield* createLimitSell(0.105, 100)
@@ -35,7 +36,9 @@ const program = Effect.gen(function*() {
   yield* Effect.log(`sell-all: ${Option.getOrElse(sold, () => "nothing to sell")}`)
 
   for (const o of yield* fetchAllOrders()) {
-    yield* Effect.log(`${o.id} ${o.type} ${o.side} ${o.quantity} @ ${o.price} ${o.status}`)
+    // Amounts are exact BigDecimals: Decimal.format gives their text (Decimal.toNumber a number, for a chart).
+    const average = Option.match(o.averagePrice, { onNone: () => "-", onSome: Decimal.format })
+    yield* Effect.log(`${o.id} ${o.type} ${o.side} ${Decimal.format(o.filled)}/${Decimal.format(o.quantity)} @ ${average} ${o.status}`)
   }
 })
 

@@ -8,7 +8,17 @@
  * tests the engine.
  */
 export { ActiveOrders, type ActiveOrdersService } from "./services/ActiveOrders.ts"
-export { type Balance, type Operation, type SubmitOrder, Venue, type VenueFailure, type VenueService } from "./services/Venue.ts"
+export {
+  type Balance,
+  type OcoRecord,
+  type OcoVenue,
+  type Operation,
+  type SubmitOco,
+  type SubmitOrder,
+  Venue,
+  type VenueFailure,
+  type VenueService
+} from "./services/Venue.ts"
 export { type EngineOptions, makeExchange } from "./layers/OrderEngine.ts"
 export { DRY_RUN_VENUE_ID, DryRunVenueLayer } from "./layers/DryRun.ts"
 export { CcxtVenueLayer, type CcxtVenueOptions } from "./layers/Live.ts"

@@ -22,6 +22,7 @@ import {
 } from "../src/layers/ccxt/binance.ts"
 import { decodeBalances, decodeMarket, decodeOrder } from "../src/layers/ccxt/decode.ts"
 import * as D from "../src/services/Decimal.ts"
+import { feesText, recordText, text } from "./support/amounts.ts"
 import type { MarketRules } from "../src/services/MarketRules.ts"
 
 const fixture = (path: string): unknown =>
@@ -107,12 +108,28 @@ const variants = (): ReadonlyArray<Raw> => {
       for (const type of ["LIMIT", "LIMIT_MAKER", "MARKET"]) {
         for (const side of ["BUY", "SELL"]) out.push({ ...base, status, type, side })
       }
+      // Trigger orders: the limit kinds keep their limit price, the market kinds have none.
+      for (const type of ["STOP_LOSS", "STOP_LOSS_LIMIT", "TAKE_PROFIT", "TAKE_PROFIT_LIMIT"]) {
+        out.push({ ...base, status, type, side: "SELL", stopPrice: "45.00000000", ...(type.endsWith("LIMIT") ? {} : { price: "0.00000000" }) })
+      }
     }
     // Fills, including an average price with no finite decimal form (10 / 3).
     for (const [executedQty, cummulativeQuoteQty] of [["0.10000000", "9.08000000"], ["3.00000000", "10.00000000"], ["0.05000000", "2.50000000"]]) {
       out.push({ ...base, type: "MARKET", price: "0.00000000", status: "FILLED", executedQty, cummulativeQuoteQty })
       out.push({ ...base, type: "LIMIT", status: "PARTIALLY_FILLED", executedQty, cummulativeQuoteQty })
     }
+    // An OCO leg, and a FULL answer's fills with their commissions.
+    out.push({ ...base, orderListId: 7 })
+    out.push({
+      ...base,
+      status: "FILLED",
+      executedQty: base["origQty"],
+      cummulativeQuoteQty: "10.00000000",
+      fills: [
+        { price: "50.00000000", qty: "0.10000000", commission: "0.00010000", commissionAsset: "LTC", tradeId: 1 },
+        { price: "50.00000000", qty: "0.10000000", commission: "0.00010000", commissionAsset: "LTC", tradeId: 2 }
+      ]
+    })
     // A cancel answer: the order's own client id is origClientOrderId.
     out.push({ ...base, status: "CANCELED", origClientOrderId: "oo_own", clientOrderId: "cancel-request-id" })
     // Times: only the update time, and only the transaction time.
@@ -136,7 +153,7 @@ describe("Binance REST answers read directly, against ccxt's unified parse", () 
         continue
       }
       assert.isTrue(Result.isSuccess(viaUnified), JSON.stringify(raw))
-      assert.deepStrictEqual(viaRest.success, Result.getOrThrow(viaUnified), JSON.stringify(raw))
+      assert.deepStrictEqual(recordText(viaRest.success), recordText(Result.getOrThrow(viaUnified)), JSON.stringify(raw))
       compared++
     }
     assert.isAbove(compared, 200)
@@ -146,15 +163,15 @@ describe("Binance REST answers read directly, against ccxt's unified parse", () 
   it("the recorded answers decode to the records the recordings' own parse gives", () => {
     const entry = spot["fetchOrder"]![0]!
     const viaRest = Result.getOrThrow(decodeBinanceOrder(entry.httpResponse, { symbol: "LTC/USDT", id: "LTCUSDT" }, ctx))
-    assert.deepStrictEqual(viaRest, Result.getOrThrow(decodeOrder(entry.parsedResponse, rules("LTC/USDT"), ctx)))
-    // A filled market sell: its price is the average fill, 9.08 / 0.1.
+    assert.deepStrictEqual(recordText(viaRest), recordText(Result.getOrThrow(decodeOrder(entry.parsedResponse, rules("LTC/USDT"), ctx))))
+    // A filled market sell: no limit price, its average fill is 9.08 / 0.1.
     assert.deepStrictEqual(
-      [viaRest.type, viaRest.side, viaRest.status, viaRest.price, viaRest.quantity, viaRest.filled, viaRest.timestamp],
-      ["market", "sell", "closed", 90.8, 0.1, 0.1, 1679571174472]
+      [viaRest.type, viaRest.side, viaRest.status, text(viaRest.price), text(viaRest.averagePrice), text(viaRest.cost), text(viaRest.quantity), text(viaRest.filled), viaRest.timestamp],
+      ["market", "sell", "closed", null, "90.8", "9.08", "0.1", "0.1", 1679571174472]
     )
   })
 
-  it("a market order's average fill with no finite decimal form is read to 15 significant digits", () => {
+  it("a market order's average fill with no finite decimal form is cost / filled to 18 decimals; its cost is exact", () => {
     const o = Result.getOrThrow(
       decodeBinanceOrder(
         { ...wireOrder, type: "MARKET", status: "FILLED", executedQty: "3.00000000", cummulativeQuoteQty: "10.00000000" },
@@ -162,7 +179,7 @@ describe("Binance REST answers read directly, against ccxt's unified parse", () 
         ctx
       )
     )
-    assert.strictEqual(o.price, 3.33333333333333)
+    assert.deepStrictEqual([text(o.price), text(o.cost), text(o.averagePrice)], [null, "10", "3.333333333333333333"])
   })
 
   it("a cancel answer's record carries the order's own client order id, not the cancel request's", () => {
@@ -176,15 +193,27 @@ describe("Binance REST answers read directly, against ccxt's unified parse", () 
     assert.deepStrictEqual([o.clientOrderId, o.status, o.id], ["oo_own", "canceled", "601"])
   })
 
-  it("stop and take-profit orders are not representable: a typed error naming the type, skipped in a list (ccxt calls them limit / market)", () => {
+  it("stop and take-profit orders are represented with their type and trigger price, alone and in a list", () => {
     const takeProfit = spot["createOrder"]![1]!.httpResponse as Raw
-    const r = decodeBinanceOrder(takeProfit, { symbol: "ETH/USDT", id: "ETHUSDT" }, ctx)
-    assert.isTrue(Result.isFailure(r))
-    const e = Result.isFailure(r) ? r.failure : undefined
-    assert.deepStrictEqual([e?._tag, e?.reason, e?.orderId], ["ExchangeError", "UnreadableAnswer", "2672907"])
-    assert.include(e?.detail, "TAKE_PROFIT")
-    const list = Result.getOrThrow(decodeBinanceOrders([wireOrder, { ...wireOrder, type: "STOP_LOSS_LIMIT" }], { symbol: "LTC/USDT", id: "LTCUSDT" }, ctx))
-    assert.deepStrictEqual([list.orders.length, list.skipped.length], [1, 1])
+    const tp = Result.getOrThrow(decodeBinanceOrder(takeProfit, { symbol: "ETH/USDT", id: "ETHUSDT" }, ctx))
+    assert.deepStrictEqual([tp.id, tp.type, text(tp.price), text(tp.triggerPrice)], ["2672907", "take-profit", null, null]) // trailing
+    const stop = { ...wireOrder, orderId: 602, type: "STOP_LOSS_LIMIT", stopPrice: "49.00000000", orderListId: 9 }
+    const list = Result.getOrThrow(decodeBinanceOrders([wireOrder, stop], { symbol: "LTC/USDT", id: "LTCUSDT" }, ctx))
+    assert.deepStrictEqual(list.orders.map((o) => [o.id, o.type, text(o.price), text(o.triggerPrice), Option.getOrNull(o.listId)]), [
+      ["601", "limit", "50", null, null],
+      ["602", "stop-loss-limit", "50", "49", "9"]
+    ])
+    assert.strictEqual(list.skipped.length, 0)
+  })
+
+  it("a FULL answer's fills give the order's fees by asset, summed exactly", () => {
+    const fills = [
+      { price: "50.00000000", qty: "0.10000000", commission: "0.00010000", commissionAsset: "LTC", tradeId: 1 },
+      { price: "50.00000000", qty: "0.10000000", commission: "0.00020000", commissionAsset: "BNB", tradeId: 2 },
+      { price: "50.00000000", qty: "0.00000000", commission: "0.00000001", commissionAsset: "LTC", tradeId: 3 }
+    ]
+    const o = Result.getOrThrow(decodeBinanceOrder({ ...wireOrder, status: "FILLED", fills }, { symbol: "LTC/USDT", id: "LTCUSDT" }, ctx))
+    assert.deepStrictEqual(feesText(o.fees), { LTC: "0.00010001", BNB: "0.0002" })
   })
 
   const refused: ReadonlyArray<readonly [string, Raw, string]> = [
@@ -212,8 +241,8 @@ describe("Binance REST answers read directly, against ccxt's unified parse", () 
     assert.isTrue(Result.isFailure(decodeBinanceOrders({ code: -1 }, { symbol: "LTC/USDT", id: "LTCUSDT" }, ctx)))
     const open = spot["fetchOpenOrders"]![0]!.httpResponse
     const list = Result.getOrThrow(decodeBinanceOrders(open, { symbol: "LTC/USDT", id: "LTCUSDT" }, ctx))
-    assert.deepStrictEqual(list.orders.map((o) => [o.id, o.type, o.side, o.price, o.quantity, o.status]), [
-      ["3811057334", "limit", "buy", 50, 0.2, "open"]
+    assert.deepStrictEqual(list.orders.map((o) => [o.id, o.type, o.side, text(o.price), text(o.quantity), o.status]), [
+      ["3811057334", "limit-maker", "buy", "50", "0.2", "open"]
     ])
   })
 })
@@ -244,6 +273,7 @@ describe("Binance requests", () => {
     side: price._tag === "Some" ? "buy" as const : "sell" as const,
     type: price._tag === "Some" ? "limit" as const : "market" as const,
     price,
+    triggerPrice: Option.none(),
     quantity: D.unsafe("100.0")
   })
 

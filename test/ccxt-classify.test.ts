@@ -21,7 +21,7 @@ describe("classify: ccxt error classes", () => {
     ["InsufficientFunds", ccxt.InsufficientFunds, "ExchangeError/InsufficientFunds"],
     ["InvalidOrder", ccxt.InvalidOrder, "ExchangeError/InvalidOrder"],
     ["OrderNotFound", ccxt.OrderNotFound, "ExchangeError/OrderNotFound"],
-    ["OrderImmediatelyFillable", ccxt.OrderImmediatelyFillable, "ExchangeError/InvalidOrder"],
+    ["OrderImmediatelyFillable", ccxt.OrderImmediatelyFillable, "ExchangeError/WouldTriggerImmediately"],
     ["OrderNotFillable", ccxt.OrderNotFillable, "ExchangeError/InvalidOrder"],
     ["DuplicateOrderId", ccxt.DuplicateOrderId, "ExchangeError/DuplicateClientOrderId"],
     ["BadRequest", ccxt.BadRequest, "ExchangeError/BadRequest"],
@@ -79,6 +79,19 @@ describe("classify: Binance quirks", () => {
       http: { status: 400, code: "-1013" }
     }))
     assert.strictEqual(tagOf(e), "ExchangeError/InvalidOrder")
+  })
+
+  it("-2010 Stop price would trigger immediately, as binanceus's own error handler throws it, is WouldTriggerImmediately", () => {
+    const body = '{"code":-2010,"msg":"Stop price would trigger immediately."}'
+    let thrown: unknown
+    try {
+      new ccxt.binanceus().handleErrors(400, "Bad Request", "https://api.binance.us/api/v3/order", "POST", {}, body, JSON.parse(body), {}, {})
+    } catch (e) {
+      thrown = e
+    }
+    const e = classify(thrown, input({ http: { status: 400, code: "-2010" } }))
+    assert.strictEqual(tagOf(e), "ExchangeError/WouldTriggerImmediately")
+    assert.isFalse(e.retryable)
   })
 
   it("-2015 before any successful private call is bad credentials", () => {

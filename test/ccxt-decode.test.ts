@@ -20,6 +20,7 @@ import {
   PrecisionMode
 } from "../src/layers/ccxt/decode.ts"
 import * as D from "../src/services/Decimal.ts"
+import { feesText, recordText, text } from "./support/amounts.ts"
 import type { MarketRules } from "../src/services/MarketRules.ts"
 
 const fixture = (path: string): unknown =>
@@ -62,7 +63,9 @@ describe("decodeMarket", () => {
     assert.strictEqual(Option.map(r.maxPrice, dec).pipe(Option.getOrNull), "100000")
     assert.strictEqual(dec(r.minNotional), "1")
     assert.deepStrictEqual(r.maxOpenOrders, Option.some(200))
-    assert.deepStrictEqual(r.orderTypes, ["limit", "market"])
+    // Binance.US's LIMIT, LIMIT_MAKER, MARKET, STOP_LOSS_LIMIT, TAKE_PROFIT_LIMIT; and OCO lists.
+    assert.deepStrictEqual(r.orderTypes, ["limit", "limit-maker", "market", "stop-loss-limit", "take-profit-limit"])
+    assert.isTrue(r.ocoAllowed)
   })
 
   it("every recorded market decodes the same from its legacy decimal-places form and from ccxt 4's tick sizes", () => {
@@ -95,42 +98,62 @@ describe("decodeOrder: recorded ccxt orders", () => {
   it("createOrder: a SOL/USDT limit buy", () => {
     const entry = spot["createOrder"]![0]!
     const o = ok(decodeOrder(entry.parsedResponse, rules("SOL/USDT"), ctx))
-    assert.deepStrictEqual(o, {
+    assert.deepStrictEqual(recordText(o), {
       id: "9780331417",
       clientOrderId: "x-R4BD3S824d31be3228a348eaa0a303",
       symbol: "SOL/USDT",
       side: "buy",
       type: "limit",
-      price: 241,
-      quantity: 0.05,
-      filled: 0,
+      price: "241",
+      triggerPrice: null,
+      quantity: "0.05",
+      filled: "0",
+      cost: "0",
+      averagePrice: null,
+      fees: {},
+      listId: null,
       status: "open",
       timestamp: 1737635557417
     })
   })
 
-  it("createOrder: a take-profit order is not representable and fails with a typed error naming the type", () => {
+  it("createOrder: a (trailing) take-profit order is represented: its type, no limit price, no fixed trigger", () => {
     const entry = spot["createOrder"]![1]!
-    const r = decodeOrder(entry.parsedResponse, undefined, ctx)
-    assert.isTrue(Result.isFailure(r))
-    const e = Result.isFailure(r) ? r.failure : undefined
-    assert.strictEqual(e?._tag, "ExchangeError")
-    assert.strictEqual(e?.reason, "UnreadableAnswer")
-    assert.include(e?.detail, "take_profit")
-    assert.strictEqual(e?.orderId, "2672907")
+    const o = ok(decodeOrder(entry.parsedResponse, undefined, ctx))
+    assert.deepStrictEqual([o.id, o.type, text(o.price), text(o.triggerPrice)], ["2672907", "take-profit", null, null])
   })
 
-  it("a stop order ccxt calls limit is not representable either, as on Binance's REST path: an error alone, skipped in a list", () => {
+  it("a stop order ccxt calls limit is a stop-loss-limit, with its trigger price, alone and in a list", () => {
     const limit = spot["createOrder"]![0]!.parsedResponse as Record<string, unknown>
-    const stop = { ...limit, id: "77", type: "limit", triggerPrice: 230, stopPrice: 230 }
-    const r = decodeOrder(stop, rules("SOL/USDT"), ctx)
-    assert.isTrue(Result.isFailure(r))
-    const e = Result.isFailure(r) ? r.failure : undefined
-    assert.strictEqual(e?.reason, "UnreadableAnswer")
-    assert.include(e?.detail, "trigger price 230")
+    const stop = { ...limit, id: "77", type: "limit", triggerPrice: 230, stopPrice: 230, info: {} }
+    const o = ok(decodeOrder(stop, rules("SOL/USDT"), ctx))
+    assert.deepStrictEqual([o.type, text(o.price), text(o.triggerPrice)], ["stop-loss-limit", "241", "230"])
+    const takeProfit = ok(decodeOrder({ ...stop, type: "market", price: null, takeProfitPrice: 250, triggerPrice: 250 }, rules("SOL/USDT"), ctx))
+    assert.deepStrictEqual([takeProfit.type, text(takeProfit.price), text(takeProfit.triggerPrice)], ["take-profit", null, "250"])
     const list = ok(decodeOrders([limit, stop], rules("SOL/USDT"), ctx))
-    assert.deepStrictEqual(list.orders.map((o) => o.id), [String(limit["id"])])
-    assert.deepStrictEqual(list.skipped.map((s) => s.orderId), ["77"])
+    assert.deepStrictEqual(list.orders.map((o) => [o.id, o.type]), [[String(limit["id"]), "limit"], ["77", "stop-loss-limit"]])
+    assert.strictEqual(list.skipped.length, 0)
+  })
+
+  it("cost, average and fees (one or several, by currency) are read exactly; an OCO leg carries its list id", () => {
+    const limit = spot["createOrder"]![0]!.parsedResponse as Record<string, unknown>
+    const filled = {
+      ...limit,
+      status: "closed",
+      filled: 0.05,
+      cost: 12.05,
+      average: 241,
+      fee: { cost: 0.00005, currency: "SOL" },
+      fees: [{ cost: 0.00003, currency: "SOL" }, { cost: 0.00002, currency: "SOL" }, { cost: 0.0001, currency: "BNB" }],
+      info: { type: "LIMIT", orderListId: 42 }
+    }
+    const o = ok(decodeOrder(filled, rules("SOL/USDT"), ctx))
+    assert.deepStrictEqual([text(o.cost), text(o.averagePrice), text(o.filled)], ["12.05", "241", "0.05"])
+    assert.deepStrictEqual(feesText(o.fees), { SOL: "0.00005", BNB: "0.0001" })
+    assert.deepStrictEqual(o.listId, Option.some("42"))
+    const one = ok(decodeOrder({ ...filled, fees: [], info: {} }, rules("SOL/USDT"), ctx))
+    assert.deepStrictEqual(feesText(one.fees), { SOL: "0.00005" })
+    assert.isTrue(Option.isNone(one.listId))
   })
 
   it("fetchOrder: a filled LTC/USDT market sell carries its average price", () => {
@@ -138,23 +161,25 @@ describe("decodeOrder: recorded ccxt orders", () => {
     assert.strictEqual(o.type, "market")
     assert.strictEqual(o.side, "sell")
     assert.strictEqual(o.status, "closed")
-    assert.strictEqual(o.price, 90.8)
-    assert.strictEqual(o.quantity, 0.1)
-    assert.strictEqual(o.filled, 0.1)
+    assert.strictEqual(text(o.price), null)
+    assert.strictEqual(text(o.averagePrice), "90.8")
+    assert.strictEqual(text(o.cost), "9.08")
+    assert.strictEqual(text(o.quantity), "0.1")
+    assert.strictEqual(text(o.filled), "0.1")
   })
 
   it("fetchOpenOrders and fetchOrders: lists decode entry by entry", () => {
     const open = ok(decodeOrders(spot["fetchOpenOrders"]![0]!.parsedResponse, rules("LTC/USDT"), ctx))
     assert.strictEqual(open.skipped.length, 0)
-    assert.deepStrictEqual(open.orders.map((o) => [o.id, o.type, o.side, o.price, o.quantity, o.status]), [
-      ["3811057334", "limit", "buy", 50, 0.2, "open"]
+    assert.deepStrictEqual(open.orders.map((o) => [o.id, o.type, o.side, text(o.price), text(o.quantity), o.status]), [
+      ["3811057334", "limit-maker", "buy", "50", "0.2", "open"]
     ])
     const all = ok(decodeOrders(spot["fetchOrders"]![0]!.parsedResponse, rules("LTC/USDT"), ctx))
     assert.deepStrictEqual(all.orders.map((o) => o.status), ["canceled"])
   })
 
   it("a list skips (and reports) the entries it cannot represent instead of failing whole", () => {
-    const mixed = [spot["createOrder"]![0]!.parsedResponse, spot["createOrder"]![1]!.parsedResponse]
+    const mixed = [spot["createOrder"]![0]!.parsedResponse, { ...(spot["createOrder"]![1]!.parsedResponse as object), side: "short" }]
     const r = ok(decodeOrders(mixed, undefined, ctx))
     assert.strictEqual(r.orders.length, 1)
     assert.strictEqual(r.skipped.length, 1)
@@ -185,22 +210,30 @@ describe("decodeOrder: float noise and bad values", () => {
 
   it("float noise never passes: prices snap to the tick, amounts to the step", () => {
     const o = ok(decodeOrder({ ...base, price: 0.1 + 0.2 - 0.21, amount: 10.000000000000002, filled: 9.999999999999998 }, hbar, ctx))
-    assert.strictEqual(o.price, 0.09)
-    assert.strictEqual(o.quantity, 10)
-    assert.strictEqual(o.filled, 10)
-    assert.strictEqual(ok(decodeOrder({ ...base, price: 0.30000000000000004 }, undefined, ctx)).price, 0.3)
+    assert.strictEqual(text(o.price), "0.09")
+    assert.strictEqual(text(o.quantity), "10")
+    assert.strictEqual(text(o.filled), "10")
+    assert.strictEqual(text(ok(decodeOrder({ ...base, price: 0.30000000000000004 }, undefined, ctx)).price), "0.3")
+  })
+
+  it("without a cost, the cost is the average fill times the quantity filled; the average is cost / filled", () => {
+    const o = ok(decodeOrder({ ...base, status: "closed", filled: 100, average: 0.089, cost: null }, hbar, ctx))
+    assert.deepStrictEqual([text(o.cost), text(o.averagePrice)], ["8.9", "0.089"])
+    const exact = ok(decodeOrder({ ...base, status: "closed", filled: 3, average: 3.3333333333333335, cost: 10 }, hbar, ctx))
+    assert.deepStrictEqual([text(exact.cost), text(exact.averagePrice)], ["10", "3.333333333333333333"])
   })
 
   it("a real off-grid value is kept, not rounded away", () => {
     const o = ok(decodeOrder({ ...base, filled: 0.5 }, hbar, ctx))
-    assert.strictEqual(o.filled, 0.5)
+    assert.strictEqual(text(o.filled), "0.5")
   })
 
   it("missing client order id, filled and market price default sensibly", () => {
     const o = ok(decodeOrder({ ...base, clientOrderId: null, filled: null, type: "market", price: null }, hbar, ctx))
     assert.strictEqual(o.clientOrderId, "")
-    assert.strictEqual(o.filled, 0)
-    assert.strictEqual(o.price, 0)
+    assert.strictEqual(text(o.filled), "0")
+    assert.strictEqual(text(o.price), null)
+    assert.strictEqual(text(o.averagePrice), null)
   })
 
   for (

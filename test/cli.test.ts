@@ -29,7 +29,23 @@ afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
 })
 
-const RECORD_FIELDS = ["id", "clientOrderId", "symbol", "side", "type", "price", "quantity", "filled", "status", "timestamp"]
+const RECORD_FIELDS = [
+  "id",
+  "clientOrderId",
+  "symbol",
+  "side",
+  "type",
+  "price",
+  "triggerPrice",
+  "quantity",
+  "filled",
+  "cost",
+  "averagePrice",
+  "fees",
+  "listId",
+  "status",
+  "timestamp"
+]
 
 // ---- in-process ---------------------------------------------------------------
 
@@ -86,7 +102,7 @@ describe("orderops in-process", () => {
       assert.strictEqual(r.code, 0, r.err)
       const record = JSON.parse(r.out)
       assert.deepStrictEqual(Object.keys(record), RECORD_FIELDS)
-      assert.include(record, { symbol: "HBAR/USDT", side: "buy", type: "limit", price: 0.09, quantity: 100, status: "open" })
+      assert.include(record, { symbol: "HBAR/USDT", side: "buy", type: "limit", price: "0.09", quantity: "100", status: "open" })
       assert.match(record.id, /^dry_run_/)
     }))
 
@@ -100,11 +116,40 @@ describe("orderops in-process", () => {
       assert.strictEqual(open.code, 0, open.err)
       assert.deepStrictEqual(JSON.parse(open.out).map((o: { id: string }) => o.id), [JSON.parse(buy.out).id])
       const balance = yield* cli(["balance", "--json"], env)
-      assert.deepStrictEqual(JSON.parse(balance.out), { venue: "dry-run", symbol: "HBAR/USDT", free: { HBAR: 0, USDT: 991 } })
+      assert.deepStrictEqual(JSON.parse(balance.out), { venue: "dry-run", symbol: "HBAR/USDT", free: { HBAR: "0", USDT: "991" } })
       const cancelled = yield* cli(["cancel-all", "--side", "buy", "--json"], env)
       assert.deepStrictEqual(JSON.parse(cancelled.out), { canceled: [JSON.parse(buy.out).id] })
       const after = yield* cli(["orders", "--json"], env)
       assert.deepStrictEqual(JSON.parse(after.out).map((o: { status: string }) => o.status), ["canceled"])
+    }))
+
+  it.live("stop-loss, take-profit and oco place protective orders on the dry run; a stop that would fire at once is explained", () =>
+    Effect.gen(function*() {
+      const env = journalEnv()
+      yield* cli(["price", "--set", "0.1"], env)
+      yield* cli(["buy", "--price", "0.11", "--quantity", "300"], env)
+      const stop = yield* cli(["stop-loss", "--trigger", "0.09", "--price", "0.089", "--quantity", "100", "--json"], env)
+      assert.strictEqual(stop.code, 0, stop.err)
+      assert.include(JSON.parse(stop.out), { type: "stop-loss-limit", side: "sell", status: "open" })
+      const profit = yield* cli(["take-profit", "--trigger", "0.12", "--price", "0.12", "--quantity", "100", "--json"], env)
+      assert.strictEqual(profit.code, 0, profit.err)
+      assert.include(JSON.parse(profit.out), { type: "take-profit-limit" })
+      const oco = yield* cli(["oco", "--quantity", "50", "--price", "0.12", "--trigger", "0.09", "--stop-limit", "0.089", "--json"], env)
+      assert.strictEqual(oco.code, 0, oco.err)
+      const list = JSON.parse(oco.out)
+      assert.deepStrictEqual([list.limit.type, list.stop.type], ["limit-maker", "stop-loss-limit"])
+      assert.strictEqual(list.limit.listId, list.listId)
+      const atOnce = yield* cli(["stop-loss", "--trigger", "0.1", "--price", "0.099", "--quantity", "10"], env)
+      assert.strictEqual(atOnce.code, 1)
+      assert.include(atOnce.err, "trigger 0.1 would fire at once: the last price 0.1 has already reached it")
+      const plain = yield* cli(["stop-loss", "--trigger", "0.09", "--quantity", "10"], env)
+      assert.strictEqual(plain.code, 1)
+      assert.include(plain.err, "HBAR/USDT takes no stop-loss orders here")
+      const fired = yield* cli(["price", "--set", "0.09", "--json"], env)
+      assert.deepStrictEqual(
+        JSON.parse(fired.out).filled.map((o: { type: string }) => o.type).sort(),
+        ["stop-loss-limit", "stop-loss-limit"]
+      )
     }))
 
   it.live("without --json the output is a readable table", () =>
@@ -113,10 +158,30 @@ describe("orderops in-process", () => {
       yield* cli(["buy", "--price", "0.08", "--quantity", "50"], env)
       const r = yield* cli(["orders"], env)
       const [header, row] = r.out.split("\n")
-      assert.match(header!, /^ID\s+SIDE\s+TYPE\s+PRICE\s+QUANTITY\s+FILLED\s+STATUS\s+TIME/)
-      assert.match(row!, /^dry_run_1\s+buy\s+limit\s+0\.08\s+50\s+0\s+open\s+/)
+      assert.match(header!, /^ID\s+SIDE\s+TYPE\s+PRICE\s+TRIGGER\s+QUANTITY\s+FILLED\s+AVG PRICE\s+FEES\s+STATUS\s+TIME/)
+      assert.match(row!, /^dry_run_1\s+buy\s+limit\s+0\.08\s+-\s+50\s+0\s+-\s+-\s+open\s+/)
       const balance = yield* cli(["balance"], env)
       assert.match(balance.out, /USDT\s+996/)
+    }))
+
+  it.live("trades lists each fill with its fee and role; orders shows the trigger, average price and fees", () =>
+    Effect.gen(function*() {
+      const env = journalEnv()
+      yield* cli(["price", "--set", "0.1"], env)
+      const buy = JSON.parse((yield* cli(["buy", "--price", "0.09", "--quantity", "100", "--json"], env)).out)
+      assert.strictEqual((yield* cli(["trades"], env)).out, "No trades.")
+      yield* cli(["price", "--set", "0.085"], env) // the buy fills at its 0.09, as a maker
+      const [header, row] = (yield* cli(["trades"], env)).out.split("\n")
+      assert.match(header!, /^TRADE ID\s+ORDER ID\s+SIDE\s+PRICE\s+QUANTITY\s+QUOTE\s+FEE\s+ROLE\s+TIME\s+CLIENT ORDER ID$/)
+      assert.match(row!, new RegExp(`^\\S+\\s+${buy.id}\\s+buy\\s+0\\.09\\s+100\\s+9\\s+0\\.1 HBAR\\s+maker\\s+.*${buy.clientOrderId}$`))
+      const [trade] = JSON.parse((yield* cli(["trades", "--json"], env)).out)
+      assert.deepInclude(trade, { orderId: buy.id, clientOrderId: buy.clientOrderId, side: "buy", price: "0.09", quantity: "100" })
+      assert.deepInclude(trade, { quoteQuantity: "9", fee: "0.1", feeAsset: "HBAR", maker: true })
+      const orders = (yield* cli(["orders"], env)).out.split("\n")
+      assert.match(orders[1]!, /^dry_run_1\s+buy\s+limit\s+0\.09\s+-\s+100\s+100\s+0\.09\s+0\.1 HBAR\s+closed\s+/)
+      const [listed] = JSON.parse((yield* cli(["orders", "--json"], env)).out)
+      assert.deepInclude(listed, { cost: "9", averagePrice: "0.09", fees: { HBAR: "0.1" }, triggerPrice: null, listId: null })
+      assert.strictEqual((yield* cli(["trades", "--since", "2030-01-01", "--until", "2029-01-01"], env)).code, 1)
     }))
 
   it.live("a refused order exits 1 with one line saying what was typed and what it became; nothing is placed", () =>
@@ -183,14 +248,14 @@ describe("orderops in-process", () => {
       assert.strictEqual((yield* cli(["paper", "fund", "hbar", "250.5"], env)).code, 0)
       const funded = yield* cli(["paper", "fund", "USDT", "0.1"], env)
       assert.strictEqual(funded.out, "Funded 0.1 USDT: free USDT 1000 -> 1000.1 (dry run)")
-      assert.deepStrictEqual(JSON.parse((yield* cli(["balance", "--json"], env)).out).free, { HBAR: 250.5, USDT: 1000.1 })
+      assert.deepStrictEqual(JSON.parse((yield* cli(["balance", "--json"], env)).out).free, { HBAR: "250.5", USDT: "1000.1" })
       const buy = JSON.parse((yield* cli(["buy", "--price", "0.09", "--quantity", "100", "--json"], env)).out)
       const sell = JSON.parse((yield* cli(["sell", "--price", "0.2", "--quantity", "100", "--json"], env)).out)
       const btc = JSON.parse((yield* cli(["--symbol", "BTC/USDT", "buy", "--price", "20000", "--quantity", "0.001", "--json"], env)).out)
       const reset = yield* cli(["paper", "reset", "--json"], env)
       assert.strictEqual(reset.code, 0, reset.err)
-      assert.deepStrictEqual(JSON.parse(reset.out), { canceled: [buy.id, sell.id, btc.id], free: { USDT: 1000 } })
-      assert.deepStrictEqual(JSON.parse((yield* cli(["balance", "--json"], env)).out).free, { HBAR: 0, USDT: 1000 })
+      assert.deepStrictEqual(JSON.parse(reset.out), { canceled: [buy.id, sell.id, btc.id], free: { USDT: "1000" } })
+      assert.deepStrictEqual(JSON.parse((yield* cli(["balance", "--json"], env)).out).free, { HBAR: "0", USDT: "1000" })
       const history = JSON.parse((yield* cli(["orders", "--json"], env)).out)
       assert.deepStrictEqual(history.map((o: { id: string; status: string }) => [o.id, o.status]), [[buy.id, "canceled"], [sell.id, "canceled"]])
       for (const bad of [["paper", "fund", "HBAR", "-1"], ["paper", "fund", "HBAR", "ten"], ["--live", "paper"], ["--live", "paper", "reset"]]) {
@@ -203,7 +268,7 @@ describe("orderops in-process", () => {
       const env = journalEnv()
       const btc = yield* cli(["--symbol", "BTC/USDT", "buy", "--price", "50000.129", "--quantity", "0.0012345", "--json"], env)
       assert.strictEqual(btc.code, 0, btc.err)
-      assert.include(JSON.parse(btc.out), { symbol: "BTC/USDT", price: 50000.12, quantity: 0.00123 })
+      assert.include(JSON.parse(btc.out), { symbol: "BTC/USDT", price: "50000.12", quantity: "0.00123" })
       const unknown = yield* cli(["--symbol", "DOGE/USDT", "balance"], env)
       assert.strictEqual(unknown.code, 1)
       assert.include(unknown.err, "no built-in rules for DOGE/USDT: give --tick and --step")
@@ -212,7 +277,7 @@ describe("orderops in-process", () => {
       assert.strictEqual(small.err, "orderops: invalid input: price 0.1 × quantity 5 = 0.5 USDT (minimum 1 USDT)")
       const doge = yield* cli([...rules, "buy", "--price", "0.123456", "--quantity", "20.7", "--json"], env)
       assert.strictEqual(doge.code, 0, doge.err)
-      assert.include(JSON.parse(doge.out), { symbol: "DOGE/USDT", price: 0.12345, quantity: 20 })
+      assert.include(JSON.parse(doge.out), { symbol: "DOGE/USDT", price: "0.12345", quantity: "20" })
       const live = yield* cli(["--live", "--tick", "1", "balance"], env)
       assert.strictEqual(live.code, 1)
       assert.include(live.err, "for the dry run")
@@ -311,7 +376,7 @@ describe("orderops in-process", () => {
       }
       const balance = yield* cli(["--live", "--symbol", "BTC/USDT", "balance", "--json"], env)
       assert.strictEqual(balance.code, 0, balance.err)
-      assert.deepStrictEqual(JSON.parse(balance.out), { venue: "binance", symbol: "BTC/USDT", free: { BTC: 0, USDT: 1000 } })
+      assert.deepStrictEqual(JSON.parse(balance.out), { venue: "binance", symbol: "BTC/USDT", free: { BTC: "0", USDT: "1000" } })
       const buy = yield* cli(["--live", "--symbol", "BTC/USDT", "buy", "--price", "20000", "--quantity", "0.001", "--json"], env)
       assert.strictEqual(buy.code, 0, buy.err)
       assert.deepStrictEqual(server.openOrders().map((o) => Number(o.price)), [20000])

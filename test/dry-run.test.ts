@@ -10,14 +10,18 @@ import {
   DryRunExchangeLayer,
   DryRunMarket,
   type DryRunOptions,
+  Exchange,
   fetchAllOrders,
   fetchOpenOrders,
+  fetchOrder,
+  fetchTrades,
   getBaseAssetBalance,
   getUsdtBalance,
   OrderJournal,
   sellAllAssets
 } from "../src/index.ts"
 import { MarketControl, SUITE_FEES, suite } from "./support/conformance.ts"
+import { text } from "./support/amounts.ts"
 
 const dryRun = (options: DryRunOptions = {}) => {
   // The suite reads the journal the exchange writes to.
@@ -28,7 +32,7 @@ const dryRun = (options: DryRunOptions = {}) => {
     MarketControl,
     Effect.map(DryRunMarket, (m) => {
       const setPrice = (p: number) => Effect.orDie(Effect.asVoid(m.setPrice(p)))
-      return MarketControl.of({ setPrice, setPriceUnseen: setPrice })
+      return MarketControl.of({ setPrice, setPriceUnseen: setPrice, setDepth: (q) => Effect.orDie(m.setDepth(q)) })
     })
   )
   return Layer.provideMerge(control, exchange).pipe(Layer.provideMerge(OrderJournal.layerMemory))
@@ -43,12 +47,12 @@ describe("dry-run paper exchange", () => {
     Effect.gen(function*() {
       yield* setPrice(0.1)
       yield* createLimitBuy(0.1, 100) // crosses at once: fills at 0.1
-      assert.strictEqual(yield* getBaseAssetBalance(), 99.9) // 0.1% of 100 HBAR
-      assert.strictEqual(yield* getUsdtBalance(), 990)
+      assert.strictEqual(text(yield* getBaseAssetBalance()), "99.9") // 0.1% of 100 HBAR
+      assert.strictEqual(text(yield* getUsdtBalance()), "990")
       yield* createLimitSell(0.2, 50)
       yield* setPrice(0.2)
-      assert.strictEqual(yield* getUsdtBalance(), 999.99) // 50 × 0.2 = 10, less 0.01
-      assert.strictEqual(yield* getBaseAssetBalance(), 49.9)
+      assert.strictEqual(text(yield* getUsdtBalance()), "999.99") // 50 × 0.2 = 10, less 0.01
+      assert.strictEqual(text(yield* getBaseAssetBalance()), "49.9")
     }).pipe(Effect.provide(DryRunExchangeLayer())))
 
   it.effect("feeRate (deprecated) sets both fees; makerFee and takerFee win over it", () =>
@@ -60,22 +64,40 @@ describe("dry-run paper exchange", () => {
           yield* setPrice(0.05) // maker, at its own 0.05
           return yield* getBaseAssetBalance()
         }).pipe(Effect.provide(DryRunExchangeLayer({ price: 0.1, ...options })))
-      assert.strictEqual(yield* boughtWith({ feeRate: 0 }), 200)
-      assert.strictEqual(yield* boughtWith({ feeRate: 0.01 }), 198)
-      assert.strictEqual(yield* boughtWith({ feeRate: 0.01, takerFee: 0 }), 199)
-      assert.strictEqual(yield* boughtWith({ makerFee: 0.005, takerFee: 0.003 }), 199.2)
+      assert.strictEqual(text(yield* boughtWith({ feeRate: 0 })), "200")
+      assert.strictEqual(text(yield* boughtWith({ feeRate: 0.01 })), "198")
+      assert.strictEqual(text(yield* boughtWith({ feeRate: 0.01, takerFee: 0 })), "199")
+      assert.strictEqual(text(yield* boughtWith({ makerFee: 0.005, takerFee: 0.003 })), "199.2")
     }))
 
   it.effect("a resting sell locks its base, and a cancel gives it back", () =>
     Effect.gen(function*() {
       yield* setPrice(0.1)
       const sell = yield* createLimitSell(0.15, 300)
-      assert.strictEqual(yield* getBaseAssetBalance(), 200)
+      assert.strictEqual(text(yield* getBaseAssetBalance()), "200")
       const more = yield* Effect.flip(createLimitSell(0.15, 201))
       assert.strictEqual(more._tag === "ExchangeError" && more.reason, "InsufficientFunds")
       yield* cancelOrder(sell)
-      assert.strictEqual(yield* getBaseAssetBalance(), 500)
+      assert.strictEqual(text(yield* getBaseAssetBalance()), "500")
     }).pipe(Effect.provide(DryRunExchangeLayer({ balances: { USDT: 0, HBAR: 500 } }))))
+
+  it.effect("with a depth, a market order fills that much and its rest expires; a cancel after a partial fill frees only the rest", () =>
+    Effect.gen(function*() {
+      const market = yield* DryRunMarket
+      yield* market.setDepth(30)
+      const sold = yield* Exchange.use((ex) => ex.placeOrder({ side: "sell", type: "market", quantity: 100 }))
+      assert.deepStrictEqual([sold.status, text(sold.filled), text(sold.cost), text(sold.averagePrice)], ["expired", "30", "3", "0.1"])
+      assert.strictEqual(text(yield* getBaseAssetBalance()), "470")
+      const buy = yield* createLimitBuy(0.09, 100) // rests, locks 9 USDT
+      yield* setPrice(0.085) // 30 fill
+      assert.strictEqual(text(yield* getUsdtBalance()), "993.997") // 1000 + 3 - 0.003 - 9 locked
+      yield* cancelOrder(buy)
+      const canceled = yield* fetchOrder(buy)
+      assert.deepStrictEqual([canceled.status, text(canceled.filled)], ["canceled", "30"])
+      assert.strictEqual(text(yield* getUsdtBalance()), "1000.297") // 70 × 0.09 = 6.3 back; 30 × 0.09 = 2.7 spent
+      const trades = yield* fetchTrades()
+      assert.deepStrictEqual(trades.map((t) => [t.orderId, text(t.quantity), t.maker]), [[sold.id, "30", false], [buy, "30", true]])
+    }).pipe(Effect.provide(DryRunExchangeLayer({ price: 0.1, balances: { USDT: 1000, HBAR: 500 } }))))
 
   it.effect("two equal orders get distinct dry_run_ ids", () =>
     Effect.gen(function*() {
@@ -97,8 +119,8 @@ describe("dry-run paper exchange", () => {
       const sold = yield* sellAllAssets()
       assert.isTrue(Option.isSome(sold))
       const [order] = yield* fetchAllOrders()
-      assert.strictEqual(order!.quantity, 10)
-      assert.strictEqual(yield* getBaseAssetBalance(), 0.99)
+      assert.strictEqual(text(order!.quantity), "10")
+      assert.strictEqual(text(yield* getBaseAssetBalance()), "0.99")
     }).pipe(Effect.provide(DryRunExchangeLayer({ price: 0.1 }))))
 
   it.effect("100 concurrent creates and cancels lose no update of the Ref", () =>
@@ -147,9 +169,9 @@ describe("dry-run paper exchange", () => {
       const [o] = yield* fetchOpenOrders()
       assert.strictEqual(o!.id, id)
       assert.strictEqual(o!.symbol, "BTC/USD")
-      assert.strictEqual(o!.price, 60000.01)
-      assert.strictEqual(o!.quantity, 0.12345)
-      assert.strictEqual(yield* getBaseAssetBalance(), 0.87655)
+      assert.strictEqual(text(o!.price), "60000.01")
+      assert.strictEqual(text(o!.quantity), "0.12345")
+      assert.strictEqual(text(yield* getBaseAssetBalance()), "0.87655")
     }).pipe(Effect.provide(DryRunExchangeLayer({
       symbol: "BTC/USD",
       balances: { BTC: 1 },

@@ -22,6 +22,8 @@ import {
 } from "../src/index.ts"
 import { ActiveOrders, DRY_RUN_VENUE_ID, DryRunVenueLayer, makeExchange, Venue, type VenueService } from "../src/venue.ts"
 import { newClientOrderId } from "../src/layers/engine/ClientOrderId.ts"
+import * as D from "../src/services/Decimal.ts"
+import { limitRecord, text } from "./support/amounts.ts"
 
 /** The dry-run exchange with `wrap` applied to its venue. */
 const wrapped = (wrap: (v: VenueService) => Effect.Effect<VenueService>, options: { cancelConcurrency?: number } = {}) => {
@@ -160,31 +162,21 @@ describe("order engine", () => {
       Effect.map(Effect.service(OrderJournal), (j) => ({
         ...j,
         recordOrder: (r: OrderRecord, now: number, venue: string) =>
-          Effect.andThen(Effect.sync(() => void writes.push(`${r.id} ${r.status} ${r.filled}`)), j.recordOrder(r, now, venue))
+          Effect.andThen(Effect.sync(() => void writes.push(`${r.id} ${r.status} ${D.format(r.filled)}`)), j.recordOrder(r, now, venue))
       }))
     ).pipe(Layer.provide(OrderJournal.layerMemory))
-    const open: OrderRecord = {
-      id: "1",
-      clientOrderId: "oo_a",
-      symbol: "HBAR/USDT",
-      side: "buy",
-      type: "limit",
-      price: 0.05,
-      quantity: 100,
-      filled: 0,
-      status: "open",
-      timestamp: 1
-    }
+    const open: OrderRecord = limitRecord({ id: "1", clientOrderId: "oo_a", symbol: "HBAR/USDT", price: "0.05", quantity: "100" })
     return Effect.gen(function*() {
       const active = yield* ActiveOrders
       yield* active.track(open)
       yield* active.observe({ ...open }) // the same view, polled again
       assert.deepStrictEqual(writes, ["1 open 0"])
-      yield* active.observe({ ...open, filled: 40 })
+      yield* active.observe({ ...open, filled: D.unsafe("40.0") }) // a new amount, not a new scale
+      yield* active.observe({ ...open, filled: D.unsafe("40") })
       assert.deepStrictEqual(writes, ["1 open 0", "1 open 40"])
-      assert.strictEqual((yield* active.snapshot).get("1")?.filled, 40)
+      assert.strictEqual(text((yield* active.snapshot).get("1")!.filled), "40")
       yield* active.observe({ ...open, id: "2", clientOrderId: "oo_b" }) // not ours: ignored
-      yield* active.observe({ ...open, filled: 100, status: "closed" })
+      yield* active.observe({ ...open, filled: D.unsafe("100"), status: "closed" })
       assert.deepStrictEqual(writes, ["1 open 0", "1 open 40", "1 closed 100"])
       assert.isFalse((yield* active.snapshot).has("1"))
     }).pipe(Effect.provide(ActiveOrders.layerFor("binanceus").pipe(Layer.provide(counting))))

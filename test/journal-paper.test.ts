@@ -26,21 +26,13 @@ import type { OrderRecord } from "../src/services/OrderRecord.ts"
 import type { PaperOrder } from "../src/services/PaperStore.ts"
 import { type Backend, backends, type Store } from "./support/journal-backends.ts"
 import { LEGACY_BOOK_JSON, LEGACY_ORDER_ROWS } from "./support/legacy-book.ts"
+import { feesText, limitRecord, text } from "./support/amounts.ts"
 
 const paperOrder = (seq: number, over: Partial<OrderRecord> = {}, price = "0.00001", quantity = "123456789.123"): PaperOrder => ({
-  record: {
-    id: `dry_run_${seq}`,
-    clientOrderId: `oo_${seq}`,
-    symbol: "SHIB/USDT",
-    side: "buy",
-    type: "limit",
-    price: Number(price),
-    quantity: Number(quantity),
-    filled: 0,
-    status: "open",
+  record: limitRecord({ id: `dry_run_${seq}`, clientOrderId: `oo_${seq}`, symbol: "SHIB/USDT", price, quantity }, {
     timestamp: 1_000 + seq,
     ...over
-  },
+  }),
   price: D.unsafe(price),
   quantity: D.unsafe(quantity),
   seq
@@ -80,7 +72,13 @@ const contract = (backend: Backend) =>
             prices: [["SHIB/USDT", D.unsafe("0.0000123")]]
           }, 10)
           // The second order fills, the first is cancelled: only what changed is written.
-          yield* p.write({ orders: [paperOrder(2, { status: "closed", filled: 5 }, "0.00002", "5")], balances: [], prices: [] }, 11)
+          yield* p.write({ orders: [paperOrder(2, {
+            status: "closed",
+            filled: D.unsafe("5"),
+            cost: D.unsafe("0.0001"),
+            averagePrice: Option.some(D.unsafe("0.00002")),
+            fees: { SHIB: D.unsafe("0.005") }
+          }, "0.00002", "5")], balances: [], prices: [] }, 11)
           yield* p.write({ orders: [paperOrder(1, { status: "canceled" })], balances: [["HBAR", { free: D.unsafe("7"), used: D.ZERO }]], prices: [] }, 12)
           const book = yield* p.load
           assert.isTrue(book.exists)
@@ -93,7 +91,10 @@ const contract = (backend: Backend) =>
             [["HBAR", "7", "0"], ["USDT", "999.000000001", "1234.5"]]
           )
           assert.deepStrictEqual([...book.prices].map(([s, x]) => [s, D.format(x)]), [["SHIB/USDT", "0.0000123"]])
-          assert.deepStrictEqual(Option.map(yield* p.order("dry_run_2"), (o) => [o.status, o.filled, o.price]), Option.some(["closed", 5, 0.00002]))
+          assert.deepStrictEqual(
+            Option.map(yield* p.order("dry_run_2"), (o) => [o.status, text(o.filled), text(o.price), text(o.cost), text(o.averagePrice), feesText(o.fees)]),
+            Option.some(["closed", "5", "0.00002", "0.0001", "0.00002", { SHIB: "0.005" }])
+          )
           assert.deepStrictEqual(Option.map(yield* p.byClientOrderId("oo_1"), (o) => o.status), Option.some("canceled"))
           assert.isTrue(Option.isNone(yield* p.order("dry_run_9")))
           assert.isTrue(Option.isNone(yield* p.byClientOrderId("oo_9")))
@@ -168,8 +169,8 @@ const contract = (backend: Backend) =>
           )
           yield* Effect.provide(
             Effect.gen(function*() {
-              assert.strictEqual(yield* getBaseAssetBalance(), 42.5)
-              assert.strictEqual(yield* getUsdtBalance(), 7, "the seed balances do not come back")
+              assert.strictEqual(text(yield* getBaseAssetBalance()), "42.5")
+              assert.strictEqual(text(yield* getUsdtBalance()), "7", "the seed balances do not come back")
             }),
             session
           )
@@ -194,8 +195,8 @@ const contract = (backend: Backend) =>
           yield* Effect.provide(
             Effect.gen(function*() {
               // the saved book, not the seed options
-              assert.strictEqual(yield* getUsdtBalance(), 915.24575)
-              assert.strictEqual(yield* getBaseAssetBalance(), 249.9)
+              assert.strictEqual(text(yield* getUsdtBalance()), "915.24575")
+              assert.strictEqual(text(yield* getBaseAssetBalance()), "249.9")
               assert.deepStrictEqual(yield* DryRunMarket.use((m) => m.price()), Option.some(0.085))
               assert.deepStrictEqual((yield* fetchOpenOrders()).map((o) => o.id), ["dry_run_1", "dry_run_3"])
               assert.deepStrictEqual([...(yield* activeOrders).keys()].sort(), ["dry_run_1", "dry_run_3"])
@@ -203,14 +204,16 @@ const contract = (backend: Backend) =>
                 (yield* fetchAllOrders()).map((o) => [o.id, o.status]),
                 [["dry_run_1", "open"], ["dry_run_2", "closed"], ["dry_run_3", "open"], ["dry_run_4", "canceled"], ["dry_run_5", "closed"]]
               )
-              assert.strictEqual((yield* fetchOrder("dry_run_5")).price, 0.085)
+              // a market order of the saved book: its stored price was its fill, now its average and cost
+              const market = yield* fetchOrder("dry_run_5")
+              assert.deepStrictEqual([text(market.price), text(market.averagePrice)], [null, "0.085"])
               // it carries on: ids continue, the open buy still fills, its lock is released
               assert.strictEqual(yield* createLimitBuy(0.07, 100), "dry_run_6")
               yield* cancelOrder("dry_run_6")
               yield* DryRunMarket.use((m) => m.setPrice(0.08))
               assert.deepStrictEqual([...(yield* activeOrders).keys()], ["dry_run_3"])
-              assert.strictEqual(yield* getUsdtBalance(), 915.24575)
-              assert.strictEqual(yield* getBaseAssetBalance(), 249.9 + 999)
+              assert.strictEqual(text(yield* getUsdtBalance()), "915.24575")
+              assert.strictEqual(text(yield* getBaseAssetBalance()), "1248.9") // 249.9 + 999
             }),
             session
           )
@@ -222,7 +225,7 @@ const contract = (backend: Backend) =>
           // and a second session resumes the migrated rows
           yield* Effect.provide(
             Effect.gen(function*() {
-              assert.strictEqual(yield* getBaseAssetBalance(), 1248.9)
+              assert.strictEqual(text(yield* getBaseAssetBalance()), "1248.9")
               assert.deepStrictEqual((yield* fetchOpenOrders()).map((o) => o.id), ["dry_run_3"])
               assert.strictEqual((yield* fetchAllOrders()).length, 6)
             }),

@@ -28,6 +28,7 @@ import { MIGRATIONS_TABLE, migrateJournal } from "../src/layers/SqlJournal.ts"
 import * as D from "../src/services/Decimal.ts"
 import { type OrderIntent, OrderJournal, UNATTRIBUTED_VENUE } from "../src/services/OrderJournal.ts"
 import type { OrderRecord } from "../src/services/OrderRecord.ts"
+import { limitRecord } from "./support/amounts.ts"
 import { type Backend, memory, postgres, sqlite, type Store, tempDir } from "./support/journal-backends.ts"
 
 // ---- fixtures ---------------------------------------------------------------
@@ -47,19 +48,11 @@ const intent = (clientOrderId: string, over: Partial<OrderIntent> = {}): OrderIn
   ...over
 })
 
-const record = (clientOrderId: string, over: Partial<OrderRecord> = {}): OrderRecord => ({
-  id: `x-${clientOrderId}`,
-  clientOrderId,
-  symbol: "SHIB/USDT",
-  side: "buy",
-  type: "limit",
-  price: 0.00001,
-  quantity: 123456789.123,
-  filled: 0,
-  status: "open",
-  timestamp: 1_700_000_000_100,
-  ...over
-})
+const record = (clientOrderId: string, over: Partial<OrderRecord> = {}): OrderRecord =>
+  limitRecord({ id: `x-${clientOrderId}`, clientOrderId, symbol: "SHIB/USDT", price: "0.00001", quantity: "123456789.123" }, {
+    timestamp: 1_700_000_000_100,
+    ...over
+  })
 
 const journal = Effect.service(OrderJournal)
 
@@ -90,45 +83,77 @@ const conformance = (backend: Backend) =>
             side: "buy",
             type: "limit",
             price: "0.00001",
+            triggerPrice: null,
             quantity: "123456789.123",
             filled: "0",
+            cost: "0",
+            fees: {},
+            listId: null,
             status: "pending",
             createdAt: 1_700_000_000_000,
             updatedAt: 1_700_000_000_000,
             detail: null
           })
           yield* j.recordOrder(record("oo_1"), 1_700_000_000_200, VENUE)
-          yield* j.recordOrder(record("oo_1", { filled: 100000000.1 }), 1_700_000_000_300, VENUE)
+          yield* j.recordOrder(record("oo_1", { filled: D.unsafe("100000000.1") }), 1_700_000_000_300, VENUE)
           const [partial] = yield* j.entries()
           assert.strictEqual(partial?.orderId, "x-oo_1")
           assert.strictEqual(partial?.status, "open")
           assert.strictEqual(partial?.filled, "100000000.1")
           assert.strictEqual(partial?.createdAt, 1_700_000_000_000, "created_at stays the intent's time")
           assert.strictEqual(partial?.updatedAt, 1_700_000_000_300)
-          yield* j.recordOrder(record("oo_1", { filled: 123456789.123, status: "closed" }), 1_700_000_000_400, VENUE)
+          yield* j.recordOrder(
+            record("oo_1", {
+              filled: D.unsafe("123456789.123"),
+              cost: D.unsafe("1234.56789123"),
+              averagePrice: Option.some(D.unsafe("0.00001")),
+              fees: { SHIB: D.unsafe("123456.789123"), BNB: D.unsafe("0.00000001") },
+              status: "closed"
+            }),
+            1_700_000_000_400,
+            VENUE
+          )
           const [closed] = yield* j.entries()
           assert.strictEqual(closed?.status, "closed")
           assert.strictEqual(closed?.filled, "123456789.123")
           assert.strictEqual(closed?.price, "0.00001")
+          assert.strictEqual(closed?.cost, "1234.56789123")
+          assert.deepStrictEqual(closed?.fees, { SHIB: "123456.789123", BNB: "0.00000001" })
         })
       ))
 
-    test("a market order keeps a null price until it fills, then takes the fill price", (store) =>
+    test("a market order keeps a null price; its fill is journaled as its cost; a trigger order keeps its trigger and list", (store) =>
       inJournal(
         store,
         Effect.gen(function*() {
           const j = yield* journal
           yield* j.recordIntent(intent("oo_m", { type: "market", side: "sell", price: Option.none() }))
-          yield* j.recordOrder(record("oo_m", { type: "market", side: "sell", price: 0 }), 1, VENUE)
+          yield* j.recordOrder(record("oo_m", { type: "market", side: "sell", price: Option.none() }), 1, VENUE)
           assert.strictEqual((yield* j.entries())[0]?.price, null)
           yield* j.recordOrder(
-            record("oo_m", { type: "market", side: "sell", price: 0.0000123, filled: 123456789.123, status: "closed" }),
+            record("oo_m", {
+              type: "market",
+              side: "sell",
+              price: Option.none(),
+              filled: D.unsafe("123456789.123"),
+              cost: D.unsafe("1518.5185062129"),
+              averagePrice: Option.some(D.unsafe("0.0000123")),
+              status: "closed"
+            }),
             2,
             VENUE
           )
           const [e] = yield* j.entries()
-          assert.strictEqual(e?.price, "0.0000123")
-          assert.strictEqual(e?.status, "closed")
+          assert.deepStrictEqual([e?.price, e?.cost, e?.status], [null, "1518.5185062129", "closed"])
+          yield* j.recordIntent(intent("oo_s", { type: "stop-loss-limit", triggerPrice: Option.some(D.unsafe("0.000009")), createdAt: 3 }))
+          assert.strictEqual((yield* j.entries()).find((x) => x.clientOrderId === "oo_s")?.triggerPrice, "0.000009")
+          yield* j.recordOrder(
+            record("oo_s", { type: "stop-loss-limit", triggerPrice: Option.some(D.unsafe("0.000009")), listId: Option.some("12") }),
+            4,
+            VENUE
+          )
+          const stop = (yield* j.entries()).find((x) => x.clientOrderId === "oo_s")
+          assert.deepStrictEqual([stop?.type, stop?.price, stop?.triggerPrice, stop?.listId], ["stop-loss-limit", "0.00001", "0.000009", "12"])
         })
       ))
 
@@ -141,7 +166,7 @@ const conformance = (backend: Backend) =>
           yield* j.recordOrder(record("oo_open"), 31, VENUE)
           yield* j.recordIntent(intent("oo_pending", { createdAt: 20 }))
           yield* j.recordIntent(intent("oo_closed", { createdAt: 10 }))
-          yield* j.recordOrder(record("oo_closed", { status: "closed", filled: 123456789.123 }), 11, VENUE)
+          yield* j.recordOrder(record("oo_closed", { status: "closed", filled: D.unsafe("123456789.123") }), 11, VENUE)
           yield* j.recordIntent(intent("oo_failed", { createdAt: 5 }))
           yield* j.markFailed("oo_failed", "Account has insufficient balance", 6)
           yield* j.recordIntent(intent("oo_other", { symbol: "HBAR/USDT", createdAt: 1 }))
@@ -203,13 +228,13 @@ const conformance = (backend: Backend) =>
           assert.strictEqual(yield* venueOf("oo_stray"), "dry-run")
           assert.deepStrictEqual((yield* j.unsettled("dry-run", "SHIB/USDT")).map((e) => e.clientOrderId), ["oo_stray"])
           // a later view, whoever reports it, keeps the entry's venue
-          yield* j.recordOrder(record("oo_stray", { filled: 1 }), 6, VENUE)
+          yield* j.recordOrder(record("oo_stray", { filled: D.unsafe("1") }), 6, VENUE)
           assert.strictEqual(yield* venueOf("oo_stray"), "dry-run")
           assert.deepStrictEqual(yield* j.unsettled(VENUE, "SHIB/USDT"), [])
           // an intent's venue survives the answer and the fill
           yield* j.recordIntent(intent("oo_own"))
           yield* j.recordOrder(record("oo_own"), 7, "dry-run")
-          yield* j.recordOrder(record("oo_own", { status: "closed", filled: 123456789.123 }), 8, "dry-run")
+          yield* j.recordOrder(record("oo_own", { status: "closed", filled: D.unsafe("123456789.123") }), 8, "dry-run")
           assert.strictEqual(yield* venueOf("oo_own"), VENUE)
           // a failed intent found later (adopted) keeps its venue too
           yield* j.recordIntent(intent("oo_late"))
@@ -238,7 +263,7 @@ const conformance = (backend: Backend) =>
           assert.deepStrictEqual(ids(yield* j.unsettled(VENUE, "SHIB/USDT")), ["oo_live"])
           assert.deepStrictEqual(ids(yield* j.unsettled("dry-run", "SHIB/USDT")), ["oo_legacy", "oo_dry"])
           // and keeps it
-          yield* j.recordOrder(record("oo_legacy", { filled: 2 }), 5, VENUE)
+          yield* j.recordOrder(record("oo_legacy", { filled: D.unsafe("2") }), 5, VENUE)
           assert.strictEqual((yield* j.entries({ venue: "dry-run" })).find((e) => e.clientOrderId === "oo_legacy")?.filled, "2")
         })
       ))
@@ -252,7 +277,7 @@ const conformance = (backend: Backend) =>
             Effect.map(j.entries(), (es) => es.find((e) => e.clientOrderId === id)?.status)
           // a stale "open" after the fill
           yield* j.recordIntent(intent("oo_a"))
-          yield* j.recordOrder(record("oo_a", { status: "closed", filled: 123456789.123 }), 2, VENUE)
+          yield* j.recordOrder(record("oo_a", { status: "closed", filled: D.unsafe("123456789.123") }), 2, VENUE)
           yield* j.recordOrder(record("oo_a", { status: "open" }), 3, VENUE)
           assert.strictEqual(yield* status("oo_a"), "closed")
           // markFailed does not touch a final entry
@@ -308,7 +333,7 @@ const conformance = (backend: Backend) =>
                 Effect.gen(function*() {
                   const id = `oo_${name}_${i}`
                   yield* j.recordIntent(intent(id, { createdAt: 1000 + i }))
-                  yield* j.recordOrder(record(id, { filled: i / 1000 }), 2000 + i, VENUE)
+                  yield* j.recordOrder(record(id, { filled: D.unsafe(String(i / 1000)) }), 2000 + i, VENUE)
                 }),
               { discard: true }
             )
@@ -330,7 +355,7 @@ const conformance = (backend: Backend) =>
               const j = yield* journal
               assert.isTrue(j.durable)
               yield* j.recordIntent(intent("oo_keep"))
-              yield* j.recordOrder(record("oo_keep", { filled: 0.5 }), 5, VENUE)
+              yield* j.recordOrder(record("oo_keep", { filled: D.unsafe("0.5") }), 5, VENUE)
               yield* j.paper.write({ orders: [], balances: [["USDT", { free: D.unsafe("12.5"), used: D.ZERO }]], prices: [] }, 5)
             })
           )
@@ -364,7 +389,8 @@ const conformance = (backend: Backend) =>
             [2, "add_state_and_detail"],
             [3, "add_venue"],
             [4, "create_paper_tables"],
-            [5, "drop_status_indexes"]
+            [5, "drop_status_indexes"],
+            [6, "add_order_amounts_and_trades"]
           ])
           // a second open applies nothing and keeps working
           const book = yield* inJournal(store, Effect.flatMap(journal, (j) => j.paper.load))
@@ -426,8 +452,12 @@ const conformance = (backend: Backend) =>
                   side: "sell",
                   type: "limit",
                   price: "0.00002",
+                  triggerPrice: null,
                   quantity: "987654321.5",
                   filled: "0.5",
+                  cost: null, // never recorded before migration 0006
+                  fees: {},
+                  listId: null,
                   status: "open",
                   detail: null,
                   createdAt: 1_600_000_000_000,
@@ -441,8 +471,12 @@ const conformance = (backend: Backend) =>
                   side: "buy",
                   type: "market",
                   price: null,
+                  triggerPrice: null,
                   quantity: "10",
                   filled: "0",
+                  cost: null,
+                  fees: {},
+                  listId: null,
                   status: "pending",
                   detail: null,
                   createdAt: 1_600_000_000_002,
@@ -504,7 +538,7 @@ const conformance = (backend: Backend) =>
               for (const venue of [VENUE, "dry-run"]) {
                 assert.deepStrictEqual((yield* j.unsettled(venue, "SHIB/USDT")).map((e) => e.clientOrderId), ["oo_v2_pending", "oo_v2_open"])
               }
-              yield* j.recordOrder(record("oo_v2_open", { id: "42", filled: 1 }), 1_650_000_000_005, VENUE)
+              yield* j.recordOrder(record("oo_v2_open", { id: "42", filled: D.unsafe("1") }), 1_650_000_000_005, VENUE)
               assert.deepStrictEqual((yield* j.unsettled("dry-run", "SHIB/USDT")).map((e) => e.clientOrderId), ["oo_v2_pending"])
               assert.deepStrictEqual(
                 (yield* j.unsettled(VENUE, "SHIB/USDT")).map((e) => [e.clientOrderId, e.venue]),
@@ -520,7 +554,7 @@ const conformance = (backend: Backend) =>
               sql<{ migration_id: number }>`SELECT migration_id FROM ${sql(MIGRATIONS_TABLE)} ORDER BY migration_id`),
             client
           )
-          assert.deepStrictEqual(applied.map((r) => Number(r.migration_id)), [1, 2, 3, 4, 5])
+          assert.deepStrictEqual(applied.map((r) => Number(r.migration_id)), [1, 2, 3, 4, 5, 6])
         }))
     }
   })
@@ -714,8 +748,8 @@ describe("dry run with a SQLite journal", () => {
           yield* DryRunMarket.use((m) => m.setPrice(0.085)) // fills buyMid
           return {
             ids: [buyLow, buyMid, sell, canceled],
-            usdt: yield* getUsdtBalance(),
-            hbar: yield* getBaseAssetBalance(),
+            usdt: D.format(yield* getUsdtBalance()),
+            hbar: D.format(yield* getBaseAssetBalance()),
             open: (yield* fetchOpenOrders()).map((o) => o.id).sort(),
             active: [...(yield* activeOrders).keys()].sort(),
             all: (yield* fetchAllOrders()).length
@@ -725,13 +759,13 @@ describe("dry run with a SQLite journal", () => {
       )
       assert.deepStrictEqual(first.open, [first.ids[0], first.ids[2]].sort())
       assert.deepStrictEqual(first.active, first.open)
-      assert.strictEqual(first.usdt, 1000 - 80 - 9 - 5 + 5) // the cancel gave its 5 back
-      assert.strictEqual(first.hbar, 500 - 300 + 99.9)
+      assert.strictEqual(first.usdt, "911") // 1000 - 80 - 9 - 5 + 5: the cancel gave its 5 back
+      assert.strictEqual(first.hbar, "299.9") // 500 - 300 + 99.9
 
       yield* Effect.provide(
         Effect.gen(function*() {
-          assert.strictEqual(yield* getUsdtBalance(), first.usdt)
-          assert.strictEqual(yield* getBaseAssetBalance(), first.hbar)
+          assert.strictEqual(D.format(yield* getUsdtBalance()), first.usdt)
+          assert.strictEqual(D.format(yield* getBaseAssetBalance()), first.hbar)
           assert.deepStrictEqual((yield* fetchOpenOrders()).map((o) => o.id).sort(), first.open)
           assert.deepStrictEqual([...(yield* activeOrders).keys()].sort(), first.active, "the Ref is rebuilt")
           assert.strictEqual((yield* fetchAllOrders()).length, first.all)

@@ -36,6 +36,7 @@ import {
 } from "../src/layers/Live.ts"
 import { type BinanceServer, type BinanceServerOptions, binanceServer } from "./support/BinanceServer.ts"
 import { MarketControl, SUITE_FEES, suite } from "./support/conformance.ts"
+import { fastLiveLayer } from "./support/live-layer.ts"
 
 const API_KEY = "live-key-0123456789abcdef"
 const SECRET = "live-secret-FEDCBA9876543210"
@@ -48,16 +49,7 @@ const serverOptions: BinanceServerOptions = {
 }
 
 /** The live layer against `server`: fast retries and a short timeout so faults resolve quickly. */
-const live = (server: BinanceServer, options: Partial<LiveOptions> = {}) =>
-  LiveExchangeLayer({
-    apiKey: API_KEY,
-    secret: Redacted.make(SECRET),
-    baseUrl: server.url,
-    symbol: "HBAR/USDT",
-    timeoutMs: 500,
-    retry: { base: "5 millis", cap: "20 millis", times: 4 },
-    ...options
-  })
+const live = (server: BinanceServer, options: Partial<LiveOptions> = {}) => fastLiveLayer(server, { apiKey: API_KEY, secret: SECRET }, options)
 
 /** `MarketControl` over the server: set the price, then sync so the `Ref` sees the fills (or not, unseen). */
 const control = (server: BinanceServer) =>
@@ -67,7 +59,8 @@ const control = (server: BinanceServer) =>
       const setPriceUnseen = (p: number) => Effect.sync(() => server.setPrice("HBARUSDT", String(p)))
       return MarketControl.of({
         setPrice: (p) => setPriceUnseen(p).pipe(Effect.andThen(ex.sync), Effect.orDie, Effect.asVoid),
-        setPriceUnseen
+        setPriceUnseen,
+        setDepth: (q) => Effect.sync(() => server.setDepth("HBARUSDT", q === undefined ? undefined : String(q)))
       })
     })
   )
@@ -84,7 +77,7 @@ for (const [name, options] of [["REST endpoints", {}], ["unified methods", { use
         return Layer.provideMerge(control(server), live(server, { ...options, journal }))
       })
     ).pipe(Layer.provideMerge(OrderJournal.layerMemory)),
-    { live: true }
+    { live: true, oco: !("useUnifiedApi" in options) }
   )
 }
 

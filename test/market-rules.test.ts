@@ -124,7 +124,7 @@ describe("validateOrder", () => {
 })
 
 describe("built-in Binance.US spot rules", () => {
-  const fixture: Record<string, { info: { baseAsset: string; quoteAsset: string; filters: Array<Record<string, string>> } }> = JSON.parse(
+  const fixture: Record<string, { info: { baseAsset: string; quoteAsset: string; ocoAllowed: boolean; filters: Array<Record<string, string>> } }> = JSON.parse(
     readFileSync(new URL("../../shared/fixtures/ccxt/markets/binanceus.json", import.meta.url), "utf8")
   )
 
@@ -146,6 +146,7 @@ describe("built-in Binance.US spot rules", () => {
       same(rules.maxQuantity, filter("LOT_SIZE")["maxQty"], "max quantity")
       same(rules.minNotional, filter("MIN_NOTIONAL")["minNotional"], "min notional")
       assert.strictEqual(Option.getOrThrow(rules.maxOpenOrders), Number(filter("MAX_NUM_ORDERS")["maxNumOrders"]))
+      assert.strictEqual(rules.ocoAllowed, fixture[symbol]!.info.ocoAllowed, `${symbol} ocoAllowed`)
     }
     assert.deepStrictEqual(Object.keys(BINANCE_US_SPOT).sort(), ["HBAR/USDT", ...recorded].sort())
   })

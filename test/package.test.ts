@@ -79,11 +79,11 @@ const json = (run: Ran): any => {
 /** A dry-run session through the installed bin: funded, an order that carries over to the next process. */
 const binSession = (journal: string, nodeBinary?: string) => {
   const orderops = (args: ReadonlyArray<string>) => json(runBin(args, { ORDEROPS_JOURNAL: journal }, nodeBinary))
-  assert.deepStrictEqual(orderops(["balance", "--json"]).free, { HBAR: 0, USDT: 1000 })
+  assert.deepStrictEqual(orderops(["balance", "--json"]).free, { HBAR: "0", USDT: "1000" })
   const placed = orderops(["buy", "--price", "0.09", "--quantity", "100", "--json"])
   const listed = orderops(["orders", "--open", "--json"])
-  assert.deepStrictEqual(listed.map((o: { id: string; price: number; status: string }) => [o.id, o.price, o.status]), [[placed.id, 0.09, "open"]])
-  assert.deepStrictEqual(orderops(["balance", "--json"]).free, { HBAR: 0, USDT: 991 })
+  assert.deepStrictEqual(listed.map((o: { id: string; price: string; status: string }) => [o.id, o.price, o.status]), [[placed.id, "0.09", "open"]])
+  assert.deepStrictEqual(orderops(["balance", "--json"]).free, { HBAR: "0", USDT: "991" })
 }
 
 const consumer = `
@@ -163,9 +163,9 @@ describe("the packed package", () => {
     json(runBin(["paper", "fund", "HBAR", "100", "--json"], env))
     const sell = json(runBin(["sell", "--price", "0.2", "--quantity", "100", "--json"], env))
     const btc = json(runBin(["--symbol", "BTC/USDT", "buy", "--price", "20000.009", "--quantity", "0.001", "--json"], env))
-    assert.include(btc, { symbol: "BTC/USDT", price: 20000 })
-    assert.deepStrictEqual(json(runBin(["paper", "reset", "--json"], env)), { canceled: [sell.id, btc.id], free: { USDT: 1000 } })
-    assert.deepStrictEqual(json(runBin(["balance", "--json"], env)).free, { HBAR: 0, USDT: 1000 })
+    assert.include(btc, { symbol: "BTC/USDT", price: "20000" })
+    assert.deepStrictEqual(json(runBin(["paper", "reset", "--json"], env)), { canceled: [sell.id, btc.id], free: { USDT: "1000" } })
+    assert.deepStrictEqual(json(runBin(["balance", "--json"], env)).free, { HBAR: "0", USDT: "1000" })
   }, 60_000)
 
   it("typechecks in a consumer project with the README's tsconfig", () => {

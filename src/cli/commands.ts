@@ -7,13 +7,23 @@
  */
 import { Console, Effect, Logger, Option, References } from "effect"
 import { Argument, CliOutput, Command, Flag } from "effect/cli"
-import type { ValidationError } from "../errors/ValidationError.ts"
-import type { Exchange } from "../services/Exchange.ts"
-import type { OrderRequest } from "../services/MarketRules.ts"
-import { explainRefusal, type TypedOrder } from "./explain.ts"
-import { amount, cliLogger, CliInputError, CliUsageError, ordersTable, printJson, recordJson, reportFailure, table, usagePresenter } from "./output.ts"
+import {
+  amount,
+  cliLogger,
+  CliInputError,
+  CliUsageError,
+  ordersTable,
+  printJson,
+  recordJson,
+  reportFailure,
+  table,
+  tradeJson,
+  tradesTable,
+  usagePresenter
+} from "./output.ts"
 import { demo, marketPrice, paper } from "./paper.ts"
-import { printRecord, root, where, withExchange } from "./shared.ts"
+import { protectiveCommands } from "./protective.ts"
+import { place, printRecord, root, where, withExchange } from "./shared.ts"
 
 export const VERSION = "0.1.0"
 
@@ -25,16 +35,6 @@ const price = Flag.String("price").pipe(
 const quantity = Flag.String("quantity").pipe(
   Flag.withDescription("Quantity of the base asset; rounded down to the market's lot step")
 )
-
-/**
- * Places `typed` as the person wrote it (decimal text goes to the library as is,
- * exact); a refusal by the market's rules says what was typed and what it became.
- */
-const place = (exchange: Exchange["Service"], request: OrderRequest, typed: TypedOrder) =>
-  exchange.placeOrder(request).pipe(
-    Effect.catchTag("ValidationError", (e: ValidationError) =>
-      Effect.flatMap(exchange.marketRules, (rules) => Effect.fail(new CliInputError({ detail: explainRefusal(e, typed, rules) }))))
-  )
 
 const limitOrder = (side: "buy" | "sell") =>
   Command.make(side, { price, quantity }, ({ price, quantity }) =>
@@ -123,6 +123,15 @@ const timeFlag = (name: string, description: string) =>
     Flag.optional
   )
 
+/** The `--since` / `--until` window; `--since` after `--until` is a usage error. */
+const timeWindow = (since: Option.Option<number>, until: Option.Option<number>) => {
+  const from = Option.getOrUndefined(since)
+  const to = Option.getOrUndefined(until)
+  return from !== undefined && to !== undefined && from > to
+    ? Effect.fail(new CliUsageError({ detail: "--since is after --until" }))
+    : Effect.succeed({ from, to })
+}
+
 const orders = Command.make(
   "orders",
   {
@@ -133,11 +142,7 @@ const orders = Command.make(
   ({ open, since, until }) =>
     withExchange((shared, exchange) =>
       Effect.gen(function*() {
-        const from = Option.getOrUndefined(since)
-        const to = Option.getOrUndefined(until)
-        if (from !== undefined && to !== undefined && from > to) {
-          return yield* new CliUsageError({ detail: "--since is after --until" })
-        }
+        const { from, to } = yield* timeWindow(since, until)
         const list = open
           ? (yield* exchange.fetchOpenOrders()).filter((o) =>
             (from === undefined || o.timestamp >= from) && (to === undefined || o.timestamp <= to)
@@ -149,6 +154,22 @@ const orders = Command.make(
     )
 ).pipe(Command.withDescription("List the market's orders, oldest first (all of them, or --open)"))
 
+const trades = Command.make(
+  "trades",
+  {
+    since: timeFlag("since", "From this time: epoch ms, ISO date, or an age like 24h"),
+    until: timeFlag("until", "Up to this time: epoch ms, ISO date, or an age like 1h")
+  },
+  ({ since, until }) =>
+    withExchange((shared, exchange) =>
+      Effect.gen(function*() {
+        const { from, to } = yield* timeWindow(since, until)
+        const list = yield* exchange.fetchTrades(from, to)
+        yield* shared.json ? printJson(list.map(tradeJson)) : Console.log(tradesTable(list))
+      })
+    )
+).pipe(Command.withDescription("List the market's trades (each fill of an order), oldest first, with their fees"))
+
 const balance = Command.make("balance", {}, () =>
   withExchange((shared, exchange) =>
     Effect.gen(function*() {
@@ -156,7 +177,7 @@ const balance = Command.make("balance", {}, () =>
       const base = yield* exchange.getBaseAssetBalance()
       const quote = yield* exchange.getQuoteBalance()
       if (shared.json) {
-        return yield* printJson({ venue: exchange.venue, symbol: shared.symbol, free: { [rules.base]: base, [rules.quote]: quote } })
+        return yield* printJson({ venue: exchange.venue, symbol: shared.symbol, free: { [rules.base]: amount(base), [rules.quote]: amount(quote) } })
       }
       yield* Console.log(
         `Free balances on ${where(shared, exchange)}\n${table(["ASSET", "FREE"], [[rules.base, amount(base)], [rules.quote, amount(quote)]])}`
@@ -171,9 +192,11 @@ export const cli = root.pipe(
     limitOrder("buy"),
     limitOrder("sell"),
     marketSell,
+    ...protectiveCommands,
     cancel,
     cancelAll,
     orders,
+    trades,
     balance,
     sellAll,
     marketPrice,

@@ -65,6 +65,14 @@ export const explainRefusal = (error: ValidationError, order: TypedOrder, rules:
       return typedValue === undefined ? error.message : `${error.field} ${JSON.stringify(typedValue)} is not a decimal number`
     case "MaxOpenOrders":
       return `${error.value} orders are open on ${error.symbol} already (maximum ${error.limit})`
+    case "WouldTriggerImmediately":
+      return `trigger ${error.value} would fire at once: the last price ${error.limit} has already reached it`
+    case "OcoPriceOrder":
+      return `the OCO's prices are out of order (${error.value}): a ${order.side} needs ${error.limit}`
+    case "OrderTypeNotAllowed":
+      return error.value === "oco"
+        ? `${error.symbol} takes no OCO lists here`
+        : `${error.symbol} takes no ${error.value} orders here (it takes ${(error.limit ?? "").split(",").join(", ")})`
     default:
       return error.message
   }

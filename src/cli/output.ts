@@ -4,10 +4,11 @@
  * authentication, network or journal failure). Everything printed about a
  * failure passes through `redactSecrets`, so no output ever carries a key.
  */
-import { Cause, Console, Effect, Logger, Schema } from "effect"
+import { Cause, Console, Effect, Logger, Option, Schema } from "effect"
 import { CliError, CliOutput } from "effect/cli"
 import * as D from "../services/Decimal.ts"
-import type { OrderRecord } from "../services/OrderRecord.ts"
+import type { Fees, OrderRecord } from "../services/OrderRecord.ts"
+import type { Trade } from "../services/Trade.ts"
 
 /** Bad input the CLI itself caught: an unparsable flag value, a refused confirmation. Exit code 1. */
 export class CliUsageError extends Schema.TaggedError<CliUsageError>()("CliUsageError", {
@@ -71,7 +72,17 @@ export const cliLogger = Logger.make<unknown, void>(({ fiber, logLevel, message 
 // ---- values -----------------------------------------------------------------
 
 /** An amount as plain decimal text, never in exponent form. */
-export const amount = (n: number): string => (Number.isFinite(n) ? D.format(D.unsafe(n)) : String(n))
+export const amount = (n: number | D.Decimal): string =>
+  typeof n !== "number" ? D.format(n) : Number.isFinite(n) ? D.format(D.unsafe(n)) : String(n)
+
+/** An optional amount's text, `-` when absent. */
+const optionalAmount = (a: Option.Option<D.Decimal>): string => Option.match(a, { onNone: () => "-", onSome: D.format })
+
+/** Fees by asset as `0.1 HBAR, 0.00002 BNB`; `-` for none. */
+export const feesText = (fees: Fees): string => {
+  const assets = Object.keys(fees)
+  return assets.length === 0 ? "-" : assets.map((a) => `${D.format(fees[a]!)} ${a}`).join(", ")
+}
 
 /** Epoch ms as `2025-01-31 12:00:00Z`. */
 export const time = (ms: number): string => {
@@ -90,32 +101,77 @@ export const ordersTable = (orders: ReadonlyArray<OrderRecord>): string =>
   orders.length === 0
     ? "No orders."
     : table(
-      ["ID", "SIDE", "TYPE", "PRICE", "QUANTITY", "FILLED", "STATUS", "TIME", "CLIENT ORDER ID"],
+      ["ID", "SIDE", "TYPE", "PRICE", "TRIGGER", "QUANTITY", "FILLED", "AVG PRICE", "FEES", "STATUS", "TIME", "CLIENT ORDER ID"],
       orders.map((o) => [
         o.id,
         o.side,
         o.type,
-        o.type === "market" && o.price === 0 ? "market" : amount(o.price),
-        amount(o.quantity),
-        amount(o.filled),
+        Option.match(o.price, { onNone: () => "market", onSome: D.format }),
+        optionalAmount(o.triggerPrice),
+        D.format(o.quantity),
+        D.format(o.filled),
+        optionalAmount(o.averagePrice),
+        feesText(o.fees),
         o.status,
         time(o.timestamp),
         o.clientOrderId
       ])
     )
 
-/** An order record with the library's field names, in the library's field order. */
+/**
+ * An order record with the library's field names, in the library's field order;
+ * amounts as exact decimal text (absent ones null), so no digit is lost to a float.
+ */
 export const recordJson = (o: OrderRecord) => ({
   id: o.id,
   clientOrderId: o.clientOrderId,
   symbol: o.symbol,
   side: o.side,
   type: o.type,
-  price: o.price,
-  quantity: o.quantity,
-  filled: o.filled,
+  price: Option.match(o.price, { onNone: () => null, onSome: D.format }),
+  triggerPrice: Option.match(o.triggerPrice, { onNone: () => null, onSome: D.format }),
+  quantity: D.format(o.quantity),
+  filled: D.format(o.filled),
+  cost: D.format(o.cost),
+  averagePrice: Option.match(o.averagePrice, { onNone: () => null, onSome: D.format }),
+  fees: Object.fromEntries(Object.entries(o.fees).map(([asset, fee]) => [asset, D.format(fee)])),
+  listId: Option.getOrNull(o.listId),
   status: o.status,
   timestamp: o.timestamp
+})
+
+export const tradesTable = (trades: ReadonlyArray<Trade>): string =>
+  trades.length === 0
+    ? "No trades."
+    : table(
+      ["TRADE ID", "ORDER ID", "SIDE", "PRICE", "QUANTITY", "QUOTE", "FEE", "ROLE", "TIME", "CLIENT ORDER ID"],
+      trades.map((t) => [
+        t.id,
+        t.orderId,
+        t.side,
+        D.format(t.price),
+        D.format(t.quantity),
+        D.format(t.quoteQuantity),
+        D.isZero(t.fee) ? "0" : `${D.format(t.fee)} ${t.feeAsset}`,
+        t.maker ? "maker" : "taker",
+        time(t.timestamp),
+        t.clientOrderId === "" ? "-" : t.clientOrderId
+      ])
+    )
+
+/** A trade with the library's field names, amounts as exact decimal text. */
+export const tradeJson = (t: Trade) => ({
+  id: t.id,
+  orderId: t.orderId,
+  clientOrderId: t.clientOrderId,
+  side: t.side,
+  price: D.format(t.price),
+  quantity: D.format(t.quantity),
+  quoteQuantity: D.format(t.quoteQuantity),
+  fee: D.format(t.fee),
+  feeAsset: t.feeAsset,
+  maker: t.maker,
+  timestamp: t.timestamp
 })
 
 export const printJson = (value: unknown) => Console.log(JSON.stringify(value, null, 2))

@@ -70,15 +70,15 @@ const showAccount = Command.make("paper", {}, () =>
   withPaper("the paper account", (shared, exchange) =>
     Effect.gen(function*() {
       const rules = yield* exchange.marketRules
-      const free: Record<string, number> = {}
+      const free: Record<string, string> = {}
       for (const asset of knownAssets(shared.symbol)) {
         const n = yield* exchange.getBaseAssetBalance(asset)
-        if (n !== 0 || asset === rules.base || asset === rules.quote) free[asset] = n
+        if (!D.isZero(n) || asset === rules.base || asset === rules.quote) free[asset] = D.format(n)
       }
       const open = (yield* exchange.fetchOpenOrders()).length
       if (shared.json) return yield* printJson({ venue: exchange.venue, free, openOrders: { [shared.symbol]: open }, fresh: PAPER_START })
       yield* Console.log(
-        `Paper account (dry run)\n${table(["ASSET", "FREE"], Object.entries(free).map(([a, n]) => [a, amount(n)]))}\n` +
+        `Paper account (dry run)\n${table(["ASSET", "FREE"], Object.entries(free).map(([a, n]) => [a, n]))}\n` +
           `Open orders on ${shared.symbol}: ${open}\n` +
           `A fresh paper account holds ${startText} and nothing else. ` +
           "Add funds with `orderops paper fund ASSET AMOUNT`; start over with `orderops paper reset`."
@@ -100,10 +100,10 @@ const fund = Command.make(
         if (Option.isNone(more) || !D.isPositive(more.value)) {
           return yield* new CliUsageError({ detail: `amount ${JSON.stringify(add)} is not a decimal number above 0` })
         }
-        const before = D.unsafe(yield* exchange.getBaseAssetBalance(name))
+        const before = yield* exchange.getBaseAssetBalance(name)
         const after = D.add(before, more.value)
         yield* market.setBalance(name, D.toNumber(after))
-        if (shared.json) return yield* printJson({ asset: name, free: D.toNumber(after) })
+        if (shared.json) return yield* printJson({ asset: name, free: D.format(after) })
         yield* Console.log(`Funded ${D.format(more.value)} ${name}: free ${name} ${D.format(before)} -> ${D.format(after)} (dry run)`)
       }))
 ).pipe(Command.withDescription("Add AMOUNT of ASSET to the paper account's free balance"))
@@ -125,7 +125,7 @@ const reset = Command.make("reset", {}, () =>
       const market = yield* DryRunMarket
       for (const asset of knownAssets(shared.symbol)) yield* market.setBalance(asset, PAPER_START[asset] ?? 0)
     }).pipe(Effect.provide(dryRunLayer(shared.symbol, flags)))
-    if (shared.json) return yield* printJson({ canceled, free: PAPER_START })
+    if (shared.json) return yield* printJson({ canceled, free: Object.fromEntries(Object.entries(PAPER_START).map(([a, n]) => [a, String(n)])) })
     yield* Console.log(
       `Reset the paper account: canceled ${canceled.length} open order${canceled.length === 1 ? "" : "s"}; ` +
         `it holds ${startText} again. Past orders stay in the journal.`

@@ -8,9 +8,12 @@ import { Config, Console, Effect, Option } from "effect"
 import { Command, Flag, type Prompt } from "effect/cli"
 import * as D from "../services/Decimal.ts"
 import { Exchange } from "../services/Exchange.ts"
+import type { ValidationError } from "../errors/ValidationError.ts"
+import type { OrderRequest } from "../services/MarketRules.ts"
 import type { OrderRecord } from "../services/OrderRecord.ts"
+import { explainRefusal, type TypedOrder } from "./explain.ts"
 import { confirmed, exchangeLayer, type MarketFlags } from "./environment.ts"
-import { CliUsageError, ordersTable, printJson, recordJson } from "./output.ts"
+import { CliInputError, CliUsageError, ordersTable, printJson, recordJson } from "./output.ts"
 
 /** A flag holding a decimal at or above zero, kept as its exact text. */
 const decimalFlag = (name: string, description: string) =>
@@ -100,3 +103,13 @@ export const printRecord = (shared: Shared, exchange: Exchange["Service"], verb:
   shared.json
     ? printJson(recordJson(record))
     : Console.log(`${verb} ${record.type} ${record.side} order ${record.id} on ${where(shared, exchange)}\n${ordersTable([record])}`)
+
+/**
+ * Places `typed` as the person wrote it (decimal text goes to the library as is,
+ * exact); a refusal by the market's rules says what was typed and what it became.
+ */
+export const place = (exchange: Exchange["Service"], request: OrderRequest, typed: TypedOrder) =>
+  exchange.placeOrder(request).pipe(
+    Effect.catchTag("ValidationError", (e: ValidationError) =>
+      Effect.flatMap(exchange.marketRules, (rules) => Effect.fail(new CliInputError({ detail: explainRefusal(e, typed, rules) }))))
+  )

@@ -17,6 +17,13 @@ export const ExchangeReason = Schema.Literals([
    * through: the engine looks that order up instead of failing.
    */
   "DuplicateClientOrderId",
+  /**
+   * A stop or take-profit whose trigger the last price has already reached, so the
+   * exchange refused to rest it (Binance: "Stop price would trigger immediately.",
+   * -2021; ccxt's `OrderImmediatelyFillable`, which also covers a limit-maker order
+   * that would take). Nothing was placed; re-price the trigger and try again.
+   */
+  "WouldTriggerImmediately",
   /** No such order on the exchange, or not one of this symbol's. */
   "OrderNotFound",
   /** The order exists but is no longer open (filled, cancelled, expired). */

@@ -16,6 +16,10 @@ export const ValidationRule = Schema.Literals([
   "MinNotional",
   "MaxOpenOrders",
   "OrderTypeNotAllowed",
+  /** A stop-loss or take-profit whose trigger the last price has already reached. */
+  "WouldTriggerImmediately",
+  /** An OCO's prices out of order (SELL: limit > last > trigger; BUY: limit < last < trigger). */
+  "OcoPriceOrder",
   "UnknownMarket",
   "InvalidArgument"
 ])

@@ -7,8 +7,9 @@
  * one step on `quantity`, less fees. Everything here is the public orderops API,
  * used as any program would use it; only the price path is made up.
  */
-import { Effect, References } from "effect"
+import { Effect, Option, References } from "effect"
 import {
+  Decimal,
   DryRunExchangeLayer,
   DryRunMarket,
   Exchange,
@@ -71,12 +72,16 @@ export const gridBot = (options: GridOptions = {}) =>
     const openedAt = new Map<string, number>() // order id -> price of the fill that placed it
     let realised = 0
     let fills = 0
+    // The P&L here is a number for display: exact amounts (`BigDecimal`) become one
+    // through `Decimal.toNumber`. Every order this bot places is a limit order.
+    const limitOf = (o: OrderRecord): number => Option.match(o.price, { onNone: () => NaN, onSome: Decimal.toNumber })
     const account = (o: OrderRecord) => {
       fills += 1
       const other = openedAt.get(o.id)
       if (other === undefined) return
-      const [buy, sell] = o.side === "sell" ? [other, o.price] : [o.price, other]
-      realised += o.quantity * (sell - buy) - o.quantity * (sell + buy) * fee
+      const [buy, sell] = o.side === "sell" ? [other, limitOf(o)] : [limitOf(o), other]
+      const q = Decimal.toNumber(o.quantity)
+      realised += q * (sell - buy) - q * (sell + buy) * fee
     }
 
     const place = (side: "buy" | "sell", price: number) =>
@@ -93,18 +98,18 @@ export const gridBot = (options: GridOptions = {}) =>
         Effect.gen(function*() {
           account(o)
           const [side, price] = o.side === "buy"
-            ? ["sell", o.price * (1 + step)] as const
-            : ["buy", o.price * (1 - step)] as const
+            ? ["sell", limitOf(o) * (1 + step)] as const
+            : ["buy", limitOf(o) * (1 - step)] as const
           const next = yield* place(side, price)
-          yield* say(`  ${o.side} ${o.quantity} HBAR at ${o.price} filled` + (next ? ` -> ${side} at ${next.price}` : ""))
+          yield* say(`  ${o.side} ${Decimal.format(o.quantity)} HBAR at ${limitOf(o)} filled` + (next ? ` -> ${side} at ${limitOf(next)}` : ""))
           if (next === undefined) return
-          openedAt.set(next.id, o.price)
+          openedAt.set(next.id, limitOf(o))
           if (next.status === "closed") yield* onFills([next])
         }), { discard: true })
 
     // The initial grid: `levels` buys below and `levels` sells above the start price.
     const start = [yield* exchange.getQuoteBalance(), yield* exchange.getBaseAssetBalance()]
-    yield* say(`Paper account: ${start[0]} USDT and ${start[1]} HBAR`)
+    yield* say(`Paper account: ${Decimal.format(start[0]!)} USDT and ${Decimal.format(start[1]!)} HBAR`)
     yield* say(`Grid: ${levels} buys and ${levels} sells of ${quantity} HBAR, ${step * 100}% apart, around ${startPrice}`)
     for (let k = 1; k <= levels; k++) {
       yield* place("buy", startPrice * (1 - k * step))
@@ -119,7 +124,7 @@ export const gridBot = (options: GridOptions = {}) =>
         price = nextPrice()
         yield* onFills(yield* market.setPrice(price))
         const line = `tick ${tick}/${ticks}  price ${price.toFixed(5)}  fills ${fills}  ` +
-          `USDT ${(yield* exchange.getQuoteBalance()).toFixed(2)}  HBAR ${yield* exchange.getBaseAssetBalance()}  ` +
+          `USDT ${Decimal.toNumber(yield* exchange.getQuoteBalance()).toFixed(2)}  HBAR ${Decimal.format(yield* exchange.getBaseAssetBalance())}  ` +
           `realised P&L ${realised >= 0 ? "+" : ""}${realised.toFixed(4)} USDT`
         if (tty) yield* write(`\r\x1b[K${line}`)
         else if (tick % Math.max(1, Math.floor(ticks / 10)) === 0 || tick === ticks) yield* say(line)

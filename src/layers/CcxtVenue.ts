@@ -14,11 +14,11 @@
  * No policy lives here: retries, look-ups after ambiguous failures and the journal
  * are the engine's (`OrderEngine.ts`), the same for the dry run and live.
  */
-import { Effect, Option, Redacted } from "effect"
+import { Clock, Effect, Option, Redacted } from "effect"
 import type { ExchangeError } from "../errors/ExchangeError.ts"
 import type { VenueError } from "../errors/index.ts"
 import type { OrderRecord } from "../services/OrderRecord.ts"
-import type { SubmitOrder, VenueService } from "../services/Venue.ts"
+import type { OcoVenue, SubmitOrder, VenueService } from "../services/Venue.ts"
 import { binanceOwnClientOrderId, binanceSpotRest } from "./ccxt/binance.ts"
 import * as BinanceSpot from "./ccxt/BinanceSpot.ts"
 import type { BudgetLimits } from "./ccxt/budget.ts"
@@ -105,6 +105,23 @@ export const fromExchange = Effect.fnUntraced(function*(
     return Effect.map(placed, withClientId(order))
   }
 
+  /** OCO lists, where the adapter has them; a list client id already taken is the earlier attempt's list, as for an order. */
+  const oco = Option.map(adapter.oco, (lists): OcoVenue => ({
+    submit: (op, list) =>
+      markets.market(op, list.symbol).pipe(
+        Effect.catchTag("ValidationError", (e) => Effect.die(e)),
+        Effect.flatMap((market) => lists.submit(op, list, market)),
+        Effect.catchIf(
+          (e): e is ExchangeError => e._tag === "ExchangeError" && e.reason === "DuplicateClientOrderId",
+          (e) =>
+            Effect.flatMap(lists.lookup(op, list.symbol, list.listClientOrderId), (found) =>
+              Option.match(found, { onNone: () => Effect.fail(e), onSome: Effect.succeed }))
+        )
+      ),
+    lookup: lists.lookup,
+    cancel: lists.cancel
+  }))
+
   const orders = (op: string, symbol: string, since?: number, until?: number) => {
     // Binance refuses windows over 24 h; wider ones fetch the most recent orders and filter here.
     const window = since !== undefined && until !== undefined && until - since > DAY_MS ? {} : { since, until }
@@ -140,7 +157,10 @@ export const fromExchange = Effect.fnUntraced(function*(
       )),
     openOrders: (op, symbol) => Effect.flatMap(adapter.openOrders(op, symbol), reported(op, symbol)),
     orders,
-    balances: adapter.balances
+    balances: adapter.balances,
+    trades: (op, symbol, since, until) =>
+      Effect.flatMap(until === undefined ? Clock.currentTimeMillis : Effect.succeed(until), (end) => adapter.trades(op, symbol, since, end)),
+    oco
   }
   return service
 })

@@ -24,9 +24,9 @@ import { Exchange } from "../services/Exchange.ts"
 import { debugOn } from "../services/LogLevels.ts"
 import { HBAR_USDT, makeRules, type MarketRules, type MarketRulesInput } from "../services/MarketRules.ts"
 import { OrderJournal } from "../services/OrderJournal.ts"
-import type { OrderRecord } from "../services/OrderRecord.ts"
+import { describeAmounts, type OrderRecord } from "../services/OrderRecord.ts"
 import type { PaperBook, PaperChange } from "../services/PaperStore.ts"
-import { type Balance, describeOrder, Venue, type VenueService } from "../services/Venue.ts"
+import { type Balance, describeOco, describeOrder, Venue, type VenueService } from "../services/Venue.ts"
 import { makeSimulator, type Simulator } from "./DryRunSimulator.ts"
 import { type EngineOptions, makeExchange, withDebugLogging } from "./OrderEngine.ts"
 
@@ -56,12 +56,18 @@ export interface DryRunOptions extends EngineOptions {
 }
 
 export interface DryRunMarketService {
-  /** Sets the simulated price of the symbol (default: the layer's) and fills every order it crosses. */
+  /** Sets the simulated price of the symbol (default: the layer's), fills every order it crosses, and gives those orders (a partly filled one still open). */
   setPrice(price: number, symbol?: string): Effect.Effect<ReadonlyArray<OrderRecord>, ValidationError | JournalError>
   /** The current simulated price, if one is set. */
   price(symbol?: string): Effect.Effect<Option.Option<number>>
   /** Sets an asset's free balance, e.g. to fund a test. */
   setBalance(asset: string, amount: number): Effect.Effect<void, ValidationError | JournalError>
+  /**
+   * Caps how much one fill may take on the symbol (default: the layer's), so orders
+   * fill in parts, each part a trade; `undefined` lifts the cap (the default: orders
+   * fill in full). A market order's part the cap leaves unfilled expires, as on Binance.
+   */
+  setDepth(quantity: number | undefined, symbol?: string): Effect.Effect<void, ValidationError>
 }
 
 export class DryRunMarket extends Context.Service<DryRunMarket, DryRunMarketService>()("orderops/DryRunMarket") {}
@@ -234,7 +240,25 @@ const makeDryRun = Effect.fnUntraced(function*(options: DryRunOptions) {
         () => `orders on ${s}${since === undefined ? "" : ` from ${since}`}${until === undefined ? "" : ` to ${until}`}`,
         () => store.orders(s, since, until)
       ),
-    balances: () => explained(() => "balances", () => Effect.succeed(sim.balances()))
+    balances: () => explained(() => "balances", () => Effect.succeed(sim.balances())),
+    trades: (_op, s, since, until) =>
+      explained(
+        () => `trades on ${s}${since === undefined ? "" : ` from ${since}`}${until === undefined ? "" : ` to ${until}`}`,
+        () => store.trades(s, { since, until })
+      ),
+    oco: Option.some({
+      submit: (op, list) => mutate(() => `submit OCO ${describeOco(list)}`, (now) => sim.submitOco(op, list, now)),
+      lookup: (_op, s, listClientOrderId) =>
+        explained(() => `OCO by list client id ${listClientOrderId} on ${s}`, () => Effect.succeed(sim.listByClientId(listClientOrderId))),
+      cancel: (op, s, listId) =>
+        Effect.flatMap(
+          mutate(() => `cancel OCO ${listId} on ${s}`, () => Result.succeed(sim.cancelList(s, listId))),
+          (list) =>
+            list === undefined
+              ? Effect.fail(new ExchangeError({ operation: op, symbol: s, reason: "OrderNotFound", detail: `Order list ${listId} is not running.` }))
+              : Effect.succeed(list)
+        )
+    })
   }
 
   const market: DryRunMarketService = {
@@ -242,16 +266,22 @@ const makeDryRun = Effect.fnUntraced(function*(options: DryRunOptions) {
       Effect.gen(function*() {
         if (!markets.has(s)) return yield* unknownMarket("setPrice", s)
         const p = yield* Effect.fromResult(decimalInput("setPrice", s, "price", price))
-        const filled = yield* commit(yield* Clock.currentTimeMillis, () => Result.succeed(sim.setPrice(s, p)))
-        for (const record of filled) {
+        const changed = yield* commit(yield* Clock.currentTimeMillis, (now) => Result.succeed(sim.setPrice(s, p, now)))
+        for (const record of changed) {
           yield* active.observe(record)
-          yield* Effect.log(`Filled ${record.type} ${record.side} order: ${s} at ${record.price} for ${record.quantity}`).pipe(
+          const what = record.status === "expired" ? "Expired (its OCO partner ended)" : record.status === "open" ? "Partly filled" : "Filled"
+          yield* Effect.log(`${what} ${record.type} ${record.side} order: ${s} ${describeAmounts(record)}`).pipe(
             Effect.annotateLogs({ symbol: s, orderId: record.id, clientOrderId: record.clientOrderId })
           )
         }
-        return filled
+        // What filled (in full or in part); an OCO partner that expired with it is observed, not returned.
+        return changed.filter((o) => o.status !== "expired")
       }),
     price: (s = symbol) => Effect.sync(() => Option.map(sim.price(s), D.toNumber)),
+    setDepth: (quantity, s = symbol) =>
+      quantity === undefined
+        ? Effect.sync(() => sim.setDepth(s, undefined))
+        : Effect.map(Effect.fromResult(decimalInput("setDepth", s, "quantity", quantity)), (q) => sim.setDepth(s, q)),
     setBalance: (asset, amount) =>
       Effect.fromResult(decimalInput("setBalance", symbol, "balance", amount)).pipe(
         Effect.flatMap((d) => Effect.flatMap(Clock.currentTimeMillis, (now) => commit(now, () => Result.succeed(sim.setBalance(asset, d)))))

@@ -15,14 +15,22 @@
  * price crosses it, it fills in full at its own limit, paying the maker fee. A
  * market order fills at the current price as a taker. Fees are charged in the
  * asset received, as Binance charges them without BNB.
+ *
+ * Trigger orders wait in a trigger book until a price reaches them, then work as
+ * the market or limit order they become (`DryRunTriggers.ts`); OCO lists are in
+ * `DryRunOco.ts`; the checks of a new order in `DryRunChecks.ts`.
  */
 import { Option, Result } from "effect"
 import { ExchangeError, type ExchangeReason } from "../errors/ExchangeError.ts"
 import * as D from "../services/Decimal.ts"
 import type { MarketRules } from "../services/MarketRules.ts"
-import type { OrderRecord } from "../services/OrderRecord.ts"
+import { acceptedOrder, addFee, averageOf, hasLimitPrice, isTriggerType, type OrderRecord } from "../services/OrderRecord.ts"
 import { type PaperBook, type PaperChange, type PaperOrder, paperOrderId } from "../services/PaperStore.ts"
+import type { Trade } from "../services/Trade.ts"
 import type { Balance, SubmitOrder } from "../services/Venue.ts"
+import { checkOrder, crossesAt } from "./DryRunChecks.ts"
+import { makeOcoLists } from "./DryRunOco.ts"
+import { makeOcoPairs, makeTriggerBook, pendingTriggerOf, resume } from "./DryRunTriggers.ts"
 
 interface Funds {
   free: D.Decimal
@@ -49,13 +57,13 @@ export const makeSimulator = (options: SimulatorOptions) => {
   const open = new Map<string, Map<string, PaperOrder>>()
   const openById = new Map<string, PaperOrder>()
   const openByClientId = new Map<string, PaperOrder>()
-  const one = D.unsafe(1)
-  /** The share of the asset received that a maker or taker fill keeps after its fee. */
-  const keepMaker = D.sub(one, options.makerFee)
-  const keepTaker = D.sub(one, options.takerFee)
+
+  /** The most one fill may take, by symbol (`setDepth`); unlimited when absent. */
+  const depth = new Map<string, D.Decimal>()
 
   // The rows changed since the last `takeChange`.
   let changedOrders: Array<PaperOrder> = []
+  let changedTrades: Array<readonly [symbol: string, trade: Trade]> = []
   const changedAssets = new Set<string>()
   const changedPrices = new Set<string>()
 
@@ -88,12 +96,23 @@ export const makeSimulator = (options: SimulatorOptions) => {
   }
   for (const o of options.book.open) addOpen(o)
 
+  /** Orders waiting for their trigger, and the legs of running OCO lists. */
+  const triggers = makeTriggerBook()
+  const pairs = makeOcoPairs()
+  resume(options.book.open, triggers, pairs)
+  const waitForTrigger = (o: PaperOrder) => {
+    const t = pendingTriggerOf(o)
+    if (t !== undefined) triggers.add(t)
+  }
+
   const refuse = (op: string, symbol: string, reason: ExchangeReason, detail: string, ids: { orderId?: string; clientOrderId?: string } = {}) =>
     Result.fail(new ExchangeError({ operation: op, symbol, reason, detail, ...ids }))
 
   /** Records `o`'s new view as a change and takes the order off the book when it is final. */
   const settle = (o: PaperOrder, record: OrderRecord): OrderRecord => {
-    changedOrders.push(record === o.record ? o : { ...o, record })
+    const next = record === o.record ? o : { ...o, record }
+    changedOrders.push(next)
+    if (record.status === "open" && next !== o && openById.has(record.id)) addOpen(next)
     if (record.status !== "open") {
       open.get(record.symbol)?.delete(record.id)
       openById.delete(record.id)
@@ -102,134 +121,209 @@ export const makeSimulator = (options: SimulatorOptions) => {
     return record
   }
 
+  /** The quantity of `o` not filled yet. */
+  const remainingOf = (o: PaperOrder) => D.sub(o.quantity, o.record.filled)
+
+  /** What one fill of `o` may take: the rest of it, at most the symbol's depth (`setDepth`). */
+  const fillable = (o: PaperOrder) => {
+    const cap = depth.get(o.record.symbol)
+    const rest = remainingOf(o)
+    return cap === undefined ? rest : D.min(rest, cap)
+  }
+
   /**
-   * Fills `o` in full at `price`, as a maker (a resting order crossed later) or a
-   * taker: releases a limit order's lock, pays the cost at `price`, and credits the
-   * asset received less the fee. The record keeps a limit order's own price, as the
-   * exchange's order does; a market order's price is its fill price.
+   * Fills `qty` of `o` at `price`, as a maker (a resting order crossed later) or a
+   * taker: releases that part of a limit order's lock, pays for it at `price`, and
+   * credits the asset received less the fee. The fill is a trade of its own (id
+   * `<order id>/<quantity filled before it>`), and the order's filled, cost and fees
+   * are the sums of its trades. A market order's unfilled rest expires.
    */
-  const fill = (o: PaperOrder, price: D.Decimal, role: "maker" | "taker"): OrderRecord => {
+  const fill = (o: PaperOrder, qty: D.Decimal, price: D.Decimal, role: "maker" | "taker", now: number): OrderRecord => {
     const { record } = o
     const rules = rulesOf(record.symbol)!
     const base = touch(rules.base)
     const quote = touch(rules.quote)
-    const keep = role === "maker" ? keepMaker : keepTaker
-    const cost = D.mul(price, o.quantity)
+    const rate = role === "maker" ? options.makerFee : options.takerFee
+    const cost = D.mul(price, qty)
+    const limit = record.type !== "market"
+    let fee: D.Decimal
     if (record.side === "buy") {
-      if (record.type === "limit") {
-        const locked = D.mul(o.price, o.quantity)
+      if (limit) {
+        const locked = D.mul(o.price, qty)
         quote.used = D.sub(quote.used, locked)
         quote.free = D.add(quote.free, locked)
       }
+      fee = D.mul(qty, rate)
       quote.free = D.sub(quote.free, cost)
-      base.free = D.add(base.free, D.mul(o.quantity, keep))
+      base.free = D.add(base.free, D.sub(qty, fee))
     } else {
-      if (record.type === "limit") base.used = D.sub(base.used, o.quantity)
-      else base.free = D.sub(base.free, o.quantity)
-      quote.free = D.add(quote.free, D.mul(cost, keep))
+      if (limit) base.used = D.sub(base.used, qty)
+      else base.free = D.sub(base.free, qty)
+      fee = D.mul(cost, rate)
+      quote.free = D.add(quote.free, D.sub(cost, fee))
     }
-    const filled = record.type === "limit" ? o : { ...o, price }
-    return settle(filled, { ...record, price: record.type === "limit" ? record.price : D.toNumber(price), filled: record.quantity, status: "closed" })
+    const feeAsset = record.side === "buy" ? rules.base : rules.quote
+    changedTrades.push([record.symbol, {
+      id: `${record.id}/${D.format(record.filled)}`,
+      orderId: record.id,
+      clientOrderId: record.clientOrderId,
+      side: record.side,
+      price,
+      quantity: qty,
+      quoteQuantity: cost,
+      fee,
+      feeAsset,
+      maker: role === "maker",
+      timestamp: now
+    }])
+    const filled = D.add(record.filled, qty)
+    const totalCost = D.add(record.cost, cost)
+    const done = D.gte(filled, o.quantity)
+    return settle(limit ? o : { ...o, price }, {
+      ...record,
+      filled,
+      cost: totalCost,
+      averagePrice: averageOf(totalCost, filled),
+      fees: D.isZero(fee) ? record.fees : addFee(record.fees, feeAsset, fee),
+      status: done ? "closed" : limit ? "open" : "expired"
+    })
   }
 
-  const crosses = (o: PaperOrder, price: D.Decimal) => (o.record.side === "buy" ? D.lte(price, o.price) : D.gte(price, o.price))
+  const crosses = (o: PaperOrder, price: D.Decimal) => crossesAt(o.record.side, o.price, price)
 
-  const submit = (op: string, req: SubmitOrder, now: number): Result.Result<OrderRecord, ExchangeError> => {
-    const rules = rulesOf(req.symbol)
-    const ids = { clientOrderId: req.clientOrderId }
-    if (rules === undefined) return refuse(op, req.symbol, "MarketClosed", "unknown market", ids)
-    if (openByClientId.has(req.clientOrderId)) return refuse(op, req.symbol, "DuplicateClientOrderId", "Duplicate order sent.", ids)
-    if (!D.isMultipleOf(req.quantity, rules.stepSize)) {
-      return refuse(op, req.symbol, "InvalidOrder", `Filter failure: LOT_SIZE (${D.format(req.quantity)})`, ids)
-    }
-    const market = prices.get(req.symbol)
-    let price: D.Decimal
-    if (req.type === "limit") {
-      if (Option.isNone(req.price)) return refuse(op, req.symbol, "InvalidOrder", "limit order without price", ids)
-      price = req.price.value
-      if (!D.isMultipleOf(price, rules.tickSize)) {
-        return refuse(op, req.symbol, "InvalidOrder", `Filter failure: PRICE_FILTER (${D.format(price)})`, ids)
-      }
-      const openCount = open.get(req.symbol)?.size ?? 0
-      if (Option.isSome(rules.maxOpenOrders) && openCount >= rules.maxOpenOrders.value) {
-        return refuse(op, req.symbol, "InvalidOrder", "Filter failure: MAX_NUM_ORDERS", ids)
-      }
-    } else {
-      if (market === undefined) {
-        return refuse(op, req.symbol, "InvalidOrder", "no market price yet: set one with DryRunMarket.setPrice", ids)
-      }
-      price = market
-    }
-    const need = req.side === "buy" ? D.mul(price, req.quantity) : req.quantity
-    const asset = req.side === "buy" ? rules.quote : rules.base
-    const f = fundsOf(asset)
-    if (D.lt(f.free, need)) {
-      return refuse(
-        op,
-        req.symbol,
-        "InsufficientFunds",
-        `Account has insufficient balance for requested action: need ${D.format(need)} ${asset}, free ${D.format(f.free)}`,
-        ids
-      )
-    }
+  /** A new open order's paper form; its lock price is its limit, a stop's trigger, or a market order's last price. */
+  const newOrder = (req: SubmitOrder, now: number, lockPrice: D.Decimal, listId: Option.Option<string>): PaperOrder => {
     seq += 1
-    const o: PaperOrder = {
+    return {
       record: {
-        id: paperOrderId(seq),
-        clientOrderId: req.clientOrderId,
-        symbol: req.symbol,
-        side: req.side,
-        type: req.type,
-        // A market order's price is its fill price, zero until it fills.
-        price: req.type === "limit" ? D.toNumber(price) : 0,
-        quantity: D.toNumber(req.quantity),
-        filled: 0,
-        status: "open",
-        timestamp: now
+        ...acceptedOrder({
+          id: paperOrderId(seq),
+          clientOrderId: req.clientOrderId,
+          symbol: req.symbol,
+          side: req.side,
+          type: req.type,
+          price: hasLimitPrice(req.type) ? req.price : Option.none(),
+          triggerPrice: req.triggerPrice,
+          quantity: req.quantity,
+          timestamp: now
+        }),
+        listId
       },
-      price: req.type === "limit" ? price : D.ZERO,
+      price: req.type === "market" ? D.ZERO : lockPrice,
       quantity: req.quantity,
       seq
     }
-    if (req.type === "market") return Result.succeed(fill(o, price, "taker"))
+  }
+
+  const check = (op: string, req: SubmitOrder) =>
+    checkOrder(op, req, rulesOf(req.symbol), {
+      market: prices.get(req.symbol),
+      openOrders: open.get(req.symbol)?.size ?? 0,
+      clientIdTaken: openByClientId.has(req.clientOrderId)
+    })
+
+  /** Locks `need` of `asset` for an order (with `lock` false, only checks it is free), or refuses it for want of funds. */
+  const lockFunds = (op: string, symbol: string, clientOrderId: string, asset: string, need: D.Decimal, lock = true): Result.Result<void, ExchangeError> => {
+    const f = fundsOf(asset)
+    if (D.lt(f.free, need)) {
+      const detail = `Account has insufficient balance for requested action: need ${D.format(need)} ${asset}, free ${D.format(f.free)}`
+      return refuse(op, symbol, "InsufficientFunds", detail, { clientOrderId })
+    }
+    if (!lock) return Result.succeed(undefined)
     touch(asset)
     f.free = D.sub(f.free, need)
     f.used = D.add(f.used, need)
-    if (market !== undefined && crosses(o, market)) return Result.succeed(fill(o, market, "taker"))
+    return Result.succeed(undefined)
+  }
+
+  /** Gives `amount` of what `o` locked back to the free balance. */
+  const release = (o: PaperOrder, amount: D.Decimal) => {
+    const rules = rulesOf(o.record.symbol)!
+    const f = touch(o.record.side === "buy" ? rules.quote : rules.base)
+    f.used = D.sub(f.used, amount)
+    f.free = D.add(f.free, amount)
+  }
+  /** Gives back the lock of `o`'s unfilled rest. */
+  const releaseRest = (o: PaperOrder) => release(o, o.record.side === "buy" ? D.mul(o.price, remainingOf(o)) : remainingOf(o))
+
+  const place = (o: PaperOrder) => {
     addOpen(o)
+    waitForTrigger(o)
+  }
+
+  const lists = makeOcoLists({
+    lists: pairs,
+    triggers,
+    rulesOf,
+    price: (symbol) => prices.get(symbol),
+    openOrder: (orderId) => openById.get(orderId),
+    check,
+    newOrder,
+    nextId: () => String(seq + 1),
+    lockFunds: (op, symbol, clientOrderId, asset, need) => lockFunds(op, symbol, clientOrderId, asset, need),
+    release,
+    releaseRest,
+    place,
+    settle
+  })
+
+  const submit = (op: string, req: SubmitOrder, now: number): Result.Result<OrderRecord, ExchangeError> => {
+    const checked = check(op, req)
+    if (Result.isFailure(checked)) return Result.fail(checked.failure)
+    const price = checked.success
+    const rules = rulesOf(req.symbol)!
+    const asset = req.side === "buy" ? rules.quote : rules.base
+    const need = req.side === "buy" ? D.mul(price, req.quantity) : req.quantity
+    // A market order fills at once: its funds are checked, then spent by the fill rather than locked.
+    const locked = lockFunds(op, req.symbol, req.clientOrderId, asset, need, req.type !== "market")
+    if (Result.isFailure(locked)) return Result.fail(locked.failure)
+    const o = newOrder(req, now, price, Option.none())
+    if (req.type === "market") return Result.succeed(fill(o, fillable(o), price, "taker", now))
+    place(o)
+    const market = prices.get(req.symbol)
+    if (!isTriggerType(req.type) && market !== undefined && crosses(o, market)) return Result.succeed(fill(o, fillable(o), market, "taker", now))
     return Result.succeed(settle(o, o.record))
   }
 
-  /** Cancels an open order and gives back its lock; `undefined` when no such order is open on `symbol`. */
+  /** Cancels an open order (an OCO leg: its whole list) and gives back its lock; `undefined` when no such order is open on `symbol`. */
   const cancel = (symbol: string, orderId: string): OrderRecord | undefined => {
     const o = open.get(symbol)?.get(orderId)
     if (o === undefined) return undefined
-    const rules = rulesOf(symbol)!
-    if (o.record.side === "buy") {
-      const q = touch(rules.quote)
-      const locked = D.mul(o.price, o.quantity)
-      q.used = D.sub(q.used, locked)
-      q.free = D.add(q.free, locked)
-    } else {
-      const b = touch(rules.base)
-      b.used = D.sub(b.used, o.quantity)
-      b.free = D.add(b.free, o.quantity)
-    }
-    return settle(o, { ...o.record, status: "canceled" })
+    triggers.remove(orderId)
+    releaseRest(o)
+    const record = settle(o, { ...o.record, status: "canceled" })
+    lists.endList(o, "canceled")
+    return record
   }
 
-  /** Moves the market; gives the orders that filled. */
-  const setPrice = (symbol: string, price: D.Decimal): ReadonlyArray<OrderRecord> => {
+  /** A triggered order works: a stop-loss or take-profit fills at the market, a limit one fills if it crosses (as a taker) or rests. */
+  const work = (o: PaperOrder, price: D.Decimal, now: number): OrderRecord | undefined =>
+    !hasLimitPrice(o.record.type) || crosses(o, price) ? fill(o, fillable(o), price, "taker", now) : undefined
+
+  /**
+   * Moves the market: the triggers it reaches fire (their OCO partners expire) and
+   * the orders work; then the resting orders it crosses fill as makers (a leg of a
+   * list, even in part, expires the other leg). Gives every order whose state changed.
+   */
+  const setPrice = (symbol: string, price: D.Decimal, now: number): ReadonlyArray<OrderRecord> => {
     prices.set(symbol, price)
     changedPrices.add(symbol)
     const book = open.get(symbol)
     if (book === undefined || book.size === 0) return []
-    const filled: Array<OrderRecord> = []
-    // Deleting the entry being visited (a fill) is safe while iterating a Map.
-    for (const o of book.values()) {
-      if (crosses(o, price)) filled.push(fill(o, o.price, "maker"))
+    const changed: Array<OrderRecord> = []
+    for (const t of triggers.fire(symbol, price)) {
+      const o = openById.get(t.orderId)
+      if (o === undefined) continue
+      changed.push(...lists.endList(o, "expired"))
+      const worked = work(o, price, now)
+      if (worked !== undefined) changed.push(worked)
     }
-    return filled
+    // Deleting the entry being visited (a fill, an expired partner) is safe while iterating a Map.
+    for (const o of book.values()) {
+      if (!crosses(o, price) || triggers.waiting(o.record.id) || !D.isPositive(fillable(o))) continue
+      changed.push(fill(o, fillable(o), o.price, "maker", now), ...lists.endList(o, "expired"))
+    }
+    return changed
   }
 
   /** The rows changed since the last call, to be written to the paper store. */
@@ -240,9 +334,11 @@ export const makeSimulator = (options: SimulatorOptions) => {
         const f = fundsOf(asset)
         return [asset, { free: f.free, used: f.used }] as const
       }),
-      prices: Array.from(changedPrices, (symbol) => [symbol, prices.get(symbol)!] as const)
+      prices: Array.from(changedPrices, (symbol) => [symbol, prices.get(symbol)!] as const),
+      trades: changedTrades
     }
     changedOrders = []
+    changedTrades = []
     changedAssets.clear()
     changedPrices.clear()
     return change
@@ -250,10 +346,18 @@ export const makeSimulator = (options: SimulatorOptions) => {
 
   return {
     submit,
+    submitOco: lists.submit,
     cancel,
+    cancelList: lists.cancel,
+    listByClientId: lists.byClientId,
     setPrice,
     takeChange,
     price: (symbol: string): Option.Option<D.Decimal> => Option.fromNullishOr(prices.get(symbol)),
+    /** Caps what one fill may take on `symbol` (partial fills); `undefined` lifts the cap. */
+    setDepth: (symbol: string, qty: D.Decimal | undefined) => {
+      if (qty === undefined) depth.delete(symbol)
+      else depth.set(symbol, qty)
+    },
     setBalance: (asset: string, free: D.Decimal) => {
       touch(asset).free = free
     },

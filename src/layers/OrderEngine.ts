@@ -16,10 +16,12 @@ import { OrderJournal, UNATTRIBUTED_VENUE } from "../services/OrderJournal.ts"
 import { defaultRetryPolicy, makeRetryPolicy, type RetryOptions, type RetryPolicy } from "../services/Retry.ts"
 import { Venue } from "../services/Venue.ts"
 import { makeCancellation } from "./engine/Cancellation.ts"
+import { makeOco } from "./engine/Oco.ts"
 import { type Engine, marketAnnotations } from "./engine/Engine.ts"
 import { makePlacement } from "./engine/Placement.ts"
 import { makeReads } from "./engine/Reads.ts"
 import { makeReconciliation } from "./engine/Reconciliation.ts"
+import { makeTrades } from "./engine/Trades.ts"
 
 export interface EngineOptions {
   /** The market to trade. Default `HBAR/USDT`. */
@@ -74,9 +76,11 @@ export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions =
   ).pipe(Effect.annotateLogs(marketAnnotations(engine)))
 
   const placement = makePlacement(engine)
-  const cancellation = makeCancellation(engine)
+  const oco = makeOco(engine)
+  const cancellation = makeCancellation(engine, oco.cancelList)
   const reconciliation = makeReconciliation(engine)
   const reads = makeReads(engine, { settleMissing: reconciliation.settleMissing, base: rules.base, quote: rules.quote })
+  const trades = makeTrades(engine)
 
   if (options.recover !== false) yield* reconciliation.recover
 
@@ -90,11 +94,16 @@ export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions =
     createLimitSell: (price, quantity) => Effect.map(createLimitSell({ side: "sell", type: "limit", price, quantity }), (o) => o.id),
     createMarketSell: (quantity) => Effect.map(createMarketSell({ side: "sell", type: "market", quantity }), (o) => o.id),
     placeOrder: placement.placeOrderAs("placeOrder"),
+    ...placement.triggerOrders,
+    createOco: oco.createOco,
+    cancelOco: oco.cancelOco,
     cancelOrder: cancellation.cancelOrder,
     cancelAllBuyOrders: () => cancellation.cancelAllOn("buy"),
     cancelAllSellOrders: () => cancellation.cancelAllOn("sell"),
-    fetchOrder: reads.fetchOrder,
-    fetchAllOrders: reads.fetchAllOrders,
+    fetchOrder: (orderId) =>
+      Effect.flatMap(reads.fetchOrder(orderId), (o) => Effect.map(trades.withJournaledTrades([o]), (list) => list[0] ?? o)),
+    fetchAllOrders: (startTime, endTime) => Effect.flatMap(reads.fetchAllOrders(startTime, endTime), trades.withJournaledTrades),
+    fetchTrades: trades.fetchTrades,
     fetchOpenOrders: reads.fetchOpenOrders,
     getUsdtBalance: reads.getQuoteBalance,
     getQuoteBalance: reads.getQuoteBalance,

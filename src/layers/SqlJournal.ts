@@ -27,7 +27,9 @@ import {
   type OrderJournalService
 } from "../services/OrderJournal.ts"
 import { OrderSide, OrderStatus, OrderType } from "../services/OrderRecord.ts"
+import { FeesColumn, feesText } from "./SqlFees.ts"
 import { createPaperTables, makeSqlPaperStore } from "./SqlPaperStore.ts"
+import { createTradesTable, insertTrades, selectTrades, tradeRow } from "./SqlTrades.ts"
 
 /** The table `Migrator` records applied migrations in. */
 export const MIGRATIONS_TABLE = "orderops_migrations"
@@ -86,13 +88,34 @@ const dropStatusIndexes = Effect.gen(function*() {
   yield* sql`DROP INDEX orderops_orders_venue_symbol_status`
 })
 
+/**
+ * 0006: the order model's exact fields (issue 14), as decimal text: the quote
+ * filled (`cost`), the fees by asset (`fees`, a JSON object of decimal text), the
+ * trigger price and the OCO list id, on the journal's and the paper store's orders;
+ * and the trades table (`SqlTrades.ts`). Existing rows keep null: their cost and
+ * fees were never recorded (the next exchange view fills them in).
+ */
+const addOrderAmounts = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`ALTER TABLE orderops_orders ADD COLUMN cost TEXT`
+  yield* sql`ALTER TABLE orderops_orders ADD COLUMN fees TEXT`
+  yield* sql`ALTER TABLE orderops_orders ADD COLUMN trigger_price TEXT`
+  yield* sql`ALTER TABLE orderops_orders ADD COLUMN list_id TEXT`
+  yield* sql`ALTER TABLE orderops_paper_orders ADD COLUMN cost TEXT`
+  yield* sql`ALTER TABLE orderops_paper_orders ADD COLUMN fees TEXT`
+  yield* sql`ALTER TABLE orderops_paper_orders ADD COLUMN trigger_price TEXT`
+  yield* sql`ALTER TABLE orderops_paper_orders ADD COLUMN list_id TEXT`
+  yield* createTradesTable
+})
+
 /** Every migration, by `<id>_<name>`. Append new ones; never edit a shipped one. */
 export const journalMigrations = {
   "0001_create_orders": createOrders,
   "0002_add_state_and_detail": addStateAndDetail,
   "0003_add_venue": addVenue,
   "0004_create_paper_tables": createPaperTables,
-  "0005_drop_status_indexes": dropStatusIndexes
+  "0005_drop_status_indexes": dropStatusIndexes,
+  "0006_add_order_amounts_and_trades": addOrderAmounts
 } as const
 
 /**
@@ -122,8 +145,12 @@ const OrderRow = Schema.Struct({
   side: OrderSide,
   type: OrderType,
   price: Schema.NullOr(Schema.String),
+  trigger_price: Schema.NullOr(Schema.String),
   quantity: Schema.String,
   filled: Schema.String,
+  cost: Schema.NullOr(Schema.String),
+  fees: FeesColumn,
+  list_id: Schema.NullOr(Schema.String),
   status: Schema.Union([OrderStatus, Schema.Literals(["pending", "failed"])]),
   detail: Schema.NullOr(Schema.String),
   created_at: EpochMillis,
@@ -142,8 +169,12 @@ const toEntry = (row: typeof OrderRow.Type): JournalEntry => ({
   side: row.side,
   type: row.type,
   price: row.price,
+  triggerPrice: row.trigger_price,
   quantity: row.quantity,
   filled: row.filled,
+  cost: row.cost,
+  fees: row.fees ?? {},
+  listId: row.list_id,
   status: row.status,
   detail: row.detail,
   createdAt: toMillis(row.created_at),
@@ -161,8 +192,12 @@ const SAMPLE_ENTRY: JournalEntry = {
   side: "buy",
   type: "limit",
   price: null,
+  triggerPrice: null,
   quantity: "0",
   filled: "0",
+  cost: null,
+  fees: {},
+  listId: null,
   status: "pending",
   createdAt: 0,
   updatedAt: 0,
@@ -177,8 +212,12 @@ const toRow = (e: JournalEntry) => ({
   side: e.side,
   type: e.type,
   price: e.price,
+  trigger_price: e.triggerPrice,
   quantity: e.quantity,
   filled: e.filled,
+  cost: e.cost,
+  fees: feesText(e.fees),
+  list_id: e.listId,
   status: e.status,
   detail: e.detail,
   created_at: e.createdAt,
@@ -235,7 +274,7 @@ export const makeSqlJournal = (
 
     const insertIntent = (row: OrderRowInput) =>
       sql`INSERT INTO orderops_orders ${sql.insert(row)} ON CONFLICT (client_order_id) DO NOTHING`
-    // A market order's price is 0 until it fills: keep the intent's price then (null → COALESCE).
+    // A view without a limit or trigger price keeps the intent's (null → COALESCE).
     // An existing row keeps its venue unless it is unattributed ('', UNATTRIBUTED_VENUE): the reporting venue claims it.
     const upsertView = (row: OrderRowInput) =>
       sql`INSERT INTO orderops_orders ${sql.insert(row)}
@@ -243,8 +282,12 @@ export const makeSqlJournal = (
             venue = CASE WHEN orderops_orders.venue = '' THEN excluded.venue ELSE orderops_orders.venue END,
             order_id = excluded.order_id,
             price = COALESCE(excluded.price, orderops_orders.price),
+            trigger_price = COALESCE(excluded.trigger_price, orderops_orders.trigger_price),
             quantity = excluded.quantity,
             filled = excluded.filled,
+            cost = excluded.cost,
+            fees = excluded.fees,
+            list_id = excluded.list_id,
             status = excluded.status,
             updated_at = excluded.updated_at
           WHERE orderops_orders.status IN ('pending', 'open', 'failed')`
@@ -295,6 +338,12 @@ export const makeSqlJournal = (
           sql`SELECT * FROM orderops_orders ${where} ORDER BY created_at DESC, client_order_id DESC ${limit}`
         )
       },
+
+      recordTrades: (venue, symbol, trades, now) =>
+        trades.length === 0
+          ? Effect.void
+          : guard("recordTrades", insertTrades(sql, trades.map((t) => tradeRow(venue, symbol, t, now)))),
+      trades: (venue, symbol, filter) => guard("trades", selectTrades(sql, venue, symbol, filter)),
 
       paper: makeSqlPaperStore({ sql, location, guard })
     } satisfies OrderJournalService

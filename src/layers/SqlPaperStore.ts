@@ -20,16 +20,19 @@ import { Array as Arr, Clock, Effect, Option, Schema } from "effect"
 import { type Migrator, SqlClient, type SqlError } from "effect/sql"
 import { JournalError } from "../errors/JournalError.ts"
 import * as D from "../services/Decimal.ts"
-import { type OrderRecord, OrderSide, OrderStatus, OrderType } from "../services/OrderRecord.ts"
+import { averageOf, hasLimitPrice, type OrderRecord, OrderSide, OrderStatus, OrderType } from "../services/OrderRecord.ts"
 import {
   LEGACY_BOOK_KEY,
   PAPER_ORDER_ID_PREFIX,
+  PAPER_VENUE,
   type PaperBook,
   type PaperChange,
   type PaperOrder,
   type PaperStoreService
 } from "../services/PaperStore.ts"
 import type { Balance } from "../services/Venue.ts"
+import { DecimalText, FeesColumn, feesText } from "./SqlFees.ts"
+import { insertTrades, selectTrades, tradeRow } from "./SqlTrades.ts"
 
 /** Migration 0004: the paper store's tables. */
 export const createPaperTables = Effect.gen(function*() {
@@ -67,8 +70,6 @@ export const createPaperTables = Effect.gen(function*() {
 
 // ---- rows -------------------------------------------------------------------
 
-/** An amount as stored: plain decimal text. */
-const DecimalText = Schema.String.pipe(Schema.check(Schema.isPattern(/^-?\d+(\.\d+)?$/)))
 /** An integer column: SQLite gives a number, PostgreSQL's BIGINT may arrive as a string or bigint. */
 const BigIntColumn = Schema.Union([Schema.Number, Schema.String, Schema.BigInt])
 
@@ -82,6 +83,11 @@ const OrderRow = Schema.Struct({
   price: DecimalText,
   quantity: DecimalText,
   filled: DecimalText,
+  /** Null in rows written before migration 0006. */
+  trigger_price: Schema.optional(Schema.NullOr(DecimalText)),
+  cost: Schema.optional(Schema.NullOr(DecimalText)),
+  fees: Schema.optional(FeesColumn),
+  list_id: Schema.optional(Schema.NullOr(Schema.String)),
   status: OrderStatus,
   created_at: BigIntColumn
 })
@@ -113,18 +119,35 @@ const LegacyBook = Schema.Struct({
 })
 const decodeLegacyBook = Schema.decodeUnknownEffect(Schema.fromJsonString(LegacyBook))
 
-const toRecord = (row: OrderRow): OrderRecord => ({
-  id: row.order_id,
-  clientOrderId: row.client_order_id,
-  symbol: row.symbol,
-  side: row.side,
-  type: row.type,
-  price: Number(row.price),
-  quantity: Number(row.quantity),
-  filled: Number(row.filled),
-  status: row.status,
-  timestamp: Number(row.created_at)
-})
+/**
+ * A row's record. A row from before migration 0006 has no cost: it is the stored
+ * price times the quantity filled (a market order's stored price is its fill price,
+ * a limit order's its limit, at which a resting order fills), and no fees.
+ */
+const toRecord = (row: OrderRow): OrderRecord => {
+  const price = D.unsafe(row.price)
+  const filled = D.unsafe(row.filled)
+  const cost = row.cost == null ? D.mul(price, filled) : D.unsafe(row.cost)
+  const fees: Record<string, D.Decimal> = {}
+  for (const [asset, fee] of Object.entries(row.fees ?? {})) fees[asset] = D.unsafe(fee)
+  return {
+    id: row.order_id,
+    clientOrderId: row.client_order_id,
+    symbol: row.symbol,
+    side: row.side,
+    type: row.type,
+    price: hasLimitPrice(row.type) ? Option.some(price) : Option.none(),
+    triggerPrice: row.trigger_price == null ? Option.none() : Option.some(D.unsafe(row.trigger_price)),
+    quantity: D.unsafe(row.quantity),
+    filled,
+    cost,
+    averagePrice: averageOf(cost, filled),
+    fees,
+    listId: Option.fromNullishOr(row.list_id),
+    status: row.status,
+    timestamp: Number(row.created_at)
+  }
+}
 
 const toPaperOrder = (row: OrderRow): PaperOrder => ({
   record: toRecord(row),
@@ -132,6 +155,9 @@ const toPaperOrder = (row: OrderRow): PaperOrder => ({
   quantity: D.unsafe(row.quantity),
   seq: Number(row.seq)
 })
+
+/** A value of a column that may hold null. */
+const nullable = <A>(a: A): A | null => a
 
 const orderRow = (o: PaperOrder, now: number) => ({
   order_id: o.record.id,
@@ -142,7 +168,12 @@ const orderRow = (o: PaperOrder, now: number) => ({
   type: o.record.type,
   price: D.format(o.price),
   quantity: D.format(o.quantity),
-  filled: D.formatNumber(o.record.filled),
+  filled: D.format(o.record.filled),
+  trigger_price: Option.match(o.record.triggerPrice, { onNone: () => null, onSome: D.format }),
+  // Null only in rows migrated from a saved book, which never recorded it.
+  cost: nullable(D.format(o.record.cost)),
+  fees: feesText(Object.fromEntries(Object.entries(o.record.fees).map(([asset, fee]) => [asset, D.format(fee)]))),
+  list_id: Option.getOrNull(o.record.listId),
   status: o.record.status,
   created_at: o.record.timestamp,
   updated_at: now
@@ -183,7 +214,8 @@ export const makeSqlPaperStore = ({ sql, location, guard }: SqlPaperStoreOptions
     inChunks(rows, (chunk) =>
       sql`INSERT INTO orderops_paper_orders ${sql.insert(chunk)}
           ON CONFLICT (order_id) DO UPDATE SET
-            price = excluded.price, filled = excluded.filled, status = excluded.status, updated_at = excluded.updated_at`)
+            price = excluded.price, filled = excluded.filled, cost = excluded.cost, fees = excluded.fees,
+            status = excluded.status, updated_at = excluded.updated_at`)
   const upsertBalances = (rows: ReadonlyArray<ReturnType<typeof balanceRow>>) =>
     inChunks(rows, (chunk) =>
       sql`INSERT INTO orderops_paper_balances ${sql.insert(chunk)}
@@ -199,6 +231,9 @@ export const makeSqlPaperStore = ({ sql, location, guard }: SqlPaperStoreOptions
     if (change.balances.length > 0) statements.push(upsertBalances(change.balances.map(([a, b]) => balanceRow(a, b, now))))
     if (change.prices.length > 0) {
       statements.push(upsertPrices(change.prices.map(([symbol, p]) => ({ symbol, price: D.format(p), updated_at: now }))))
+    }
+    if (change.trades !== undefined && change.trades.length > 0) {
+      statements.push(insertTrades(sql, change.trades.map(([symbol, t]) => tradeRow(PAPER_VENUE, symbol, t, now))))
     }
     if (statements.length === 0) return Effect.void
     const all = Effect.all(statements, { discard: true })
@@ -234,6 +269,11 @@ export const makeSqlPaperStore = ({ sql, location, guard }: SqlPaperStoreOptions
       price: o.price,
       quantity: o.quantity,
       filled: o.filled,
+      // Not kept by the saved book: derived on reading (see `toRecord`).
+      trigger_price: null,
+      cost: null,
+      fees: null,
+      list_id: null,
       status: o.status,
       created_at: o.timestamp,
       updated_at: o.timestamp
@@ -296,6 +336,7 @@ export const makeSqlPaperStore = ({ sql, location, guard }: SqlPaperStoreOptions
               ORDER BY created_at, seq`,
           decodeOrders
         )
-      ).pipe(Effect.map((rows) => rows.map(toRecord)))
+      ).pipe(Effect.map((rows) => rows.map(toRecord))),
+    trades: (symbol, filter) => guard("paper.trades", selectTrades(sql, PAPER_VENUE, symbol, filter))
   }
 }

@@ -11,10 +11,10 @@
  * records: build it with `ActiveOrders.layerFor(venue.id)`. The order engine checks
  * that the two agree.
  */
-import { Clock, Context, Effect, Layer, Ref } from "effect"
+import { BigDecimal, Clock, Context, Effect, Layer, Option, Ref } from "effect"
 import type { JournalError } from "../errors/JournalError.ts"
 import { OrderJournal } from "./OrderJournal.ts"
-import { isFinalStatus, type OrderRecord } from "./OrderRecord.ts"
+import { isFinalStatus, type OrderRecord, sameFees } from "./OrderRecord.ts"
 
 export interface ActiveOrdersService {
   /** The venue whose orders these are (`Venue.id`); journal entries it creates are stamped with it. */
@@ -32,9 +32,13 @@ export interface ActiveOrdersService {
   observe(record: OrderRecord): Effect.Effect<void, JournalError>
 }
 
-/** Whether two views of an order say the same. */
+const sameAmount = Option.makeEquivalence(BigDecimal.Equivalence)
+
+/** Whether two views of an order say the same (amounts compared exactly, whatever their scale). */
 const sameView = (a: OrderRecord, b: OrderRecord): boolean =>
-  a.status === b.status && a.filled === b.filled && a.price === b.price && a.quantity === b.quantity &&
+  a.status === b.status && BigDecimal.equals(a.filled, b.filled) && BigDecimal.equals(a.cost, b.cost) &&
+  sameAmount(a.price, b.price) && sameAmount(a.triggerPrice, b.triggerPrice) && BigDecimal.equals(a.quantity, b.quantity) &&
+  sameFees(a.fees, b.fees) && Option.getOrUndefined(a.listId) === Option.getOrUndefined(b.listId) &&
   a.clientOrderId === b.clientOrderId && a.symbol === b.symbol && a.side === b.side && a.type === b.type &&
   a.timestamp === b.timestamp
 

@@ -13,9 +13,29 @@
  */
 import { Context, Effect, type Option } from "effect"
 import type { ExchangeFailure } from "../errors/index.ts"
-import type { Amount } from "./Decimal.ts"
+import type { Amount, Decimal } from "./Decimal.ts"
 import type { MarketRules, OrderRequest } from "./MarketRules.ts"
-import type { OrderRecord } from "./OrderRecord.ts"
+import type { OrderRecord, OrderSide } from "./OrderRecord.ts"
+import type { Trade } from "./Trade.ts"
+
+/** An OCO as a caller asks for it: a limit (take-profit) leg at `price` and a stop leg triggered at `triggerPrice`. */
+export interface OcoRequest {
+  readonly side: OrderSide
+  readonly quantity: Amount
+  /** The limit (limit-maker) leg's price. */
+  readonly price: Amount
+  /** The stop leg's trigger. */
+  readonly triggerPrice: Amount
+  /** The stop leg's limit price once triggered; without it the stop leg is a stop-loss (market) order. */
+  readonly stopLimitPrice?: Amount | undefined
+}
+
+/** A placed OCO: the exchange's list id and both legs, each carrying that `listId`. */
+export interface OcoOrders {
+  readonly listId: string
+  readonly limit: OrderRecord
+  readonly stop: OrderRecord
+}
 
 export interface ExchangeService {
   /** The market this service trades, e.g. `HBAR/USDT`. */
@@ -31,6 +51,18 @@ export interface ExchangeService {
   createMarketSell(quantity: Amount): Effect.Effect<string, ExchangeFailure>
   /** Places any order and gives its full record. The `create*` operations are shorthands for it. */
   placeOrder(request: OrderRequest): Effect.Effect<OrderRecord, ExchangeFailure>
+  /** A stop-loss: a market order once the price reaches `triggerPrice` (a sell when it falls to it). Side defaults to sell. */
+  createStopLoss(triggerPrice: Amount, quantity: Amount, side?: OrderSide): Effect.Effect<OrderRecord, ExchangeFailure>
+  /** A stop-loss-limit: a limit order at `price` once the price reaches `triggerPrice`. Side defaults to sell. */
+  createStopLossLimit(triggerPrice: Amount, price: Amount, quantity: Amount, side?: OrderSide): Effect.Effect<OrderRecord, ExchangeFailure>
+  /** A take-profit: a market order once the price reaches `triggerPrice` (a sell when it rises to it). Side defaults to sell. */
+  createTakeProfit(triggerPrice: Amount, quantity: Amount, side?: OrderSide): Effect.Effect<OrderRecord, ExchangeFailure>
+  /** A take-profit-limit: a limit order at `price` once the price reaches `triggerPrice`. Side defaults to sell. */
+  createTakeProfitLimit(triggerPrice: Amount, price: Amount, quantity: Amount, side?: OrderSide): Effect.Effect<OrderRecord, ExchangeFailure>
+  /** Places an OCO where the market takes them (`ocoAllowed`); a `ValidationError` (`OrderTypeNotAllowed`) elsewhere. */
+  createOco(request: OcoRequest): Effect.Effect<OcoOrders, ExchangeFailure>
+  /** Cancels both legs of a running OCO. */
+  cancelOco(listId: string): Effect.Effect<void, ExchangeFailure>
 
   /** Cancels an open order. Fails `OrderNotFound` for unknown ids and `OrderNotOpen` for finished orders. */
   cancelOrder(orderId: string): Effect.Effect<void, ExchangeFailure>
@@ -45,13 +77,19 @@ export interface ExchangeService {
   fetchAllOrders(startTime?: number, endTime?: number): Effect.Effect<ReadonlyArray<OrderRecord>, ExchangeFailure>
   /** The symbol's open orders on the exchange (all of them, not only this process's). */
   fetchOpenOrders(): Effect.Effect<ReadonlyArray<OrderRecord>, ExchangeFailure>
+  /**
+   * The account's trades (fills) on the symbol in `[startTime, endTime]` (epoch ms;
+   * without `startTime`, from the first), each once, oldest first. Each is journaled,
+   * and an order read later takes its fees from them.
+   */
+  fetchTrades(startTime?: number, endTime?: number): Effect.Effect<ReadonlyArray<Trade>, ExchangeFailure>
 
-  /** Free balance of the symbol's quote currency. Alias of `getQuoteBalance`, named for the USDT case. */
-  getUsdtBalance(): Effect.Effect<number, ExchangeFailure>
-  /** Free balance of the symbol's quote currency. */
-  getQuoteBalance(): Effect.Effect<number, ExchangeFailure>
-  /** Free balance of the symbol's base asset, or of `baseAsset`. */
-  getBaseAssetBalance(baseAsset?: string): Effect.Effect<number, ExchangeFailure>
+  /** Free balance of the symbol's quote currency, exact. Alias of `getQuoteBalance`, named for the USDT case. */
+  getUsdtBalance(): Effect.Effect<Decimal, ExchangeFailure>
+  /** Free balance of the symbol's quote currency, exact (`Decimal.toNumber` gives a number for display). */
+  getQuoteBalance(): Effect.Effect<Decimal, ExchangeFailure>
+  /** Free balance of the symbol's base asset, or of `baseAsset`, exact. */
+  getBaseAssetBalance(baseAsset?: string): Effect.Effect<Decimal, ExchangeFailure>
   /** Market-sells the free base balance, rounded down to the step. `None` when that is dust. */
   sellAllAssets(): Effect.Effect<Option.Option<string>, ExchangeFailure>
 
@@ -69,6 +107,16 @@ export const createLimitBuy = (price: Amount, quantity: Amount) => Exchange.use(
 export const createLimitSell = (price: Amount, quantity: Amount) => Exchange.use((ex) => ex.createLimitSell(price, quantity))
 export const createMarketSell = (quantity: Amount) => Exchange.use((ex) => ex.createMarketSell(quantity))
 export const placeOrder = (request: OrderRequest) => Exchange.use((ex) => ex.placeOrder(request))
+export const createStopLoss = (triggerPrice: Amount, quantity: Amount, side?: OrderSide) =>
+  Exchange.use((ex) => ex.createStopLoss(triggerPrice, quantity, side))
+export const createStopLossLimit = (triggerPrice: Amount, price: Amount, quantity: Amount, side?: OrderSide) =>
+  Exchange.use((ex) => ex.createStopLossLimit(triggerPrice, price, quantity, side))
+export const createTakeProfit = (triggerPrice: Amount, quantity: Amount, side?: OrderSide) =>
+  Exchange.use((ex) => ex.createTakeProfit(triggerPrice, quantity, side))
+export const createTakeProfitLimit = (triggerPrice: Amount, price: Amount, quantity: Amount, side?: OrderSide) =>
+  Exchange.use((ex) => ex.createTakeProfitLimit(triggerPrice, price, quantity, side))
+export const createOco = (request: OcoRequest) => Exchange.use((ex) => ex.createOco(request))
+export const cancelOco = (listId: string) => Exchange.use((ex) => ex.cancelOco(listId))
 export const cancelOrder = (orderId: string) => Exchange.use((ex) => ex.cancelOrder(orderId))
 export const cancelAllBuyOrders = () => Exchange.use((ex) => ex.cancelAllBuyOrders())
 export const cancelAllSellOrders = () => Exchange.use((ex) => ex.cancelAllSellOrders())
@@ -76,6 +124,7 @@ export const fetchOrder = (orderId: string) => Exchange.use((ex) => ex.fetchOrde
 export const fetchAllOrders = (startTime?: number, endTime?: number) =>
   Exchange.use((ex) => ex.fetchAllOrders(startTime, endTime))
 export const fetchOpenOrders = () => Exchange.use((ex) => ex.fetchOpenOrders())
+export const fetchTrades = (startTime?: number, endTime?: number) => Exchange.use((ex) => ex.fetchTrades(startTime, endTime))
 export const getUsdtBalance = () => Exchange.use((ex) => ex.getUsdtBalance())
 export const getQuoteBalance = () => Exchange.use((ex) => ex.getQuoteBalance())
 export const getBaseAssetBalance = (baseAsset?: string) => Exchange.use((ex) => ex.getBaseAssetBalance(baseAsset))

@@ -12,7 +12,8 @@ import type { ErrorContextFields } from "../errors/context.ts"
 import { contextFields } from "../errors/context.ts"
 import { ValidationError, type ValidationRule } from "../errors/ValidationError.ts"
 import * as D from "./Decimal.ts"
-import type { OrderSide, OrderType } from "./OrderRecord.ts"
+import { hasLimitPrice, isTriggerType, type OrderSide, type OrderType } from "./OrderRecord.ts"
+import { triggerKindOf, validateTrigger } from "./TriggerRules.ts"
 
 export interface MarketRules {
   readonly symbol: string
@@ -30,6 +31,8 @@ export interface MarketRules {
   readonly minNotional: D.Decimal
   readonly maxOpenOrders: Option.Option<number>
   readonly orderTypes: ReadonlyArray<OrderType>
+  /** Whether the market takes OCO order lists (Binance's `ocoAllowed`). */
+  readonly ocoAllowed: boolean
 }
 
 /** Market rules as a user writes them in options: numbers or decimal strings. */
@@ -45,6 +48,8 @@ export interface MarketRulesInput {
   readonly minNotional?: number | string
   readonly maxOpenOrders?: number
   readonly orderTypes?: ReadonlyArray<OrderType>
+  /** Default false. */
+  readonly ocoAllowed?: boolean
 }
 
 /** Splits `BASE/QUOTE` (ccxt's unified form; a `:SETTLE` suffix is ignored). */
@@ -71,12 +76,19 @@ export const makeRules = (symbol: string, input: MarketRulesInput): MarketRules 
     maxPrice: optionalDecimal(input.maxPrice),
     minNotional: input.minNotional === undefined ? D.ZERO : D.unsafe(input.minNotional),
     maxOpenOrders: Option.fromNullishOr(input.maxOpenOrders),
-    orderTypes: input.orderTypes ?? ["limit", "market"]
+    orderTypes: input.orderTypes ?? ["limit", "market"],
+    ocoAllowed: input.ocoAllowed ?? false
   }
 }
 
 /** The filters every Binance.US spot market in the table below shares. */
-const BINANCE_US_COMMON = { minNotional: "1", maxOpenOrders: 200, orderTypes: ["limit", "market"] } as const
+const BINANCE_US_COMMON = {
+  minNotional: "1",
+  maxOpenOrders: 200,
+  // Binance.US spot lists LIMIT, LIMIT_MAKER, MARKET, STOP_LOSS_LIMIT and TAKE_PROFIT_LIMIT (no plain STOP_LOSS / TAKE_PROFIT).
+  orderTypes: ["limit", "limit-maker", "market", "stop-loss-limit", "take-profit-limit"],
+  ocoAllowed: true
+} as const
 
 /**
  * Real Binance.US spot rules for common markets: HBAR/USDT, and the markets of
@@ -104,8 +116,10 @@ export const HBAR_USDT: MarketRules = makeRules("HBAR/USDT", BINANCE_US_SPOT["HB
 export interface ValidOrder {
   readonly side: OrderSide
   readonly type: OrderType
-  /** The snapped limit price; `None` for market orders. */
+  /** The snapped limit price; `None` for market, stop-loss and take-profit orders. */
   readonly price: Option.Option<D.Decimal>
+  /** The snapped trigger price of a stop-loss or take-profit order; `None` for others. */
+  readonly triggerPrice: Option.Option<D.Decimal>
   readonly quantity: D.Decimal
 }
 
@@ -117,13 +131,18 @@ export interface ValidOrder {
 export interface OrderRequest {
   readonly side: OrderSide
   readonly type: OrderType
-  /** Required for limit orders, ignored for market orders. */
+  /** Required for the types that rest at a limit (limit, limit-maker, the `-limit` trigger types); ignored for the others. */
   readonly price?: D.Amount | undefined
+  /** Required for stop-loss and take-profit types, ignored for the others. */
+  readonly triggerPrice?: D.Amount | undefined
   readonly quantity: D.Amount
 }
 
 export interface ValidationContext extends ErrorContextFields {
-  /** The last known price, used for the notional of market orders; skip that check when absent. */
+  /**
+   * The last known price: the notional of market orders, and the side a trigger must
+   * lie on; those checks are skipped when it is absent.
+   */
   readonly referencePrice?: D.Decimal | undefined
   /** How many orders are open on the symbol now, for `maxOpenOrders`. */
   readonly openOrders?: number | undefined
@@ -159,7 +178,7 @@ export const validateOrder = (
   if (Result.isFailure(rawQuantity)) return Result.fail(rawQuantity.failure)
 
   let price: Option.Option<D.Decimal> = Option.none()
-  if (request.type === "limit") {
+  if (hasLimitPrice(request.type)) {
     if (request.price === undefined) return fail("InvalidArgument", "price", "missing")
     const raw = positive("price", request.price)
     if (Result.isFailure(raw)) return Result.fail(raw.failure)
@@ -174,6 +193,17 @@ export const validateOrder = (
     price = Option.some(snapped)
   }
 
+  let triggerPrice: Option.Option<D.Decimal> = Option.none()
+  if (isTriggerType(request.type)) {
+    if (request.triggerPrice === undefined) return fail("InvalidArgument", "triggerPrice", "missing")
+    const trigger = validateTrigger(rules, { kind: triggerKindOf(request.type), side: request.side, triggerPrice: request.triggerPrice }, {
+      ...contextFields(ctx),
+      lastPrice: ctx.referencePrice
+    })
+    if (Result.isFailure(trigger)) return Result.fail(trigger.failure)
+    triggerPrice = Option.some(trigger.success)
+  }
+
   const quantity = D.floorTo(rawQuantity.success, rules.stepSize)
   if (D.lt(quantity, rules.minQuantity) || !D.isPositive(quantity)) {
     return fail("MinQuantity", "quantity", D.format(quantity), D.format(rules.minQuantity))
@@ -182,7 +212,8 @@ export const validateOrder = (
     return fail("MaxQuantity", "quantity", D.format(quantity), D.format(rules.maxQuantity.value))
   }
 
-  const notionalPrice = Option.isSome(price) ? price.value : ctx.referencePrice
+  // A market order's notional is at the last price; a stop-loss or take-profit's at its trigger, where it will sell.
+  const notionalPrice = Option.isSome(price) ? price.value : Option.isSome(triggerPrice) ? triggerPrice.value : ctx.referencePrice
   if (notionalPrice !== undefined && D.isPositive(rules.minNotional)) {
     const notional = D.mul(notionalPrice, quantity)
     if (D.lt(notional, rules.minNotional)) {
@@ -191,13 +222,13 @@ export const validateOrder = (
   }
 
   if (
-    request.type === "limit" && Option.isSome(rules.maxOpenOrders) && ctx.openOrders !== undefined &&
+    request.type !== "market" && Option.isSome(rules.maxOpenOrders) && ctx.openOrders !== undefined &&
     ctx.openOrders >= rules.maxOpenOrders.value
   ) {
     return fail("MaxOpenOrders", "openOrders", String(ctx.openOrders), String(rules.maxOpenOrders.value))
   }
 
-  return Result.succeed({ side: request.side, type: request.type, price, quantity })
+  return Result.succeed({ side: request.side, type: request.type, price, triggerPrice, quantity })
 }
 
 /**

@@ -14,8 +14,11 @@
 import { Context, Effect, Layer, Option } from "effect"
 import type { JournalError } from "../errors/JournalError.ts"
 import * as D from "./Decimal.ts"
-import type { OrderRecord, OrderSide, OrderStatus, OrderType } from "./OrderRecord.ts"
+import type { Fees, OrderRecord, OrderSide, OrderStatus, OrderType } from "./OrderRecord.ts"
 import { makeMemoryPaperStore, type PaperStoreService } from "./PaperStore.ts"
+import { makeMemoryTrades, type Trade, type TradeFilter } from "./Trade.ts"
+
+export type { TradeFilter } from "./Trade.ts"
 
 /** `pending`: intent written, answer not yet seen. `failed`: the exchange never took it. */
 export type JournalStatus = "pending" | "failed" | OrderStatus
@@ -51,10 +54,18 @@ export interface EntryOf<Amount> {
   readonly symbol: string
   readonly side: OrderSide
   readonly type: OrderType
-  /** Null for a market order that has not filled. */
+  /** The limit price; null for an order without one (market, stop-loss, take-profit). */
   readonly price: Amount | null
+  /** The trigger price of a stop-loss or take-profit order; null for others. */
+  readonly triggerPrice: Amount | null
   readonly quantity: Amount
   readonly filled: Amount
+  /** The quote filled so far; null in an entry written before the journal kept it (migration 0006). */
+  readonly cost: Amount | null
+  /** Fees paid so far, by asset. */
+  readonly fees: Readonly<Record<string, Amount>>
+  /** The order list (OCO) the order is in; null for none. */
+  readonly listId: string | null
   readonly status: JournalStatus
   readonly createdAt: number
   readonly updatedAt: number
@@ -72,6 +83,8 @@ export interface OrderIntent {
   readonly side: OrderSide
   readonly type: OrderType
   readonly price: Option.Option<D.Decimal>
+  /** The trigger price of a stop-loss or take-profit order. */
+  readonly triggerPrice?: Option.Option<D.Decimal> | undefined
   readonly quantity: D.Decimal
   readonly createdAt: number
 }
@@ -98,20 +111,36 @@ export interface OrderJournalService {
   entries(
     options?: { readonly symbol?: string; readonly venue?: string; readonly limit?: number }
   ): Effect.Effect<ReadonlyArray<JournalEntry>, JournalError>
+  /**
+   * Journals trades seen on `venue`'s `symbol`. A trade is kept once, by its id: one
+   * already journaled is left as it is, however often it is seen again.
+   */
+  recordTrades(venue: string, symbol: string, trades: ReadonlyArray<Trade>, now: number): Effect.Effect<void, JournalError>
+  /** The venue's journaled trades on `symbol`, oldest first, within `filter`. */
+  trades(venue: string, symbol: string, filter?: TradeFilter): Effect.Effect<ReadonlyArray<Trade>, JournalError>
   /** The dry-run exchange's own orders, balances and prices, in the same store. */
   readonly paper: PaperStoreService
 }
 
+/** `fees` with each amount written by `amount`. */
+const mapFees = <A>(fees: Fees, amount: (d: D.Decimal) => A): Record<string, A> => {
+  const out: Record<string, A> = {}
+  for (const asset of Object.keys(fees)) out[asset] = amount(fees[asset]!)
+  return out
+}
+
+
 /**
  * The entry `venue`'s view of an order makes of `previous` (or a new one), amounts
- * written by `amount`. The venue is `previous`'s unless that is unattributed.
+ * written by `amount`. The venue is `previous`'s unless that is unattributed; an
+ * order the view gives no limit price keeps the one the intent journaled.
  */
 const fromRecord = <Amount>(
   record: OrderRecord,
   now: number,
   venue: string,
   previous: EntryOf<Amount> | undefined,
-  amount: (n: number) => Amount
+  amount: (d: D.Decimal) => Amount
 ): EntryOf<Amount> => ({
   clientOrderId: record.clientOrderId,
   venue: previous === undefined || previous.venue === UNATTRIBUTED_VENUE ? venue : previous.venue,
@@ -119,9 +148,13 @@ const fromRecord = <Amount>(
   symbol: record.symbol,
   side: record.side,
   type: record.type,
-  price: record.type === "market" && record.price === 0 ? (previous?.price ?? null) : amount(record.price),
+  price: Option.isSome(record.price) ? amount(record.price.value) : (previous?.price ?? null),
+  triggerPrice: Option.isSome(record.triggerPrice) ? amount(record.triggerPrice.value) : (previous?.triggerPrice ?? null),
   quantity: amount(record.quantity),
   filled: amount(record.filled),
+  cost: amount(record.cost),
+  fees: mapFees(record.fees, amount),
+  listId: Option.getOrNull(record.listId),
   status: record.status,
   createdAt: previous?.createdAt ?? record.timestamp,
   updatedAt: now,
@@ -137,8 +170,12 @@ const fromIntent = <Amount>(intent: OrderIntent, amount: (d: D.Decimal) => Amoun
   side: intent.side,
   type: intent.type,
   price: Option.isSome(intent.price) ? amount(intent.price.value) : null,
+  triggerPrice: intent.triggerPrice !== undefined && Option.isSome(intent.triggerPrice) ? amount(intent.triggerPrice.value) : null,
   quantity: amount(intent.quantity),
   filled: zero,
+  cost: zero,
+  fees: {},
+  listId: null,
   status: "pending",
   createdAt: intent.createdAt,
   updatedAt: intent.createdAt,
@@ -147,23 +184,24 @@ const fromIntent = <Amount>(intent: OrderIntent, amount: (d: D.Decimal) => Amoun
 
 /** Entry fields derived from `venue`'s view of an order: exact decimal text for every amount. */
 export const entryFromRecord = (record: OrderRecord, now: number, venue: string, previous?: JournalEntry): JournalEntry =>
-  fromRecord(record, now, venue, previous, D.formatNumber)
+  fromRecord(record, now, venue, previous, D.format)
 
 export const entryFromIntent = (intent: OrderIntent): JournalEntry => fromIntent(intent, D.format, "0")
 
 /**
- * An entry as the memory journal keeps it: amounts as the decimals or exact numbers
- * they arrived as, formatted only when read, so a bot's hot path pays for no decimal text.
+ * An entry as the memory journal keeps it: amounts as the decimals they arrived as,
+ * formatted only when read, so a bot's hot path pays for no decimal text.
  */
-type MemoryEntry = EntryOf<D.Decimal | number>
-
-const amountText = (a: D.Decimal | number): string => (typeof a === "number" ? D.formatNumber(a) : D.format(a))
+type MemoryEntry = EntryOf<D.Decimal>
 
 const fromMemory = (e: MemoryEntry): JournalEntry => ({
   ...e,
-  price: e.price === null ? null : amountText(e.price),
-  quantity: amountText(e.quantity),
-  filled: amountText(e.filled)
+  price: e.price === null ? null : D.format(e.price),
+  triggerPrice: e.triggerPrice === null ? null : D.format(e.triggerPrice),
+  quantity: D.format(e.quantity),
+  filled: D.format(e.filled),
+  cost: e.cost === null ? null : D.format(e.cost),
+  fees: mapFees(e.fees, D.format)
 })
 
 const asIs = <A>(a: A): A => a
@@ -175,6 +213,7 @@ const asIs = <A>(a: A): A => a
  */
 export const makeMemoryJournal: Effect.Effect<OrderJournalService> = Effect.sync(() => {
   const entries = new Map<string, MemoryEntry>()
+  const trades = makeMemoryTrades()
   const list = (p: (e: MemoryEntry) => boolean) => {
     const out: Array<JournalEntry> = []
     for (const e of entries.values()) if (p(e)) out.push(fromMemory(e))
@@ -185,13 +224,13 @@ export const makeMemoryJournal: Effect.Effect<OrderJournalService> = Effect.sync
     durable: false,
     recordIntent: (intent) =>
       Effect.sync(() => {
-        if (!entries.has(intent.clientOrderId)) entries.set(intent.clientOrderId, fromIntent<D.Decimal | number>(intent, asIs, 0))
+        if (!entries.has(intent.clientOrderId)) entries.set(intent.clientOrderId, fromIntent<D.Decimal>(intent, asIs, D.ZERO))
       }),
     recordOrder: (record, now, venue) =>
       Effect.sync(() => {
         const previous = entries.get(record.clientOrderId)
         if (previous === undefined || acceptsExchangeView(previous.status)) {
-          entries.set(record.clientOrderId, fromRecord<D.Decimal | number>(record, now, venue, previous, asIs))
+          entries.set(record.clientOrderId, fromRecord<D.Decimal>(record, now, venue, previous, asIs))
         }
       }),
     markFailed: (clientOrderId, detail, now) =>
@@ -216,6 +255,8 @@ export const makeMemoryJournal: Effect.Effect<OrderJournalService> = Effect.sync
           .sort((a, b) => b.createdAt - a.createdAt)
           .slice(0, options?.limit ?? Number.MAX_SAFE_INTEGER)
       ),
+    recordTrades: (venue, symbol, list) => Effect.sync(() => trades.record(venue, symbol, list)),
+    trades: (venue, symbol, filter) => Effect.sync(() => trades.list(venue, symbol, filter)),
     paper: makeMemoryPaperStore()
   } satisfies OrderJournalService
 })

@@ -1,21 +1,54 @@
 /**
- * The orderops view of an order, the same whichever layer produced it. Amounts are
- * numbers whose decimal form is exact: they come from snapped decimals or from the
- * exchange's decimal strings, never from float arithmetic.
+ * The orderops view of an order, the same whichever layer produced it. Every amount
+ * is an exact `BigDecimal` (see `Decimal.ts`): read from the exchange's decimal
+ * strings or from snapped decimals, never through float arithmetic, so a bot can add
+ * fills and fees up without drift. For a chart or a log, `Decimal.toNumber` and
+ * `Decimal.format` turn one into a number or text.
  */
-import { Schema } from "effect"
+import { BigDecimal, Option, Schema } from "effect"
+import * as D from "./Decimal.ts"
 
 export const OrderSide = Schema.Literals(["buy", "sell"])
 export type OrderSide = typeof OrderSide.Type
 
-export const OrderType = Schema.Literals(["limit", "market"])
+/**
+ * The order types orderops represents. `stop-loss` and `take-profit` become market
+ * orders when their trigger is reached, the `-limit` kinds limit orders;
+ * `limit-maker` is a limit order the exchange rejects if it would take liquidity.
+ */
+export const OrderType = Schema.Literals([
+  "limit",
+  "market",
+  "stop-loss",
+  "stop-loss-limit",
+  "take-profit",
+  "take-profit-limit",
+  "limit-maker"
+])
 export type OrderType = typeof OrderType.Type
+
+/** Whether an order of this type rests at a limit price (when working). */
+export const hasLimitPrice = (t: OrderType): boolean =>
+  t === "limit" || t === "limit-maker" || t === "stop-loss-limit" || t === "take-profit-limit"
+
+/** Whether an order of this type waits for a trigger price before it works. */
+export const isTriggerType = (t: OrderType): boolean =>
+  t === "stop-loss" || t === "stop-loss-limit" || t === "take-profit" || t === "take-profit-limit"
 
 export const OrderStatus = Schema.Literals(["open", "closed", "canceled", "expired", "rejected"])
 export type OrderStatus = typeof OrderStatus.Type
 
 /** Statuses after which an order never changes again. */
 export const isFinalStatus = (s: OrderStatus): boolean => s !== "open"
+
+/**
+ * Fees paid, by asset (`{ HBAR: 0.1 }`): an exchange charges a fee in the asset
+ * received, or in another asset (BNB) when the account pays that way, so one order
+ * can carry fees in more than one asset and they cannot be summed into one amount.
+ * Empty when none are known (no fill yet, or an answer that does not state them).
+ */
+export const Fees = Schema.Record(Schema.String, Schema.BigDecimal)
+export type Fees = typeof Fees.Type
 
 export const OrderRecord = Schema.Struct({
   /** The exchange's order id (`dry_run_...` in a dry run). */
@@ -25,14 +58,80 @@ export const OrderRecord = Schema.Struct({
   symbol: Schema.String,
   side: OrderSide,
   type: OrderType,
-  /** The limit price; for a market order, the average fill price (0 until it fills). */
-  price: Schema.Finite,
+  /** The limit price; none for market, stop-loss and take-profit orders. */
+  price: Schema.Option(Schema.BigDecimal),
+  /** The trigger (stop) price of a stop-loss or take-profit order; none for others (and for a trailing stop). */
+  triggerPrice: Schema.Option(Schema.BigDecimal),
   /** The ordered base quantity, after rounding down to the lot step. */
-  quantity: Schema.Finite,
+  quantity: Schema.BigDecimal,
   /** The base quantity filled so far. */
-  filled: Schema.Finite,
+  filled: Schema.BigDecimal,
+  /** The quote amount filled so far (the sum of price × quantity over the fills). */
+  cost: Schema.BigDecimal,
+  /** `cost / filled`; none before the first fill. */
+  averagePrice: Schema.Option(Schema.BigDecimal),
+  /** Fees paid so far, by asset. */
+  fees: Fees,
+  /** The id of the order list (OCO) the order belongs to; none for a single order. */
+  listId: Schema.Option(Schema.String),
   status: OrderStatus,
   /** When the exchange accepted the order, epoch milliseconds. */
   timestamp: Schema.Finite
 })
 export type OrderRecord = typeof OrderRecord.Type
+
+/** The record of an order just accepted: open, nothing filled, no fees, in no list. */
+export const acceptedOrder = (fields: {
+  readonly id: string
+  readonly clientOrderId: string
+  readonly symbol: string
+  readonly side: OrderSide
+  readonly type: OrderType
+  readonly price: Option.Option<BigDecimal.BigDecimal>
+  readonly triggerPrice?: Option.Option<BigDecimal.BigDecimal> | undefined
+  readonly quantity: BigDecimal.BigDecimal
+  readonly timestamp: number
+}): OrderRecord => ({
+  id: fields.id,
+  clientOrderId: fields.clientOrderId,
+  symbol: fields.symbol,
+  side: fields.side,
+  type: fields.type,
+  price: fields.price,
+  triggerPrice: fields.triggerPrice ?? Option.none(),
+  quantity: fields.quantity,
+  filled: D.ZERO,
+  cost: D.ZERO,
+  averagePrice: Option.none(),
+  fees: {},
+  listId: Option.none(),
+  status: "open",
+  timestamp: fields.timestamp
+})
+
+/** Digits kept by an average price that does not divide exactly (far beyond any exchange's tick). */
+const AVERAGE_SCALE = 18
+
+/** `cost / filled`, none when nothing filled; exact when it divides, else rounded to 18 decimals. */
+export const averageOf = (cost: BigDecimal.BigDecimal, filled: BigDecimal.BigDecimal): Option.Option<BigDecimal.BigDecimal> => {
+  if (!BigDecimal.isPositive(filled)) return Option.none()
+  return Option.map(BigDecimal.divide(cost, filled), (avg) =>
+    BigDecimal.normalize(avg.scale > AVERAGE_SCALE ? BigDecimal.round(avg, { scale: AVERAGE_SCALE }) : avg))
+}
+
+/** Whether two fee maps hold the same amounts (exactly, whatever the scale). */
+export const sameFees = (a: Fees, b: Fees): boolean => {
+  const ka = Object.keys(a)
+  if (ka.length !== Object.keys(b).length) return false
+  return ka.every((k) => b[k] !== undefined && BigDecimal.equals(a[k]!, b[k]!))
+}
+
+/** `a` plus `fee` paid in `asset`. */
+export const addFee = (a: Fees, asset: string, fee: BigDecimal.BigDecimal): Fees => {
+  const prev = a[asset]
+  return { ...a, [asset]: prev === undefined ? fee : BigDecimal.sum(prev, fee) }
+}
+
+/** An order's amounts for a log line: `at 0.05 for 100` (no price for a market order), exact. */
+export const describeAmounts = (r: OrderRecord): string =>
+  `${Option.match(r.price, { onNone: () => "", onSome: (p) => `at ${D.format(p)} ` })}for ${D.format(r.quantity)}`

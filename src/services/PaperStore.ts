@@ -18,6 +18,7 @@ import { Effect, Option } from "effect"
 import type { JournalError } from "../errors/JournalError.ts"
 import type * as D from "./Decimal.ts"
 import type { OrderRecord } from "./OrderRecord.ts"
+import { makeMemoryTrades, type Trade, type TradeFilter } from "./Trade.ts"
 import type { Balance } from "./Venue.ts"
 
 /**
@@ -59,6 +60,8 @@ export interface PaperChange {
   readonly orders: ReadonlyArray<PaperOrder>
   readonly balances: ReadonlyArray<readonly [asset: string, balance: Balance]>
   readonly prices: ReadonlyArray<readonly [symbol: string, price: D.Decimal]>
+  /** The fills made, each a trade on its symbol. */
+  readonly trades?: ReadonlyArray<readonly [symbol: string, trade: Trade]> | undefined
 }
 
 export interface PaperStoreService {
@@ -72,7 +75,12 @@ export interface PaperStoreService {
   byClientOrderId(clientOrderId: string): Effect.Effect<Option.Option<OrderRecord>, JournalError>
   /** Orders on `symbol` placed in `[since, until]` (epoch ms, either end optional), oldest first. */
   orders(symbol: string, since?: number, until?: number): Effect.Effect<ReadonlyArray<OrderRecord>, JournalError>
+  /** The paper exchange's trades (its fills) on `symbol`, oldest first, within `filter`. */
+  trades(symbol: string, filter?: TradeFilter): Effect.Effect<ReadonlyArray<Trade>, JournalError>
 }
+
+/** The venue id the paper exchange's trades are kept under, next to the live venues' (`DRY_RUN_VENUE_ID`). */
+export const PAPER_VENUE = "dry-run"
 
 /**
  * The paper store of the memory journal: the same contract, nothing survives the
@@ -88,6 +96,7 @@ export const makeMemoryPaperStore = (): PaperStoreService => {
   const prices = new Map<string, D.Decimal>()
   let seq = 0
   let exists = false
+  const trades = makeMemoryTrades()
 
   const apply = (change: PaperChange) => {
     for (const o of change.orders) {
@@ -100,6 +109,7 @@ export const makeMemoryPaperStore = (): PaperStoreService => {
     }
     for (const [asset, balance] of change.balances) balances.set(asset, balance)
     for (const [symbol, price] of change.prices) prices.set(symbol, price)
+    for (const [symbol, trade] of change.trades ?? []) trades.record(PAPER_VENUE, symbol, [trade])
     exists = true
   }
 
@@ -127,6 +137,7 @@ export const makeMemoryPaperStore = (): PaperStoreService => {
           }
         }
         return out
-      })
+      }),
+    trades: (symbol, filter) => Effect.sync(() => trades.list(PAPER_VENUE, symbol, filter))
   }
 }

@@ -11,6 +11,7 @@ import type { JournalError, ValidationError, VenueError } from "../errors/index.
 import * as D from "./Decimal.ts"
 import type { MarketRules } from "./MarketRules.ts"
 import type { OrderRecord, OrderSide, OrderType } from "./OrderRecord.ts"
+import type { Trade } from "./Trade.ts"
 
 /** A validated order, ready to send. */
 export interface SubmitOrder {
@@ -18,16 +19,60 @@ export interface SubmitOrder {
   readonly symbol: string
   readonly side: OrderSide
   readonly type: OrderType
-  /** The snapped limit price; `None` for a market order. */
+  /** The snapped limit price; `None` for market, stop-loss and take-profit orders. */
   readonly price: Option.Option<D.Decimal>
+  /** The snapped trigger price of a stop-loss or take-profit order; `None` for others. */
+  readonly triggerPrice: Option.Option<D.Decimal>
   readonly quantity: D.Decimal
 }
 
 /** How a venue's request line names an order: `limit buy 100 HBAR/USDT at 0.05, client order id oo_…`. */
 export const describeOrder = (order: SubmitOrder): string =>
   `${order.type} ${order.side} ${D.format(order.quantity)} ${order.symbol}` +
-  `${Option.match(order.price, { onNone: () => " at market", onSome: (p) => ` at ${D.format(p)}` })}, ` +
+  `${Option.match(order.price, { onNone: () => " at market", onSome: (p) => ` at ${D.format(p)}` })}` +
+  `${Option.match(order.triggerPrice, { onNone: () => "", onSome: (p) => ` once the price reaches ${D.format(p)}` })}, ` +
   `client order id ${order.clientOrderId}`
+
+/**
+ * A validated OCO, ready to send: a limit-maker leg at `price` and a stop-loss leg
+ * triggered at `triggerPrice` (a stop-loss-limit at `stopLimitPrice` when given), the
+ * same side and quantity, with the list's and both legs' client ids chosen (and
+ * journaled) before the first attempt.
+ */
+export interface SubmitOco {
+  readonly symbol: string
+  readonly side: OrderSide
+  readonly quantity: D.Decimal
+  readonly price: D.Decimal
+  readonly triggerPrice: D.Decimal
+  readonly stopLimitPrice: Option.Option<D.Decimal>
+  readonly listClientOrderId: string
+  readonly limitClientOrderId: string
+  readonly stopClientOrderId: string
+}
+
+/** How a venue's request line names an OCO: `sell 100 HBAR/USDT, limit 0.07, stop at 0.05, list client id oo_…`. */
+export const describeOco = (oco: SubmitOco): string =>
+  `${oco.side} ${D.format(oco.quantity)} ${oco.symbol}, limit ${D.format(oco.price)}, stop at ${D.format(oco.triggerPrice)}` +
+  `${Option.match(oco.stopLimitPrice, { onNone: () => "", onSome: (p) => ` limit ${D.format(p)}` })}, list client id ${oco.listClientOrderId}`
+
+/** An OCO list as the exchange reports it: its id and both legs. */
+export interface OcoRecord {
+  readonly listId: string
+  readonly listClientOrderId: string
+  readonly limit: OrderRecord
+  readonly stop: OrderRecord
+}
+
+/** The OCO requests of a venue whose exchange takes order lists. */
+export interface OcoVenue {
+  /** Sends one OCO. Never retried here: a network failure leaves its outcome unknown. */
+  submit(op: Operation, oco: SubmitOco): Effect.Effect<OcoRecord, VenueFailure>
+  /** The list with this client id, if the exchange has it (after a lost answer). */
+  lookup(op: Operation, symbol: string, listClientOrderId: string): Effect.Effect<Option.Option<OcoRecord>, VenueFailure>
+  /** Cancels both legs of a running list. `OrderNotFound` when the exchange has no such list running. */
+  cancel(op: Operation, symbol: string, listId: string): Effect.Effect<OcoRecord, VenueFailure>
+}
 
 export interface Balance {
   readonly free: D.Decimal
@@ -66,6 +111,10 @@ export interface VenueService {
   /** Orders on the symbol, open and closed, in `[since, until]` (epoch ms) when given. */
   orders(op: Operation, symbol: string, since?: number, until?: number): Effect.Effect<ReadonlyArray<OrderRecord>, VenueFailure>
   balances(op: Operation): Effect.Effect<ReadonlyMap<string, Balance>, VenueFailure>
+  /** OCO order lists, where the exchange (through this venue) takes them. */
+  readonly oco: Option.Option<OcoVenue>
+  /** The account's trades (fills) on the symbol in `[since, until]` (epoch ms; `until` defaults to now). */
+  trades(op: Operation, symbol: string, since?: number, until?: number): Effect.Effect<ReadonlyArray<Trade>, VenueFailure>
 }
 
 export class Venue extends Context.Service<Venue, VenueService>()("orderops/Venue") {}

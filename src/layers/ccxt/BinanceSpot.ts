@@ -10,16 +10,18 @@ import type { ErrorContextFields } from "../../errors/context.ts"
 import { ExchangeError } from "../../errors/ExchangeError.ts"
 import type { VenueError } from "../../errors/index.ts"
 import type { OrderRecord } from "../../services/OrderRecord.ts"
-import { describeOrder } from "../../services/Venue.ts"
+import { describeOco, describeOrder } from "../../services/Venue.ts"
 import { type BinanceSpotRest, decodeBinanceBalances, decodeBinanceOrder, decodeBinanceOrders, orderParams, type WireMarket } from "./binance.ts"
+import { type BinanceListRest, decodeBinanceOco, flattenListEntries, ocoParams, ocoRecordOf, readBinanceOrderList } from "./binanceLists.ts"
 import type { CcxtClientService, Request } from "./Client.ts"
 import type { CcxtExchange } from "./instance.ts"
 import type { MarketCacheService } from "./Markets.ts"
 import { decodeContext } from "./RawOrder.ts"
-import { isOrderNotFound, type WireAdapter } from "./WireAdapter.ts"
+import { binanceTradesIn, decodeBinanceTrades, PAGE } from "./trades.ts"
+import { isOrderNotFound, type OcoAdapter, type WireAdapter } from "./WireAdapter.ts"
 
 /** The instance's Binance spot endpoints (the venue checked they are there before choosing this adapter). */
-const rest = (exchange: CcxtExchange) => exchange as unknown as BinanceSpotRest
+const rest = (exchange: CcxtExchange) => exchange as unknown as BinanceSpotRest & BinanceListRest
 
 export const make = (client: CcxtClientService, markets: MarketCacheService): WireAdapter => {
   const ctx = (operation: string, symbol: string, ids: Pick<ErrorContextFields, "orderId" | "clientOrderId"> = {}) =>
@@ -47,13 +49,63 @@ export const make = (client: CcxtClientService, markets: MarketCacheService): Wi
     onWire(req.operation, req.symbol, (m) =>
       client.use(req, (ex) => call(rest(ex), m), (raw) => decodeBinanceOrder(raw, m, ctx(req.operation, req.symbol, req))))
 
-  /** A request answered with a list of the symbol's orders. */
+  /**
+   * A request answered with a list of the symbol's orders. An order list (OCO) in it
+   * stands for its legs' reports (a cancel-all answer lists each open list so).
+   */
   const orderList = (req: Request, call: (r: BinanceSpotRest, m: WireMarket) => Promise<unknown>) =>
     onWire(req.operation, req.symbol, (m) =>
-      client.use(req, (ex) => call(rest(ex), m), (raw) => decodeBinanceOrders(raw, m, ctx(req.operation, req.symbol))))
+      client.use(req, (ex) => call(rest(ex), m), (raw) => decodeBinanceOrders(flattenListEntries(raw), m, ctx(req.operation, req.symbol))))
+
+  const oco: OcoAdapter = {
+    submit: (op, list, { wireId }) => {
+      if (wireId === undefined) return Effect.fail(noWireId(op, list.symbol))
+      const context = ctx(op, list.symbol, { clientOrderId: list.listClientOrderId })
+      const m = { symbol: list.symbol, id: wireId }
+      return client.use(
+        { ...context, kind: "submitList", describe: () => `POST order/oco: ${describeOco(list)}` },
+        (ex) => rest(ex).privatePostOrderOco(ocoParams(list, m.id)),
+        (raw) => decodeBinanceOco(raw, m, context)
+      )
+    },
+    lookup: (op, symbol, listClientOrderId) =>
+      onWire(op, symbol, (m) => {
+        const context = ctx(op, symbol, { clientOrderId: listClientOrderId })
+        const describe = () => `GET orderList by list client id ${listClientOrderId} on ${symbol}`
+        return client.use(
+          { ...context, kind: "fetchList", describe },
+          (ex) => rest(ex).privateGetOrderList({ origClientOrderId: listClientOrderId }),
+          (raw) => readBinanceOrderList(raw, m.id, context)
+        ).pipe(
+          // The list names its legs; their state comes from the orders themselves.
+          Effect.flatMap((list) =>
+            Effect.flatMap(
+              Effect.forEach(list.legs, (leg) =>
+                oneOrder(
+                  { operation: op, symbol, orderId: leg.orderId, kind: "fetchOrder", describe: () => `GET order ${leg.orderId} on ${symbol}` },
+                  (r) => r.privateGetOrder({ symbol: m.id, orderId: leg.orderId })
+                )),
+              (legs) => Effect.fromResult(ocoRecordOf(list, legs, context))
+            )
+          ),
+          Effect.map(Option.some),
+          Effect.catchIf(isOrderNotFound, () => Effect.succeed(Option.none()))
+        )
+      }),
+    cancel: (op, symbol, listId) =>
+      onWire(op, symbol, (m) => {
+        const context = ctx(op, symbol)
+        return client.use(
+          { ...context, kind: "cancelList", describe: () => `DELETE orderList ${listId} on ${symbol}` },
+          (ex) => rest(ex).privateDeleteOrderList({ symbol: m.id, orderListId: listId }),
+          (raw) => decodeBinanceOco(raw, m, context)
+        )
+      })
+  }
 
   return {
     name: "BinanceSpot",
+    oco: Option.some(oco),
     submit: (op, order, { wireId }) => {
       if (wireId === undefined) return Effect.fail(noWireId(op, order.symbol))
       const context = ctx(op, order.symbol, { clientOrderId: order.clientOrderId })
@@ -114,6 +166,18 @@ export const make = (client: CcxtClientService, markets: MarketCacheService): Wi
         { operation: op, symbol: "", kind: "balances", describe: () => "GET account (balances)" },
         (ex) => rest(ex).privateGetAccount({}),
         (raw) => decodeBinanceBalances(raw, ctx(op, ""))
-      )
+      ),
+    trades: (op, symbol, since, until) =>
+      onWire(op, symbol, (m) =>
+        binanceTradesIn(
+          (page) =>
+            client.use(
+              { operation: op, symbol, kind: "trades", describe: () => `GET myTrades on ${symbol} ${JSON.stringify(page)}` },
+              (ex) => rest(ex).privateGetMyTrades({ symbol: m.id, limit: PAGE, ...page }),
+              (raw) => decodeBinanceTrades(raw, ctx(op, symbol))
+            ),
+          since,
+          until
+        ))
   }
 }

@@ -14,13 +14,14 @@ import type { ErrorContextFields } from "../../errors/context.ts"
 import type { VenueError } from "../../errors/index.ts"
 import * as D from "../../services/Decimal.ts"
 import type { MarketRules } from "../../services/MarketRules.ts"
-import type { OrderRecord } from "../../services/OrderRecord.ts"
-import { describeOrder } from "../../services/Venue.ts"
+import { hasLimitPrice, type OrderRecord } from "../../services/OrderRecord.ts"
+import { describeOrder, type SubmitOrder } from "../../services/Venue.ts"
 import type { CcxtClientService, Request } from "./Client.ts"
 import { type CcxtOrderOptions, decodeBalances, decodeOrder, decodeOrders } from "./decode.ts"
 import type { CcxtExchange } from "./instance.ts"
 import type { MarketCacheService } from "./Markets.ts"
 import { decodeContext, type DecodedOrders } from "./RawOrder.ts"
+import { ccxtTradesIn, decodeCcxtTrades, PAGE } from "./trades.ts"
 import { isOrderNotFound, type WireAdapter } from "./WireAdapter.ts"
 
 export interface CcxtUnifiedOptions extends CcxtOrderOptions {
@@ -30,6 +31,21 @@ export interface CcxtUnifiedOptions extends CcxtOrderOptions {
    * order id scans the open orders, then the recent ones.
    */
   readonly lookupByClientOrderId?: boolean | undefined
+}
+
+/** ccxt's unified type of an order: a trigger or limit-maker order is a limit or market order with parameters. */
+const unifiedType = (order: SubmitOrder): "limit" | "market" => (hasLimitPrice(order.type) ? "limit" : "market")
+
+/**
+ * ccxt's unified parameters for the order's kind: `stopLossPrice` or `takeProfitPrice`
+ * (the trigger, as its decimal text) and `postOnly` for a limit-maker order. On
+ * Binance, ccxt turns them into STOP_LOSS(_LIMIT), TAKE_PROFIT(_LIMIT) and LIMIT_MAKER.
+ */
+const unifiedParams = (order: SubmitOrder): Record<string, unknown> => {
+  if (order.type === "limit-maker") return { postOnly: true }
+  if (Option.isNone(order.triggerPrice)) return {}
+  const trigger = D.format(order.triggerPrice.value)
+  return order.type.startsWith("stop-loss") ? { stopLossPrice: trigger } : { takeProfitPrice: trigger }
 }
 
 export const make = (client: CcxtClientService, markets: MarketCacheService, options: CcxtUnifiedOptions = {}): WireAdapter => {
@@ -80,6 +96,8 @@ export const make = (client: CcxtClientService, markets: MarketCacheService, opt
 
   return {
     name: "CcxtUnified",
+    // ccxt's unified API has no order lists: an OCO is refused before anything is sent.
+    oco: Option.none(),
     submit: (op, order, { rules }) => {
       const context = ctx(op, order.symbol, { clientOrderId: order.clientOrderId })
       return client.use(
@@ -90,11 +108,11 @@ export const make = (client: CcxtClientService, markets: MarketCacheService, opt
           // already-snapped value comes out unchanged (test/live.test.ts checks the wire).
           ex.createOrder(
             order.symbol,
-            order.type,
+            unifiedType(order),
             order.side,
             D.format(order.quantity) as unknown as number,
             (Option.isSome(order.price) ? D.format(order.price.value) : undefined) as unknown as number | undefined,
-            { clientOrderId: order.clientOrderId }
+            { clientOrderId: order.clientOrderId, ...unifiedParams(order) }
           ),
         (raw) => decodeOrder(raw, rules, context, options)
       )
@@ -128,6 +146,17 @@ export const make = (client: CcxtClientService, markets: MarketCacheService, opt
         { operation: op, symbol: "", kind: "balances", describe: () => "GET account (balances)" },
         (ex) => ex.fetchBalance(),
         (raw) => decodeBalances(raw, ctx(op, ""))
+      ),
+    trades: (op, symbol, since, until) =>
+      ccxtTradesIn(
+        (from) =>
+          client.use(
+            { operation: op, symbol, kind: "trades", describe: () => `GET myTrades on ${symbol} from ${from}` },
+            (ex) => ex.fetchMyTrades(symbol, from, PAGE),
+            (raw) => decodeCcxtTrades(raw, ctx(op, symbol))
+          ),
+        since,
+        until
       )
   }
 }

@@ -24,6 +24,7 @@ import {
   type BudgetLimits,
   limitsFromBinance,
   makeRateBudget,
+  ordersPlaced,
   PRIVATE_REQUESTS,
   type RequestKind
 } from "./budget.ts"
@@ -229,7 +230,7 @@ export const makeCcxtClient = Effect.fnUntraced(function*(
         }
       })
     const weight = weights?.[req.kind] ?? 1
-    const orders = req.kind === "submit" ? 1 : 0
+    const orders = ordersPlaced(req.kind)
     const sent = (now: number) => Effect.andThen(logLazily("Debug", () => `${id}: ${req.describe()}`), sendAt(now))
     // A request that fits the budget spends it at once; otherwise it waits its turn, and leaves later.
     return Effect.clockWith((clock) => {

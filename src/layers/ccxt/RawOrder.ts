@@ -6,22 +6,36 @@
  *
  * - the status and type vocabularies (ccxt's unified words and Binance's, which
  *   ccxt's are drawn from), compared without case;
- * - a limit order's price is its limit; a market order's is its average fill (0
- *   until it fills);
+ * - the type: Binance's words (`STOP_LOSS_LIMIT`, `LIMIT_MAKER`, ...) and ccxt's
+ *   (`stop_loss`, `stop-limit`, ...); a `limit` or `market` word with a positive
+ *   trigger price is the stop-loss kind of that order unless the adapter says it
+ *   takes profit (`triggerKind`), as ccxt's unified parse names a trigger order by
+ *   what it becomes;
+ * - the limit price (only for types that have one), the trigger price (only for
+ *   trigger types), the cumulative quote `cost` and `averagePrice = cost / filled`;
+ *   when the wire gives an average but no cost, the cost is average × filled;
  * - the timestamp is the first positive one the adapter lists, in its order of
  *   preference (creation, then update, then trade);
- * - trigger orders (stop loss, take profit) are not representable yet, on either
- *   path: a single one is an `UnreadableAnswer`, and a list skips and reports them.
+ * - every order type either wire names is represented (stop and take-profit orders
+ *   placed by hand included); a list skips and reports only malformed entries.
  *
  * A failure is `ExchangeError` reason `UnreadableAnswer`: the exchange answered, but
  * with something orderops cannot represent. Not retryable: asking again gives the
  * same answer.
  */
-import { Result } from "effect"
+import { Option, Result } from "effect"
 import { contextFields, type ErrorContextFields } from "../../errors/context.ts"
 import { ExchangeError } from "../../errors/ExchangeError.ts"
 import * as D from "../../services/Decimal.ts"
-import type { OrderRecord, OrderStatus, OrderType } from "../../services/OrderRecord.ts"
+import {
+  averageOf,
+  type Fees,
+  hasLimitPrice,
+  isTriggerType,
+  type OrderRecord,
+  type OrderStatus,
+  type OrderType
+} from "../../services/OrderRecord.ts"
 
 export interface DecodeContext extends ErrorContextFields {
   /** The ccxt exchange id, for messages. */
@@ -60,8 +74,16 @@ export interface RawOrder {
   readonly average: D.Decimal | undefined
   readonly quantity: D.Decimal | undefined
   readonly filled: D.Decimal | undefined
+  /** The cumulative quote filled, when the wire states it. */
+  readonly cost: D.Decimal | undefined
   /** A stop or take-profit price: set (and positive) for a trigger order. */
   readonly triggerPrice: D.Decimal | undefined
+  /** Whether a trigger order the wire calls `limit` / `market` takes profit (else it is a stop loss). */
+  readonly triggerKind?: "stop-loss" | "take-profit" | undefined
+  /** Fees by asset, when the answer states them. */
+  readonly fees: Fees | undefined
+  /** The order list (OCO) id, when the order is in one. */
+  readonly listId: string | undefined
   /** Candidate timestamps (epoch ms), most preferred first. */
   readonly timestamps: ReadonlyArray<number | undefined>
 }
@@ -85,22 +107,24 @@ const STATUSES: Readonly<Record<string, OrderStatus>> = {
   rejected: "rejected"
 }
 
-/** The order types orderops places, by their wire word, lower case. A limit-maker order is a limit order. */
-const TYPES: Readonly<Record<string, OrderType>> = { limit: "limit", limit_maker: "limit", market: "market" }
-
-/** The largest unscaled value with 15 significant digits. */
-const MAX_15_DIGITS = 999_999_999_999_999n
-
-/**
- * The number an exact amount is carried as: exact for up to 15 significant digits
- * (every amount an exchange lists with 8 decimals below 10 million), else the
- * nearest number through 15 significant digits.
- */
-export const toNumber15 = (d: D.Decimal): number => {
-  const n = D.toNumber(d)
-  const digits = d.value < 0n ? -d.value : d.value
-  return digits <= MAX_15_DIGITS ? n : Number(n.toPrecision(15))
+/** Order types by their wire word, lower case, `-` read as `_`: Binance's and ccxt's. */
+const TYPES: Readonly<Record<string, OrderType>> = {
+  limit: "limit",
+  market: "market",
+  limit_maker: "limit-maker",
+  stop_loss: "stop-loss",
+  stop: "stop-loss",
+  stop_market: "stop-loss",
+  stop_loss_limit: "stop-loss-limit",
+  stop_limit: "stop-loss-limit",
+  take_profit: "take-profit",
+  take_profit_market: "take-profit",
+  take_profit_limit: "take-profit-limit"
 }
+
+/** The trigger kind of a `limit` or `market` order that has a trigger price. */
+const triggerTypeOf = (type: OrderType, kind: "stop-loss" | "take-profit"): OrderType =>
+  type === "limit" ? (kind === "stop-loss" ? "stop-loss-limit" : "take-profit-limit") : type === "market" ? kind : type
 
 const isTime = (t: number | undefined): t is number => t !== undefined && Number.isSafeInteger(t) && t > 0
 
@@ -112,24 +136,27 @@ export const toOrderRecord = (o: RawOrder, ctx: DecodeContext): Result.Result<Or
 
   const side = o.side?.toLowerCase()
   if (side !== "buy" && side !== "sell") return bad(`side ${word(o.side)} is not buy or sell`)
-  const type = o.type === undefined ? undefined : TYPES[o.type.toLowerCase()]
-  if (type === undefined) return bad(`type ${word(o.type)} is not limit or market`)
-  if (o.triggerPrice !== undefined && D.isPositive(o.triggerPrice)) {
-    return bad(`a ${o.type} order with trigger price ${D.format(o.triggerPrice)} (stop or take-profit) is not representable`)
-  }
+  const wireType = o.type === undefined ? undefined : TYPES[o.type.toLowerCase().replaceAll("-", "_")]
+  if (wireType === undefined) return bad(`type ${word(o.type)} is not a known order type`)
   const status = o.status === undefined ? undefined : STATUSES[o.status.toLowerCase()]
   if (status === undefined) return bad(`status ${word(o.status)} is not a known order status`)
 
-  // A limit order's price is its limit; a market order's is the average fill (0 until it fills).
-  let price: D.Decimal
-  if (type === "limit") {
+  const hasTrigger = o.triggerPrice !== undefined && D.isPositive(o.triggerPrice)
+  const type = hasTrigger ? triggerTypeOf(wireType, o.triggerKind ?? "stop-loss") : wireType
+
+  let price: Option.Option<D.Decimal> = Option.none()
+  if (hasLimitPrice(type)) {
     if (o.price === undefined) return bad("price is missing")
     if (!D.isPositive(o.price)) return bad("limit price is zero")
-    price = o.price
-  } else {
-    price = o.average ?? D.ZERO
+    price = Option.some(o.price)
   }
+  // A trailing stop has no fixed trigger price: its trigger price is none.
+  const triggerPrice = isTriggerType(type) && hasTrigger ? Option.fromNullishOr(o.triggerPrice) : Option.none<D.Decimal>()
   if (o.quantity === undefined) return bad("amount is missing")
+  const filled = o.filled ?? D.ZERO
+  // The cost as stated; else the average fill times the quantity filled.
+  const cost = o.cost ?? (o.average !== undefined && D.isPositive(filled) ? D.mul(o.average, filled) : D.ZERO)
+  const averagePrice = D.isPositive(cost) ? averageOf(cost, filled) : Option.fromNullishOr(D.isPositive(filled) ? o.average : undefined)
 
   const timestamp = o.timestamps.find(isTime)
   if (timestamp === undefined) return bad("no timestamp")
@@ -140,9 +167,14 @@ export const toOrderRecord = (o: RawOrder, ctx: DecodeContext): Result.Result<Or
     symbol: o.symbol,
     side,
     type,
-    price: toNumber15(price),
-    quantity: toNumber15(o.quantity),
-    filled: toNumber15(o.filled ?? D.ZERO),
+    price,
+    triggerPrice,
+    quantity: o.quantity,
+    filled,
+    cost,
+    averagePrice,
+    fees: o.fees ?? {},
+    listId: Option.fromNullishOr(o.listId),
     status,
     timestamp
   })

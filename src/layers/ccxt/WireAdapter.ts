@@ -10,7 +10,8 @@
 import type { Effect, Option } from "effect"
 import type { VenueError } from "../../errors/index.ts"
 import type { OrderRecord } from "../../services/OrderRecord.ts"
-import type { Balance, SubmitOrder } from "../../services/Venue.ts"
+import type { Trade } from "../../services/Trade.ts"
+import type { Balance, OcoRecord, SubmitOco, SubmitOrder } from "../../services/Venue.ts"
 import type { MarketEntry } from "./Markets.ts"
 import type { DecodedOrders } from "./RawOrder.ts"
 
@@ -35,6 +36,17 @@ export interface WireAdapter {
   /** The symbol's orders, open and closed, within the window as the API takes it (the venue filters exactly). */
   orders(op: string, symbol: string, window: Window): Effect.Effect<DecodedOrders, VenueError>
   balances(op: string): Effect.Effect<ReadonlyMap<string, Balance>, VenueError>
+  /** The account's trades on the symbol in `[since, until]` (epoch ms), every page of them. */
+  trades(op: string, symbol: string, since: number | undefined, until: number): Effect.Effect<ReadonlyArray<Trade>, VenueError>
+  /** OCO order lists, where the wire format has them (Binance's REST API; ccxt's unified API has none). */
+  readonly oco: Option.Option<OcoAdapter>
+}
+
+/** An adapter's OCO requests (see `OcoVenue`). */
+export interface OcoAdapter {
+  submit(op: string, oco: SubmitOco, market: MarketEntry): Effect.Effect<OcoRecord, VenueError>
+  lookup(op: string, symbol: string, listClientOrderId: string): Effect.Effect<Option.Option<OcoRecord>, VenueError>
+  cancel(op: string, symbol: string, listId: string): Effect.Effect<OcoRecord, VenueError>
 }
 
 /** Whether a failure says the exchange has no such order. */

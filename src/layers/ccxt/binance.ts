@@ -11,21 +11,22 @@
  *   decimal strings, read exactly: no float ever stands for money here.
  * - An answer is decoded into the same `OrderRecord` that ccxt's unified path gives
  *   (test/ccxt-binance.test.ts checks this against ccxt's own parse of recorded
- *   answers), with one difference: Binance's stop and take-profit orders, which
- *   ccxt reports as `limit` / `market`, are not representable here (as with any
- *   order orderops cannot place), so a list skips them and reports them.
+ *   answers). Stop and take-profit orders keep Binance's own type word
+ *   (`STOP_LOSS_LIMIT`, ...), their `stopPrice` is the trigger price and
+ *   `orderListId` (-1 for none) the OCO list; a `FULL` answer's `fills` give the fees.
  * - A decoding failure is `ExchangeError` reason `UnreadableAnswer`, as in `decode.ts`.
  */
-import { BigDecimal, Option, Result, Schema } from "effect"
+import { Option, Result, Schema } from "effect"
 import type { ExchangeError } from "../../errors/ExchangeError.ts"
 import * as D from "../../services/Decimal.ts"
-import type { OrderRecord } from "../../services/OrderRecord.ts"
+import { addFee, type Fees, type OrderRecord } from "../../services/OrderRecord.ts"
 import type { Balance, SubmitOrder } from "../../services/Venue.ts"
+import { BINANCE_ORDER_TYPES } from "./binanceTypes.ts"
 import { checker } from "./decode.ts"
 import { type DecodeContext, type DecodedOrders, decodeOrderList, failure, type RawOrder, toOrderRecord } from "./RawOrder.ts"
 import type { CcxtExchange } from "./instance.ts"
 
-type Params = Readonly<Record<string, string | number>>
+export type Params = Readonly<Record<string, string | number>>
 
 /** The endpoint methods ccxt generates for Binance's spot API (`api/v3`), as orderops calls them. */
 export interface BinanceSpotRest {
@@ -36,6 +37,7 @@ export interface BinanceSpotRest {
   privateDeleteOpenOrders(params: Params): Promise<unknown>
   privateGetAllOrders(params: Params): Promise<unknown>
   privateGetAccount(params: Params): Promise<unknown>
+  privateGetMyTrades(params: Params): Promise<unknown>
 }
 
 const ENDPOINTS: ReadonlyArray<keyof BinanceSpotRest> = [
@@ -45,7 +47,8 @@ const ENDPOINTS: ReadonlyArray<keyof BinanceSpotRest> = [
   "privateGetOpenOrders",
   "privateDeleteOpenOrders",
   "privateGetAllOrders",
-  "privateGetAccount"
+  "privateGetAccount",
+  "privateGetMyTrades"
 ]
 
 /** The exchanges whose spot API this module speaks. Their futures siblings have other endpoints. */
@@ -59,26 +62,35 @@ export const binanceSpotRest = (exchange: CcxtExchange): BinanceSpotRest | undef
 }
 
 /**
- * `POST /api/v3/order`'s parameters: the exact decimal strings, good-till-cancelled
- * for a limit order, and the `RESULT` answer (the order's state after matching).
+ * `POST /api/v3/order`'s parameters for any type: the exact decimal strings, a
+ * stop-loss or take-profit's trigger as `stopPrice`, good-till-cancelled for the
+ * types that rest at a limit (LIMIT_MAKER takes no time in force), and the `RESULT`
+ * answer (the order's state after matching).
  */
 export const orderParams = (order: SubmitOrder, marketId: string): Params => {
-  const common = {
+  const type = BINANCE_ORDER_TYPES[order.type]
+  const price = Option.getOrUndefined(order.price)
+  const trigger = Option.getOrUndefined(order.triggerPrice)
+  return {
     symbol: marketId,
     side: order.side === "buy" ? "BUY" : "SELL",
+    type,
     quantity: D.format(order.quantity),
     newClientOrderId: order.clientOrderId,
-    newOrderRespType: "RESULT"
+    newOrderRespType: "RESULT",
+    ...(price === undefined ? {} : { price: D.format(price) }),
+    ...(price === undefined || type === "LIMIT_MAKER" ? {} : { timeInForce: "GTC" }),
+    ...(trigger === undefined ? {} : { stopPrice: D.format(trigger) })
   }
-  return Option.isSome(order.price)
-    ? { ...common, type: "LIMIT", timeInForce: "GTC", price: D.format(order.price.value) }
-    : { ...common, type: "MARKET" }
 }
 
 // ---- orders -----------------------------------------------------------------
 
 /** An id or a time: a JSON number from Binance, a string in some recorded answers. */
 const IntLike = Schema.Union([Schema.Finite, Schema.String])
+
+/** One fill in a create answer (`newOrderRespType=FULL`). */
+const BinanceFill = Schema.Struct({ commission: Schema.String, commissionAsset: Schema.String })
 
 /** The fields of a Binance spot order (query, list, create and cancel answers) that orderops reads. */
 export const BinanceOrder = Schema.Struct({
@@ -93,6 +105,10 @@ export const BinanceOrder = Schema.Struct({
   cummulativeQuoteQty: Schema.optional(Schema.String),
   /** Stop and take-profit orders: the trigger price. */
   stopPrice: Schema.optional(Schema.String),
+  /** The OCO list the order is in; -1 for none. */
+  orderListId: Schema.optional(IntLike),
+  /** A `FULL` create answer's fills, with their commissions. */
+  fills: Schema.optional(Schema.Array(BinanceFill)),
   status: Schema.String,
   type: Schema.String,
   side: Schema.String,
@@ -122,7 +138,8 @@ export const quickBinanceOrder = (raw: unknown): boolean =>
   typeof raw["origQty"] === "string" && isStringOrAbsent(raw["executedQty"]) &&
   isStringOrAbsent(raw["cummulativeQuoteQty"]) && isStringOrAbsent(raw["stopPrice"]) && typeof raw["status"] === "string" &&
   typeof raw["type"] === "string" && typeof raw["side"] === "string" && isIntLikeOrAbsent(raw["time"]) &&
-  isIntLikeOrAbsent(raw["workingTime"]) && isIntLikeOrAbsent(raw["transactTime"]) && isIntLikeOrAbsent(raw["updateTime"])
+  isIntLikeOrAbsent(raw["workingTime"]) && isIntLikeOrAbsent(raw["transactTime"]) && isIntLikeOrAbsent(raw["updateTime"]) &&
+  isIntLikeOrAbsent(raw["orderListId"]) && raw["fills"] === undefined
 
 const parseOrder = checker(BinanceOrder, quickBinanceOrder)
 
@@ -134,8 +151,7 @@ export interface WireMarket {
 
 /**
  * A Binance spot order of `market`, read into the shared `RawOrder`. Amounts are the
- * exchange's own decimal strings, read exactly; a market order's average fill price
- * is the quote it cost over the base it filled. An order of another market is an error.
+ * exchange's own decimal strings, read exactly. An order of another market is an error.
  */
 export const readBinanceOrder = (raw: unknown, market: WireMarket, ctx: DecodeContext): Result.Result<RawOrder, ExchangeError> => {
   const parsed = parseOrder(raw)
@@ -156,13 +172,20 @@ export const readBinanceOrder = (raw: unknown, market: WireMarket, ctx: DecodeCo
   }
   const issue = read("price") ?? read("origQty") ?? read("executedQty") ?? read("stopPrice")
   if (issue !== undefined) return bad(issue)
-  // What the order cost matters only once it has filled: its average price.
+  // What the order cost matters only once it has filled (an unfilled order's cost is 0).
   const filled = decimals["executedQty"]
-  const filledSome = filled !== undefined && D.isPositive(filled)
-  const costIssue = filledSome ? read("cummulativeQuoteQty") : undefined
+  const costIssue = filled !== undefined && D.isPositive(filled) ? read("cummulativeQuoteQty") : undefined
   if (costIssue !== undefined) return bad(costIssue)
-  const cost = decimals["cummulativeQuoteQty"]
-  const average = filledSome && cost !== undefined ? Option.getOrUndefined(BigDecimal.divide(cost, filled)) : undefined
+  let fees: Fees | undefined
+  if (o.fills !== undefined) {
+    fees = {}
+    for (const f of o.fills) {
+      const fee = D.parsePlain(f.commission)
+      if (fee === undefined) return bad(`fill commission ${JSON.stringify(f.commission)} is not a decimal`)
+      if (D.isPositive(fee)) fees = addFee(fees, f.commissionAsset, fee)
+    }
+  }
+  const listId = o.orderListId === undefined || String(o.orderListId) === "-1" ? undefined : String(o.orderListId)
 
   return Result.succeed({
     id,
@@ -172,10 +195,13 @@ export const readBinanceOrder = (raw: unknown, market: WireMarket, ctx: DecodeCo
     type: o.type,
     status: o.status,
     price: decimals["price"],
-    average,
+    average: undefined,
     quantity: decimals["origQty"],
-    filled,
+    filled: decimals["executedQty"],
+    cost: decimals["cummulativeQuoteQty"],
     triggerPrice: decimals["stopPrice"],
+    fees,
+    listId,
     timestamps: [o.time, o.workingTime, o.transactTime, o.updateTime].map((t) => (t === undefined ? undefined : Number(t)))
   })
 }

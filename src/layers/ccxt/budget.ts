@@ -201,6 +201,14 @@ export type RequestKind =
   | "openOrders"
   | "orders"
   | "balances"
+  /** An OCO order list: one request, two orders. */
+  | "submitList"
+  | "fetchList"
+  | "cancelList"
+  | "trades"
+
+/** How many orders a request of each kind places, for the exchange's order-rate limit. */
+export const ordersPlaced = (kind: RequestKind): number => (kind === "submit" ? 1 : kind === "submitList" ? 2 : 0)
 
 /** binance.com spot request weights (with a symbol, where that matters). */
 export const BINANCE_WEIGHT: Readonly<Record<RequestKind, number>> = {
@@ -213,7 +221,11 @@ export const BINANCE_WEIGHT: Readonly<Record<RequestKind, number>> = {
   cancelAll: 1,
   openOrders: 6,
   orders: 20,
-  balances: 20
+  balances: 20,
+  submitList: 1,
+  fetchList: 4,
+  cancelList: 1,
+  trades: 20
 }
 
 /** Binance.US spot request weights. */
@@ -227,7 +239,11 @@ export const BINANCEUS_WEIGHT: Readonly<Record<RequestKind, number>> = {
   cancelAll: 1,
   openOrders: 3,
   orders: 10,
-  balances: 10
+  balances: 10,
+  submitList: 1,
+  fetchList: 2,
+  cancelList: 1,
+  trades: 10
 }
 
 /** Requests that need the API key: one succeeding proves the credentials work. */
@@ -238,7 +254,11 @@ export const PRIVATE_REQUESTS: ReadonlySet<RequestKind> = new Set([
   "cancelAll",
   "openOrders",
   "orders",
-  "balances"
+  "balances",
+  "submitList",
+  "fetchList",
+  "cancelList",
+  "trades"
 ])
 
 /** The REQUEST_WEIGHT and ORDERS (shortest window) limits of a Binance `exchangeInfo.rateLimits` array. */

@@ -10,6 +10,9 @@
  * - `-2010 Duplicate order sent.` arrives as `DuplicateOrderId`, through the entry
  *   the venue adds to the instance's own table of exchange messages (`instance.ts`):
  *   `DuplicateClientOrderId`.
+ * - `-2010 Stop price would trigger immediately.` (and `-2021`) arrive as ccxt's
+ *   `OrderImmediatelyFillable`, from its own table of Binance messages and codes:
+ *   `WouldTriggerImmediately`, not a plain `InvalidOrder`.
  * - `-2015` is `AuthenticationError` before the first successful private call and
  *   `DDoSProtection` after it (ccxt's `hasAlreadyAuthenticatedSuccessfully`). After a
  *   success it is a temporary ban either way: `ExchangeError` `TemporaryBan`.
@@ -51,6 +54,7 @@ export type CcxtErrors = Pick<
   | "MarketClosed"
   | "InsufficientFunds"
   | "InvalidOrder"
+  | "OrderImmediatelyFillable"
   | "DuplicateOrderId"
   | "OrderNotFound"
   | "NotSupported"
@@ -156,6 +160,7 @@ export const classify = (error: unknown, input: ClassifyInput): VenueError => {
   if (error instanceof ccxt.InsufficientFunds) return exchange("InsufficientFunds")
   if (error instanceof ccxt.OrderNotFound) return exchange("OrderNotFound")
   if (error instanceof ccxt.DuplicateOrderId) return exchange("DuplicateClientOrderId")
+  if (error instanceof ccxt.OrderImmediatelyFillable) return exchange("WouldTriggerImmediately")
   if (error instanceof ccxt.InvalidOrder) return exchange("InvalidOrder")
   if (error instanceof ccxt.MarketClosed || error instanceof ccxt.BadSymbol) return exchange("MarketClosed")
   if (error instanceof ccxt.BadRequest) {

@@ -15,8 +15,9 @@ import { BigDecimal, Option, Result, Schema } from "effect"
 import type { ExchangeError } from "../../errors/ExchangeError.ts"
 import * as D from "../../services/Decimal.ts"
 import type { MarketRules } from "../../services/MarketRules.ts"
-import type { OrderRecord, OrderType } from "../../services/OrderRecord.ts"
+import { addFee, type Fees, type OrderRecord, type OrderType } from "../../services/OrderRecord.ts"
 import type { Balance } from "../../services/Venue.ts"
+import { BINANCE_ORDER_TYPES } from "./binanceTypes.ts"
 import { type DecodeContext, type DecodedOrders, decodeOrderList, failure, type RawOrder, toOrderRecord } from "./RawOrder.ts"
 
 export { type DecodeContext, type DecodedOrders, decodeOrderList, failure } from "./RawOrder.ts"
@@ -75,6 +76,20 @@ export const checker = <S extends Schema.Top & { readonly DecodingServices: neve
 
 // ---- orders -----------------------------------------------------------------
 
+/** A ccxt fee: `{ cost, currency }` (either may be missing on some exchanges). */
+const CcxtFee = Schema.Struct({ cost: Schema.optional(NullableAmount), currency: Schema.optional(NullableString) })
+
+/**
+ * The exchange's own order fields ccxt keeps in `info` that orderops reads: the
+ * exchange's type word (Binance's `STOP_LOSS_LIMIT`, which ccxt reports as `limit`)
+ * and the order list id (Binance's `orderListId`, -1 for none).
+ */
+const OrderInfo = Schema.Struct({
+  type: Schema.optional(Schema.Unknown),
+  orderListId: Schema.optional(Schema.Unknown)
+})
+const parseOrderInfo = Schema.decodeUnknownResult(OrderInfo)
+
 /** The fields of a ccxt `Order` that orderops reads. Everything else (`info` included) is ignored. */
 export const CcxtOrder = Schema.Struct({
   id: Schema.String,
@@ -87,6 +102,9 @@ export const CcxtOrder = Schema.Struct({
   average: Schema.optional(NullableAmount),
   amount: Schema.optional(NullableAmount),
   filled: Schema.optional(NullableAmount),
+  cost: Schema.optional(NullableAmount),
+  fee: Schema.optional(Schema.NullishOr(CcxtFee)),
+  fees: Schema.optional(Schema.NullishOr(Schema.Array(CcxtFee))),
   triggerPrice: Schema.optional(NullableAmount),
   stopPrice: Schema.optional(NullableAmount),
   takeProfitPrice: Schema.optional(NullableAmount),
@@ -105,6 +123,30 @@ const amountOf = (n: number | null | undefined, unit: D.Decimal | undefined, fie
   if (n == null) return undefined
   if (n < 0) return `${field} ${n} is negative`
   return clean(n, unit) ?? `${field} ${n} is not finite`
+}
+
+const isObject = (v: unknown): v is object => typeof v === "object" && v !== null
+
+/** Exchange type words in `info` that say more than ccxt's unified `type` (Binance's). */
+const KNOWN_INFO_TYPES: ReadonlySet<string> = new Set([
+  "limit_maker",
+  "stop_loss",
+  "stop_loss_limit",
+  "take_profit",
+  "take_profit_limit"
+])
+
+/** ccxt's fees by currency, summed (a rebate is negative); a fee without a currency or amount says nothing and is left out. */
+const feesOf = (list: ReadonlyArray<typeof CcxtFee.Type>): Fees | string => {
+  let fees: Fees = {}
+  for (const f of list) {
+    if (f.cost == null || f.currency == null) continue
+    // A negative fee is a rebate, kept as it is.
+    const cost = clean(f.cost, undefined)
+    if (cost === undefined) return `fee ${f.cost} is not finite`
+    if (!D.isZero(cost)) fees = addFee(fees, f.currency, cost)
+  }
+  return fees
 }
 
 /** Options for reading ccxt orders. */
@@ -136,18 +178,28 @@ export const readCcxtOrder = (
     average: amountOf(o.average ?? (o.filled ? o.price : undefined), undefined, "price"),
     quantity: amountOf(o.amount, market?.stepSize, "amount"),
     filled: amountOf(o.filled, market?.stepSize, "filled"),
+    cost: amountOf(o.cost, undefined, "cost"),
     triggerPrice: amountOf(o.triggerPrice ?? o.stopPrice ?? o.takeProfitPrice ?? o.stopLossPrice, undefined, "triggerPrice")
   }
   for (const a of Object.values(amounts)) {
     if (typeof a === "string") return Result.fail(failure({ ...ctx, orderId: ctx.orderId ?? o.id }, "order", `${a} (order ${o.id})`))
   }
   const exact = amounts as { readonly [K in keyof typeof amounts]: D.Decimal | undefined }
+  const fees = feesOf(o.fees != null && o.fees.length > 0 ? o.fees : o.fee == null ? [] : [o.fee])
+  if (typeof fees === "string") return Result.fail(failure({ ...ctx, orderId: ctx.orderId ?? o.id }, "order", `${fees} (order ${o.id})`))
+  const info = Result.getOrUndefined(parseOrderInfo(isObject(o.info) ? o.info : {}))
+  // The exchange's own word names trigger kinds ccxt folds into limit / market.
+  const infoType = typeof info?.type === "string" && KNOWN_INFO_TYPES.has(info.type.toLowerCase()) ? info.type : undefined
+  const listId = info?.orderListId
   return Result.succeed({
     id: o.id,
     clientOrderId: options.ownClientOrderId?.(o.info) ?? o.clientOrderId ?? undefined,
     symbol: o.symbol,
     side: o.side ?? undefined,
-    type: o.type ?? undefined,
+    type: infoType ?? o.type ?? undefined,
+    triggerKind: o.takeProfitPrice != null && o.stopLossPrice == null ? "take-profit" : undefined,
+    fees,
+    listId: (typeof listId === "number" || typeof listId === "string") && String(listId) !== "-1" ? String(listId) : undefined,
     status: o.status ?? undefined,
     ...exact,
     timestamps: [o.timestamp ?? undefined, o.lastUpdateTimestamp ?? undefined, o.lastTradeTimestamp ?? undefined]
@@ -173,11 +225,15 @@ export const decodeOrders = (
 
 // ---- markets ------------------------------------------------------------------
 
+/** Every order type orderops places, in the order a market's rules list them. */
+const ORDER_TYPES: ReadonlyArray<OrderType> = ["limit", "limit-maker", "market", "stop-loss", "stop-loss-limit", "take-profit", "take-profit-limit"]
+
 const MinMax = Schema.Struct({ min: Schema.optional(NullableNumber), max: Schema.optional(NullableNumber) })
 
 /** The Binance `exchangeInfo` symbol fields orderops reads from `info`, when present. */
 const BinanceSymbolInfo = Schema.Struct({
   orderTypes: Schema.optional(Schema.Array(Schema.String)),
+  ocoAllowed: Schema.optional(Schema.Boolean),
   filters: Schema.optional(
     Schema.Array(
       Schema.Struct({
@@ -249,9 +305,10 @@ export const decodeMarket = (
   const info = Result.getOrUndefined(parseSymbolInfo(m.info ?? {}))
   const maxNumOrders = info?.filters?.find((f) => f.filterType === "MAX_NUM_ORDERS")?.maxNumOrders
   const maxOpenOrders = maxNumOrders === undefined ? NaN : Number(maxNumOrders)
+  // Binance lists its types (LIMIT, LIMIT_MAKER, STOP_LOSS_LIMIT, ...); other exchanges: limit and market.
   const orderTypes: ReadonlyArray<OrderType> = info?.orderTypes === undefined
     ? ["limit", "market"]
-    : (["limit", "market"] as const).filter((t) => info.orderTypes!.includes(t.toUpperCase()))
+    : ORDER_TYPES.filter((t) => info.orderTypes!.includes(BINANCE_ORDER_TYPES[t]))
 
   return Result.succeed({
     symbol: m.symbol,
@@ -266,7 +323,9 @@ export const decodeMarket = (
     maxPrice: positive(m.limits.price?.max),
     minNotional: Option.getOrElse(positive(m.limits.cost?.min), () => D.ZERO),
     maxOpenOrders: Number.isInteger(maxOpenOrders) && maxOpenOrders > 0 ? Option.some(maxOpenOrders) : Option.none(),
-    orderTypes
+    orderTypes,
+    // Only Binance's exchangeInfo says so; every other exchange has no OCO here.
+    ocoAllowed: info?.ocoAllowed === true
   })
 }
 

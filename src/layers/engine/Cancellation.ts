@@ -10,14 +10,21 @@ import type { ExchangeFailure } from "../../errors/index.ts"
 import type { OrderRecord, OrderSide } from "../../services/OrderRecord.ts"
 import { withRetry } from "../../services/Retry.ts"
 import { logLazily } from "../../services/LogLevels.ts"
-import type { VenueFailure } from "../../services/Venue.ts"
+import type { ValidationError } from "../../errors/ValidationError.ts"
+import type { OcoRecord, VenueFailure } from "../../services/Venue.ts"
 import { type Engine, marketAnnotations, observeAll, operation, orderAnnotations, read } from "./Engine.ts"
 import { isAmbiguous } from "./Placement.ts"
 
 /** An order that filled or vanished while cancel-all ran: not a failure of cancel-all. */
 const isGone = (e: ExchangeFailure) => e._tag === "ExchangeError" && (e.reason === "OrderNotOpen" || e.reason === "OrderNotFound")
 
-export const makeCancellation = (engine: Engine) => {
+/** Cancels a running OCO list by its id (see `Oco.ts`). */
+export type CancelList = (op: string, listId: string) => Effect.Effect<OcoRecord, ValidationError | VenueFailure>
+
+/** The list an order is a leg of, when the venue cancels lists as a whole. */
+const listOf = (engine: Engine, o: OrderRecord): Option.Option<string> => (Option.isSome(engine.venue.oco) ? o.listId : Option.none())
+
+export const makeCancellation = (engine: Engine, cancelList: CancelList) => {
   const { active, symbol, venue } = engine
 
   /**
@@ -69,7 +76,33 @@ export const makeCancellation = (engine: Engine) => {
     return Effect.annotateLogs(canceled, orderAnnotations(engine, { orderId }))
   }
 
-  const cancelOrder = (orderId: string) => operation(engine, "cancelOrder", Effect.asVoid(cancelRecord("cancelOrder", orderId)))
+  /**
+   * Cancels one order. A leg of an OCO cancels its whole list, as the exchange does:
+   * a tracked leg through the list, an untracked one by itself, after which the
+   * legs tracked with it are looked up so that both leave the `Ref`.
+   */
+  const cancelOrder = (orderId: string) =>
+    operation(
+      engine,
+      "cancelOrder",
+      Effect.gen(function*() {
+        const op = "cancelOrder"
+        const tracked = (yield* active.snapshot).get(orderId)
+        const list = tracked === undefined ? Option.none<string>() : listOf(engine, tracked)
+        if (Option.isSome(list)) return yield* Effect.asVoid(cancelList(op, list.value))
+        const record = yield* cancelRecord(op, orderId)
+        if (Option.isSome(record.listId)) yield* settleOtherLegs(op, record)
+      })
+    )
+
+  /** The other tracked legs of `leg`'s list, looked up and applied (the exchange ended them with it). */
+  const settleOtherLegs = (op: string, leg: OrderRecord) =>
+    Effect.flatMap(active.snapshot, (tracked) =>
+      Effect.forEach(
+        [...tracked.values()].filter((o) => o.id !== leg.id && Option.getOrUndefined(o.listId) === Option.getOrUndefined(leg.listId)),
+        (o) => Effect.flatMap(read(engine, venue.fetchOrder(op, symbol, o.id)), active.observe),
+        { discard: true }
+      ))
 
   /** One cancel-all request, when the exchange has one and every open order is on the side. */
   const cancelAllAtOnce = (op: string, side: OrderSide, cancelAll: (op: string, symbol: string) => Effect.Effect<ReadonlyArray<OrderRecord>, VenueFailure>) =>
@@ -80,14 +113,28 @@ export const makeCancellation = (engine: Engine) => {
       return cancelled.map((o) => o.id)
     })
 
-  /** Cancels `targets` one by one, `concurrency` at a time; the first real failure, if any, is the result. */
+  /**
+   * Cancels `targets` one by one, `concurrency` at a time, an OCO's two legs as one
+   * list; the first real failure, if any, is the result.
+   */
   const cancelEach = (op: string, targets: ReadonlyArray<OrderRecord>) =>
     Effect.gen(function*() {
-      const results = yield* Effect.forEach(targets, (o) => Effect.result(cancelRecord(op, o.id)), { concurrency: engine.concurrency })
+      const lists = new Set<string>()
+      const singles: Array<OrderRecord> = []
+      for (const o of targets) {
+        const list = listOf(engine, o)
+        if (Option.isSome(list)) lists.add(list.value)
+        else singles.push(o)
+      }
+      const cancels: Array<Effect.Effect<ReadonlyArray<OrderRecord>, ValidationError | VenueFailure>> = [
+        ...singles.map((o) => Effect.map(cancelRecord(op, o.id), (r) => [r])),
+        ...[...lists].map((listId) => Effect.map(cancelList(op, listId), (l) => [l.stop, l.limit]))
+      ]
+      const results = yield* Effect.forEach(cancels, Effect.result, { concurrency: engine.concurrency })
       const ids: Array<string> = []
       for (const r of results) {
-        if (Result.isSuccess(r)) ids.push(r.success.id)
-        else if (!isGone(r.failure)) return yield* Effect.fail(r.failure)
+        if (Result.isSuccess(r)) ids.push(...r.success.map((o) => o.id))
+        else if (r.failure._tag === "ValidationError" || !isGone(r.failure)) return yield* Effect.fail(r.failure)
       }
       return ids
     })

@@ -10,7 +10,7 @@ import type { ExchangeFailure } from "../../errors/index.ts"
 import type { ValidationError } from "../../errors/ValidationError.ts"
 import * as D from "../../services/Decimal.ts"
 import { type MarketRules, type OrderRequest, sellableQuantity, validateOrder } from "../../services/MarketRules.ts"
-import type { OrderRecord } from "../../services/OrderRecord.ts"
+import { describeAmounts, isTriggerType, type OrderRecord, type OrderSide } from "../../services/OrderRecord.ts"
 import { withRetry } from "../../services/Retry.ts"
 import { logLazily } from "../../services/LogLevels.ts"
 import type { SubmitOrder, VenueFailure } from "../../services/Venue.ts"
@@ -26,7 +26,7 @@ export const isAmbiguous = (e: VenueFailure): boolean =>
  * answer orderops could not read, or a failure it could not classify. Its journal
  * entry stays `pending` for `sync` and recovery to settle, rather than being marked failed.
  */
-const mayExist = (e: ExchangeFailure): boolean =>
+export const mayExist = (e: ExchangeFailure): boolean =>
   e._tag === "NetworkError" ||
   (e._tag === "ExchangeError" && (e.reason === "ExchangeUnavailable" || e.reason === "UnreadableAnswer" || e.reason === "Unknown"))
 
@@ -81,17 +81,20 @@ export const makePlacement = (engine: Engine) => {
             active.track(record),
             logLazily(
               "Info",
-              () => `Created ${order.type} ${order.side} order: ${symbol} ${record.type === "limit" ? `at ${record.price} ` : ""}for ${record.quantity}`,
+              () => `Created ${order.type} ${order.side} order: ${symbol} ${describeAmounts(record)}`,
               () => orderAnnotations(engine, { clientOrderId, orderId: record.id })
             )
           ))
       })
     })
 
-  /** Places `request` under the market's current rules (and, for a market order, its last price). */
+  /**
+   * Places `request` under the market's current rules and, for a market order (its
+   * notional) or a trigger order (the side its trigger must lie on), its last price.
+   */
   const placeWith = (op: string, request: OrderRequest) =>
     Effect.flatMap(venue.market(op, symbol), (rules) =>
-      request.type === "market"
+      request.type === "market" || isTriggerType(request.type)
         ? Effect.flatMap(read(engine, venue.referencePrice(op, symbol)), (p) => place(op, rules, request, Option.getOrUndefined(p)))
         : place(op, rules, request, undefined))
 
@@ -120,5 +123,22 @@ export const makePlacement = (engine: Engine) => {
       })
     )
 
-  return { placeOrderAs, sellAllAssets }
+  /** The stop-loss and take-profit shorthands of `placeOrder`; side defaults to sell. */
+  const triggerOrder = (type: "stop-loss" | "take-profit") => {
+    const placeAs = placeOrderAs(type === "stop-loss" ? "createStopLoss" : "createTakeProfit")
+    return (triggerPrice: D.Amount, quantity: D.Amount, side: OrderSide = "sell") => placeAs({ type, side, triggerPrice, quantity })
+  }
+  const triggerLimitOrder = (type: "stop-loss-limit" | "take-profit-limit") => {
+    const placeAs = placeOrderAs(type === "stop-loss-limit" ? "createStopLossLimit" : "createTakeProfitLimit")
+    return (triggerPrice: D.Amount, price: D.Amount, quantity: D.Amount, side: OrderSide = "sell") =>
+      placeAs({ type, side, triggerPrice, price, quantity })
+  }
+  const triggerOrders = {
+    createStopLoss: triggerOrder("stop-loss"),
+    createStopLossLimit: triggerLimitOrder("stop-loss-limit"),
+    createTakeProfit: triggerOrder("take-profit"),
+    createTakeProfitLimit: triggerLimitOrder("take-profit-limit")
+  }
+
+  return { placeOrderAs, sellAllAssets, triggerOrders }
 }

@@ -3,7 +3,7 @@
  * order it shows is applied to the active orders: a final status settles a tracked
  * order, and a tracked order missing from the open orders is looked up and settled.
  */
-import { Effect, Result } from "effect"
+import { BigDecimal, Effect, Result } from "effect"
 import { ValidationError } from "../../errors/ValidationError.ts"
 import * as D from "../../services/Decimal.ts"
 import type { OrderRecord } from "../../services/OrderRecord.ts"
@@ -64,7 +64,7 @@ export const makeReads = (engine: Engine, needs: ReadsNeeds) => {
     )
 
   const freeBalance = (op: string, asset: string) =>
-    operation(engine, op, Effect.map(read(engine, venue.balances(op)), (balances) => D.toNumber(balances.get(asset)?.free ?? D.ZERO)))
+    operation(engine, op, Effect.map(read(engine, venue.balances(op)), (balances) => BigDecimal.normalize(balances.get(asset)?.free ?? D.ZERO)))
 
   return {
     fetchOrder,

@@ -1,0 +1,18 @@
+/**
+ * The live layer as the fault tests build it against the loopback Binance server:
+ * fast retries and a short timeout, so that faults resolve quickly.
+ */
+import { Redacted } from "effect"
+import { LiveExchangeLayer, type LiveOptions } from "../../src/layers/Live.ts"
+import type { BinanceServer } from "./BinanceServer.ts"
+
+export const fastLiveLayer = (server: BinanceServer, credentials: { readonly apiKey: string; readonly secret: string }, options: Partial<LiveOptions> = {}) =>
+  LiveExchangeLayer({
+    apiKey: credentials.apiKey,
+    secret: Redacted.make(credentials.secret),
+    baseUrl: server.url,
+    symbol: "HBAR/USDT",
+    timeoutMs: 500,
+    retry: { base: "5 millis", cap: "20 millis", times: 4 },
+    ...options
+  })
