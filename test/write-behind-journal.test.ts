@@ -19,6 +19,7 @@ import { makeMemoryJournal, OrderJournal, type OrderJournalService } from "../sr
 import type { OrderRecord } from "../src/services/OrderRecord.ts"
 import { SqliteJournalLayer } from "../src/layers/Journal.ts"
 import { makeWriteBehindJournal } from "../src/layers/WriteBehindJournal.ts"
+import { limitRecord } from "./support/amounts.ts"
 
 const tempDir = Effect.acquireRelease(
   Effect.sync(() => mkdtempSync(join(tmpdir(), "orderops-write-behind-"))),
@@ -38,18 +39,11 @@ const intent = (clientOrderId: string) => ({
   createdAt: 1_000
 })
 
-const view = (clientOrderId: string, status: OrderRecord["status"], filled = 0): OrderRecord => ({
-  id: `x-${clientOrderId}`,
-  clientOrderId,
-  symbol: "HBAR/USDT",
-  side: "buy",
-  type: "limit",
-  price: 0.05,
-  quantity: 100,
-  filled,
-  status,
-  timestamp: 1_000
-})
+const view = (clientOrderId: string, status: OrderRecord["status"], filled = 0): OrderRecord =>
+  limitRecord(
+    { id: `x-${clientOrderId}`, clientOrderId, symbol: "HBAR/USDT", price: "0.05", quantity: "100" },
+    { status, filled: D.unsafe(String(filled)) }
+  )
 
 /** The journal a layer builds, in the current scope. */
 const build = (layer: Layer.Layer<OrderJournal, JournalError>) =>
@@ -67,7 +61,10 @@ const spyJournal = (failFor: ReadonlySet<string> = new Set()) =>
       recordOrder: (record, now, venue) =>
         failFor.has(record.clientOrderId)
           ? Effect.fail(new JournalError({ operation: "recordOrder", location: inner.location, detail: "disk I/O error" }))
-          : Effect.andThen(Effect.sync(() => written.push(`${record.clientOrderId}:${record.filled}`)), inner.recordOrder(record, now, venue))
+          : Effect.andThen(
+            Effect.sync(() => written.push(`${record.clientOrderId}:${D.format(record.filled)}`)),
+            inner.recordOrder(record, now, venue)
+          )
     }
     return { journal, written }
   })

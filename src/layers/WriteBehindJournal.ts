@@ -19,7 +19,8 @@
  * - `recordOrder` and `markFailed` are queued and written, in the order they were
  *   made, by one background fiber: a batch's first write waits `lingerMillis` (20) for
  *   others to join it, and the batch is one transaction (group commit).
- * - Every read (`unsettled`, `entries`) first waits until everything queued before it
+ * - `recordTrades` writes at once, like `recordIntent`.
+ * - Every read (`unsettled`, `entries`, `trades`) first waits until everything queued before it
  *   is written, by this journal or another on the same store in this process (`peers`):
  *   a program always reads its own writes.
  * - A write that fails is logged (with its operation and client order id) and never
@@ -214,6 +215,9 @@ export const makeWriteBehindJournal = (
       // Drained first, then checked: a reader whose own write failed learns it rather than reading around it.
       unsettled: (venue, symbol) => Effect.andThen(drainAll, checked(() => inner.unsettled(venue, symbol))),
       entries: (opts) => Effect.andThen(drainAll, checked(() => inner.entries(opts))),
+      // Trades are facts the exchange reported, each kept once: written at once, like the intent.
+      recordTrades: (venue, symbol, trades, now) => checked(() => inner.recordTrades(venue, symbol, trades, now)),
+      trades: (venue, symbol, filter) => Effect.andThen(drainAll, checked(() => inner.trades(venue, symbol, filter))),
       paper: inner.paper
     } satisfies OrderJournalService
   })
