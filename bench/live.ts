@@ -10,7 +10,7 @@
  *     layer on ccxt's unified methods (`useUnifiedApi`, what exchanges other than
  *     Binance get), and with the server in this process.
  * (i) (a) again with a durable journal: the SQLite file users run by default, and
- *     PostgreSQL when `DATABASE_URL` is set.
+ *     PostgreSQL when `DATABASE_URL` is set; each also with write-behind off, for reference.
  * (b) `cancelAllBuyOrders` on 100 open buys with 50 ms server latency, against the
  *     seed design's one-by-one cancels (list the open orders, then cancel each in
  *     turn), with Binance.US's request-weight limit in force, counting 429s.
@@ -169,8 +169,11 @@ export const liveDurableOverhead = async (): Promise<ReadonlyArray<Row>> => {
       ratio: ratio(sqlite.ratio),
       target: "<= 1.15x",
       verdict: verdict(sqlite.ratio <= 1.15),
-      note: `${pairedNote}; server in its own process; the journal a SQLite file in WAL mode, synchronous NORMAL (the default)`
+      note: `${pairedNote}; server in its own process; the journal a SQLite file in WAL mode, synchronous NORMAL, ` +
+        `write-behind (the defaults): the intent committed before each create, the answers in the background`
     })
+    const direct = await pairedRounds("process", "SQLite journal, write-behind off", false, SqliteJournalLayer(join(dir, "direct.sqlite"), { writeBehind: false }))
+    rows.push(writeBehindOff("    same, write-behind off", direct, "SQLite"))
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
@@ -179,7 +182,7 @@ export const liveDurableOverhead = async (): Promise<ReadonlyArray<Row>> => {
     rows.push({ name: "(i) same, PostgreSQL journal", baseline: "-", measured: "-", ratio: "-", target: "report", verdict: "SKIP", note: "DATABASE_URL is not set (bash scripts/ci-postgres.sh start)" })
     return rows
   }
-  const pg = await withPgSchema(url, (journal) => pairedRounds("process", "PostgreSQL journal", false, journal))
+  const pg = await withPgSchema(url, {}, (journal) => pairedRounds("process", "PostgreSQL journal", false, journal))
   rows.push({
     name: "(i) same, PostgreSQL journal",
     baseline: ms(pg.raw),
@@ -187,13 +190,31 @@ export const liveDurableOverhead = async (): Promise<ReadonlyArray<Row>> => {
     ratio: ratio(pg.ratio),
     target: "report",
     verdict: "INFO",
-    note: `${pairedNote}; server in its own process; the journal in PostgreSQL at ${redactUrl(url)} (a fresh schema), over loopback`
+    note: `${pairedNote}; server in its own process; the journal in PostgreSQL at ${redactUrl(url)} (a fresh schema), over loopback, write-behind`
   })
+  const pgDirect = await withPgSchema(url, { writeBehind: false }, (journal) =>
+    pairedRounds("process", "PostgreSQL journal, write-behind off", false, journal))
+  rows.push(writeBehindOff("    same, PostgreSQL, write-behind off", pgDirect, "PostgreSQL"))
   return rows
 }
 
-/** Runs `f` with a PostgreSQL journal in a schema of its own, dropped afterwards. */
-const withPgSchema = async <A>(url: string, f: (journal: Layer.Layer<OrderJournal, JournalError>) => Promise<A>): Promise<A> => {
+/** The reference row of (i) with every journal write committed before its call returns. */
+const writeBehindOff = (name: string, paired: Paired, backend: string): Row => ({
+  name,
+  baseline: ms(paired.raw),
+  measured: ms(paired.live),
+  ratio: ratio(paired.ratio),
+  target: "reference",
+  verdict: "INFO",
+  note: `the row above with the ${backend} journal's writeBehind: false: all three writes of each order committed on the request's path`
+})
+
+/** Runs `f` with a PostgreSQL journal (with `options`) in a schema of its own, dropped afterwards. */
+const withPgSchema = async <A>(
+  url: string,
+  options: { readonly writeBehind?: boolean },
+  f: (journal: Layer.Layer<OrderJournal, JournalError>) => Promise<A>
+): Promise<A> => {
   const { PgClient } = await import("@effect/sql-pg")
   const schema = `orderops_bench_${process.pid}`
   const admin = (statement: (sql: SqlClient.SqlClient) => Effect.Effect<unknown, unknown>) =>
@@ -204,7 +225,7 @@ const withPgSchema = async <A>(url: string, f: (journal: Layer.Layer<OrderJourna
     )
   await admin((sql) => sql`CREATE SCHEMA ${sql(schema)}`)
   try {
-    return await f(PgJournalLayer(url, { startupParameters: { search_path: schema } }))
+    return await f(PgJournalLayer(url, { ...options, startupParameters: { search_path: schema } }))
   } finally {
     await admin((sql) => sql`DROP SCHEMA ${sql(schema)} CASCADE`)
   }

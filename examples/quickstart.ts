@@ -7,7 +7,7 @@ import {
   createLimitBuy,
   createLimitSell,
   Decimal,
-  DryRunExchangeLayer,
+  DryRun,
   DryRunMarket,
   fetchAllOrders,
   getBaseAssetBalance,
@@ -42,4 +42,4 @@ const program = Effect.gen(function*() {
   }
 })
 
-Effect.runPromise(program.pipe(Effect.provide(DryRunExchangeLayer({ price: 0.1 }))))
+Effect.runPromise(program.pipe(Effect.provide(DryRun.layer({ price: 0.1 }))))

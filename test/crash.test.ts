@@ -81,6 +81,14 @@ const assertConsistent = (state: {
   assert.isFalse(state.entries.some((e) => e.status === "pending"), "no entry is left pending")
 }
 
+/** The bot's journal made write-behind with a linger of ten minutes: every answer is still queued when it is killed. */
+const ANSWERS_QUEUED = { JOURNAL_LINGER_MS: String(600_000) }
+
+/** Checks that both orders are still `pending` on disk (read through a fresh journal, whose queue is empty). */
+const assertAnswersLost = (store: Store) =>
+  Effect.map(Effect.provide(Effect.flatMap(Effect.service(OrderJournal), (j) => j.entries()), store.journal), (all) =>
+    assert.deepStrictEqual(all.map((e) => e.status), ["pending", "pending"], "the kill took the queued answers"))
+
 /** Deletes the journal's row for `clientOrderId`, as if the journal had lost it. */
 const loseRow = (store: Store, clientOrderId: string) =>
   Effect.provide(
@@ -101,10 +109,10 @@ const crashSuites = (backend: Backend) => {
         store.journal
       ).pipe(Layer.provide(logs))
 
-    const crashAt = (point: "intent" | "sent" | "answer") =>
+    const crashAt = (point: "intent" | "sent" | "answer", env: Record<string, string> = {}) =>
       Effect.gen(function*() {
         const store = yield* backend.store
-        const child = yield* bot({ ...store.childEnv, CRASH_AT: point, CRASH_MODE: "dry-run" })
+        const child = yield* bot({ ...store.childEnv, ...env, CRASH_AT: point, CRASH_MODE: "dry-run" })
         const first = (yield* waitFor(child, "placed ")).split(" ")[1]!
         const second = (yield* waitFor(child, `stopped ${point} `)).split(" ")[2]!
         yield* killHard(child)
@@ -174,6 +182,23 @@ const crashSuites = (backend: Backend) => {
         )
       })))
 
+    it.live("killed with both answers still queued (write-behind): recovery learns them from the exchange", () =>
+      Effect.scoped(Effect.gen(function*() {
+        const { store, first, second } = yield* crashAt("answer", ANSWERS_QUEUED)
+        yield* assertAnswersLost(store)
+        yield* Effect.provide(
+          Effect.gen(function*() {
+            const state = yield* afterRestart
+            assertConsistent(state)
+            assert.strictEqual(state.all.length, 2, "nothing sent twice")
+            assert.deepStrictEqual([...state.active.keys()].sort(), [first, "dry_run_2"].sort())
+            assert.strictEqual(state.entries.find((e) => e.clientOrderId === second)?.orderId, "dry_run_2")
+            assert.isTrue(state.entries.every((e) => e.status === "open"))
+          }),
+          restart(store, captureLogs().layer)
+        )
+      })))
+
     it.live("an open order the journal lost is adopted and logged", () =>
       Effect.scoped(Effect.gen(function*() {
         const { store, second } = yield* crashAt("sent")
@@ -210,13 +235,14 @@ const crashSuites = (backend: Backend) => {
       r.method === "POST" && r.path === "/api/v3/order" && Number(r.params["price"]) === 0.08
 
     /** Runs the bot to `point` (or, for `sent`, until the server holds its second create) and kills it. */
-    const crashAt = (server: BinanceServer, point: "intent" | "sent" | "answer") =>
+    const crashAt = (server: BinanceServer, point: "intent" | "sent" | "answer", env: Record<string, string> = {}) =>
       Effect.gen(function*() {
         const store = yield* backend.store
         // `sent`: the server creates the order at once but answers only after a minute.
         if (point === "sent") server.delay(60_000, { method: "POST", path: "/api/v3/order", when: isSecondCreate })
         const child = yield* bot({
           ...store.childEnv,
+          ...env,
           CRASH_AT: point === "sent" ? "none" : point,
           CRASH_MODE: "live",
           CRASH_BASE_URL: server.url,
@@ -296,6 +322,25 @@ const crashSuites = (backend: Backend) => {
             const entry = state.entries.find((e) => e.clientOrderId === second)
             assert.strictEqual(entry?.status, "closed")
             assert.strictEqual(entry?.filled, "100")
+          }),
+          restart(server, store, captureLogs().layer)
+        )
+      })))
+
+    it.live("killed with both answers still queued (write-behind): recovery learns them, sends nothing again", () =>
+      Effect.scoped(Effect.gen(function*() {
+        const server = yield* startServer
+        const { store, second } = yield* crashAt(server, "answer", ANSWERS_QUEUED)
+        yield* assertAnswersLost(store)
+        yield* Effect.provide(
+          Effect.gen(function*() {
+            const state = yield* afterRestart
+            assertConsistent(state)
+            assert.strictEqual(server.orders().length, 2, "nothing sent twice")
+            assert.deepStrictEqual([...state.active.keys()].sort(), ["1", "2"])
+            const entry = state.entries.find((e) => e.clientOrderId === second)
+            assert.strictEqual(entry?.status, "open")
+            assert.strictEqual(entry?.orderId, "2")
           }),
           restart(server, store, captureLogs().layer)
         )

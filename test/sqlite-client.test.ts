@@ -189,6 +189,45 @@ describe("SqliteClient (node:sqlite)", () => {
       }).pipe(Effect.provideService(SqlClient.SqlClient, client))
     }).pipe(Effect.provide(Reactivity.layer)))
 
+  it.effect("executeRaw inside its own fiber's transaction runs in it: committed or rolled back with it", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const { client, executeRaw } = yield* SqliteClient.makeWithExecutor({ filename: path.join(dir, "raw-tx.sqlite") })
+      yield* Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        yield* createOrders
+        const insert = (id: string) => executeRaw("INSERT INTO orders (id, status, qty) VALUES (?, ?, ?)", [id, "open", 1])
+        yield* sql.withTransaction(Effect.andThen(insert("kept-1"), insert("kept-2")))
+        const failed = yield* Effect.exit(sql.withTransaction(Effect.andThen(insert("gone"), Effect.fail("boom" as const))))
+        assert.deepStrictEqual(failed, Exit.fail("boom" as const))
+        const ids = yield* sql<{ id: string }>`SELECT id FROM orders ORDER BY id`
+        assert.deepStrictEqual(ids, [{ id: "kept-1" }, { id: "kept-2" }])
+      }).pipe(Effect.provideService(SqlClient.SqlClient, client))
+    }).pipe(Effect.provide(Reactivity.layer)))
+
+  it.effect("transaction: executeRaw and sql statements inside it commit together, or roll back together on failure", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const { client, executeRaw, transaction } = yield* SqliteClient.makeWithExecutor({ filename: path.join(dir, "lean-tx.sqlite") })
+      yield* Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        yield* createOrders
+        const raw = (id: string) => executeRaw("INSERT INTO orders (id, status, qty) VALUES (?, ?, ?)", [id, "open", 1])
+        const viaSql = (id: string) => sql`INSERT INTO orders ${sql.insert({ id, status: "open", qty: 1 })}`
+        assert.strictEqual(yield* transaction(Effect.as(Effect.andThen(raw("kept-1"), viaSql("kept-2")), "done")), "done")
+        const failed = yield* Effect.exit(transaction(Effect.andThen(Effect.andThen(raw("gone-1"), viaSql("gone-2")), Effect.fail("boom" as const))))
+        assert.deepStrictEqual(failed, Exit.fail("boom" as const))
+        // A failing statement fails the transaction with its SqlError, and rolls back what came before it.
+        const duplicate = yield* Effect.exit(transaction(Effect.andThen(raw("gone-3"), raw("kept-1"))))
+        assert.isTrue(Exit.isFailure(duplicate))
+        const ids = yield* sql<{ id: string }>`SELECT id FROM orders ORDER BY id`
+        assert.deepStrictEqual(ids, [{ id: "kept-1" }, { id: "kept-2" }])
+        // The connection is usable afterwards, outside any transaction.
+        yield* raw("after")
+        assert.strictEqual(yield* countOrders, 3)
+      }).pipe(Effect.provideService(SqlClient.SqlClient, client))
+    }).pipe(Effect.provide(Reactivity.layer)))
+
   it.effect("withTransaction commits on success and rolls back on failure (nested: savepoint)", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir

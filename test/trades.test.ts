@@ -30,19 +30,17 @@ const fillDaysAgo = (server: BinanceServer, orderId: string, count: number, days
   server.setClockSkew(0)
 }
 
+/** The loopback exchange these tests trade on: 1000 USDT, HBAR/USDT at 0.1, a maker fee of 0.1%. */
+const tradingServer = () =>
+  binanceServer({ apiKey: API_KEY, secret: SECRET, balances: { USDT: "1000" }, prices: { HBARUSDT: "0.1" }, makerFeeRate: "0.001" })
+
 const myTradesRequests = (server: BinanceServer) => server.requestLog().filter((r) => r.path === "/api/v3/myTrades")
 
 describe("fetchTrades over more than 1000 trades and more than one day", () => {
   for (const useUnifiedApi of [false, true]) {
     it.live(`every trade once, oldest first, exact (${useUnifiedApi ? "ccxt unified methods" : "Binance REST endpoints"})`, () =>
       Effect.gen(function*() {
-        const server = yield* binanceServer({
-          apiKey: API_KEY,
-          secret: SECRET,
-          balances: { USDT: "1000" },
-          prices: { HBARUSDT: "0.1" },
-          makerFeeRate: "0.001"
-        })
+        const server = yield* tradingServer()
         yield* Effect.gen(function*() {
           const id = yield* createLimitBuy(0.09, 2000)
           fillDaysAgo(server, id, 700, 3) // three days ago
@@ -82,13 +80,7 @@ describe("fetchTrades over more than 1000 trades and more than one day", () => {
 describe("an order's fees before and after its trades are fetched", () => {
   it.live("until every fill's trade is journaled, an order shows the fees its answer stated (none on Binance); then their sum", () =>
     Effect.gen(function*() {
-      const server = yield* binanceServer({
-        apiKey: API_KEY,
-        secret: SECRET,
-        balances: { USDT: "1000" },
-        prices: { HBARUSDT: "0.1" },
-        makerFeeRate: "0.001"
-      })
+      const server = yield* tradingServer()
       yield* Effect.gen(function*() {
         const id = yield* createLimitBuy(0.09, 100)
         server.fillOrder("HBARUSDT", { orderId: Number(id) }, "40")

@@ -10,7 +10,7 @@
 import { Effect, Option, References } from "effect"
 import {
   Decimal,
-  DryRunExchangeLayer,
+  DryRun,
   DryRunMarket,
   Exchange,
   type ExchangeFailure,
@@ -157,5 +157,5 @@ export const runGridDemo = (options: GridOptions = {}) =>
   gridBot(options).pipe(
     withOrderSession(),
     Effect.provideService(References.MinimumLogLevel, "Warn"),
-    Effect.provide(DryRunExchangeLayer({ price: options.startPrice ?? 0.1, balances: DEMO_BALANCES }))
+    Effect.provide(DryRun.layer({ price: options.startPrice ?? 0.1, balances: DEMO_BALANCES }))
   )

@@ -12,12 +12,13 @@ import { mkdirSync } from "node:fs"
 import { dirname, resolve } from "node:path"
 import { Config, Effect, Layer, Redacted, Schema } from "effect"
 import * as Reactivity from "effect/reactivity/Reactivity"
-import { SqlClient } from "effect/sql"
+import { SqlClient, SqlError } from "effect/sql"
 import { JournalError } from "../errors/JournalError.ts"
-import { OrderJournal } from "../services/OrderJournal.ts"
+import { OrderJournal, type OrderJournalService } from "../services/OrderJournal.ts"
 import * as SqliteClient from "./SqliteClient.ts"
 import { SqliteSynchronous } from "./SqliteClient.ts"
 import { makeSqlJournal } from "./SqlJournal.ts"
+import { makeWriteBehindJournal } from "./WriteBehindJournal.ts"
 
 /** The variable that says where the journal lives. */
 export const JOURNAL_ENV = "ORDEROPS_JOURNAL"
@@ -30,7 +31,38 @@ export const DEFAULT_JOURNAL_PATH = ".orderops/journal.sqlite"
 
 const causeText = (cause: unknown): string => (cause instanceof Error ? cause.message : String(cause))
 
-export interface SqliteJournalOptions {
+/** What the durable journals share: whether an order's later writes wait for the database. */
+export interface WriteBehindOption {
+  /**
+   * `true` (the default): only an order's intent is committed before the call goes on;
+   * the exchange's answers and the final states are written by a background fiber,
+   * several at once in one transaction, and reads wait for them (`WriteBehindJournal.ts`).
+   * A killed process may lose the last of these, and start-up recovery learns them
+   * again from the exchange. `false`: every write is committed before its call returns.
+   */
+  readonly writeBehind?: boolean
+}
+
+/**
+ * `journal` made write-behind unless `options.writeBehind` is `false`; its batches run
+ * in `transaction` (the client's).
+ */
+const withWriteBehind = (
+  journal: OrderJournalService,
+  transaction: <A, E>(effect: Effect.Effect<A, E>) => Effect.Effect<A, E | SqlError.SqlError>,
+  options: WriteBehindOption
+) =>
+  options.writeBehind === false
+    ? Effect.succeed(journal)
+    : makeWriteBehindJournal(journal, {
+      transaction: (effect) =>
+        Effect.mapError(transaction(effect), (e) =>
+          SqlError.isSqlError(e)
+            ? new JournalError({ operation: "commit", location: journal.location, detail: e.message, cause: e })
+            : e)
+    })
+
+export interface SqliteJournalOptions extends WriteBehindOption {
   /**
    * How durable a commit is (WAL mode either way). `"normal"` (the default): a commit
    * survives the process being killed (SIGKILL, a crash) but a power loss or OS crash
@@ -88,10 +120,11 @@ export const SqliteJournalLayer = (filename: string, options: SqliteJournalOptio
             })
         })
       }
-      const { client, executeRaw } = yield* SqliteClient.makeWithExecutor({ filename: location, synchronous }).pipe(
+      const { client, executeRaw, transaction } = yield* SqliteClient.makeWithExecutor({ filename: location, synchronous }).pipe(
         Effect.mapError((e) => new JournalError({ operation: "open", location, detail: e.message, cause: e }))
       )
-      return yield* Effect.provideService(makeSqlJournal({ location, executeRaw }), SqlClient.SqlClient, client)
+      const journal = yield* Effect.provideService(makeSqlJournal({ location, executeRaw }), SqlClient.SqlClient, client)
+      return yield* withWriteBehind(journal, transaction, options)
     })
   ).pipe(Layer.provide(Reactivity.layer))
 
@@ -106,7 +139,7 @@ export const redactUrl = (url: string): string => {
   }
 }
 
-export interface PgJournalOptions {
+export interface PgJournalOptions extends WriteBehindOption {
   /** Connection pool size. Default 4. */
   readonly maxConnections?: number
   /** Extra session settings sent at connect, e.g. `{ search_path: "orderops" }`. */
@@ -139,7 +172,8 @@ export const PgJournalLayer = (
       }).pipe(
         Effect.mapError((e) => new JournalError({ operation: "open", location, detail: e.message, cause: e }))
       )
-      return yield* Effect.provideService(makeSqlJournal({ location }), SqlClient.SqlClient, client)
+      const journal = yield* Effect.provideService(makeSqlJournal({ location }), SqlClient.SqlClient, client)
+      return yield* withWriteBehind(journal, client.withTransaction, options)
     })
   ).pipe(Layer.provide(Reactivity.layer))
 

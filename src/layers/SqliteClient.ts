@@ -21,7 +21,7 @@
 import { accessSync, constants as fsConstants, statSync } from "node:fs"
 import { dirname } from "node:path"
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite"
-import { Config, Effect, Layer, Schema, type Scope, Semaphore, Stream } from "effect"
+import { Config, Context, Effect, Layer, Schema, type Scope, Semaphore, Stream } from "effect"
 import * as Reactivity from "effect/reactivity/Reactivity"
 import { SqlClient, type SqlConnection, SqlError, Statement } from "effect/sql"
 
@@ -349,11 +349,20 @@ const makeConnection = (db: DatabaseSync): SqlConnection.Connection => {
  * A `SqlClient`, and `executeRaw`, which runs one SQL text with its parameters on
  * the same connection, waiting its turn like any statement, but without what
  * `effect/sql` adds to each statement (a span, a scope, compiling the template). For
- * a hot path's few statements, compiled once: the order journal's writes.
+ * a hot path's few statements, compiled once: the order journal's writes. Inside
+ * the calling fiber's `client.withTransaction`, it runs in that transaction.
  */
 export interface SqliteClientWithExecutor {
   readonly client: SqlClient.SqlClient
   readonly executeRaw: (sql: string, params: ReadonlyArray<unknown>) => Effect.Effect<void, SqlError.SqlError>
+  /**
+   * Runs `effect` as one transaction (BEGIN, its statements, COMMIT; ROLLBACK if it or
+   * the COMMIT fails), uninterruptibly, holding the connection throughout: the
+   * statements it runs, `executeRaw` and `sql` alike, run inside it. A leaner
+   * `client.withTransaction`, without its span, scope and after-commit hooks: for the
+   * journal's batches of writes.
+   */
+  readonly transaction: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | SqlError.SqlError, R>
 }
 
 /**
@@ -390,9 +399,32 @@ export const makeWithExecutor = (
       spanAttributes: [["db.system.name", "sqlite"]]
     })
     const borrow = acquirers.borrower
+    const transactionService = client.transactionService
     return {
       client,
-      executeRaw: (sql, params) => borrow((conn) => Effect.asVoid(conn.executeRaw(sql, params)))
+      // Inside this fiber's transaction, on the transaction's connection (waiting for the
+      // permit the transaction holds would never end); otherwise it waits its turn.
+      executeRaw: (sql, params) =>
+        Effect.withFiber((fiber) => {
+          const transaction = Context.getOrUndefined(fiber.context, transactionService)
+          return transaction === undefined
+            ? borrow((conn) => Effect.asVoid(conn.executeRaw(sql, params)))
+            : Effect.asVoid(transaction[0].executeRaw(sql, params))
+        }),
+      transaction: (effect) =>
+        borrow((conn) => {
+          const rollback = Effect.sync(() => {
+            if (db.isTransaction) db.exec("ROLLBACK")
+          })
+          const inside = Effect.provideService(effect, transactionService, [conn, 0])
+          return Effect.uninterruptible(Effect.andThen(
+            conn.executeRaw("BEGIN", []),
+            Effect.matchCauseEffect(inside, {
+              onFailure: (cause) => Effect.andThen(rollback, Effect.failCause(cause)),
+              onSuccess: (a) => Effect.as(Effect.tapError(conn.executeRaw("COMMIT", []), () => rollback), a)
+            })
+          ))
+        })
     }
   })
 

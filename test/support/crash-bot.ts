@@ -9,7 +9,8 @@
  *             the bot stops once the paper order is written. Live: the bot does nothing
  *             special; the test server holds the answer back and the test kills the
  *             bot once the server's request log shows the order;
- * - `answer`: the exchange's answer is journaled;
+ * - `answer`: the exchange's answer is handed to the journal (committed, or queued
+ *             by the write-behind journal: with `JOURNAL_LINGER_MS`, surely queued);
  * - `none`:   both orders complete; the bot then waits.
  *
  * It reports progress as `MARK <what> <detail>` lines on stdout (`MARK stopped
@@ -24,7 +25,9 @@
 import { Effect, Layer, Logger } from "effect"
 import { createLimitBuy, DryRunExchangeLayer, type Exchange, type ExchangeFailure } from "../../src/index.ts"
 import { PgJournalLayer, SqliteJournalLayer } from "../../src/layers/Journal.ts"
+import type { JournalError } from "../../src/errors/JournalError.ts"
 import { LiveExchangeLayer } from "../../src/layers/Live.ts"
+import { makeWriteBehindJournal } from "../../src/layers/WriteBehindJournal.ts"
 import { OrderJournal } from "../../src/services/OrderJournal.ts"
 
 const env = (name: string, fallback?: string): string => {
@@ -42,7 +45,22 @@ const mark = (line: string) => Effect.sync(() => void process.stdout.write(`MARK
 /** Prints `MARK stopped <point> <detail>` and blocks forever. */
 const stopDead = (line: string) => Effect.andThen(mark(`stopped ${line}`), Effect.never)
 
-/** The SQLite journal, with the crash points hooked in after the second intent. */
+/**
+ * The durable journal, as the layers build it; with `JOURNAL_LINGER_MS`, write-behind
+ * with that linger, so a test can kill the bot while the answers are surely still queued.
+ */
+const durable = (): Layer.Layer<OrderJournal, JournalError> => {
+  const linger = process.env["JOURNAL_LINGER_MS"]
+  const writeBehind = linger === undefined
+  const layer = pgSchema === undefined
+    ? SqliteJournalLayer(journalSpec, { writeBehind })
+    : PgJournalLayer(journalSpec, { startupParameters: { search_path: pgSchema }, writeBehind })
+  if (linger === undefined) return layer
+  return Layer.effect(OrderJournal, Effect.flatMap(Effect.service(OrderJournal), (inner) => makeWriteBehindJournal(inner, { lingerMillis: Number(linger) })))
+    .pipe(Layer.provide(layer))
+}
+
+/** The durable journal, with the crash points hooked in after the second intent. */
 const journal = Layer.effect(
   OrderJournal,
   Effect.gen(function*() {
@@ -86,9 +104,7 @@ const journal = Layer.effect(
         )
     })
   })
-).pipe(Layer.provide(
-  pgSchema === undefined ? SqliteJournalLayer(journalSpec) : PgJournalLayer(journalSpec, { startupParameters: { search_path: pgSchema } })
-))
+).pipe(Layer.provide(durable()))
 
 const exchangeLayer = (): Layer.Layer<Exchange, ExchangeFailure> => {
   if (mode === "dry-run") return DryRunExchangeLayer({ journal, price: 0.1, balances: { USDT: 1000 } })
