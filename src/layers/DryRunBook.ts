@@ -62,8 +62,11 @@ const newPaperOrder = (seq: number, req: SubmitOrder, now: number, lockPrice: D.
 
 export interface BookOptions {
   readonly markets: ReadonlyMap<string, MarketRules>
+  /** Where the book starts: a fresh seed, or what the journal's paper store loaded. */
   readonly book: PaperBook
+  /** Fee rate of a fill that made liquidity (a resting order crossed later). */
   readonly makerFee: D.Decimal
+  /** Fee rate of a fill that took liquidity (a market order, a limit order crossing when placed). */
   readonly takerFee: D.Decimal
 }
 

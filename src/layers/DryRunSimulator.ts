@@ -23,24 +23,16 @@
 import { Option, Result } from "effect"
 import type { ExchangeError } from "../errors/ExchangeError.ts"
 import * as D from "../services/Decimal.ts"
-import type { MarketRules } from "../services/MarketRules.ts"
 import { hasLimitPrice, isTriggerType, type OrderRecord } from "../services/OrderRecord.ts"
-import type { PaperBook, PaperOrder } from "../services/PaperStore.ts"
+import type { PaperOrder } from "../services/PaperStore.ts"
 import type { SubmitOrder } from "../services/Venue.ts"
-import { type Book, makeBook } from "./DryRunBook.ts"
+import { type Book, type BookOptions, makeBook } from "./DryRunBook.ts"
 import { checkOrder, crossesAt } from "./DryRunChecks.ts"
 import { makeOcoLists } from "./DryRunOco.ts"
 import { makeOcoPairs, makeTriggerBook, pendingTriggerOf, resume } from "./DryRunTriggers.ts"
 
-export interface SimulatorOptions {
-  readonly markets: ReadonlyMap<string, MarketRules>
-  /** Where the book starts: a fresh seed, or what the journal's paper store loaded. */
-  readonly book: PaperBook
-  /** Fee rate of a fill that made liquidity (a resting order crossed later). */
-  readonly makerFee: D.Decimal
-  /** Fee rate of a fill that took liquidity (a market order, a limit order crossing when placed). */
-  readonly takerFee: D.Decimal
-}
+/** The simulator's markets, starting book and fee rates (`BookOptions`). */
+export type SimulatorOptions = BookOptions
 
 export type Simulator = ReturnType<typeof makeSimulator>
 
