@@ -25,7 +25,7 @@ import { debugOn } from "../services/LogLevels.ts"
 import { HBAR_USDT, makeRules, type MarketRules, type MarketRulesInput } from "../services/MarketRules.ts"
 import { OrderJournal } from "../services/OrderJournal.ts"
 import { describeAmounts, type OrderRecord } from "../services/OrderRecord.ts"
-import type { PaperBook, PaperChange } from "../services/PaperStore.ts"
+import type { PaperBook, PaperChange, PaperStoreService } from "../services/PaperStore.ts"
 import { type Balance, describeOco, describeOrder, Venue, type VenueService } from "../services/Venue.ts"
 import { makeSimulator, type Simulator } from "./DryRunSimulator.ts"
 import { type EngineOptions, makeExchange, withDebugLogging } from "./OrderEngine.ts"
@@ -126,59 +126,42 @@ const openBook = Effect.fnUntraced(function*(options: DryRunOptions, symbol: str
   return { exists: true, seq: 0, balances, prices, open: [] } satisfies PaperBook
 })
 
-/** Builds the simulator and the `Venue` and `DryRunMarket` over it. */
-const makeDryRun = Effect.fnUntraced(function*(options: DryRunOptions) {
-  const symbol = options.symbol ?? "HBAR/USDT"
-  const journal = yield* OrderJournal
-  const store = journal.paper
-  const active = yield* ActiveOrders
+const unknownMarket = (markets: ReadonlyMap<string, MarketRules>, op: string, s: string) =>
+  new ValidationError({ operation: op, symbol: s, rule: "UnknownMarket", field: "symbol", value: s, limit: [...markets.keys()].join(",") })
 
+/** The markets the dry run knows: the built-in HBAR/USDT and the options' own; refuses a `symbol` among none of them. */
+const loadMarkets = (options: DryRunOptions, symbol: string): Effect.Effect<ReadonlyMap<string, MarketRules>, ValidationError> => {
   const markets = new Map<string, MarketRules>([[HBAR_USDT.symbol, HBAR_USDT]])
   for (const [s, input] of Object.entries(options.markets ?? {})) markets.set(s, makeRules(s, input))
-  if (!markets.has(symbol)) {
-    return yield* new ValidationError({
-      operation: "DryRunExchangeLayer",
-      symbol,
-      rule: "UnknownMarket",
-      field: "symbol",
-      value: symbol,
-      limit: [...markets.keys()].join(",")
-    })
-  }
-  const feeInput = (field: string, rate: number) => Effect.fromResult(decimalInput("DryRunExchangeLayer", symbol, field, rate))
-  const makerFee = yield* feeInput("makerFee", options.makerFee ?? options.feeRate ?? BINANCE_US_FEES.maker)
-  const takerFee = yield* feeInput("takerFee", options.takerFee ?? options.feeRate ?? BINANCE_US_FEES.taker)
-  const book = yield* openBook(options, symbol, markets.get(symbol)!.quote)
-  const sim: Simulator = makeSimulator({ markets, book, makerFee, takerFee })
-  /** Changes and their writes take turns, so the store sees them in the order they were made. */
-  const lock = yield* Semaphore.make(1)
+  return markets.has(symbol) ? Effect.succeed(markets) : Effect.fail(unknownMarket(markets, "DryRunExchangeLayer", symbol))
+}
 
-  const unknownMarket = (op: string, s: string) =>
-    new ValidationError({ operation: op, symbol: s, rule: "UnknownMarket", field: "symbol", value: s, limit: [...markets.keys()].join(",") })
+/**
+ * A simulated request: `run` reads or changes the book when the request is made, in
+ * the fiber step that checks the log level. One debug line explains it first, as the
+ * live venue's requests are explained; with debug off nothing is built.
+ */
+const explained = <A, E>(
+  describe: () => string,
+  run: (fiber: Fiber.Fiber<unknown, unknown>) => Effect.Effect<A, E>
+): Effect.Effect<A, E> =>
+  Effect.withFiber((fiber) =>
+    debugOn(fiber)
+      ? Effect.andThen(Effect.logDebug(`${DRY_RUN_VENUE_ID}: ${describe()}`), Effect.suspend(() => run(fiber)))
+      : run(fiber)
+  )
 
-  /**
-   * A simulated request: `run` reads or changes the book when the request is made, in
-   * the fiber step that checks the log level. One debug line explains it first, as the
-   * live venue's requests are explained; with debug off nothing is built.
-   */
-  const explained = <A, E>(
-    describe: () => string,
-    run: (fiber: Fiber.Fiber<unknown, unknown>) => Effect.Effect<A, E>
-  ): Effect.Effect<A, E> =>
-    Effect.withFiber((fiber) =>
-      debugOn(fiber)
-        ? Effect.andThen(Effect.logDebug(`${DRY_RUN_VENUE_ID}: ${describe()}`), Effect.suspend(() => run(fiber)))
-        : run(fiber)
-    )
-
+/** What the venue and the market handle share: the simulator, its store, the markets, and the one way to change the book. */
+interface DryRunParts {
+  readonly sim: Simulator
+  readonly store: PaperStoreService
+  readonly markets: ReadonlyMap<string, MarketRules>
   /** Changes the book at `now` (under the lock), then writes the rows the change touched. */
-  const commit = <A, E>(now: number, f: (now: number) => Result.Result<A, E>): Effect.Effect<A, E | JournalError> =>
-    lock.withPermits(1)(Effect.suspend((): Effect.Effect<A, E | JournalError> => {
-      const result = f(now)
-      const change = sim.takeChange()
-      return Result.isFailure(result) ? Effect.fail(result.failure) : Effect.as(store.write(change, now), result.success)
-    }))
+  readonly commit: <A, E>(now: number, f: (now: number) => Result.Result<A, E>) => Effect.Effect<A, E | JournalError>
+}
 
+/** The dry run's `Venue`: every request reads or changes the simulator, and a change is written to the store before it returns. */
+const makeVenue = ({ commit, markets, sim, store }: DryRunParts): VenueService => {
   /** A simulated request that changes the book at the fiber's clock time. */
   const mutate = <A, E>(describe: () => string, f: (now: number) => Result.Result<A, E>): Effect.Effect<A, E | JournalError> =>
     explained(describe, (fiber) => commit(fiber.getRef(Clock.Clock).currentTimeMillisUnsafe(), f))
@@ -209,11 +192,11 @@ const makeDryRun = Effect.fnUntraced(function*(options: DryRunOptions) {
           })
       })))
 
-  const venue: VenueService = {
+  return {
     id: DRY_RUN_VENUE_ID,
     market: (op, s) => {
       const rules = markets.get(s)
-      return rules === undefined ? Effect.fail(unknownMarket(op, s)) : Effect.succeed(rules)
+      return rules === undefined ? Effect.fail(unknownMarket(markets, op, s)) : Effect.succeed(rules)
     },
     refreshMarkets: () => Effect.void,
     referencePrice: (_op, s) => explained(() => `price of ${s}`, () => Effect.succeed(sim.price(s))),
@@ -260,34 +243,57 @@ const makeDryRun = Effect.fnUntraced(function*(options: DryRunOptions) {
         )
     })
   }
+}
 
-  const market: DryRunMarketService = {
-    setPrice: (price, s = symbol) =>
-      Effect.gen(function*() {
-        if (!markets.has(s)) return yield* unknownMarket("setPrice", s)
-        const p = yield* Effect.fromResult(decimalInput("setPrice", s, "price", price))
-        const changed = yield* commit(yield* Clock.currentTimeMillis, (now) => Result.succeed(sim.setPrice(s, p, now)))
-        for (const record of changed) {
-          yield* active.observe(record)
-          const what = record.status === "expired" ? "Expired (its OCO partner ended)" : record.status === "open" ? "Partly filled" : "Filled"
-          yield* Effect.log(`${what} ${record.type} ${record.side} order: ${s} ${describeAmounts(record)}`).pipe(
-            Effect.annotateLogs({ symbol: s, orderId: record.id, clientOrderId: record.clientOrderId })
-          )
-        }
-        // What filled (in full or in part); an OCO partner that expired with it is observed, not returned.
-        return changed.filter((o) => o.status !== "expired")
-      }),
-    price: (s = symbol) => Effect.sync(() => Option.map(sim.price(s), D.toNumber)),
-    setDepth: (quantity, s = symbol) =>
-      quantity === undefined
-        ? Effect.sync(() => sim.setDepth(s, undefined))
-        : Effect.map(Effect.fromResult(decimalInput("setDepth", s, "quantity", quantity)), (q) => sim.setDepth(s, q)),
-    setBalance: (asset, amount) =>
-      Effect.fromResult(decimalInput("setBalance", symbol, "balance", amount)).pipe(
-        Effect.flatMap((d) => Effect.flatMap(Clock.currentTimeMillis, (now) => commit(now, () => Result.succeed(sim.setBalance(asset, d)))))
-      )
-  }
-  return { venue, market, sim }
+/** The `DryRunMarket` handle over the simulator; `symbol` is the layer's default market. */
+const makeMarket = ({ commit, markets, sim }: DryRunParts, symbol: string, active: ActiveOrders["Service"]): DryRunMarketService => ({
+  setPrice: (price, s = symbol) =>
+    Effect.gen(function*() {
+      if (!markets.has(s)) return yield* unknownMarket(markets, "setPrice", s)
+      const p = yield* Effect.fromResult(decimalInput("setPrice", s, "price", price))
+      const changed = yield* commit(yield* Clock.currentTimeMillis, (now) => Result.succeed(sim.setPrice(s, p, now)))
+      for (const record of changed) {
+        yield* active.observe(record)
+        const what = record.status === "expired" ? "Expired (its OCO partner ended)" : record.status === "open" ? "Partly filled" : "Filled"
+        yield* Effect.log(`${what} ${record.type} ${record.side} order: ${s} ${describeAmounts(record)}`).pipe(
+          Effect.annotateLogs({ symbol: s, orderId: record.id, clientOrderId: record.clientOrderId })
+        )
+      }
+      // What filled (in full or in part); an OCO partner that expired with it is observed, not returned.
+      return changed.filter((o) => o.status !== "expired")
+    }),
+  price: (s = symbol) => Effect.sync(() => Option.map(sim.price(s), D.toNumber)),
+  setDepth: (quantity, s = symbol) =>
+    quantity === undefined
+      ? Effect.sync(() => sim.setDepth(s, undefined))
+      : Effect.map(Effect.fromResult(decimalInput("setDepth", s, "quantity", quantity)), (q) => sim.setDepth(s, q)),
+  setBalance: (asset, amount) =>
+    Effect.fromResult(decimalInput("setBalance", symbol, "balance", amount)).pipe(
+      Effect.flatMap((d) => Effect.flatMap(Clock.currentTimeMillis, (now) => commit(now, () => Result.succeed(sim.setBalance(asset, d)))))
+    )
+})
+
+/** Builds the simulator and the `Venue` and `DryRunMarket` over it. */
+const makeDryRun = Effect.fnUntraced(function*(options: DryRunOptions) {
+  const symbol = options.symbol ?? "HBAR/USDT"
+  const store = (yield* OrderJournal).paper
+  const active = yield* ActiveOrders
+  const markets = yield* loadMarkets(options, symbol)
+  const feeInput = (field: string, rate: number) => Effect.fromResult(decimalInput("DryRunExchangeLayer", symbol, field, rate))
+  const makerFee = yield* feeInput("makerFee", options.makerFee ?? options.feeRate ?? BINANCE_US_FEES.maker)
+  const takerFee = yield* feeInput("takerFee", options.takerFee ?? options.feeRate ?? BINANCE_US_FEES.taker)
+  const book = yield* openBook(options, symbol, markets.get(symbol)!.quote)
+  const sim: Simulator = makeSimulator({ markets, book, makerFee, takerFee })
+  /** Changes and their writes take turns, so the store sees them in the order they were made. */
+  const lock = yield* Semaphore.make(1)
+  const commit = <A, E>(now: number, f: (now: number) => Result.Result<A, E>): Effect.Effect<A, E | JournalError> =>
+    lock.withPermits(1)(Effect.suspend((): Effect.Effect<A, E | JournalError> => {
+      const result = f(now)
+      const change = sim.takeChange()
+      return Result.isFailure(result) ? Effect.fail(result.failure) : Effect.as(store.write(change, now), result.success)
+    }))
+  const parts: DryRunParts = { sim, store, markets, commit }
+  return { venue: makeVenue(parts), market: makeMarket(parts, symbol, active), sim }
 })
 
 /**

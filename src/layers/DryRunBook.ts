@@ -1,0 +1,191 @@
+/**
+ * The paper exchange's book in memory, under its operations (`DryRunSimulator.ts`):
+ * the open orders indexed three ways, the last price and fill depth per market, the
+ * funds ledger (`DryRunFunds.ts`), and the one step that changes an order, `settle`,
+ * with the fill step built on it. Every step records the rows it touched (orders,
+ * trades, balances, prices); `takeChange` hands them over to be written to the
+ * journal's paper store, which holds the finished orders.
+ */
+import { Option } from "effect"
+import * as D from "../services/Decimal.ts"
+import type { MarketRules } from "../services/MarketRules.ts"
+import { acceptedOrder, addFee, averageOf, hasLimitPrice, type OrderRecord } from "../services/OrderRecord.ts"
+import { type PaperBook, type PaperChange, type PaperOrder, paperOrderId } from "../services/PaperStore.ts"
+import type { Trade } from "../services/Trade.ts"
+import type { SubmitOrder } from "../services/Venue.ts"
+import { makeFunds } from "./DryRunFunds.ts"
+
+/** The open orders, by symbol, then by id; and by id and client order id across symbols. */
+const makeOpenOrders = (seed: ReadonlyArray<PaperOrder>) => {
+  const bySymbol = new Map<string, Map<string, PaperOrder>>()
+  const byId = new Map<string, PaperOrder>()
+  const byClientId = new Map<string, PaperOrder>()
+  const add = (o: PaperOrder) => {
+    let book = bySymbol.get(o.record.symbol)
+    if (book === undefined) {
+      book = new Map()
+      bySymbol.set(o.record.symbol, book)
+    }
+    book.set(o.record.id, o)
+    byId.set(o.record.id, o)
+    byClientId.set(o.record.clientOrderId, o)
+  }
+  const remove = (record: OrderRecord) => {
+    bySymbol.get(record.symbol)?.delete(record.id)
+    byId.delete(record.id)
+    if (byClientId.get(record.clientOrderId)?.record.id === record.id) byClientId.delete(record.clientOrderId)
+  }
+  for (const o of seed) add(o)
+  return { bySymbol, byId, byClientId, add, remove }
+}
+
+/** A new open order's paper form; its lock price is its limit, a stop's trigger, or a market order's last price. */
+const newPaperOrder = (seq: number, req: SubmitOrder, now: number, lockPrice: D.Decimal, listId: Option.Option<string>): PaperOrder => ({
+  record: {
+    ...acceptedOrder({
+      id: paperOrderId(seq),
+      clientOrderId: req.clientOrderId,
+      symbol: req.symbol,
+      side: req.side,
+      type: req.type,
+      price: hasLimitPrice(req.type) ? req.price : Option.none(),
+      triggerPrice: req.triggerPrice,
+      quantity: req.quantity,
+      timestamp: now
+    }),
+    listId
+  },
+  price: req.type === "market" ? D.ZERO : lockPrice,
+  quantity: req.quantity,
+  seq
+})
+
+export interface BookOptions {
+  readonly markets: ReadonlyMap<string, MarketRules>
+  /** Where the book starts: a fresh seed, or what the journal's paper store loaded. */
+  readonly book: PaperBook
+  /** Fee rate of a fill that made liquidity (a resting order crossed later). */
+  readonly makerFee: D.Decimal
+  /** Fee rate of a fill that took liquidity (a market order, a limit order crossing when placed). */
+  readonly takerFee: D.Decimal
+}
+
+export type Book = ReturnType<typeof makeBook>
+
+export const makeBook = (options: BookOptions) => {
+  let seq = options.book.seq
+  const prices = new Map(options.book.prices)
+  const open = makeOpenOrders(options.book.open)
+  const funds = makeFunds(options.book.balances)
+  /** The most one fill may take, by symbol (`setDepth`); unlimited when absent. */
+  const depth = new Map<string, D.Decimal>()
+  // The rows changed since the last `takeChange` (balances: the ledger's own).
+  let changedOrders: Array<PaperOrder> = []
+  let changedTrades: Array<readonly [symbol: string, trade: Trade]> = []
+  const changedPrices = new Set<string>()
+  const rulesOf = (symbol: string) => options.markets.get(symbol)
+
+  /** Records `o`'s new view as a change and takes the order off the book when it is final. */
+  const settle = (o: PaperOrder, record: OrderRecord): OrderRecord => {
+    const next = record === o.record ? o : { ...o, record }
+    changedOrders.push(next)
+    if (record.status === "open" && next !== o && open.byId.has(record.id)) open.add(next)
+    if (record.status !== "open") open.remove(record)
+    return record
+  }
+
+  /** The quantity of `o` not filled yet. */
+  const remainingOf = (o: PaperOrder) => D.sub(o.quantity, o.record.filled)
+  /** Gives `amount` of what `o` locked back to the free balance. */
+  const release = (o: PaperOrder, amount: D.Decimal) => {
+    const rules = rulesOf(o.record.symbol)!
+    funds.release(o.record.side === "buy" ? rules.quote : rules.base, amount)
+  }
+
+  /**
+   * Fills `qty` of `o` at `price`, as a maker (a resting order crossed later) or a
+   * taker, settling the money in the ledger. The fill is a trade of its own (id
+   * `<order id>/<quantity filled before it>`), and the order's filled, cost and fees
+   * are the sums of its trades. A market order's unfilled rest expires.
+   */
+  const fill = (o: PaperOrder, qty: D.Decimal, price: D.Decimal, role: "maker" | "taker", now: number): OrderRecord => {
+    const { record } = o
+    const rules = rulesOf(record.symbol)!
+    const cost = D.mul(price, qty)
+    const limit = record.type !== "market"
+    const fee = funds.settleFill({
+      side: record.side,
+      base: rules.base,
+      quote: rules.quote,
+      lockPrice: limit ? o.price : undefined,
+      quantity: qty,
+      cost,
+      feeRate: role === "maker" ? options.makerFee : options.takerFee
+    })
+    const feeAsset = record.side === "buy" ? rules.base : rules.quote
+    const trade: Trade = {
+      id: `${record.id}/${D.format(record.filled)}`,
+      orderId: record.id,
+      clientOrderId: record.clientOrderId,
+      side: record.side,
+      price,
+      quantity: qty,
+      quoteQuantity: cost,
+      fee,
+      feeAsset,
+      maker: role === "maker",
+      timestamp: now
+    }
+    changedTrades.push([record.symbol, trade])
+    const filled = D.add(record.filled, qty)
+    const totalCost = D.add(record.cost, cost)
+    return settle(limit ? o : { ...o, price }, {
+      ...record,
+      filled,
+      cost: totalCost,
+      averagePrice: averageOf(totalCost, filled),
+      fees: D.isZero(fee) ? record.fees : addFee(record.fees, feeAsset, fee),
+      status: D.gte(filled, o.quantity) ? "closed" : limit ? "open" : "expired"
+    })
+  }
+
+  return {
+    open,
+    funds,
+    prices,
+    depth,
+    rulesOf,
+    settle,
+    fill,
+    release,
+    /** Gives back the lock of `o`'s unfilled rest. */
+    releaseRest: (o: PaperOrder) => release(o, o.record.side === "buy" ? D.mul(o.price, remainingOf(o)) : remainingOf(o)),
+    /** What one fill of `o` may take: the rest of it, at most the symbol's depth (`setDepth`). */
+    fillable: (o: PaperOrder) => {
+      const cap = depth.get(o.record.symbol)
+      const rest = remainingOf(o)
+      return cap === undefined ? rest : D.min(rest, cap)
+    },
+    newOrder: (req: SubmitOrder, now: number, lockPrice: D.Decimal, listId: Option.Option<string>): PaperOrder =>
+      newPaperOrder(++seq, req, now, lockPrice, listId),
+    /** The id the next order will get. */
+    nextId: () => String(seq + 1),
+    setPrice: (symbol: string, price: D.Decimal) => {
+      prices.set(symbol, price)
+      changedPrices.add(symbol)
+    },
+    /** The rows changed since the last call, to be written to the paper store. */
+    takeChange: (): PaperChange => {
+      const change: PaperChange = {
+        orders: changedOrders,
+        balances: funds.takeChanged(),
+        prices: Array.from(changedPrices, (symbol) => [symbol, prices.get(symbol)!] as const),
+        trades: changedTrades
+      }
+      changedOrders = []
+      changedTrades = []
+      changedPrices.clear()
+      return change
+    }
+  }
+}
