@@ -1,6 +1,6 @@
 /**
  * The paper exchange's checks of one new order, as Binance makes them, apart from
- * the book (`DryRunSimulator.ts`) so that what is refused, and why, reads in one
+ * the book (`DryRunBook.ts`, `DryRunSimulator.ts`) so that what is refused, and why, reads in one
  * place: a known market, a fresh client order id, amounts on the grid, room on the
  * book, a trigger the last price has not reached yet, and a limit-maker that would
  * not take. The engine validated the order already; these guard the book itself.
