@@ -107,6 +107,22 @@ const contract = (backend: Backend) =>
         store.journal
       ))
 
+    test("whether a trigger order's trigger fired is written when it fires and loaded back", (store) =>
+      Effect.provide(
+        Effect.gen(function*() {
+          const p = yield* paper
+          const stop = (seq: number, triggeredAt?: number): PaperOrder => {
+            const o = paperOrder(seq, { type: "stop-loss-limit", triggerPrice: Option.some(D.unsafe("0.00002")) })
+            return triggeredAt === undefined ? o : { ...o, triggeredAt }
+          }
+          yield* p.write({ orders: [stop(1), stop(2)], balances: [], prices: [] }, 10)
+          yield* p.write({ orders: [stop(2, 11)], balances: [], prices: [] }, 11) // the second one's trigger fires
+          const book = yield* p.load
+          assert.deepStrictEqual(book.open.map((o) => [o.record.id, o.triggeredAt]), [["dry_run_1", undefined], ["dry_run_2", 11]])
+        }),
+        store.journal
+      ))
+
     test("a client order id used again finds its latest order", (store) =>
       Effect.provide(
         Effect.gen(function*() {

@@ -18,10 +18,12 @@ import {
   DryRunExchangeLayer,
   DryRunMarket,
   fetchOrder,
+  fetchTrades,
   OrderJournal
 } from "../src/index.ts"
 import { SqliteJournalLayer } from "../src/layers/Journal.ts"
 import { LiveExchangeLayer } from "../src/layers/Live.ts"
+import * as D from "../src/services/Decimal.ts"
 import { binanceServer } from "./support/BinanceServer.ts"
 
 const SECRET = "recovery-secret-0123456789"
@@ -92,6 +94,42 @@ describe("recovery of trigger orders and lists", () => {
         yield* market.setPrice(0.085) // the lone stop fires, and sells at its limit or better
         assert.strictEqual((yield* fetchOrder(placed.stop.id)).status, "closed")
         assert.strictEqual((yield* activeOrders).size, 0)
+      }).pipe(Effect.provide(dryRun))
+    })))
+
+  it.live("dry run: a stop-limit whose trigger fired resumes working at its limit and fills there as a maker", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const file = yield* journalFile
+      const dryRun = Layer.merge(DryRunExchangeLayer({ journal: SqliteJournalLayer(file), price: 0.1 }), SqliteJournalLayer(file))
+      const stop = yield* Effect.gen(function*() {
+        yield* createLimitBuy(0.11, 300) // crosses at 0.1: the HBAR to sell
+        const stop = yield* createStopLossLimit(0.09, 0.089, 100)
+        // The price gaps past the trigger and below the limit: it fires, and the sell at 0.089 rests (0.0895 would fill it at once).
+        yield* (yield* DryRunMarket).setPrice(0.088)
+        assert.strictEqual((yield* fetchOrder(stop.id)).status, "open")
+        return stop
+      }).pipe(Effect.provide(dryRun))
+      yield* Effect.gen(function*() {
+        const market = yield* DryRunMarket
+        assert.strictEqual((yield* fetchOrder(stop.id)).status, "open")
+        yield* market.setPrice(0.095) // above the trigger: a working sell limit at 0.089 is crossed
+        const done = yield* fetchOrder(stop.id)
+        assert.deepStrictEqual([done.status, D.format(done.filled), Option.map(done.averagePrice, D.format)], ["closed", "100", Option.some("0.089")])
+        const trades = (yield* fetchTrades()).filter((t) => t.orderId === stop.id)
+        assert.deepStrictEqual(trades.map((t) => [t.orderId, D.format(t.price), t.maker]), [[stop.id, "0.089", true]])
+        assert.strictEqual((yield* activeOrders).size, 0)
+      }).pipe(Effect.provide(dryRun))
+    })))
+
+  it.live("dry run: a stop-limit whose trigger has not fired still waits for it after a restart", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const file = yield* journalFile
+      const dryRun = Layer.merge(DryRunExchangeLayer({ journal: SqliteJournalLayer(file), price: 0.1 }), SqliteJournalLayer(file))
+      const stop = yield* Effect.andThen(createLimitBuy(0.11, 300), createStopLossLimit(0.09, 0.089, 100)).pipe(Effect.provide(dryRun))
+      yield* Effect.gen(function*() {
+        yield* (yield* DryRunMarket).setPrice(0.095) // above the trigger: nothing fires, the limit is not working
+        assert.strictEqual((yield* fetchOrder(stop.id)).status, "open")
+        assert.strictEqual((yield* fetchTrades()).filter((t) => t.orderId === stop.id).length, 0)
       }).pipe(Effect.provide(dryRun))
     })))
 })

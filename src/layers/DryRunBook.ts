@@ -94,6 +94,14 @@ export const makeBook = (options: BookOptions) => {
     return record
   }
 
+  /** Records that `o`'s trigger fired at `now`: it works from now on, and a resumed session keeps it working. */
+  const markTriggered = (o: PaperOrder, now: number): PaperOrder => {
+    const next = { ...o, triggeredAt: now }
+    open.add(next)
+    changedOrders.push(next)
+    return next
+  }
+
   /** The quantity of `o` not filled yet. */
   const remainingOf = (o: PaperOrder) => D.sub(o.quantity, o.record.filled)
   /** Gives `amount` of what `o` locked back to the free balance. */
@@ -156,6 +164,7 @@ export const makeBook = (options: BookOptions) => {
     depth,
     rulesOf,
     settle,
+    markTriggered,
     fill,
     release,
     /** Gives back the lock of `o`'s unfilled rest. */

@@ -135,8 +135,9 @@ export const makeSimulator = (options: SimulatorOptions) => {
     if (resting === undefined || resting.size === 0) return []
     const changed: Array<OrderRecord> = []
     for (const t of triggers.fire(symbol, price)) {
-      const o = open.byId.get(t.orderId)
-      if (o === undefined) continue
+      const waiting = open.byId.get(t.orderId)
+      if (waiting === undefined) continue
+      const o = book.markTriggered(waiting, now)
       changed.push(...lists.endList(o, "expired"))
       const worked = work(o, price, now)
       if (worked !== undefined) changed.push(worked)

@@ -113,18 +113,19 @@ export const makeOcoPairs = () => {
   }
 }
 
-/** The trigger an open paper order waits for, if it is a stop-loss or take-profit order. */
+/** The trigger an open paper order waits for: a stop-loss or take-profit order's whose trigger has not fired yet. */
 export const pendingTriggerOf = (o: PaperOrder): PendingTrigger | undefined => {
   const { record } = o
-  if (!isTriggerType(record.type) || Option.isNone(record.triggerPrice)) return undefined
+  if (!isTriggerType(record.type) || Option.isNone(record.triggerPrice) || o.triggeredAt !== undefined) return undefined
   return { orderId: record.id, symbol: record.symbol, kind: triggerKindOf(record.type), side: record.side, triggerPrice: record.triggerPrice.value, seq: o.seq }
 }
 
 /**
  * Rebuilds the trigger book and the lists from a resumed session's open orders. A
- * trigger order waits again (one that had fired and rests at its limit fires again
- * at the next price past its trigger); a list's legs are the open orders sharing its
- * id (its client id is not kept, so it cannot be looked up by it).
+ * trigger order whose trigger has not fired waits again; one that fired
+ * (`triggeredAt`) stays off the trigger book and works at its limit, as on Binance.
+ * A list's legs are the open orders sharing its id (its client id is not kept, so
+ * it cannot be looked up by it).
  */
 export const resume = (open: ReadonlyArray<PaperOrder>, triggers: TriggerBook, lists: OcoPairs): void => {
   for (const o of open) {

@@ -108,6 +108,17 @@ const addOrderAmounts = Effect.gen(function*() {
   yield* createTradesTable
 })
 
+/**
+ * 0007: when a paper trigger order's trigger fired (`triggered_at`, epoch ms; null
+ * while it waits), so that a later session resumes a fired stop-limit order as a
+ * working limit order rather than waiting for its trigger again. Existing rows keep
+ * null: they were all resumed as waiting before.
+ */
+const addPaperTriggeredAt = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`ALTER TABLE orderops_paper_orders ADD COLUMN triggered_at BIGINT`
+})
+
 /** Every migration, by `<id>_<name>`. Append new ones; never edit a shipped one. */
 export const journalMigrations = {
   "0001_create_orders": createOrders,
@@ -115,7 +126,8 @@ export const journalMigrations = {
   "0003_add_venue": addVenue,
   "0004_create_paper_tables": createPaperTables,
   "0005_drop_status_indexes": dropStatusIndexes,
-  "0006_add_order_amounts_and_trades": addOrderAmounts
+  "0006_add_order_amounts_and_trades": addOrderAmounts,
+  "0007_add_paper_triggered_at": addPaperTriggeredAt
 } as const
 
 /**

@@ -3,8 +3,9 @@
  * the same portable SQL on SQLite and PostgreSQL. Three tables (migration 0004):
  *
  * - `orderops_paper_orders`: the paper exchange's orders by exchange id
- *   (`dry_run_<seq>`), amounts as exact decimal text. Written when placed and again
- *   when final; start-up reads only the open ones (a partial index holds just those).
+ *   (`dry_run_<seq>`), amounts as exact decimal text. Written when placed, when it
+ *   changes (a fill, a trigger firing: `triggered_at`, migration 0007) and when
+ *   final; start-up reads only the open ones (a partial index holds just those).
  * - `orderops_paper_balances`: one row per asset, free and locked.
  * - `orderops_paper_prices`: one row per symbol.
  *
@@ -88,6 +89,8 @@ const OrderRow = Schema.Struct({
   cost: Schema.optional(Schema.NullOr(DecimalText)),
   fees: Schema.optional(FeesColumn),
   list_id: Schema.optional(Schema.NullOr(Schema.String)),
+  /** When a trigger order's trigger fired; null while it waits, and in rows written before migration 0007. */
+  triggered_at: Schema.optional(Schema.NullOr(BigIntColumn)),
   status: OrderStatus,
   created_at: BigIntColumn
 })
@@ -153,7 +156,8 @@ const toPaperOrder = (row: OrderRow): PaperOrder => ({
   record: toRecord(row),
   price: D.unsafe(row.price),
   quantity: D.unsafe(row.quantity),
-  seq: Number(row.seq)
+  seq: Number(row.seq),
+  triggeredAt: row.triggered_at == null ? undefined : Number(row.triggered_at)
 })
 
 /** A value of a column that may hold null. */
@@ -174,6 +178,7 @@ const orderRow = (o: PaperOrder, now: number) => ({
   cost: nullable(D.format(o.record.cost)),
   fees: feesText(Object.fromEntries(Object.entries(o.record.fees).map(([asset, fee]) => [asset, D.format(fee)]))),
   list_id: Option.getOrNull(o.record.listId),
+  triggered_at: nullable(o.triggeredAt ?? null),
   status: o.record.status,
   created_at: o.record.timestamp,
   updated_at: now
@@ -215,7 +220,7 @@ export const makeSqlPaperStore = ({ sql, location, guard }: SqlPaperStoreOptions
       sql`INSERT INTO orderops_paper_orders ${sql.insert(chunk)}
           ON CONFLICT (order_id) DO UPDATE SET
             price = excluded.price, filled = excluded.filled, cost = excluded.cost, fees = excluded.fees,
-            status = excluded.status, updated_at = excluded.updated_at`)
+            triggered_at = excluded.triggered_at, status = excluded.status, updated_at = excluded.updated_at`)
   const upsertBalances = (rows: ReadonlyArray<ReturnType<typeof balanceRow>>) =>
     inChunks(rows, (chunk) =>
       sql`INSERT INTO orderops_paper_balances ${sql.insert(chunk)}
@@ -274,6 +279,7 @@ export const makeSqlPaperStore = ({ sql, location, guard }: SqlPaperStoreOptions
       cost: null,
       fees: null,
       list_id: null,
+      triggered_at: null,
       status: o.status,
       created_at: o.timestamp,
       updated_at: o.timestamp

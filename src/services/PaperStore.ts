@@ -41,6 +41,12 @@ export interface PaperOrder {
   readonly quantity: D.Decimal
   /** The order's number in the book's id sequence (`dry_run_<seq>`). */
   readonly seq: number
+  /**
+   * When a stop-loss or take-profit order's trigger fired (epoch ms); absent while
+   * it waits. A fired limit one works at its limit, and a later session resumes it
+   * as working, not waiting (Binance's `isWorking`).
+   */
+  readonly triggeredAt?: number | undefined
 }
 
 /** What start-up reads: the book's small, current part. */
