@@ -36,6 +36,9 @@ const journalFile = Effect.map(
   (dir) => join(dir, "journal.sqlite")
 )
 
+/** A dry run at HBAR/USDT 0.1 on the journal `file`, with the journal itself. */
+const dryRunOn = (file: string) => Layer.merge(DryRunExchangeLayer({ journal: SqliteJournalLayer(file), price: 0.1 }), SqliteJournalLayer(file))
+
 const OCO_SELL = { side: "sell", quantity: 100, price: 0.12, triggerPrice: 0.09, stopLimitPrice: 0.089 } as const
 
 describe("recovery of trigger orders and lists", () => {
@@ -78,7 +81,7 @@ describe("recovery of trigger orders and lists", () => {
   it.live("dry run: a resumed session still fires a stop at its trigger, and a filled OCO leg still expires the other", () =>
     Effect.scoped(Effect.gen(function*() {
       const file = yield* journalFile
-      const dryRun = Layer.merge(DryRunExchangeLayer({ journal: SqliteJournalLayer(file), price: 0.1 }), SqliteJournalLayer(file))
+      const dryRun = dryRunOn(file)
       const placed = yield* Effect.gen(function*() {
         yield* createLimitBuy(0.11, 300)
         const stop = yield* createStopLossLimit(0.085, 0.084, 100)
@@ -100,7 +103,7 @@ describe("recovery of trigger orders and lists", () => {
   it.live("dry run: a stop-limit whose trigger fired resumes working at its limit and fills there as a maker", () =>
     Effect.scoped(Effect.gen(function*() {
       const file = yield* journalFile
-      const dryRun = Layer.merge(DryRunExchangeLayer({ journal: SqliteJournalLayer(file), price: 0.1 }), SqliteJournalLayer(file))
+      const dryRun = dryRunOn(file)
       const stop = yield* Effect.gen(function*() {
         yield* createLimitBuy(0.11, 300) // crosses at 0.1: the HBAR to sell
         const stop = yield* createStopLossLimit(0.09, 0.089, 100)
@@ -124,7 +127,7 @@ describe("recovery of trigger orders and lists", () => {
   it.live("dry run: a stop-limit whose trigger has not fired still waits for it after a restart", () =>
     Effect.scoped(Effect.gen(function*() {
       const file = yield* journalFile
-      const dryRun = Layer.merge(DryRunExchangeLayer({ journal: SqliteJournalLayer(file), price: 0.1 }), SqliteJournalLayer(file))
+      const dryRun = dryRunOn(file)
       const stop = yield* Effect.andThen(createLimitBuy(0.11, 300), createStopLossLimit(0.09, 0.089, 100)).pipe(Effect.provide(dryRun))
       yield* Effect.gen(function*() {
         yield* (yield* DryRunMarket).setPrice(0.095) // above the trigger: nothing fires, the limit is not working
