@@ -609,6 +609,25 @@ describe("live: the venue", () => {
       assert.strictEqual(unknown._tag === "ValidationError" && unknown.rule, "UnknownMarket")
     }))
 
+  it.live("a failed market load at start-up is retried under the policy: the layer builds on the second load", () =>
+    withLive(
+      () =>
+        Effect.gen(function*() {
+          assert.strictEqual((yield* Exchange).symbol, "HBAR/USDT")
+        }),
+      {},
+      serverOptions,
+      (server) => server.status5xx(502, { path: "/api/v3/exchangeInfo", times: 1 })
+    ).pipe(Effect.andThen(Effect.void)))
+
+  it.live("a market the exchange does not list fails the layer at once, without retries", () =>
+    Effect.gen(function*() {
+      const server = yield* binanceServer(serverOptions)
+      const e = yield* Effect.flip(Effect.provide(Effect.asVoid(Exchange), live(server, { symbol: "DOGE/USDT", journal: OrderJournal.layerMemory })))
+      assert.strictEqual(e._tag === "ValidationError" && e.rule, "UnknownMarket")
+      assert.strictEqual(requests(server, "GET", "/api/v3/exchangeInfo").length, 1)
+    }))
+
   // Both ways the venue can call ccxt: Binance's REST endpoints (the default here) and the unified methods.
   const paths = [
     { name: "REST endpoints", useUnifiedApi: false, openOrders: "privateGetOpenOrders", balances: "privateGetAccount" },

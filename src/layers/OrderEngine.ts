@@ -13,7 +13,7 @@ import { ActiveOrders } from "../services/ActiveOrders.ts"
 import * as D from "../services/Decimal.ts"
 import { Exchange } from "../services/Exchange.ts"
 import { OrderJournal, UNATTRIBUTED_VENUE } from "../services/OrderJournal.ts"
-import { defaultRetryPolicy, makeRetryPolicy, type RetryOptions, type RetryPolicy } from "../services/Retry.ts"
+import { defaultRetryPolicy, makeRetryPolicy, type RetryOptions, type RetryPolicy, withRetry } from "../services/Retry.ts"
 import { Venue } from "../services/Venue.ts"
 import { makeCancellation } from "./engine/Cancellation.ts"
 import { makeOco } from "./engine/Oco.ts"
@@ -68,8 +68,9 @@ export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions =
     )
   }
 
-  // Fail fast on a market the venue does not list.
-  const rules = yield* venue.market("start", symbol).pipe(Effect.annotateLogs(marketAnnotations(engine)))
+  // Fail fast on a market the venue does not list; a network blip while loading the markets is
+  // retried under the policy, like any read, so a bot starting during one does not die of it.
+  const rules = yield* withRetry(venue.market("start", symbol), engine.policy).pipe(Effect.annotateLogs(marketAnnotations(engine)))
   yield* Effect.logDebug(
     `Market ${symbol}: tick ${D.format(rules.tickSize)}, step ${D.format(rules.stepSize)}, ` +
       `min quantity ${D.format(rules.minQuantity)}, min notional ${D.format(rules.minNotional)}`
