@@ -161,9 +161,6 @@ export const LiveExchangeLayerConfig = (
 ): Layer.Layer<Exchange, ExchangeFailure | Config.ConfigError> =>
   Layer.unwrap(Effect.map(liveOptionsFromConfig(overrides), LiveExchangeLayer))
 
-/** Alias of {@link LiveExchangeLayerConfig}. */
-export const LiveExchangeLayerFromEnv = LiveExchangeLayerConfig
-
 /**
  * Whether `ORDEROPS_DRY_RUN` opts into live trading: only the exact text `false`.
  * Real money needs an unmistakable yes, so `0`, `no`, `FALSE`, ` false` or a typo
