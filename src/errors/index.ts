@@ -3,6 +3,7 @@ export * from "./AuthenticationError.ts"
 export * from "./ExchangeError.ts"
 export * from "./JournalError.ts"
 export * from "./NetworkError.ts"
+export * from "./OrderEventsOverflow.ts"
 export * from "./ValidationError.ts"
 export { type ErrorContextFields } from "./context.ts"
 

@@ -160,7 +160,9 @@ export const fromExchange = Effect.fnUntraced(function*(
     balances: adapter.balances,
     trades: (op, symbol, since, until) =>
       Effect.flatMap(until === undefined ? Clock.currentTimeMillis : Effect.succeed(until), (end) => adapter.trades(op, symbol, since, end)),
-    oco
+    oco,
+    updates: Option.none(),
+    knownBalances: Effect.succeed(Option.none())
   }
   return service
 })

@@ -217,6 +217,8 @@ const makeVenue = ({ commit, markets, sim, store }: DryRunParts): VenueService =
         (record) => (record === undefined ? refuseCancel(op, s, orderId) : Effect.succeed(record))
       ),
     cancelAll: Option.none(),
+    updates: Option.none(),
+    knownBalances: Effect.succeed(Option.none()),
     openOrders: (_op, s) => explained(() => `open orders on ${s}`, () => Effect.succeed(sim.openOrders(s))),
     orders: (_op, s, since, until) =>
       explained(

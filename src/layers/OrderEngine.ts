@@ -18,6 +18,7 @@ import { Venue } from "../services/Venue.ts"
 import { makeCancellation } from "./engine/Cancellation.ts"
 import { makeOco } from "./engine/Oco.ts"
 import { type Engine, marketAnnotations } from "./engine/Engine.ts"
+import { makeEventHub } from "./engine/EventHub.ts"
 import { makePlacement } from "./engine/Placement.ts"
 import { makeReads } from "./engine/Reads.ts"
 import { makeReconciliation } from "./engine/Reconciliation.ts"
@@ -76,6 +77,7 @@ export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions =
       `min quantity ${D.format(rules.minQuantity)}, min notional ${D.format(rules.minNotional)}`
   ).pipe(Effect.annotateLogs(marketAnnotations(engine)))
 
+  const hub = yield* makeEventHub(symbol, 10_000)
   const placement = makePlacement(engine)
   const oco = makeOco(engine)
   const cancellation = makeCancellation(engine, oco.cancelList)
@@ -112,6 +114,9 @@ export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions =
     sellAllAssets: placement.sellAllAssets,
     activeOrders: active.snapshot,
     sync: reconciliation.sync,
-    marketRules: reads.marketRules
+    marketRules: reads.marketRules,
+    orderEvents: hub.stream,
+    subscribeOrderEvents: hub.subscribe,
+    eventSource: Effect.succeed("off")
   })
 })

@@ -11,10 +11,11 @@
  * `0.1 + 0.2` is 0.3), decimal strings (`"0.3"`) or `BigDecimal`s. Text that is no
  * decimal fails with a `ValidationError` before anything is sent.
  */
-import { Context, Effect, type Option } from "effect"
-import type { ExchangeFailure } from "../errors/index.ts"
+import { Context, Effect, type Option, type Scope, Stream } from "effect"
+import type { ExchangeFailure, OrderEventsOverflow } from "../errors/index.ts"
 import type { Amount, Decimal } from "./Decimal.ts"
 import type { MarketRules, OrderRequest } from "./MarketRules.ts"
+import type { EventSourceState, OrderEvent } from "./OrderEvent.ts"
 import type { OrderRecord, OrderSide } from "./OrderRecord.ts"
 import type { Trade } from "./Trade.ts"
 
@@ -99,6 +100,22 @@ export interface ExchangeService {
   readonly sync: Effect.Effect<ReadonlyMap<string, OrderRecord>, ExchangeFailure>
   /** The market's rules as the exchange states them. */
   readonly marketRules: Effect.Effect<MarketRules, ExchangeFailure>
+
+  /**
+   * Every change of every order this process tracks, as it happens (`OrderEvent.ts`):
+   * from the exchange's user stream where there is one, else from REST polls. Each run
+   * of the stream is a new subscriber and receives what is published after it starts.
+   * A subscriber that falls `events.subscriberBuffer` events behind ends with
+   * `OrderEventsOverflow`; the exchange connection never waits for it.
+   */
+  readonly orderEvents: Stream.Stream<OrderEvent, OrderEventsOverflow>
+  /**
+   * Subscribes at once (for the enclosing scope) and gives the stream of what is
+   * published from then on: for when nothing right after subscribing may be missed.
+   */
+  readonly subscribeOrderEvents: Effect.Effect<Stream.Stream<OrderEvent, OrderEventsOverflow>, never, Scope.Scope>
+  /** Where order events come from right now: `connected`, `reconnecting`, `polling` or `off`. */
+  readonly eventSource: Effect.Effect<EventSourceState>
 }
 
 export class Exchange extends Context.Service<Exchange, ExchangeService>()("orderops/Exchange") {}
@@ -132,3 +149,7 @@ export const sellAllAssets = () => Exchange.use((ex) => ex.sellAllAssets())
 export const activeOrders = Exchange.use((ex) => ex.activeOrders)
 export const syncOrders = Exchange.use((ex) => ex.sync)
 export const marketRules = Exchange.use((ex) => ex.marketRules)
+/** The order events of the `Exchange` in context (see `ExchangeService.orderEvents`). */
+export const orderEvents: Stream.Stream<OrderEvent, OrderEventsOverflow, Exchange> = Stream.unwrap(Exchange.use((ex) => Effect.succeed(ex.orderEvents)))
+export const subscribeOrderEvents = Exchange.use((ex) => ex.subscribeOrderEvents)
+export const eventSource = Exchange.use((ex) => ex.eventSource)

@@ -75,6 +75,12 @@ export const OrderRecord = Schema.Struct({
   /** The id of the order list (OCO) the order belongs to; none for a single order. */
   listId: Schema.Option(Schema.String),
   status: OrderStatus,
+  /**
+   * A stop-loss or take-profit order's: whether its trigger has fired, so it works as
+   * the market or limit order it became (Binance's `isWorking`). Absent for other types
+   * and where the exchange does not say; not journaled.
+   */
+  triggered: Schema.optionalKey(Schema.Boolean),
   /** When the exchange accepted the order, epoch milliseconds. */
   timestamp: Schema.Finite
 })

@@ -5,7 +5,7 @@
  * service, adding validation, client order ids, the journal, the active-orders
  * `Ref`, retries and logging, so that every layer behaves the same.
  */
-import type { Effect } from "effect"
+import type { Effect, Stream } from "effect"
 import { Context, Option } from "effect"
 import type { JournalError, ValidationError, VenueError } from "../errors/index.ts"
 import * as D from "./Decimal.ts"
@@ -80,6 +80,23 @@ export interface Balance {
 }
 
 /**
+ * What a venue's event source reports (its user data stream, ccxt's `watchOrders`, the
+ * dry run's simulator), for the engine to apply and publish as order events
+ * (`engine/Watcher.ts`).
+ * - `Order`: a new view of an order, with the trade that made it when the change was a
+ *   fill. Views may repeat or arrive late; the engine keeps the newest and publishes
+ *   each trade once.
+ * - `State`: the source connected (`connected`: what happened before must be reconciled
+ *   by REST now), lost its connection and is coming back (`reconnecting`), or has given
+ *   up for now (`down`). While it is not connected the engine polls by REST.
+ * - `Gap`: the source skipped events while connected (a consumer fell behind): reconcile.
+ */
+export type VenueUpdate =
+  | { readonly _tag: "Order"; readonly order: OrderRecord; readonly trade: Option.Option<Trade> }
+  | { readonly _tag: "State"; readonly state: "connected" | "reconnecting" | "down" }
+  | { readonly _tag: "Gap" }
+
+/**
  * What a venue call can fail with. A venue that keeps its own state in the journal
  * (the dry run saves its book there) can also fail to save it.
  */
@@ -115,6 +132,17 @@ export interface VenueService {
   readonly oco: Option.Option<OcoVenue>
   /** The account's trades (fills) on the symbol in `[since, until]` (epoch ms; `until` defaults to now). */
   trades(op: Operation, symbol: string, since?: number, until?: number): Effect.Effect<ReadonlyArray<Trade>, VenueFailure>
+  /**
+   * The venue's event source for `symbol`'s orders, when it has one. Running the stream
+   * connects (and reconnects) for as long as it is consumed; it never fails: trouble is
+   * a `State` update. None: the engine learns of changes by polling only.
+   */
+  readonly updates: Option.Option<(symbol: string) => Stream.Stream<VenueUpdate>>
+  /**
+   * The free and locked balances known without a request (the stream's, while it is
+   * up); none when a read would need one. The engine pre-checks a create against them.
+   */
+  readonly knownBalances: Effect.Effect<Option.Option<ReadonlyMap<string, Balance>>>
 }
 
 export class Venue extends Context.Service<Venue, VenueService>()("orderops/Venue") {}
