@@ -4,7 +4,8 @@
  * events. Each change the simulator makes to an order (placed, filled at placement,
  * filled or partly filled by a price move, triggered, cancelled, expired with its OCO
  * partner) must come out once, in the order it happened, with its trade for a fill;
- * and the reads must agree with it (`triggered`).
+ * and the reads must agree with it (`triggered`), at the venue and through the
+ * `Exchange`.
  */
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -12,6 +13,7 @@ import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { Deferred, Effect, Fiber, Layer, Option, type Scope, Stream } from "effect"
 import { TestClock } from "effect/testing"
+import { createStopLossLimit, DryRunExchangeLayer, fetchOpenOrders, fetchOrder, subscribeOrderEvents } from "../src/index.ts"
 import { JournalError } from "../src/errors/JournalError.ts"
 import { SqliteJournalLayer } from "../src/layers/Journal.ts"
 import { DRY_RUN_VENUE_ID, DryRunMarket, type DryRunOptions, DryRunVenueLayer } from "../src/layers/DryRun.ts"
@@ -78,6 +80,8 @@ const source = (symbol = SYMBOL): Effect.Effect<{ readonly next: Effect.Effect<R
     assert.deepStrictEqual((yield* next).map(line), ["State connected"])
     return { next }
   })
+
+const setExchangePrice = (p: number) => DryRunMarket.use((m) => m.setPrice(p))
 
 const lines = (next: Effect.Effect<ReadonlyArray<VenueUpdate>>) => Effect.map(next, (us) => us.map(line))
 
@@ -325,4 +329,18 @@ describe("dry run: triggered across sessions", () => {
         assert.strictEqual((yield* venue.fetchOrder("test", SYMBOL, working)).triggered, true)
       }).pipe(Effect.provide(onFile))
     }).pipe(Effect.scoped))
+})
+
+describe("dry run: triggered through the Exchange", () => {
+  it.effect("the Triggered event, fetchOrder and fetchOpenOrders agree: false while it waits, true once fired", () =>
+    Effect.gen(function*() {
+      const events = yield* subscribeOrderEvents
+      const stop = yield* createStopLossLimit(0.09, 0.092, 100) // a sell stop whose limit rests above its trigger once fired
+      assert.deepStrictEqual((yield* fetchOpenOrders()).map((o) => o.triggered), [false])
+      yield* setExchangePrice(0.09)
+      const seen = yield* Stream.runCollect(Stream.take(events, 2))
+      assert.deepStrictEqual(seen.map((e) => [e._tag, e.order.triggered]), [["Accepted", false], ["Triggered", true]])
+      assert.strictEqual((yield* fetchOrder(stop.id)).triggered, true)
+      assert.deepStrictEqual((yield* fetchOpenOrders()).map((o) => o.triggered), [true])
+    }).pipe(Effect.scoped, Effect.provide(DryRunExchangeLayer({ price: 0.1, balances: { HBAR: 1000 } }))))
 })
