@@ -6,7 +6,7 @@
  * venue has no event source.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { type Duration, Effect, Exit, Fiber, Layer, Option, Ref, Stream } from "effect"
+import { type Duration, Effect, Exit, Fiber, Layer, Logger, Option, Ref, Stream } from "effect"
 import { TestClock } from "effect/testing"
 import {
   activeOrders,
@@ -228,4 +228,36 @@ describe("the create's funds check against balances known without a request", ()
       // One it covers goes through.
       yield* createLimitBuy(0.05, 99.8)
     }).pipe(Effect.provide(withKnownBalances("4.99"))))
+})
+
+describe("a poll while a create's answer is on its way", () => {
+  it.effect("leaves the order to its create: no adoption, one Accepted", () =>
+    Effect.gen(function*() {
+      const lines: Array<string> = []
+      const logger = Logger.layer([Logger.make(({ message }) => {
+        lines.push((Array.isArray(message) ? message : [message]).map(String).join(" "))
+      })])
+      // The exchange takes the order at once; its answer takes 10 s to come back.
+      const slowAnswer = Layer.effect(Venue, Effect.map(Venue, (v): VenueService => ({
+        ...v,
+        updates: Option.none(),
+        submit: (op, order) => Effect.tap(v.submit(op, order), () => Effect.sleep("10 seconds"))
+      }))).pipe(Layer.provideMerge(DryRunVenueLayer({ price: 0.06 })))
+      const layer = Layer.effect(Exchange, makeExchange({ events: { pollInterval: "1 second" } })).pipe(
+        Layer.provideMerge(slowAnswer),
+        Layer.provideMerge(ActiveOrders.layerFor(DRY_RUN_VENUE_ID)),
+        Layer.provideMerge(OrderJournal.layerMemory)
+      )
+      yield* Effect.gen(function*() {
+        const events = yield* subscribeOrderEvents
+        const seen = yield* Ref.make<ReadonlyArray<string>>([])
+        yield* Effect.forkChild(Stream.runForEach(events, (e) => Ref.update(seen, (tags) => [...tags, e._tag])))
+        const create = yield* Effect.forkChild(createLimitBuy(0.05, 100))
+        yield* TestClock.adjust("3 seconds") // three polls see the order open, its create not yet answered
+        yield* TestClock.adjust("7 seconds")
+        yield* Fiber.join(create)
+        assert.deepStrictEqual(yield* Ref.get(seen), ["Accepted"])
+        assert.deepStrictEqual(lines.filter((l) => l.includes("Adopted")), [])
+      }).pipe(Effect.provide(layer.pipe(Layer.provide(logger))))
+    }))
 })

@@ -71,7 +71,8 @@ export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions =
     policy: options.retry === undefined ? defaultRetryPolicy : isPolicy(options.retry) ? options.retry : makeRetryPolicy(options.retry),
     symbol,
     concurrency: options.cancelConcurrency ?? 10,
-    annotations: marketAnnotations({ symbol, venue })
+    annotations: marketAnnotations({ symbol, venue }),
+    sending: new Set()
   }
   const { active } = core
   const events = options.events === false ? undefined : options.events ?? {}
