@@ -82,31 +82,36 @@ for (const [name, options] of [["REST endpoints", {}], ["unified methods", { use
   )
 }
 
-// Order events, the same as the dry run's: the market moves on the server only (no `sync`), so
-// the events come from the engine's quick polls (or the user stream where the venue has one).
-eventsSuite(
-  "live (ccxt binanceus over HTTP)",
-  Layer.unwrap(
-    Effect.gen(function*() {
-      const server = yield* binanceServer({
-        ...serverOptions,
-        makerFeeRate: String(SUITE_FEES.maker),
-        takerFeeRate: String(SUITE_FEES.taker),
-        weightLimitPerMinute: 1_000_000 // polls every 20 ms
+// Order events, the same as the dry run's: the market moves on the server only (no `sync`), so the
+// events come from the engine's polls every 20 ms alone, or from the user stream where the venue has
+// one (with the reconciliation when it connects and a safety poll).
+for (const [source, events] of [
+  ["polling", { stream: false, pollInterval: "20 millis" }],
+  ["user stream", { pollInterval: "20 millis" }]
+] as const) {
+  eventsSuite(
+    `live (ccxt binanceus over HTTP, ${source})`,
+    Layer.unwrap(
+      Effect.gen(function*() {
+        const server = yield* binanceServer({
+          ...serverOptions,
+          makerFeeRate: String(SUITE_FEES.maker),
+          takerFeeRate: String(SUITE_FEES.taker),
+          weightLimitPerMinute: 1_000_000 // polls every 20 ms
+        })
+        const journal = Layer.succeed(OrderJournal, yield* OrderJournal)
+        const setPrice = (p: number) => Effect.sync(() => server.setPrice("HBARUSDT", String(p)))
+        const unseen = Layer.succeed(MarketControl, MarketControl.of({
+          setPrice,
+          setPriceUnseen: setPrice,
+          setDepth: (q) => Effect.sync(() => server.setDepth("HBARUSDT", q === undefined ? undefined : String(q)))
+        }))
+        return Layer.merge(unseen, live(server, { journal, events }))
       })
-      const journal = Layer.succeed(OrderJournal, yield* OrderJournal)
-      const events = { pollInterval: "20 millis", safetyPollInterval: "20 millis" } as const
-      const setPrice = (p: number) => Effect.sync(() => server.setPrice("HBARUSDT", String(p)))
-      const unseen = Layer.succeed(MarketControl, MarketControl.of({
-        setPrice,
-        setPriceUnseen: setPrice,
-        setDepth: (q) => Effect.sync(() => server.setDepth("HBARUSDT", q === undefined ? undefined : String(q)))
-      }))
-      return Layer.merge(unseen, live(server, { journal, events }))
-    })
-  ).pipe(Layer.provideMerge(OrderJournal.layerMemory)),
-  { live: true }
-)
+    ).pipe(Layer.provideMerge(OrderJournal.layerMemory)),
+    { live: true }
+  )
+}
 
 /** Log lines, captured as logfmt. */
 const captureLogs = () => {
