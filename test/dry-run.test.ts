@@ -247,4 +247,4 @@ describe("dry-run paper exchange", () => {
     }))
 })
 
-eventsSuite("dry-run", dryRun({ makerFee: SUITE_FEES.maker, takerFee: SUITE_FEES.taker }))
+eventsSuite("dry-run", dryRun({ makerFee: SUITE_FEES.maker, takerFee: SUITE_FEES.taker }), { source: "connected" })

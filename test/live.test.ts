@@ -83,11 +83,9 @@ for (const [name, options] of [["REST endpoints", {}], ["unified methods", { use
 }
 
 // Order events, the same as the dry run's: the market moves on the server only (no `sync`), so the
-// events come from the engine's polls every 20 ms alone, or from the user stream where the venue has
-// one (with the reconciliation when it connects and a safety poll).
-for (const [source, events] of [
-  ["polling", { stream: false, pollInterval: "20 millis" }],
-  ["user stream", { pollInterval: "20 millis" }]
+// events come from the engine's polls every 20 ms.
+for (const [source, events, state] of [
+  ["polling", { stream: false, pollInterval: "20 millis" }, "polling"]
 ] as const) {
   eventsSuite(
     `live (ccxt binanceus over HTTP, ${source})`,
@@ -109,7 +107,7 @@ for (const [source, events] of [
         return Layer.merge(unseen, live(server, { journal, events }))
       })
     ).pipe(Layer.provideMerge(OrderJournal.layerMemory)),
-    { live: true }
+    { live: true, source: state }
   )
 }
 

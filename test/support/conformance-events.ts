@@ -4,7 +4,8 @@
  * through `Exchange.subscribeOrderEvents` (subscribed before acting). Each scenario
  * compares, order by order (the events of one order come in order; orders interleave
  * as they happen), the event tags and the key fields: status, filled, and a fill's
- * trade price, quantity, fee, fee asset and maker flag. Then a `sync` and a last
+ * trade price, quantity, fee, fee asset and maker flag, and where the events came
+ * from (`eventSource`: the stream, or polls). Then a `sync` and a last
  * order show that nothing more was published for the scenario's orders: no repeat,
  * whether the stream, a poll or the reconciliation saw it.
  *
@@ -23,10 +24,11 @@ import {
   Decimal as D,
   type Exchange,
   type OrderJournal,
+  eventSource,
   subscribeOrderEvents,
   syncOrders
 } from "../../src/index.ts"
-import type { OrderEvent } from "../../src/services/OrderEvent.ts"
+import type { EventSourceState, OrderEvent } from "../../src/services/OrderEvent.ts"
 import { MarketControl } from "./conformance.ts"
 
 type Env = Exchange | MarketControl | OrderJournal
@@ -36,6 +38,8 @@ export interface EventsSuiteOptions {
   readonly live?: boolean
   /** Whether the layer places OCO lists. Default true. */
   readonly oco?: boolean
+  /** Where the events must have come from (`Exchange.eventSource` once a scenario's are in): the stream, or polls. */
+  readonly source: EventSourceState
 }
 
 /** How long a live layer may take to publish a scenario's events (a poll or the stream: far less). */
@@ -55,7 +59,7 @@ export const eventLine = (e: OrderEvent): string => {
  * order's events (by role: `{ buy: id }`), compares them, then checks that a `sync`
  * and one more order bring nothing more for them.
  */
-const recorder = (setup: ReadonlyArray<string> = []) =>
+const recorder = (source: EventSourceState, setup: ReadonlyArray<string> = []) =>
   Effect.gen(function*() {
     const events = yield* subscribeOrderEvents
     const seen = yield* Queue.unbounded<OrderEvent>()
@@ -73,6 +77,7 @@ const recorder = (setup: ReadonlyArray<string> = []) =>
         for (let i = 0; i < count; i++) yield* take
         const got = Object.fromEntries(Object.entries(roles).map(([role, id]) => [role, (byOrder.get(id) ?? []).map(eventLine)]))
         assert.deepStrictEqual(got, expected)
+        assert.strictEqual(yield* eventSource, source)
         // Nothing more for them: a reconciliation repeats nothing, and the next event is the next order's.
         yield* syncOrders
         const marker = yield* createLimitBuy(0.05, 20)
@@ -82,7 +87,7 @@ const recorder = (setup: ReadonlyArray<string> = []) =>
     return { expect }
   })
 
-export const eventsSuite = <E>(name: string, layer: Layer.Layer<Env, E>, options: EventsSuiteOptions = {}) => {
+export const eventsSuite = <E>(name: string, layer: Layer.Layer<Env, E>, options: EventsSuiteOptions) => {
   const test = (title: string, body: () => Effect.Effect<void, unknown, Env | Scope.Scope>) =>
     (options.live ? it.live : it.effect)(title, () => body().pipe(Effect.scoped, Effect.provide(layer), Effect.orDie) as Effect.Effect<void>)
   const setPrice = (p: number) => MarketControl.use((m) => m.setPrice(p))
@@ -94,7 +99,7 @@ export const eventsSuite = <E>(name: string, layer: Layer.Layer<Env, E>, options
     test("a limit buy: Accepted, then Filled as a maker when the price crosses it", () =>
       Effect.gen(function*() {
         yield* setPrice(0.1)
-        const { expect } = yield* recorder()
+        const { expect } = yield* recorder(options.source)
         const buy = yield* createLimitBuy(0.09, 100)
         yield* setPrice(0.089)
         yield* expect({ buy }, { buy: ["Accepted open 0", "Filled closed 100 | 100 @ 0.09 fee 0.1 HBAR maker"] })
@@ -104,7 +109,7 @@ export const eventsSuite = <E>(name: string, layer: Layer.Layer<Env, E>, options
       Effect.gen(function*() {
         yield* setPrice(0.1)
         yield* setDepth(40)
-        const { expect } = yield* recorder()
+        const { expect } = yield* recorder(options.source)
         const buy = yield* createLimitBuy(0.09, 100)
         yield* setPrice(0.089) // 40 of 100
         yield* setPrice(0.088) // 40 more
@@ -123,7 +128,7 @@ export const eventsSuite = <E>(name: string, layer: Layer.Layer<Env, E>, options
     test("a cancel: Accepted, then Canceled", () =>
       Effect.gen(function*() {
         yield* setPrice(0.1)
-        const { expect } = yield* recorder()
+        const { expect } = yield* recorder(options.source)
         const buy = yield* createLimitBuy(0.09, 100)
         yield* cancelOrder(buy)
         yield* expect({ buy }, { buy: ["Accepted open 0", "Canceled canceled 0"] })
@@ -132,7 +137,7 @@ export const eventsSuite = <E>(name: string, layer: Layer.Layer<Env, E>, options
     test("a stop-loss-limit: Accepted, Triggered when the price reaches it, then Filled as a taker", () =>
       Effect.gen(function*() {
         const setup = yield* holdHbar
-        const { expect } = yield* recorder([setup])
+        const { expect } = yield* recorder(options.source, [setup])
         const stop = yield* createStopLossLimit(0.09, 0.089, 100)
         yield* setPrice(0.095) // not yet
         yield* setPrice(0.09) // triggered: a sell limit at 0.089 meets the market at 0.09
@@ -145,7 +150,7 @@ export const eventsSuite = <E>(name: string, layer: Layer.Layer<Env, E>, options
       test("an OCO: both legs Accepted; the limit leg Filled, the stop leg Expired", () =>
         Effect.gen(function*() {
           const setup = yield* holdHbar
-          const { expect } = yield* recorder([setup])
+          const { expect } = yield* recorder(options.source, [setup])
           const list = yield* createOco({ side: "sell", quantity: 100, price: 0.12, triggerPrice: 0.09, stopLimitPrice: 0.089 })
           yield* setPrice(0.12)
           yield* expect({ limit: list.limit.id, stop: list.stop.id }, {
@@ -158,7 +163,7 @@ export const eventsSuite = <E>(name: string, layer: Layer.Layer<Env, E>, options
     test("a market sell: Accepted, then Filled as a taker", () =>
       Effect.gen(function*() {
         const setup = yield* holdHbar
-        const { expect } = yield* recorder([setup])
+        const { expect } = yield* recorder(options.source, [setup])
         const sell = yield* createMarketSell(50)
         yield* expect({ sell }, { sell: ["Accepted open 0", "Filled closed 50 | 50 @ 0.1 fee 0.01 USDT taker"] })
       }))
