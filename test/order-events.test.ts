@@ -19,6 +19,7 @@ import {
   DryRunMarket,
   type DryRunOptions,
   eventSource,
+  ExchangeError,
   Exchange,
   OrderJournal,
   subscribeOrderEvents
@@ -259,5 +260,37 @@ describe("a poll while a create's answer is on its way", () => {
         assert.deepStrictEqual(yield* Ref.get(seen), ["Accepted"])
         assert.deepStrictEqual(lines.filter((l) => l.includes("Adopted")), [])
       }).pipe(Effect.provide(layer.pipe(Layer.provide(logger))))
+    }))
+})
+
+describe("an exchange that lists no trades", () => {
+  it.effect("a fill is published after three unanswered trade reads, with a trade derived from the order's change", () =>
+    Effect.gen(function*() {
+      const noTrades = Layer.effect(Venue, Effect.map(Venue, (v): VenueService => ({
+        ...v,
+        updates: Option.none(),
+        trades: (op, symbol) =>
+          Effect.fail(new ExchangeError({ operation: op, symbol, reason: "BadRequest", detail: "fetchMyTrades() is not supported yet" }))
+      }))).pipe(Layer.provideMerge(DryRunVenueLayer({ price: 0.06, balances: { HBAR: 1000 } })))
+      const layer = Layer.effect(Exchange, makeExchange({ events: { pollInterval: "1 second" } })).pipe(
+        Layer.provideMerge(noTrades),
+        Layer.provideMerge(ActiveOrders.layerFor(DRY_RUN_VENUE_ID)),
+        Layer.provideMerge(OrderJournal.layerMemory)
+      )
+      yield* Effect.gen(function*() {
+        const events = yield* subscribeOrderEvents
+        const seen = yield* Ref.make<ReadonlyArray<OrderEvent>>([])
+        yield* Effect.forkChild(Stream.runForEach(events, (e) => Ref.update(seen, (list) => [...list, e])))
+        // Filled at once; its trade is never listed. Reads: at once, then at each poll.
+        const id = yield* createMarketSell(100)
+        yield* TestClock.adjust("1 second")
+        assert.deepStrictEqual(summary(yield* Ref.get(seen)), ["Accepted open 0"])
+        yield* TestClock.adjust("1 second")
+        const got = yield* Ref.get(seen)
+        // The fee the order states (the taker fee, in the USDT received) is the derived trade's.
+        assert.deepStrictEqual(summary(got), ["Accepted open 0", "Filled closed 100 0.06x100 0.006 USDT taker"])
+        const fill = got[1]!
+        assert.strictEqual(fill._tag === "Filled" ? fill.trade.id : undefined, `${id}@100`)
+      }).pipe(Effect.provide(layer))
     }))
 })

@@ -22,7 +22,10 @@ import { isOwnClientOrderId } from "./ClientOrderId.ts"
 import type { EngineCore } from "./Engine.ts"
 import { read } from "./Engine.ts"
 import type { EventHub } from "./EventHub.ts"
-import { changes } from "./OrderChanges.ts"
+import { changes, derivedTrade } from "./OrderChanges.ts"
+
+/** Trade reads a waiting fill may stay unexplained through before its trade is derived (see `OrderChanges.derivedTrade`). */
+const MAX_TRADE_READS = 3
 
 export interface Feed {
   /** An order this process placed: tracked, and published from `Accepted` on. */
@@ -131,18 +134,41 @@ export const makeFeed = (engine: EngineCore, hub: EventHub) =>
         if (!isFinalStatus(record.status) && !published.has(record.id)) published.set(record.id, record)
       })))
 
+    /** How many trade reads each waiting order has stayed unexplained through. */
+    const reads = new Map<string, number>()
+
+    /**
+     * One more trade read for the waiting orders, given what it found. An order still
+     * unexplained after `MAX_TRADE_READS` (its exchange does not list its trades) is
+     * published with a trade derived from its change (`derivedTrade`).
+     */
+    const afterTradeRead = (found: ReadonlyArray<Trade>) =>
+      lock.withPermits(1)(Effect.gen(function*() {
+        const now = yield* Clock.currentTimeMillis
+        for (const [id, view] of [...pending]) {
+          const own = found.filter((t) => t.orderId === id).map((t) => (t.clientOrderId === "" ? { ...t, clientOrderId: view.clientOrderId } : t))
+          yield* recordTrades(own)
+          const count = (reads.get(id) ?? 0) + 1
+          const from = published.get(id)
+          if (count >= MAX_TRADE_READS && from !== undefined) {
+            const journaled = yield* journal.trades(venue.id, symbol, { orderIds: [id] })
+            const known = [...journaled, ...own]
+            yield* emit(view, [...known, derivedTrade(from, view, known, now)], from)
+            yield* Effect.logWarning(`Order ${id}: the exchange lists no trade for part of its fills; published with a derived trade`)
+          } else {
+            yield* publish(view, own)
+          }
+          if (pending.has(id)) reads.set(id, count)
+          else reads.delete(id)
+        }
+      }))
+
     const settlePending = (op: string) =>
       Effect.gen(function*() {
         if (pending.size === 0) return
         const since = Math.min(...[...pending.values()].map((o) => o.timestamp))
-        const trades = yield* read(engine, venue.trades(op, symbol, since))
-        yield* lock.withPermits(1)(Effect.gen(function*() {
-          for (const [id, view] of [...pending]) {
-            const own = trades.filter((t) => t.orderId === id).map((t) => (t.clientOrderId === "" ? { ...t, clientOrderId: view.clientOrderId } : t))
-            yield* recordTrades(own)
-            yield* publish(view, own)
-          }
-        }))
+        const found = yield* Effect.tapError(read(engine, venue.trades(op, symbol, since)), () => afterTradeRead([]))
+        yield* afterTradeRead(found)
       })
 
     return { placed, adopted, observe, settlePending, wake, watching: () => [...published.keys()] } satisfies Feed
