@@ -5,6 +5,9 @@
  * subscribers, a slow subscriber's overflow, and polling on its interval when the
  * venue has no event source.
  */
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { type Duration, Effect, Exit, Fiber, Layer, Logger, Option, Ref, Stream } from "effect"
 import { TestClock } from "effect/testing"
@@ -20,6 +23,8 @@ import {
   type DryRunOptions,
   eventSource,
   ExchangeError,
+  fetchAllOrders,
+  SqliteJournalLayer,
   Exchange,
   OrderJournal,
   subscribeOrderEvents
@@ -293,4 +298,28 @@ describe("an exchange that lists no trades", () => {
         assert.strictEqual(fill._tag === "Filled" ? fill.trade.id : undefined, `${id}@100`)
       }).pipe(Effect.provide(layer))
     }))
+})
+
+describe("order events across sessions", () => {
+  it.live("reading an earlier session's finished orders publishes nothing; a new order still starts with Accepted", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const dir = yield* Effect.acquireRelease(
+        Effect.sync(() => mkdtempSync(join(tmpdir(), "orderops-events-"))),
+        (d) => Effect.sync(() => rmSync(d, { recursive: true, force: true }))
+      )
+      const file = join(dir, "journal.sqlite")
+      const session = () => DryRunExchangeLayer({ journal: SqliteJournalLayer(file), price: 0.06, balances: { USDT: 1000 } })
+      yield* Effect.gen(function*() {
+        yield* createLimitBuy(0.05, 100)
+        yield* setPrice(0.05)
+        yield* cancelOrder(yield* createLimitBuy(0.04, 100))
+      }).pipe(Effect.provide(session()))
+      yield* Effect.gen(function*() {
+        const events = yield* nextEvents(1)
+        assert.strictEqual((yield* fetchAllOrders()).length, 2)
+        const id = yield* createLimitBuy(0.045, 100)
+        const got = yield* Fiber.join(events)
+        assert.deepStrictEqual(got.map((e) => `${e._tag} ${e.order.id}`), [`Accepted ${id}`])
+      }).pipe(Effect.provide(session()))
+    })))
 })
