@@ -6,7 +6,9 @@
  *
  * `makeExchange` assembles the engine's parts, one module per concern under
  * `engine/`: placement (with its look-up after a lost answer), cancellation,
- * reads, and reconciliation (settling, `sync`, start-up recovery).
+ * reads, reconciliation (settling, `sync`, start-up recovery), the feed (every view
+ * of an order journaled, applied to the `Ref`, and published as order events) and
+ * the watcher (the venue's event source and the REST polls, for the layer's life).
  */
 import { Effect, Layer, References } from "effect"
 import { ActiveOrders } from "../services/ActiveOrders.ts"

@@ -94,7 +94,7 @@ export const startWatcher = (
           Effect.as(Queue.take(stateChanged), "state" as const),
           Effect.as(Queue.take(feed.wake), "fills" as const)
         ])
-        if (why === "timer") yield* Effect.andThen(pass("poll", "poll"), settle)
+        if (why === "timer") yield* pass("poll", "poll")
         else if (why === "fills") yield* settle
       })
     )
