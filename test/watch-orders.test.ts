@@ -5,11 +5,13 @@
  * by `baseUrl`.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber, Option, Queue, Stream } from "effect"
+import { Duration, Effect, Fiber, Option, Queue, Result, Stream } from "effect"
 import { TestClock } from "effect/testing"
 import * as D from "../src/services/Decimal.ts"
 import type { VenueService, VenueUpdate } from "../src/services/Venue.ts"
 import { makeCcxtVenue } from "../src/layers/CcxtVenue.ts"
+import { decodeWatchedOrder } from "../src/layers/ccxt/WatchDecode.ts"
+import { reconnectDelay } from "../src/layers/ccxt/WatchOrders.ts"
 import { type BinanceServer, binanceServer } from "./support/BinanceServer.ts"
 
 const SECRET = "test-secret"
@@ -136,6 +138,18 @@ describe("watchOrders: order updates on binance's WebSocket API", () => {
       assert.fail("never down")
     }))
 
+  it.effect("a subscription the exchange refuses (a wrong secret): down at once, not reconnecting", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer
+      const venue = yield* makeCcxtVenue({
+        exchange: "binance", useUnifiedApi: true, baseUrl: server.url, apiKey: server.apiKey, secret: "not-the-secret", rateLimit: false
+      })
+      const { fiber, queue } = yield* watch(venue)
+      expectState(yield* Queue.take(queue), "down")
+      assert.deepStrictEqual(server.wsApi.requests(), [{ method: "userDataStream.subscribe.signature", status: 400 }])
+      assert.isUndefined(fiber.pollUnsafe())
+    }))
+
   it.effect("interrupting the stream closes ccxt's WebSocket connection", () =>
     Effect.gen(function*() {
       const server = yield* startServer
@@ -153,5 +167,81 @@ describe("watchOrders: order updates on binance's WebSocket API", () => {
       assert.isTrue(Option.isNone((yield* venueOn(server, "btcbox")).updates))
       assert.isTrue(Option.isNone((yield* venueOn(server, "binanceus")).updates))
       assert.isTrue(Option.isSome((yield* venueOn(server, "binance")).updates))
+    }))
+
+  it.effect("partial fills arrive as separate updates, each with its own trade", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer
+      const venue = yield* venueOn(server)
+      const { queue } = yield* watch(venue)
+      expectState(yield* Queue.take(queue), "connected")
+      const placed = yield* buy(venue, "oo_watch_3", "0.09")
+      expectOrder(yield* Queue.take(queue))
+      server.fillOrder("HBARUSDT", { orderId: Number(placed.id) }, "30")
+      const first = expectOrder(yield* Queue.take(queue))
+      server.fillOrder("HBARUSDT", { orderId: Number(placed.id) }, "70")
+      const second = expectOrder(yield* Queue.take(queue))
+      const seen = [first, second].map((u) => ({
+        status: u.order.status,
+        filled: D.format(u.order.filled),
+        trade: Option.map(u.trade, (t) => D.format(t.quantity))
+      }))
+      assert.deepStrictEqual(seen, [
+        { status: "open", filled: "30", trade: Option.some("30") },
+        { status: "closed", filled: "100", trade: Option.some("70") }
+      ])
+      assert.notStrictEqual(Option.getOrThrow(first.trade).id, Option.getOrThrow(second.trade).id)
+    }))
+})
+
+describe("watchOrders: reading ccxt's orders", () => {
+  /** A ccxt order as `watchOrders` gives it on Binance, `info` being the executionReport. */
+  const watched = (filled: number, lastQty: string) => ({
+    id: "7",
+    clientOrderId: "oo_merged",
+    symbol: SYMBOL,
+    type: "limit",
+    side: "buy",
+    status: filled === 100 ? "closed" : "open",
+    price: 0.09,
+    amount: 100,
+    filled,
+    cost: filled * 0.09,
+    timestamp: 1_700_000_000_000,
+    fee: { cost: 0.03, currency: "HBAR" },
+    info: {
+      e: "executionReport", E: 1_700_000_000_100, s: "HBARUSDT", c: "oo_merged", S: "BUY", o: "LIMIT", f: "GTC",
+      q: "100.00000000", p: "0.09000000", P: "0.00000000", g: -1, C: "", x: "TRADE",
+      X: filled === 100 ? "FILLED" : "PARTIALLY_FILLED", r: "NONE", i: 7, l: lastQty, z: `${filled}.00000000`,
+      L: "0.09000000", n: "0.07000000", N: "HBAR", T: 1_700_000_000_100, t: 12, w: filled < 100, m: true,
+      O: 1_700_000_000_000, Z: String(filled * 0.09), Y: "6.30000000"
+    }
+  })
+  const ctx = { operation: "watchOrders", symbol: SYMBOL, exchange: "binance" }
+
+  it.effect("a view that accounts for one fill carries that trade; one that stands for two merged fills carries none (the engine reads trades by REST)", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer
+      const rules = yield* (yield* venueOn(server)).market("test", SYMBOL)
+      const one = decodeWatchedOrder(watched(100, "70.00000000"), rules, ctx, Option.some(D.unsafe("30")))
+      const merged = decodeWatchedOrder(watched(100, "70.00000000"), rules, ctx, Option.none())
+      assert.isTrue(Result.isSuccess(one) && Result.isSuccess(merged))
+      if (!Result.isSuccess(one) || !Result.isSuccess(merged)) return
+      const trade = Option.getOrThrow(one.success.trade)
+      assert.deepStrictEqual([trade.id, D.format(trade.quantity), D.format(trade.fee), trade.feeAsset, trade.maker], ["12", "70", "0.07", "HBAR", true])
+      assert.isTrue(Option.isNone(merged.success.trade))
+      // The executionReport's commission is one trade's, not the order's: the order's fees stay empty.
+      assert.deepStrictEqual(one.success.order.fees, {})
+      assert.strictEqual(D.format(one.success.order.filled), "100")
+    }))
+
+  it.effect("reconnect delays: 1 s, doubling, capped at 30 s, each within ±20 %", () =>
+    Effect.gen(function*() {
+      for (const [attempt, base] of [[1, 1000], [2, 2000], [3, 4000], [5, 16_000], [6, 30_000], [40, 30_000]] as const) {
+        for (let i = 0; i < 20; i++) {
+          const ms = Duration.toMillis(yield* reconnectDelay(attempt))
+          assert.isTrue(ms >= base * 0.8 && ms <= base * 1.2, `attempt ${attempt}: ${ms} ms`)
+        }
+      }
     }))
 })

@@ -25,6 +25,7 @@
  */
 import { Duration, Effect, Option, Queue, Random, Result, Stream } from "effect"
 import type { ExchangeError } from "../../errors/ExchangeError.ts"
+import type { VenueError } from "../../errors/index.ts"
 import type * as D from "../../services/Decimal.ts"
 import type { MarketRules } from "../../services/MarketRules.ts"
 import type { VenueUpdate } from "../../services/Venue.ts"
@@ -54,17 +55,18 @@ export const canWatchOrders = (exchange: CcxtExchange): boolean =>
 export interface WatchOrdersOptions {
   readonly ccxt: CcxtErrors
   /** The symbol's rules, for snapping amounts; a failure counts as a failed connection. */
-  readonly rules: (symbol: string) => Effect.Effect<MarketRules, unknown>
+  readonly rules: (symbol: string) => Effect.Effect<MarketRules, VenueError>
   readonly orderOptions?: CcxtOrderOptions | undefined
   /** Literal values scrubbed from logged messages: the API key and secret. */
   readonly secrets?: ReadonlyArray<string> | undefined
 }
 
-/** What one connection reports to its stream. */
+/** What one connection reports to its stream, in order; `Failed` is its last. */
 type Signal =
   | { readonly _tag: "Subscribed" }
   | OrderUpdate
   | { readonly _tag: "Unreadable"; readonly error: ExchangeError }
+  | { readonly _tag: "Failed"; readonly error: unknown }
 
 /** The exchange's confirmed subscription, where ccxt has one (Binance's WebSocket API user stream). */
 const confirmedSubscription = (exchange: CcxtExchange): (() => Promise<unknown>) | undefined => {
@@ -97,51 +99,55 @@ export const makeWatchOrders = (
   )
 
   /**
-   * One connection: subscribe, then `watchOrders` again and again, each answer
-   * decoded at once (ccxt reuses its order objects). Fails with ccxt's error.
+   * Starts one connection, in the scope: subscribe, then `watchOrders` again and
+   * again, each next call made before the answer is read (no event falls between two
+   * calls), each answer decoded at once (ccxt reuses its order objects). Everything
+   * goes to `signals`, ending with `Failed`. Closing the scope stops it.
    */
-  const connection = (symbol: string, rules: MarketRules, signals: Queue.Queue<Signal>) =>
-    Effect.callback<never, unknown>((resume) => {
-      let live = true
-      const filled = new Map<string, D.Decimal>()
-      const ctx = decodeContext(exchange.id, "watchOrders", symbol)
-      const fail = (error: unknown) => {
-        if (!live) return
-        live = false
-        resume(Effect.fail(error))
-      }
-      const deliver = (orders: ReadonlyArray<unknown>) => {
-        for (const raw of orders) {
-          const decoded = decodeWatchedOrder(raw, rules, ctx, Option.fromNullishOr(filled.get(idOf(raw))), options.orderOptions)
-          if (Result.isSuccess(decoded)) filled.set(decoded.success.order.id, decoded.success.order.filled)
-          Queue.offerUnsafe(signals, Result.isSuccess(decoded) ? decoded.success : { _tag: "Unreadable", error: decoded.failure })
+  const connect = (symbol: string, rules: MarketRules, signals: Queue.Queue<Signal>) =>
+    Effect.acquireRelease(
+      Effect.sync(() => {
+        const pump = { live: true }
+        const filled = new Map<string, D.Decimal>()
+        const ctx = decodeContext(exchange.id, "watchOrders", symbol)
+        const signal = (s: Signal) => pump.live && Queue.offerUnsafe(signals, s)
+        const fail = (error: unknown) => {
+          signal({ _tag: "Failed", error })
+          pump.live = false
         }
-      }
-      const next = (): void => {
-        exchange.watchOrders(symbol).then((orders) => {
-          if (!live) return
-          next()
-          if (subscribe === undefined && orders.length > 0) Queue.offerUnsafe(signals, { _tag: "Subscribed" })
-          deliver(orders)
-        }, fail)
-      }
-      if (subscribe === undefined) next()
-      else {
-        subscribe().then(() => {
-          if (!live) return
-          Queue.offerUnsafe(signals, { _tag: "Subscribed" })
-          next()
-        }, fail)
-        handleInternalFutures(exchange)
-      }
-      return Effect.sync(() => void (live = false))
-    })
+        const deliver = (orders: ReadonlyArray<unknown>) => {
+          for (const raw of orders) {
+            const decoded = decodeWatchedOrder(raw, rules, ctx, Option.fromNullishOr(filled.get(idOf(raw))), options.orderOptions)
+            if (Result.isSuccess(decoded)) filled.set(decoded.success.order.id, decoded.success.order.filled)
+            signal(Result.isSuccess(decoded) ? decoded.success : { _tag: "Unreadable", error: decoded.failure })
+          }
+        }
+        const next = (): void => {
+          exchange.watchOrders(symbol).then((orders) => {
+            if (!pump.live) return
+            next()
+            if (subscribe === undefined && orders.length > 0) signal({ _tag: "Subscribed" })
+            deliver(orders)
+          }, fail)
+        }
+        if (subscribe === undefined) next()
+        else {
+          subscribe().then(() => {
+            if (!pump.live) return
+            signal({ _tag: "Subscribed" })
+            next()
+          }, fail)
+          handleInternalFutures(exchange)
+        }
+        return pump
+      }),
+      (pump) => Effect.sync(() => void (pump.live = false))
+    )
 
   const updates = (symbol: string): Stream.Stream<VenueUpdate> =>
     Stream.callback<VenueUpdate>((out) =>
       Effect.gen(function*() {
         yield* watching
-        const signals = yield* Queue.unbounded<Signal>()
         let failures = 0
         let state: "connected" | "reconnecting" | "down" | undefined
         const say = (next: "connected" | "reconnecting" | "down") =>
@@ -150,38 +156,41 @@ export const makeWatchOrders = (
             state = next
             return Effect.andThen(Effect.log(`${exchange.id}: order updates ${next}`), Queue.offer(out, { _tag: "State", state: next }))
           })
-        const relayOne = (signal: Signal): Effect.Effect<unknown> => {
-          switch (signal._tag) {
-            case "Subscribed":
-              failures = 0
-              return say("connected")
-            case "Order":
-              return Queue.offer(out, signal)
-            case "Unreadable":
-              return Effect.logWarning(`${exchange.id}: ignoring an order update orderops cannot read: ${signal.error.detail}`)
+        /** ccxt's failure, classified by its class as every request's is. */
+        const classified = (error: unknown): VenueError =>
+          classify(error, { ccxt: options.ccxt, context: { operation: "watchOrders", symbol }, authenticated: false, secrets: options.secrets })
+        /** One connection, relayed until it fails. */
+        const session = Effect.gen(function*() {
+          const rules = yield* options.rules(symbol)
+          const signals = yield* Queue.unbounded<Signal>()
+          yield* connect(symbol, rules, signals)
+          for (;;) {
+            const signal = yield* Queue.take(signals)
+            switch (signal._tag) {
+              case "Subscribed":
+                failures = 0
+                yield* say("connected")
+                break
+              case "Order":
+                yield* Queue.offer(out, signal)
+                break
+              case "Unreadable":
+                yield* Effect.logWarning(`${exchange.id}: ignoring an order update orderops cannot read: ${signal.error.detail}`)
+                break
+              case "Failed":
+                return yield* Effect.fail(classified(signal.error))
+            }
           }
-        }
-        /** Relays one connection's signals until it fails. */
-        const relay = Effect.forever(Effect.flatMap(Queue.take(signals), relayOne))
-        const attempt = Effect.flatMap(options.rules(symbol), (rules) =>
-          Effect.raceFirst(connection(symbol, rules, signals), relay))
-        const afterFailure = (error: unknown) =>
+        }).pipe(Effect.scoped)
+        const afterFailure = (error: VenueError) =>
           Effect.gen(function*() {
-            // What the connection delivered before it failed goes out first.
-            yield* Effect.forEach(yield* Queue.clear(signals), relayOne, { discard: true })
             failures++
-            const classified = classify(error, {
-              ccxt: options.ccxt,
-              context: { operation: "watchOrders", symbol },
-              authenticated: false,
-              secrets: options.secrets
-            })
-            const mendable = classified._tag === "NetworkError"
-            yield* Effect.logWarning(`${exchange.id}: order updates failed (attempt ${failures}): ${classified.detail}`)
+            const mendable = error._tag === "NetworkError"
+            yield* Effect.logWarning(`${exchange.id}: order updates failed (attempt ${failures}): ${error._tag} ${error.reason}: ${error.detail}`)
             yield* say(!mendable || failures >= DOWN_AFTER ? "down" : "reconnecting")
             yield* Effect.sleep(yield* reconnectDelay(mendable ? failures : Number.MAX_SAFE_INTEGER))
           })
-        return yield* Effect.forever(Effect.catch(attempt, afterFailure)).pipe(
+        return yield* Effect.forever(Effect.catch(session, afterFailure)).pipe(
           Effect.annotateLogs({ venue: exchange.id, symbol })
         )
       })
