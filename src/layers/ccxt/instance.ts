@@ -22,8 +22,8 @@
  *   headers, which concurrent requests overwrite), plus the usage headers and the
  *   `rateLimits` that `exchangeInfo` advertises, for the request budget.
  */
-import { Agent as HttpAgent } from "node:http"
 import type * as Ccxt from "ccxt"
+import { Agent as HttpAgent } from "node:http"
 import { Effect, Redacted } from "effect"
 import { ValidationError } from "../../errors/ValidationError.ts"
 import type { HttpInfo } from "./classify.ts"
