@@ -5,14 +5,18 @@
  * by `baseUrl`.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Fiber, Option, Queue, Result, Stream } from "effect"
+import { Duration, Effect, Fiber, Option, Queue, Result, type Scope, Stream } from "effect"
 import { TestClock } from "effect/testing"
 import * as D from "../src/services/Decimal.ts"
 import type { VenueService, VenueUpdate } from "../src/services/Venue.ts"
+import { createLimitBuy, eventSource, type Exchange, subscribeOrderEvents } from "../src/index.ts"
 import { makeCcxtVenue } from "../src/layers/CcxtVenue.ts"
 import { decodeWatchedOrder } from "../src/layers/ccxt/WatchDecode.ts"
 import { reconnectDelay } from "../src/layers/ccxt/WatchOrders.ts"
+import type { OrderEvent } from "../src/services/OrderEvent.ts"
+import { text } from "./support/amounts.ts"
 import { type BinanceServer, binanceServer } from "./support/BinanceServer.ts"
+import { fastLiveLayer } from "./support/live-layer.ts"
 
 const SECRET = "test-secret"
 const SYMBOL = "HBAR/USDT"
@@ -195,7 +199,7 @@ describe("watchOrders: order updates on binance's WebSocket API", () => {
 })
 
 describe("watchOrders: reading ccxt's orders", () => {
-  /** A ccxt order as `watchOrders` gives it on Binance, `info` being the executionReport. */
+  /** A ccxt order as `watchOrders` gives it on Binance, `info` being the executionReport of its last fill. */
   const watched = (filled: number, lastQty: string) => ({
     id: "7",
     clientOrderId: "oo_merged",
@@ -219,20 +223,33 @@ describe("watchOrders: reading ccxt's orders", () => {
   })
   const ctx = { operation: "watchOrders", symbol: SYMBOL, exchange: "binance" }
 
-  it.effect("a view that accounts for one fill carries that trade; one that stands for two merged fills carries none (the engine reads trades by REST)", () =>
+  it.effect("a view carries the trade its executionReport names, read from its decimal strings, when that trade is the whole change since the order's last view", () =>
     Effect.gen(function*() {
       const server = yield* startServer
       const rules = yield* (yield* venueOn(server)).market("test", SYMBOL)
       const one = decodeWatchedOrder(watched(100, "70.00000000"), rules, ctx, Option.some(D.unsafe("30")))
-      const merged = decodeWatchedOrder(watched(100, "70.00000000"), rules, ctx, Option.none())
-      assert.isTrue(Result.isSuccess(one) && Result.isSuccess(merged))
-      if (!Result.isSuccess(one) || !Result.isSuccess(merged)) return
+      assert.isTrue(Result.isSuccess(one))
+      if (!Result.isSuccess(one)) return
       const trade = Option.getOrThrow(one.success.trade)
-      assert.deepStrictEqual([trade.id, D.format(trade.quantity), D.format(trade.fee), trade.feeAsset, trade.maker], ["12", "70", "0.07", "HBAR", true])
-      assert.isTrue(Option.isNone(merged.success.trade))
-      // The executionReport's commission is one trade's, not the order's: the order's fees stay empty.
+      assert.deepStrictEqual(
+        [trade.id, trade.orderId, trade.clientOrderId, D.format(trade.price), D.format(trade.quantity), D.format(trade.quoteQuantity), D.format(trade.fee), trade.feeAsset, trade.maker],
+        ["12", "7", "oo_merged", "0.09", "70", "6.3", "0.07", "HBAR", true]
+      )
+      // The report's commission is one trade's, not the order's: the order's fees stay empty.
       assert.deepStrictEqual(one.success.order.fees, {})
-      assert.strictEqual(D.format(one.success.order.filled), "100")
+      assert.deepStrictEqual([one.success.order.status, D.format(one.success.order.filled)], ["closed", "100"])
+    }))
+
+  it.effect("a view standing for two fills ccxt merged (its trade is only the last one's) carries no trade; another exchange's order neither", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer
+      const rules = yield* (yield* venueOn(server)).market("test", SYMBOL)
+      const merged = decodeWatchedOrder(watched(100, "70.00000000"), rules, ctx, Option.none())
+      assert.isTrue(Result.isSuccess(merged) && Option.isNone(merged.success.trade))
+      const other = decodeWatchedOrder({ ...watched(30, "30.00000000"), info: { status: "done" } }, rules, ctx, Option.none())
+      assert.isTrue(Result.isSuccess(other) && Option.isNone(other.success.trade))
+      // Without an executionReport, the fees are ccxt's.
+      assert.isTrue(Result.isSuccess(other) && D.format(other.success.order.fees["HBAR"]!) === "0.03")
     }))
 
   it.effect("reconnect delays: 1 s, doubling, capped at 30 s, each within ±20 %", () =>
@@ -243,5 +260,62 @@ describe("watchOrders: reading ccxt's orders", () => {
           assert.isTrue(ms >= base * 0.8 && ms <= base * 1.2, `attempt ${attempt}: ${ms} ms`)
         }
       }
+    }))
+})
+
+describe("watchOrders: order events through the engine (Exchange.subscribeOrderEvents)", () => {
+  /** The live exchange on binance's unified API over `server`, with `body` run inside it once its source is connected. */
+  const onBinance = <A, E>(server: BinanceServer, body: Effect.Effect<A, E, Exchange | Scope.Scope>) =>
+    Effect.gen(function*() {
+      // Virtual time starts at the real time: the engine reads trades up to "now", and the server stamps real times.
+      yield* TestClock.setTime(Date.now())
+      // Connecting is real I/O on loopback: yield until the watcher says so (virtual time stands still).
+      for (let i = 0; i < 10_000 && (yield* eventSource) !== "connected"; i++) yield* Effect.yieldNow
+      assert.strictEqual(yield* eventSource, "connected")
+      return yield* Effect.scoped(body)
+    }).pipe(Effect.provide(fastLiveLayer(server, { apiKey: server.apiKey, secret: SECRET }, { exchange: "binance", useUnifiedApi: true })))
+
+  const summary = (events: ReadonlyArray<OrderEvent>) =>
+    events.map((e) =>
+      `${e._tag} ${e.order.status} ${text(e.order.filled)}` +
+      ("trade" in e ? ` ${text(e.trade.price)}x${text(e.trade.quantity)} ${text(e.trade.fee)} ${e.trade.feeAsset} ${e.trade.maker ? "maker" : "taker"}` : ""))
+
+  const tradeReads = (server: BinanceServer) => server.requestLog().filter((r) => r.path === "/api/v3/myTrades").length
+
+  it.effect("Accepted, then Filled with its trade, from the stream: no poll and no trade read by REST", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer
+      const got = yield* onBinance(server, Effect.gen(function*() {
+        const events = yield* subscribeOrderEvents
+        const collected = yield* Effect.forkChild(Stream.runCollect(Stream.take(events, 2)))
+        const id = yield* createLimitBuy(0.09, 100)
+        server.setPrice("HBARUSDT", "0.08")
+        const got = yield* Fiber.join(collected)
+        assert.strictEqual(got[1]!.order.id, id)
+        return got
+      }))
+      assert.deepStrictEqual(summary(got), ["Accepted open 0", "Filled closed 100 0.09x100 0.1 HBAR maker"])
+      assert.strictEqual(tradeReads(server), 0)
+    }))
+
+  it.effect("two fills in one tick (ccxt may merge them into one view): PartiallyFilled and Filled, each trade once", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer
+      const got = yield* onBinance(server, Effect.gen(function*() {
+        const events = yield* subscribeOrderEvents
+        const collected = yield* Effect.forkChild(Stream.runCollect(Stream.take(events, 3)))
+        const id = yield* createLimitBuy(0.09, 100)
+        server.fillOrder("HBARUSDT", { orderId: Number(id) }, "30")
+        server.fillOrder("HBARUSDT", { orderId: Number(id) }, "70")
+        // The engine reads trades up to its clock's now: virtual time catches up with the server's trade times.
+        yield* TestClock.setTime(Date.now())
+        // Should a view stand for both fills, the engine reads their trades at once, without waiting for a poll.
+        return yield* Fiber.join(collected)
+      }))
+      assert.deepStrictEqual(summary(got), [
+        "Accepted open 0",
+        "PartiallyFilled open 30 0.09x30 0.03 HBAR maker",
+        "Filled closed 100 0.09x70 0.07 HBAR maker"
+      ])
     }))
 })

@@ -17,9 +17,11 @@
  *   (and ccxt keeps the first one it saw), so the order's fees are left empty, as
  *   Binance's REST order answers leave them; the trade carries its fee.
  * - A trade is attached only when it accounts for the whole change of `filled` since
- *   the order's previous view on this connection: ccxt merges views of one order that
- *   arrive together, so a view can stand for two fills, and then `trade` is none and
- *   the engine reads the trades by REST rather than lose one.
+ *   the order's previous view on this connection. ccxt merges views of one order that
+ *   arrive together, so a view can stand for two fills and name only the last one's
+ *   trade; the engine counts an order's trades by quantity, oldest first
+ *   (`engine/OrderChanges.ts`), and would take that later trade for the earlier fill.
+ *   Such a view carries no trade, and the engine reads both trades by REST.
  */
 import { Option, Result } from "effect"
 import type { ExchangeError } from "../../errors/ExchangeError.ts"
