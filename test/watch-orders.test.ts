@@ -173,6 +173,30 @@ describe("watchOrders: order updates on binance's WebSocket API", () => {
       assert.isTrue(Option.isSome((yield* venueOn(server, "binance")).updates))
     }))
 
+  it.effect("a stop-loss-limit's updates say whether its trigger fired", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer
+      const venue = yield* venueOn(server)
+      const { queue } = yield* watch(venue)
+      expectState(yield* Queue.take(queue), "connected")
+      yield* venue.submit("test", {
+        clientOrderId: "oo_watch_stop",
+        symbol: SYMBOL,
+        side: "sell",
+        type: "stop-loss-limit",
+        price: Option.some(D.unsafe("0.094")),
+        triggerPrice: Option.some(D.unsafe("0.095")),
+        quantity: D.unsafe("100")
+      })
+      const placed = expectOrder(yield* Queue.take(queue))
+      assert.deepStrictEqual([placed.order.type, placed.order.status, placed.order.triggered], ["stop-loss-limit", "open", false])
+      // No liquidity: once triggered, the limit order rests on the book.
+      server.setDepth("HBARUSDT", "0")
+      server.setPrice("HBARUSDT", "0.095")
+      const fired = expectOrder(yield* Queue.take(queue))
+      assert.deepStrictEqual([fired.order.status, fired.order.triggered, D.format(fired.order.filled)], ["open", true, "0"])
+    }))
+
   it.effect("partial fills arrive as separate updates, each with its own trade", () =>
     Effect.gen(function*() {
       const server = yield* startServer

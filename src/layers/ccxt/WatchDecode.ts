@@ -13,6 +13,9 @@
  *   It is read by the user stream's own decoder (`binance/UserStreamEvents.ts`).
  *   Other exchanges' orders carry no trade here: `trade` is none and the engine
  *   reads the trades by REST.
+ * - Triggered: a stop or take-profit order's `executionReport` says whether its
+ *   trigger fired: the order is on the book (`w`), has a working time (`W`, sent
+ *   once it works), or has filled.
  * - Fees: an `executionReport` states one trade's commission, not the order's total
  *   (and ccxt keeps the first one it saw), so the order's fees are left empty, as
  *   Binance's REST order answers leave them; the trade carries its fee.
@@ -27,7 +30,7 @@ import { Option, Result } from "effect"
 import type { ExchangeError } from "../../errors/ExchangeError.ts"
 import * as D from "../../services/Decimal.ts"
 import type { MarketRules } from "../../services/MarketRules.ts"
-import type { OrderRecord } from "../../services/OrderRecord.ts"
+import { isTriggerType, type OrderRecord } from "../../services/OrderRecord.ts"
 import type { Trade } from "../../services/Trade.ts"
 import type { VenueUpdate } from "../../services/Venue.ts"
 import { decodeFrame } from "../binance/UserStreamEvents.ts"
@@ -44,6 +47,10 @@ const executionReportInfo = (raw: unknown): Record<string, unknown> | undefined 
     ? (info as Record<string, unknown>)
     : undefined
 }
+
+/** `order` with whether its trigger fired, for a trigger order (see the header). */
+const withTriggered = (order: OrderRecord, info: Record<string, unknown>): OrderRecord =>
+  isTriggerType(order.type) ? { ...order, triggered: info["w"] === true || info["W"] !== undefined || D.isPositive(order.filled) } : order
 
 /** The trade an `executionReport` of execution type TRADE reports, for `order`. */
 const executionTrade = (info: Record<string, unknown>, order: OrderRecord): Option.Option<Trade> => {
@@ -77,7 +84,8 @@ export const decodeWatchedOrder = (
 ): Result.Result<OrderUpdate, ExchangeError> => {
   const info = executionReportInfo(raw)
   return Result.flatMap(readCcxtOrder(raw, rules, ctx, options), (read) =>
-    Result.map(toOrderRecord(info === undefined ? read : { ...read, fees: undefined }, ctx), (order): OrderUpdate => {
+    Result.map(toOrderRecord(info === undefined ? read : { ...read, fees: undefined }, ctx), (record): OrderUpdate => {
+      const order = info === undefined ? record : withTriggered(record, info)
       const trade = info === undefined ? Option.none<Trade>() : executionTrade(info, order)
       const change = D.sub(order.filled, Option.getOrElse(previousFilled, () => D.ZERO))
       const whole = Option.filter(trade, (t) => D.eq(t.quantity, change))
