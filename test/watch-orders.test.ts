@@ -165,6 +165,23 @@ describe("watchOrders: order updates on binance's WebSocket API", () => {
       assert.strictEqual(server.wsApi.connections(), 0)
     }))
 
+  it.effect("two streams share one connection: it closes when the last one ends", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer
+      const venue = yield* venueOn(server)
+      const first = yield* watch(venue)
+      const second = yield* watch(venue)
+      expectState(yield* Queue.take(first.queue), "connected")
+      expectState(yield* Queue.take(second.queue), "connected")
+      assert.deepStrictEqual([server.wsApi.connections(), server.wsApi.subscriptions()], [1, 1])
+      yield* Fiber.interrupt(first.fiber)
+      assert.strictEqual(server.wsApi.connections(), 1)
+      yield* buy(venue, "oo_watch_shared", "0.09")
+      assert.strictEqual(expectOrder(yield* Queue.take(second.queue)).order.clientOrderId, "oo_watch_shared")
+      yield* Fiber.interrupt(second.fiber)
+      assert.strictEqual(server.wsApi.connections(), 0)
+    }))
+
   it.effect("no updates where ccxt has no watchOrders, nor on binanceus (its watchOrders would go to binance.com)", () =>
     Effect.gen(function*() {
       const server = yield* startServer
@@ -304,14 +321,16 @@ describe("watchOrders: order events through the engine (Exchange.subscribeOrderE
       `${e._tag} ${e.order.status} ${text(e.order.filled)}` +
       ("trade" in e ? ` ${text(e.trade.price)}x${text(e.trade.quantity)} ${text(e.trade.fee)} ${e.trade.feeAsset} ${e.trade.maker ? "maker" : "taker"}` : ""))
 
+  /** Subscribes now and collects the next `n` events in the background. */
+  const nextEvents = (n: number) => Effect.flatMap(subscribeOrderEvents, (events) => Effect.forkChild(Stream.runCollect(Stream.take(events, n))))
+
   const tradeReads = (server: BinanceServer) => server.requestLog().filter((r) => r.path === "/api/v3/myTrades").length
 
   it.effect("Accepted, then Filled with its trade, from the stream: no poll and no trade read by REST", () =>
     Effect.gen(function*() {
       const server = yield* startServer
       const got = yield* onBinance(server, Effect.gen(function*() {
-        const events = yield* subscribeOrderEvents
-        const collected = yield* Effect.forkChild(Stream.runCollect(Stream.take(events, 2)))
+        const collected = yield* nextEvents(2)
         const id = yield* createLimitBuy(0.09, 100)
         server.setPrice("HBARUSDT", "0.08")
         const got = yield* Fiber.join(collected)
@@ -326,8 +345,7 @@ describe("watchOrders: order events through the engine (Exchange.subscribeOrderE
     Effect.gen(function*() {
       const server = yield* startServer
       const got = yield* onBinance(server, Effect.gen(function*() {
-        const events = yield* subscribeOrderEvents
-        const collected = yield* Effect.forkChild(Stream.runCollect(Stream.take(events, 3)))
+        const collected = yield* nextEvents(3)
         const id = yield* createLimitBuy(0.09, 100)
         server.fillOrder("HBARUSDT", { orderId: Number(id) }, "30")
         server.fillOrder("HBARUSDT", { orderId: Number(id) }, "70")
