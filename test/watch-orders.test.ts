@@ -5,7 +5,7 @@
  * by `baseUrl`.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Fiber, Option, Queue, Result, type Scope, Stream } from "effect"
+import { Duration, Effect, Fiber, Logger, Option, Queue, Result, type Scope, Stream } from "effect"
 import { TestClock } from "effect/testing"
 import * as D from "../src/services/Decimal.ts"
 import type { VenueService, VenueUpdate } from "../src/services/Venue.ts"
@@ -142,8 +142,10 @@ describe("watchOrders: order updates on binance's WebSocket API", () => {
       assert.fail("never down")
     }))
 
-  it.effect("a subscription the exchange refuses (a wrong secret): down at once, not reconnecting", () =>
-    Effect.gen(function*() {
+  it.effect("a subscription the exchange refuses (a wrong secret): down at once, not reconnecting; the warning names the failure, never the key or secret", () => {
+    const lines: Array<string> = []
+    const capture = Logger.layer([Logger.map(Logger.formatLogFmt, (line) => void lines.push(line))])
+    return Effect.gen(function*() {
       const server = yield* startServer
       const venue = yield* makeCcxtVenue({
         exchange: "binance", useUnifiedApi: true, baseUrl: server.url, apiKey: server.apiKey, secret: "not-the-secret", rateLimit: false
@@ -152,7 +154,12 @@ describe("watchOrders: order updates on binance's WebSocket API", () => {
       expectState(yield* Queue.take(queue), "down")
       assert.deepStrictEqual(server.wsApi.requests(), [{ method: "userDataStream.subscribe.signature", status: 400 }])
       assert.isUndefined(fiber.pollUnsafe())
-    }))
+      const warning = lines.find((l) => l.includes("order updates failed"))
+      assert.include(warning, "AuthenticationError")
+      assert.notInclude(lines.join("\n"), "not-the-secret")
+      assert.notInclude(lines.join("\n"), server.apiKey)
+    }).pipe(Effect.provide(capture))
+  })
 
   it.effect("interrupting the stream closes ccxt's WebSocket connection", () =>
     Effect.gen(function*() {

@@ -154,7 +154,8 @@ export const makeWatchOrders = (
           Effect.suspend(() => {
             if (state === next) return Effect.void
             state = next
-            return Effect.andThen(Effect.log(`${exchange.id}: order updates ${next}`), Queue.offer(out, { _tag: "State", state: next }))
+            // The engine's watcher logs the transition for the user; this line is the source's own.
+            return Effect.andThen(Effect.logDebug(`${exchange.id}: order updates ${next}`), Queue.offer(out, { _tag: "State", state: next }))
           })
         /** ccxt's failure, classified by its class as every request's is. */
         const classified = (error: unknown): VenueError =>
@@ -186,7 +187,9 @@ export const makeWatchOrders = (
           Effect.gen(function*() {
             failures++
             const mendable = error._tag === "NetworkError"
-            yield* Effect.logWarning(`${exchange.id}: order updates failed (attempt ${failures}): ${error._tag} ${error.reason}: ${error.detail}`)
+            // The first failure of an outage says why at warning level; the retries after it, at debug level.
+            const line = `${exchange.id}: order updates failed (attempt ${failures}): ${error._tag} ${error.reason}: ${error.detail}`
+            yield* (failures === 1 ? Effect.logWarning(line) : Effect.logDebug(line))
             yield* say(!mendable || failures >= DOWN_AFTER ? "down" : "reconnecting")
             yield* Effect.sleep(yield* reconnectDelay(mendable ? failures : Number.MAX_SAFE_INTEGER))
           })
