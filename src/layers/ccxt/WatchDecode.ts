@@ -54,6 +54,7 @@ const withTriggered = (order: OrderRecord, info: Record<string, unknown>): Order
 
 /** The trade an `executionReport` of execution type TRADE reports, for `order`. */
 const executionTrade = (info: Record<string, unknown>, order: OrderRecord): Option.Option<Trade> => {
+  if (info["x"] !== "TRADE") return Option.none()
   const frame = decodeFrame(JSON.stringify(info))
   if (frame._tag !== "Event" || frame.event._tag !== "ExecutionReport") return Option.none()
   return Option.map(frame.event.trade, (t): Trade => ({
