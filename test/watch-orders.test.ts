@@ -12,6 +12,7 @@ import type { VenueService, VenueUpdate } from "../src/services/Venue.ts"
 import { createLimitBuy, eventSource, type Exchange, subscribeOrderEvents } from "../src/index.ts"
 import { makeCcxtVenue } from "../src/layers/CcxtVenue.ts"
 import { decodeWatchedOrder } from "../src/layers/ccxt/WatchDecode.ts"
+import { rewriteUrls } from "../src/layers/ccxt/instance.ts"
 import { reconnectDelay } from "../src/layers/ccxt/WatchOrders.ts"
 import type { OrderEvent } from "../src/services/OrderEvent.ts"
 import { text } from "./support/amounts.ts"
@@ -299,6 +300,18 @@ describe("watchOrders: reading ccxt's orders", () => {
       // Without an executionReport, the fees are ccxt's.
       assert.isTrue(Result.isSuccess(other) && D.format(other.success.order.fees["HBAR"]!) === "0.03")
     }))
+
+  it("baseUrl redirects the WebSocket hosts too: http to ws, https to wss, paths kept", () => {
+    const api = { ws: { spot: "wss://stream.binance.com:9443/ws", "ws-api": { spot: "wss://ws-api.binance.com:443/ws-api/v3" } }, v3: "https://api.binance.com/api/v3" }
+    assert.deepStrictEqual(rewriteUrls(api, "http://127.0.0.1:9000/"), {
+      ws: { spot: "ws://127.0.0.1:9000/ws", "ws-api": { spot: "ws://127.0.0.1:9000/ws-api/v3" } },
+      v3: "http://127.0.0.1:9000/api/v3"
+    })
+    assert.deepStrictEqual(rewriteUrls(api.ws, "https://testnet.example"), {
+      spot: "wss://testnet.example/ws",
+      "ws-api": { spot: "wss://testnet.example/ws-api/v3" }
+    })
+  })
 
   it.effect("reconnect delays: 1 s, doubling, capped at 30 s, each within ±20 %", () =>
     Effect.gen(function*() {
