@@ -190,12 +190,13 @@ describe("watchOrders: order updates on binance's WebSocket API", () => {
       assert.strictEqual(server.wsApi.connections(), 0)
     }))
 
-  it.effect("no updates where ccxt has no watchOrders, nor on binanceus (its watchOrders would go to binance.com)", () =>
+  it.effect("updates where ccxt has watchOrders (binance, kraken); none where it has not, nor on binanceus (its watchOrders would go to binance.com)", () =>
     Effect.gen(function*() {
       const server = yield* startServer
       assert.isTrue(Option.isNone((yield* venueOn(server, "btcbox")).updates))
       assert.isTrue(Option.isNone((yield* venueOn(server, "binanceus")).updates))
       assert.isTrue(Option.isSome((yield* venueOn(server, "binance")).updates))
+      assert.isTrue(Option.isSome((yield* venueOn(server, "kraken")).updates))
     }))
 
   it.effect("a stop-loss-limit's updates say whether its trigger fired", () =>
