@@ -31,12 +31,14 @@
  * reconnect: at once on `listenKeyExpired` and before the 24-hour connection
  * limit, with jittered exponential backoff after a drop or a failed attempt.
  * Events go through a bounded buffer that never blocks the reader
- * (UserStreamBuffer.ts). The listenKey never reaches a log.
+ * (UserStreamBuffer.ts), each connection's preceded by a `Connected` marker (so a
+ * consumer knows, in order, where one connection's events start). The listenKey
+ * never reaches a log.
  */
 import { Cause, Clock, Data, Duration, Effect, Random, type Scope, type Stream, SubscriptionRef } from "effect"
 import * as Socket from "effect/socket/Socket"
 import { type EventBuffer, makeEventBuffer } from "./UserStreamBuffer.ts"
-import { decodeFrame, type UserStreamEvent } from "./UserStreamEvents.ts"
+import { decodeFrame, UserStreamEvent } from "./UserStreamEvents.ts"
 
 /** The listenKey endpoints, as Effects: the live layer implements them through its ccxt bridge. */
 export interface ListenKeys<E> {
@@ -110,7 +112,10 @@ export interface UserStream {
   readonly state: Effect.Effect<UserStreamState>
   /** The current state, then every change. */
   readonly stateChanges: Stream.Stream<UserStreamState>
-  /** Decoded events, in the order Binance sent them; for one consumer (see UserStreamBuffer.ts). */
+  /**
+   * Decoded events, in the order Binance sent them, each connection's after its
+   * `Connected` marker; for one consumer (see UserStreamBuffer.ts).
+   */
   readonly events: Stream.Stream<UserStreamEvent>
 }
 
@@ -236,6 +241,7 @@ const session = <E>(ctx: StreamSetup<E>): Effect.Effect<never, SessionEnded, Soc
     )
     const connectedAt = yield* Clock.currentTimeMillis
     yield* transition(ctx, UserStreamState.Connected({ since: connectedAt }))
+    yield* ctx.buffer.mark(UserStreamEvent.Connected({ since: connectedAt }))
     yield* Effect.forkScoped(runOnConnected(ctx))
     return yield* Effect.raceAllFirst([
       readLoop(ctx, reader.pull, connectedAt),
