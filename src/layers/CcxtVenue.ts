@@ -15,6 +15,8 @@
  * are the engine's (`OrderEngine.ts`), the same for the dry run and live.
  */
 import { Clock, Effect, Option, Redacted } from "effect"
+import { hasListenKeyEndpoints, makeListenKeys } from "./binance/ListenKeys.ts"
+import { makeUserStreamSource, type UserStreamSourceOptions } from "./binance/StreamSource.ts"
 import type { ExchangeError } from "../errors/ExchangeError.ts"
 import type { VenueError } from "../errors/index.ts"
 import type { OrderRecord } from "../services/OrderRecord.ts"
@@ -36,6 +38,39 @@ const redacted = (s: string | Redacted.Redacted<string>) => (Redacted.isRedacted
 
 /** Binance's allOrders refuses a `[startTime, endTime]` window longer than 24 h. */
 const DAY_MS = 86_400_000
+
+/** Options of the user data stream on Binance and Binance.US spot; `false`: none (the engine polls). */
+export type UserStreamSetting = false | Pick<UserStreamSourceOptions, "streamBase" | "tuning">
+
+/**
+ * The venue's event source, where orderops has one: the listenKey user data stream
+ * on Binance.US, and on Binance when its REST endpoints are the adapter (there the
+ * listenKey endpoints are retired: the stream stays down and the engine polls).
+ */
+const userStreamOf = (
+  exchange: CcxtExchange,
+  client: CcxtClientService,
+  markets: Parameters<typeof BinanceSpot.make>[1],
+  adapter: WireAdapter,
+  setting: UserStreamSetting
+) => {
+  const id = exchange.id
+  if (setting === false || (id !== "binanceus" && !(id === "binance" && adapter.name === "BinanceSpot"))) return undefined
+  if (!hasListenKeyEndpoints(exchange)) return undefined
+  return makeUserStreamSource({
+    exchange: id,
+    ...setting,
+    listenKeys: makeListenKeys(client),
+    market: (symbol) =>
+      Effect.map(markets.market("orderEvents", symbol), ({ rules, wireId }) => ({
+        symbol,
+        wireId: wireId ?? symbol.replace("/", ""),
+        base: rules.base,
+        quote: rules.quote
+      })),
+    restBalances: adapter.balances("userStream")
+  })
+}
 
 /** The wire adapter for `exchange`: Binance spot's REST endpoints where orderops speaks them, else ccxt's unified methods. */
 const chooseAdapter = (
@@ -65,11 +100,14 @@ export const fromExchange = Effect.fnUntraced(function*(
     readonly rateLimit?: BudgetLimits | false | undefined
     readonly secrets?: ReadonlyArray<string>
     readonly useUnifiedApi?: boolean | undefined
+    /** The user data stream where the exchange has one; default on, at the exchange's stream host. */
+    readonly userStream?: UserStreamSetting | undefined
   } = {}
 ) {
   const client = yield* makeCcxtClient(ccxt, exchange, { rateLimit: options.rateLimit, secrets: options.secrets })
   const markets = yield* makeMarketCache(client, exchange.precisionMode)
   const adapter = chooseAdapter(exchange, client, markets, options.useUnifiedApi === true)
+  const stream = userStreamOf(exchange, client, markets, adapter, options.userStream ?? {})
   const id = client.id
 
   /** Warns about each order a list held that orderops cannot represent, and gives the rest. */
@@ -157,15 +195,20 @@ export const fromExchange = Effect.fnUntraced(function*(
       )),
     openOrders: (op, symbol) => Effect.flatMap(adapter.openOrders(op, symbol), reported(op, symbol)),
     orders,
-    balances: adapter.balances,
+    // While the stream is up and seeded, its balances answer without a request.
+    balances: stream === undefined ? adapter.balances : (op) =>
+      Effect.flatMap(stream.knownBalances, (known) => Option.match(known, { onNone: () => adapter.balances(op), onSome: Effect.succeed })),
     trades: (op, symbol, since, until) =>
       Effect.flatMap(until === undefined ? Clock.currentTimeMillis : Effect.succeed(until), (end) => adapter.trades(op, symbol, since, end)),
     oco,
-    updates: Option.none(),
-    knownBalances: Effect.succeed(Option.none())
+    updates: Option.fromNullishOr(stream?.updates),
+    knownBalances: stream?.knownBalances ?? Effect.succeed(Option.none())
   }
   return service
 })
+
+/** The stream host on the same origin as a `baseUrl` (a test server, a testnet): `http` → `ws`, `https` → `wss`. */
+const streamBaseOf = (baseUrl: string): string => baseUrl.replace(/^http(s?):\/\//i, "ws$1://")
 
 /**
  * Loads ccxt (lazily: this is the only `import("ccxt")`), builds the instance and
@@ -183,9 +226,11 @@ export const makeCcxtVenue = (options: CcxtVenueOptions) =>
       baseUrl: options.baseUrl,
       timeoutMs: options.timeoutMs
     })
+    const streamBase = options.streamUrl ?? (options.baseUrl === undefined ? undefined : streamBaseOf(options.baseUrl))
     return yield* fromExchange(ccxt, exchange, {
       rateLimit: options.rateLimit,
       useUnifiedApi: options.useUnifiedApi,
-      secrets: [Redacted.value(apiKey), Redacted.value(secret)]
+      secrets: [Redacted.value(apiKey), Redacted.value(secret)],
+      userStream: options.userStream === false ? false : streamBase === undefined ? {} : { streamBase }
     })
   })

@@ -1,0 +1,152 @@
+/**
+ * The live venue's event source on Binance and Binance.US spot: `venue.updates`
+ * and `venue.knownBalances` over the user data stream (issue #15).
+ *
+ * Each run of `updates(symbol)` starts one `UserStream` (its own listenKey session
+ * and socket, on Node's global WebSocket) for as long as it is consumed, and gives:
+ * - `State reconnecting` at the start and whenever the connection is lost,
+ *   `State down` once reconnecting keeps failing (the engine polls meanwhile), and
+ *   `State connected` at each connection's marker, before that connection's events
+ *   (the engine reconciles by REST on it);
+ * - an `Order` update per `executionReport` of the symbol's market (other markets'
+ *   are skipped; one that cannot be represented is logged and skipped);
+ * - `Gap` when the stream dropped events because the consumer fell behind.
+ * Balance events feed the balance book (`StreamBalances.ts`), seeded by one REST
+ * read per connection (and after a gap). `knownBalances` gives the book while the
+ * last run's connection is up and seeded, and none otherwise.
+ *
+ * On binance.com the listenKey endpoints are retired (see UserStream.ts): `create`
+ * fails there, the stream goes `down`, and the engine polls.
+ */
+import { Effect, Option, Result, Scope, Stream } from "effect"
+import * as Socket from "effect/socket/Socket"
+import type { ValidationError } from "../../errors/ValidationError.ts"
+import type { VenueError } from "../../errors/index.ts"
+import type { Balance, VenueUpdate } from "../../services/Venue.ts"
+import { type BalanceBook, makeBalanceBook } from "./StreamBalances.ts"
+import { orderUpdateOf, stateOf, type StreamMarket } from "./StreamUpdates.ts"
+import { type ListenKeys, make, type STREAM_BASES, type UserStreamOptions, type UserStreamState } from "./UserStream.ts"
+import type { UserStreamEvent } from "./UserStreamEvents.ts"
+
+export interface UserStreamSourceOptions {
+  readonly exchange: keyof typeof STREAM_BASES
+  /** Replaces the exchange's stream host (`ws://127.0.0.1:PORT`, a testnet's). */
+  readonly streamBase?: string | undefined
+  readonly listenKeys: ListenKeys<VenueError>
+  /** The symbol's market as the stream names it. */
+  readonly market: (symbol: string) => Effect.Effect<StreamMarket, VenueError | ValidationError>
+  /** One REST read of the account's balances: the seed of each connection. */
+  readonly restBalances: Effect.Effect<ReadonlyMap<string, Balance>, VenueError>
+  /** The stream's timings (tests shorten them). */
+  readonly tuning?: Partial<Pick<UserStreamOptions<VenueError>, "backoff" | "downAfter" | "stableAfter" | "bufferCapacity">> | undefined
+}
+
+export interface UserStreamSource {
+  readonly updates: (symbol: string) => Stream.Stream<VenueUpdate>
+  readonly knownBalances: Effect.Effect<Option.Option<ReadonlyMap<string, Balance>>>
+}
+
+/** The running stream `knownBalances` reads. */
+interface Run {
+  readonly state: Effect.Effect<UserStreamState>
+  readonly book: BalanceBook
+}
+
+const state = (s: "connected" | "reconnecting" | "down"): VenueUpdate => ({ _tag: "State", state: s })
+
+export const makeUserStreamSource = (options: UserStreamSourceOptions): UserStreamSource => {
+  /** The latest run; a run that ends clears it unless a later one took its place. */
+  let current: Run | undefined
+
+  const knownBalances = Effect.suspend(() => {
+    const run = current
+    if (run === undefined) return Effect.succeed(Option.none())
+    return Effect.map(run.state, (s) => (s._tag === "Connected" ? run.book.known(s.since) : Option.none()))
+  })
+
+  /** Forks the seed of `book` for the restart that gave `ticket`; a failed read leaves balances to REST until the next. */
+  const seed = (book: BalanceBook, ticket: number) =>
+    Effect.forkScoped(
+      options.restBalances.pipe(
+        Effect.tap((snapshot) => Effect.sync(() => book.seed(snapshot, ticket))),
+        Effect.catch((e) =>
+          Effect.logWarning("user stream: the balance read after connecting failed; balance reads use REST").pipe(
+            Effect.annotateLogs({ reason: `${e._tag} ${e.reason}` })
+          )
+        )
+      )
+    )
+
+  const run = (symbol: string) =>
+    Effect.gen(function*() {
+      const market = yield* options.market(symbol)
+      const stream = yield* make({
+        exchange: options.exchange,
+        ...(options.streamBase === undefined ? {} : { streamBase: options.streamBase }),
+        listenKeys: options.listenKeys,
+        ...options.tuning
+      })
+      const book = makeBalanceBook()
+      const self: Run = { state: stream.state, book }
+      current = self
+      yield* Effect.addFinalizer(() => Effect.sync(() => current === self ? current = undefined : undefined))
+      let since = 0
+
+      const handle = (event: UserStreamEvent): Effect.Effect<ReadonlyArray<VenueUpdate>, never, Scope.Scope> => {
+        switch (event._tag) {
+          case "Connected":
+            since = event.since
+            return Effect.as(seed(book, book.restart(since)), [state("connected")])
+          case "EventsDropped":
+            return Effect.as(seed(book, book.restart(since)), [{ _tag: "Gap" }])
+          case "AccountPosition":
+          case "BalanceUpdate":
+            return Effect.sync(() => (book.apply(event), []))
+          case "ListStatus": // the legs' own reports carry each order's list id and state
+            return Effect.succeed([])
+          case "ExecutionReport":
+            return Option.match(orderUpdateOf(event, market, options.exchange), {
+              onNone: () => Effect.succeed([]),
+              onSome: (decoded) =>
+                Result.isSuccess(decoded) ? Effect.succeed([decoded.success]) : Effect.as(
+                  Effect.logWarning(`user stream: skipping a report orderops cannot represent: ${decoded.failure.detail}`).pipe(
+                    Effect.annotateLogs({ symbol, orderId: event.orderId })
+                  ),
+                  []
+                )
+            })
+        }
+      }
+
+      // `connected` comes from the markers, in order with the events; the state stream gives the rest.
+      const states = stream.stateChanges.pipe(
+        Stream.map(stateOf),
+        Stream.changes,
+        Stream.filter((s) => s !== "connected"),
+        Stream.map(state)
+      )
+      const scope = yield* Effect.scope
+      const events = stream.events.pipe(
+        Stream.mapEffect((e) => handle(e).pipe(Effect.provideService(Scope.Scope, scope))),
+        Stream.flattenIterable
+      )
+      return Stream.merge(states, events)
+    })
+
+  const updates = (symbol: string): Stream.Stream<VenueUpdate> =>
+    Stream.unwrap(
+      run(symbol).pipe(
+        Effect.provide(Socket.layerWebSocketConstructorGlobal),
+        Effect.annotateLogs({ component: "UserStream", symbol }),
+        Effect.catch((e) =>
+          // The engine loaded this market at start-up: failing now is unexpected; it polls.
+          Effect.as(
+            Effect.logError("user stream: cannot start; the engine polls by REST").pipe(Effect.annotateLogs({ error: e._tag, detail: e.message })),
+            Stream.concat(Stream.make(state("down")), Stream.never)
+          )
+        )
+      )
+    )
+
+  return { updates, knownBalances }
+}
