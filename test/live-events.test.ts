@@ -5,10 +5,11 @@
  * from the stream.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { BigDecimal, Deferred, Effect, Layer, Logger, Option, Queue, References, Schedule, Stream } from "effect"
+import { TestClock } from "effect/testing"
+import { BigDecimal, ConfigProvider, Deferred, Effect, Layer, Logger, Option, Queue, References, Schedule, Stream } from "effect"
 import { createLimitBuy, createStopLossLimit, type Exchange, type ExchangeFailure, fetchOrder, OrderJournal } from "../src/index.ts"
 import { makeCcxtVenue } from "../src/layers/CcxtVenue.ts"
-import type { CcxtVenueOptions, LiveOptions } from "../src/layers/Live.ts"
+import { type CcxtVenueOptions, liveOptionsFromConfig, type LiveOptions } from "../src/layers/Live.ts"
 import type { VenueService, VenueUpdate } from "../src/services/Venue.ts"
 import { type BinanceServer, binanceServer } from "./support/BinanceServer.ts"
 import { signed } from "./support/binance/rest.ts"
@@ -250,4 +251,46 @@ describe("live venue: the listenKey", () => {
       Layer.succeed(References.MinimumLogLevel, "Debug")
     )))
   })
+})
+
+describe("live venue: where the stream connects", () => {
+  it.live("ORDEROPS_STREAM_URL sets the stream's host alone: the listenKey still comes from the API host", () =>
+    Effect.gen(function*() {
+      const server = yield* binanceServer({ apiKey: API_KEY, secret: SECRET, balances: { USDT: "1000" } })
+      const env = {
+        ORDEROPS_API_KEY: API_KEY, ORDEROPS_API_SECRET: SECRET, ORDEROPS_BASE_URL: server.url, ORDEROPS_STREAM_URL: "ws://127.0.0.1:1"
+      }
+      const options = yield* liveOptionsFromConfig().pipe(Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromEnv({ env })))
+      assert.strictEqual(options.streamUrl, "ws://127.0.0.1:1")
+      const venue = yield* makeCcxtVenue(options)
+      const updates = yield* Queue.unbounded<VenueUpdate>()
+      yield* Effect.forkScoped(Stream.runForEach(Option.getOrThrow(venue.updates)(SYMBOL), (u) => Queue.offer(updates, u)))
+      yield* Effect.repeat(Effect.sync(() => server.userStream.activeListenKey()), {
+        until: (k) => k !== undefined, schedule: Schedule.spaced("10 millis"), times: 200
+      })
+      yield* Effect.sleep("300 millis")
+      assert.strictEqual(server.userStream.connections(), 0, "the socket went to ORDEROPS_STREAM_URL, where nothing listens")
+      assert.deepStrictEqual(yield* Queue.takeAll(updates), [{ _tag: "State", state: "reconnecting" }])
+    }).pipe(Effect.scoped))
+
+  it.effect("binance.com, whose listenKey endpoints are retired: the stream goes down, balance reads use REST", () =>
+    Effect.gen(function*() {
+      const server = yield* binanceServer({ apiKey: API_KEY, secret: SECRET, balances: { USDT: "1000" } })
+      // what binance.com answers a retired endpoint is not documented: any refusal does the same here
+      server.binanceError(410, -1000, "This endpoint has been retired.", { method: "POST", path: "/api/v3/userDataStream", times: 100 })
+      const venue = yield* makeCcxtVenue({ exchange: "binance", apiKey: API_KEY, secret: SECRET, baseUrl: server.url, timeoutMs: 2000 })
+      const updates = yield* Queue.unbounded<VenueUpdate>()
+      yield* Effect.forkScoped(Stream.runForEach(Option.getOrThrow(venue.updates)(SYMBOL), (u) => Queue.offer(updates, u)))
+      const states: Array<VenueUpdate> = []
+      while (states.at(-1)?._tag !== "State" || (states.at(-1) as { state: string }).state !== "down") {
+        const next = yield* Queue.poll(updates)
+        if (Option.isSome(next)) states.push(next.value)
+        else yield* TestClock.adjust("1 second")
+      }
+      assert.deepStrictEqual(states, [{ _tag: "State", state: "reconnecting" }, { _tag: "State", state: "down" }])
+      assert.strictEqual(server.userStream.connections(), 0)
+      assert.isTrue(Option.isNone(yield* venue.knownBalances))
+      yield* venue.balances("test")
+      assert.strictEqual(accountReads(server), 1)
+    }).pipe(Effect.scoped))
 })
