@@ -6,8 +6,20 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { TestClock } from "effect/testing"
-import { BigDecimal, ConfigProvider, Deferred, Effect, Layer, Logger, Option, Queue, References, Schedule, Stream } from "effect"
-import { createLimitBuy, createStopLossLimit, type Exchange, type ExchangeFailure, fetchOrder, OrderJournal } from "../src/index.ts"
+import { BigDecimal, ConfigProvider, Deferred, Effect, Layer, Logger, Option, Queue, References, Schedule, type Scope, Stream } from "effect"
+import {
+  activeOrders,
+  createLimitBuy,
+  createStopLossLimit,
+  eventSource,
+  type Exchange,
+  type ExchangeFailure,
+  fetchOrder,
+  getUsdtBalance,
+  OrderJournal,
+  subscribeOrderEvents
+} from "../src/index.ts"
+import type { EventSourceState, OrderEvent } from "../src/services/OrderEvent.ts"
 import { makeCcxtVenue } from "../src/layers/CcxtVenue.ts"
 import { type CcxtVenueOptions, liveOptionsFromConfig, type LiveOptions } from "../src/layers/Live.ts"
 import type { VenueService, VenueUpdate } from "../src/services/Venue.ts"
@@ -18,8 +30,8 @@ import { fastLiveLayer } from "./support/live-layer.ts"
 const API_KEY = "events-key-0123456789abcdef"
 const SECRET = "events-secret-FEDCBA9876543210"
 
-const withLive = <A>(
-  body: (server: BinanceServer) => Effect.Effect<A, ExchangeFailure, Exchange | OrderJournal>,
+const withLive = <A, R extends Exchange | OrderJournal | Scope.Scope = Exchange | OrderJournal>(
+  body: (server: BinanceServer) => Effect.Effect<A, ExchangeFailure, R>,
   options: Partial<LiveOptions> = {}
 ) =>
   Effect.gen(function*() {
@@ -293,4 +305,126 @@ describe("live venue: where the stream connects", () => {
       yield* venue.balances("test")
       assert.strictEqual(accountReads(server), 1)
     }).pipe(Effect.scoped))
+})
+
+// ---- end to end: the engine's order events over the stream -------------------------------
+
+/** The live layer with the user data stream on (the fast test layer turns it off by default). */
+const withStream = <A>(
+  body: (server: BinanceServer) => Effect.Effect<A, ExchangeFailure, Exchange | OrderJournal | Scope.Scope>,
+  options: Partial<LiveOptions> = {}
+) => Effect.scoped(withLive((server) => Effect.andThen(untilConnected, body(server)), { userStream: true, ...options }))
+
+const untilConnected = Effect.repeat(eventSource, {
+  until: (s) => s === "connected", schedule: Schedule.spaced("10 millis"), times: 500
+})
+const untilSource = (state: EventSourceState) =>
+  Effect.repeat(eventSource, { until: (s) => s === state, schedule: Schedule.spaced("10 millis"), times: 500 })
+
+/** Collects every event published from now on, for the scope. */
+const collectEvents = Effect.gen(function*() {
+  const events = yield* subscribeOrderEvents
+  const seen: Array<OrderEvent> = []
+  yield* Effect.forkScoped(Stream.runForEach(events, (e) => Effect.sync(() => void seen.push(e))))
+  return seen
+})
+
+/** Waits (real time, bounded) until `seen` satisfies `predicate`. */
+const eventually = (seen: ReadonlyArray<OrderEvent>, predicate: (seen: ReadonlyArray<OrderEvent>) => boolean) =>
+  Effect.repeat(Effect.sync(() => predicate(seen)), { until: (ok) => ok, schedule: Schedule.spaced("10 millis"), times: 500 }).pipe(
+    Effect.andThen((ok) => (ok ? Effect.void : Effect.die(new Error(`not seen: ${describeEvents(seen).join(", ")}`))))
+  )
+
+const describeEvents = (events: ReadonlyArray<OrderEvent>) =>
+  events.map((e) => `${e._tag} ${BigDecimal.format(e.order.filled)}${"trade" in e ? ` trade ${e.trade.id} ${BigDecimal.format(e.trade.quantity)}` : ""}`)
+const ofOrder = (seen: ReadonlyArray<OrderEvent>, id: string) => seen.filter((e) => e.order.id === id)
+const fills = (seen: ReadonlyArray<OrderEvent>) => seen.filter((e) => e._tag === "PartiallyFilled" || e._tag === "Filled")
+/** Requests the server saw that read or change orders (not the stream's own). */
+const orderRequests = (server: BinanceServer) =>
+  server.requestLog().filter((r) => r.path !== "/api/v3/userDataStream" && r.path !== "/api/v3/account").length
+
+describe("live order events over the user data stream", () => {
+  it.live("partial fills arrive as separate trades: Accepted, PartiallyFilled, PartiallyFilled, Filled", () =>
+    withStream((server) =>
+      Effect.gen(function*() {
+        const seen = yield* collectEvents
+        const id = yield* createLimitBuy(0.05, 100)
+        server.fillOrder("HBARUSDT", { orderId: Number(id) }, "10")
+        server.fillOrder("HBARUSDT", { orderId: Number(id) }, "20")
+        server.fillOrder("HBARUSDT", { orderId: Number(id) })
+        yield* eventually(seen, (s) => s.some((e) => e._tag === "Filled"))
+        assert.deepStrictEqual(describeEvents(ofOrder(seen, id)).map((d) => d.replace(/ trade \d+/, "")), [
+          "Accepted 0", "PartiallyFilled 10 10", "PartiallyFilled 30 20", "Filled 100 70"
+        ])
+        const tradeIds = fills(seen).map((e) => "trade" in e ? e.trade.id : "")
+        assert.strictEqual(new Set(tradeIds).size, 3, "three trades, three ids")
+      })))
+
+  it.live("the active orders follow a fill with no call from the bot", () =>
+    withStream((server) =>
+      Effect.gen(function*() {
+        const seen = yield* collectEvents
+        const id = yield* createLimitBuy(0.05, 100)
+        assert.isTrue((yield* activeOrders).has(id))
+        const before = orderRequests(server)
+        server.fillOrder("HBARUSDT", { orderId: Number(id) })
+        yield* eventually(seen, (s) => s.some((e) => e._tag === "Filled"))
+        assert.isFalse((yield* activeOrders).has(id), "the Ref no longer holds it")
+        assert.strictEqual(orderRequests(server), before, "no request: the stream said it")
+      })))
+
+  it.live("a fill while the socket is down is delivered exactly once after the reconnect", () =>
+    withStream((server) =>
+      Effect.gen(function*() {
+        const seen = yield* collectEvents
+        const id = yield* createLimitBuy(0.05, 100)
+        server.userStream.dropConnections()
+        yield* untilSource("reconnecting")
+        server.fillOrder("HBARUSDT", { orderId: Number(id) }) // no socket: Binance never replays this
+        yield* untilConnected
+        yield* eventually(seen, (s) => s.some((e) => e._tag === "Filled"))
+        // another reconnect reconciles again, and finds the same trade: still one event
+        server.userStream.dropConnections()
+        yield* untilSource("reconnecting")
+        yield* untilConnected
+        yield* Effect.sleep("200 millis")
+        assert.deepStrictEqual(describeEvents(ofOrder(seen, id)).map((d) => d.replace(/ trade \d+/, "")), ["Accepted 0", "Filled 100 100"])
+        assert.isFalse((yield* activeOrders).has(id))
+      })))
+
+  it.live("the same trade seen by the reconciliation and then by the stream gives one event", () =>
+    withStream((server) =>
+      Effect.gen(function*() {
+        const seen = yield* collectEvents
+        const id = yield* createLimitBuy(0.05, 100)
+        server.userStream.withholdEvents()
+        server.fillOrder("HBARUSDT", { orderId: Number(id) }, "40")
+        // the safety poll's reconciliation finds the fill first
+        yield* eventually(seen, (s) => s.some((e) => e._tag === "PartiallyFilled"))
+        server.userStream.releaseEvents("deliver") // then the stream's report of the same trade arrives
+        yield* Effect.repeat(Effect.sync(() => server.userStream.sentEvents().some((s) => s.event["x"] === "TRADE")), {
+          until: (sent) => sent, schedule: Schedule.spaced("10 millis"), times: 100
+        })
+        server.fillOrder("HBARUSDT", { orderId: Number(id) })
+        yield* eventually(seen, (s) => s.some((e) => e._tag === "Filled"))
+        assert.deepStrictEqual(describeEvents(ofOrder(seen, id)).map((d) => d.replace(/ trade \d+/, "")), [
+          "Accepted 0", "PartiallyFilled 40 40", "Filled 100 60"
+        ])
+      }), { events: { safetyPollInterval: "300 millis" } }))
+
+  it.live("balance reads answer from the stream while it is connected, from REST while it is down", () =>
+    withStream((server) =>
+      Effect.gen(function*() {
+        // the connection's seed: one account read
+        yield* Effect.repeat(Effect.sync(() => accountReads(server)), { until: (n) => n === 1, schedule: Schedule.spaced("10 millis"), times: 200 })
+        yield* Effect.sleep("50 millis")
+        assert.strictEqual(BigDecimal.format(yield* getUsdtBalance()), "1000")
+        yield* createLimitBuy(0.05, 100)
+        yield* Effect.repeat(Effect.map(getUsdtBalance(), BigDecimal.format), { until: (b) => b === "995", schedule: Schedule.spaced("10 millis"), times: 200 })
+        assert.strictEqual(accountReads(server), 1, "no request while the stream is up")
+        server.userStream.dropConnections()
+        yield* untilSource("reconnecting")
+        assert.strictEqual(BigDecimal.format(yield* getUsdtBalance()), "995")
+        assert.strictEqual(accountReads(server), 2, "one REST read while it is down")
+      })))
 })
