@@ -64,9 +64,9 @@ export const makeUserStreamSource = (options: UserStreamSourceOptions): UserStre
     return Effect.map(run.state, (s) => (s._tag === "Connected" ? run.book.known(s.since) : Option.none()))
   })
 
-  /** Forks the seed of `book` for the restart that gave `ticket`; a failed read leaves balances to REST until the next. */
-  const seed = (book: BalanceBook, ticket: number) =>
-    Effect.forkScoped(
+  /** Forks, in `scope`, the seed of `book` for the restart that gave `ticket`; a failed read leaves balances to REST until the next. */
+  const seed = (scope: Scope.Scope, book: BalanceBook, ticket: number) =>
+    Effect.forkIn(
       options.restBalances.pipe(
         Effect.tap((snapshot) => Effect.sync(() => book.seed(snapshot, ticket))),
         Effect.catch((e) =>
@@ -74,7 +74,8 @@ export const makeUserStreamSource = (options: UserStreamSourceOptions): UserStre
             Effect.annotateLogs({ reason: `${e._tag} ${e.reason}` })
           )
         )
-      )
+      ),
+      scope
     )
 
   const run = (symbol: string) =>
@@ -90,15 +91,16 @@ export const makeUserStreamSource = (options: UserStreamSourceOptions): UserStre
       const self: Run = { state: stream.state, book }
       current = self
       yield* Effect.addFinalizer(() => Effect.sync(() => current === self ? current = undefined : undefined))
+      const scope = yield* Effect.scope
       let since = 0
 
-      const handle = (event: UserStreamEvent): Effect.Effect<ReadonlyArray<VenueUpdate>, never, Scope.Scope> => {
+      const handle = (event: UserStreamEvent): Effect.Effect<ReadonlyArray<VenueUpdate>> => {
         switch (event._tag) {
           case "Connected":
             since = event.since
-            return Effect.as(seed(book, book.restart(since)), [state("connected")])
+            return Effect.as(seed(scope, book, book.restart(since)), [state("connected")])
           case "EventsDropped":
-            return Effect.as(seed(book, book.restart(since)), [{ _tag: "Gap" }])
+            return Effect.as(seed(scope, book, book.restart(since)), [{ _tag: "Gap" }])
           case "AccountPosition":
           case "BalanceUpdate":
             return Effect.sync(() => (book.apply(event), []))
@@ -125,11 +127,7 @@ export const makeUserStreamSource = (options: UserStreamSourceOptions): UserStre
         Stream.filter((s) => s !== "connected"),
         Stream.map(state)
       )
-      const scope = yield* Effect.scope
-      const events = stream.events.pipe(
-        Stream.mapEffect((e) => handle(e).pipe(Effect.provideService(Scope.Scope, scope))),
-        Stream.flattenIterable
-      )
+      const events = stream.events.pipe(Stream.mapEffect(handle), Stream.flattenIterable)
       return Stream.merge(states, events)
     })
 

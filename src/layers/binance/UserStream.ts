@@ -30,6 +30,8 @@
  * `onConnected` (the engine's REST reconciliation) after every connection, and
  * reconnect: at once on `listenKeyExpired` and before the 24-hour connection
  * limit, with jittered exponential backoff after a drop or a failed attempt.
+ * Its state changes are debug lines with their reason: the engine logs the
+ * source's state once per change.
  * Events go through a bounded buffer that never blocks the reader
  * (UserStreamBuffer.ts), each connection's preceded by a `Connected` marker (so a
  * consumer knows, in order, where one connection's events start). The listenKey
@@ -156,19 +158,21 @@ const scrub = <E>(ctx: StreamSetup<E>, text: string): string => {
 const describe = <E>(ctx: StreamSetup<E>, cause: unknown): string =>
   scrub(ctx, cause instanceof Error ? cause.message : Cause.isCause(cause) ? Cause.pretty(cause) : String(cause))
 
-/** Sets the state; logs when its kind changes (once per transition). */
+/**
+ * Sets the state; a debug line when its kind changes, with the reason. The engine
+ * (`engine/Watcher.ts`) logs the source's state once per change at Info: these lines
+ * only add why, for whoever looks at Debug.
+ */
 const transition = <E>(ctx: StreamSetup<E>, next: UserStreamState): Effect.Effect<void> =>
   Effect.flatMap(SubscriptionRef.getAndSet(ctx.state, next), (previous) => {
     if (previous._tag === next._tag) return Effect.void
     switch (next._tag) {
       case "Connected":
-        return Effect.logInfo("user stream connected")
-      case "Reconnecting": // a planned reconnect (no failure) is routine
-        return (next.failures === 0 ? Effect.logInfo : Effect.logWarning)("user stream reconnecting").pipe(
-          Effect.annotateLogs({ reason: next.reason })
-        )
+        return Effect.logDebug("user stream connected")
+      case "Reconnecting":
+        return Effect.logDebug("user stream reconnecting").pipe(Effect.annotateLogs({ reason: next.reason, failures: next.failures }))
       case "Down":
-        return Effect.logError("user stream down; REST polling has to cover it").pipe(
+        return Effect.logDebug("user stream down; REST polling has to cover it").pipe(
           Effect.annotateLogs({ reason: next.reason, failures: next.failures })
         )
     }
