@@ -10,6 +10,7 @@ import { BigDecimal, Effect, Schedule, type Scope, Stream } from "effect"
 import {
   activeOrders,
   createLimitBuy,
+  createLimitSell,
   createStopLossLimit,
   eventSource,
   type Exchange,
@@ -169,6 +170,16 @@ describe("live order events over the user data stream", () => {
         ])
       }), { events: { safetyPollInterval: "300 millis" } }))
 
+  it.live("a sell right after a buy that filled at once is judged on the balance after the fill, not before", () =>
+    withStream((server) =>
+      Effect.gen(function*() {
+        for (let i = 0; i < 3; i++) {
+          yield* createLimitBuy(0.11, 100) // fills at once at 0.1: 100 HBAR more, a moment before the stream says so
+          yield* createLimitSell(0.12, 100)
+        }
+        assert.strictEqual(server.openOrders("HBARUSDT").length, 3)
+      })))
+
   it.live("balance reads answer from the stream while it is connected, from REST while it is down", () =>
     withStream((server) =>
       Effect.gen(function*() {
@@ -176,12 +187,20 @@ describe("live order events over the user data stream", () => {
         yield* Effect.repeat(Effect.sync(() => accountReads(server)), { until: (n) => n === 1, schedule: Schedule.spaced("10 millis"), times: 200 })
         yield* Effect.sleep("50 millis")
         assert.strictEqual(BigDecimal.format(yield* getUsdtBalance()), "1000")
-        yield* createLimitBuy(0.05, 100)
-        yield* Effect.repeat(Effect.map(getUsdtBalance(), BigDecimal.format), { until: (b) => b === "995", schedule: Schedule.spaced("10 millis"), times: 200 })
         assert.strictEqual(accountReads(server), 1, "no request while the stream is up")
+        yield* createLimitBuy(0.05, 100)
+        // just after the bot's own order, reads go to REST until the stream has reported what it moved
+        const fromStream = Effect.gen(function*() {
+          const before = accountReads(server)
+          const usdt = BigDecimal.format(yield* getUsdtBalance())
+          return accountReads(server) === before ? usdt : "read by REST"
+        })
+        assert.strictEqual(yield* Effect.repeat(fromStream, { until: (b) => b === "995", schedule: Schedule.spaced("10 millis"), times: 200 }), "995")
+        const reads = accountReads(server)
+        assert.deepStrictEqual([yield* fromStream, yield* fromStream], ["995", "995"])
         server.userStream.dropConnections()
         yield* untilSource("reconnecting")
         assert.strictEqual(BigDecimal.format(yield* getUsdtBalance()), "995")
-        assert.strictEqual(accountReads(server), 2, "one REST read while it is down")
+        assert.strictEqual(accountReads(server), reads + 1, "one REST read while it is down")
       })))
 })

@@ -108,6 +108,8 @@ export const fromExchange = Effect.fnUntraced(function*(
   const markets = yield* makeMarketCache(client, exchange.precisionMode)
   const adapter = chooseAdapter(exchange, client, markets, options.useUnifiedApi === true)
   const stream = userStreamOf(exchange, client, markets, adapter, options.userStream ?? {})
+  /** A request that may move balances: the stream's balances wait for its news (see StreamSource.ts). */
+  const moving = stream === undefined ? <A, E, R>(self: Effect.Effect<A, E, R>) => self : stream.ownChange
   const id = client.id
 
   /** Warns about each order a list held that orderops cannot represent, and gives the rest. */
@@ -131,7 +133,7 @@ export const fromExchange = Effect.fnUntraced(function*(
   const submit = (op: string, order: SubmitOrder): Effect.Effect<OrderRecord, VenueError> => {
     // The engine validated the order against these very rules: a failure here is a bug.
     const market = Effect.catchTag(markets.market(op, order.symbol), "ValidationError", (e) => Effect.die(e))
-    const sent = Effect.flatMap(market, (m) => adapter.submit(op, order, m))
+    const sent = Effect.flatMap(market, (m) => moving(adapter.submit(op, order, m)))
     // A client order id that is still open: an earlier attempt got through, so that order is the answer.
     const placed = Effect.catchIf(
       sent,
@@ -148,7 +150,7 @@ export const fromExchange = Effect.fnUntraced(function*(
     submit: (op, list) =>
       markets.market(op, list.symbol).pipe(
         Effect.catchTag("ValidationError", (e) => Effect.die(e)),
-        Effect.flatMap((market) => lists.submit(op, list, market)),
+        Effect.flatMap((market) => moving(lists.submit(op, list, market))),
         Effect.catchIf(
           (e): e is ExchangeError => e._tag === "ExchangeError" && e.reason === "DuplicateClientOrderId",
           (e) =>
@@ -157,7 +159,7 @@ export const fromExchange = Effect.fnUntraced(function*(
         )
       ),
     lookup: lists.lookup,
-    cancel: lists.cancel
+    cancel: (op, symbol, listId) => moving(lists.cancel(op, symbol, listId))
   }))
 
   const orders = (op: string, symbol: string, since?: number, until?: number) => {
@@ -186,9 +188,9 @@ export const fromExchange = Effect.fnUntraced(function*(
     submit,
     lookup: adapter.lookup,
     fetchOrder: adapter.fetchOrder,
-    cancel: adapter.cancel,
+    cancel: (op, symbol, orderId) => moving(adapter.cancel(op, symbol, orderId)),
     cancelAll: Option.map(adapter.cancelAll, (cancelAll) => (op: string, symbol: string) =>
-      cancelAll(op, symbol).pipe(
+      moving(cancelAll(op, symbol)).pipe(
         Effect.flatMap(reported(op, symbol)),
         // Binance answers -2011 "Unknown order sent." when nothing is open.
         Effect.catchIf(isOrderNotFound, () => Effect.succeed<ReadonlyArray<OrderRecord>>([]))

@@ -15,6 +15,13 @@
  * read per connection (and after a gap). `knownBalances` gives the book while the
  * last run's connection is up and seeded, and none otherwise.
  *
+ * The venue's own orders move balances too, and the stream reports that a moment
+ * after the request's answer (a buy that filled at once, then a sell of what it
+ * bought: the sell must not be judged on the balance before the fill). So while
+ * such a request (`ownChange`) is in flight, and after its answer until the next
+ * balance event (at most `SETTLE_MS`), the balances are not known: the exchange
+ * judges, and balance reads use REST.
+ *
  * On binance.com the listenKey endpoints are retired (see UserStream.ts): `create`
  * fails there, the stream goes `down`, and the engine polls.
  */
@@ -44,7 +51,12 @@ export interface UserStreamSourceOptions {
 export interface UserStreamSource {
   readonly updates: (symbol: string) => Stream.Stream<VenueUpdate>
   readonly knownBalances: Effect.Effect<Option.Option<ReadonlyMap<string, Balance>>>
+  /** `self`, a request of the venue's that may move balances (a create, a cancel). */
+  readonly ownChange: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
 }
+
+/** How long after its answer an own request's balance change may take to come through the stream. */
+const SETTLE_MS = 1000
 
 /** The running stream `knownBalances` reads. */
 interface Run {
@@ -57,12 +69,27 @@ const state = (s: "connected" | "reconnecting" | "down"): VenueUpdate => ({ _tag
 export const makeUserStreamSource = (options: UserStreamSourceOptions): UserStreamSource => {
   /** The latest run; a run that ends clears it unless a later one took its place. */
   let current: Run | undefined
+  /** Own requests in flight, and when the last one was answered (until a balance event follows it). */
+  let inFlight = 0
+  let answeredAt: number | undefined
 
-  const knownBalances = Effect.suspend(() => {
+  const settled = (now: number) => inFlight === 0 && (answeredAt === undefined || now - answeredAt >= SETTLE_MS)
+
+  const knownBalances = Effect.clockWith((clock) => {
     const run = current
-    if (run === undefined) return Effect.succeed(Option.none())
+    if (run === undefined || !settled(clock.currentTimeMillisUnsafe())) return Effect.succeed(Option.none())
     return Effect.map(run.state, (s) => (s._tag === "Connected" ? run.book.known(s.since) : Option.none()))
   })
+
+  const ownChange = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    Effect.acquireUseRelease(
+      Effect.sync(() => void inFlight++),
+      () => self,
+      () => Effect.clockWith((clock) => Effect.sync(() => {
+        inFlight--
+        answeredAt = clock.currentTimeMillisUnsafe()
+      }))
+    )
 
   /** Forks, in `scope`, the seed of `book` for the restart that gave `ticket`; a failed read leaves balances to REST until the next. */
   const seed = (scope: Scope.Scope, book: BalanceBook, ticket: number) =>
@@ -103,7 +130,11 @@ export const makeUserStreamSource = (options: UserStreamSourceOptions): UserStre
             return Effect.as(seed(scope, book, book.restart(since)), [{ _tag: "Gap" }])
           case "AccountPosition":
           case "BalanceUpdate":
-            return Effect.sync(() => (book.apply(event), []))
+            return Effect.sync(() => {
+              book.apply(event)
+              if (event._tag === "AccountPosition" && inFlight === 0) answeredAt = undefined
+              return []
+            })
           case "ListStatus": // the legs' own reports carry each order's list id and state
             return Effect.succeed([])
           case "ExecutionReport":
@@ -120,12 +151,14 @@ export const makeUserStreamSource = (options: UserStreamSourceOptions): UserStre
         }
       }
 
-      // `connected` comes from the markers, in order with the events; the state stream gives the rest.
+      // `connected` comes from the markers, in order with the events; the state stream gives the rest,
+      // unless the stream has connected again since (its marker then says so).
       const states = stream.stateChanges.pipe(
         Stream.map(stateOf),
         Stream.changes,
         Stream.filter((s) => s !== "connected"),
-        Stream.map(state)
+        Stream.mapEffect((s) => Effect.map(stream.state, (now) => (now._tag === "Connected" ? [] : [state(s)]))),
+        Stream.flattenIterable
       )
       const events = stream.events.pipe(Stream.mapEffect(handle), Stream.flattenIterable)
       return Stream.merge(states, events)
@@ -146,5 +179,5 @@ export const makeUserStreamSource = (options: UserStreamSourceOptions): UserStre
       )
     )
 
-  return { updates, knownBalances }
+  return { updates, knownBalances, ownChange }
 }
