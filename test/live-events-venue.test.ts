@@ -239,6 +239,18 @@ describe("live venue: where the stream connects", () => {
       assert.deepStrictEqual(yield* Queue.takeAll(updates), [{ _tag: "State", state: "reconnecting" }])
     }).pipe(Effect.scoped))
 
+  it.live("ORDEROPS_USER_STREAM=false: no stream, the engine polls", () =>
+    Effect.gen(function*() {
+      const server = yield* binanceServer({ apiKey: API_KEY, secret: SECRET })
+      const env = { ORDEROPS_API_KEY: API_KEY, ORDEROPS_API_SECRET: SECRET, ORDEROPS_BASE_URL: server.url }
+      const read = (extra: Record<string, string>) =>
+        liveOptionsFromConfig().pipe(Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromEnv({ env: { ...env, ...extra } })))
+      assert.strictEqual((yield* read({})).userStream, true)
+      const off = yield* read({ ORDEROPS_USER_STREAM: "false" })
+      assert.strictEqual(off.userStream, false)
+      assert.isTrue(Option.isNone((yield* makeCcxtVenue(off)).updates))
+    }).pipe(Effect.scoped))
+
   it.effect("binance.com, whose listenKey endpoints are retired: the stream goes down, balance reads use REST", () =>
     Effect.gen(function*() {
       const server = yield* binanceServer({ apiKey: API_KEY, secret: SECRET, balances: { USDT: "1000" } })

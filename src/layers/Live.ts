@@ -85,7 +85,8 @@ export const LIVE_ENV = {
   streamUrl: "ORDEROPS_STREAM_URL",
   debug: "ORDEROPS_DEBUG",
   dryRun: "ORDEROPS_DRY_RUN",
-  unifiedApi: "ORDEROPS_UNIFIED_API"
+  unifiedApi: "ORDEROPS_UNIFIED_API",
+  userStream: "ORDEROPS_USER_STREAM"
 } as const
 
 const isBlank = (s: string | Redacted.Redacted<string>) => (Redacted.isRedacted(s) ? Redacted.value(s) : s).trim() === ""
@@ -142,6 +143,7 @@ export const liveOptionsFromConfig = (overrides: Partial<LiveOptions> = {}) =>
     const streamUrl = yield* optionalString(LIVE_ENV.streamUrl)
     const debug = yield* Config.Boolean(LIVE_ENV.debug).pipe(Config.withDefault(false))
     const unifiedApi = yield* Config.Boolean(LIVE_ENV.unifiedApi).pipe(Config.withDefault(false))
+    const userStream = yield* Config.Boolean(LIVE_ENV.userStream).pipe(Config.option)
     const resolvedSymbol = Option.getOrElse(symbol, () => overrides.symbol ?? "HBAR/USDT")
     const key = Option.orElse(apiKey, () => Option.fromNullishOr(overrides.apiKey).pipe(Option.map(toRedacted)))
     const sec = Option.orElse(secret, () => Option.fromNullishOr(overrides.secret).pipe(Option.map(toRedacted)))
@@ -162,7 +164,8 @@ export const liveOptionsFromConfig = (overrides: Partial<LiveOptions> = {}) =>
       ...(baseUrlValue === undefined ? {} : { baseUrl: baseUrlValue }),
       ...(streamUrlValue === undefined ? {} : { streamUrl: streamUrlValue }),
       debug: debug || overrides.debug === true,
-      useUnifiedApi: unifiedApi || overrides.useUnifiedApi === true
+      useUnifiedApi: unifiedApi || overrides.useUnifiedApi === true,
+      userStream: Option.getOrElse(userStream, () => overrides.userStream !== false)
     } satisfies LiveOptions
   })
 
@@ -172,7 +175,7 @@ const toRedacted = (s: string | Redacted.Redacted<string>) => (Redacted.isRedact
  * `LiveExchangeLayer` configured from the environment: `ORDEROPS_EXCHANGE` (default
  * `binanceus`), `ORDEROPS_API_KEY` and `ORDEROPS_API_SECRET` (read as `Redacted`;
  * missing ones are named in the `MissingCredentials` error), `ORDEROPS_SYMBOL`,
- * `ORDEROPS_BASE_URL`, `ORDEROPS_STREAM_URL` (`streamUrl`), `ORDEROPS_DEBUG`, `ORDEROPS_UNIFIED_API` (`useUnifiedApi`).
+ * `ORDEROPS_BASE_URL`, `ORDEROPS_STREAM_URL` (`streamUrl`), `ORDEROPS_USER_STREAM` (`userStream`), `ORDEROPS_DEBUG`, `ORDEROPS_UNIFIED_API` (`useUnifiedApi`).
  */
 export const LiveExchangeLayerConfig = (
   overrides: Partial<LiveOptions> = {}
