@@ -6,9 +6,10 @@
  * the stream. The venue-level source is in live-events-venue.test.ts.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { BigDecimal, Effect, Schedule, type Scope, Stream } from "effect"
+import { BigDecimal, Effect, Layer, Logger, References, Schedule, type Scope, Stream } from "effect"
 import {
   activeOrders,
+  cancelOrder,
   createLimitBuy,
   createLimitSell,
   createStopLossLimit,
@@ -203,4 +204,28 @@ describe("live order events over the user data stream", () => {
         assert.strictEqual(BigDecimal.format(yield* getUsdtBalance()), "995")
         assert.strictEqual(accountReads(server), reads + 1, "one REST read while it is down")
       })))
+
+  it.live("at debug level the listenKey never reaches a log, through the engine's reconnects and reconciliations", () => {
+    const logs: Array<string> = []
+    return Effect.gen(function*() {
+      const keys = yield* withStream((server) =>
+        Effect.gen(function*() {
+          const first = server.userStream.activeListenKey()!
+          const id = yield* createLimitBuy(0.05, 100)
+          server.userStream.expireListenKey()
+          const second = yield* Effect.repeat(Effect.sync(() => server.userStream.activeListenKey()), {
+            until: (k) => k !== undefined && k !== first, schedule: Schedule.spaced("10 millis"), times: 300
+          })
+          yield* untilConnected
+          yield* cancelOrder(id)
+          return [first, second!]
+        }))
+      assert.strictEqual(new Set(keys).size, 2)
+      assert.isTrue(logs.some((l) => l.includes("userDataStream")) && logs.some((l) => l.includes("stream is connected")))
+      for (const key of keys) assert.isFalse(logs.some((l) => l.includes(key)))
+    }).pipe(Effect.provide(Layer.mergeAll(
+      Logger.layer([Logger.map(Logger.formatLogFmt, (line) => void logs.push(line))]),
+      Layer.succeed(References.MinimumLogLevel, "Debug")
+    )))
+  })
 })
