@@ -27,7 +27,8 @@
  * Life cycle: get a listenKey through the given port (`POST` returns the
  * account's active key or a new one, so every connection starts with one), keep
  * it alive every 30 minutes, connect to `<streamBase>/ws/<listenKey>`, run
- * `onConnected` (the engine's REST reconciliation) after every connection, and
+ * `onConnected` after every connection (a hook; the live venue reads the
+ * `Connected` marker instead, in order with the events: StreamSource.ts), and
  * reconnect: at once on `listenKeyExpired` and before the 24-hour connection
  * limit, with jittered exponential backoff after a drop or a failed attempt.
  * Its state changes are debug lines with their reason: the engine logs the
