@@ -40,7 +40,7 @@ const redacted = (s: string | Redacted.Redacted<string>) => (Redacted.isRedacted
 const DAY_MS = 86_400_000
 
 /** Options of the user data stream on Binance and Binance.US spot; `false`: none (the engine polls). */
-export type UserStreamSetting = false | Pick<UserStreamSourceOptions, "streamBase" | "tuning">
+export type UserStreamSetting = false | Pick<UserStreamSourceOptions, "streamBase">
 
 /**
  * The venue's event source, where orderops has one: the listenKey user data stream

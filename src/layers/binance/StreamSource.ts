@@ -32,7 +32,7 @@ import type { VenueError } from "../../errors/index.ts"
 import type { Balance, VenueUpdate } from "../../services/Venue.ts"
 import { type BalanceBook, makeBalanceBook } from "./StreamBalances.ts"
 import { orderUpdateOf, stateOf, type StreamMarket } from "./StreamUpdates.ts"
-import { type ListenKeys, make, type STREAM_BASES, type UserStreamOptions, type UserStreamState } from "./UserStream.ts"
+import { type ListenKeys, make, type STREAM_BASES, type UserStreamState } from "./UserStream.ts"
 import type { UserStreamEvent } from "./UserStreamEvents.ts"
 
 export interface UserStreamSourceOptions {
@@ -44,8 +44,6 @@ export interface UserStreamSourceOptions {
   readonly market: (symbol: string) => Effect.Effect<StreamMarket, VenueError | ValidationError>
   /** One REST read of the account's balances: the seed of each connection. */
   readonly restBalances: Effect.Effect<ReadonlyMap<string, Balance>, VenueError>
-  /** The stream's timings (tests shorten them). */
-  readonly tuning?: Partial<Pick<UserStreamOptions<VenueError>, "backoff" | "downAfter" | "stableAfter" | "bufferCapacity">> | undefined
 }
 
 export interface UserStreamSource {
@@ -111,8 +109,7 @@ export const makeUserStreamSource = (options: UserStreamSourceOptions): UserStre
       const stream = yield* make({
         exchange: options.exchange,
         ...(options.streamBase === undefined ? {} : { streamBase: options.streamBase }),
-        listenKeys: options.listenKeys,
-        ...options.tuning
+        listenKeys: options.listenKeys
       })
       const book = makeBalanceBook()
       const self: Run = { state: stream.state, book }
