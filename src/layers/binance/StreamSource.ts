@@ -25,7 +25,7 @@
  * On binance.com the listenKey endpoints are retired (see UserStream.ts): `create`
  * fails there, the stream goes `down`, and the engine polls.
  */
-import { Effect, Option, Result, Scope, Stream } from "effect"
+import { Effect, Option, Result, type Scope, Stream } from "effect"
 import * as Socket from "effect/socket/Socket"
 import type { ValidationError } from "../../errors/ValidationError.ts"
 import type { VenueError } from "../../errors/index.ts"
