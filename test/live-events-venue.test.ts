@@ -141,7 +141,8 @@ describe("live venue: the user data stream as updates", () => {
       const gate = yield* Deferred.make<void>()
       yield* Effect.forkScoped(Stream.runForEach(Option.getOrThrow(venue.updates)(SYMBOL), (u) =>
         Effect.andThen(Queue.offer(pulled, u), u._tag === "State" && u.state === "connected" ? Deferred.await(gate) : Effect.void)))
-      while ((yield* Queue.take(pulled))._tag !== "State" || server.userStream.connections() === 0) { /* to connected */ }
+      let u = yield* Queue.take(pulled)
+      while (!isState("connected")(u)) u = yield* Queue.take(pulled) // the consumer now waits at the gate
       for (let i = 0; i < 5000; i++) server.deposit("USDT", "1") // two events each, past the buffer (4096)
       yield* Effect.sleep("200 millis")
       yield* Deferred.succeed(gate, undefined)
