@@ -107,6 +107,25 @@ describe("live venue: the user data stream as updates", () => {
       assert.deepStrictEqual([fired!.order.status, fired!.order.triggered], ["open", true])
     }).pipe(Effect.scoped))
 
+  it.live("an OCO's legs arrive with their list's id", () =>
+    Effect.gen(function*() {
+      const h = yield* venueHarness()
+      yield* until(h, isState("connected"))
+      h.server.setBalance("HBAR", "100")
+      const answer = yield* Effect.promise(() =>
+        signed(h.server, SECRET, "POST", "/api/v3/order/oco", {
+          symbol: "HBARUSDT", side: "SELL", quantity: "100", price: "0.12", stopPrice: "0.09", stopLimitPrice: "0.089",
+          stopLimitTimeInForce: "GTC", listClientOrderId: "list-1", limitClientOrderId: "leg-limit", stopClientOrderId: "leg-stop"
+        }))
+      const listId = String((answer.body as { orderListId: number }).orderListId)
+      const seen = new Set<string>()
+      const legs = orderUpdates(yield* until(h, (u) => u._tag === "Order" && seen.add(u.order.clientOrderId).size === 2))
+      assert.deepStrictEqual(
+        legs.map((u) => [u.order.clientOrderId, u.order.type, Option.getOrNull(u.order.listId)]).sort(),
+        [["leg-limit", "limit-maker", listId], ["leg-stop", "stop-loss-limit", listId]]
+      )
+    }).pipe(Effect.scoped))
+
   it.live("another market's reports are not this symbol's updates", () =>
     Effect.gen(function*() {
       const h = yield* venueHarness()
