@@ -50,6 +50,20 @@ export interface CcxtVenueOptions {
    * per request. Default false.
    */
   readonly useUnifiedApi?: boolean | undefined
+  /**
+   * Follow orders and balances through the exchange's user data stream, where
+   * orderops has one: Binance.US's listenKey stream (on binance.com its listenKey
+   * endpoints are retired: the stream stays down and the engine polls). While it is
+   * up, order changes arrive as they happen and balance reads need no request.
+   * Default true; false: no stream (the engine learns of changes by polling).
+   */
+  readonly userStream?: boolean | undefined
+  /**
+   * The user data stream's host, e.g. `wss://stream.binance.us:9443` (the default
+   * on Binance.US). Default: the exchange's, or the `baseUrl` origin as `ws(s)://`
+   * when `baseUrl` is set.
+   */
+  readonly streamUrl?: string | undefined
 }
 
 export interface LiveOptions extends EngineOptions, CcxtVenueOptions {
@@ -68,9 +82,13 @@ export const LIVE_ENV = {
   secret: "ORDEROPS_API_SECRET",
   symbol: "ORDEROPS_SYMBOL",
   baseUrl: "ORDEROPS_BASE_URL",
+  streamUrl: "ORDEROPS_STREAM_URL",
   debug: "ORDEROPS_DEBUG",
   dryRun: "ORDEROPS_DRY_RUN",
-  unifiedApi: "ORDEROPS_UNIFIED_API"
+  unifiedApi: "ORDEROPS_UNIFIED_API",
+  userStream: "ORDEROPS_USER_STREAM",
+  pollInterval: "ORDEROPS_POLL_INTERVAL",
+  safetyPollInterval: "ORDEROPS_SAFETY_POLL_INTERVAL"
 } as const
 
 const isBlank = (s: string | Redacted.Redacted<string>) => (Redacted.isRedacted(s) ? Redacted.value(s) : s).trim() === ""
@@ -124,8 +142,11 @@ export const liveOptionsFromConfig = (overrides: Partial<LiveOptions> = {}) =>
     const secret = yield* optionalRedacted(LIVE_ENV.secret)
     const symbol = yield* optionalString(LIVE_ENV.symbol)
     const baseUrl = yield* optionalString(LIVE_ENV.baseUrl)
+    const streamUrl = yield* optionalString(LIVE_ENV.streamUrl)
     const debug = yield* Config.Boolean(LIVE_ENV.debug).pipe(Config.withDefault(false))
     const unifiedApi = yield* Config.Boolean(LIVE_ENV.unifiedApi).pipe(Config.withDefault(false))
+    const userStream = yield* Config.Boolean(LIVE_ENV.userStream).pipe(Config.option)
+    const events = yield* eventsFromConfig(overrides.events)
     const resolvedSymbol = Option.getOrElse(symbol, () => overrides.symbol ?? "HBAR/USDT")
     const key = Option.orElse(apiKey, () => Option.fromNullishOr(overrides.apiKey).pipe(Option.map(toRedacted)))
     const sec = Option.orElse(secret, () => Option.fromNullishOr(overrides.secret).pipe(Option.map(toRedacted)))
@@ -136,6 +157,7 @@ export const liveOptionsFromConfig = (overrides: Partial<LiveOptions> = {}) =>
       ])
     }
     const baseUrlValue = Option.getOrUndefined(baseUrl) ?? overrides.baseUrl
+    const streamUrlValue = Option.getOrUndefined(streamUrl) ?? overrides.streamUrl
     return {
       ...overrides,
       exchange: Option.getOrElse(exchange, () => overrides.exchange ?? "binanceus"),
@@ -143,9 +165,29 @@ export const liveOptionsFromConfig = (overrides: Partial<LiveOptions> = {}) =>
       secret: sec.value,
       symbol: resolvedSymbol,
       ...(baseUrlValue === undefined ? {} : { baseUrl: baseUrlValue }),
+      ...(streamUrlValue === undefined ? {} : { streamUrl: streamUrlValue }),
       debug: debug || overrides.debug === true,
-      useUnifiedApi: unifiedApi || overrides.useUnifiedApi === true
+      useUnifiedApi: unifiedApi || overrides.useUnifiedApi === true,
+      userStream: Option.getOrElse(userStream, () => overrides.userStream !== false),
+      ...(events === undefined ? {} : { events })
     } satisfies LiveOptions
+  })
+
+/**
+ * The order events' poll intervals from `ORDEROPS_POLL_INTERVAL` and
+ * `ORDEROPS_SAFETY_POLL_INTERVAL` (durations such as `5 seconds`, `2 minutes`), over
+ * the options given; events turned off in code stay off.
+ */
+export const eventsFromConfig = (given: EngineOptions["events"]) =>
+  Effect.gen(function*() {
+    const poll = yield* Config.Duration(LIVE_ENV.pollInterval).pipe(Config.option)
+    const safety = yield* Config.Duration(LIVE_ENV.safetyPollInterval).pipe(Config.option)
+    if (given === false || (Option.isNone(poll) && Option.isNone(safety))) return given
+    return {
+      ...given,
+      ...(Option.isSome(poll) ? { pollInterval: poll.value } : {}),
+      ...(Option.isSome(safety) ? { safetyPollInterval: safety.value } : {})
+    }
   })
 
 const toRedacted = (s: string | Redacted.Redacted<string>) => (Redacted.isRedacted(s) ? s : Redacted.make(s))
@@ -154,7 +196,7 @@ const toRedacted = (s: string | Redacted.Redacted<string>) => (Redacted.isRedact
  * `LiveExchangeLayer` configured from the environment: `ORDEROPS_EXCHANGE` (default
  * `binanceus`), `ORDEROPS_API_KEY` and `ORDEROPS_API_SECRET` (read as `Redacted`;
  * missing ones are named in the `MissingCredentials` error), `ORDEROPS_SYMBOL`,
- * `ORDEROPS_BASE_URL`, `ORDEROPS_DEBUG`, `ORDEROPS_UNIFIED_API` (`useUnifiedApi`).
+ * `ORDEROPS_BASE_URL`, `ORDEROPS_STREAM_URL` (`streamUrl`), `ORDEROPS_USER_STREAM` (`userStream`), `ORDEROPS_DEBUG`, `ORDEROPS_UNIFIED_API` (`useUnifiedApi`).
  */
 export const LiveExchangeLayerConfig = (
   overrides: Partial<LiveOptions> = {}
@@ -188,7 +230,8 @@ export const ExchangeLayerFromEnv = (
       return DryRunExchangeLayer({
         ...(resolved === undefined ? {} : { symbol: resolved }),
         debug: debug || overrides.debug === true,
-        journal: overrides.journal ?? JournalLayerFromEnv
+        journal: overrides.journal ?? JournalLayerFromEnv,
+        ...(overrides.events === undefined ? {} : { events: overrides.events })
       })
     })
   )
