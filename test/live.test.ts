@@ -83,9 +83,11 @@ for (const [name, options] of [["REST endpoints", {}], ["unified methods", { use
 }
 
 // Order events, the same as the dry run's: the market moves on the server only (no `sync`), so the
-// events come from the engine's polls every 20 ms.
-for (const [source, events, state] of [
-  ["polling", { stream: false, pollInterval: "20 millis" }, "polling"]
+// events come from the engine's polls every 20 ms alone, or from Binance.US's user data stream (with
+// the reconciliation when it connects; the safety poll's 2 minutes never come in a test).
+for (const [source, options, state] of [
+  ["polling", { events: { stream: false, pollInterval: "20 millis" } }, "polling"],
+  ["user data stream", { events: { pollInterval: "20 millis" }, userStream: true }, "connected"]
 ] as const) {
   eventsSuite(
     `live (ccxt binanceus over HTTP, ${source})`,
@@ -104,7 +106,7 @@ for (const [source, events, state] of [
           setPriceUnseen: setPrice,
           setDepth: (q) => Effect.sync(() => server.setDepth("HBARUSDT", q === undefined ? undefined : String(q)))
         }))
-        return Layer.merge(unseen, live(server, { journal, events }))
+        return Layer.merge(unseen, live(server, { journal, ...options }))
       })
     ).pipe(Layer.provideMerge(OrderJournal.layerMemory)),
     { live: true, source: state }

@@ -9,9 +9,10 @@
  * order show that nothing more was published for the scenario's orders: no repeat,
  * whether the stream, a poll or the reconciliation saw it.
  *
- * `dry-run.test.ts` and `live.test.ts` run it with the layers they give `suite`
- * (`conformance.ts`); live, the engine polls quickly (`events.pollInterval`), so
- * events come from the user stream or a poll, whichever is first.
+ * `dry-run.test.ts` runs it on the simulator's event source; `live.test.ts` over the
+ * loopback Binance.US server twice, the market moved on the server alone: with REST
+ * polls every 20 ms only, and with the user data stream (connected before acting, so
+ * fills come from it).
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, type Layer, Queue, type Scope, Stream } from "effect"
@@ -53,14 +54,23 @@ export const eventLine = (e: OrderEvent): string => {
   return `${e._tag} ${e.order.status} ${D.format(e.order.filled)}${trade}`
 }
 
-/**
- * Subscribes now and records the events of every order but `setup`'s (placed before
- * subscribing, whose events may still be on their way). `expect` waits for each named
- * order's events (by role: `{ buy: id }`), compares them, then checks that a `sync`
- * and one more order bring nothing more for them.
- */
-const recorder = (source: EventSourceState, setup: ReadonlyArray<string> = []) =>
+/** Waits until `eventSource` is `source`: checked every few ms live, at every turn of the scheduler on the TestClock. */
+const untilSource = (source: EventSourceState, live: boolean) =>
   Effect.gen(function*() {
+    while ((yield* eventSource) !== source) yield* (live ? Effect.sleep("5 millis") : Effect.yieldNow)
+  }).pipe(Effect.timeout(PATIENCE))
+
+/**
+ * Waits until the events come from `source` (a stream connects after the layer is
+ * built), then subscribes and records the events of every order but `setup`'s
+ * (placed before subscribing, whose events may still be on their way). `expect` waits
+ * for each named order's events (by role: `{ buy: id }`), compares them and checks
+ * the source is still the same, then that a `sync` and one more order bring nothing
+ * more for them.
+ */
+const recorder = (source: EventSourceState, live: boolean, setup: ReadonlyArray<string> = []) =>
+  Effect.gen(function*() {
+    yield* untilSource(source, live)
     const events = yield* subscribeOrderEvents
     const seen = yield* Queue.unbounded<OrderEvent>()
     yield* Effect.forkScoped(
@@ -90,6 +100,7 @@ const recorder = (source: EventSourceState, setup: ReadonlyArray<string> = []) =
 export const eventsSuite = <E>(name: string, layer: Layer.Layer<Env, E>, options: EventsSuiteOptions) => {
   const test = (title: string, body: () => Effect.Effect<void, unknown, Env | Scope.Scope>) =>
     (options.live ? it.live : it.effect)(title, () => body().pipe(Effect.scoped, Effect.provide(layer), Effect.orDie) as Effect.Effect<void>)
+  const live = options.live ?? false
   const setPrice = (p: number) => MarketControl.use((m) => m.setPrice(p))
   const setDepth = (q: number | undefined) => MarketControl.use((m) => m.setDepth(q))
   /** 1000 USDT → 200 HBAR bought at 0.1 as a taker (199.6 after the fee), the price left at 0.1; gives the buy's id. */
@@ -99,7 +110,7 @@ export const eventsSuite = <E>(name: string, layer: Layer.Layer<Env, E>, options
     test("a limit buy: Accepted, then Filled as a maker when the price crosses it", () =>
       Effect.gen(function*() {
         yield* setPrice(0.1)
-        const { expect } = yield* recorder(options.source)
+        const { expect } = yield* recorder(options.source, live)
         const buy = yield* createLimitBuy(0.09, 100)
         yield* setPrice(0.089)
         yield* expect({ buy }, { buy: ["Accepted open 0", "Filled closed 100 | 100 @ 0.09 fee 0.1 HBAR maker"] })
@@ -109,7 +120,7 @@ export const eventsSuite = <E>(name: string, layer: Layer.Layer<Env, E>, options
       Effect.gen(function*() {
         yield* setPrice(0.1)
         yield* setDepth(40)
-        const { expect } = yield* recorder(options.source)
+        const { expect } = yield* recorder(options.source, live)
         const buy = yield* createLimitBuy(0.09, 100)
         yield* setPrice(0.089) // 40 of 100
         yield* setPrice(0.088) // 40 more
@@ -128,7 +139,7 @@ export const eventsSuite = <E>(name: string, layer: Layer.Layer<Env, E>, options
     test("a cancel: Accepted, then Canceled", () =>
       Effect.gen(function*() {
         yield* setPrice(0.1)
-        const { expect } = yield* recorder(options.source)
+        const { expect } = yield* recorder(options.source, live)
         const buy = yield* createLimitBuy(0.09, 100)
         yield* cancelOrder(buy)
         yield* expect({ buy }, { buy: ["Accepted open 0", "Canceled canceled 0"] })
@@ -137,7 +148,7 @@ export const eventsSuite = <E>(name: string, layer: Layer.Layer<Env, E>, options
     test("a stop-loss-limit: Accepted, Triggered when the price reaches it, then Filled as a taker", () =>
       Effect.gen(function*() {
         const setup = yield* holdHbar
-        const { expect } = yield* recorder(options.source, [setup])
+        const { expect } = yield* recorder(options.source, live, [setup])
         const stop = yield* createStopLossLimit(0.09, 0.089, 100)
         yield* setPrice(0.095) // not yet
         yield* setPrice(0.09) // triggered: a sell limit at 0.089 meets the market at 0.09
@@ -150,7 +161,7 @@ export const eventsSuite = <E>(name: string, layer: Layer.Layer<Env, E>, options
       test("an OCO: both legs Accepted; the limit leg Filled, the stop leg Expired", () =>
         Effect.gen(function*() {
           const setup = yield* holdHbar
-          const { expect } = yield* recorder(options.source, [setup])
+          const { expect } = yield* recorder(options.source, live, [setup])
           const list = yield* createOco({ side: "sell", quantity: 100, price: 0.12, triggerPrice: 0.09, stopLimitPrice: 0.089 })
           yield* setPrice(0.12)
           yield* expect({ limit: list.limit.id, stop: list.stop.id }, {
@@ -163,7 +174,7 @@ export const eventsSuite = <E>(name: string, layer: Layer.Layer<Env, E>, options
     test("a market sell: Accepted, then Filled as a taker", () =>
       Effect.gen(function*() {
         const setup = yield* holdHbar
-        const { expect } = yield* recorder(options.source, [setup])
+        const { expect } = yield* recorder(options.source, live, [setup])
         const sell = yield* createMarketSell(50)
         yield* expect({ sell }, { sell: ["Accepted open 0", "Filled closed 50 | 50 @ 0.1 fee 0.01 USDT taker"] })
       }))
