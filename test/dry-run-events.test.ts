@@ -83,14 +83,19 @@ const source = (symbol = SYMBOL): Effect.Effect<{ readonly next: Effect.Effect<R
 
 const setExchangePrice = (p: number) => DryRunMarket.use((m) => m.setPrice(p))
 
+/** The venue, the market handle and a running source of HBAR/USDT (`source`), for one test. */
+const running = Effect.gen(function*() {
+  const venue = yield* Venue
+  const market = yield* DryRunMarket
+  return { venue, market, ...(yield* source()) }
+})
+
 const lines = (next: Effect.Effect<ReadonlyArray<VenueUpdate>>) => Effect.map(next, (us) => us.map(line))
 
 describe("dry run: the venue's event source", () => {
   it.effect("starts connected; a resting limit buy is placed, then filled as a maker when the price crosses it", () =>
     Effect.gen(function*() {
-      const venue = yield* Venue
-      const market = yield* DryRunMarket
-      const { next } = yield* source()
+      const { market, next, venue } = yield* running
       yield* venue.submit("test", order("buy", "limit", 100, "0.09"))
       yield* market.setPrice(0.095) // does not reach it
       assert.deepStrictEqual(yield* lines(next), ["dry_run_1 limit open 0"])
@@ -100,8 +105,7 @@ describe("dry run: the venue's event source", () => {
 
   it.effect("an order filled at placement is reported open first, then filled as a taker: a crossing limit buy and a market sell", () =>
     Effect.gen(function*() {
-      const venue = yield* Venue
-      const { next } = yield* source()
+      const { next, venue } = yield* running
       yield* venue.submit("test", order("buy", "limit", 100, "0.11"))
       yield* venue.submit("test", order("sell", "market", 50))
       assert.deepStrictEqual(yield* lines(next), [
@@ -114,9 +118,7 @@ describe("dry run: the venue's event source", () => {
 
   it.effect("partial fills under setDepth come as one update per trade, the same trades the venue's reads give", () =>
     Effect.gen(function*() {
-      const venue = yield* Venue
-      const market = yield* DryRunMarket
-      const { next } = yield* source()
+      const { market, next, venue } = yield* running
       yield* venue.submit("test", order("sell", "limit", 100, "0.12"))
       yield* market.setDepth(40)
       yield* market.setPrice(0.12)
@@ -136,9 +138,7 @@ describe("dry run: the venue's event source", () => {
 
   it.effect("a market order the depth cap leaves unfilled: one trade, then expired", () =>
     Effect.gen(function*() {
-      const venue = yield* Venue
-      const market = yield* DryRunMarket
-      const { next } = yield* source()
+      const { market, next, venue } = yield* running
       yield* market.setDepth(30)
       yield* venue.submit("test", order("sell", "market", 50))
       assert.deepStrictEqual(yield* lines(next), ["dry_run_1 market open 0", "dry_run_1 market expired 30 | 30 @ 0.1 fee 0.003 USDT taker"])
@@ -146,9 +146,7 @@ describe("dry run: the venue's event source", () => {
 
   it.effect("a cancel is reported canceled, after the partial fill before it", () =>
     Effect.gen(function*() {
-      const venue = yield* Venue
-      const market = yield* DryRunMarket
-      const { next } = yield* source()
+      const { market, next, venue } = yield* running
       const placed = yield* venue.submit("test", order("buy", "limit", 100, "0.09"))
       yield* market.setDepth(25)
       yield* market.setPrice(0.09)
@@ -162,9 +160,7 @@ describe("dry run: the venue's event source", () => {
 
   it.effect("a stop-loss-limit waits (triggered false), triggers (true, before any fill), then fills; the reads agree at each step", () =>
     Effect.gen(function*() {
-      const venue = yield* Venue
-      const market = yield* DryRunMarket
-      const { next } = yield* source()
+      const { market, next, venue } = yield* running
       // A sell stop at 0.09 with its limit at 0.092: the trigger price is below the limit, so it rests once triggered.
       const placed = yield* venue.submit("test", order("sell", "stop-loss-limit", 100, "0.092", "0.09"))
       assert.deepStrictEqual(yield* lines(next), ["dry_run_1 stop-loss-limit open 0 waiting"])
@@ -179,9 +175,7 @@ describe("dry run: the venue's event source", () => {
 
   it.effect("a stop-loss-limit whose trigger and limit are met by one price: triggered, then filled as a taker", () =>
     Effect.gen(function*() {
-      const venue = yield* Venue
-      const market = yield* DryRunMarket
-      const { next } = yield* source()
+      const { market, next, venue } = yield* running
       yield* venue.submit("test", order("sell", "stop-loss-limit", 100, "0.089", "0.09"))
       yield* market.setPrice(0.09)
       assert.deepStrictEqual(yield* lines(next), [
@@ -205,9 +199,7 @@ describe("dry run: the venue's event source", () => {
 
   it.effect("an OCO: both legs placed; the limit leg fills and the stop leg expires, never triggered", () =>
     Effect.gen(function*() {
-      const venue = yield* Venue
-      const market = yield* DryRunMarket
-      const { next } = yield* source()
+      const { market, next, venue } = yield* running
       const list = yield* Option.getOrThrow(venue.oco).submit("test", OCO_SELL)
       yield* market.setPrice(0.12)
       assert.deepStrictEqual(yield* lines(next), [
@@ -221,9 +213,7 @@ describe("dry run: the venue's event source", () => {
 
   it.effect("an OCO whose stop triggers: the stop leg triggers, the limit leg expires, then the stop fills", () =>
     Effect.gen(function*() {
-      const venue = yield* Venue
-      const market = yield* DryRunMarket
-      const { next } = yield* source()
+      const { market, next, venue } = yield* running
       yield* Option.getOrThrow(venue.oco).submit("test", OCO_SELL)
       yield* market.setPrice(0.09)
       assert.deepStrictEqual(yield* lines(next), [
@@ -249,8 +239,7 @@ describe("dry run: the venue's event source", () => {
 
   it.effect("a consumer that falls behind never stalls the simulator: the buffer keeps what fits, then one Gap, then what comes after it has room", () =>
     Effect.gen(function*() {
-      const venue = yield* Venue
-      const { next } = yield* source()
+      const { next, venue } = yield* running
       const rounds = UPDATE_BUFFER / 2 + 10 // each round is two updates: placed, cancelled
       for (let i = 0; i < rounds; i++) {
         const placed = yield* venue.submit("test", order("buy", "limit", 100, "0.09"))
@@ -278,8 +267,7 @@ describe("dry run: the venue's event source", () => {
       }))
     ).pipe(Layer.provide(OrderJournal.layerMemory))
     return Effect.gen(function*() {
-      const venue = yield* Venue
-      const { next } = yield* source()
+      const { next, venue } = yield* running
       failWrites = true
       const error = yield* Effect.flip(venue.submit("test", order("buy", "limit", 100, "0.09")))
       assert.strictEqual(error._tag, "JournalError")
