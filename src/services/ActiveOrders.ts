@@ -85,7 +85,8 @@ export const makeActiveOrders = (venue: string) => Effect.gen(function*() {
     observe: (record) =>
       Effect.flatMap(Ref.get(ref), (tracked) => {
         const current = tracked.get(record.id)
-        const news = current === undefined ? isFinalStatus(record.status) : !sameView(current, record)
+        // Untracked: only a final view is news (a stray order's end), and only the first one.
+        const news = current === undefined ? isFinalStatus(record.status) && !finished.has(record.id) : !sameView(current, record)
         return news ? write(record, false) : Effect.void
       }),
     wasFinished: (orderId) => finished.has(orderId)

@@ -130,6 +130,8 @@ export const makeFeed = (engine: EngineCore, hub: EventHub) =>
     const observe = (view: OrderRecord, trades: ReadonlyArray<Trade> = []) =>
       Effect.suspend(() => {
         const from = published.get(view.id)
+        // The very view published already (a source echoing the answer the engine applied): nothing new.
+        if (from !== undefined && from.record === view && trades.length === 0) return Effect.void
         if (from === undefined && (active.wasFinished(view.id) || !isNewOwn(view))) return withTrades(trades, active.observe(view))
         if (from !== undefined && isLate(view, pending.get(view.id) ?? from.record)) return recordTrades(trades)
         // An own order not published yet: placed now, or seen before its create's answer (a stream can be that quick).
