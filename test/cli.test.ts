@@ -10,12 +10,14 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as NodeServices from "@effect/platform-node/NodeServices"
 import { afterAll, assert, describe, it } from "@effect/vitest"
-import { ConfigProvider, Effect, Layer } from "effect"
+import { BigDecimal, ConfigProvider, Effect, Layer, Option } from "effect"
 import { TestConsole } from "effect/testing"
 import { parseTime, runCli } from "../src/cli/commands.ts"
 import { Confirmation } from "../src/cli/environment.ts"
 import { SUPPORTED_NODE, unsupportedNode } from "../src/cli/node-support.ts"
 import { exitCodeOf, redactSecrets } from "../src/cli/output.ts"
+import { eventLine, jsonLine, sourceLine } from "../src/cli/watch.ts"
+import { acceptedOrder } from "../src/services/OrderRecord.ts"
 import { ValidationError } from "../src/index.ts"
 import { binanceServer } from "./support/BinanceServer.ts"
 
@@ -405,6 +407,32 @@ describe("CLI helpers", () => {
   it("redactSecrets removes every configured secret", () => {
     const env = { ORDEROPS_API_KEY: "KEY-abcdef", ORDEROPS_API_SECRET: "SECRET-123456" }
     assert.strictEqual(redactSecrets("k=KEY-abcdef s=SECRET-123456 SECRET-123456", env), "k=<redacted> s=<redacted> <redacted>")
+  })
+
+  it("watch prints an event as one line: tag, order, status, filled/quantity, and a fill's trade with its fee and role", () => {
+    const d = (s: string) => BigDecimal.fromStringUnsafe(s)
+    const at = Date.UTC(2026, 0, 31, 12)
+    const order = acceptedOrder({
+      id: "dry_run_7", clientOrderId: "oo_abc_1", symbol: "HBAR/USDT", side: "buy", type: "limit",
+      price: Option.some(d("0.095")), quantity: d("100"), timestamp: at
+    })
+    assert.strictEqual(eventLine({ _tag: "Accepted", order }, at), "2026-01-31 12:00:00Z  Accepted         dry_run_7  oo_abc_1  buy limit at 0.095  open  0/100")
+    const filled = { ...order, filled: d("60"), cost: d("5.7"), fees: { HBAR: d("0.06") } }
+    const trade = {
+      id: "dry_run_t_3", orderId: "dry_run_7", clientOrderId: "oo_abc_1", side: "buy" as const, price: d("0.095"), quantity: d("60"),
+      quoteQuantity: d("5.7"), fee: d("0.06"), feeAsset: "HBAR", maker: true, timestamp: at
+    }
+    assert.strictEqual(
+      eventLine({ _tag: "PartiallyFilled", order: filled, trade }, at),
+      "2026-01-31 12:00:00Z  PartiallyFilled  dry_run_7  oo_abc_1  buy limit at 0.095  open  60/100  trade 60 at 0.095, fee 0.06 HBAR, maker"
+    )
+    assert.strictEqual(sourceLine("polling", at), "2026-01-31 12:00:00Z  event source: polling")
+    const json = JSON.parse(jsonLine({ _tag: "Event", event: { _tag: "PartiallyFilled", order: filled, trade } }))
+    assert.include(json, { _tag: "PartiallyFilled" })
+    assert.deepStrictEqual(Object.keys(json.order), RECORD_FIELDS) // as orders --json writes a record
+    assert.include(json.order, { id: "dry_run_7", filled: "60", price: "0.095", triggerPrice: null, status: "open" })
+    assert.include(json.trade, { price: "0.095", quantity: "60", fee: "0.06", feeAsset: "HBAR", maker: true })
+    assert.deepStrictEqual(JSON.parse(jsonLine({ _tag: "Source", state: "connected" })), { _tag: "EventSource", state: "connected" })
   })
 
   it("exit codes: bad input 1, everything else 2", () => {

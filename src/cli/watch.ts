@@ -10,9 +10,9 @@ import { Command } from "effect/cli"
 import type { ExchangeFailure } from "../errors/index.ts"
 import * as D from "../services/Decimal.ts"
 import { Exchange } from "../services/Exchange.ts"
-import { encodeOrderEventJson, type EventSourceState, isFill, type OrderEvent } from "../services/OrderEvent.ts"
+import { type EventSourceState, isFill, type OrderEvent } from "../services/OrderEvent.ts"
 import { dryRunMarkets, liveLayer } from "./environment.ts"
-import { type CliUsageError, time } from "./output.ts"
+import { type CliUsageError, recordJson, time, tradeJson } from "./output.ts"
 import { paperWatchLayer } from "./paperWatch.ts"
 import { marketFlags, root, type Shared, where } from "./shared.ts"
 
@@ -38,9 +38,21 @@ export const eventLine = (event: OrderEvent, at: number): string => {
 /** The event source's new state as one readable line. */
 export const sourceLine = (state: EventSourceState, at: number): string => `${time(at)}  event source: ${state}`
 
-/** One line of `--json`: the event as `encodeOrderEventJson` gives it, or `{"_tag":"EventSource","state":...}`. */
-export const jsonLine = (seen: Seen): string =>
-  JSON.stringify(seen._tag === "Event" ? encodeOrderEventJson(seen.event) : { _tag: "EventSource", state: seen.state })
+/**
+ * One line of `--json`: `{"_tag":"Filled","order":{...},"trade":{...}}`, or `{"_tag":"EventSource","state":...}`.
+ * The order and trade are written as `orders --json` and `trades --json` write them
+ * (absent amounts as null), not by `encodeOrderEventJson`, which writes an absent
+ * option as `{"_tag":"None"}` and a present one as `{"_tag":"Some","value":...}`.
+ */
+export const jsonLine = (seen: Seen): string => {
+  if (seen._tag === "Source") return JSON.stringify({ _tag: "EventSource", state: seen.state })
+  const { event } = seen
+  return JSON.stringify(
+    isFill(event)
+      ? { _tag: event._tag, order: recordJson(event.order), trade: tradeJson(event.trade) }
+      : { _tag: event._tag, order: recordJson(event.order) }
+  )
+}
 
 /** Prints what the exchange in context publishes, until interrupted. */
 const follow = (shared: Shared) =>
