@@ -17,7 +17,9 @@ import { defaultRetryPolicy, makeRetryPolicy, type RetryOptions, type RetryPolic
 import { Venue } from "../services/Venue.ts"
 import { makeCancellation } from "./engine/Cancellation.ts"
 import { makeOco } from "./engine/Oco.ts"
-import { type Engine, marketAnnotations } from "./engine/Engine.ts"
+import { type Engine, type EngineCore, marketAnnotations } from "./engine/Engine.ts"
+import { makeFeed, makePassthroughFeed } from "./engine/Feed.ts"
+import { startWatcher, type WatchOptions } from "./engine/Watcher.ts"
 import { makeEventHub } from "./engine/EventHub.ts"
 import { makePlacement } from "./engine/Placement.ts"
 import { makeReads } from "./engine/Reads.ts"
@@ -33,6 +35,17 @@ export interface EngineOptions {
   readonly cancelConcurrency?: number
   /** Reconcile the journal's unsettled orders with the exchange at start-up. Default true. */
   readonly recover?: boolean
+  /**
+   * Order events (`Exchange.orderEvents`) and the watcher that keeps the active orders
+   * following the exchange between calls: from the venue's stream where it has one, with
+   * REST polls. `false` turns both off: orders change only on the bot's own calls.
+   */
+  readonly events?: EventOptions | false | undefined
+}
+
+export interface EventOptions extends WatchOptions {
+  /** How many events a subscriber may fall behind before its stream ends with `OrderEventsOverflow`. Default 10,000. */
+  readonly subscriberBuffer?: number | undefined
 }
 
 /**
@@ -51,7 +64,7 @@ const isPolicy = (r: RetryOptions | RetryPolicy): r is RetryPolicy => "schedule"
 export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions = {}) {
   const venue = yield* Venue
   const symbol = options.symbol ?? "HBAR/USDT"
-  const engine: Engine = {
+  const core: EngineCore = {
     venue,
     journal: yield* OrderJournal,
     active: yield* ActiveOrders,
@@ -60,7 +73,10 @@ export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions =
     concurrency: options.cancelConcurrency ?? 10,
     annotations: marketAnnotations({ symbol, venue })
   }
-  const { active } = engine
+  const { active } = core
+  const events = options.events === false ? undefined : options.events ?? {}
+  const hub = yield* makeEventHub(symbol, events?.subscriberBuffer ?? 10_000)
+  const engine: Engine = { ...core, feed: yield* (events === undefined ? makePassthroughFeed(core) : makeFeed(core, hub)) }
   // Journal entries are scoped by venue id: a mismatch here is a wiring bug.
   if (venue.id === UNATTRIBUTED_VENUE) return yield* Effect.die(new Error(`a Venue's id must not be empty`))
   if (active.venue !== venue.id) {
@@ -77,7 +93,6 @@ export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions =
       `min quantity ${D.format(rules.minQuantity)}, min notional ${D.format(rules.minNotional)}`
   ).pipe(Effect.annotateLogs(marketAnnotations(engine)))
 
-  const hub = yield* makeEventHub(symbol, 10_000)
   const placement = makePlacement(engine)
   const oco = makeOco(engine)
   const cancellation = makeCancellation(engine, oco.cancelList)
@@ -86,6 +101,9 @@ export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions =
   const trades = makeTrades(engine)
 
   if (options.recover !== false) yield* reconciliation.recover
+  const eventSource = events === undefined
+    ? Effect.succeed("off" as const)
+    : yield* startWatcher(engine, reconciliation.pass, events)
 
   const createLimitBuy = placement.placeOrderAs("createLimitBuy")
   const createLimitSell = placement.placeOrderAs("createLimitSell")
@@ -117,6 +135,6 @@ export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions =
     marketRules: reads.marketRules,
     orderEvents: hub.stream,
     subscribeOrderEvents: hub.subscribe,
-    eventSource: Effect.succeed("off")
+    eventSource
   })
 })

@@ -30,6 +30,8 @@ export interface ActiveOrdersService {
    * so polling open orders costs no journal writes.
    */
   observe(record: OrderRecord): Effect.Effect<void, JournalError>
+  /** Whether the order was seen final lately (among the last few thousand finished): a later view of it is stale. */
+  wasFinished(orderId: string): boolean
 }
 
 const sameAmount = Option.makeEquivalence(BigDecimal.Equivalence)
@@ -92,7 +94,8 @@ export const makeActiveOrders = (venue: string) => Effect.gen(function*() {
         const current = tracked.get(record.id)
         const news = current === undefined ? isFinalStatus(record.status) : !sameView(current, record)
         return news ? write(record, false) : Effect.void
-      })
+      }),
+    wasFinished: (orderId) => finished.has(orderId)
   } satisfies ActiveOrdersService
 })
 

@@ -25,7 +25,7 @@ export type CancelList = (op: string, listId: string) => Effect.Effect<OcoRecord
 const listOf = (engine: Engine, o: OrderRecord): Option.Option<string> => (Option.isSome(engine.venue.oco) ? o.listId : Option.none())
 
 export const makeCancellation = (engine: Engine, cancelList: CancelList) => {
-  const { active, symbol, venue } = engine
+  const { active, feed, symbol, venue } = engine
 
   /**
    * Binance answers "unknown order" both for ids it never had and for orders no
@@ -37,7 +37,7 @@ export const makeCancellation = (engine: Engine, cancelList: CancelList) => {
       const found = yield* Effect.result(read(engine, venue.fetchOrder(op, symbol, orderId)))
       if (Result.isFailure(found) || found.success.status === "open") return yield* Effect.fail(e)
       const record = found.success
-      yield* active.observe(record)
+      yield* feed.observe(record)
       return yield* new ExchangeError({
         operation: op,
         symbol,
@@ -66,7 +66,7 @@ export const makeCancellation = (engine: Engine, cancelList: CancelList) => {
     )
     const canceled = Effect.tap(explained, (record) =>
       Effect.andThen(
-        active.observe(record),
+        feed.observe(record),
         logLazily(
           "Info",
           () => `Canceled ${record.type} ${record.side} order: ${symbol} ${orderId}`,
@@ -100,7 +100,7 @@ export const makeCancellation = (engine: Engine, cancelList: CancelList) => {
     Effect.flatMap(active.snapshot, (tracked) =>
       Effect.forEach(
         [...tracked.values()].filter((o) => o.id !== leg.id && Option.getOrUndefined(o.listId) === Option.getOrUndefined(leg.listId)),
-        (o) => Effect.flatMap(read(engine, venue.fetchOrder(op, symbol, o.id)), active.observe),
+        (o) => Effect.flatMap(read(engine, venue.fetchOrder(op, symbol, o.id)), feed.observe),
         { discard: true }
       ))
 

@@ -10,9 +10,11 @@ import type { ActiveOrdersService } from "../../services/ActiveOrders.ts"
 import type { OrderJournalService } from "../../services/OrderJournal.ts"
 import type { OrderRecord } from "../../services/OrderRecord.ts"
 import { type RetryPolicy, withRetry } from "../../services/Retry.ts"
+import type { Feed } from "./Feed.ts"
 import type { VenueFailure, VenueService } from "../../services/Venue.ts"
 
-export interface Engine {
+/** The engine's shared parts, before the feed (which is built over them). */
+export interface EngineCore {
   readonly venue: VenueService
   readonly journal: OrderJournalService
   readonly active: ActiveOrdersService
@@ -23,6 +25,11 @@ export interface Engine {
   readonly concurrency: number
   /** The annotations of every line about the engine's market (`marketAnnotations`). */
   readonly annotations: Readonly<Record<string, string>>
+}
+
+export interface Engine extends EngineCore {
+  /** Where every view of an order goes: journal, active orders, order events (`Feed.ts`). */
+  readonly feed: Feed
 }
 
 /** The annotations of every line about the engine's market. */
@@ -39,7 +46,7 @@ export const orderAnnotations = (
 })
 
 /** A read: idempotent, so retried on network failures and rate limits. */
-export const read = <A>(engine: Engine, effect: Effect.Effect<A, VenueFailure>) => withRetry(effect, engine.policy)
+export const read = <A>(engine: Pick<Engine, "policy">, effect: Effect.Effect<A, VenueFailure>) => withRetry(effect, engine.policy)
 
 /**
  * A public operation: its lines (the venue's request lines included) carry the
@@ -48,6 +55,6 @@ export const read = <A>(engine: Engine, effect: Effect.Effect<A, VenueFailure>) 
 export const operation = <A, E extends ExchangeFailure, R>(engine: Engine, op: string, effect: Effect.Effect<A, E, R>) =>
   Effect.annotateLogs(Effect.tapError(effect, (e) => Effect.logError(`${op} failed: ${e.message}`)), engine.annotations)
 
-/** Applies each view of an order to the active orders (and the journal). */
+/** Hands each view of an order to the feed (journal, active orders, order events). */
 export const observeAll = (engine: Engine, records: ReadonlyArray<OrderRecord>): Effect.Effect<void, JournalError> =>
-  records.length === 1 ? engine.active.observe(records[0]!) : Effect.forEach(records, engine.active.observe, { discard: true })
+  records.length === 1 ? engine.feed.observe(records[0]!) : Effect.forEach(records, (r) => engine.feed.observe(r), { discard: true })

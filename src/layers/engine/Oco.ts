@@ -37,7 +37,7 @@ export const listClientOrderIdOf = (clientOrderId: string): Option.Option<string
     : Option.none()
 
 export const makeOco = (engine: Engine) => {
-  const { active, journal, symbol, venue } = engine
+  const { active, feed, journal, symbol, venue } = engine
 
   /** The venue's OCO requests, or the `ValidationError` saying it has none. */
   const ocoVenue = (op: string): Effect.Effect<OcoVenue, ValidationError> =>
@@ -135,8 +135,8 @@ export const makeOco = (engine: Engine) => {
         const placed: OcoRecord = yield* send(op, lists, list).pipe(
           Effect.annotateLogs(orderAnnotations(engine, { clientOrderId: listClientOrderId }))
         )
-        yield* active.track(placed.limit)
-        yield* active.track(placed.stop)
+        yield* feed.placed(placed.limit)
+        yield* feed.placed(placed.stop)
         yield* Effect.log(
           `Created OCO ${placed.listId}: ${list.side} ${D.format(list.quantity)} ${symbol}, limit ${D.format(list.price)}, stop at ${D.format(list.triggerPrice)}`
         ).pipe(Effect.annotateLogs(orderAnnotations(engine, { clientOrderId: listClientOrderId })))
@@ -170,8 +170,8 @@ export const makeOco = (engine: Engine) => {
       const placed = yield* withRetry(attempt, engine.policy).pipe(
         Effect.catchIf((e) => e._tag === "ExchangeError" && e.reason === "OrderNotFound", (e) => checkCancelled(op, listId, e))
       )
-      yield* active.observe(placed.limit)
-      yield* active.observe(placed.stop)
+      yield* feed.observe(placed.limit)
+      yield* feed.observe(placed.stop)
       yield* Effect.log(`Canceled OCO ${listId} on ${symbol}`)
       return placed
     }).pipe(Effect.annotateLogs(marketAnnotations(engine)))

@@ -1,5 +1,6 @@
 /**
- * Placing orders. A create goes: validate and snap → journal the intent → send
+ * Placing orders. A create goes: validate and snap → check the funds the venue knows
+ * without a request (`FundsCheck.ts`) → journal the intent → send
  * with a fresh client order id → on an ambiguous failure (timeout, dropped
  * connection, 5xx), look the client order id up before any second attempt, and
  * resend with the same id only when the exchange does not have it → journal and
@@ -15,6 +16,7 @@ import { withRetry } from "../../services/Retry.ts"
 import { logLazily } from "../../services/LogLevels.ts"
 import type { SubmitOrder, VenueFailure } from "../../services/Venue.ts"
 import { newClientOrderId } from "./ClientOrderId.ts"
+import { checkFunds } from "./FundsCheck.ts"
 import { type Engine, marketAnnotations, operation, orderAnnotations, read } from "./Engine.ts"
 
 /** A failure after which the order may or may not exist on the exchange: worth a look-up, and a resend. */
@@ -31,7 +33,7 @@ export const mayExist = (e: ExchangeFailure): boolean =>
   (e._tag === "ExchangeError" && (e.reason === "ExchangeUnavailable" || e.reason === "UnreadableAnswer" || e.reason === "Unknown"))
 
 export const makePlacement = (engine: Engine) => {
-  const { active, journal, symbol, venue } = engine
+  const { active, feed, journal, symbol, venue } = engine
 
   /** After a lost answer: the order with the client order id, if the exchange has it; else the failure stands. */
   const lookupAfterLostAnswer = (op: string, order: SubmitOrder, e: VenueFailure) =>
@@ -75,10 +77,13 @@ export const makePlacement = (engine: Engine) => {
         const clientOrderId = newClientOrderId(now)
         const order: SubmitOrder = { clientOrderId, symbol, ...valid.success }
         const sent = Effect.annotateLogs(send(op, order, now), orderAnnotations(engine, { clientOrderId }))
-        const placed = Effect.andThen(journal.recordIntent({ ...order, venue: venue.id, createdAt: now }), sent)
+        const placed = checkFunds(venue, op, order, rules).pipe(
+          Effect.andThen(journal.recordIntent({ ...order, venue: venue.id, createdAt: now })),
+          Effect.andThen(sent)
+        )
         return Effect.tap(placed, (record) =>
           Effect.andThen(
-            active.track(record),
+            feed.placed(record),
             logLazily(
               "Info",
               () => `Created ${order.type} ${order.side} order: ${symbol} ${describeAmounts(record)}`,

@@ -29,10 +29,10 @@ const badWindow = (symbol: string, field: string, value: number) =>
     : Result.succeed(value)
 
 export const makeReads = (engine: Engine, needs: ReadsNeeds) => {
-  const { active, symbol, venue } = engine
+  const { active, feed, symbol, venue } = engine
 
   const fetchOrder = (orderId: string) =>
-    operation(engine, "fetchOrder", Effect.tap(read(engine, venue.fetchOrder("fetchOrder", symbol, orderId)), active.observe))
+    operation(engine, "fetchOrder", Effect.tap(read(engine, venue.fetchOrder("fetchOrder", symbol, orderId)), feed.observe))
 
   const fetchAllOrders = (startTime?: number, endTime?: number) =>
     operation(

@@ -10,7 +10,7 @@ import { isOwnClientOrderId } from "./ClientOrderId.ts"
 import { type Engine, marketAnnotations, observeAll, operation, orderAnnotations, read } from "./Engine.ts"
 
 export const makeReconciliation = (engine: Engine) => {
-  const { active, journal, symbol, venue } = engine
+  const { active, feed, journal, symbol, venue } = engine
 
   /**
    * Settles every order of `tracked` that the exchange's open orders `open` no longer
@@ -19,22 +19,27 @@ export const makeReconciliation = (engine: Engine) => {
   const settleMissing = (op: string, tracked: ReadonlyMap<string, OrderRecord>, open: ReadonlyArray<OrderRecord>) => {
     const openIds = new Set(open.map((o) => o.id))
     const gone = [...tracked.keys()].filter((id) => !openIds.has(id))
+    // Orders whose final events are still to be published count as tracked too.
+    for (const id of feed.watching()) if (!openIds.has(id) && !tracked.has(id)) gone.push(id)
     // Usually nothing has gone: no concurrent look-ups to set up.
     if (gone.length === 0) return Effect.void
-    return Effect.forEach(gone, (id) => Effect.flatMap(read(engine, venue.fetchOrder(op, symbol, id)), active.observe), {
+    return Effect.forEach(gone, (id) => Effect.flatMap(read(engine, venue.fetchOrder(op, symbol, id)), (o) => feed.observe(o)), {
       concurrency: engine.concurrency,
       discard: true
     })
   }
 
-  /** Applies the exchange's open orders to the `Ref`: final states applied, own unknown open orders adopted. */
+  /**
+   * Applies the exchange's open orders to the `Ref`: final states applied, own unknown
+   * open orders adopted (at start-up as they stand; later as new orders, with events).
+   */
   const reconcile = (op: string, open: ReadonlyArray<OrderRecord>) =>
     Effect.gen(function*() {
       const tracked = yield* active.snapshot
       yield* observeAll(engine, open)
       for (const o of open) {
         if (!tracked.has(o.id) && isOwnClientOrderId(o.clientOrderId)) {
-          yield* active.track(o)
+          yield* (op === "recover" ? feed.adopted(o) : feed.placed(o))
           yield* Effect.logWarning(`Adopted open order ${o.id} (${o.clientOrderId}) found on the exchange`).pipe(
             Effect.annotateLogs(orderAnnotations(engine, { orderId: o.id, clientOrderId: o.clientOrderId }))
           )
@@ -44,7 +49,18 @@ export const makeReconciliation = (engine: Engine) => {
       return yield* active.snapshot
     })
 
-  const sync = operation(engine, "sync", Effect.flatMap(read(engine, venue.openOrders("sync", symbol)), (open) => reconcile("sync", open)))
+  const sync = operation(
+    engine,
+    "sync",
+    Effect.flatMap(read(engine, venue.openOrders("sync", symbol)), (open) => Effect.tap(reconcile("sync", open), feed.settlePending("sync")))
+  )
+
+  /**
+   * The watcher's REST pass (after a (re)connect, a gap, or on a poll): the open orders,
+   * then each tracked order that left them, then the trades of fills that wait for them.
+   */
+  const pass = (op: string) =>
+    Effect.flatMap(read(engine, venue.openOrders(op, symbol)), (open) => Effect.andThen(reconcile(op, open), feed.settlePending(op)))
 
   /** The exchange's view of a journal entry: among the open orders, else by client order id, else by exchange id. */
   const settle = (op: string, entry: JournalEntry, openByClientId: ReadonlyMap<string, OrderRecord>) =>
@@ -65,7 +81,7 @@ export const makeReconciliation = (engine: Engine) => {
     Effect.gen(function*() {
       const found = yield* settle(op, entry, openByClientId)
       if (Option.isSome(found)) {
-        yield* active.track(found.value)
+        yield* feed.adopted(found.value)
         yield* Effect.log(`Recovered order ${found.value.id} (${entry.clientOrderId}): ${found.value.status}`)
       } else if (entry.venue === UNATTRIBUTED_VENUE) {
         // Journaled before entries named their venue: it may be another venue's order, so it is not ours to fail.
@@ -93,5 +109,5 @@ export const makeReconciliation = (engine: Engine) => {
     yield* reconcile(op, open)
   }).pipe(Effect.annotateLogs(marketAnnotations(engine)))
 
-  return { settleMissing, sync, recover }
+  return { settleMissing, sync, recover, pass }
 }

@@ -1,0 +1,150 @@
+/**
+ * The one place where views of orders become order events. Every part of the engine
+ * (placement, cancels, reads, reconciliation) and every event source (the exchange's
+ * stream, the dry run's simulator) hands its views here. For each, under one lock so
+ * that events of an order never interleave or repeat:
+ * 1. the view is journaled and applied to the active orders (`ActiveOrders`);
+ * 2. the trades it brings are journaled;
+ * 3. the events from what was last published to this view are derived
+ *    (`OrderChanges.ts`) and handed to the subscribers (`EventHub.ts`).
+ *
+ * A fill whose trade is not known yet (a REST view, which carries no trades) waits:
+ * the order is `pending` until `settlePending` reads the trades since, which the
+ * watcher runs at once (`wake`) and after every poll.
+ */
+import { Clock, Effect, Option, Queue, Semaphore } from "effect"
+import type { JournalError } from "../../errors/JournalError.ts"
+import * as D from "../../services/Decimal.ts"
+import { isFinalStatus, type OrderRecord } from "../../services/OrderRecord.ts"
+import type { Trade } from "../../services/Trade.ts"
+import type { VenueFailure } from "../../services/Venue.ts"
+import { isOwnClientOrderId } from "./ClientOrderId.ts"
+import type { EngineCore } from "./Engine.ts"
+import { read } from "./Engine.ts"
+import type { EventHub } from "./EventHub.ts"
+import { changes } from "./OrderChanges.ts"
+
+export interface Feed {
+  /** An order this process placed: tracked, and published from `Accepted` on. */
+  placed(record: OrderRecord): Effect.Effect<void, JournalError>
+  /** An order taken over at start-up recovery: tracked as it stands, without events for its past. */
+  adopted(record: OrderRecord): Effect.Effect<void, JournalError>
+  /** A new view of an order, with the trades that came with it (a stream's fill). */
+  observe(record: OrderRecord, trades?: ReadonlyArray<Trade>): Effect.Effect<void, JournalError>
+  /** Reads the trades of orders whose fills wait for them, and publishes those fills. */
+  settlePending(op: string): Effect.Effect<void, VenueFailure>
+  /** Offered a value whenever an order starts waiting for its trades (the watcher takes it). */
+  readonly wake: Queue.Dequeue<void>
+  /** The ids of orders whose events are not finished (a poll looks up those no longer open). */
+  watching(): ReadonlyArray<string>
+}
+
+export const makeFeed = (engine: EngineCore, hub: EventHub) =>
+  Effect.gen(function*() {
+    const { active, journal, symbol, venue } = engine
+    const lock = yield* Semaphore.make(1)
+    const wake = yield* Queue.dropping<void>(1)
+    /** What was last published of each order not finished yet, by id. */
+    const published = new Map<string, OrderRecord>()
+    /** The newest view of each order whose fills wait for their trades, by id. */
+    const pending = new Map<string, OrderRecord>()
+
+    /** The trades known for `view`'s fills: those given, and the journal's when they do not cover it. */
+    const tradesFor = (view: OrderRecord, given: ReadonlyArray<Trade>, from: OrderRecord | undefined) => {
+      const covered = given.reduce((sum, t) => (t.orderId === view.id ? D.add(sum, t.quantity) : sum), from?.filled ?? D.ZERO)
+      if (D.gte(covered, view.filled)) return Effect.succeed(given)
+      return Effect.map(journal.trades(venue.id, symbol, { orderIds: [view.id] }), (journaled) => [...journaled, ...given])
+    }
+
+    /** Derives and publishes `view`'s events (under the lock; the view is applied already). */
+    const publish = (view: OrderRecord, trades: ReadonlyArray<Trade>) =>
+      Effect.gen(function*() {
+        const from = published.get(view.id)
+        const known = D.gt(view.filled, from?.filled ?? D.ZERO) ? yield* tradesFor(view, trades, from) : trades
+        const next = changes(Option.fromUndefinedOr(from), view, known)
+        if (isFinalStatus(next.published.status)) published.delete(view.id)
+        else published.set(view.id, next.published)
+        if (next.complete) pending.delete(view.id)
+        else {
+          pending.set(view.id, view)
+          // Its status must wait for its fills: it stays published (and tracked) until they are read.
+          published.set(view.id, next.published)
+          Queue.offerUnsafe(wake, undefined)
+        }
+        yield* hub.publish(next.events)
+      })
+
+    /** Whether a view of an order not published yet starts its events: an own order not seen finished. */
+    const isNewOwn = (view: OrderRecord) => isOwnClientOrderId(view.clientOrderId) && !active.wasFinished(view.id)
+
+    const recordTrades = (trades: ReadonlyArray<Trade>) =>
+      trades.length === 0 ? Effect.void : Effect.flatMap(Clock.currentTimeMillis, (now) => journal.recordTrades(venue.id, symbol, trades, now))
+
+    /** A view that says less than what is known of the order already (a late answer or stream frame). */
+    const isLate = (view: OrderRecord, known: OrderRecord) => D.lt(view.filled, known.filled)
+
+    /** `observe`, with the lock held. */
+    const apply = (view: OrderRecord, trades: ReadonlyArray<Trade>) =>
+      Effect.gen(function*() {
+        yield* recordTrades(trades)
+        const from = published.get(view.id)
+        if (from === undefined) {
+          if (!isNewOwn(view)) return yield* active.observe(view)
+          // An own order seen before its create's answer was tracked (a stream can be that quick).
+          yield* active.track(view)
+        } else {
+          if (isLate(view, pending.get(view.id) ?? from)) return
+          yield* active.observe(view)
+        }
+        yield* publish(view, trades)
+      })
+
+    const observe = (view: OrderRecord, trades: ReadonlyArray<Trade> = []) => lock.withPermits(1)(apply(view, trades))
+
+    const placed = (record: OrderRecord) =>
+      lock.withPermits(1)(
+        // Seen already (the stream was quicker than the create's answer): this is one more view.
+        published.has(record.id) || active.wasFinished(record.id)
+          ? apply(record, [])
+          : Effect.andThen(active.track(record), publish(record, []))
+      )
+
+    const adopted = (record: OrderRecord) =>
+      lock.withPermits(1)(Effect.andThen(active.track(record), Effect.sync(() => {
+        if (!isFinalStatus(record.status) && !published.has(record.id)) published.set(record.id, record)
+      })))
+
+    const settlePending = (op: string) =>
+      Effect.gen(function*() {
+        if (pending.size === 0) return
+        const since = Math.min(...[...pending.values()].map((o) => o.timestamp))
+        const trades = yield* read(engine, venue.trades(op, symbol, since))
+        yield* lock.withPermits(1)(Effect.gen(function*() {
+          for (const [id, view] of [...pending]) {
+            const own = trades.filter((t) => t.orderId === id).map((t) => (t.clientOrderId === "" ? { ...t, clientOrderId: view.clientOrderId } : t))
+            yield* recordTrades(own)
+            yield* publish(view, own)
+          }
+        }))
+      })
+
+    return { placed, adopted, observe, settlePending, wake, watching: () => [...published.keys()] } satisfies Feed
+  })
+
+/** The feed with events off: views go to the active orders and the journal, and nothing is derived or kept. */
+export const makePassthroughFeed = (engine: EngineCore) =>
+  Effect.map(Queue.dropping<void>(1), (wake): Feed => {
+    const { active, journal, symbol, venue } = engine
+    return {
+      placed: active.track,
+      adopted: active.track,
+      observe: (record, trades = []) =>
+        Effect.andThen(
+          trades.length === 0 ? Effect.void : Effect.flatMap(Clock.currentTimeMillis, (now) => journal.recordTrades(venue.id, symbol, trades, now)),
+          active.observe(record)
+        ),
+      settlePending: () => Effect.void,
+      wake,
+      watching: () => []
+    }
+  })

@@ -1,0 +1,129 @@
+/**
+ * From views of an order to the events that describe its change: the pure heart of
+ * order events. Given what was last published of an order (none for an order not
+ * published yet), its newest view and the trades known for it, it gives the events
+ * to publish, in the order the changes happened, and what is published after them.
+ *
+ * A trade is new when the trades before it (oldest first) already add up to the
+ * published `filled`: coverage is counted in quantity, not by remembering ids, so a
+ * trade delivered by the stream and again by a REST read (or journaled by
+ * `fetchTrades` in between) is published once. A fill whose trade is not known yet
+ * is not guessed: the change stays incomplete (`complete: false`) until its trades
+ * are read, and nothing after it (the final status) is published before it.
+ */
+import { Option } from "effect"
+import * as D from "../../services/Decimal.ts"
+import type * as OrderEvent from "../../services/OrderEvent.ts"
+import { addFee, averageOf, type Fees, isTriggerType, type OrderRecord } from "../../services/OrderRecord.ts"
+import { type Trade, uniqueTrades } from "../../services/Trade.ts"
+
+export interface Changes {
+  readonly events: ReadonlyArray<OrderEvent.OrderEvent>
+  /** What is published of the order after `events`. */
+  readonly published: OrderRecord
+  /** False when some of the view's fills wait for their trades. */
+  readonly complete: boolean
+}
+
+/** The record of `view` as it was when accepted: open, nothing filled, not triggered. */
+const asAccepted = (view: OrderRecord): OrderRecord => {
+  const { triggered: _, ...rest } = view
+  return {
+    ...rest,
+    ...(isTriggerType(view.type) ? { triggered: false } : {}),
+    filled: D.ZERO,
+    cost: D.ZERO,
+    averagePrice: Option.none(),
+    fees: {},
+    status: "open"
+  }
+}
+
+/** `view`'s descriptive fields with `amounts`' fill amounts, still open. */
+const openWith = (view: OrderRecord, amounts: OrderRecord): OrderRecord => ({
+  ...view,
+  filled: amounts.filled,
+  cost: amounts.cost,
+  averagePrice: amounts.averagePrice,
+  fees: amounts.fees,
+  status: "open",
+  ...(amounts.triggered === undefined ? {} : { triggered: amounts.triggered })
+})
+
+/** Whether `view` says nothing newer than `published` (an older or repeated view). */
+const isStale = (published: OrderRecord, view: OrderRecord): boolean =>
+  published.status !== "open" || D.lt(view.filled, published.filled)
+
+/** The trades of the order past the first `covered` quantity (those published already), oldest first. */
+const uncovered = (trades: ReadonlyArray<Trade>, covered: D.Decimal): ReadonlyArray<Trade> => {
+  const sorted = uniqueTrades(trades)
+  let sum = D.ZERO
+  let i = 0
+  while (i < sorted.length && D.lt(sum, covered)) sum = D.add(sum, sorted[i++]!.quantity)
+  return sorted.slice(i)
+}
+
+/** The final event of a view whose status is final and not `closed` (a fill ends a closed order). */
+const finalEvent = (view: OrderRecord): Option.Option<OrderEvent.OrderEvent> => {
+  switch (view.status) {
+    case "canceled":
+      return Option.some({ _tag: "Canceled", order: view })
+    case "expired":
+      return Option.some({ _tag: "Expired", order: view })
+    case "rejected":
+      return Option.some({ _tag: "Rejected", order: view })
+    default:
+      return Option.none()
+  }
+}
+
+/** `view` with the fees its trades add up to, when it states none itself. */
+const withFees = (view: OrderRecord, fees: Fees, triggered: boolean | undefined): OrderRecord => ({
+  ...view,
+  fees: Object.keys(view.fees).length === 0 ? fees : view.fees,
+  ...(triggered === true ? { triggered } : {})
+})
+
+/**
+ * The events from `published` (none: the order is new to the subscribers) to `view`,
+ * given the order's known `trades` (any mix of old and new, repeats allowed).
+ */
+export const changes = (published: Option.Option<OrderRecord>, view: OrderRecord, trades: ReadonlyArray<Trade>): Changes => {
+  const events: Array<OrderEvent.OrderEvent> = []
+  let current: OrderRecord
+  if (Option.isNone(published)) {
+    current = asAccepted(view)
+    events.push({ _tag: "Accepted", order: current })
+  } else {
+    if (isStale(published.value, view)) return { events, published: published.value, complete: true }
+    current = published.value
+  }
+
+  const fills = D.gt(view.filled, current.filled)
+  if (isTriggerType(view.type) && current.triggered !== true && (view.triggered === true || fills || view.status === "closed")) {
+    current = { ...openWith(view, current), triggered: true }
+    events.push({ _tag: "Triggered", order: current })
+  }
+
+  for (const trade of fills ? uncovered(trades.filter((t) => t.orderId === view.id), current.filled) : []) {
+    const filled = D.add(current.filled, trade.quantity)
+    if (D.gt(filled, view.filled)) break
+    const cost = D.add(current.cost, trade.quoteQuantity)
+    const fees = D.isZero(trade.fee) ? current.fees : addFee(current.fees, trade.feeAsset, trade.fee)
+    const last = D.eq(filled, view.filled)
+    const full = D.gte(filled, view.quantity) || (last && view.status === "closed")
+    current = last && view.status === "closed"
+      ? withFees(view, fees, current.triggered)
+      : { ...openWith(view, current), filled, cost, averagePrice: averageOf(cost, filled), fees, ...(full ? { status: "closed" as const } : {}) }
+    events.push(full ? { _tag: "Filled", order: current, trade } : { _tag: "PartiallyFilled", order: current, trade })
+  }
+
+  if (D.lt(current.filled, view.filled)) return { events, published: current, complete: false }
+  const ended = finalEvent(view)
+  if (Option.isSome(ended)) {
+    events.push(ended.value)
+    return { events, published: view, complete: true }
+  }
+  // Open (or closed by the last fill): the view as it stands, keeping the trigger and fees known.
+  return { events, published: current.status === "open" ? withFees(view, current.fees, current.triggered) : current, complete: true }
+}

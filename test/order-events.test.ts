@@ -1,0 +1,231 @@
+/**
+ * Order events through the engine, on the dry run (time is virtual): what a
+ * subscriber sees for placements, cancels, fills and triggers, that an event is
+ * journaled and applied to the active orders before it is published, several
+ * subscribers, a slow subscriber's overflow, and polling on its interval when the
+ * venue has no event source.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { type Duration, Effect, Exit, Fiber, Layer, Option, Ref, Stream } from "effect"
+import { TestClock } from "effect/testing"
+import {
+  activeOrders,
+  cancelOrder,
+  createLimitBuy,
+  createMarketSell,
+  createOco,
+  createStopLossLimit,
+  DryRunExchangeLayer,
+  DryRunMarket,
+  type DryRunOptions,
+  eventSource,
+  Exchange,
+  OrderJournal,
+  subscribeOrderEvents
+} from "../src/index.ts"
+import { ActiveOrders, DRY_RUN_VENUE_ID, DryRunVenueLayer, makeExchange, Venue, type VenueService } from "../src/venue.ts"
+import type { OrderEvent } from "../src/services/OrderEvent.ts"
+import * as D from "../src/services/Decimal.ts"
+import { text } from "./support/amounts.ts"
+
+/** The paper exchange over a memory journal the test can read too. */
+const paper = (options: DryRunOptions = {}) =>
+  Layer.unwrap(
+    Effect.map(OrderJournal, (j) =>
+      DryRunExchangeLayer({
+        price: 0.06,
+        balances: { USDT: 1000, HBAR: 1000 },
+        makerFee: 0.001,
+        takerFee: 0.002,
+        ...options,
+        journal: Layer.succeed(OrderJournal, j)
+      }))
+  ).pipe(Layer.provideMerge(OrderJournal.layerMemory))
+
+/** Subscribes now and collects the next `n` events in the background. */
+const nextEvents = (n: number) =>
+  Effect.flatMap(subscribeOrderEvents, (events) => Effect.forkChild(Stream.runCollect(Stream.take(events, n))))
+
+/** Each event as `Tag status filled`, and the trade's `price×quantity fee asset maker|taker` for fills. */
+const summary = (events: ReadonlyArray<OrderEvent>) =>
+  events.map((e) =>
+    `${e._tag} ${e.order.status} ${text(e.order.filled)}` +
+    ("trade" in e ? ` ${text(e.trade.price)}x${text(e.trade.quantity)} ${text(e.trade.fee)} ${e.trade.feeAsset} ${e.trade.maker ? "maker" : "taker"}` : ""))
+
+const setPrice = (p: number) => DryRunMarket.use((m) => m.setPrice(p))
+
+describe("order events", () => {
+  it.effect("a placed order is Accepted and a cancelled one Canceled, each carrying the order's record", () =>
+    Effect.gen(function*() {
+      const events = yield* nextEvents(2)
+      const id = yield* createLimitBuy(0.05, 100)
+      yield* cancelOrder(id)
+      const got = yield* Fiber.join(events)
+      assert.deepStrictEqual(summary(got), ["Accepted open 0", "Canceled canceled 0"])
+      assert.strictEqual(got[0]!.order.id, id)
+      assert.strictEqual(text(got[0]!.order.price), "0.05")
+    }).pipe(Effect.provide(paper())))
+
+  it.effect("a market sell is Accepted, then Filled with its trade: price, quantity, taker fee in the asset received", () =>
+    Effect.gen(function*() {
+      const events = yield* nextEvents(2)
+      const id = yield* createMarketSell(100)
+      const got = yield* Fiber.join(events)
+      assert.deepStrictEqual(summary(got), ["Accepted open 0", "Filled closed 100 0.06x100 0.012 USDT taker"])
+      assert.strictEqual(got[1]!.order.id, id)
+    }).pipe(Effect.provide(paper())))
+
+  it.effect("a fill when the price crosses is published after it is journaled and has left the active orders", () =>
+    Effect.gen(function*() {
+      const events = yield* subscribeOrderEvents
+      // What a subscriber reading the state when the Filled event comes sees.
+      const onFilled = yield* Effect.forkChild(
+        events.pipe(
+          Stream.filter((e) => e._tag === "Filled"),
+          Stream.take(1),
+          Stream.mapEffect((e) =>
+            Effect.all({
+              event: Effect.succeed(e),
+              tracked: Effect.map(activeOrders, (m) => m.has(e.order.id)),
+              journaled: Effect.map(OrderJournal.use((j) => j.entries({ symbol: "HBAR/USDT" })), (list) =>
+                list.find((x) => x.orderId === e.order.id)?.status)
+            })),
+          Stream.runCollect
+        )
+      )
+      const id = yield* createLimitBuy(0.05, 100)
+      yield* setPrice(0.05)
+      yield* TestClock.adjust("5 seconds")
+      const [seen] = yield* Fiber.join(onFilled)
+      assert.deepStrictEqual(summary([seen!.event]), ["Filled closed 100 0.05x100 0.1 HBAR maker"])
+      assert.strictEqual(seen!.event.order.id, id)
+      assert.isFalse(seen!.tracked)
+      assert.strictEqual(seen!.journaled, "closed")
+    }).pipe(Effect.provide(paper())))
+
+  it.effect("partial fills are separate events, one per trade, and the last is Filled", () =>
+    Effect.gen(function*() {
+      const events = yield* nextEvents(3)
+      yield* createLimitBuy(0.05, 100)
+      yield* DryRunMarket.use((m) => m.setDepth(40))
+      yield* setPrice(0.05)
+      yield* TestClock.adjust("5 seconds")
+      yield* DryRunMarket.use((m) => m.setDepth(undefined))
+      yield* setPrice(0.05)
+      yield* TestClock.adjust("5 seconds")
+      assert.deepStrictEqual(summary(yield* Fiber.join(events)), [
+        "Accepted open 0",
+        "PartiallyFilled open 40 0.05x40 0.04 HBAR maker",
+        "Filled closed 100 0.05x60 0.06 HBAR maker"
+      ])
+    }).pipe(Effect.provide(paper())))
+
+  it.effect("a stop-loss-limit is Accepted, Triggered when the price reaches its trigger, then Filled", () =>
+    Effect.gen(function*() {
+      const events = yield* nextEvents(3)
+      yield* createStopLossLimit(0.055, 0.054, 100)
+      yield* setPrice(0.055)
+      yield* TestClock.adjust("5 seconds")
+      const got = yield* Fiber.join(events)
+      assert.deepStrictEqual(got.map((e) => e._tag), ["Accepted", "Triggered", "Filled"])
+      assert.strictEqual(got[1]!.order.triggered, true)
+    }).pipe(Effect.provide(paper())))
+
+  it.effect("an OCO whose limit leg fills: the leg is Filled and the stop leg Expired", () =>
+    Effect.gen(function*() {
+      const events = yield* nextEvents(4)
+      const oco = yield* createOco({ side: "sell", quantity: 100, price: 0.07, triggerPrice: 0.05, stopLimitPrice: 0.049 })
+      yield* setPrice(0.07)
+      yield* TestClock.adjust("5 seconds")
+      const got = yield* Fiber.join(events)
+      const tagsOf = (id: string) => got.filter((e) => e.order.id === id).map((e) => e._tag)
+      assert.deepStrictEqual(tagsOf(oco.limit.id), ["Accepted", "Filled"])
+      assert.deepStrictEqual(tagsOf(oco.stop.id), ["Accepted", "Expired"])
+    }).pipe(Effect.provide(paper())))
+
+  it.effect("every subscriber sees every event", () =>
+    Effect.gen(function*() {
+      const a = yield* nextEvents(2)
+      const b = yield* nextEvents(2)
+      yield* cancelOrder(yield* createLimitBuy(0.05, 100))
+      assert.deepStrictEqual(summary(yield* Fiber.join(a)), summary(yield* Fiber.join(b)))
+      assert.strictEqual((yield* Fiber.join(a)).length, 2)
+    }).pipe(Effect.provide(paper())))
+
+  it.effect("a subscriber that falls behind its buffer gets what it holds, then OrderEventsOverflow; the exchange goes on", () =>
+    Effect.gen(function*() {
+      const events = yield* subscribeOrderEvents
+      for (let i = 0; i < 3; i++) yield* createLimitBuy(0.05, 100)
+      const seen = yield* Ref.make(0)
+      const exit = yield* Effect.exit(Stream.runForEach(events, () => Ref.update(seen, (n) => n + 1)))
+      assert.strictEqual(yield* Ref.get(seen), 2)
+      assert.isTrue(Exit.isFailure(exit))
+      if (Exit.isFailure(exit)) assert.include(String(exit.cause), "OrderEventsOverflow")
+      // A new subscriber starts afresh.
+      const next = yield* nextEvents(1)
+      yield* createLimitBuy(0.05, 100)
+      assert.deepStrictEqual(summary(yield* Fiber.join(next)), ["Accepted open 0"])
+    }).pipe(Effect.provide(paper({ events: { subscriberBuffer: 2 } }))))
+
+  it.effect("events: false turns them off", () =>
+    Effect.gen(function*() {
+      assert.strictEqual(yield* eventSource, "off")
+    }).pipe(Effect.provide(paper({ events: false }))))
+})
+
+/** The dry run without its event source: the engine learns of changes only by polling. */
+const pollingOnly = (pollInterval: Duration.Input) => {
+  const venue = Layer.effect(Venue, Effect.map(Venue, (v): VenueService => ({ ...v, updates: Option.none() }))).pipe(
+    Layer.provideMerge(DryRunVenueLayer({ price: 0.06 }))
+  )
+  return Layer.effect(Exchange, makeExchange({ events: { pollInterval } })).pipe(
+    Layer.provideMerge(venue),
+    Layer.provideMerge(ActiveOrders.layerFor(DRY_RUN_VENUE_ID)),
+    Layer.provideMerge(OrderJournal.layerMemory)
+  )
+}
+
+describe("order events by polling", () => {
+  it.effect("with no event source the state is polling, and a change is published at the next poll, not before", () =>
+    Effect.gen(function*() {
+      assert.strictEqual(yield* eventSource, "polling")
+      const events = yield* subscribeOrderEvents
+      const seen = yield* Ref.make<ReadonlyArray<string>>([])
+      yield* Effect.forkChild(Stream.runForEach(events, (e) => Ref.update(seen, (tags) => [...tags, e._tag])))
+      yield* createLimitBuy(0.05, 100)
+      yield* setPrice(0.05)
+      yield* TestClock.adjust("2999 millis")
+      assert.deepStrictEqual(yield* Ref.get(seen), ["Accepted"])
+      yield* TestClock.adjust("1 millis")
+      assert.deepStrictEqual(yield* Ref.get(seen), ["Accepted", "Filled"])
+    }).pipe(Effect.provide(pollingOnly("3 seconds"))))
+})
+
+/** The dry run, its venue reporting `usdt` free USDT as known without a request (as a live stream does while up). */
+const withKnownBalances = (usdt: string) => {
+  const known = new Map([["USDT", { free: D.unsafe(usdt), used: D.ZERO }]])
+  const venue = Layer.effect(Venue, Effect.map(Venue, (v): VenueService => ({ ...v, knownBalances: Effect.succeed(Option.some(known)) }))).pipe(
+    Layer.provideMerge(DryRunVenueLayer({ price: 0.06, balances: { USDT: 1000 } }))
+  )
+  return Layer.effect(Exchange, makeExchange()).pipe(
+    Layer.provideMerge(venue),
+    Layer.provideMerge(ActiveOrders.layerFor(DRY_RUN_VENUE_ID)),
+    Layer.provideMerge(OrderJournal.layerMemory)
+  )
+}
+
+describe("the create's funds check against balances known without a request", () => {
+  it.effect("an order the known free balance cannot cover fails InsufficientFunds; nothing is journaled or sent", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(createLimitBuy(0.05, 100))
+      assert.strictEqual(error._tag, "ExchangeError")
+      if (error._tag === "ExchangeError") {
+        assert.strictEqual(error.reason, "InsufficientFunds")
+        assert.include(error.detail, "needs 5 USDT and 4.99 is free")
+      }
+      assert.deepStrictEqual(yield* OrderJournal.use((j) => j.entries({ symbol: "HBAR/USDT" })), [])
+      assert.deepStrictEqual(yield* Venue.use((v) => v.openOrders("test", "HBAR/USDT")), [])
+      // One it covers goes through.
+      yield* createLimitBuy(0.05, 99.8)
+    }).pipe(Effect.provide(withKnownBalances("4.99"))))
+})
