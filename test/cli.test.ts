@@ -490,6 +490,48 @@ const demoUntil = (trigger: RegExp, act: (child: ChildProcess) => void) =>
     })
   )
 
+/** A long-running `orderops` child (`watch`) for the scope: a wait for its output, and Ctrl-C. Killed if still running when the scope ends. */
+const startCli = (args: ReadonlyArray<string>, env: Record<string, string>) =>
+  Effect.acquireRelease(Effect.sync(() => spawnLong(args, env)), (long) => Effect.sync(() => long.kill()))
+
+const spawnLong = (args: ReadonlyArray<string>, env: Record<string, string>) => {
+  const child = spawn(node, ["src/cli/main.ts", ...args], {
+    env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", ...env },
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  let stdout = ""
+  let stderr = ""
+  const waiters = new Set<() => void>()
+  child.stdout.on("data", (c: Buffer) => {
+    stdout += c.toString()
+    for (const w of waiters) w()
+  })
+  child.stderr.on("data", (c: Buffer) => (stderr += c.toString()))
+  const closed = new Promise<Spawned>((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })))
+  return {
+    /** Waits until stdout matches `pattern` (fails after `ms`, showing what was printed). */
+    waitFor: (pattern: RegExp, ms = 20_000) =>
+      Effect.promise(() =>
+        new Promise<void>((resolve, reject) => {
+          const check = () => {
+            if (!pattern.test(stdout)) return
+            waiters.delete(check)
+            clearTimeout(timer)
+            resolve()
+          }
+          const timer = setTimeout(() => {
+            waiters.delete(check)
+            reject(new Error(`no ${pattern} within ${ms} ms; stdout:\n${stdout}\nstderr:\n${stderr}`))
+          }, ms)
+          waiters.add(check)
+          check()
+        })
+      ),
+    interrupt: () => Effect.promise(() => (child.kill("SIGINT"), closed)),
+    kill: () => child.exitCode === null && child.signalCode === null && child.kill("SIGKILL")
+  }
+}
+
 /** The module URLs a CLI run resolved, recorded by test/support/record-modules.ts. */
 const modulesLoadedBy = (args: ReadonlyArray<string>, env: Record<string, string>, nodeArgs: ReadonlyArray<string> = []) =>
   Effect.gen(function*() {
@@ -581,6 +623,42 @@ describe("orderops as a process", () => {
       assert.strictEqual(interrupted.stderr, "")
       assert.match(interrupted.stdout, /\nStopped: \d+ fills, realised P&L -?\d+\.\d+ USDT; cancelled 10 open orders\.\n$/)
     }), { timeout: 60_000 })
+
+  it.live("orderops watch in a dry run prints the events of orders other orderops processes place and fill; Ctrl-C ends it quietly", () =>
+    Effect.gen(function*() {
+      const env = journalEnv()
+      const before = JSON.parse((yield* spawnCli(["buy", "--price", "0.095", "--quantity", "100", "--json"], env)).stdout)
+      const watcher = yield* startCli(["watch", "--json"], env)
+      const reader = yield* startCli(["watch"], env) // a second watcher, for people
+      yield* watcher.waitFor(/"_tag":"EventSource"/)
+      yield* reader.waitFor(/event source: polling\n/)
+      const after = JSON.parse((yield* spawnCli(["buy", "--price", "0.094", "--quantity", "50", "--json"], env)).stdout)
+      yield* watcher.waitFor(new RegExp(`"_tag":"Accepted","order":\\{"id":"${after.id}"`))
+      const moved = yield* spawnCli(["price", "--set", "0.09"], env)
+      assert.strictEqual(moved.code, 0, moved.stderr)
+      yield* watcher.waitFor(/"_tag":"Filled"[\s\S]*"_tag":"Filled"/) // both buys
+      const done = yield* watcher.interrupt()
+      assert.strictEqual(done.code, 130)
+      assert.strictEqual(done.stderr, "")
+      const lines = done.stdout.trimEnd().split("\n").map((l) => JSON.parse(l))
+      const fills = lines.filter((e) => e._tag === "Filled")
+      assert.deepStrictEqual(fills.map((e) => e.order.id).sort(), [before.id, after.id].sort())
+      for (const fill of fills) {
+        assert.include(fill.order, { status: "closed", filled: fill.order.quantity })
+        assert.include(fill.trade, { orderId: fill.order.id, price: fill.order.price, quantity: fill.order.quantity, feeAsset: "HBAR", maker: true })
+      }
+      assert.deepStrictEqual(lines[0], { _tag: "EventSource", state: "polling" })
+
+      yield* reader.waitFor(/Filled[\s\S]*Filled/)
+      const read = yield* reader.interrupt()
+      assert.strictEqual(read.code, 130)
+      assert.strictEqual(read.stderr, "")
+      assert.match(read.stdout, /^Watching order events on HBAR\/USDT \(dry run\); Ctrl-C stops\.\n\S+ \S+Z  event source: polling\n/)
+      assert.match(
+        read.stdout,
+        new RegExp(`Z  Filled {11}${before.id}  ${before.clientOrderId}  buy limit at 0\\.095  closed  100/100  trade 100 at 0\\.095, fee 0\\.1 HBAR, maker\n`)
+      )
+    }).pipe(Effect.scoped), { timeout: 60_000 })
 
   it.live("piping into head ends quietly: no EPIPE stack trace, nothing on stderr, exit 0", () =>
     Effect.gen(function*() {

@@ -61,7 +61,7 @@ export const paperWatchLayer = (symbol: string, markets: Record<string, MarketRu
       return readingStore(yield* Venue, (yield* OrderJournal).paper)
     })
   ).pipe(Layer.provide(DryRunVenueLayer({ symbol, markets, balances: { ...PAPER_START } })))
-  return Layer.effect(Exchange, makeExchange({ symbol })).pipe(
+  return Layer.effect(Exchange, makeExchange({ symbol, events: { pollInterval: PAPER_WATCH_POLL } })).pipe(
     Layer.provide(venue),
     Layer.provide(ActiveOrders.layerFor(DRY_RUN_VENUE_ID).pipe(Layer.provideMerge(journalLayer)))
   )

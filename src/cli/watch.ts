@@ -5,8 +5,8 @@
  * stream is down); in a dry run it follows the paper exchange that other `orderops`
  * commands change, through the journal (`paperWatch.ts`).
  */
-import { Clock, type Config, Console, Effect, Layer, Option, Schedule, Stream } from "effect"
-import { Command } from "effect/cli"
+import { Clock, type Config, Console, Effect, Layer, Option, References, Schedule, Stream } from "effect"
+import { Command, GlobalFlag } from "effect/cli"
 import type { ExchangeFailure } from "../errors/index.ts"
 import * as D from "../services/Decimal.ts"
 import { Exchange } from "../services/Exchange.ts"
@@ -80,7 +80,10 @@ export const watch = Command.make("watch", {}, () =>
     const layer: Layer.Layer<Exchange, ExchangeFailure | Config.ConfigError | CliUsageError> = shared.live
       ? liveLayer(shared.symbol)
       : Layer.unwrap(Effect.map(dryRunMarkets(shared.symbol, flags), (markets) => paperWatchLayer(shared.symbol, markets)))
-    yield* Effect.provide(follow(shared), layer)
+    // The engine warns when it adopts an order placed by another process; a watcher's
+    // own events show those orders, so below errors the log stays quiet unless --log-level asks.
+    const level = Option.getOrElse(yield* GlobalFlag.LogLevel, () => "Error" as const)
+    yield* Effect.provide(follow(shared), layer).pipe(Effect.provideService(References.MinimumLogLevel, level))
   })).pipe(
     Command.withDescription(
       "Print the market's order events as they happen, and the event source's state, until Ctrl-C " +
