@@ -13,6 +13,14 @@ export * from "./services/Exchange.ts"
 export { type Fees, type OrderRecord, OrderRecord as OrderRecordSchema, OrderSide, OrderStatus, OrderType } from "./services/OrderRecord.ts"
 export { HBAR_USDT, makeRules, type MarketRules, type MarketRulesInput, type OrderRequest, sellableQuantity, validateOrder } from "./services/MarketRules.ts"
 export * as Decimal from "./services/Decimal.ts"
+export {
+  encodeOrderEventJson,
+  type EventSourceState,
+  isFill,
+  OrderEvent,
+  type OrderEventTag
+} from "./services/OrderEvent.ts"
+export type { EngineOptions, EventOptions } from "./layers/OrderEngine.ts"
 export { type Trade, Trade as TradeSchema, totalsOf, type TradeTotals } from "./services/Trade.ts"
 export { type JournalEntry, type JournalStatus, type OrderIntent, OrderJournal, type OrderJournalService } from "./services/OrderJournal.ts"
 export { defaultRetryPolicy, makeRetryPolicy, type RetryOptions, type RetryPolicy } from "./services/Retry.ts"

@@ -6,7 +6,7 @@
  * venue has no event source.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { type Duration, Effect, Exit, Fiber, Layer, Option, Ref, Stream } from "effect"
+import { type Duration, Effect, Exit, Fiber, Layer, Logger, Option, Ref, Stream } from "effect"
 import { TestClock } from "effect/testing"
 import {
   activeOrders,
@@ -19,6 +19,7 @@ import {
   DryRunMarket,
   type DryRunOptions,
   eventSource,
+  ExchangeError,
   Exchange,
   OrderJournal,
   subscribeOrderEvents
@@ -228,4 +229,68 @@ describe("the create's funds check against balances known without a request", ()
       // One it covers goes through.
       yield* createLimitBuy(0.05, 99.8)
     }).pipe(Effect.provide(withKnownBalances("4.99"))))
+})
+
+describe("a poll while a create's answer is on its way", () => {
+  it.effect("leaves the order to its create: no adoption, one Accepted", () =>
+    Effect.gen(function*() {
+      const lines: Array<string> = []
+      const logger = Logger.layer([Logger.make(({ message }) => {
+        lines.push((Array.isArray(message) ? message : [message]).map(String).join(" "))
+      })])
+      // The exchange takes the order at once; its answer takes 10 s to come back.
+      const slowAnswer = Layer.effect(Venue, Effect.map(Venue, (v): VenueService => ({
+        ...v,
+        updates: Option.none(),
+        submit: (op, order) => Effect.tap(v.submit(op, order), () => Effect.sleep("10 seconds"))
+      }))).pipe(Layer.provideMerge(DryRunVenueLayer({ price: 0.06 })))
+      const layer = Layer.effect(Exchange, makeExchange({ events: { pollInterval: "1 second" } })).pipe(
+        Layer.provideMerge(slowAnswer),
+        Layer.provideMerge(ActiveOrders.layerFor(DRY_RUN_VENUE_ID)),
+        Layer.provideMerge(OrderJournal.layerMemory)
+      )
+      yield* Effect.gen(function*() {
+        const events = yield* subscribeOrderEvents
+        const seen = yield* Ref.make<ReadonlyArray<string>>([])
+        yield* Effect.forkChild(Stream.runForEach(events, (e) => Ref.update(seen, (tags) => [...tags, e._tag])))
+        const create = yield* Effect.forkChild(createLimitBuy(0.05, 100))
+        yield* TestClock.adjust("3 seconds") // three polls see the order open, its create not yet answered
+        yield* TestClock.adjust("7 seconds")
+        yield* Fiber.join(create)
+        assert.deepStrictEqual(yield* Ref.get(seen), ["Accepted"])
+        assert.deepStrictEqual(lines.filter((l) => l.includes("Adopted")), [])
+      }).pipe(Effect.provide(layer.pipe(Layer.provide(logger))))
+    }))
+})
+
+describe("an exchange that lists no trades", () => {
+  it.effect("a fill is published after three unanswered trade reads, with a trade derived from the order's change", () =>
+    Effect.gen(function*() {
+      const noTrades = Layer.effect(Venue, Effect.map(Venue, (v): VenueService => ({
+        ...v,
+        updates: Option.none(),
+        trades: (op, symbol) =>
+          Effect.fail(new ExchangeError({ operation: op, symbol, reason: "BadRequest", detail: "fetchMyTrades() is not supported yet" }))
+      }))).pipe(Layer.provideMerge(DryRunVenueLayer({ price: 0.06, balances: { HBAR: 1000 } })))
+      const layer = Layer.effect(Exchange, makeExchange({ events: { pollInterval: "1 second" } })).pipe(
+        Layer.provideMerge(noTrades),
+        Layer.provideMerge(ActiveOrders.layerFor(DRY_RUN_VENUE_ID)),
+        Layer.provideMerge(OrderJournal.layerMemory)
+      )
+      yield* Effect.gen(function*() {
+        const events = yield* subscribeOrderEvents
+        const seen = yield* Ref.make<ReadonlyArray<OrderEvent>>([])
+        yield* Effect.forkChild(Stream.runForEach(events, (e) => Ref.update(seen, (list) => [...list, e])))
+        // Filled at once; its trade is never listed. Reads: at once, then at each poll.
+        const id = yield* createMarketSell(100)
+        yield* TestClock.adjust("1 second")
+        assert.deepStrictEqual(summary(yield* Ref.get(seen)), ["Accepted open 0"])
+        yield* TestClock.adjust("1 second")
+        const got = yield* Ref.get(seen)
+        // The fee the order states (the taker fee, in the USDT received) is the derived trade's.
+        assert.deepStrictEqual(summary(got), ["Accepted open 0", "Filled closed 100 0.06x100 0.006 USDT taker"])
+        const fill = got[1]!
+        assert.strictEqual(fill._tag === "Filled" ? fill.trade.id : undefined, `${id}@100`)
+      }).pipe(Effect.provide(layer))
+    }))
 })

@@ -6,7 +6,9 @@
  *
  * `makeExchange` assembles the engine's parts, one module per concern under
  * `engine/`: placement (with its look-up after a lost answer), cancellation,
- * reads, and reconciliation (settling, `sync`, start-up recovery).
+ * reads, reconciliation (settling, `sync`, start-up recovery), the feed (every view
+ * of an order journaled, applied to the `Ref`, and published as order events) and
+ * the watcher (the venue's event source and the REST polls, for the layer's life).
  */
 import { Effect, Layer, References } from "effect"
 import { ActiveOrders } from "../services/ActiveOrders.ts"
@@ -71,7 +73,8 @@ export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions =
     policy: options.retry === undefined ? defaultRetryPolicy : isPolicy(options.retry) ? options.retry : makeRetryPolicy(options.retry),
     symbol,
     concurrency: options.cancelConcurrency ?? 10,
-    annotations: marketAnnotations({ symbol, venue })
+    annotations: marketAnnotations({ symbol, venue }),
+    sending: new Set()
   }
   const { active } = core
   const events = options.events === false ? undefined : options.events ?? {}

@@ -25,6 +25,11 @@ export interface EngineCore {
   readonly concurrency: number
   /** The annotations of every line about the engine's market (`marketAnnotations`). */
   readonly annotations: Readonly<Record<string, string>>
+  /**
+   * The client order ids of creates on their way (sent, answer not yet tracked): a
+   * reconciliation that meets one open on the exchange leaves it to its create.
+   */
+  readonly sending: Set<string>
 }
 
 export interface Engine extends EngineCore {
@@ -44,6 +49,13 @@ export const orderAnnotations = (
   ...(ids.orderId === undefined ? {} : { orderId: ids.orderId }),
   ...(ids.clientOrderId === undefined ? {} : { clientOrderId: ids.clientOrderId })
 })
+
+/** Runs a create of `clientOrderIds` (sending it and tracking its answer), marking them as being sent meanwhile. */
+export const whileSending = <A, E, R>(engine: EngineCore, clientOrderIds: ReadonlyArray<string>, create: Effect.Effect<A, E, R>) =>
+  Effect.suspend(() => {
+    for (const id of clientOrderIds) engine.sending.add(id)
+    return Effect.ensuring(create, Effect.sync(() => clientOrderIds.forEach((id) => engine.sending.delete(id))))
+  })
 
 /** A read: idempotent, so retried on network failures and rate limits. */
 export const read = <A>(engine: Pick<Engine, "policy">, effect: Effect.Effect<A, VenueFailure>) => withRetry(effect, engine.policy)

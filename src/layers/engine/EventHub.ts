@@ -20,6 +20,8 @@ export interface EventHub {
   readonly subscribe: Effect.Effect<Stream.Stream<OrderEvent, OrderEventsOverflow>, never, Scope.Scope>
   /** A new subscriber per run. */
   readonly stream: Stream.Stream<OrderEvent, OrderEventsOverflow>
+  /** Whether anyone subscribes now (when no one does, events need not be derived). */
+  listening(): boolean
 }
 
 /** The hub of `symbol`'s events, each subscriber buffering up to `capacity`; closed with the scope. */
@@ -53,5 +55,5 @@ export const makeEventHub = (symbol: string, capacity: number): Effect.Effect<Ev
       (q) => Stream.fromQueue(q)
     )
 
-    return { publish, subscribe, stream: Stream.unwrap(subscribe) } satisfies EventHub
+    return { publish, subscribe, stream: Stream.unwrap(subscribe), listening: () => subscribers.size > 0 } satisfies EventHub
   })

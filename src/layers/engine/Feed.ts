@@ -22,7 +22,10 @@ import { isOwnClientOrderId } from "./ClientOrderId.ts"
 import type { EngineCore } from "./Engine.ts"
 import { read } from "./Engine.ts"
 import type { EventHub } from "./EventHub.ts"
-import { changes } from "./OrderChanges.ts"
+import { changes, derivedTrade } from "./OrderChanges.ts"
+
+/** Trade reads a waiting fill may stay unexplained through before its trade is derived (see `OrderChanges.derivedTrade`). */
+const MAX_TRADE_READS = 3
 
 export interface Feed {
   /** An order this process placed: tracked, and published from `Accepted` on. */
@@ -49,29 +52,46 @@ export const makeFeed = (engine: EngineCore, hub: EventHub) =>
     /** The newest view of each order whose fills wait for their trades, by id. */
     const pending = new Map<string, OrderRecord>()
 
-    /** The trades known for `view`'s fills: those given, and the journal's when they do not cover it. */
-    const tradesFor = (view: OrderRecord, given: ReadonlyArray<Trade>, from: OrderRecord | undefined) => {
+    /** Whether `view`'s new fills need the journal's trades: the trades given do not cover them. */
+    const needsJournaledTrades = (view: OrderRecord, given: ReadonlyArray<Trade>, from: OrderRecord | undefined) => {
+      if (!D.gt(view.filled, from?.filled ?? D.ZERO)) return false
       const covered = given.reduce((sum, t) => (t.orderId === view.id ? D.add(sum, t.quantity) : sum), from?.filled ?? D.ZERO)
-      if (D.gte(covered, view.filled)) return Effect.succeed(given)
-      return Effect.map(journal.trades(venue.id, symbol, { orderIds: [view.id] }), (journaled) => [...journaled, ...given])
+      return D.lt(covered, view.filled)
     }
 
-    /** Derives and publishes `view`'s events (under the lock; the view is applied already). */
-    const publish = (view: OrderRecord, trades: ReadonlyArray<Trade>) =>
-      Effect.gen(function*() {
-        const from = published.get(view.id)
-        const known = D.gt(view.filled, from?.filled ?? D.ZERO) ? yield* tradesFor(view, trades, from) : trades
-        const next = changes(Option.fromUndefinedOr(from), view, known)
-        if (isFinalStatus(next.published.status)) published.delete(view.id)
-        else published.set(view.id, next.published)
-        if (next.complete) pending.delete(view.id)
-        else {
+    /**
+     * Derives and publishes `view`'s events (under the lock; the view is applied already).
+     * With no one subscribed (and none of its fills waiting) nothing is derived: what is
+     * published of it just moves to the view, so that a later subscriber starts from there.
+     */
+    const publish = (view: OrderRecord, trades: ReadonlyArray<Trade>): Effect.Effect<void, JournalError> => {
+      const from = published.get(view.id)
+      if (!hub.listening() && !pending.has(view.id)) {
+        if (isFinalStatus(view.status)) published.delete(view.id)
+        else published.set(view.id, view)
+        return Effect.void
+      }
+      if (needsJournaledTrades(view, trades, from)) {
+        return Effect.flatMap(journal.trades(venue.id, symbol, { orderIds: [view.id] }), (journaled) => emit(view, [...journaled, ...trades], from))
+      }
+      return emit(view, trades, from)
+    }
+
+    /** Publishes the events from `from` to `view` given the order's known trades. */
+    const emit = (view: OrderRecord, trades: ReadonlyArray<Trade>, from: OrderRecord | undefined) =>
+      Effect.suspend(() => {
+        const next = changes(Option.fromUndefinedOr(from), view, trades)
+        if (!next.complete) {
+          // Its status waits for its fills: it stays published (and looked up by polls) until they are read.
           pending.set(view.id, view)
-          // Its status must wait for its fills: it stays published (and tracked) until they are read.
           published.set(view.id, next.published)
           Queue.offerUnsafe(wake, undefined)
+        } else {
+          pending.delete(view.id)
+          if (isFinalStatus(next.published.status)) published.delete(view.id)
+          else published.set(view.id, next.published)
         }
-        yield* hub.publish(next.events)
+        return hub.publish(next.events)
       })
 
     /** Whether a view of an order not published yet starts its events: an own order not seen finished. */
@@ -114,18 +134,41 @@ export const makeFeed = (engine: EngineCore, hub: EventHub) =>
         if (!isFinalStatus(record.status) && !published.has(record.id)) published.set(record.id, record)
       })))
 
+    /** How many trade reads each waiting order has stayed unexplained through. */
+    const reads = new Map<string, number>()
+
+    /**
+     * One more trade read for the waiting orders, given what it found. An order still
+     * unexplained after `MAX_TRADE_READS` (its exchange does not list its trades) is
+     * published with a trade derived from its change (`derivedTrade`).
+     */
+    const afterTradeRead = (found: ReadonlyArray<Trade>) =>
+      lock.withPermits(1)(Effect.gen(function*() {
+        const now = yield* Clock.currentTimeMillis
+        for (const [id, view] of [...pending]) {
+          const own = found.filter((t) => t.orderId === id).map((t) => (t.clientOrderId === "" ? { ...t, clientOrderId: view.clientOrderId } : t))
+          yield* recordTrades(own)
+          const count = (reads.get(id) ?? 0) + 1
+          const from = published.get(id)
+          if (count >= MAX_TRADE_READS && from !== undefined) {
+            const journaled = yield* journal.trades(venue.id, symbol, { orderIds: [id] })
+            const known = [...journaled, ...own]
+            yield* emit(view, [...known, derivedTrade(from, view, known, now)], from)
+            yield* Effect.logWarning(`Order ${id}: the exchange lists no trade for part of its fills; published with a derived trade`)
+          } else {
+            yield* publish(view, own)
+          }
+          if (pending.has(id)) reads.set(id, count)
+          else reads.delete(id)
+        }
+      }))
+
     const settlePending = (op: string) =>
       Effect.gen(function*() {
         if (pending.size === 0) return
         const since = Math.min(...[...pending.values()].map((o) => o.timestamp))
-        const trades = yield* read(engine, venue.trades(op, symbol, since))
-        yield* lock.withPermits(1)(Effect.gen(function*() {
-          for (const [id, view] of [...pending]) {
-            const own = trades.filter((t) => t.orderId === id).map((t) => (t.clientOrderId === "" ? { ...t, clientOrderId: view.clientOrderId } : t))
-            yield* recordTrades(own)
-            yield* publish(view, own)
-          }
-        }))
+        const found = yield* Effect.tapError(read(engine, venue.trades(op, symbol, since)), () => afterTradeRead([]))
+        yield* afterTradeRead(found)
       })
 
     return { placed, adopted, observe, settlePending, wake, watching: () => [...published.keys()] } satisfies Feed

@@ -18,7 +18,7 @@ import { withRetry } from "../../services/Retry.ts"
 import { validateOcoAllowed, validateOcoPrices } from "../../services/TriggerRules.ts"
 import type { OcoRecord, OcoVenue, SubmitOco, VenueFailure } from "../../services/Venue.ts"
 import { newClientOrderId } from "./ClientOrderId.ts"
-import { type Engine, marketAnnotations, operation, orderAnnotations, read } from "./Engine.ts"
+import { type Engine, marketAnnotations, operation, orderAnnotations, read, whileSending } from "./Engine.ts"
 import { isAmbiguous, mayExist } from "./Placement.ts"
 
 const LIMIT_LEG = "_l"
@@ -132,11 +132,14 @@ export const makeOco = (engine: Engine) => {
           price: list.stopLimitPrice,
           triggerPrice: Option.some(list.triggerPrice)
         })
-        const placed: OcoRecord = yield* send(op, lists, list).pipe(
-          Effect.annotateLogs(orderAnnotations(engine, { clientOrderId: listClientOrderId }))
+        const placed: OcoRecord = yield* whileSending(
+          engine,
+          [legs.limit, legs.stop],
+          send(op, lists, list).pipe(
+            Effect.annotateLogs(orderAnnotations(engine, { clientOrderId: listClientOrderId })),
+            Effect.tap((placed) => Effect.andThen(feed.placed(placed.limit), feed.placed(placed.stop)))
+          )
         )
-        yield* feed.placed(placed.limit)
-        yield* feed.placed(placed.stop)
         yield* Effect.log(
           `Created OCO ${placed.listId}: ${list.side} ${D.format(list.quantity)} ${symbol}, limit ${D.format(list.price)}, stop at ${D.format(list.triggerPrice)}`
         ).pipe(Effect.annotateLogs(orderAnnotations(engine, { clientOrderId: listClientOrderId })))

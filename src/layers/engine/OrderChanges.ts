@@ -9,7 +9,9 @@
  * trade delivered by the stream and again by a REST read (or journaled by
  * `fetchTrades` in between) is published once. A fill whose trade is not known yet
  * is not guessed: the change stays incomplete (`complete: false`) until its trades
- * are read, and nothing after it (the final status) is published before it.
+ * are read, and nothing after it (the final status) is published before it. Only
+ * where the exchange never lists them (`derivedTrade`, after several reads) is the
+ * fill published with a trade derived from the order's own change.
  */
 import { Option } from "effect"
 import * as D from "../../services/Decimal.ts"
@@ -61,6 +63,37 @@ const uncovered = (trades: ReadonlyArray<Trade>, covered: D.Decimal): ReadonlyAr
   let i = 0
   while (i < sorted.length && D.lt(sum, covered)) sum = D.add(sum, sorted[i++]!.quantity)
   return sorted.slice(i)
+}
+
+/**
+ * A trade for the part of `view`'s fills that the known `trades` do not explain, derived
+ * from the order's change since `published`: id `<order id>@<filled>`, the average price
+ * of that part, the fee when one asset's fee grew, `maker` false (unknown). For an
+ * exchange whose API does not list an account's trades.
+ */
+export const derivedTrade = (published: OrderRecord, view: OrderRecord, trades: ReadonlyArray<Trade>, now: number): Trade => {
+  const known = uncovered(trades.filter((t) => t.orderId === view.id), published.filled)
+  const explained = known.reduce((sum, t) => ({ filled: D.add(sum.filled, t.quantity), cost: D.add(sum.cost, t.quoteQuantity) }), {
+    filled: published.filled,
+    cost: published.cost
+  })
+  const quantity = D.sub(view.filled, explained.filled)
+  const quoteQuantity = D.max(D.ZERO, D.sub(view.cost, explained.cost))
+  const grown = Object.entries(view.fees).filter(([asset, fee]) => D.gt(fee, published.fees[asset] ?? D.ZERO))
+  const [feeAsset, fee] = grown.length === 1 ? [grown[0]![0], D.sub(grown[0]![1], published.fees[grown[0]![0]] ?? D.ZERO)] : ["", D.ZERO]
+  return {
+    id: `${view.id}@${D.format(view.filled)}`,
+    orderId: view.id,
+    clientOrderId: view.clientOrderId,
+    side: view.side,
+    price: Option.getOrElse(averageOf(quoteQuantity, quantity), () => D.ZERO),
+    quantity,
+    quoteQuantity,
+    fee,
+    feeAsset,
+    maker: false,
+    timestamp: now
+  }
 }
 
 /** The final event of a view whose status is final and not `closed` (a fill ends a closed order). */

@@ -17,7 +17,7 @@ import { logLazily } from "../../services/LogLevels.ts"
 import type { SubmitOrder, VenueFailure } from "../../services/Venue.ts"
 import { newClientOrderId } from "./ClientOrderId.ts"
 import { checkFunds } from "./FundsCheck.ts"
-import { type Engine, marketAnnotations, operation, orderAnnotations, read } from "./Engine.ts"
+import { type Engine, marketAnnotations, operation, orderAnnotations, read, whileSending } from "./Engine.ts"
 
 /** A failure after which the order may or may not exist on the exchange: worth a look-up, and a resend. */
 export const isAmbiguous = (e: VenueFailure): boolean =>
@@ -81,7 +81,7 @@ export const makePlacement = (engine: Engine) => {
           Effect.andThen(journal.recordIntent({ ...order, venue: venue.id, createdAt: now })),
           Effect.andThen(sent)
         )
-        return Effect.tap(placed, (record) =>
+        const tracked = Effect.tap(placed, (record) =>
           Effect.andThen(
             feed.placed(record),
             logLazily(
@@ -90,6 +90,7 @@ export const makePlacement = (engine: Engine) => {
               () => orderAnnotations(engine, { clientOrderId, orderId: record.id })
             )
           ))
+        return whileSending(engine, [clientOrderId], tracked)
       })
     })
 

@@ -38,7 +38,7 @@ export const makeReconciliation = (engine: Engine) => {
       const tracked = yield* active.snapshot
       yield* observeAll(engine, open)
       for (const o of open) {
-        if (!tracked.has(o.id) && isOwnClientOrderId(o.clientOrderId)) {
+        if (!tracked.has(o.id) && isOwnClientOrderId(o.clientOrderId) && !engine.sending.has(o.clientOrderId)) {
           yield* (op === "recover" ? feed.adopted(o) : feed.placed(o))
           yield* Effect.logWarning(`Adopted open order ${o.id} (${o.clientOrderId}) found on the exchange`).pipe(
             Effect.annotateLogs(orderAnnotations(engine, { orderId: o.id, clientOrderId: o.clientOrderId }))

@@ -22,6 +22,8 @@ export interface WatchOptions {
   readonly pollInterval?: Duration.Input | undefined
   /** How often to reconcile by REST while it is connected, as a safety net. Default 2 min. */
   readonly safetyPollInterval?: Duration.Input | undefined
+  /** Use the venue's event source (its stream) where it has one. `false`: poll only. Default true. */
+  readonly stream?: boolean | undefined
 }
 
 const SOURCE_STATES = { connected: "connected", reconnecting: "reconnecting", down: "polling" } as const
@@ -50,7 +52,8 @@ export const startWatcher = (
     const { feed, symbol, venue } = engine
     const pollInterval = Duration.fromInputUnsafe(options.pollInterval ?? "5 seconds")
     const safetyPollInterval = Duration.fromInputUnsafe(options.safetyPollInterval ?? "2 minutes")
-    const hasSource = Option.isSome(venue.updates)
+    const source = options.stream === false ? Option.none() : venue.updates
+    const hasSource = Option.isSome(source)
     const state = yield* Ref.make<EventSourceState>(hasSource ? "reconnecting" : "polling")
     const stateChanged = yield* Queue.dropping<void>(1)
 
@@ -91,7 +94,7 @@ export const startWatcher = (
           Effect.as(Queue.take(stateChanged), "state" as const),
           Effect.as(Queue.take(feed.wake), "fills" as const)
         ])
-        if (why === "timer") yield* Effect.andThen(pass("poll", "poll"), settle)
+        if (why === "timer") yield* pass("poll", "poll")
         else if (why === "fills") yield* settle
       })
     )
@@ -101,8 +104,8 @@ export const startWatcher = (
         Cause.hasInterruptsOnly(cause) ? Effect.void : Effect.logError(`The order-events ${fiber} stopped: ${Cause.pretty(cause)}`))
 
     const annotate = Effect.annotateLogs(marketAnnotations(engine))
-    if (Option.isSome(venue.updates)) {
-      yield* Effect.forkScoped(annotate(logDefect("source", Stream.runForEach(venue.updates.value(symbol), apply))))
+    if (Option.isSome(source)) {
+      yield* Effect.forkScoped(annotate(logDefect("source", Stream.runForEach(source.value(symbol), apply))))
     } else {
       yield* Effect.log(describeState("polling", false)).pipe(annotate)
     }
