@@ -11,13 +11,13 @@
  * then fills it (when polling, at a random moment of the poll's cycle).
  *
  * Two sources: the user data stream (the live layer as configured by default), and
- * REST polling (the same venue with its stream taken away, so the engine polls every
- * `POLL_MS`). Polling's latency is about half the interval on average, plus a
- * reconciliation's requests: it is reported, with no target.
+ * REST polling only (`events: { stream: false }`, the engine polling every `POLL_MS`).
+ * Polling's latency is about half the interval on average, plus a reconciliation's
+ * requests: it is reported, with no target.
  */
-import { Deferred, Effect, Exit, Layer, Option, Redacted, References, Scope, Stream } from "effect"
+import { Deferred, Effect, Exit, Layer, Redacted, References, Scope, Stream } from "effect"
 import { Exchange, OrderJournal } from "../src/index.ts"
-import { ActiveOrders, CcxtVenueLayer, makeExchange, Venue } from "../src/venue.ts"
+import { LiveExchangeLayer } from "../src/layers/Live.ts"
 import { startBinanceServer } from "../test/support/BinanceServer.ts"
 import { ms, progress, type Row, verdict } from "./support.ts"
 
@@ -37,25 +37,16 @@ const quantile = (xs: ReadonlyArray<number>, q: number): number => {
 
 type Source = "stream" | "polling"
 
-/** The live `Exchange` on `url`; for `polling`, over the venue without its event source. */
-const exchangeLayer = (url: string, source: Source) => {
-  const options = {
+/** The live `Exchange` on `url`: on the user data stream, or polling only (`events.stream: false`). */
+const exchangeLayer = (url: string, source: Source) =>
+  LiveExchangeLayer({
     apiKey: API_KEY,
     secret: Redacted.make(SECRET),
     baseUrl: url,
     symbol: SYMBOL,
     journal: OrderJournal.layerMemory,
-    events: { pollInterval: `${POLL_MS} millis` as const }
-  }
-  const venue = source === "stream"
-    ? CcxtVenueLayer(options)
-    : Layer.effect(Venue, Effect.map(Venue, (v) => ({ ...v, updates: Option.none() }))).pipe(Layer.provide(CcxtVenueLayer(options)))
-  return Layer.effect(Exchange, makeExchange(options)).pipe(
-    Layer.provide(venue),
-    Layer.provide(ActiveOrders.layerFor("binanceus").pipe(Layer.provideMerge(options.journal))),
-    Layer.provide(Layer.succeed(References.MinimumLogLevel, "Warn"))
-  )
-}
+    events: source === "stream" ? {} : { stream: false, pollInterval: `${POLL_MS} millis` }
+  }).pipe(Layer.provide(Layer.succeed(References.MinimumLogLevel, "Warn")))
 
 /** `samples` fill-to-event latencies (ms) through `source`, after `warmUp` unmeasured ones. */
 const latencies = async (source: Source, samples: number, warmUp: number): Promise<ReadonlyArray<number>> => {
@@ -147,7 +138,7 @@ export const eventLatency = async (): Promise<ReadonlyArray<Row>> => {
     ratio: "-",
     target: "report",
     verdict: "INFO",
-    note: `${POLL_SAMPLES} fills; the venue's stream taken away, so the engine polls (default interval 5 s: ` +
+    note: `${POLL_SAMPLES} fills; events.stream false, so the engine polls (default interval 5 s: ` +
       `each fill at a random moment of the cycle, so the latency is about half the interval, plus a reconciliation's requests)`
   }), (error) => skipped(pollingName, error))
   return [stream, polling]
