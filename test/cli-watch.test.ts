@@ -1,8 +1,7 @@
 /**
  * `orderops watch`: its line and JSON formats, and the command as real child
- * processes of `node src/cli/main.ts`: in a dry run beside other `orderops`
- * processes that place and fill orders on the same journal file, and live on the
- * loopback Binance.US server, whose fills reach it as they happen. Ctrl-C ends it
+ * processes of `node src/cli/main.ts` in a dry run, beside other `orderops`
+ * processes that place and fill orders on the same journal file. Ctrl-C ends it
  * quietly.
  */
 import { spawn } from "node:child_process"
