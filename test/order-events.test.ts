@@ -5,6 +5,9 @@
  * subscribers, a slow subscriber's overflow, and polling on its interval when the
  * venue has no event source.
  */
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { type Duration, Effect, Exit, Fiber, Layer, Logger, Option, Ref, Stream } from "effect"
 import { TestClock } from "effect/testing"
@@ -20,11 +23,13 @@ import {
   type DryRunOptions,
   eventSource,
   ExchangeError,
+  fetchAllOrders,
+  SqliteJournalLayer,
   Exchange,
   OrderJournal,
   subscribeOrderEvents
 } from "../src/index.ts"
-import { ActiveOrders, DRY_RUN_VENUE_ID, DryRunVenueLayer, makeExchange, Venue, type VenueService } from "../src/venue.ts"
+import { ActiveOrders, DRY_RUN_VENUE_ID, DryRunVenueLayer, type EngineOptions, makeExchange, Venue, type VenueService } from "../src/venue.ts"
 import type { OrderEvent } from "../src/services/OrderEvent.ts"
 import * as D from "../src/services/Decimal.ts"
 import { text } from "./support/amounts.ts"
@@ -174,17 +179,24 @@ describe("order events", () => {
     }).pipe(Effect.provide(paper({ events: false }))))
 })
 
-/** The dry run without its event source: the engine learns of changes only by polling. */
-const pollingOnly = (pollInterval: Duration.Input) => {
-  const venue = Layer.effect(Venue, Effect.map(Venue, (v): VenueService => ({ ...v, updates: Option.none() }))).pipe(
-    Layer.provideMerge(DryRunVenueLayer({ price: 0.06 }))
+/** The engine over the dry run's venue changed by `change` (the venue's own source taken away, faults, ...). */
+const engineOver = (
+  change: (v: VenueService) => Partial<VenueService>,
+  engine: EngineOptions = {},
+  dryRun: DryRunOptions = { price: 0.06 }
+) => {
+  const venue = Layer.effect(Venue, Effect.map(Venue, (v): VenueService => ({ ...v, ...change(v) }))).pipe(
+    Layer.provideMerge(DryRunVenueLayer(dryRun))
   )
-  return Layer.effect(Exchange, makeExchange({ events: { pollInterval } })).pipe(
+  return Layer.effect(Exchange, makeExchange(engine)).pipe(
     Layer.provideMerge(venue),
     Layer.provideMerge(ActiveOrders.layerFor(DRY_RUN_VENUE_ID)),
     Layer.provideMerge(OrderJournal.layerMemory)
   )
 }
+
+/** The dry run without its event source: the engine learns of changes only by polling. */
+const pollingOnly = (pollInterval: Duration.Input) => engineOver(() => ({ updates: Option.none() }), { events: { pollInterval } })
 
 describe("order events by polling", () => {
   it.effect("with no event source the state is polling, and a change is published at the next poll, not before", () =>
@@ -205,14 +217,7 @@ describe("order events by polling", () => {
 /** The dry run, its venue reporting `usdt` free USDT as known without a request (as a live stream does while up). */
 const withKnownBalances = (usdt: string) => {
   const known = new Map([["USDT", { free: D.unsafe(usdt), used: D.ZERO }]])
-  const venue = Layer.effect(Venue, Effect.map(Venue, (v): VenueService => ({ ...v, knownBalances: Effect.succeed(Option.some(known)) }))).pipe(
-    Layer.provideMerge(DryRunVenueLayer({ price: 0.06, balances: { USDT: 1000 } }))
-  )
-  return Layer.effect(Exchange, makeExchange()).pipe(
-    Layer.provideMerge(venue),
-    Layer.provideMerge(ActiveOrders.layerFor(DRY_RUN_VENUE_ID)),
-    Layer.provideMerge(OrderJournal.layerMemory)
-  )
+  return engineOver(() => ({ knownBalances: Effect.succeed(Option.some(known)) }), {}, { price: 0.06, balances: { USDT: 1000 } })
 }
 
 describe("the create's funds check against balances known without a request", () => {
@@ -239,16 +244,10 @@ describe("a poll while a create's answer is on its way", () => {
         lines.push((Array.isArray(message) ? message : [message]).map(String).join(" "))
       })])
       // The exchange takes the order at once; its answer takes 10 s to come back.
-      const slowAnswer = Layer.effect(Venue, Effect.map(Venue, (v): VenueService => ({
-        ...v,
+      const layer = engineOver((v) => ({
         updates: Option.none(),
         submit: (op, order) => Effect.tap(v.submit(op, order), () => Effect.sleep("10 seconds"))
-      }))).pipe(Layer.provideMerge(DryRunVenueLayer({ price: 0.06 })))
-      const layer = Layer.effect(Exchange, makeExchange({ events: { pollInterval: "1 second" } })).pipe(
-        Layer.provideMerge(slowAnswer),
-        Layer.provideMerge(ActiveOrders.layerFor(DRY_RUN_VENUE_ID)),
-        Layer.provideMerge(OrderJournal.layerMemory)
-      )
+      }), { events: { pollInterval: "1 second" } })
       yield* Effect.gen(function*() {
         const events = yield* subscribeOrderEvents
         const seen = yield* Ref.make<ReadonlyArray<string>>([])
@@ -266,17 +265,11 @@ describe("a poll while a create's answer is on its way", () => {
 describe("an exchange that lists no trades", () => {
   it.effect("a fill is published after three unanswered trade reads, with a trade derived from the order's change", () =>
     Effect.gen(function*() {
-      const noTrades = Layer.effect(Venue, Effect.map(Venue, (v): VenueService => ({
-        ...v,
+      const layer = engineOver(() => ({
         updates: Option.none(),
         trades: (op, symbol) =>
           Effect.fail(new ExchangeError({ operation: op, symbol, reason: "BadRequest", detail: "fetchMyTrades() is not supported yet" }))
-      }))).pipe(Layer.provideMerge(DryRunVenueLayer({ price: 0.06, balances: { HBAR: 1000 } })))
-      const layer = Layer.effect(Exchange, makeExchange({ events: { pollInterval: "1 second" } })).pipe(
-        Layer.provideMerge(noTrades),
-        Layer.provideMerge(ActiveOrders.layerFor(DRY_RUN_VENUE_ID)),
-        Layer.provideMerge(OrderJournal.layerMemory)
-      )
+      }), { events: { pollInterval: "1 second" } }, { price: 0.06, balances: { HBAR: 1000 } })
       yield* Effect.gen(function*() {
         const events = yield* subscribeOrderEvents
         const seen = yield* Ref.make<ReadonlyArray<OrderEvent>>([])
@@ -293,4 +286,28 @@ describe("an exchange that lists no trades", () => {
         assert.strictEqual(fill._tag === "Filled" ? fill.trade.id : undefined, `${id}@100`)
       }).pipe(Effect.provide(layer))
     }))
+})
+
+describe("order events across sessions", () => {
+  it.live("reading an earlier session's finished orders publishes nothing; a new order still starts with Accepted", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const dir = yield* Effect.acquireRelease(
+        Effect.sync(() => mkdtempSync(join(tmpdir(), "orderops-events-"))),
+        (d) => Effect.sync(() => rmSync(d, { recursive: true, force: true }))
+      )
+      const file = join(dir, "journal.sqlite")
+      const session = () => DryRunExchangeLayer({ journal: SqliteJournalLayer(file), price: 0.06, balances: { USDT: 1000 } })
+      yield* Effect.gen(function*() {
+        yield* createLimitBuy(0.05, 100)
+        yield* setPrice(0.05)
+        yield* cancelOrder(yield* createLimitBuy(0.04, 100))
+      }).pipe(Effect.provide(session()))
+      yield* Effect.gen(function*() {
+        const events = yield* nextEvents(1)
+        assert.strictEqual((yield* fetchAllOrders()).length, 2)
+        const id = yield* createLimitBuy(0.045, 100)
+        const got = yield* Fiber.join(events)
+        assert.deepStrictEqual(got.map((e) => `${e._tag} ${e.order.id}`), [`Accepted ${id}`])
+      }).pipe(Effect.provide(session()))
+    })))
 })

@@ -14,6 +14,7 @@
 import { BigDecimal, Clock, Context, Effect, Layer, Option, Ref } from "effect"
 import type { JournalError } from "../errors/JournalError.ts"
 import { OrderJournal } from "./OrderJournal.ts"
+import { makeRecentIds } from "./RecentIds.ts"
 import { isFinalStatus, type OrderRecord, sameFees } from "./OrderRecord.ts"
 
 export interface ActiveOrdersService {
@@ -30,8 +31,6 @@ export interface ActiveOrdersService {
    * so polling open orders costs no journal writes.
    */
   observe(record: OrderRecord): Effect.Effect<void, JournalError>
-  /** Whether the order was seen final lately (among the last few thousand finished): a later view of it is stale. */
-  wasFinished(orderId: string): boolean
 }
 
 const sameAmount = Option.makeEquivalence(BigDecimal.Equivalence)
@@ -50,24 +49,12 @@ const FINISHED_MEMORY = 4096
 export const makeActiveOrders = (venue: string) => Effect.gen(function*() {
   const journal = yield* OrderJournal
   const ref = yield* Ref.make<ReadonlyMap<string, OrderRecord>>(new Map())
-  // A ring of the last FINISHED_MEMORY ids, with a set for look-ups. (Evicting from
-  // the set by iterating it would slow down as deleted slots pile up.)
-  const finished = new Set<string>()
-  const ring: Array<string | undefined> = new Array(FINISHED_MEMORY)
-  let next = 0
-  const remember = (id: string) => {
-    if (finished.has(id)) return
-    const evicted = ring[next]
-    if (evicted !== undefined) finished.delete(evicted)
-    ring[next] = id
-    next = (next + 1) % FINISHED_MEMORY
-    finished.add(id)
-  }
+  const finished = makeRecentIds(FINISHED_MEMORY)
 
   const apply = (record: OrderRecord, addIfMissing: boolean) =>
     Ref.update(ref, (m) => {
       if (isFinalStatus(record.status)) {
-        remember(record.id)
+        finished.remember(record.id)
         if (!m.has(record.id)) return m
         const next = new Map(m)
         next.delete(record.id)
@@ -94,8 +81,7 @@ export const makeActiveOrders = (venue: string) => Effect.gen(function*() {
         const current = tracked.get(record.id)
         const news = current === undefined ? isFinalStatus(record.status) : !sameView(current, record)
         return news ? write(record, false) : Effect.void
-      }),
-    wasFinished: (orderId) => finished.has(orderId)
+      })
   } satisfies ActiveOrdersService
 })
 

@@ -16,6 +16,7 @@ import { Clock, Effect, Option, Queue, Semaphore } from "effect"
 import type { JournalError } from "../../errors/JournalError.ts"
 import * as D from "../../services/Decimal.ts"
 import { isFinalStatus, type OrderRecord } from "../../services/OrderRecord.ts"
+import { makeRecentIds } from "../../services/RecentIds.ts"
 import type { Trade } from "../../services/Trade.ts"
 import type { VenueFailure } from "../../services/Venue.ts"
 import { isOwnClientOrderId } from "./ClientOrderId.ts"
@@ -23,6 +24,9 @@ import type { EngineCore } from "./Engine.ts"
 import { read } from "./Engine.ts"
 import type { EventHub } from "./EventHub.ts"
 import { changes, derivedTrade } from "./OrderChanges.ts"
+
+/** How many orders whose events ended are remembered, to recognise their late views. */
+const ENDED_MEMORY = 4096
 
 /** Trade reads a waiting fill may stay unexplained through before its trade is derived (see `OrderChanges.derivedTrade`). */
 const MAX_TRADE_READS = 3
@@ -51,6 +55,15 @@ export const makeFeed = (engine: EngineCore, hub: EventHub) =>
     const published = new Map<string, OrderRecord>()
     /** The newest view of each order whose fills wait for their trades, by id. */
     const pending = new Map<string, OrderRecord>()
+    /** Orders whose final event was published lately: a later view of one is stale. */
+    const ended = makeRecentIds(ENDED_MEMORY)
+
+    /** Records what is published of an order now: kept while it is open, remembered as ended once final. */
+    const settle = (id: string, now: OrderRecord) => {
+      if (!isFinalStatus(now.status)) return void published.set(id, now)
+      published.delete(id)
+      ended.remember(id)
+    }
 
     /** Whether `view`'s new fills need the journal's trades: the trades given do not cover them. */
     const needsJournaledTrades = (view: OrderRecord, given: ReadonlyArray<Trade>, from: OrderRecord | undefined) => {
@@ -67,8 +80,7 @@ export const makeFeed = (engine: EngineCore, hub: EventHub) =>
     const publish = (view: OrderRecord, trades: ReadonlyArray<Trade>): Effect.Effect<void, JournalError> => {
       const from = published.get(view.id)
       if (!hub.listening() && !pending.has(view.id)) {
-        if (isFinalStatus(view.status)) published.delete(view.id)
-        else published.set(view.id, view)
+        settle(view.id, view)
         return Effect.void
       }
       if (needsJournaledTrades(view, trades, from)) {
@@ -88,14 +100,18 @@ export const makeFeed = (engine: EngineCore, hub: EventHub) =>
           Queue.offerUnsafe(wake, undefined)
         } else {
           pending.delete(view.id)
-          if (isFinalStatus(next.published.status)) published.delete(view.id)
-          else published.set(view.id, next.published)
+          settle(view.id, next.published)
         }
         return hub.publish(next.events)
       })
 
-    /** Whether a view of an order not published yet starts its events: an own order not seen finished. */
-    const isNewOwn = (view: OrderRecord) => isOwnClientOrderId(view.clientOrderId) && !active.wasFinished(view.id)
+    /**
+     * Whether a view of an order not published starts its events: an own order, open,
+     * or final while its create is on its way (the stream was quicker than the answer).
+     * A finished own order read from history (`fetchAllOrders`) starts nothing.
+     */
+    const isNewOwn = (view: OrderRecord) =>
+      isOwnClientOrderId(view.clientOrderId) && (view.status === "open" || engine.sending.has(view.clientOrderId))
 
     const recordTrades = (trades: ReadonlyArray<Trade>) =>
       trades.length === 0 ? Effect.void : Effect.flatMap(Clock.currentTimeMillis, (now) => journal.recordTrades(venue.id, symbol, trades, now))
@@ -109,7 +125,7 @@ export const makeFeed = (engine: EngineCore, hub: EventHub) =>
         yield* recordTrades(trades)
         const from = published.get(view.id)
         if (from === undefined) {
-          if (!isNewOwn(view)) return yield* active.observe(view)
+          if (ended.has(view.id) || !isNewOwn(view)) return yield* active.observe(view)
           // An own order seen before its create's answer was tracked (a stream can be that quick).
           yield* active.track(view)
         } else {
@@ -121,13 +137,8 @@ export const makeFeed = (engine: EngineCore, hub: EventHub) =>
 
     const observe = (view: OrderRecord, trades: ReadonlyArray<Trade> = []) => lock.withPermits(1)(apply(view, trades))
 
-    const placed = (record: OrderRecord) =>
-      lock.withPermits(1)(
-        // Seen already (the stream was quicker than the create's answer): this is one more view.
-        published.has(record.id) || active.wasFinished(record.id)
-          ? apply(record, [])
-          : Effect.andThen(active.track(record), publish(record, []))
-      )
+    // A create's answer: new unless the stream was quicker, and then one more view.
+    const placed = (record: OrderRecord) => observe(record)
 
     const adopted = (record: OrderRecord) =>
       lock.withPermits(1)(Effect.andThen(active.track(record), Effect.sync(() => {
