@@ -3,9 +3,10 @@
  * open, keyed by exchange order id, and kept in step with the journal: every change
  * of an order's state is journaled, then applied to the `Ref`.
  *
- * Updates are monotonic. Once an order is seen final (filled, cancelled, expired,
- * rejected) it leaves the `Ref` and a later stale "open" view of it is ignored, even
- * when the fill is observed before the create that placed it has been tracked.
+ * Updates are monotonic. A view less filled than the tracked one is ignored. Once an
+ * order is seen final (filled, cancelled, expired, rejected) it leaves the `Ref` and a
+ * later stale "open" view of it is ignored, even when the fill is observed before the
+ * create that placed it has been tracked.
  *
  * It serves one venue (`Venue.id`), whose id it journals with every order it
  * records: build it with `ActiveOrders.layerFor(venue.id)`. The order engine checks
@@ -31,6 +32,8 @@ export interface ActiveOrdersService {
    * so polling open orders costs no journal writes.
    */
   observe(record: OrderRecord): Effect.Effect<void, JournalError>
+  /** Whether the order was seen final lately (among the last few thousand finished): a later view of it is stale. */
+  wasFinished(orderId: string): boolean
 }
 
 const sameAmount = Option.makeEquivalence(BigDecimal.Equivalence)
@@ -60,7 +63,10 @@ export const makeActiveOrders = (venue: string) => Effect.gen(function*() {
         next.delete(record.id)
         return next
       }
-      if (finished.has(record.id) || (!addIfMissing && !m.has(record.id))) return m
+      const current = m.get(record.id)
+      if (finished.has(record.id) || (current === undefined && !addIfMissing)) return m
+      // A late view (less filled than the one applied) changes nothing: views may race (a stream and a read).
+      if (current !== undefined && BigDecimal.isLessThan(record.filled, current.filled)) return m
       return new Map(m).set(record.id, record)
     })
 
@@ -81,7 +87,8 @@ export const makeActiveOrders = (venue: string) => Effect.gen(function*() {
         const current = tracked.get(record.id)
         const news = current === undefined ? isFinalStatus(record.status) : !sameView(current, record)
         return news ? write(record, false) : Effect.void
-      })
+      }),
+    wasFinished: (orderId) => finished.has(orderId)
   } satisfies ActiveOrdersService
 })
 

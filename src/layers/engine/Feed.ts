@@ -1,22 +1,23 @@
 /**
  * The one place where views of orders become order events. Every part of the engine
  * (placement, cancels, reads, reconciliation) and every event source (the exchange's
- * stream, the dry run's simulator) hands its views here. For each, under one lock so
- * that events of an order never interleave or repeat:
- * 1. the view is journaled and applied to the active orders (`ActiveOrders`);
- * 2. the trades it brings are journaled;
- * 3. the events from what was last published to this view are derived
- *    (`OrderChanges.ts`) and handed to the subscribers (`EventHub.ts`).
+ * stream, the dry run's simulator) hands its views here. For each:
+ * 1. the trades it brings are journaled;
+ * 2. the view is journaled and applied to the active orders (`ActiveOrders`);
+ * 3. the events from what is published of the order to this view are derived
+ *    (`OrderChanges.ts`) and handed to the subscribers (`EventHub.ts`), in one
+ *    synchronous step: views of an order may arrive concurrently (the stream and a
+ *    read), but derivations never interleave, and a view older than what is
+ *    published derives nothing, so events never repeat or go back.
  *
  * A fill whose trade is not known yet (a REST view, which carries no trades) waits:
  * the order is `pending` until `settlePending` reads the trades since, which the
  * watcher runs at once (`wake`) and after every poll.
  */
-import { Clock, Effect, Option, Queue, Semaphore } from "effect"
+import { Clock, Effect, Option, Queue } from "effect"
 import type { JournalError } from "../../errors/JournalError.ts"
 import * as D from "../../services/Decimal.ts"
 import { isFinalStatus, type OrderRecord } from "../../services/OrderRecord.ts"
-import { makeRecentIds } from "../../services/RecentIds.ts"
 import type { Trade } from "../../services/Trade.ts"
 import type { VenueFailure } from "../../services/Venue.ts"
 import { isOwnClientOrderId } from "./ClientOrderId.ts"
@@ -24,9 +25,6 @@ import type { EngineCore } from "./Engine.ts"
 import { read } from "./Engine.ts"
 import type { EventHub } from "./EventHub.ts"
 import { changes, derivedTrade } from "./OrderChanges.ts"
-
-/** How many orders whose events ended are remembered, to recognise their late views. */
-const ENDED_MEMORY = 4096
 
 /** Trade reads a waiting fill may stay unexplained through before its trade is derived (see `OrderChanges.derivedTrade`). */
 const MAX_TRADE_READS = 3
@@ -49,20 +47,19 @@ export interface Feed {
 export const makeFeed = (engine: EngineCore, hub: EventHub) =>
   Effect.gen(function*() {
     const { active, journal, symbol, venue } = engine
-    const lock = yield* Semaphore.make(1)
     const wake = yield* Queue.dropping<void>(1)
     /** What was last published of each order not finished yet, by id. */
     const published = new Map<string, OrderRecord>()
     /** The newest view of each order whose fills wait for their trades, by id. */
     const pending = new Map<string, OrderRecord>()
-    /** Orders whose final event was published lately: a later view of one is stale. */
-    const ended = makeRecentIds(ENDED_MEMORY)
 
-    /** Records what is published of an order now: kept while it is open, remembered as ended once final. */
+    /** A view that says less than what is known of the order already (a late answer or stream frame). */
+    const isLate = (view: OrderRecord, known: OrderRecord) => D.lt(view.filled, known.filled)
+
+    /** Records what is published of an order now: kept while it is open (a final one the active orders remember). */
     const settle = (id: string, now: OrderRecord) => {
       if (!isFinalStatus(now.status)) return void published.set(id, now)
       published.delete(id)
-      ended.remember(id)
     }
 
     /** Whether `view`'s new fills need the journal's trades: the trades given do not cover them. */
@@ -73,26 +70,30 @@ export const makeFeed = (engine: EngineCore, hub: EventHub) =>
     }
 
     /**
-     * Derives and publishes `view`'s events (under the lock; the view is applied already).
-     * With no one subscribed (and none of its fills waiting) nothing is derived: what is
-     * published of it just moves to the view, so that a later subscriber starts from there.
+     * Derives and publishes `view`'s events (the view is applied already), from what is
+     * published of the order when it runs. With no one subscribed (and none of its fills
+     * waiting) nothing is derived: what is published of it just moves forward to the
+     * view, so that a later subscriber starts from there.
      */
-    const publish = (view: OrderRecord, trades: ReadonlyArray<Trade>): Effect.Effect<void, JournalError> => {
-      const from = published.get(view.id)
-      if (!hub.listening() && !pending.has(view.id)) {
-        settle(view.id, view)
-        return Effect.void
-      }
-      if (needsJournaledTrades(view, trades, from)) {
-        return Effect.flatMap(journal.trades(venue.id, symbol, { orderIds: [view.id] }), (journaled) => emit(view, [...journaled, ...trades], from))
-      }
-      return emit(view, trades, from)
-    }
-
-    /** Publishes the events from `from` to `view` given the order's known trades. */
-    const emit = (view: OrderRecord, trades: ReadonlyArray<Trade>, from: OrderRecord | undefined) =>
+    const publish = (view: OrderRecord, trades: ReadonlyArray<Trade>): Effect.Effect<void, JournalError> =>
       Effect.suspend(() => {
-        const next = changes(Option.fromUndefinedOr(from), view, trades)
+        const from = published.get(view.id)
+        if (!hub.listening() && !pending.has(view.id)) {
+          if (from === undefined || !isLate(view, from)) settle(view.id, view)
+          return Effect.void
+        }
+        if (!needsJournaledTrades(view, trades, from)) return emit(view, trades)
+        return Effect.flatMap(journal.trades(venue.id, symbol, { orderIds: [view.id] }), (journaled) => emit(view, [...journaled, ...trades]))
+      })
+
+    /**
+     * Publishes the events from what is published of the order to `view`, given its known
+     * trades. Synchronous, so no other view of the order interleaves: a view older than
+     * what is published derives nothing.
+     */
+    const emit = (view: OrderRecord, trades: ReadonlyArray<Trade>) =>
+      Effect.suspend(() => {
+        const next = changes(Option.fromUndefinedOr(published.get(view.id)), view, trades)
         if (!next.complete) {
           // Its status waits for its fills: it stays published (and looked up by polls) until they are read.
           pending.set(view.id, view)
@@ -116,34 +117,33 @@ export const makeFeed = (engine: EngineCore, hub: EventHub) =>
     const recordTrades = (trades: ReadonlyArray<Trade>) =>
       trades.length === 0 ? Effect.void : Effect.flatMap(Clock.currentTimeMillis, (now) => journal.recordTrades(venue.id, symbol, trades, now))
 
-    /** A view that says less than what is known of the order already (a late answer or stream frame). */
-    const isLate = (view: OrderRecord, known: OrderRecord) => D.lt(view.filled, known.filled)
+    /** `then`, after journaling `trades` when there are any. */
+    const withTrades = <A>(trades: ReadonlyArray<Trade>, then: Effect.Effect<A, JournalError>) =>
+      trades.length === 0 ? then : Effect.andThen(recordTrades(trades), then)
 
-    /** `observe`, with the lock held. */
-    const apply = (view: OrderRecord, trades: ReadonlyArray<Trade>) =>
-      Effect.gen(function*() {
-        yield* recordTrades(trades)
+
+    /**
+     * A view of an order: journaled and applied to the active orders, then published.
+     * Views of other orders (not own, or read from history) are only journaled; a view
+     * older than what is known of the order changes nothing.
+     */
+    const observe = (view: OrderRecord, trades: ReadonlyArray<Trade> = []) =>
+      Effect.suspend(() => {
         const from = published.get(view.id)
-        if (from === undefined) {
-          if (ended.has(view.id) || !isNewOwn(view)) return yield* active.observe(view)
-          // An own order seen before its create's answer was tracked (a stream can be that quick).
-          yield* active.track(view)
-        } else {
-          if (isLate(view, pending.get(view.id) ?? from)) return
-          yield* active.observe(view)
-        }
-        yield* publish(view, trades)
+        if (from === undefined && (active.wasFinished(view.id) || !isNewOwn(view))) return withTrades(trades, active.observe(view))
+        if (from !== undefined && isLate(view, pending.get(view.id) ?? from)) return recordTrades(trades)
+        // An own order not published yet: placed now, or seen before its create's answer (a stream can be that quick).
+        const applied = from === undefined ? active.track(view) : active.observe(view)
+        return Effect.andThen(withTrades(trades, applied), publish(view, trades))
       })
-
-    const observe = (view: OrderRecord, trades: ReadonlyArray<Trade> = []) => lock.withPermits(1)(apply(view, trades))
 
     // A create's answer: new unless the stream was quicker, and then one more view.
     const placed = (record: OrderRecord) => observe(record)
 
     const adopted = (record: OrderRecord) =>
-      lock.withPermits(1)(Effect.andThen(active.track(record), Effect.sync(() => {
+      Effect.andThen(active.track(record), Effect.sync(() => {
         if (!isFinalStatus(record.status) && !published.has(record.id)) published.set(record.id, record)
-      })))
+      }))
 
     /** How many trade reads each waiting order has stayed unexplained through. */
     const reads = new Map<string, number>()
@@ -154,7 +154,7 @@ export const makeFeed = (engine: EngineCore, hub: EventHub) =>
      * published with a trade derived from its change (`derivedTrade`).
      */
     const afterTradeRead = (found: ReadonlyArray<Trade>) =>
-      lock.withPermits(1)(Effect.gen(function*() {
+      Effect.gen(function*() {
         const now = yield* Clock.currentTimeMillis
         for (const [id, view] of [...pending]) {
           const own = found.filter((t) => t.orderId === id).map((t) => (t.clientOrderId === "" ? { ...t, clientOrderId: view.clientOrderId } : t))
@@ -164,7 +164,7 @@ export const makeFeed = (engine: EngineCore, hub: EventHub) =>
           if (count >= MAX_TRADE_READS && from !== undefined) {
             const journaled = yield* journal.trades(venue.id, symbol, { orderIds: [id] })
             const known = [...journaled, ...own]
-            yield* emit(view, [...known, derivedTrade(from, view, known, now)], from)
+            yield* emit(view, [...known, derivedTrade(from, view, known, now)])
             yield* Effect.logWarning(`Order ${id}: the exchange lists no trade for part of its fills; published with a derived trade`)
           } else {
             yield* publish(view, own)
@@ -172,7 +172,7 @@ export const makeFeed = (engine: EngineCore, hub: EventHub) =>
           if (pending.has(id)) reads.set(id, count)
           else reads.delete(id)
         }
-      }))
+      })
 
     const settlePending = (op: string) =>
       Effect.gen(function*() {
@@ -193,10 +193,9 @@ export const makePassthroughFeed = (engine: EngineCore) =>
       placed: active.track,
       adopted: active.track,
       observe: (record, trades = []) =>
-        Effect.andThen(
-          trades.length === 0 ? Effect.void : Effect.flatMap(Clock.currentTimeMillis, (now) => journal.recordTrades(venue.id, symbol, trades, now)),
-          active.observe(record)
-        ),
+        trades.length === 0
+          ? active.observe(record)
+          : Effect.andThen(Effect.flatMap(Clock.currentTimeMillis, (now) => journal.recordTrades(venue.id, symbol, trades, now)), active.observe(record)),
       settlePending: () => Effect.void,
       wake,
       watching: () => []
