@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Option } from "effect"
-import { changes } from "../src/layers/engine/OrderChanges.ts"
+import { changes, publishedAsIs } from "../src/layers/engine/OrderChanges.ts"
 import * as D from "../src/services/Decimal.ts"
 import type { OrderEvent } from "../src/services/OrderEvent.ts"
 import type { OrderRecord } from "../src/services/OrderRecord.ts"
@@ -50,12 +50,12 @@ describe("order changes", () => {
       i === 1 ? `${s} 1` : s))
     expect(result.complete).toBe(true)
     // Fees come from the trades when the view states none.
-    expect(text(result.published.fees["HBAR"]!)).toBe("0.02")
+    expect(text(result.published.record.fees["HBAR"]!)).toBe("0.02")
   })
 
   it("a trade already covered by what was published is not published again, whichever source brings it", () => {
     const t1 = trade("1", "40", 1)
-    const first = changes(Option.some(view("0")), view("40"), [t1])
+    const first = changes(Option.some(publishedAsIs(view("0"))), view("40"), [t1])
     expect(summary(first.events)).toEqual(["PartiallyFilled open 40 1"])
     // The same trade again (the REST reconciliation after the stream), with or without the same view.
     expect(changes(Option.some(first.published), view("40"), [t1]).events).toEqual([])
@@ -64,25 +64,43 @@ describe("order changes", () => {
     expect(summary(changes(Option.some(first.published), view("100", "closed"), [t1, t2]).events)).toEqual(["Filled closed 100 2"])
   })
 
+  it("trades arriving out of order are each published once, and the order completes", () => {
+    const t1 = trade("1", "40", 1)
+    const t2 = trade("2", "60", 2)
+    // The later trade comes first (with a view that already counts both).
+    const first = changes(Option.some(publishedAsIs(view("0"))), view("100", "closed"), [t2])
+    expect(summary(first.events)).toEqual(["PartiallyFilled open 60 2"])
+    expect(first.complete).toBe(false)
+    const second = changes(Option.some(first.published), view("100", "closed"), [t1, t2])
+    expect(summary(second.events)).toEqual(["Filled closed 100 1"])
+    expect(second.complete).toBe(true)
+  })
+
+  it("an order taken over with fills counts its oldest trades as published", () => {
+    const taken = publishedAsIs(view("40"))
+    const result = changes(Option.some(taken), view("100", "closed"), [trade("1", "40", 1), trade("2", "60", 2)])
+    expect(summary(result.events)).toEqual(["Filled closed 100 2"])
+  })
+
   it("a fill whose trade is not known is held back, and the final status with it", () => {
-    const result = changes(Option.some(view("0")), view("100", "canceled"), [trade("1", "40", 1)])
+    const result = changes(Option.some(publishedAsIs(view("0"))), view("100", "canceled"), [trade("1", "40", 1)])
     expect(summary(result.events)).toEqual(["PartiallyFilled open 40 1"])
     expect(result.complete).toBe(false)
-    expect(text(result.published.filled)).toBe("40")
+    expect(text(result.published.record.filled)).toBe("40")
     const later = changes(Option.some(result.published), view("100", "canceled"), [trade("1", "40", 1), trade("2", "60", 2)])
     expect(summary(later.events)).toEqual(["Filled closed 100 2", "Canceled canceled 100"])
   })
 
   it("a cancel after a partial fill gives the fill, then Canceled", () => {
-    const result = changes(Option.some(view("0")), view("40", "canceled"), [trade("1", "40", 1)])
+    const result = changes(Option.some(publishedAsIs(view("0"))), view("40", "canceled"), [trade("1", "40", 1)])
     expect(summary(result.events)).toEqual(["PartiallyFilled open 40 1", "Canceled canceled 40"])
-    expect(result.published.status).toBe("canceled")
+    expect(result.published.record.status).toBe("canceled")
   })
 
   it("a late view (less filled) and any view after the final one change nothing", () => {
-    const published = view("40")
+    const published = publishedAsIs(view("40"))
     expect(changes(Option.some(published), view("0"), []).events).toEqual([])
-    expect(changes(Option.some(view("40", "canceled")), view("100", "closed"), [trade("1", "40", 1), trade("2", "60", 2)]).events).toEqual([])
+    expect(changes(Option.some(publishedAsIs(view("40", "canceled"))), view("100", "closed"), [trade("1", "40", 1), trade("2", "60", 2)]).events).toEqual([])
   })
 
   it("a stop order is Triggered before its first fill, whether or not a view said so first", () => {
@@ -90,7 +108,7 @@ describe("order changes", () => {
       view(filled, status, { type: "stop-loss-limit", triggerPrice: Option.some(D.unsafe("0.06")), triggered })
     const accepted = changes(Option.none(), stop("0", "open", false), [])
     expect(summary(accepted.events)).toEqual(["Accepted open 0"])
-    expect(accepted.published.triggered).toBe(false)
+    expect(accepted.published.record.triggered).toBe(false)
     // Straight to filled: Triggered, then the fill.
     const filled = changes(Option.some(accepted.published), stop("100", "closed", true), [trade("1", "100", 5)])
     expect(summary(filled.events)).toEqual(["Triggered open 0", "Filled closed 100 1"])

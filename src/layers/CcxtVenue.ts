@@ -42,14 +42,16 @@ const chooseAdapter = (
   exchange: CcxtExchange,
   client: CcxtClientService,
   markets: Parameters<typeof BinanceSpot.make>[1],
-  useUnifiedApi: boolean
+  useUnifiedApi: boolean,
+  watch: Pick<CcxtUnified.CcxtUnifiedOptions, "watch">
 ): WireAdapter => {
   if (!useUnifiedApi && binanceSpotRest(exchange) !== undefined) return BinanceSpot.make(client, markets)
   const binance = exchange.id.startsWith("binance")
   return CcxtUnified.make(client, markets, {
     // ccxt's Binance `fetchOrder` takes a client order id, though its `has` does not say so.
     lookupByClientOrderId: binance || client.has("fetchOrderWithClientOrderId"),
-    ...(binance ? { ownClientOrderId: binanceOwnClientOrderId } : {})
+    ...(binance ? { ownClientOrderId: binanceOwnClientOrderId } : {}),
+    ...watch
   })
 }
 
@@ -69,7 +71,9 @@ export const fromExchange = Effect.fnUntraced(function*(
 ) {
   const client = yield* makeCcxtClient(ccxt, exchange, { rateLimit: options.rateLimit, secrets: options.secrets })
   const markets = yield* makeMarketCache(client, exchange.precisionMode)
-  const adapter = chooseAdapter(exchange, client, markets, options.useUnifiedApi === true)
+  const adapter = chooseAdapter(exchange, client, markets, options.useUnifiedApi === true, {
+    watch: { exchange, ccxt, secrets: options.secrets }
+  })
   const id = client.id
 
   /** Warns about each order a list held that orderops cannot represent, and gives the rest. */
@@ -161,7 +165,7 @@ export const fromExchange = Effect.fnUntraced(function*(
     trades: (op, symbol, since, until) =>
       Effect.flatMap(until === undefined ? Clock.currentTimeMillis : Effect.succeed(until), (end) => adapter.trades(op, symbol, since, end)),
     oco,
-    updates: Option.none(),
+    updates: adapter.updates ?? Option.none(),
     knownBalances: Effect.succeed(Option.none())
   }
   return service

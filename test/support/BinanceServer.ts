@@ -18,6 +18,9 @@
  * - Fault injection for the next N matching requests, and an inspection API.
  * - The user data stream: listenKey endpoints and `/ws/<listenKey>` with its own
  *   fault controls (`userStream`, see ./binance/userStream.ts); `deposit`.
+ * - The WebSocket API's user data stream, binance.com's way since its listenKeys
+ *   retired: `/ws-api/v3`, `userDataStream.subscribe.signature` (`wsApi`, see
+ *   ./binance/wsApi.ts).
  *
  * Not modelled: an order book (one price level of settable depth), trailing stops,
  * icebergs and cancel-replace (-1020 or 404); `order/test` only checks the symbol.
@@ -37,12 +40,14 @@ import { loadSymbolInfos, rateLimits, symbolRules } from "./binance/markets.ts"
 import { isOpen, isWorking, type Params } from "./binance/orders.ts"
 import { fixed, orderRoutes, ordersAdded, type Route } from "./binance/routes.ts"
 import { UserStream } from "./binance/userStream.ts"
+import { WsApi } from "./binance/wsApi.ts"
 import { orderJson, orderListJson } from "./binance/wire.ts"
 
 export type { BinanceServer, BinanceServerCounters, BinanceServerOptions, OrderRef, RequestLogEntry } from "./binance/api.ts"
 export type { FaultMatch, RequestInfo } from "./binance/faults.ts"
 export type { SymbolOverrides } from "./binance/markets.ts"
 export type { UserStreamControls } from "./binance/userStream.ts"
+export type { WsApiControls } from "./binance/wsApi.ts"
 export type { BinanceOrderJson, BinanceOrderListJson } from "./binance/wire.ts"
 
 interface Reply {
@@ -113,7 +118,9 @@ export const startBinanceServer = async (options: BinanceServerOptions = {}): Pr
     }]
   ])
 
-  const { checkApiKey, authenticate } = signedChecks(apiKey, secret, clock)
+  const { checkApiKey, authenticate, checkSignature } = signedChecks(apiKey, secret, clock)
+  const wsApi = new WsApi({ apiKey, now: clock, checkSignature, balances: () => engine.balances })
+  engine.subscribe(wsApi.onEngineEvent)
 
   const rejected = (status: 429 | 418, code: number, msg: string, retry: number, headers: Record<string, string> = {}): Reply => {
     if (status === 429) counters.status429 += 1
@@ -243,7 +250,7 @@ export const startBinanceServer = async (options: BinanceServerOptions = {}): Pr
       }
     })
   })
-  server.on("upgrade", (req, socket, head) => userStream.upgrade(req, socket, head))
+  server.on("upgrade", (req, socket, head) => wsApi.handles(req) ? wsApi.upgrade(req, socket, head) : userStream.upgrade(req, socket, head))
   server.on("connection", (socket) => {
     sockets.add(socket)
     socket.on("close", () => sockets.delete(socket))
@@ -271,6 +278,7 @@ export const startBinanceServer = async (options: BinanceServerOptions = {}): Pr
       for (const t of timers) clearTimeout(t)
       timers.clear()
       userStream.shutdown()
+      wsApi.shutdown()
       const done = new Promise<void>((resolve) => server.close(() => resolve()))
       server.closeAllConnections()
       for (const s of sockets) s.destroy()
@@ -299,6 +307,7 @@ export const startBinanceServer = async (options: BinanceServerOptions = {}): Pr
     setDepth: (symbol, qty) => engine.setDepth(symbol, qty === undefined ? undefined : D.dec(qty)),
     deposit: (asset, amount) => engine.deposit(asset, D.dec(amount)),
     userStream: userStream.controls,
+    wsApi: wsApi.controls,
     requestLog: () => log.map((e) => ({ ...e })),
     counters: () => ({ ...counters }),
     setClockSkew: (ms) => {
@@ -308,6 +317,7 @@ export const startBinanceServer = async (options: BinanceServerOptions = {}): Pr
     reset: () => {
       engine.reset()
       userStream.reset()
+      wsApi.reset()
       faults.clear()
       log = []
       counters = { requests: 0, created: 0, status429: 0, status418: 0, status5xx: 0, dropped: 0 }

@@ -6,7 +6,8 @@
  *
  * What differs between exchanges comes in as options, decided by the venue when it
  * chooses this adapter: whether an order can be fetched by client order id, and
- * where an answer keeps the order's own client order id.
+ * where an answer keeps the order's own client order id, and the ccxt pro instance
+ * to watch orders on (`WatchOrders.ts`), where the exchange has `watchOrders`.
  */
 import { Effect, Option } from "effect"
 import { ExchangeError } from "../../errors/ExchangeError.ts"
@@ -22,6 +23,7 @@ import type { CcxtExchange } from "./instance.ts"
 import type { MarketCacheService } from "./Markets.ts"
 import { decodeContext, type DecodedOrders } from "./RawOrder.ts"
 import { ccxtTradesIn, decodeCcxtTrades, PAGE } from "./trades.ts"
+import { makeWatchOrders, type WatchOrdersOptions } from "./WatchOrders.ts"
 import { isOrderNotFound, type WireAdapter } from "./WireAdapter.ts"
 
 export interface CcxtUnifiedOptions extends CcxtOrderOptions {
@@ -31,6 +33,11 @@ export interface CcxtUnifiedOptions extends CcxtOrderOptions {
    * order id scans the open orders, then the recent ones.
    */
   readonly lookupByClientOrderId?: boolean | undefined
+  /**
+   * The instance whose `watchOrders` gives the venue's order updates (one shared with
+   * the REST calls), with the ccxt module and the secrets to scrub; none: no updates.
+   */
+  readonly watch?: (Pick<WatchOrdersOptions, "ccxt" | "secrets"> & { readonly exchange: CcxtExchange }) | undefined
 }
 
 /** ccxt's unified type of an order: a trigger or limit-maker order is a limit or market order with parameters. */
@@ -96,6 +103,12 @@ export const make = (client: CcxtClientService, markets: MarketCacheService, opt
 
   return {
     name: "CcxtUnified",
+    updates: options.watch === undefined ? Option.none() : makeWatchOrders(options.watch.exchange, {
+      ccxt: options.watch.ccxt,
+      secrets: options.watch.secrets,
+      rules: (symbol) => rulesOf("watchOrders", symbol),
+      orderOptions: options
+    }),
     // ccxt's unified API has no order lists: an OCO is refused before anything is sent.
     oco: Option.none(),
     submit: (op, order, { rules }) => {

@@ -7,11 +7,11 @@
  * same for both: markets, tickers, duplicate client order ids, time windows and
  * reporting orders a list held that orderops cannot represent.
  */
-import type { Effect, Option } from "effect"
+import type { Effect, Option, Stream } from "effect"
 import type { VenueError } from "../../errors/index.ts"
 import type { OrderRecord } from "../../services/OrderRecord.ts"
 import type { Trade } from "../../services/Trade.ts"
-import type { Balance, OcoRecord, SubmitOco, SubmitOrder } from "../../services/Venue.ts"
+import type { Balance, OcoRecord, SubmitOco, SubmitOrder, VenueUpdate } from "../../services/Venue.ts"
 import type { MarketEntry } from "./Markets.ts"
 import type { DecodedOrders } from "./RawOrder.ts"
 
@@ -40,6 +40,8 @@ export interface WireAdapter {
   trades(op: string, symbol: string, since: number | undefined, until: number): Effect.Effect<ReadonlyArray<Trade>, VenueError>
   /** OCO order lists, where the wire format has them (Binance's REST API; ccxt's unified API has none). */
   readonly oco: Option.Option<OcoAdapter>
+  /** The adapter's own event source (`VenueService.updates`), where it has one: ccxt's `watchOrders` for `CcxtUnified`. */
+  readonly updates?: Option.Option<(symbol: string) => Stream.Stream<VenueUpdate>> | undefined
 }
 
 /** An adapter's OCO requests (see `OcoVenue`). */

@@ -7,7 +7,13 @@
  * - ccxt's own retries off (`maxRetriesOnFailure: 0`: a retried create re-sends the
  *   same client order id and fails "Duplicate order sent." although the order
  *   exists) and its throttle off (`enableRateLimit: false`: the venue's budget paces).
- * - `baseUrl` rewrites the origin of every URL under `urls.api`.
+ * - The class is ccxt pro's where it has one (`ccxt.pro[id]`, which extends the REST
+ *   class): one instance, one set of markets and one clock offset serve both the
+ *   REST requests and the WebSocket watchers (`WatchOrders.ts`). ccxt's own reconnect
+ *   delay is off (`ws.backoff.base` 0: it sleeps on the real clock); the watcher
+ *   paces its reconnects itself.
+ * - `baseUrl` rewrites the origin of every URL under `urls.api`: `http(s)` ones to
+ *   `baseUrl`, `ws(s)` ones (the WebSocket hosts) to its `ws(s)` form.
  * - On `binance`, spot only, as on `binanceus`: no futures or margin market lists
  *   and no wallet currency list at start-up (orderops trades spot; Binance's spot
  *   testnet has none of those endpoints).
@@ -17,6 +23,7 @@
  *   `rateLimits` that `exchangeInfo` advertises, for the request budget.
  */
 import type * as Ccxt from "ccxt"
+import { Agent as HttpAgent } from "node:http"
 import { Effect, Redacted } from "effect"
 import { ValidationError } from "../../errors/ValidationError.ts"
 import type { HttpInfo } from "./classify.ts"
@@ -42,11 +49,17 @@ const SPOT_ONLY: Readonly<Record<string, Record<string, unknown>>> = {
   binance: { fetchMarkets: { types: ["spot"], loadAllOptions: false }, fetchCurrencies: false, fetchMargins: false }
 }
 
+/** The class for `id`: ccxt pro's (REST and WebSocket on one instance) where it has one, else the REST class. */
+const constructorOf = (ccxt: CcxtModule, id: string): unknown => {
+  const pro: Readonly<Record<string, unknown>> = ccxt.pro
+  const rest: Readonly<Record<string, unknown>> = ccxt.exchanges
+  return Object.hasOwn(pro, id) ? pro[id] : Object.hasOwn(rest, id) ? rest[id] : undefined
+}
+
 /** Builds the ccxt instance. The only place the key and secret leave `Redacted`. */
 export const makeInstance = (ccxt: CcxtModule, options: InstanceOptions): Effect.Effect<CcxtExchange, ValidationError> =>
   Effect.suspend(() => {
-    const constructors: Readonly<Record<string, unknown>> = ccxt.exchanges
-    const Ctor = Object.hasOwn(constructors, options.exchange) ? constructors[options.exchange] : undefined
+    const Ctor = constructorOf(ccxt, options.exchange)
     if (typeof Ctor !== "function") {
       return Effect.fail(
         new ValidationError({
@@ -64,7 +77,7 @@ export const makeInstance = (ccxt: CcxtModule, options: InstanceOptions): Effect
         secret: Redacted.value(options.secret),
         enableRateLimit: false,
         ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs }),
-        options: { maxRetriesOnFailure: 0, ...SPOT_ONLY[options.exchange] }
+        options: { maxRetriesOnFailure: 0, ws: { backoff: { base: 0 } }, ...SPOT_ONLY[options.exchange] }
       })
       if (options.baseUrl !== undefined) pointAt(exchange, options.baseUrl)
       return exchange
@@ -85,10 +98,16 @@ export const recogniseDuplicateOrders = (ccxt: Pick<CcxtModule, "DuplicateOrderI
   exchange.exceptions = { ...exceptions, exact: { ...exact, "Duplicate order sent.": ccxt.DuplicateOrderId } }
 }
 
-/** Replaces the scheme and host of every URL in `value` (recursively) with `baseUrl`, keeping paths. */
+/**
+ * Replaces the scheme and host of every URL in `value` (recursively) with `baseUrl`,
+ * keeping paths: an `http(s)` URL gets `baseUrl`, a `ws(s)` URL its WebSocket form
+ * (`http://127.0.0.1:9000` → `ws://127.0.0.1:9000`).
+ */
 export const rewriteUrls = (value: unknown, baseUrl: string): unknown => {
   const base = baseUrl.replace(/\/+$/, "")
-  if (typeof value === "string") return value.replace(/^https?:\/\/[^/]+/i, base)
+  if (typeof value === "string") {
+    return value.replace(/^https?:\/\/[^/]+/i, base).replace(/^wss?:\/\/[^/]+/i, base.replace(/^http/i, "ws"))
+  }
   if (Array.isArray(value)) return value.map((v) => rewriteUrls(v, base))
   if (typeof value === "object" && value !== null) {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, rewriteUrls(v, base)]))
@@ -96,9 +115,15 @@ export const rewriteUrls = (value: unknown, baseUrl: string): unknown => {
   return value
 }
 
-/** Points every API host of `exchange` at `baseUrl` (a test server or a testnet). */
+/**
+ * Points every API host of `exchange` at `baseUrl` (a test server or a testnet). A
+ * plain `http` base makes the WebSocket hosts plain `ws`, for which ccxt wants an
+ * HTTP agent of its own (`httpAgent`; it throws NotSupported without one): a default,
+ * proxy-less one.
+ */
 export const pointAt = (exchange: CcxtExchange, baseUrl: string): void => {
   exchange.urls = { ...exchange.urls, api: rewriteUrls(exchange.urls.api, baseUrl) as CcxtExchange["urls"]["api"] }
+  if (/^http:/i.test(baseUrl) && exchange.httpAgent === undefined) exchange.httpAgent = new HttpAgent()
 }
 
 // ---- the response tap -----------------------------------------------------------

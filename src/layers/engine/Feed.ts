@@ -24,7 +24,7 @@ import { isOwnClientOrderId } from "./ClientOrderId.ts"
 import type { EngineCore } from "./Engine.ts"
 import { read } from "./Engine.ts"
 import type { EventHub } from "./EventHub.ts"
-import { changes, derivedTrade } from "./OrderChanges.ts"
+import { changes, derivedTrade, type Published, publishedAsIs } from "./OrderChanges.ts"
 
 /** Trade reads a waiting fill may stay unexplained through before its trade is derived (see `OrderChanges.derivedTrade`). */
 const MAX_TRADE_READS = 3
@@ -49,7 +49,7 @@ export const makeFeed = (engine: EngineCore, hub: EventHub) =>
     const { active, journal, symbol, venue } = engine
     const wake = yield* Queue.dropping<void>(1)
     /** What was last published of each order not finished yet, by id. */
-    const published = new Map<string, OrderRecord>()
+    const published = new Map<string, Published>()
     /** The newest view of each order whose fills wait for their trades, by id. */
     const pending = new Map<string, OrderRecord>()
 
@@ -57,8 +57,8 @@ export const makeFeed = (engine: EngineCore, hub: EventHub) =>
     const isLate = (view: OrderRecord, known: OrderRecord) => D.lt(view.filled, known.filled)
 
     /** Records what is published of an order now: kept while it is open (a final one the active orders remember). */
-    const settle = (id: string, now: OrderRecord) => {
-      if (!isFinalStatus(now.status)) return void published.set(id, now)
+    const settle = (id: string, now: Published) => {
+      if (!isFinalStatus(now.record.status)) return void published.set(id, now)
       published.delete(id)
     }
 
@@ -79,10 +79,10 @@ export const makeFeed = (engine: EngineCore, hub: EventHub) =>
       Effect.suspend(() => {
         const from = published.get(view.id)
         if (!hub.listening() && !pending.has(view.id)) {
-          if (from === undefined || !isLate(view, from)) settle(view.id, view)
+          if (from === undefined || !isLate(view, from.record)) settle(view.id, publishedAsIs(view))
           return Effect.void
         }
-        if (!needsJournaledTrades(view, trades, from)) return emit(view, trades)
+        if (!needsJournaledTrades(view, trades, from?.record)) return emit(view, trades)
         return Effect.flatMap(journal.trades(venue.id, symbol, { orderIds: [view.id] }), (journaled) => emit(view, [...journaled, ...trades]))
       })
 
@@ -131,7 +131,7 @@ export const makeFeed = (engine: EngineCore, hub: EventHub) =>
       Effect.suspend(() => {
         const from = published.get(view.id)
         if (from === undefined && (active.wasFinished(view.id) || !isNewOwn(view))) return withTrades(trades, active.observe(view))
-        if (from !== undefined && isLate(view, pending.get(view.id) ?? from)) return recordTrades(trades)
+        if (from !== undefined && isLate(view, pending.get(view.id) ?? from.record)) return recordTrades(trades)
         // An own order not published yet: placed now, or seen before its create's answer (a stream can be that quick).
         const applied = from === undefined ? active.track(view) : active.observe(view)
         return Effect.andThen(withTrades(trades, applied), publish(view, trades))
@@ -142,7 +142,7 @@ export const makeFeed = (engine: EngineCore, hub: EventHub) =>
 
     const adopted = (record: OrderRecord) =>
       Effect.andThen(active.track(record), Effect.sync(() => {
-        if (!isFinalStatus(record.status) && !published.has(record.id)) published.set(record.id, record)
+        if (!isFinalStatus(record.status) && !published.has(record.id)) published.set(record.id, publishedAsIs(record))
       }))
 
     /** How many trade reads each waiting order has stayed unexplained through. */

@@ -4,10 +4,12 @@
  * published yet), its newest view and the trades known for it, it gives the events
  * to publish, in the order the changes happened, and what is published after them.
  *
- * A trade is new when the trades before it (oldest first) already add up to the
- * published `filled`: coverage is counted in quantity, not by remembering ids, so a
- * trade delivered by the stream and again by a REST read (or journaled by
- * `fetchTrades` in between) is published once. A fill whose trade is not known yet
+ * Each trade is published once: what is published of an order remembers the ids of
+ * the trades it published, so a trade delivered by the stream and again by a REST
+ * read (or journaled by `fetchTrades` in between) is published once, whichever comes
+ * first and in whatever order trades arrive. An order taken over with fills already
+ * (at start-up, or while no one subscribed) counts those in quantity: its oldest
+ * trades up to that quantity are the ones it had. A fill whose trade is not known yet
  * is not guessed: the change stays incomplete (`complete: false`) until its trades
  * are read, and nothing after it (the final status) is published before it. Only
  * where the exchange never lists them (`derivedTrade`, after several reads) is the
@@ -19,10 +21,22 @@ import type * as OrderEvent from "../../services/OrderEvent.ts"
 import { addFee, averageOf, type Fees, isTriggerType, type OrderRecord } from "../../services/OrderRecord.ts"
 import { type Trade, uniqueTrades } from "../../services/Trade.ts"
 
+/** What is published of an order: its record, and which of its fills are published. */
+export interface Published {
+  readonly record: OrderRecord
+  /** The trades published for it, by id. */
+  readonly tradeIds: ReadonlySet<string>
+  /** Filled quantity published without its trades (taken over as it stood): its oldest trades up to this much. */
+  readonly untraded: D.Decimal
+}
+
+/** An order taken over as it stands: nothing of it to publish again. */
+export const publishedAsIs = (record: OrderRecord): Published => ({ record, tradeIds: new Set(), untraded: record.filled })
+
 export interface Changes {
   readonly events: ReadonlyArray<OrderEvent.OrderEvent>
   /** What is published of the order after `events`. */
-  readonly published: OrderRecord
+  readonly published: Published
   /** False when some of the view's fills wait for their trades. */
   readonly complete: boolean
 }
@@ -56,12 +70,15 @@ const openWith = (view: OrderRecord, amounts: OrderRecord): OrderRecord => ({
 const isStale = (published: OrderRecord, view: OrderRecord): boolean =>
   published.status !== "open" || D.lt(view.filled, published.filled)
 
-/** The trades of the order past the first `covered` quantity (those published already), oldest first. */
-const uncovered = (trades: ReadonlyArray<Trade>, covered: D.Decimal): ReadonlyArray<Trade> => {
-  const sorted = uniqueTrades(trades)
+/**
+ * The order's trades not published yet, oldest first: not among `published`'s ids, and
+ * past the oldest ones that make up its `untraded` quantity.
+ */
+const unpublished = (orderId: string, trades: ReadonlyArray<Trade>, published: Published): ReadonlyArray<Trade> => {
+  const sorted = uniqueTrades(trades.filter((t) => t.orderId === orderId && !published.tradeIds.has(t.id)))
   let sum = D.ZERO
   let i = 0
-  while (i < sorted.length && D.lt(sum, covered)) sum = D.add(sum, sorted[i++]!.quantity)
+  while (i < sorted.length && D.lt(sum, published.untraded)) sum = D.add(sum, sorted[i++]!.quantity)
   return sorted.slice(i)
 }
 
@@ -71,8 +88,9 @@ const uncovered = (trades: ReadonlyArray<Trade>, covered: D.Decimal): ReadonlyAr
  * of that part, the fee when one asset's fee grew, `maker` false (unknown). For an
  * exchange whose API does not list an account's trades.
  */
-export const derivedTrade = (published: OrderRecord, view: OrderRecord, trades: ReadonlyArray<Trade>, now: number): Trade => {
-  const known = uncovered(trades.filter((t) => t.orderId === view.id), published.filled)
+export const derivedTrade = (from: Published, view: OrderRecord, trades: ReadonlyArray<Trade>, now: number): Trade => {
+  const published = from.record
+  const known = unpublished(view.id, trades, from)
   const explained = known.reduce((sum, t) => ({ filled: D.add(sum.filled, t.quantity), cost: D.add(sum.cost, t.quoteQuantity) }), {
     filled: published.filled,
     cost: published.cost
@@ -121,15 +139,18 @@ const withFees = (view: OrderRecord, fees: Fees, triggered: boolean | undefined)
  * The events from `published` (none: the order is new to the subscribers) to `view`,
  * given the order's known `trades` (any mix of old and new, repeats allowed).
  */
-export const changes = (published: Option.Option<OrderRecord>, view: OrderRecord, trades: ReadonlyArray<Trade>): Changes => {
+export const changes = (published: Option.Option<Published>, view: OrderRecord, trades: ReadonlyArray<Trade>): Changes => {
   const events: Array<OrderEvent.OrderEvent> = []
   let current: OrderRecord
+  let from: Published
   if (Option.isNone(published)) {
     current = asAccepted(view)
+    from = { record: current, tradeIds: new Set(), untraded: D.ZERO }
     events.push({ _tag: "Accepted", order: current })
   } else {
-    if (isStale(published.value, view)) return { events, published: published.value, complete: true }
-    current = published.value
+    if (isStale(published.value.record, view)) return { events, published: published.value, complete: true }
+    from = published.value
+    current = from.record
   }
 
   const fills = D.gt(view.filled, current.filled)
@@ -138,7 +159,8 @@ export const changes = (published: Option.Option<OrderRecord>, view: OrderRecord
     events.push({ _tag: "Triggered", order: current })
   }
 
-  for (const trade of fills ? uncovered(trades.filter((t) => t.orderId === view.id), current.filled) : []) {
+  const tradeIds = new Set(from.tradeIds)
+  for (const trade of fills ? unpublished(view.id, trades, from) : []) {
     const filled = D.add(current.filled, trade.quantity)
     if (D.gt(filled, view.filled)) break
     const cost = D.add(current.cost, trade.quoteQuantity)
@@ -148,15 +170,18 @@ export const changes = (published: Option.Option<OrderRecord>, view: OrderRecord
     current = last && view.status === "closed"
       ? withFees(view, fees, current.triggered)
       : { ...openWith(view, current), filled, cost, averagePrice: averageOf(cost, filled), fees, ...(full ? { status: "closed" as const } : {}) }
+    tradeIds.add(trade.id)
     events.push(full ? { _tag: "Filled", order: current, trade } : { _tag: "PartiallyFilled", order: current, trade })
   }
+  // The untraded quantity is behind the trades now published: they come after it.
+  const next = (record: OrderRecord): Published => ({ record, tradeIds, untraded: from.untraded })
 
-  if (D.lt(current.filled, view.filled)) return { events, published: current, complete: false }
+  if (D.lt(current.filled, view.filled)) return { events, published: next(current), complete: false }
   const ended = finalEvent(view)
   if (Option.isSome(ended)) {
     events.push(ended.value)
-    return { events, published: view, complete: true }
+    return { events, published: next(view), complete: true }
   }
   // Open (or closed by the last fill): the view as it stands, keeping the trigger and fees known.
-  return { events, published: current.status === "open" ? withFees(view, current.fees, current.triggered) : current, complete: true }
+  return { events, published: next(current.status === "open" ? withFees(view, current.fees, current.triggered) : current), complete: true }
 }

@@ -5,6 +5,7 @@
 import type { FaultMatch } from "./faults.ts"
 import type { SymbolOverrides } from "./markets.ts"
 import type { UserStreamControls } from "./userStream.ts"
+import type { WsApiControls } from "./wsApi.ts"
 import type { BinanceOrderJson, BinanceOrderListJson } from "./wire.ts"
 
 export interface BinanceServerOptions {
@@ -99,6 +100,8 @@ export interface BinanceServer {
   deposit(asset: string, amount: string): void
   /** The user data stream's inspection and fault controls. */
   readonly userStream: UserStreamControls
+  /** The WebSocket API's (`/ws-api/v3`) inspection and fault controls. */
+  readonly wsApi: WsApiControls
   requestLog(): ReadonlyArray<RequestLogEntry>
   counters(): BinanceServerCounters
   /** Server clock = local clock + skew (ms); -20_000 puts the server 20 s behind its clients. */
