@@ -5,7 +5,7 @@
  * a second order. The server counts what it holds: 0 duplicates.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, Option } from "effect"
+import { Effect, Option } from "effect"
 import {
   activeOrders,
   cancelOco,
@@ -20,8 +20,8 @@ import {
   OrderJournal
 } from "../src/index.ts"
 import type { LiveOptions } from "../src/layers/Live.ts"
-import { type BinanceServer, binanceServer } from "./support/BinanceServer.ts"
-import { fastLiveLayer } from "./support/live-layer.ts"
+import type { BinanceServer } from "./support/BinanceServer.ts"
+import { withLiveServer } from "./support/live-layer.ts"
 
 const API_KEY = "protect-key-0123456789abcdef"
 const SECRET = "protect-secret-FEDCBA9876543210"
@@ -29,13 +29,7 @@ const SECRET = "protect-secret-FEDCBA9876543210"
 const withLive = <A>(
   body: (server: BinanceServer) => Effect.Effect<A, ExchangeFailure, Exchange | OrderJournal>,
   options: Partial<LiveOptions> = {}
-) =>
-  Effect.gen(function*() {
-    const server = yield* binanceServer({ apiKey: API_KEY, secret: SECRET, balances: { USDT: "1000" }, prices: { HBARUSDT: "0.1" } })
-    const journal = OrderJournal.layerMemory
-    const live = fastLiveLayer(server, { apiKey: API_KEY, secret: SECRET }, { journal, ...options })
-    return yield* body(server).pipe(Effect.provide(Layer.merge(live, journal)))
-  })
+) => withLiveServer({ apiKey: API_KEY, secret: SECRET }, body, options)
 
 const requests = (server: BinanceServer, method: string, path: string) =>
   server.requestLog().filter((r) => r.method === method && r.path === path)

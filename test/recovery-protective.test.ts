@@ -54,7 +54,9 @@ describe("recovery of trigger orders and lists", () => {
             baseUrl: server.url,
             timeoutMs: 500,
             retry,
-            journal: SqliteJournalLayer(file)
+            journal: SqliteJournalLayer(file),
+            // no stream: its reconciliation on connecting would find the list before the start-up recovery this pins
+            userStream: false
           }),
           SqliteJournalLayer(file)
         )

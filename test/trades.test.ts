@@ -20,7 +20,9 @@ const live = (server: BinanceServer, useUnifiedApi: boolean) =>
     baseUrl: server.url,
     symbol: "HBAR/USDT",
     useUnifiedApi,
-    retry: { base: "5 millis", cap: "20 millis", times: 2 }
+    retry: { base: "5 millis", cap: "20 millis", times: 2 },
+    // trades only from these reads: the user data stream would journal each fill's trade as it happens
+    userStream: false
   })
 
 /** Fills `count` trades of 1 HBAR each of the order, as the server's clock stands `daysAgo` days back. */

@@ -15,6 +15,8 @@
  * are the engine's (`OrderEngine.ts`), the same for the dry run and live.
  */
 import { Clock, Effect, Option, Redacted } from "effect"
+import { hasListenKeyEndpoints, makeListenKeys } from "./binance/ListenKeys.ts"
+import { makeUserStreamSource, type UserStreamSourceOptions } from "./binance/StreamSource.ts"
 import type { ExchangeError } from "../errors/ExchangeError.ts"
 import type { VenueError } from "../errors/index.ts"
 import type { OrderRecord } from "../services/OrderRecord.ts"
@@ -31,11 +33,63 @@ import { type CcxtExchange, type CcxtModule, loadCcxt, makeInstance } from "./cc
 import { makeMarketCache } from "./ccxt/Markets.ts"
 import { decodeContext, type DecodedOrders } from "./ccxt/RawOrder.ts"
 import { isOrderNotFound, type WireAdapter } from "./ccxt/WireAdapter.ts"
+import { makeWatchOrders, type WatchOrdersOptions } from "./ccxt/WatchOrders.ts"
 
 const redacted = (s: string | Redacted.Redacted<string>) => (Redacted.isRedacted(s) ? s : Redacted.make(s))
 
 /** Binance's allOrders refuses a `[startTime, endTime]` window longer than 24 h. */
 const DAY_MS = 86_400_000
+
+/** Options of the user data stream on Binance and Binance.US spot; `false`: none (the engine polls). */
+export type UserStreamSetting = false | Pick<UserStreamSourceOptions, "streamBase">
+
+/**
+ * The listenKey user data stream, on Binance.US (the one user stream it has). Not on
+ * binance.com, whose spot listenKey endpoints were retired in 2026: there ccxt's
+ * `watchOrders` (its WebSocket API subscription) is the source (`watchOrdersOf`).
+ */
+const userStreamOf = (
+  exchange: CcxtExchange,
+  client: CcxtClientService,
+  markets: Parameters<typeof BinanceSpot.make>[1],
+  adapter: WireAdapter,
+  setting: UserStreamSetting
+) => {
+  const id = exchange.id
+  if (setting === false || id !== "binanceus") return undefined
+  if (!hasListenKeyEndpoints(exchange)) return undefined
+  return makeUserStreamSource({
+    exchange: id,
+    ...setting,
+    listenKeys: makeListenKeys(client),
+    market: (symbol) =>
+      Effect.map(markets.market("orderEvents", symbol), ({ rules, wireId }) => ({
+        symbol,
+        wireId: wireId ?? symbol.replace("/", ""),
+        base: rules.base,
+        quote: rules.quote
+      })),
+    restBalances: adapter.balances("userStream")
+  })
+}
+
+/**
+ * The order updates of ccxt's `watchOrders` for an adapter that has none of its own:
+ * binance.com spot through its REST endpoints (`BinanceSpot`), whose user stream is
+ * the WebSocket API subscription `watchOrders` makes.
+ */
+const watchOrdersOf = (
+  exchange: CcxtExchange,
+  markets: Parameters<typeof BinanceSpot.make>[1],
+  watch: Pick<WatchOrdersOptions, "ccxt" | "secrets">
+) =>
+  makeWatchOrders(exchange, {
+    ...watch,
+    // The engine checked its market at start-up: an unknown one here is a bug.
+    rules: (symbol) =>
+      markets.market("watchOrders", symbol).pipe(Effect.map((m) => m.rules), Effect.catchTag("ValidationError", (e) => Effect.die(e))),
+    orderOptions: { ownClientOrderId: binanceOwnClientOrderId }
+  })
 
 /** The wire adapter for `exchange`: Binance spot's REST endpoints where orderops speaks them, else ccxt's unified methods. */
 const chooseAdapter = (
@@ -67,6 +121,8 @@ export const fromExchange = Effect.fnUntraced(function*(
     readonly rateLimit?: BudgetLimits | false | undefined
     readonly secrets?: ReadonlyArray<string>
     readonly useUnifiedApi?: boolean | undefined
+    /** The user data stream where the exchange has one; default on, at the exchange's stream host. */
+    readonly userStream?: UserStreamSetting | undefined
   } = {}
 ) {
   const client = yield* makeCcxtClient(ccxt, exchange, { rateLimit: options.rateLimit, secrets: options.secrets })
@@ -74,6 +130,9 @@ export const fromExchange = Effect.fnUntraced(function*(
   const adapter = chooseAdapter(exchange, client, markets, options.useUnifiedApi === true, {
     watch: { exchange, ccxt, secrets: options.secrets }
   })
+  const stream = userStreamOf(exchange, client, markets, adapter, options.userStream ?? {})
+  /** A request that may move balances: the stream's balances wait for its news (see StreamSource.ts). */
+  const moving = stream === undefined ? <A, E, R>(self: Effect.Effect<A, E, R>) => self : stream.ownChange
   const id = client.id
 
   /** Warns about each order a list held that orderops cannot represent, and gives the rest. */
@@ -97,7 +156,7 @@ export const fromExchange = Effect.fnUntraced(function*(
   const submit = (op: string, order: SubmitOrder): Effect.Effect<OrderRecord, VenueError> => {
     // The engine validated the order against these very rules: a failure here is a bug.
     const market = Effect.catchTag(markets.market(op, order.symbol), "ValidationError", (e) => Effect.die(e))
-    const sent = Effect.flatMap(market, (m) => adapter.submit(op, order, m))
+    const sent = Effect.flatMap(market, (m) => moving(adapter.submit(op, order, m)))
     // A client order id that is still open: an earlier attempt got through, so that order is the answer.
     const placed = Effect.catchIf(
       sent,
@@ -114,7 +173,7 @@ export const fromExchange = Effect.fnUntraced(function*(
     submit: (op, list) =>
       markets.market(op, list.symbol).pipe(
         Effect.catchTag("ValidationError", (e) => Effect.die(e)),
-        Effect.flatMap((market) => lists.submit(op, list, market)),
+        Effect.flatMap((market) => moving(lists.submit(op, list, market))),
         Effect.catchIf(
           (e): e is ExchangeError => e._tag === "ExchangeError" && e.reason === "DuplicateClientOrderId",
           (e) =>
@@ -123,7 +182,7 @@ export const fromExchange = Effect.fnUntraced(function*(
         )
       ),
     lookup: lists.lookup,
-    cancel: lists.cancel
+    cancel: (op, symbol, listId) => moving(lists.cancel(op, symbol, listId))
   }))
 
   const orders = (op: string, symbol: string, since?: number, until?: number) => {
@@ -152,24 +211,32 @@ export const fromExchange = Effect.fnUntraced(function*(
     submit,
     lookup: adapter.lookup,
     fetchOrder: adapter.fetchOrder,
-    cancel: adapter.cancel,
+    cancel: (op, symbol, orderId) => moving(adapter.cancel(op, symbol, orderId)),
     cancelAll: Option.map(adapter.cancelAll, (cancelAll) => (op: string, symbol: string) =>
-      cancelAll(op, symbol).pipe(
+      moving(cancelAll(op, symbol)).pipe(
         Effect.flatMap(reported(op, symbol)),
         // Binance answers -2011 "Unknown order sent." when nothing is open.
         Effect.catchIf(isOrderNotFound, () => Effect.succeed<ReadonlyArray<OrderRecord>>([]))
       )),
     openOrders: (op, symbol) => Effect.flatMap(adapter.openOrders(op, symbol), reported(op, symbol)),
     orders,
-    balances: adapter.balances,
+    // While the stream is up and seeded, its balances answer without a request.
+    balances: stream === undefined ? adapter.balances : (op) =>
+      Effect.flatMap(stream.knownBalances, (known) => Option.match(known, { onNone: () => adapter.balances(op), onSome: Effect.succeed })),
     trades: (op, symbol, since, until) =>
       Effect.flatMap(until === undefined ? Clock.currentTimeMillis : Effect.succeed(until), (end) => adapter.trades(op, symbol, since, end)),
     oco,
-    updates: adapter.updates ?? Option.none(),
-    knownBalances: Effect.succeed(Option.none())
+    // Binance's user data stream where it serves (Binance.US; binance.com through its REST adapter), else ccxt's watchOrders.
+    updates: stream !== undefined
+      ? Option.some(stream.updates)
+      : adapter.updates ?? watchOrdersOf(exchange, markets, { ccxt, secrets: options.secrets }),
+    knownBalances: stream?.knownBalances ?? Effect.succeed(Option.none())
   }
   return service
 })
+
+/** The stream host on the same origin as a `baseUrl` (a test server, a testnet): `http` → `ws`, `https` → `wss`. */
+const streamBaseOf = (baseUrl: string): string => baseUrl.replace(/^http(s?):\/\//i, "ws$1://")
 
 /**
  * Loads ccxt (lazily: this is the only `import("ccxt")`), builds the instance and
@@ -187,9 +254,11 @@ export const makeCcxtVenue = (options: CcxtVenueOptions) =>
       baseUrl: options.baseUrl,
       timeoutMs: options.timeoutMs
     })
+    const streamBase = options.streamUrl ?? (options.baseUrl === undefined ? undefined : streamBaseOf(options.baseUrl))
     return yield* fromExchange(ccxt, exchange, {
       rateLimit: options.rateLimit,
       useUnifiedApi: options.useUnifiedApi,
-      secrets: [Redacted.value(apiKey), Redacted.value(secret)]
+      secrets: [Redacted.value(apiKey), Redacted.value(secret)],
+      userStream: options.userStream === false ? false : streamBase === undefined ? {} : { streamBase }
     })
   })

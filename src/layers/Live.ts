@@ -50,6 +50,20 @@ export interface CcxtVenueOptions {
    * per request. Default false.
    */
   readonly useUnifiedApi?: boolean | undefined
+  /**
+   * Follow orders and balances through the exchange's user data stream, where
+   * orderops has one: Binance.US's listenKey stream (on binance.com its listenKey
+   * endpoints are retired: the stream stays down and the engine polls). While it is
+   * up, order changes arrive as they happen and balance reads need no request.
+   * Default true; false: no stream (the engine learns of changes by polling).
+   */
+  readonly userStream?: boolean | undefined
+  /**
+   * The user data stream's host, e.g. `wss://stream.binance.us:9443` (the default
+   * on Binance.US). Default: the exchange's, or the `baseUrl` origin as `ws(s)://`
+   * when `baseUrl` is set.
+   */
+  readonly streamUrl?: string | undefined
 }
 
 export interface LiveOptions extends EngineOptions, CcxtVenueOptions {
@@ -68,9 +82,11 @@ export const LIVE_ENV = {
   secret: "ORDEROPS_API_SECRET",
   symbol: "ORDEROPS_SYMBOL",
   baseUrl: "ORDEROPS_BASE_URL",
+  streamUrl: "ORDEROPS_STREAM_URL",
   debug: "ORDEROPS_DEBUG",
   dryRun: "ORDEROPS_DRY_RUN",
-  unifiedApi: "ORDEROPS_UNIFIED_API"
+  unifiedApi: "ORDEROPS_UNIFIED_API",
+  userStream: "ORDEROPS_USER_STREAM"
 } as const
 
 const isBlank = (s: string | Redacted.Redacted<string>) => (Redacted.isRedacted(s) ? Redacted.value(s) : s).trim() === ""
@@ -124,8 +140,10 @@ export const liveOptionsFromConfig = (overrides: Partial<LiveOptions> = {}) =>
     const secret = yield* optionalRedacted(LIVE_ENV.secret)
     const symbol = yield* optionalString(LIVE_ENV.symbol)
     const baseUrl = yield* optionalString(LIVE_ENV.baseUrl)
+    const streamUrl = yield* optionalString(LIVE_ENV.streamUrl)
     const debug = yield* Config.Boolean(LIVE_ENV.debug).pipe(Config.withDefault(false))
     const unifiedApi = yield* Config.Boolean(LIVE_ENV.unifiedApi).pipe(Config.withDefault(false))
+    const userStream = yield* Config.Boolean(LIVE_ENV.userStream).pipe(Config.option)
     const resolvedSymbol = Option.getOrElse(symbol, () => overrides.symbol ?? "HBAR/USDT")
     const key = Option.orElse(apiKey, () => Option.fromNullishOr(overrides.apiKey).pipe(Option.map(toRedacted)))
     const sec = Option.orElse(secret, () => Option.fromNullishOr(overrides.secret).pipe(Option.map(toRedacted)))
@@ -136,6 +154,7 @@ export const liveOptionsFromConfig = (overrides: Partial<LiveOptions> = {}) =>
       ])
     }
     const baseUrlValue = Option.getOrUndefined(baseUrl) ?? overrides.baseUrl
+    const streamUrlValue = Option.getOrUndefined(streamUrl) ?? overrides.streamUrl
     return {
       ...overrides,
       exchange: Option.getOrElse(exchange, () => overrides.exchange ?? "binanceus"),
@@ -143,8 +162,10 @@ export const liveOptionsFromConfig = (overrides: Partial<LiveOptions> = {}) =>
       secret: sec.value,
       symbol: resolvedSymbol,
       ...(baseUrlValue === undefined ? {} : { baseUrl: baseUrlValue }),
+      ...(streamUrlValue === undefined ? {} : { streamUrl: streamUrlValue }),
       debug: debug || overrides.debug === true,
-      useUnifiedApi: unifiedApi || overrides.useUnifiedApi === true
+      useUnifiedApi: unifiedApi || overrides.useUnifiedApi === true,
+      userStream: Option.getOrElse(userStream, () => overrides.userStream !== false)
     } satisfies LiveOptions
   })
 
@@ -154,7 +175,7 @@ const toRedacted = (s: string | Redacted.Redacted<string>) => (Redacted.isRedact
  * `LiveExchangeLayer` configured from the environment: `ORDEROPS_EXCHANGE` (default
  * `binanceus`), `ORDEROPS_API_KEY` and `ORDEROPS_API_SECRET` (read as `Redacted`;
  * missing ones are named in the `MissingCredentials` error), `ORDEROPS_SYMBOL`,
- * `ORDEROPS_BASE_URL`, `ORDEROPS_DEBUG`, `ORDEROPS_UNIFIED_API` (`useUnifiedApi`).
+ * `ORDEROPS_BASE_URL`, `ORDEROPS_STREAM_URL` (`streamUrl`), `ORDEROPS_USER_STREAM` (`userStream`), `ORDEROPS_DEBUG`, `ORDEROPS_UNIFIED_API` (`useUnifiedApi`).
  */
 export const LiveExchangeLayerConfig = (
   overrides: Partial<LiveOptions> = {}

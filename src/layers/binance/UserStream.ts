@@ -27,16 +27,21 @@
  * Life cycle: get a listenKey through the given port (`POST` returns the
  * account's active key or a new one, so every connection starts with one), keep
  * it alive every 30 minutes, connect to `<streamBase>/ws/<listenKey>`, run
- * `onConnected` (the engine's REST reconciliation) after every connection, and
+ * `onConnected` after every connection (a hook; the live venue reads the
+ * `Connected` marker instead, in order with the events: StreamSource.ts), and
  * reconnect: at once on `listenKeyExpired` and before the 24-hour connection
  * limit, with jittered exponential backoff after a drop or a failed attempt.
+ * Its state changes are debug lines with their reason: the engine logs the
+ * source's state once per change.
  * Events go through a bounded buffer that never blocks the reader
- * (UserStreamBuffer.ts). The listenKey never reaches a log.
+ * (UserStreamBuffer.ts), each connection's preceded by a `Connected` marker (so a
+ * consumer knows, in order, where one connection's events start). The listenKey
+ * never reaches a log.
  */
 import { Cause, Clock, Data, Duration, Effect, Random, type Scope, type Stream, SubscriptionRef } from "effect"
 import * as Socket from "effect/socket/Socket"
 import { type EventBuffer, makeEventBuffer } from "./UserStreamBuffer.ts"
-import { decodeFrame, type UserStreamEvent } from "./UserStreamEvents.ts"
+import { decodeFrame, UserStreamEvent } from "./UserStreamEvents.ts"
 
 /** The listenKey endpoints, as Effects: the live layer implements them through its ccxt bridge. */
 export interface ListenKeys<E> {
@@ -110,7 +115,10 @@ export interface UserStream {
   readonly state: Effect.Effect<UserStreamState>
   /** The current state, then every change. */
   readonly stateChanges: Stream.Stream<UserStreamState>
-  /** Decoded events, in the order Binance sent them; for one consumer (see UserStreamBuffer.ts). */
+  /**
+   * Decoded events, in the order Binance sent them, each connection's after its
+   * `Connected` marker; for one consumer (see UserStreamBuffer.ts).
+   */
   readonly events: Stream.Stream<UserStreamEvent>
 }
 
@@ -151,19 +159,21 @@ const scrub = <E>(ctx: StreamSetup<E>, text: string): string => {
 const describe = <E>(ctx: StreamSetup<E>, cause: unknown): string =>
   scrub(ctx, cause instanceof Error ? cause.message : Cause.isCause(cause) ? Cause.pretty(cause) : String(cause))
 
-/** Sets the state; logs when its kind changes (once per transition). */
+/**
+ * Sets the state; a debug line when its kind changes, with the reason. The engine
+ * (`engine/Watcher.ts`) logs the source's state once per change at Info: these lines
+ * only add why, for whoever looks at Debug.
+ */
 const transition = <E>(ctx: StreamSetup<E>, next: UserStreamState): Effect.Effect<void> =>
   Effect.flatMap(SubscriptionRef.getAndSet(ctx.state, next), (previous) => {
     if (previous._tag === next._tag) return Effect.void
     switch (next._tag) {
       case "Connected":
-        return Effect.logInfo("user stream connected")
-      case "Reconnecting": // a planned reconnect (no failure) is routine
-        return (next.failures === 0 ? Effect.logInfo : Effect.logWarning)("user stream reconnecting").pipe(
-          Effect.annotateLogs({ reason: next.reason })
-        )
+        return Effect.logDebug("user stream connected")
+      case "Reconnecting":
+        return Effect.logDebug("user stream reconnecting").pipe(Effect.annotateLogs({ reason: next.reason, failures: next.failures }))
       case "Down":
-        return Effect.logError("user stream down; REST polling has to cover it").pipe(
+        return Effect.logDebug("user stream down; REST polling has to cover it").pipe(
           Effect.annotateLogs({ reason: next.reason, failures: next.failures })
         )
     }
@@ -236,6 +246,7 @@ const session = <E>(ctx: StreamSetup<E>): Effect.Effect<never, SessionEnded, Soc
     )
     const connectedAt = yield* Clock.currentTimeMillis
     yield* transition(ctx, UserStreamState.Connected({ since: connectedAt }))
+    yield* ctx.buffer.mark(UserStreamEvent.Connected({ since: connectedAt }))
     yield* Effect.forkScoped(runOnConnected(ctx))
     return yield* Effect.raceAllFirst([
       readLoop(ctx, reader.pull, connectedAt),

@@ -120,9 +120,11 @@ export interface StreamBalance {
 }
 
 /**
- * What the user stream publishes. `EventsDropped` is the stream's own marker:
- * events after the one before it were dropped because the consumer fell behind
- * (see UserStream.ts); reconcile by REST when it arrives.
+ * What the user stream publishes. `EventsDropped` and `Connected` are the stream's
+ * own markers: `EventsDropped`, events after the one before it were dropped because
+ * the consumer fell behind (see UserStream.ts), reconcile by REST when it arrives;
+ * `Connected`, a (re)connection opened at `since` (epoch ms): the events after it
+ * come from that connection, and what happened before it may have been missed.
  */
 export type UserStreamEvent = Data.TaggedEnum<{
   ExecutionReport: {
@@ -181,6 +183,7 @@ export type UserStreamEvent = Data.TaggedEnum<{
     readonly orders: ReadonlyArray<{ readonly symbol: string; readonly orderId: string; readonly clientOrderId: string }>
   }
   EventsDropped: {}
+  Connected: { readonly since: number }
 }>
 export const UserStreamEvent = Data.taggedEnum<UserStreamEvent>()
 

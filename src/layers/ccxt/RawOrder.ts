@@ -16,6 +16,9 @@
  *   when the wire gives an average but no cost, the cost is average × filled;
  * - the timestamp is the first positive one the adapter lists, in its order of
  *   preference (creation, then update, then trade);
+ * - `triggered` (a stop or take-profit whose trigger fired) only for trigger types,
+ *   and only when the wire says (Binance's `isWorking`, or its `workingTime`: -1
+ *   until the trigger fires);
  * - every order type either wire names is represented (stop and take-profit orders
  *   placed by hand included); a list skips and reports only malformed entries.
  *
@@ -84,6 +87,8 @@ export interface RawOrder {
   readonly fees: Fees | undefined
   /** The order list (OCO) id, when the order is in one. */
   readonly listId: string | undefined
+  /** A trigger order's: whether its trigger has fired (Binance's `isWorking`), when the wire says. */
+  readonly working?: boolean | undefined
   /** Candidate timestamps (epoch ms), most preferred first. */
   readonly timestamps: ReadonlyArray<number | undefined>
 }
@@ -176,6 +181,7 @@ export const toOrderRecord = (o: RawOrder, ctx: DecodeContext): Result.Result<Or
     fees: o.fees ?? {},
     listId: Option.fromNullishOr(o.listId),
     status,
+    ...(isTriggerType(type) && o.working !== undefined ? { triggered: o.working } : {}),
     timestamp
   })
 }

@@ -113,6 +113,9 @@ export const BinanceOrder = Schema.Struct({
   type: Schema.String,
   side: Schema.String,
   time: Schema.optional(IntLike),
+  /** Queries: false for a stop or take-profit order whose trigger has not fired yet. */
+  isWorking: Schema.optional(Schema.Boolean),
+  /** Placement answers: -1 until a stop or take-profit order's trigger fires. */
   workingTime: Schema.optional(IntLike),
   transactTime: Schema.optional(IntLike),
   updateTime: Schema.optional(IntLike)
@@ -138,7 +141,8 @@ export const quickBinanceOrder = (raw: unknown): boolean =>
   typeof raw["origQty"] === "string" && isStringOrAbsent(raw["executedQty"]) &&
   isStringOrAbsent(raw["cummulativeQuoteQty"]) && isStringOrAbsent(raw["stopPrice"]) && typeof raw["status"] === "string" &&
   typeof raw["type"] === "string" && typeof raw["side"] === "string" && isIntLikeOrAbsent(raw["time"]) &&
-  isIntLikeOrAbsent(raw["workingTime"]) && isIntLikeOrAbsent(raw["transactTime"]) && isIntLikeOrAbsent(raw["updateTime"]) &&
+  isIntLikeOrAbsent(raw["workingTime"]) && (raw["isWorking"] === undefined || typeof raw["isWorking"] === "boolean") &&
+  isIntLikeOrAbsent(raw["transactTime"]) && isIntLikeOrAbsent(raw["updateTime"]) &&
   isIntLikeOrAbsent(raw["orderListId"]) && raw["fills"] === undefined
 
 const parseOrder = checker(BinanceOrder, quickBinanceOrder)
@@ -202,6 +206,7 @@ export const readBinanceOrder = (raw: unknown, market: WireMarket, ctx: DecodeCo
     triggerPrice: decimals["stopPrice"],
     fees,
     listId,
+    working: o.isWorking ?? (o.workingTime === undefined ? undefined : Number(o.workingTime) > 0),
     timestamps: [o.time, o.workingTime, o.transactTime, o.updateTime].map((t) => (t === undefined ? undefined : Number(t)))
   })
 }

@@ -206,6 +206,8 @@ export type RequestKind =
   | "fetchList"
   | "cancelList"
   | "trades"
+  /** The user data stream's listenKey: create, keep alive, close (`/api/v3/userDataStream`). */
+  | "listenKey"
 
 /** How many orders a request of each kind places, for the exchange's order-rate limit. */
 export const ordersPlaced = (kind: RequestKind): number => (kind === "submit" ? 1 : kind === "submitList" ? 2 : 0)
@@ -225,7 +227,8 @@ export const BINANCE_WEIGHT: Readonly<Record<RequestKind, number>> = {
   submitList: 1,
   fetchList: 4,
   cancelList: 1,
-  trades: 20
+  trades: 20,
+  listenKey: 2
 }
 
 /** Binance.US spot request weights. */
@@ -243,7 +246,8 @@ export const BINANCEUS_WEIGHT: Readonly<Record<RequestKind, number>> = {
   submitList: 1,
   fetchList: 2,
   cancelList: 1,
-  trades: 10
+  trades: 10,
+  listenKey: 1
 }
 
 /** Requests that need the API key: one succeeding proves the credentials work. */

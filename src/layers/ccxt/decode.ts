@@ -82,12 +82,22 @@ const CcxtFee = Schema.Struct({ cost: Schema.optional(NullableAmount), currency:
 /**
  * The exchange's own order fields ccxt keeps in `info` that orderops reads: the
  * exchange's type word (Binance's `STOP_LOSS_LIMIT`, which ccxt reports as `limit`)
- * and the order list id (Binance's `orderListId`, -1 for none).
+ * the order list id (Binance's `orderListId`, -1 for none) and whether a trigger
+ * order works yet (Binance's `isWorking`, or `workingTime`: -1 until it does).
  */
 const OrderInfo = Schema.Struct({
   type: Schema.optional(Schema.Unknown),
-  orderListId: Schema.optional(Schema.Unknown)
+  orderListId: Schema.optional(Schema.Unknown),
+  isWorking: Schema.optional(Schema.Unknown),
+  workingTime: Schema.optional(Schema.Unknown)
 })
+
+/** Whether the exchange says a trigger order works (its trigger fired); undefined when it does not say. */
+const workingOf = (info: typeof OrderInfo.Type | undefined): boolean | undefined => {
+  if (typeof info?.isWorking === "boolean") return info.isWorking
+  const t = info?.workingTime
+  return typeof t === "number" || (typeof t === "string" && t !== "") ? Number(t) > 0 : undefined
+}
 const parseOrderInfo = Schema.decodeUnknownResult(OrderInfo)
 
 /** The fields of a ccxt `Order` that orderops reads. Everything else (`info` included) is ignored. */
@@ -201,6 +211,7 @@ export const readCcxtOrder = (
     fees,
     listId: (typeof listId === "number" || typeof listId === "string") && String(listId) !== "-1" ? String(listId) : undefined,
     status: o.status ?? undefined,
+    working: workingOf(info),
     ...exact,
     timestamps: [o.timestamp ?? undefined, o.lastUpdateTimestamp ?? undefined, o.lastTradeTimestamp ?? undefined]
   })

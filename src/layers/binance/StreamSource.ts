@@ -1,0 +1,180 @@
+/**
+ * The live venue's event source on Binance and Binance.US spot: `venue.updates`
+ * and `venue.knownBalances` over the user data stream (issue #15).
+ *
+ * Each run of `updates(symbol)` starts one `UserStream` (its own listenKey session
+ * and socket, on Node's global WebSocket) for as long as it is consumed, and gives:
+ * - `State reconnecting` at the start and whenever the connection is lost,
+ *   `State down` once reconnecting keeps failing (the engine polls meanwhile), and
+ *   `State connected` at each connection's marker, before that connection's events
+ *   (the engine reconciles by REST on it);
+ * - an `Order` update per `executionReport` of the symbol's market (other markets'
+ *   are skipped; one that cannot be represented is logged and skipped);
+ * - `Gap` when the stream dropped events because the consumer fell behind.
+ * Balance events feed the balance book (`StreamBalances.ts`), seeded by one REST
+ * read per connection (and after a gap). `knownBalances` gives the book while the
+ * last run's connection is up and seeded, and none otherwise.
+ *
+ * The venue's own orders move balances too, and the stream reports that a moment
+ * after the request's answer (a buy that filled at once, then a sell of what it
+ * bought: the sell must not be judged on the balance before the fill). So while
+ * such a request (`ownChange`) is in flight, and after its answer until the next
+ * balance event (at most `SETTLE_MS`), the balances are not known: the exchange
+ * judges, and balance reads use REST.
+ *
+ * On binance.com the listenKey endpoints are retired (see UserStream.ts): `create`
+ * fails there, the stream goes `down`, and the engine polls.
+ */
+import { Effect, Option, Result, type Scope, Stream } from "effect"
+import * as Socket from "effect/socket/Socket"
+import type { ValidationError } from "../../errors/ValidationError.ts"
+import type { VenueError } from "../../errors/index.ts"
+import type { Balance, VenueUpdate } from "../../services/Venue.ts"
+import { type BalanceBook, makeBalanceBook } from "./StreamBalances.ts"
+import { orderUpdateOf, stateOf, type StreamMarket } from "./StreamUpdates.ts"
+import { type ListenKeys, make, type STREAM_BASES, type UserStreamState } from "./UserStream.ts"
+import type { UserStreamEvent } from "./UserStreamEvents.ts"
+
+export interface UserStreamSourceOptions {
+  readonly exchange: keyof typeof STREAM_BASES
+  /** Replaces the exchange's stream host (`ws://127.0.0.1:PORT`, a testnet's). */
+  readonly streamBase?: string | undefined
+  readonly listenKeys: ListenKeys<VenueError>
+  /** The symbol's market as the stream names it. */
+  readonly market: (symbol: string) => Effect.Effect<StreamMarket, VenueError | ValidationError>
+  /** One REST read of the account's balances: the seed of each connection. */
+  readonly restBalances: Effect.Effect<ReadonlyMap<string, Balance>, VenueError>
+}
+
+export interface UserStreamSource {
+  readonly updates: (symbol: string) => Stream.Stream<VenueUpdate>
+  readonly knownBalances: Effect.Effect<Option.Option<ReadonlyMap<string, Balance>>>
+  /** `self`, a request of the venue's that may move balances (a create, a cancel). */
+  readonly ownChange: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+}
+
+/** How long after its answer an own request's balance change may take to come through the stream. */
+const SETTLE_MS = 1000
+
+/** The running stream `knownBalances` reads. */
+interface Run {
+  readonly state: Effect.Effect<UserStreamState>
+  readonly book: BalanceBook
+}
+
+const state = (s: "connected" | "reconnecting" | "down"): VenueUpdate => ({ _tag: "State", state: s })
+
+export const makeUserStreamSource = (options: UserStreamSourceOptions): UserStreamSource => {
+  /** The latest run; a run that ends clears it unless a later one took its place. */
+  let current: Run | undefined
+  /** Own requests in flight, and when the last one was answered (until a balance event follows it). */
+  let inFlight = 0
+  let answeredAt: number | undefined
+
+  const settled = (now: number) => inFlight === 0 && (answeredAt === undefined || now - answeredAt >= SETTLE_MS)
+
+  const knownBalances = Effect.clockWith((clock) => {
+    const run = current
+    if (run === undefined || !settled(clock.currentTimeMillisUnsafe())) return Effect.succeed(Option.none())
+    return Effect.map(run.state, (s) => (s._tag === "Connected" ? run.book.known(s.since) : Option.none()))
+  })
+
+  const ownChange = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    Effect.acquireUseRelease(
+      Effect.sync(() => void inFlight++),
+      () => self,
+      () => Effect.clockWith((clock) => Effect.sync(() => {
+        inFlight--
+        answeredAt = clock.currentTimeMillisUnsafe()
+      }))
+    )
+
+  /** Forks, in `scope`, the seed of `book` for the restart that gave `ticket`; a failed read leaves balances to REST until the next. */
+  const seed = (scope: Scope.Scope, book: BalanceBook, ticket: number) =>
+    Effect.forkIn(
+      options.restBalances.pipe(
+        Effect.tap((snapshot) => Effect.sync(() => book.seed(snapshot, ticket))),
+        Effect.catch((e) =>
+          Effect.logWarning("user stream: the balance read after connecting failed; balance reads use REST").pipe(
+            Effect.annotateLogs({ reason: `${e._tag} ${e.reason}` })
+          )
+        )
+      ),
+      scope
+    )
+
+  const run = (symbol: string) =>
+    Effect.gen(function*() {
+      const market = yield* options.market(symbol)
+      const stream = yield* make({
+        exchange: options.exchange,
+        ...(options.streamBase === undefined ? {} : { streamBase: options.streamBase }),
+        listenKeys: options.listenKeys
+      })
+      const book = makeBalanceBook()
+      const self: Run = { state: stream.state, book }
+      current = self
+      yield* Effect.addFinalizer(() => Effect.sync(() => current === self ? current = undefined : undefined))
+      const scope = yield* Effect.scope
+      let since = 0
+
+      const handle = (event: UserStreamEvent): Effect.Effect<ReadonlyArray<VenueUpdate>> => {
+        switch (event._tag) {
+          case "Connected":
+            since = event.since
+            return Effect.as(seed(scope, book, book.restart(since)), [state("connected")])
+          case "EventsDropped":
+            return Effect.as(seed(scope, book, book.restart(since)), [{ _tag: "Gap" }])
+          case "AccountPosition":
+          case "BalanceUpdate":
+            return Effect.sync(() => {
+              book.apply(event)
+              if (event._tag === "AccountPosition" && inFlight === 0) answeredAt = undefined
+              return []
+            })
+          case "ListStatus": // the legs' own reports carry each order's list id and state
+            return Effect.succeed([])
+          case "ExecutionReport":
+            return Option.match(orderUpdateOf(event, market, options.exchange), {
+              onNone: () => Effect.succeed([]),
+              onSome: (decoded) =>
+                Result.isSuccess(decoded) ? Effect.succeed([decoded.success]) : Effect.as(
+                  Effect.logWarning(`user stream: skipping a report orderops cannot represent: ${decoded.failure.detail}`).pipe(
+                    Effect.annotateLogs({ symbol, orderId: event.orderId })
+                  ),
+                  []
+                )
+            })
+        }
+      }
+
+      // `connected` comes from the markers, in order with the events; the state stream gives the rest,
+      // unless the stream has connected again since (its marker then says so).
+      const states = stream.stateChanges.pipe(
+        Stream.map(stateOf),
+        Stream.changes,
+        Stream.filter((s) => s !== "connected"),
+        Stream.mapEffect((s) => Effect.map(stream.state, (now) => (now._tag === "Connected" ? [] : [state(s)]))),
+        Stream.flattenIterable
+      )
+      const events = stream.events.pipe(Stream.mapEffect(handle), Stream.flattenIterable)
+      return Stream.merge(states, events)
+    })
+
+  const updates = (symbol: string): Stream.Stream<VenueUpdate> =>
+    Stream.unwrap(
+      run(symbol).pipe(
+        Effect.provide(Socket.layerWebSocketConstructorGlobal),
+        Effect.annotateLogs({ component: "UserStream", symbol }),
+        Effect.catch((e) =>
+          // The engine loaded this market at start-up: failing now is unexpected; it polls.
+          Effect.as(
+            Effect.logError("user stream: cannot start; the engine polls by REST").pipe(Effect.annotateLogs({ error: e._tag, detail: e.message })),
+            Stream.concat(Stream.make(state("down")), Stream.never)
+          )
+        )
+      )
+    )
+
+  return { updates, knownBalances, ownChange }
+}
