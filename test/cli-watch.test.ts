@@ -1,8 +1,9 @@
 /**
  * `orderops watch`: its line and JSON formats, and the command as real child
- * processes of `node src/cli/main.ts` in a dry run, beside other `orderops`
- * processes that place and fill orders on the same journal file. Ctrl-C ends it
- * quietly.
+ * processes of `node src/cli/main.ts`: in a dry run beside other `orderops`
+ * processes that place and fill orders on the same journal file, and live on the
+ * loopback Binance.US server, whose fills reach it through the user data stream as
+ * they happen. Ctrl-C ends it quietly.
  */
 import { spawn } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
@@ -12,6 +13,7 @@ import { afterAll, assert, describe, it } from "@effect/vitest"
 import { BigDecimal, Effect, Option } from "effect"
 import { eventLine, jsonLine, sourceLine } from "../src/cli/watch.ts"
 import { acceptedOrder } from "../src/services/OrderRecord.ts"
+import { binanceServer } from "./support/BinanceServer.ts"
 
 const dirs: Array<string> = []
 afterAll(() => {
@@ -149,5 +151,33 @@ describe("orderops watch as a process", () => {
         read.stdout,
         new RegExp(`Z  Filled {11}${before.id}  ${before.clientOrderId}  buy limit at 0\\.095  closed  100/100  trade 100 at 0\\.095, fee 0\\.1 HBAR, maker\n`)
       )
+    }).pipe(Effect.scoped), { timeout: 60_000 })
+
+  it.live("orderops watch --live prints the exchange's fills as they happen: a partial fill and the rest, each with its trade", () =>
+    Effect.gen(function*() {
+      const keys = { apiKey: "watch-key-0123456789", secret: "watch-secret-0123456789" }
+      const server = yield* binanceServer({ ...keys, balances: { USDT: "1000" }, prices: { HBARUSDT: "0.1" }, feeRate: "0.001" })
+      const env = { ...journalEnv(), ORDEROPS_BASE_URL: server.url, ORDEROPS_API_KEY: keys.apiKey, ORDEROPS_API_SECRET: keys.secret }
+      const watcher = yield* startCli(["--live", "watch", "--json"], env)
+      yield* watcher.waitFor(/"_tag":"EventSource","state":"connected"/)
+      const buy = JSON.parse((yield* run(["--live", "buy", "--price", "0.09", "--quantity", "100", "--json"], env)).stdout)
+      yield* watcher.waitFor(new RegExp(`"_tag":"Accepted","order":\\{"id":"${buy.id}"`))
+      server.fillOrder("HBARUSDT", { orderId: Number(buy.id) }, "40")
+      yield* watcher.waitFor(/"_tag":"PartiallyFilled"/)
+      server.fillOrder("HBARUSDT", { orderId: Number(buy.id) })
+      yield* watcher.waitFor(/"_tag":"Filled"/)
+      const done = yield* watcher.interrupt()
+      assert.strictEqual(done.code, 130)
+      assert.strictEqual(done.stderr, "")
+      const events = done.stdout.trimEnd().split("\n").map((l) => JSON.parse(l)).filter((e) => e._tag !== "EventSource")
+      assert.deepStrictEqual(events.map((e) => [e._tag, e.order.id, e.order.filled]), [
+        ["Accepted", buy.id, "0"],
+        ["PartiallyFilled", buy.id, "40"],
+        ["Filled", buy.id, "100"]
+      ])
+      assert.deepStrictEqual(events.slice(1).map((e) => [e.trade.quantity, e.trade.price, e.trade.fee, e.trade.feeAsset]), [
+        ["40", "0.09", "0.04", "HBAR"],
+        ["60", "0.09", "0.06", "HBAR"]
+      ])
     }).pipe(Effect.scoped), { timeout: 60_000 })
 })
