@@ -7,7 +7,7 @@
  * reconciliation is published once.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber, Layer, type Scope, Stream } from "effect"
+import { ConfigProvider, Duration, Effect, Fiber, Layer, type Scope, Stream } from "effect"
 import {
   activeOrders,
   createLimitBuy,
@@ -20,7 +20,7 @@ import {
   subscribeOrderEvents,
   syncOrders
 } from "../src/index.ts"
-import type { LiveOptions } from "../src/layers/Live.ts"
+import { eventsFromConfig, type LiveOptions } from "../src/layers/Live.ts"
 import type { OrderEvent } from "../src/services/OrderEvent.ts"
 import { text } from "./support/amounts.ts"
 import { type BinanceServer, binanceServer } from "./support/BinanceServer.ts"
@@ -55,6 +55,21 @@ const summary = (events: ReadonlyArray<OrderEvent>) =>
     ("trade" in e ? ` ${text(e.trade.price)}x${text(e.trade.quantity)} ${text(e.trade.fee)} ${e.trade.feeAsset}` : ""))
 
 describe("live: order events by polling", () => {
+  it.effect("ORDEROPS_POLL_INTERVAL and ORDEROPS_SAFETY_POLL_INTERVAL set the intervals; events turned off in code stay off", () =>
+    Effect.gen(function*() {
+      const env = { ORDEROPS_POLL_INTERVAL: "3 seconds", ORDEROPS_SAFETY_POLL_INTERVAL: "1 minute" }
+      const read = (given: LiveOptions["events"]) =>
+        eventsFromConfig(given).pipe(Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromEnv({ env })))
+      const events = yield* read({ subscriberBuffer: 50 })
+      assert.isTrue(events !== undefined && events !== false)
+      if (events !== undefined && events !== false) {
+        assert.strictEqual(Duration.toMillis(Duration.fromInputUnsafe(events.pollInterval!)), 3000)
+        assert.strictEqual(Duration.toMillis(Duration.fromInputUnsafe(events.safetyPollInterval!)), 60_000)
+        assert.strictEqual(events.subscriberBuffer, 50)
+      }
+      assert.strictEqual(yield* read(false), false)
+    }))
+
   it.live("a fill made on the exchange reaches the subscribers and the active orders at the next poll, with its trade", () =>
     withLive({ stream: false, pollInterval: "50 millis" }, (server) =>
       Effect.gen(function*() {

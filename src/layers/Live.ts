@@ -86,7 +86,9 @@ export const LIVE_ENV = {
   debug: "ORDEROPS_DEBUG",
   dryRun: "ORDEROPS_DRY_RUN",
   unifiedApi: "ORDEROPS_UNIFIED_API",
-  userStream: "ORDEROPS_USER_STREAM"
+  userStream: "ORDEROPS_USER_STREAM",
+  pollInterval: "ORDEROPS_POLL_INTERVAL",
+  safetyPollInterval: "ORDEROPS_SAFETY_POLL_INTERVAL"
 } as const
 
 const isBlank = (s: string | Redacted.Redacted<string>) => (Redacted.isRedacted(s) ? Redacted.value(s) : s).trim() === ""
@@ -144,6 +146,7 @@ export const liveOptionsFromConfig = (overrides: Partial<LiveOptions> = {}) =>
     const debug = yield* Config.Boolean(LIVE_ENV.debug).pipe(Config.withDefault(false))
     const unifiedApi = yield* Config.Boolean(LIVE_ENV.unifiedApi).pipe(Config.withDefault(false))
     const userStream = yield* Config.Boolean(LIVE_ENV.userStream).pipe(Config.option)
+    const events = yield* eventsFromConfig(overrides.events)
     const resolvedSymbol = Option.getOrElse(symbol, () => overrides.symbol ?? "HBAR/USDT")
     const key = Option.orElse(apiKey, () => Option.fromNullishOr(overrides.apiKey).pipe(Option.map(toRedacted)))
     const sec = Option.orElse(secret, () => Option.fromNullishOr(overrides.secret).pipe(Option.map(toRedacted)))
@@ -165,8 +168,26 @@ export const liveOptionsFromConfig = (overrides: Partial<LiveOptions> = {}) =>
       ...(streamUrlValue === undefined ? {} : { streamUrl: streamUrlValue }),
       debug: debug || overrides.debug === true,
       useUnifiedApi: unifiedApi || overrides.useUnifiedApi === true,
-      userStream: Option.getOrElse(userStream, () => overrides.userStream !== false)
+      userStream: Option.getOrElse(userStream, () => overrides.userStream !== false),
+      ...(events === undefined ? {} : { events })
     } satisfies LiveOptions
+  })
+
+/**
+ * The order events' poll intervals from `ORDEROPS_POLL_INTERVAL` and
+ * `ORDEROPS_SAFETY_POLL_INTERVAL` (durations such as `5 seconds`, `2 minutes`), over
+ * the options given; events turned off in code stay off.
+ */
+export const eventsFromConfig = (given: EngineOptions["events"]) =>
+  Effect.gen(function*() {
+    const poll = yield* Config.Duration(LIVE_ENV.pollInterval).pipe(Config.option)
+    const safety = yield* Config.Duration(LIVE_ENV.safetyPollInterval).pipe(Config.option)
+    if (given === false || (Option.isNone(poll) && Option.isNone(safety))) return given
+    return {
+      ...given,
+      ...(Option.isSome(poll) ? { pollInterval: poll.value } : {}),
+      ...(Option.isSome(safety) ? { safetyPollInterval: safety.value } : {})
+    }
   })
 
 const toRedacted = (s: string | Redacted.Redacted<string>) => (Redacted.isRedacted(s) ? s : Redacted.make(s))
@@ -209,7 +230,8 @@ export const ExchangeLayerFromEnv = (
       return DryRunExchangeLayer({
         ...(resolved === undefined ? {} : { symbol: resolved }),
         debug: debug || overrides.debug === true,
-        journal: overrides.journal ?? JournalLayerFromEnv
+        journal: overrides.journal ?? JournalLayerFromEnv,
+        ...(overrides.events === undefined ? {} : { events: overrides.events })
       })
     })
   )
