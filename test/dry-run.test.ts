@@ -21,6 +21,7 @@ import {
   sellAllAssets
 } from "../src/index.ts"
 import { MarketControl, SUITE_FEES, suite } from "./support/conformance.ts"
+import { eventsSuite } from "./support/conformance-events.ts"
 import { text } from "./support/amounts.ts"
 
 const dryRun = (options: DryRunOptions = {}) => {
@@ -245,3 +246,5 @@ describe("dry-run paper exchange", () => {
       assert.strictEqual(lines[1], "dry-run: cancel order dry_run_1 on HBAR/USDT")
     }))
 })
+
+eventsSuite("dry-run", dryRun({ makerFee: SUITE_FEES.maker, takerFee: SUITE_FEES.taker }), { source: "connected" })

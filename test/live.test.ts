@@ -36,6 +36,7 @@ import {
 } from "../src/layers/Live.ts"
 import { type BinanceServer, type BinanceServerOptions, binanceServer } from "./support/BinanceServer.ts"
 import { MarketControl, SUITE_FEES, suite } from "./support/conformance.ts"
+import { eventsSuite } from "./support/conformance-events.ts"
 import { fastLiveLayer } from "./support/live-layer.ts"
 
 const API_KEY = "live-key-0123456789abcdef"
@@ -81,6 +82,36 @@ for (const [name, options] of [["REST endpoints", {}], ["unified methods", { use
   )
 }
 
+// Order events, the same as the dry run's: the market moves on the server only (no `sync`), so the
+// events come from the engine's polls every 20 ms alone, or from Binance.US's user data stream (with
+// the reconciliation when it connects; the safety poll's 2 minutes never come in a test).
+for (const [source, options, state] of [
+  ["polling", { events: { stream: false, pollInterval: "20 millis" } }, "polling"],
+  ["user data stream", { events: { pollInterval: "20 millis" }, userStream: true }, "connected"]
+] as const) {
+  eventsSuite(
+    `live (ccxt binanceus over HTTP, ${source})`,
+    Layer.unwrap(
+      Effect.gen(function*() {
+        const server = yield* binanceServer({
+          ...serverOptions,
+          makerFeeRate: String(SUITE_FEES.maker),
+          takerFeeRate: String(SUITE_FEES.taker),
+          weightLimitPerMinute: 1_000_000 // polls every 20 ms
+        })
+        const journal = Layer.succeed(OrderJournal, yield* OrderJournal)
+        const setPrice = (p: number) => Effect.sync(() => server.setPrice("HBARUSDT", String(p)))
+        const unseen = Layer.succeed(MarketControl, MarketControl.of({
+          setPrice,
+          setPriceUnseen: setPrice,
+          setDepth: (q) => Effect.sync(() => server.setDepth("HBARUSDT", q === undefined ? undefined : String(q)))
+        }))
+        return Layer.merge(unseen, live(server, { journal, ...options }))
+      })
+    ).pipe(Layer.provideMerge(OrderJournal.layerMemory)),
+    { live: true, source: state }
+  )
+}
 
 /** Log lines, captured as logfmt. */
 const captureLogs = () => {

@@ -12,6 +12,10 @@
  * open orders, balances and prices; finished orders are read back from the store.
  * With a durable journal (the CLI's SQLite file) a later session resumes the book;
  * the `balances` and `price` options only seed a journal that has no book yet.
+ *
+ * The venue has an event source (`Venue.updates`, `DryRunEvents.ts`): each change the
+ * simulator makes to an order is offered to it once saved, in the order made, so the
+ * engine's order events follow the simulated market as they would a real exchange's.
  */
 import { Clock, Context, Effect, type Fiber, Layer, Option, Result, Semaphore } from "effect"
 import { ExchangeError } from "../errors/ExchangeError.ts"
@@ -27,6 +31,7 @@ import { OrderJournal } from "../services/OrderJournal.ts"
 import { describeAmounts, type OrderRecord } from "../services/OrderRecord.ts"
 import type { PaperBook, PaperChange, PaperStoreService } from "../services/PaperStore.ts"
 import { type Balance, describeOco, describeOrder, Venue, type VenueService } from "../services/Venue.ts"
+import { type DryRunEvents, makeDryRunEvents } from "./DryRunEvents.ts"
 import { makeSimulator, type Simulator } from "./DryRunSimulator.ts"
 import { type EngineOptions, makeExchange, withDebugLogging } from "./OrderEngine.ts"
 
@@ -151,17 +156,18 @@ const explained = <A, E>(
       : run(fiber)
   )
 
-/** What the venue and the market handle share: the simulator, its store, the markets, and the one way to change the book. */
+/** What the venue and the market handle share: the simulator, its store, its event source, the markets, and the one way to change the book. */
 interface DryRunParts {
   readonly sim: Simulator
   readonly store: PaperStoreService
+  readonly events: DryRunEvents
   readonly markets: ReadonlyMap<string, MarketRules>
-  /** Changes the book at `now` (under the lock), then writes the rows the change touched. */
+  /** Changes the book at `now` (under the lock), then writes the rows the change touched and offers the changed orders to the event source. */
   readonly commit: <A, E>(now: number, f: (now: number) => Result.Result<A, E>) => Effect.Effect<A, E | JournalError>
 }
 
 /** The dry run's `Venue`: every request reads or changes the simulator, and a change is written to the store before it returns. */
-const makeVenue = ({ commit, markets, sim, store }: DryRunParts): VenueService => {
+const makeVenue = ({ commit, events, markets, sim, store }: DryRunParts): VenueService => {
   /** A simulated request that changes the book at the fiber's clock time. */
   const mutate = <A, E>(describe: () => string, f: (now: number) => Result.Result<A, E>): Effect.Effect<A, E | JournalError> =>
     explained(describe, (fiber) => commit(fiber.getRef(Clock.Clock).currentTimeMillisUnsafe(), f))
@@ -217,7 +223,7 @@ const makeVenue = ({ commit, markets, sim, store }: DryRunParts): VenueService =
         (record) => (record === undefined ? refuseCancel(op, s, orderId) : Effect.succeed(record))
       ),
     cancelAll: Option.none(),
-    updates: Option.none(),
+    updates: Option.some(events.updates),
     knownBalances: Effect.succeed(Option.none()),
     openOrders: (_op, s) => explained(() => `open orders on ${s}`, () => Effect.succeed(sim.openOrders(s))),
     orders: (_op, s, since, until) =>
@@ -286,15 +292,25 @@ const makeDryRun = Effect.fnUntraced(function*(options: DryRunOptions) {
   const takerFee = yield* feeInput("takerFee", options.takerFee ?? options.feeRate ?? BINANCE_US_FEES.taker)
   const book = yield* openBook(options, symbol, markets.get(symbol)!.quote)
   const sim: Simulator = makeSimulator({ markets, book, makerFee, takerFee })
-  /** Changes and their writes take turns, so the store sees them in the order they were made. */
+  const events = yield* makeDryRunEvents()
+  /**
+   * Changes, their writes and their updates take turns, so the store and the event
+   * source see them in the order they were made. A change whose write fails is not
+   * offered: its sources get a `Gap`, and the engine reconciles with what was saved.
+   */
   const lock = yield* Semaphore.make(1)
   const commit = <A, E>(now: number, f: (now: number) => Result.Result<A, E>): Effect.Effect<A, E | JournalError> =>
     lock.withPermits(1)(Effect.suspend((): Effect.Effect<A, E | JournalError> => {
       const result = f(now)
       const change = sim.takeChange()
-      return Result.isFailure(result) ? Effect.fail(result.failure) : Effect.as(store.write(change, now), result.success)
+      if (Result.isFailure(result)) return Effect.fail(result.failure)
+      return store.write(change.rows, now).pipe(
+        Effect.tapError(() => events.gap),
+        Effect.andThen(events.publish(change.orders)),
+        Effect.as(result.success)
+      )
     }))
-  const parts: DryRunParts = { sim, store, markets, commit }
+  const parts: DryRunParts = { sim, store, events, markets, commit }
   return { venue: makeVenue(parts), market: makeMarket(parts, symbol, active), sim }
 })
 

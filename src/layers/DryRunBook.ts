@@ -3,17 +3,43 @@
  * the open orders indexed three ways, the last price and fill depth per market, the
  * funds ledger (`DryRunFunds.ts`), and the one step that changes an order, `settle`,
  * with the fill step built on it. Every step records the rows it touched (orders,
- * trades, balances, prices); `takeChange` hands them over to be written to the
- * journal's paper store, which holds the finished orders.
+ * trades, balances, prices) and, in the order they happened, the new views of the
+ * orders it changed (with the trade of a fill); `takeChange` hands both over: the rows
+ * to be written to the journal's paper store, which holds the finished orders, and
+ * the views for the dry run's event source (`DryRunEvents.ts`).
  */
 import { Option } from "effect"
 import * as D from "../services/Decimal.ts"
 import type { MarketRules } from "../services/MarketRules.ts"
-import { acceptedOrder, addFee, averageOf, hasLimitPrice, type OrderRecord } from "../services/OrderRecord.ts"
+import { acceptedOrder, addFee, averageOf, hasLimitPrice, isTriggerType, type OrderRecord } from "../services/OrderRecord.ts"
 import { type PaperBook, type PaperChange, type PaperOrder, paperOrderId } from "../services/PaperStore.ts"
 import type { Trade } from "../services/Trade.ts"
 import type { SubmitOrder } from "../services/Venue.ts"
 import { makeFunds } from "./DryRunFunds.ts"
+
+/**
+ * `o` with its record saying whether its trigger fired, as the source and the reads
+ * report it (Binance's `isWorking`): a stop-loss or take-profit order's `triggered`
+ * follows `triggeredAt`; other orders carry none. For orders resumed from a store
+ * that does not keep the flag.
+ */
+const withTriggered = (o: PaperOrder): PaperOrder => {
+  if (!isTriggerType(o.record.type)) return o
+  const triggered = o.triggeredAt !== undefined
+  return o.record.triggered === triggered ? o : { ...o, record: { ...o.record, triggered } }
+}
+
+/** One change of an order, as the event source offers it: the order's new view, and the trade when the change was a fill. */
+export interface OrderChange {
+  readonly order: OrderRecord
+  readonly trade: Option.Option<Trade>
+}
+
+/** What one step of the book changed: the rows for the paper store, and the orders' new views in the order they changed. */
+export interface BookChange {
+  readonly rows: PaperChange
+  readonly orders: ReadonlyArray<OrderChange>
+}
 
 /** The open orders, by symbol, then by id; and by id and client order id across symbols. */
 const makeOpenOrders = (seed: ReadonlyArray<PaperOrder>) => {
@@ -35,7 +61,7 @@ const makeOpenOrders = (seed: ReadonlyArray<PaperOrder>) => {
     byId.delete(record.id)
     if (byClientId.get(record.clientOrderId)?.record.id === record.id) byClientId.delete(record.clientOrderId)
   }
-  for (const o of seed) add(o)
+  for (const o of seed) add(withTriggered(o))
   return { bySymbol, byId, byClientId, add, remove }
 }
 
@@ -53,7 +79,8 @@ const newPaperOrder = (seq: number, req: SubmitOrder, now: number, lockPrice: D.
       quantity: req.quantity,
       timestamp: now
     }),
-    listId
+    listId,
+    ...(isTriggerType(req.type) ? { triggered: false } : {})
   },
   price: req.type === "market" ? D.ZERO : lockPrice,
   quantity: req.quantity,
@@ -83,12 +110,14 @@ export const makeBook = (options: BookOptions) => {
   let changedOrders: Array<PaperOrder> = []
   let changedTrades: Array<readonly [symbol: string, trade: Trade]> = []
   const changedPrices = new Set<string>()
+  let orderChanges: Array<OrderChange> = []
   const rulesOf = (symbol: string) => options.markets.get(symbol)
 
-  /** Records `o`'s new view as a change and takes the order off the book when it is final. */
-  const settle = (o: PaperOrder, record: OrderRecord): OrderRecord => {
+  /** Records `o`'s new view (made by `trade`, for a fill) as a change and takes the order off the book when it is final. */
+  const settle = (o: PaperOrder, record: OrderRecord, trade?: Trade): OrderRecord => {
     const next = record === o.record ? o : { ...o, record }
     changedOrders.push(next)
+    orderChanges.push({ order: record, trade: Option.fromNullishOr(trade) })
     if (record.status === "open" && next !== o && open.byId.has(record.id)) open.add(next)
     if (record.status !== "open") open.remove(record)
     return record
@@ -96,9 +125,10 @@ export const makeBook = (options: BookOptions) => {
 
   /** Records that `o`'s trigger fired at `now`: it works from now on, and a resumed session keeps it working. */
   const markTriggered = (o: PaperOrder, now: number): PaperOrder => {
-    const next = { ...o, triggeredAt: now }
+    const next = { ...o, record: { ...o.record, triggered: true }, triggeredAt: now }
     open.add(next)
     changedOrders.push(next)
+    orderChanges.push({ order: next.record, trade: Option.none() })
     return next
   }
 
@@ -154,7 +184,7 @@ export const makeBook = (options: BookOptions) => {
       averagePrice: averageOf(totalCost, filled),
       fees: D.isZero(fee) ? record.fees : addFee(record.fees, feeAsset, fee),
       status: D.gte(filled, o.quantity) ? "closed" : limit ? "open" : "expired"
-    })
+    }, trade)
   }
 
   return {
@@ -164,6 +194,8 @@ export const makeBook = (options: BookOptions) => {
     depth,
     rulesOf,
     settle,
+    /** Records that the exchange took `o`, open, before a fill at placement changes it (as Binance reports NEW, then the trade). */
+    accepted: (o: PaperOrder) => void orderChanges.push({ order: o.record, trade: Option.none() }),
     markTriggered,
     fill,
     release,
@@ -183,16 +215,20 @@ export const makeBook = (options: BookOptions) => {
       prices.set(symbol, price)
       changedPrices.add(symbol)
     },
-    /** The rows changed since the last call, to be written to the paper store. */
-    takeChange: (): PaperChange => {
-      const change: PaperChange = {
-        orders: changedOrders,
-        balances: funds.takeChanged(),
-        prices: Array.from(changedPrices, (symbol) => [symbol, prices.get(symbol)!] as const),
-        trades: changedTrades
+    /** What changed since the last call: the rows to write to the paper store, and the orders' views for the event source. */
+    takeChange: (): BookChange => {
+      const change: BookChange = {
+        rows: {
+          orders: changedOrders,
+          balances: funds.takeChanged(),
+          prices: Array.from(changedPrices, (symbol) => [symbol, prices.get(symbol)!] as const),
+          trades: changedTrades
+        },
+        orders: orderChanges
       }
       changedOrders = []
       changedTrades = []
+      orderChanges = []
       changedPrices.clear()
       return change
     }

@@ -19,6 +19,11 @@
  * Trigger orders wait in a trigger book until a price reaches them, then work as
  * the market or limit order they become (`DryRunTriggers.ts`); OCO lists are in
  * `DryRunOco.ts`; the checks of a new order in `DryRunChecks.ts`.
+ *
+ * Each change to an order is also recorded as the order's new view (with its trade
+ * for a fill), for the event source: an order filled at placement is first seen
+ * open, then filled, as Binance reports NEW and then the trade; a trigger firing is
+ * a view of its own (`triggered: true`) before the fill or the partner's expiry.
  */
 import { Option, Result } from "effect"
 import type { ExchangeError } from "../errors/ExchangeError.ts"
@@ -102,10 +107,16 @@ export const makeSimulator = (options: SimulatorOptions) => {
     const locked = funds.lock(op, req.symbol, req.clientOrderId, asset, need, req.type !== "market")
     if (Result.isFailure(locked)) return Result.fail(locked.failure)
     const o = book.newOrder(req, now, price, Option.none())
-    if (req.type === "market") return Result.succeed(fill(o, fillable(o), price, "taker", now))
+    if (req.type === "market") {
+      book.accepted(o)
+      return Result.succeed(fill(o, fillable(o), price, "taker", now))
+    }
     place(o)
     const market = prices.get(req.symbol)
-    if (!isTriggerType(req.type) && market !== undefined && crosses(o, market)) return Result.succeed(fill(o, fillable(o), market, "taker", now))
+    if (!isTriggerType(req.type) && market !== undefined && crosses(o, market)) {
+      book.accepted(o)
+      return Result.succeed(fill(o, fillable(o), market, "taker", now))
+    }
     return Result.succeed(settle(o, o.record))
   }
 

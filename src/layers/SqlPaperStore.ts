@@ -21,7 +21,7 @@ import { Array as Arr, Clock, Effect, Option, Schema } from "effect"
 import { type Migrator, SqlClient, type SqlError } from "effect/sql"
 import { JournalError } from "../errors/JournalError.ts"
 import * as D from "../services/Decimal.ts"
-import { averageOf, hasLimitPrice, type OrderRecord, OrderSide, OrderStatus, OrderType } from "../services/OrderRecord.ts"
+import { averageOf, hasLimitPrice, isTriggerType, type OrderRecord, OrderSide, OrderStatus, OrderType } from "../services/OrderRecord.ts"
 import {
   LEGACY_BOOK_KEY,
   PAPER_ORDER_ID_PREFIX,
@@ -148,6 +148,8 @@ const toRecord = (row: OrderRow): OrderRecord => {
     fees,
     listId: Option.fromNullishOr(row.list_id),
     status: row.status,
+    // A stop-loss or take-profit order says whether its trigger fired, as the dry run reported it.
+    ...(isTriggerType(row.type) ? { triggered: row.triggered_at != null } : {}),
     timestamp: Number(row.created_at)
   }
 }
