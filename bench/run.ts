@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: every benchmark of issues 5 and 12, each against a baseline
+ * `npm run bench`: every benchmark of issues 5, 12 and 15, each against a baseline
  * measured in the same run, printed as one table with the target and PASS or MISS.
  * Takes about two minutes (three with `DATABASE_URL` set). The benchmarks never run
  * in the test suite.
@@ -7,6 +7,7 @@
 import { arch, cpus, totalmem } from "node:os"
 import { coldStart } from "./cold-start.ts"
 import { dryRunBenchmarks } from "./dry-run.ts"
+import { eventLatency } from "./events.ts"
 import { journalAtScale } from "./journal.ts"
 import { cancelAllBenchmark, liveDurableOverhead, liveOverhead } from "./live.ts"
 import { printTable, progress, type Row } from "./support.ts"
@@ -17,7 +18,8 @@ const benches: ReadonlyArray<readonly [string, () => Promise<Row | ReadonlyArray
   ["(i) live layer on a durable journal", liveDurableOverhead],
   ["(b) cancel-all", cancelAllBenchmark],
   ["(e) cold start", coldStart],
-  ["(f)/(g)/(h) durable journal at scale", journalAtScale]
+  ["(f)/(g)/(h) durable journal at scale", journalAtScale],
+  ["(j) order-event latency", eventLatency]
 ]
 
 const rows: Array<Row> = []

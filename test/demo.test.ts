@@ -1,11 +1,25 @@
 /**
  * The grid-bot demo (src/examples/grid.ts): deterministic for a seed, trading on
- * both sides, and leaving nothing open when it ends.
+ * both sides, reacting to fill events, and leaving nothing open when it ends.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Fiber, Option } from "effect"
+import { TestClock } from "effect/testing"
 import { gridBot, runGridDemo } from "../src/examples/grid.ts"
-import { DryRunExchangeLayer, fetchAllOrders, fetchOpenOrders, withOrderSession } from "../src/index.ts"
+import { Decimal, DryRunExchangeLayer, DryRunMarket, fetchAllOrders, fetchOpenOrders, type OrderRecord, withOrderSession } from "../src/index.ts"
+
+/** Waits (yielding to the bot's fibers, the clock standing still) until the open orders satisfy `ok`. */
+const openOrdersUntil = (ok: (open: ReadonlyArray<OrderRecord>) => boolean) =>
+  Effect.gen(function*() {
+    for (let i = 0; i < 10_000; i++) {
+      const open = yield* fetchOpenOrders()
+      if (ok(open)) return open
+      yield* Effect.yieldNow
+    }
+    return yield* Effect.die(new Error(`the open orders never got there: ${(yield* fetchOpenOrders()).map((o) => o.id).join(", ")}`))
+  })
+
+const limit = (o: OrderRecord) => Option.match(o.price, { onNone: () => "market", onSome: Decimal.format })
 
 describe("grid demo", () => {
   it.live("the same seed gives the same run, and it ends by itself", () =>
@@ -28,5 +42,22 @@ describe("grid demo", () => {
       assert.isTrue(orders.some((o) => o.side === "buy" && o.status === "closed"))
       assert.isTrue(orders.some((o) => o.side === "sell" && o.status === "closed"))
       assert.isAbove(result.realised, 0)
+    }).pipe(Effect.provide(DryRunExchangeLayer({ price: 0.1, balances: { USDT: 1000, HBAR: 5000 } }))))
+
+  it.effect("it reacts to a fill event it did not cause: a buy filled by someone else's price move gets its sell", () =>
+    Effect.gen(function*() {
+      // One tick, then a minute's pause on the virtual clock: the bot's own price path stands still.
+      const bot = yield* gridBot({ ticks: 1, tickMillis: 60_000, seed: 42, quiet: true }).pipe(withOrderSession(), Effect.forkChild)
+      yield* openOrdersUntil((open) => open.length === 10)
+      const market = yield* DryRunMarket
+      const [filled] = yield* market.setPrice(0.0985) // crosses the top buy, at 0.099
+      assert.strictEqual(limit(filled!), "0.099")
+      // No call from anyone: the bot learns of the fill from its order events and places the sell one step up.
+      const open = yield* openOrdersUntil((open) => open.some((o) => o.side === "sell" && limit(o) === "0.09999"))
+      assert.lengthOf(open, 10)
+      yield* TestClock.adjust("1 minute")
+      const result = yield* Fiber.join(bot)
+      assert.strictEqual(result.fills, 1)
+      assert.strictEqual(result.canceled, 10)
     }).pipe(Effect.provide(DryRunExchangeLayer({ price: 0.1, balances: { USDT: 1000, HBAR: 5000 } }))))
 })

@@ -1,6 +1,7 @@
 /**
  * The README tells the truth: its complete program is `examples/quickstart.ts`
- * verbatim, and the output it shows is what the commands print (run here, each
+ * verbatim, and so is its order-events program (`examples/order-events.ts`); the
+ * output it shows is what the commands and that program print (run here, each
  * session on a fresh journal; times, client order ids and timestamps differ from
  * run to run, so they are compared by shape).
  */
@@ -52,6 +53,20 @@ describe("README", () => {
     const block = blocks(section("A complete program"), "ts")[0]!
     const example = read("examples/quickstart.ts").split("\n").filter((l) => !l.startsWith("//")).join("\n").trim()
     assert.strictEqual(block.trim(), example)
+  })
+
+  it("shows examples/order-events.ts exactly, and what it prints", () => {
+    const text = section("Order events")
+    const example = read("examples/order-events.ts").split("\n").filter((l) => !l.startsWith("//")).join("\n").trim()
+    assert.strictEqual(blocks(text, "ts")[0]!.trim(), example)
+    const run = spawnSync(join(root, "node_modules/.bin/node"), ["--conditions=source", join(root, "examples/order-events.ts")], {
+      cwd: root,
+      env: { PATH: process.env["PATH"] ?? "", ORDEROPS_JOURNAL: ":memory:" },
+      encoding: "utf8",
+      timeout: 20_000
+    })
+    assert.strictEqual(run.status, 0, run.stderr)
+    assert.strictEqual(run.stdout.trim(), blocks(text, "console")[0]!.trim())
   })
 
   it("gives the test command that .ci/run runs", () => {

@@ -24,6 +24,7 @@ import {
 import { demo, marketPrice, paper } from "./paper.ts"
 import { protectiveCommands } from "./protective.ts"
 import { place, printRecord, root, where, withExchange } from "./shared.ts"
+import { watch } from "./watch.ts"
 
 export const VERSION = "0.1.0"
 
@@ -198,6 +199,7 @@ export const cli = root.pipe(
     orders,
     trades,
     balance,
+    watch,
     sellAll,
     marketPrice,
     paper,

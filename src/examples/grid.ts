@@ -4,10 +4,12 @@
  * A grid bot keeps a ladder of limit orders around the price: buys below it and
  * sells above it, `step` apart. When a buy fills it places a sell one step above;
  * when a sell fills, a buy one step below. Each buy-then-sell round trip earns
- * one step on `quantity`, less fees. Everything here is the public orderops API,
- * used as any program would use it; only the price path is made up.
+ * one step on `quantity`, less fees. The bot learns of each fill from the
+ * exchange's order events (`subscribeOrderEvents`) as it happens, not by asking.
+ * Everything here is the public orderops API, used as any program would use it;
+ * only the price path is made up.
  */
-import { Effect, Option, References } from "effect"
+import { Effect, Option, Queue, References, Stream } from "effect"
 import {
   Decimal,
   DryRun,
@@ -92,20 +94,33 @@ export const gridBot = (options: GridOptions = {}) =>
       )
 
     // Each fill re-places the opposite side one step away. An order that crosses
-    // the market at once comes back filled, so it is handled the same way.
-    const onFills = (filled: ReadonlyArray<OrderRecord>): Effect.Effect<void, ExchangeFailure> =>
-      Effect.forEach(filled, (o) =>
-        Effect.gen(function*() {
-          account(o)
-          const [side, price] = o.side === "buy"
-            ? ["sell", limitOf(o) * (1 + step)] as const
-            : ["buy", limitOf(o) * (1 - step)] as const
-          const next = yield* place(side, price)
-          yield* say(`  ${o.side} ${Decimal.format(o.quantity)} HBAR at ${limitOf(o)} filled` + (next ? ` -> ${side} at ${limitOf(next)}` : ""))
-          if (next === undefined) return
-          openedAt.set(next.id, limitOf(o))
-          if (next.status === "closed") yield* onFills([next])
-        }), { discard: true })
+    // the market when placed comes back filled: it is handled at once, the same way,
+    // and its own Filled event, coming later, is then skipped.
+    const handled = new Set<string>() // orders whose fill the bot has acted on
+    const onFilled = (o: OrderRecord): Effect.Effect<void, ExchangeFailure> =>
+      Effect.gen(function*() {
+        if (handled.has(o.id)) return
+        handled.add(o.id)
+        account(o)
+        const [side, price] = o.side === "buy"
+          ? ["sell", limitOf(o) * (1 + step)] as const
+          : ["buy", limitOf(o) * (1 - step)] as const
+        const next = yield* place(side, price)
+        yield* say(`  ${o.side} ${Decimal.format(o.quantity)} HBAR at ${limitOf(o)} filled` + (next ? ` -> ${side} at ${limitOf(next)}` : ""))
+        if (next === undefined) return
+        openedAt.set(next.id, limitOf(o))
+        if (next.status === "closed") yield* onFilled(next)
+      })
+
+    // The bot proper: it learns of fills from the exchange's order events, as they
+    // happen, and reacts to each. (This grid's orders fill in full: a partial fill
+    // would come as PartiallyFilled events first, and the Filled event at the end.)
+    const events = yield* exchange.subscribeOrderEvents
+    const reacted = yield* Queue.unbounded<string>() // the ids of the Filled events acted on, for the price path below
+    const bot = events.pipe(
+      Stream.filter((e) => e._tag === "Filled"),
+      Stream.runForEach((e) => Effect.andThen(onFilled(e.order), Queue.offer(reacted, e.order.id)))
+    )
 
     // The initial grid: `levels` buys below and `levels` sells above the start price.
     const start = [yield* exchange.getQuoteBalance(), yield* exchange.getBaseAssetBalance()]
@@ -116,13 +131,20 @@ export const gridBot = (options: GridOptions = {}) =>
       yield* place("sell", startPrice * (1 + k * step))
     }
 
-    // Move the market tick by tick; `setPrice` answers with the orders that filled.
+    // The market: the price moves tick by tick. A real market would not wait for the
+    // bot; this one waits until the bot has reacted to the fills of each move, so
+    // that a seed always gives the same run.
     const nextPrice = randomWalk(seed, startPrice)
     let price = startPrice
-    const trade = Effect.gen(function*() {
+    const awaitReactions = (filled: ReadonlyArray<OrderRecord>) =>
+      Effect.gen(function*() {
+        const waiting = new Set(filled.filter((o) => o.status === "closed").map((o) => o.id))
+        while (waiting.size > 0) waiting.delete(yield* Queue.take(reacted))
+      })
+    const priceMoves = Effect.gen(function*() {
       for (let tick = 1; tick <= ticks; tick++) {
         price = nextPrice()
-        yield* onFills(yield* market.setPrice(price))
+        yield* awaitReactions(yield* market.setPrice(price))
         const line = `tick ${tick}/${ticks}  price ${price.toFixed(5)}  fills ${fills}  ` +
           `USDT ${Decimal.toNumber(yield* exchange.getQuoteBalance()).toFixed(2)}  HBAR ${Decimal.format(yield* exchange.getBaseAssetBalance())}  ` +
           `realised P&L ${realised >= 0 ? "+" : ""}${realised.toFixed(4)} USDT`
@@ -131,6 +153,8 @@ export const gridBot = (options: GridOptions = {}) =>
         yield* Effect.sleep(tickMillis)
       }
     })
+    // The price path ends the run; the bot fails it if an order fails.
+    const trade = Effect.raceFirst(priceMoves, Effect.andThen(bot, Effect.never))
 
     // The end, normal or Ctrl-C: cancel what is left and say so in one line.
     const finish = (how: string) =>
@@ -142,7 +166,7 @@ export const gridBot = (options: GridOptions = {}) =>
     yield* Effect.onInterrupt(trade, () => Effect.ignore(finish("Stopped")))
     const canceled = yield* finish("Done")
     return { fills, realised, canceled, price }
-  })
+  }).pipe(Effect.scoped)
 
 /** What the demo's paper account starts with. */
 export const DEMO_BALANCES = { USDT: 1000, HBAR: 5000 }
