@@ -14,7 +14,6 @@ export { type Fees, type OrderRecord, OrderRecord as OrderRecordSchema, OrderSid
 export { HBAR_USDT, makeRules, type MarketRules, type MarketRulesInput, type OrderRequest, sellableQuantity, validateOrder } from "./services/MarketRules.ts"
 export * as Decimal from "./services/Decimal.ts"
 export {
-  encodeOrderEventJson,
   type EventSourceState,
   isFill,
   OrderEvent,

@@ -41,8 +41,7 @@ export const sourceLine = (state: EventSourceState, at: number): string => `${ti
 /**
  * One line of `--json`: `{"_tag":"Filled","order":{...},"trade":{...}}`, or `{"_tag":"EventSource","state":...}`.
  * The order and trade are written as `orders --json` and `trades --json` write them
- * (absent amounts as null), not by `encodeOrderEventJson`, which writes an absent
- * option as `{"_tag":"None"}` and a present one as `{"_tag":"Some","value":...}`.
+ * (amounts as decimal strings, absent ones as null).
  */
 export const jsonLine = (seen: Seen): string => {
   if (seen._tag === "Source") return JSON.stringify({ _tag: "EventSource", state: seen.state })

@@ -41,9 +41,6 @@ export type OrderEventTag = OrderEvent["_tag"]
 export const isFill = (e: OrderEvent): e is typeof PartiallyFilled.Type | typeof Filled.Type =>
   e._tag === "PartiallyFilled" || e._tag === "Filled"
 
-/** An event as JSON, for `orderops watch --json` and logs: amounts as decimal strings, options as value or null. */
-export const encodeOrderEventJson = Schema.encodeSync(Schema.toCodecJson(OrderEvent))
-
 /**
  * Where a process's order events come from right now:
  * - `connected`: the exchange's stream is up (plus a slow safety poll);
