@@ -357,6 +357,8 @@ describe("orderops in-process", () => {
       const confirmed = yield* cli(["--live", "sell-all"], env, true)
       assert.strictEqual(confirmed.code, 0, confirmed.err)
       assert.include(confirmed.out, "dust")
+      // One-shot commands open no user data stream (and run no order-events polls).
+      assert.deepStrictEqual(server.requestLog().filter((r) => r.path === "/api/v3/userDataStream"), [])
     }), { timeout: 30_000 })
 
   it.live("the README's testnet recipe: ORDEROPS_EXCHANGE=binance and ORDEROPS_BASE_URL trade through Binance's spot endpoints only", () =>

@@ -69,34 +69,43 @@ export const dryRunMarkets = (
   return Effect.succeed({ ...BINANCE_US_SPOT, [symbol]: { ...known, ...given, tickSize, stepSize } })
 }
 
-/** The paper exchange over the journal file: balances and open orders survive between commands. */
+/**
+ * The paper exchange over the journal file: balances and open orders survive between
+ * commands. A one-shot command has no use for order events (`events: false`).
+ */
 export const dryRunLayer = (
   symbol: string,
   flags?: MarketFlags
 ): Layer.Layer<Exchange | DryRunMarket, ExchangeFailure | CliUsageError> =>
   Layer.unwrap(
     Effect.map(dryRunMarkets(symbol, flags), (markets) =>
-      DryRunExchangeLayer({ symbol, markets, balances: { ...PAPER_START }, journal: journalLayer }))
+      DryRunExchangeLayer({ symbol, markets, balances: { ...PAPER_START }, journal: journalLayer, events: false }))
   )
 
 /**
  * The live exchange from the environment (`ORDEROPS_API_KEY`, `ORDEROPS_API_SECRET`,
  * `ORDEROPS_EXCHANGE`, `ORDEROPS_BASE_URL`), journaled like the dry run. Imported
- * on demand: ccxt is only loaded when this layer is built.
+ * on demand: ccxt is only loaded when this layer is built. With `events: false` (a
+ * one-shot command) no user stream is opened and nothing polls.
  */
-export const liveLayer = (symbol: string): Layer.Layer<Exchange, ExchangeFailure | Config.ConfigError> =>
+export const liveLayer = (symbol: string, events: boolean): Layer.Layer<Exchange, ExchangeFailure | Config.ConfigError> =>
   Layer.unwrap(
     Effect.gen(function*() {
       const live = yield* Effect.promise(() => import("../layers/Live.ts"))
       const options = yield* live.liveOptionsFromConfig()
       // `--symbol` wins over ORDEROPS_SYMBOL, whose value is already the flag's default.
-      return live.LiveExchangeLayer({ ...options, symbol, journal: journalLayer })
+      return live.LiveExchangeLayer({
+        ...options,
+        symbol,
+        journal: journalLayer,
+        ...(events ? {} : { events: false as const, userStream: false as const })
+      })
     })
   )
 
 /** The `Exchange` a command runs against. */
 export const exchangeLayer = (target: Target): Layer.Layer<Exchange, ExchangeFailure | Config.ConfigError | CliUsageError> =>
-  target.live ? liveLayer(target.symbol) : dryRunLayer(target.symbol, target.market)
+  target.live ? liveLayer(target.symbol, false) : dryRunLayer(target.symbol, target.market)
 
 // ---- confirmation -----------------------------------------------------------
 

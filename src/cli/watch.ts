@@ -77,7 +77,7 @@ export const watch = Command.make("watch", {}, () =>
     const shared = yield* root
     const flags = yield* marketFlags(shared)
     const layer: Layer.Layer<Exchange, ExchangeFailure | Config.ConfigError | CliUsageError> = shared.live
-      ? liveLayer(shared.symbol)
+      ? liveLayer(shared.symbol, true)
       : Layer.unwrap(Effect.map(dryRunMarkets(shared.symbol, flags), (markets) => paperWatchLayer(shared.symbol, markets)))
     // The engine warns when it adopts an order placed by another process; a watcher's
     // own events show those orders, so below errors the log stays quiet unless --log-level asks.
