@@ -553,7 +553,8 @@ describe("orderops as a process", () => {
       const interrupted = yield* demoUntil(/ filled /, (child) => child.kill("SIGINT"))
       assert.strictEqual(interrupted.code, 130, interrupted.stderr)
       assert.strictEqual(interrupted.stderr, "")
-      assert.match(interrupted.stdout, /\nStopped: \d+ fills, realised P&L -?\d+\.\d+ USDT; cancelled 10 open orders\.\n$/)
+      // Its grid is 10 orders; a fill's reaction (the opposite order) may not be placed yet when Ctrl-C lands.
+      assert.match(interrupted.stdout, /\nStopped: \d+ fills, realised P&L -?\d+\.\d+ USDT; cancelled (9|10) open orders\.\n$/)
     }), { timeout: 60_000 })
 
   it.live("piping into head ends quietly: no EPIPE stack trace, nothing on stderr, exit 0", () =>
