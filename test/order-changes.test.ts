@@ -118,6 +118,13 @@ describe("order changes", () => {
     expect(changes(Option.some(working.published), stop("0", "open", true), []).events).toEqual([])
   })
 
+  it("a final view that does not say whether the trigger fired keeps what was published", () => {
+    const stop = view("0", "open", { type: "stop-loss-limit", triggerPrice: Option.some(D.unsafe("0.06")), triggered: false })
+    const { triggered: _, ...silent } = view("0", "expired", { type: "stop-loss-limit", triggerPrice: Option.some(D.unsafe("0.06")) })
+    const result = changes(Option.some(publishedAsIs(stop)), silent, [])
+    expect(result.events.map((e) => [e._tag, e.order.triggered])).toEqual([["Expired", false]])
+  })
+
   it("an order new to the subscribers and already final gives Accepted, then its end", () => {
     expect(summary(changes(Option.none(), view("0", "expired"), []).events)).toEqual(["Accepted open 0", "Expired expired 0"])
   })

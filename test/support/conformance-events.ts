@@ -48,12 +48,11 @@ export interface EventsSuiteOptions {
 const PATIENCE = "10 seconds"
 
 /**
- * One event in a line: `Tag status filled [triggered] [| quantity @ price fee asset maker|taker]`,
- * `triggered` when the record says a trigger order's trigger fired. (Not whether it says it has
- * not: a report of a stop leaving the book, as Binance's stream gives it, does not say.)
+ * One event in a line: `Tag status filled [triggered|waiting] [| quantity @ price fee asset maker|taker]`,
+ * `triggered` / `waiting` when the record says whether a trigger order's trigger fired.
  */
 export const eventLine = (e: OrderEvent): string => {
-  const trigger = e.order.triggered === true ? " triggered" : ""
+  const trigger = e.order.triggered === undefined ? "" : e.order.triggered ? " triggered" : " waiting"
   const trade = e._tag === "PartiallyFilled" || e._tag === "Filled"
     ? ` | ${D.format(e.trade.quantity)} @ ${D.format(e.trade.price)} fee ${D.format(e.trade.fee)} ${e.trade.feeAsset} ${e.trade.maker ? "maker" : "taker"}`
     : ""
@@ -159,7 +158,7 @@ export const eventsSuite = <E>(name: string, layer: Layer.Layer<Env, E>, options
         yield* setPrice(0.095) // not yet
         yield* setPrice(0.09) // triggered: a sell limit at 0.089 meets the market at 0.09
         yield* expect({ stop: stop.id }, {
-          stop: ["Accepted open 0", "Triggered open 0 triggered", "Filled closed 100 triggered | 100 @ 0.09 fee 0.018 USDT taker"]
+          stop: ["Accepted open 0 waiting", "Triggered open 0 triggered", "Filled closed 100 triggered | 100 @ 0.09 fee 0.018 USDT taker"]
         })
       }))
 
@@ -172,7 +171,7 @@ export const eventsSuite = <E>(name: string, layer: Layer.Layer<Env, E>, options
           yield* setPrice(0.12)
           yield* expect({ limit: list.limit.id, stop: list.stop.id }, {
             limit: ["Accepted open 0", "Filled closed 100 | 100 @ 0.12 fee 0.012 USDT maker"],
-            stop: ["Accepted open 0", "Expired expired 0"]
+            stop: ["Accepted open 0 waiting", "Expired expired 0 waiting"]
           })
         }))
     }

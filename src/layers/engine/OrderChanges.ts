@@ -177,10 +177,12 @@ export const changes = (published: Option.Option<Published>, view: OrderRecord, 
   const next = (record: OrderRecord): Published => ({ record, tradeIds, untraded: from.untraded })
 
   if (D.lt(current.filled, view.filled)) return { events, published: next(current), complete: false }
-  const ended = finalEvent(view)
+  // A final view that does not say whether the trigger fired (a stream's report of an order leaving the book) keeps what was known.
+  const final = view.triggered === undefined && current.triggered !== undefined ? { ...view, triggered: current.triggered } : view
+  const ended = finalEvent(final)
   if (Option.isSome(ended)) {
     events.push(ended.value)
-    return { events, published: next(view), complete: true }
+    return { events, published: next(final), complete: true }
   }
   // Open (or closed by the last fill): the view as it stands, keeping the trigger and fees known.
   return { events, published: next(current.status === "open" ? withFees(view, current.fees, current.triggered) : current), complete: true }
