@@ -147,6 +147,33 @@ export interface UserStreamOptions {
   readonly maxConnectionMs: number
 }
 
+/**
+ * The user data stream's event (Binance's JSON) for one change of the engine:
+ * `executionReport`, `listStatus`, `balanceUpdate`, or `outboundAccountPosition` with
+ * the moved assets' balances. `nextExecutionId` numbers the execution reports. Shared
+ * by the listenKey stream and the WebSocket API's subscription (./wsApi.ts).
+ */
+export const userEventOf = (
+  event: EngineEvent,
+  now: number,
+  nextExecutionId: () => number,
+  balances: () => ReadonlyMap<string, { readonly free: D.Dec; readonly locked: D.Dec }>
+): Record<string, unknown> => {
+  switch (event.kind) {
+    case "execution":
+      return executionReport(event.order, event, now, nextExecutionId())
+    case "list":
+      return listStatus(event.list, now)
+    case "deposit":
+      return { e: "balanceUpdate", E: now, a: event.asset, d: D.fmt(event.delta), T: event.time }
+    case "balances": {
+      const held = balances()
+      const B = event.assets.map((a) => ({ a, f: D.fmt(held.get(a)?.free ?? D.ZERO), l: D.fmt(held.get(a)?.locked ?? D.ZERO) }))
+      return { e: "outboundAccountPosition", E: now, u: now, B }
+    }
+  }
+}
+
 export class UserStream {
   private active: { key: string; expiresAt: number } | undefined
   private readonly open = new Set<Connection>()
@@ -228,29 +255,8 @@ export class UserStream {
   // ---- events ----------------------------------------------------------------------------
 
   /** The engine's listener: each change becomes one event, sent at once. */
-  readonly onEngineEvent = (event: EngineEvent): void => {
-    const now = this.options.now()
-    switch (event.kind) {
-      case "execution":
-        return this.broadcast(executionReport(event.order, event, now, this.executionId++))
-      case "list":
-        return this.broadcast(listStatus(event.list, now))
-      case "deposit":
-        return this.broadcast({ e: "balanceUpdate", E: now, a: event.asset, d: D.fmt(event.delta), T: event.time })
-      case "balances":
-        return this.sendAccountPosition(event.assets)
-    }
-  }
-
-  private sendAccountPosition(assets: ReadonlyArray<string>): void {
-    const balances = this.options.balances()
-    const now = this.options.now()
-    const B = assets.map((a) => {
-      const b = balances.get(a)
-      return { a, f: D.fmt(b?.free ?? D.ZERO), l: D.fmt(b?.locked ?? D.ZERO) }
-    })
-    this.broadcast({ e: "outboundAccountPosition", E: now, u: now, B })
-  }
+  readonly onEngineEvent = (event: EngineEvent): void =>
+    this.broadcast(userEventOf(event, this.options.now(), () => this.executionId++, this.options.balances))
 
   /** Sends to every connection on the valid key (none after it expired), or holds back. */
   private broadcast(event: Record<string, unknown>): void {

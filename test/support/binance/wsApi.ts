@@ -28,7 +28,7 @@ import * as D from "./decimal.ts"
 import type { EngineEvent } from "./engine.ts"
 import { BinanceError } from "./errors.ts"
 import type { Params } from "./orders.ts"
-import { executionReport, listStatus } from "./userStream.ts"
+import { userEventOf } from "./userStream.ts"
 
 export const WS_API_PATH = "/ws-api/v3"
 
@@ -156,22 +156,8 @@ export class WsApi {
   // ---- events -----------------------------------------------------------------------------
 
   /** The engine's listener: each change becomes the listenKey stream's event, pushed to every subscription. */
-  readonly onEngineEvent = (event: EngineEvent): void => {
-    const now = this.options.now()
-    switch (event.kind) {
-      case "execution":
-        return this.push(executionReport(event.order, event, now, this.executionId++))
-      case "list":
-        return this.push(listStatus(event.list, now))
-      case "deposit":
-        return this.push({ e: "balanceUpdate", E: now, a: event.asset, d: D.fmt(event.delta), T: event.time })
-      case "balances": {
-        const balances = this.options.balances()
-        const B = event.assets.map((a) => ({ a, f: D.fmt(balances.get(a)?.free ?? D.ZERO), l: D.fmt(balances.get(a)?.locked ?? D.ZERO) }))
-        return this.push({ e: "outboundAccountPosition", E: now, u: now, B })
-      }
-    }
-  }
+  readonly onEngineEvent = (event: EngineEvent): void =>
+    this.push(userEventOf(event, this.options.now(), () => this.executionId++, this.options.balances))
 
   private push(event: Record<string, unknown>): void {
     for (const c of this.open) {
