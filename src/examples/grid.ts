@@ -163,7 +163,7 @@ export const gridBot = (options: GridOptions = {}) =>
         yield* say(`${how}: ${fills} fills, realised P&L ${realised.toFixed(4)} USDT; cancelled ${canceled.length} open orders.`)
         return canceled.length
       })
-    yield* Effect.onInterrupt(trade, () => Effect.ignore(finish("Stopped")))
+    yield* Effect.onInterrupt(trade, () => finish("Stopped"))
     const canceled = yield* finish("Done")
     return { fills, realised, canceled, price }
   }).pipe(Effect.scoped)

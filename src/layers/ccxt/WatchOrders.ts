@@ -92,9 +92,10 @@ export const makeWatchOrders = (
   const watching = Effect.acquireRelease(
     Effect.sync(() => void running++),
     () =>
-      Effect.suspend(() => (--running > 0 ? Effect.void : Effect.promise(() => exchange.close().catch(() => undefined)))).pipe(
+      Effect.suspend(() => (--running > 0 ? Effect.void : Effect.tryPromise(() => exchange.close()))).pipe(
         Effect.timeout("5 seconds"),
-        Effect.ignore
+        // Closing is best effort (the connection may be gone already); a failure is said, never thrown from the finalizer.
+        Effect.catch((e) => Effect.logDebug(`closing ccxt's WebSocket connections failed: ${e instanceof Error ? e.message : String(e)}`))
       )
   )
 
