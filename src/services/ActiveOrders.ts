@@ -46,6 +46,9 @@ const sameView = (a: OrderRecord, b: OrderRecord): boolean =>
   a.clientOrderId === b.clientOrderId && a.symbol === b.symbol && a.side === b.side && a.type === b.type &&
   a.timestamp === b.timestamp
 
+/** Whether `record` says less than the `current` view (less filled): a late answer or stream frame. */
+const isLate = (record: OrderRecord, current: OrderRecord): boolean => BigDecimal.isLessThan(record.filled, current.filled)
+
 /** How many recently finished order ids are remembered to reject stale views. */
 const FINISHED_MEMORY = 4096
 
@@ -66,7 +69,7 @@ export const makeActiveOrders = (venue: string) => Effect.gen(function*() {
       const current = m.get(record.id)
       if (finished.has(record.id) || (current === undefined && !addIfMissing)) return m
       // A late view (less filled than the one applied) changes nothing: views may race (a stream and a read).
-      if (current !== undefined && BigDecimal.isLessThan(record.filled, current.filled)) return m
+      if (current !== undefined && isLate(record, current)) return m
       return new Map(m).set(record.id, record)
     })
 
@@ -86,7 +89,10 @@ export const makeActiveOrders = (venue: string) => Effect.gen(function*() {
       Effect.flatMap(Ref.get(ref), (tracked) => {
         const current = tracked.get(record.id)
         // Untracked: only a final view is news (a stray order's end), and only the first one.
-        const news = current === undefined ? isFinalStatus(record.status) && !finished.has(record.id) : !sameView(current, record)
+        // Tracked: a different view, unless it is late (less filled): neither journaled nor applied.
+        const news = current === undefined
+          ? isFinalStatus(record.status) && !finished.has(record.id)
+          : !sameView(current, record) && !isLate(record, current)
         return news ? write(record, false) : Effect.void
       }),
     wasFinished: (orderId) => finished.has(orderId)

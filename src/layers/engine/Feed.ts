@@ -29,6 +29,10 @@ import { changes, derivedTrade, type Published, publishedAsIs } from "./OrderCha
 /** Trade reads a waiting fill may stay unexplained through before its trade is derived (see `OrderChanges.derivedTrade`). */
 const MAX_TRADE_READS = 3
 
+/** Journals `trades` seen on the engine's market, stamped with the clock's time. */
+const journalTrades = ({ journal, symbol, venue }: EngineCore, trades: ReadonlyArray<Trade>) =>
+  trades.length === 0 ? Effect.void : Effect.flatMap(Clock.currentTimeMillis, (now) => journal.recordTrades(venue.id, symbol, trades, now))
+
 export interface Feed {
   /** An order this process placed: tracked, and published from `Accepted` on. */
   placed(record: OrderRecord): Effect.Effect<void, JournalError>
@@ -114,13 +118,11 @@ export const makeFeed = (engine: EngineCore, hub: EventHub) =>
     const isNewOwn = (view: OrderRecord) =>
       isOwnClientOrderId(view.clientOrderId) && (view.status === "open" || engine.sending.has(view.clientOrderId))
 
-    const recordTrades = (trades: ReadonlyArray<Trade>) =>
-      trades.length === 0 ? Effect.void : Effect.flatMap(Clock.currentTimeMillis, (now) => journal.recordTrades(venue.id, symbol, trades, now))
+    const recordTrades = (trades: ReadonlyArray<Trade>) => journalTrades(engine, trades)
 
     /** `then`, after journaling `trades` when there are any. */
     const withTrades = <A>(trades: ReadonlyArray<Trade>, then: Effect.Effect<A, JournalError>) =>
       trades.length === 0 ? then : Effect.andThen(recordTrades(trades), then)
-
 
     /**
      * A view of an order: journaled and applied to the active orders, then published.
@@ -139,7 +141,8 @@ export const makeFeed = (engine: EngineCore, hub: EventHub) =>
         return Effect.andThen(withTrades(trades, applied), publish(view, trades))
       })
 
-    // A create's answer: new unless the stream was quicker, and then one more view.
+    // A create's answer is a view like any other: an own open order not published yet starts its
+    // events (`isNewOwn`), and one the stream already brought is one more view of it.
     const placed = (record: OrderRecord) => observe(record)
 
     const adopted = (record: OrderRecord) =>
@@ -190,14 +193,11 @@ export const makeFeed = (engine: EngineCore, hub: EventHub) =>
 /** The feed with events off: views go to the active orders and the journal, and nothing is derived or kept. */
 export const makePassthroughFeed = (engine: EngineCore) =>
   Effect.map(Queue.dropping<void>(1), (wake): Feed => {
-    const { active, journal, symbol, venue } = engine
+    const { active } = engine
     return {
       placed: active.track,
       adopted: active.track,
-      observe: (record, trades = []) =>
-        trades.length === 0
-          ? active.observe(record)
-          : Effect.andThen(Effect.flatMap(Clock.currentTimeMillis, (now) => journal.recordTrades(venue.id, symbol, trades, now)), active.observe(record)),
+      observe: (record, trades = []) => (trades.length === 0 ? active.observe(record) : Effect.andThen(journalTrades(engine, trades), active.observe(record))),
       settlePending: () => Effect.void,
       wake,
       watching: () => []
