@@ -145,8 +145,7 @@ describe("live order events over the user data stream", () => {
         // another reconnect reconciles again, and finds the same trade: still one event
         server.userStream.dropConnections()
         yield* untilSource("reconnecting")
-        yield* untilConnected
-        yield* Effect.sleep("200 millis")
+        yield* untilConnected // the reconciliation after this connect is applied by then
         assert.deepStrictEqual(describeEvents(ofOrder(seen, id)).map((d) => d.replace(/ trade \d+/, "")), ["Accepted 0", "Filled 100 100"])
         assert.isFalse((yield* activeOrders).has(id))
       })))

@@ -8,7 +8,8 @@
  * - the poller: the same reconciliation every `pollInterval` (default 5 s) while the
  *   source is not connected or there is none, and every `safetyPollInterval` (default
  *   2 min) while it is; and at once for fills that wait for their trades.
- * The state (`connected`, `reconnecting`, `polling`) is logged once per change.
+ * The state (`connected`, `reconnecting`, `polling`) is logged once per change;
+ * `connected` is set once the reconciliation after the connect is applied.
  * A reconciliation that fails is logged and tried again at the next poll.
  */
 import { Cause, Duration, Effect, Option, Queue, Ref, type Scope, Stream } from "effect"
@@ -79,10 +80,10 @@ export const startWatcher = (
         case "Gap":
           return pass("reconcile", "events were skipped")
         case "State":
-          return Effect.andThen(
-            setState(SOURCE_STATES[update.state]),
-            update.state === "connected" ? pass("reconcile", "the stream connected") : Effect.void
-          )
+          // `connected` shows once the reconciliation after the connect has been applied: caught up.
+          return update.state === "connected"
+            ? Effect.andThen(pass("reconcile", "the stream connected"), setState("connected"))
+            : setState(SOURCE_STATES[update.state])
       }
     }
 
