@@ -1,7 +1,7 @@
 /**
  * Binance spot's REST answers, read by orderops itself (`src/layers/ccxt/binance.ts`),
  * against ccxt's unified parse of the same answers: the recorded Binance answers in
- * ../shared/fixtures/ccxt, and variants of them over every status, type and side,
+ * test/fixtures/ccxt, and variants of them over every status, type and side,
  * must give the same `OrderRecord` either way, and the same balances. What the
  * unified path would accept and the REST path refuses is listed and checked too.
  */
@@ -26,7 +26,7 @@ import { feesText, recordText, text } from "./support/amounts.ts"
 import type { MarketRules } from "../src/services/MarketRules.ts"
 
 const fixture = (path: string): unknown =>
-  JSON.parse(readFileSync(new URL(`../../shared/fixtures/ccxt/${path}`, import.meta.url), "utf8"))
+  JSON.parse(readFileSync(new URL(`./fixtures/ccxt/${path}`, import.meta.url), "utf8"))
 
 interface ResponseEntry {
   readonly description: string

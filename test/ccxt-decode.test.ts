@@ -1,6 +1,6 @@
 /**
  * Decoding at the ccxt boundary, against ccxt's own recorded fixtures
- * (../shared/fixtures/ccxt): every recorded order, balance, ticker and market
+ * (test/fixtures/ccxt): every recorded order, balance, ticker and market
  * passes through our schemas into domain types, and what cannot be represented
  * fails with a typed error instead of leaking through.
  */
@@ -24,7 +24,7 @@ import { feesText, recordText, text } from "./support/amounts.ts"
 import type { MarketRules } from "../src/services/MarketRules.ts"
 
 const fixture = (path: string): unknown =>
-  JSON.parse(readFileSync(new URL(`../../shared/fixtures/ccxt/${path}`, import.meta.url), "utf8"))
+  JSON.parse(readFileSync(new URL(`./fixtures/ccxt/${path}`, import.meta.url), "utf8"))
 
 interface ResponseEntry {
   readonly description: string

@@ -125,7 +125,7 @@ describe("validateOrder", () => {
 
 describe("built-in Binance.US spot rules", () => {
   const fixture: Record<string, { info: { baseAsset: string; quoteAsset: string; ocoAllowed: boolean; filters: Array<Record<string, string>> } }> = JSON.parse(
-    readFileSync(new URL("../../shared/fixtures/ccxt/markets/binanceus.json", import.meta.url), "utf8")
+    readFileSync(new URL("./fixtures/ccxt/markets/binanceus.json", import.meta.url), "utf8")
   )
 
   it("hold every market of ccxt's recorded Binance.US data, filter for filter", () => {

@@ -3,7 +3,7 @@
  * that ccxt's unmodified `binanceus` class runs against it end to end over HTTP
  * (point ccxt at it with `pointAt` from src/layers/ccxt/instance.ts, or the `baseUrl` option).
  *
- * - Symbols: the recorded ccxt binanceus fixture (../shared/fixtures/ccxt/markets)
+ * - Symbols: the recorded ccxt binanceus fixture (test/fixtures/ccxt/markets)
  *   plus a synthesized HBARUSDT, with Binance's filters enforced (-1013).
  * - SIGNED endpoints: X-MBX-APIKEY (-2015), HMAC-SHA256 of query+body (-1022),
  *   timestamp/recvWindow against the server clock (-1021, settable skew).

@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs"
 import { type Dec, dec } from "./decimal.ts"
 
 /** ../shared beside the repository: /work/shared locally, X/shared beside X/ci-check in CI. */
-const FIXTURE = new URL("../../../../shared/fixtures/ccxt/markets/binanceus.json", import.meta.url)
+const FIXTURE = new URL("../../fixtures/ccxt/markets/binanceus.json", import.meta.url)
 
 export type SymbolInfo = Record<string, unknown> & {
   readonly symbol: string
