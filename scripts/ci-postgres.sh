@@ -2,6 +2,7 @@
 # A throwaway PostgreSQL server for the journal tests (test/journal.test.ts runs its
 # PostgreSQL suite only when DATABASE_URL is set).
 #
+#   scripts/ci-postgres.sh install           # apt-get installs the server when none is found
 #   eval "$(scripts/ci-postgres.sh start)"   # prints `export DATABASE_URL=...` and `export ORDEROPS_PG_DIR=...`
 #   ...run the tests...
 #   scripts/ci-postgres.sh stop              # stops the server and deletes $ORDEROPS_PG_DIR
@@ -94,6 +95,19 @@ start() {
   printf 'export DATABASE_URL=%s\n' "postgres://postgres@127.0.0.1:$port/orderops_test"
 }
 
+# Installs the server from the machine's package manager (Debian's apt) when none is
+# found and we may (root, apt-get present); says why not otherwise.
+install() {
+  if find_bindir >/dev/null; then return 0; fi
+  if [ "$(id -u)" != "0" ] || ! command -v apt-get >/dev/null 2>&1; then
+    say "no PostgreSQL server and no way to install one here (needs root and apt-get)"
+    return 0
+  fi
+  say "installing PostgreSQL with apt-get"
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; } >&2 ||
+    say "apt-get could not install postgresql; the PostgreSQL journal tests will be skipped"
+}
+
 stop() {
   local dir="${1:-${ORDEROPS_PG_DIR:-}}"
   if [ -z "$dir" ] || [ ! -d "$dir/data" ]; then say "nothing to stop"; return 0; fi
@@ -105,8 +119,9 @@ stop() {
 }
 
 case "${1:-start}" in
+  install) install ;;
   start) start ;;
   stop) stop "${2:-}" ;;
-  *) say "usage: $0 [start|stop [dir]]"; exit 2 ;;
+  *) say "usage: $0 [install|start|stop [dir]]"; exit 2 ;;
 esac
 exit 0
