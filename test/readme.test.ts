@@ -16,9 +16,9 @@
  * is not compiled; any other TypeScript fence (```typescript, ```tsx) fails the test.
  */
 import { spawnSync } from "node:child_process"
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { dirname, join } from "node:path"
 import * as NodeServices from "@effect/platform-node/NodeServices"
 import { assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Layer } from "effect"
@@ -192,4 +192,28 @@ describe("README", () => {
       rmSync(dir, { recursive: true, force: true })
     }
   }, 60_000)
+
+  it("links only to pages and headings that exist", () => {
+    /** GitHub's anchor for a heading: lower case, punctuation dropped, each space a hyphen. */
+    const anchor = (heading: string) => heading.trim().toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, "").replace(/\s/g, "-")
+    const anchorsOf = (page: string) =>
+      new Set(read(page).split("\n").filter((l) => /^#{1,6} /.test(l)).map((l) => anchor(l.replace(/^#+ /, ""))))
+    const broken: Array<string> = []
+    for (const page of pages) {
+      // Links outside code: fenced blocks are dropped first.
+      const prose = read(page).replace(/```[\s\S]*?```/g, "")
+      for (const [, target] of prose.matchAll(/\]\(([^)\s]+)\)/g)) {
+        if (/^[a-z]+:/.test(target!)) continue // https:, mailto:
+        const [file, hash] = target!.split("#") as [string, string | undefined]
+        const resolved = file === "" ? page : join(dirname(page), file)
+        if (resolved.endsWith("/") || !resolved.endsWith(".md")) {
+          if (!existsSync(join(root, resolved))) broken.push(`${page}: ${target}`)
+          continue
+        }
+        if (!pages.includes(resolved)) broken.push(`${page}: ${target}`)
+        else if (hash !== undefined && !anchorsOf(resolved).has(hash)) broken.push(`${page}: ${target} (no such heading)`)
+      }
+    }
+    assert.deepStrictEqual(broken, [])
+  })
 })
