@@ -21,7 +21,7 @@ const npm = (args: ReadonlyArray<string>, cwd: string) =>
   execFileSync("npm", [...args], { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, npm_config_loglevel: "error" } })
 
 /** What `npm pack` needs to build the package: the sources and configs, with the work tree's node_modules. */
-const PACKED_FROM = ["package.json", "package-lock.json", "README.md", "tsconfig.json", "tsconfig.build.json", "src"]
+const PACKED_FROM = ["package.json", "package-lock.json", "README.md", "docs", "tsconfig.json", "tsconfig.build.json", "src"]
 
 let work = ""
 let project = ""
@@ -128,6 +128,8 @@ describe("the packed package", () => {
     assert.deepStrictEqual(result.statuses, [`${result.a}:closed`, `${result.b}:canceled`])
     // The declarations ship too.
     assert.include(readdirSync(join(project, "node_modules/orderops/dist/src")), "index.d.ts")
+    // And the pages the README links to.
+    assert.include(readdirSync(join(project, "node_modules/orderops/docs")), "live-trading.md")
   }, 60_000)
 
   it("the installed bin keeps a dry-run session in a SQLite journal", () => {
