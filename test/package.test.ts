@@ -6,7 +6,7 @@
  * SQLite journal and, when `DATABASE_URL` is set, on a real PostgreSQL.
  */
 import { execFileSync, spawnSync } from "node:child_process"
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { PgClient } from "@effect/sql-pg"
@@ -21,7 +21,7 @@ const npm = (args: ReadonlyArray<string>, cwd: string) =>
   execFileSync("npm", [...args], { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, npm_config_loglevel: "error" } })
 
 /** What `npm pack` needs to build the package: the sources and configs, with the work tree's node_modules. */
-const PACKED_FROM = ["package.json", "package-lock.json", "README.md", "tsconfig.json", "tsconfig.build.json", "src"]
+const PACKED_FROM = ["package.json", "package-lock.json", "README.md", "docs", "tsconfig.json", "tsconfig.build.json", "src"]
 
 let work = ""
 let project = ""
@@ -128,6 +128,8 @@ describe("the packed package", () => {
     assert.deepStrictEqual(result.statuses, [`${result.a}:closed`, `${result.b}:canceled`])
     // The declarations ship too.
     assert.include(readdirSync(join(project, "node_modules/orderops/dist/src")), "index.d.ts")
+    // And the pages the README links to.
+    assert.include(readdirSync(join(project, "node_modules/orderops/docs")), "live-trading.md")
   }, 60_000)
 
   it("the installed bin keeps a dry-run session in a SQLite journal", () => {
@@ -168,17 +170,31 @@ describe("the packed package", () => {
     assert.deepStrictEqual(json(runBin(["balance", "--json"], env)).free, { HBAR: "0", USDT: "1000" })
   }, 60_000)
 
-  it("typechecks in a consumer project with the README's tsconfig", () => {
-    writeFileSync(join(project, "tsconfig.json"), JSON.stringify({
-      compilerOptions: { strict: true, module: "NodeNext", moduleResolution: "NodeNext", target: "ES2023", noEmit: true, skipLibCheck: true },
-      files: ["app.ts"]
-    }))
+  it("typechecks in a consumer project with the README's tsconfig (skipLibCheck off), and runs its .ts there", () => {
+    // The README's Install gives the app's tsconfig.json as its one json block.
+    const readme = readFileSync(join(root, "README.md"), "utf8")
+    const install = readme.slice(readme.indexOf("\n## Install\n"), readme.indexOf("\n## A complete program\n"))
+    const tsconfig = /```json\n([\s\S]*?)\n```/.exec(install)![1]!
+    const { compilerOptions } = JSON.parse(tsconfig)
+    assert.notProperty(compilerOptions, "skipLibCheck") // so the packed declarations are checked too
+    writeFileSync(join(project, "tsconfig.json"), tsconfig)
+    // The README has the app install @types/node; this project takes the work tree's.
+    mkdirSync(join(project, "node_modules/@types"), { recursive: true })
+    if (!existsSync(join(project, "node_modules/@types/node"))) symlinkSync(join(root, "node_modules/@types/node"), join(project, "node_modules/@types/node"))
     writeFileSync(join(project, "app.ts"), `import { Effect } from "effect"
-import { createLimitBuy, DryRunExchangeLayer, LiveExchangeLayer } from "orderops"
-export const program = createLimitBuy("0.09", 100).pipe(Effect.provide(DryRunExchangeLayer()))
+import { createLimitBuy, Decimal, DryRunExchangeLayer, getUsdtBalance, LiveExchangeLayer } from "orderops"
 export const live = LiveExchangeLayer({ apiKey: "k", secret: "s" })
+const program = Effect.gen(function*() {
+  yield* createLimitBuy("0.09", 100)
+  return Decimal.format(yield* getUsdtBalance())
+})
+Effect.runPromise(program.pipe(Effect.provide(DryRunExchangeLayer()))).then((free) => console.log(\`free \${free} in \${process.env["ORDEROPS_JOURNAL"]}\`))
 `)
     const tsc = spawnSync(join(root, "node_modules/.bin/tsc"), ["-p", "tsconfig.json"], { cwd: project, encoding: "utf8" })
     assert.strictEqual(tsc.status, 0, tsc.stdout + tsc.stderr)
+    // "type": "module" (set when the project was made): Node runs the .ts as it is.
+    const run = spawnSync(process.execPath, ["app.ts"], { cwd: project, encoding: "utf8", env: { ...process.env, ORDEROPS_JOURNAL: ":memory:" } })
+    assert.strictEqual(run.status, 0, run.stderr)
+    assert.match(run.stdout, /^free 991 in :memory:$/m)
   }, 60_000)
 })

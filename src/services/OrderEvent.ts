@@ -3,7 +3,7 @@
  * this process tracks, as it happens. Every event carries the order's record as it
  * stands after the change; a fill carries its trade too.
  *
- * The guarantees (see the README, "Order events"):
+ * The guarantees (see docs/order-events.md, "Guarantees"):
  * - per order, events come in the order the changes happened: `Accepted` first,
  *   `Triggered` (a stop or take-profit firing) before its first fill, the fills,
  *   and at most one final event (`Filled`, `Canceled`, `Expired`, `Rejected`);
