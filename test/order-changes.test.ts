@@ -39,7 +39,7 @@ const trade = (id: string, quantity: string, timestamp: number): Trade => ({
 
 /** Each event as `Tag status filled [trade id]`. */
 const summary = (events: ReadonlyArray<OrderEvent>) =>
-  events.map((e) => `${e._tag} ${e.order.status} ${text(e.order.filled)}${"trade" in e ? ` ${e.trade.id}` : ""}`)
+  events.map((e) => `${e._tag} ${e.order.status} ${text(e.order.filled)}${"trade" in e ? Option.match(e.trade, { onNone: () => " no trade", onSome: (t) => ` ${t.id}` }) : ""}`)
 
 describe("order changes", () => {
   it("a new order is Accepted, its fills follow one per trade, and the last fill is Filled with the exchange's final view", () => {

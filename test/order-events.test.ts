@@ -56,7 +56,7 @@ const nextEvents = (n: number) =>
 const summary = (events: ReadonlyArray<OrderEvent>) =>
   events.map((e) =>
     `${e._tag} ${e.order.status} ${text(e.order.filled)}` +
-    ("trade" in e ? ` ${text(e.trade.price)}x${text(e.trade.quantity)} ${text(e.trade.fee)} ${e.trade.feeAsset} ${e.trade.maker ? "maker" : "taker"}` : ""))
+    ("trade" in e ? Option.match(e.trade, { onNone: () => " no trade", onSome: (t) => ` ${text(t.price)}x${text(t.quantity)} ${text(t.fee)} ${t.feeAsset} ${t.maker ? "maker" : "taker"}` }) : ""))
 
 const setPrice = (p: number) => DryRunMarket.use((m) => m.setPrice(p))
 
@@ -263,8 +263,12 @@ describe("a poll while a create's answer is on its way", () => {
 })
 
 describe("an exchange that lists no trades", () => {
-  it.effect("a fill is published after three unanswered trade reads, with a trade derived from the order's change", () =>
+  it.effect("a fill waits the bounded wait for its trade, then is published without one, with a WARN; nothing is made up", () =>
     Effect.gen(function*() {
+      const lines: Array<string> = []
+      const logger = Logger.layer([Logger.make(({ logLevel, message }) => {
+        lines.push(`${logLevel} ${(Array.isArray(message) ? message : [message]).map(String).join(" ")}`)
+      })])
       const layer = engineOver(() => ({
         updates: Option.none(),
         trades: (op, symbol) =>
@@ -274,17 +278,21 @@ describe("an exchange that lists no trades", () => {
         const events = yield* subscribeOrderEvents
         const seen = yield* Ref.make<ReadonlyArray<OrderEvent>>([])
         yield* Effect.forkChild(Stream.runForEach(events, (e) => Ref.update(seen, (list) => [...list, e])))
-        // Filled at once; its trade is never listed. Reads: at once, then at each poll.
+        // Filled at once; its trade is never listed. Reads: at once, then every second.
         const id = yield* createMarketSell(100)
-        yield* TestClock.adjust("1 second")
-        assert.deepStrictEqual(summary(yield* Ref.get(seen)), ["Accepted open 0"])
+        for (let s = 0; s < 9; s++) yield* TestClock.adjust("1 second")
+        assert.deepStrictEqual(summary(yield* Ref.get(seen)), ["Accepted open 0"], "within the wait: the fill waits for its trade")
         yield* TestClock.adjust("1 second")
         const got = yield* Ref.get(seen)
-        // The fee the order states (the taker fee, in the USDT received) is the derived trade's.
-        assert.deepStrictEqual(summary(got), ["Accepted open 0", "Filled closed 100 0.06x100 0.006 USDT taker"])
+        // The order as it states itself (its taker fee, in the USDT received); no trade.
+        assert.deepStrictEqual(summary(got), ["Accepted open 0", "Filled closed 100 no trade"])
         const fill = got[1]!
-        assert.strictEqual(fill._tag === "Filled" ? fill.trade.id : undefined, `${id}@100`)
-      }).pipe(Effect.provide(layer))
+        assert.isTrue(fill._tag === "Filled" && Option.isNone(fill.trade))
+        assert.deepStrictEqual(fill.order.fees["USDT"] === undefined ? undefined : text(fill.order.fees["USDT"]), "0.006")
+        assert.isTrue(lines.some((l) => l.startsWith("Warn") && l.includes(`Order ${id}`) && l.includes("without a trade")), lines.join("\n"))
+        yield* TestClock.adjust("5 seconds")
+        assert.strictEqual((yield* Ref.get(seen)).length, 2, "published once")
+      }).pipe(Effect.provide(layer.pipe(Layer.provide(logger))))
     }))
 })
 

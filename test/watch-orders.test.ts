@@ -343,7 +343,7 @@ describe("watchOrders: order events through the engine (Exchange.subscribeOrderE
   const summary = (events: ReadonlyArray<OrderEvent>) =>
     events.map((e) =>
       `${e._tag} ${e.order.status} ${text(e.order.filled)}` +
-      ("trade" in e ? ` ${text(e.trade.price)}x${text(e.trade.quantity)} ${text(e.trade.fee)} ${e.trade.feeAsset} ${e.trade.maker ? "maker" : "taker"}` : ""))
+      ("trade" in e ? Option.match(e.trade, { onNone: () => " no trade", onSome: (t) => ` ${text(t.price)}x${text(t.quantity)} ${text(t.fee)} ${t.feeAsset} ${t.maker ? "maker" : "taker"}` }) : ""))
 
   /** Subscribes now and collects the next `n` events in the background. */
   const nextEvents = (n: number) => Effect.flatMap(subscribeOrderEvents, (events) => Effect.forkChild(Stream.runCollect(Stream.take(events, n))))
