@@ -97,7 +97,23 @@ describe("watchOrders: order updates on binance's WebSocket API", () => {
       )
     }))
 
-  it.effect("a dropped socket: reconnecting, then after the backoff connected again, subscribed anew, and later fills still arrive", () =>
+  it.effect("a connection that worked (up 1 s) and dropped: reconnecting, then connected again at once, with no backoff", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer
+      const venue = yield* venueOn(server)
+      const { queue } = yield* watch(venue)
+      for (let i = 0; i < 4; i++) {
+        expectState(yield* Queue.take(queue), "connected")
+        yield* TestClock.adjust("1 second")
+        server.wsApi.dropConnections()
+        expectState(yield* Queue.take(queue), "reconnecting")
+      }
+      // No virtual time passes from here: the next subscription is not delayed.
+      expectState(yield* Queue.take(queue), "connected")
+      assert.strictEqual(server.wsApi.requests().filter((r) => r.method === "userDataStream.subscribe.signature").length, 5)
+    }))
+
+  it.effect("a socket dropped at once, before any update: reconnecting, then after the backoff connected again, subscribed anew, and later fills still arrive", () =>
     Effect.gen(function*() {
       const server = yield* startServer
       const venue = yield* venueOn(server)
