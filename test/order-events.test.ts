@@ -296,6 +296,33 @@ describe("an exchange that lists no trades", () => {
     }))
 })
 
+describe("the trades of a fill that waits for them", () => {
+  it.effect("an order that rested for days: read from a margin before the last view that showed it unfilled, not from its creation; its own trade published", () =>
+    Effect.gen(function*() {
+      const since: Array<number> = []
+      const layer = engineOver((v) => ({
+        updates: Option.none(),
+        trades: (op, symbol, from, until) => Effect.andThen(Effect.sync(() => void since.push(from ?? -1)), v.trades(op, symbol, from, until))
+      }), { events: { pollInterval: "1 hour" } })
+      yield* Effect.gen(function*() {
+        const events = yield* subscribeOrderEvents
+        const seen = yield* Ref.make<ReadonlyArray<OrderEvent>>([])
+        yield* Effect.forkChild(Stream.runForEach(events, (e) => Ref.update(seen, (list) => [...list, e])))
+        yield* createLimitBuy(0.05, 100)
+        for (let h = 0; h < 72; h++) yield* TestClock.adjust("1 hour") // three days of polls, each showing it open
+        const lastSeen = 72 * 3_600_000
+        yield* TestClock.adjust("10 minutes")
+        yield* setPrice(0.05) // it fills now; the next poll finds it filled, with no trade
+        yield* TestClock.adjust("50 minutes")
+        const got = yield* Ref.get(seen)
+        assert.deepStrictEqual(summary(got).map((l) => l.replace(/ taker| maker/, "")), ["Accepted open 0", "Filled closed 100 0.05x100 0.1 HBAR"])
+        const fill = got[1]!
+        assert.isTrue(fill._tag === "Filled" && Option.isSome(fill.trade) && !fill.trade.value.id.includes("@"))
+        assert.deepStrictEqual(since, [lastSeen - 60_000], "one read, from a minute before the last poll that showed it open")
+      }).pipe(Effect.provide(layer))
+    }))
+})
+
 describe("order events across sessions", () => {
   it.live("reading an earlier session's finished orders publishes nothing; a new order still starts with Accepted", () =>
     Effect.scoped(Effect.gen(function*() {

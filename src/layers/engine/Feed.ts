@@ -13,9 +13,11 @@
  * A fill whose trade is not known yet (a REST view, which carries no trades) waits:
  * the order is `pending` until `settlePending` reads its trades, which the watcher
  * runs at once (`wake`) and every `TRADE_READ_EVERY` while fills wait. The read
- * starts where the order's unpublished trades can be (`Published.tradesFrom`: its
- * newest published trade, else its creation), never at the waiting view's own time
- * (a cancel answer's, after the fill). A trade is published only once the exchange
+ * starts before the order's first unseen fill: at its newest published trade, else
+ * its creation (`Published.tradesFrom`), or, for an order resting long, a margin
+ * before the last time a view showed what is published of it (later fills came
+ * after that), never at the waiting view's own time (a cancel answer's, after the
+ * fill). A trade is published only once the exchange
  * lists it; a fill it has not listed after `tradeWait` is published without a trade
  * (`trade: none`), with a WARN. Nothing is made up.
  */
@@ -31,6 +33,13 @@ import type { EngineCore } from "./Engine.ts"
 import { read } from "./Engine.ts"
 import type { EventHub } from "./EventHub.ts"
 import { changes, type Published, publishedAsIs } from "./OrderChanges.ts"
+
+/**
+ * How far before the last view that showed an order's published fills its trade read
+ * may start: covers the request's latency and the local clock running ahead of the
+ * exchange's. Only bounds the read for an order that rested long.
+ */
+const SEEN_MARGIN_MS = 60_000
 
 /** How long a fill waits for the exchange to list its trade before it is published without one, by default. */
 export const DEFAULT_TRADE_WAIT: Duration.Input = "10 seconds"
@@ -67,14 +76,21 @@ export const makeFeed = (engine: EngineCore, hub: EventHub, tradeWait: Duration.
     const pending = new Map<string, OrderRecord>()
     /** When each waiting order started waiting (epoch ms), by id. */
     const waitingSince = new Map<string, number>()
+    /** When a view last showed what is published of each order (local epoch ms), by id: its later fills came after. */
+    const seenAt = new Map<string, number>()
 
     /** A view that says less than what is known of the order already (a late answer or stream frame). */
     const isLate = (view: OrderRecord, known: OrderRecord) => D.lt(view.filled, known.filled)
 
     /** Records what is published of an order now: kept while it is open (a final one the active orders remember). */
-    const settle = (id: string, now: Published) => {
-      if (!isFinalStatus(now.record.status)) return void published.set(id, now)
+    const settle = (id: string, now: Published, at: number) => {
+      if (!isFinalStatus(now.record.status)) {
+        published.set(id, now)
+        seenAt.set(id, at)
+        return
+      }
       published.delete(id)
+      seenAt.delete(id)
     }
 
     /** Whether `view`'s new fills need the journal's trades: the trades given do not cover them. */
@@ -91,10 +107,12 @@ export const makeFeed = (engine: EngineCore, hub: EventHub, tradeWait: Duration.
      * view, so that a later subscriber starts from there.
      */
     const publish = (view: OrderRecord, trades: ReadonlyArray<Trade>): Effect.Effect<void, JournalError> =>
-      Effect.suspend(() => {
+      Effect.clockWith((clock) => {
         const from = published.get(view.id)
         if (!hub.listening() && !pending.has(view.id)) {
-          if (from === undefined || !isLate(view, from.record)) settle(view.id, publishedAsIs(view, from?.tradesFrom))
+          if (from === undefined || !isLate(view, from.record)) {
+            settle(view.id, publishedAsIs(view, from?.tradesFrom), clock.currentTimeMillisUnsafe())
+          }
           return Effect.void
         }
         if (!needsJournaledTrades(view, trades, from?.record)) return Effect.asVoid(emit(view, trades))
@@ -121,7 +139,7 @@ export const makeFeed = (engine: EngineCore, hub: EventHub, tradeWait: Duration.
         } else {
           pending.delete(view.id)
           waitingSince.delete(view.id)
-          settle(view.id, next.published)
+          settle(view.id, next.published, clock.currentTimeMillisUnsafe())
         }
         return Effect.as(hub.publish(next.events), next.events)
       })
@@ -162,13 +180,26 @@ export const makeFeed = (engine: EngineCore, hub: EventHub, tradeWait: Duration.
     const placed = (record: OrderRecord) => observe(record)
 
     const adopted = (record: OrderRecord) =>
-      Effect.andThen(active.track(record), Effect.sync(() => {
-        if (!isFinalStatus(record.status) && !published.has(record.id)) published.set(record.id, publishedAsIs(record))
-      }))
+      Effect.andThen(active.track(record), Effect.clockWith((clock) => Effect.sync(() => {
+        if (!isFinalStatus(record.status) && !published.has(record.id)) {
+          published.set(record.id, publishedAsIs(record))
+          seenAt.set(record.id, clock.currentTimeMillisUnsafe())
+        }
+      })))
 
-    /** Where the read of the waiting orders' trades starts: the earliest of their `tradesFrom`. */
-    const tradesSince = () =>
-      Math.min(...[...pending].map(([id, view]) => Math.min(published.get(id)?.tradesFrom ?? view.timestamp, view.timestamp)))
+    /**
+     * Where the read of one waiting order's trades starts: its `tradesFrom` (its newest
+     * published trade, else its creation), or a margin before a view last showed what is
+     * published of it, whichever is later.
+     */
+    const tradesSinceOf = (id: string, view: OrderRecord) => {
+      const from = Math.min(published.get(id)?.tradesFrom ?? view.timestamp, view.timestamp)
+      const seen = seenAt.get(id)
+      return seen === undefined ? from : Math.max(from, seen - SEEN_MARGIN_MS)
+    }
+
+    /** Where the read of the waiting orders' trades starts: the earliest of theirs. */
+    const tradesSince = () => Math.min(...[...pending].map(([id, view]) => tradesSinceOf(id, view)))
 
     /** Says that `order`'s fill went out without a trade, and why. */
     const warnUntraded = (order: OrderRecord, events: ReadonlyArray<OrderEvent>) => {
