@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
-import { type Duration, Effect, Exit, Fiber, Layer, Logger, Option, Ref, Stream } from "effect"
+import { type Duration, Effect, Exit, Fiber, Layer, Logger, Option, Queue, Ref, Stream } from "effect"
 import { TestClock } from "effect/testing"
 import {
   activeOrders,
@@ -29,7 +29,8 @@ import {
   OrderJournal,
   subscribeOrderEvents
 } from "../src/index.ts"
-import { ActiveOrders, DRY_RUN_VENUE_ID, DryRunVenueLayer, type EngineOptions, makeExchange, Venue, type VenueService } from "../src/venue.ts"
+import { ActiveOrders, DRY_RUN_VENUE_ID, DryRunVenueLayer, type EngineOptions, makeExchange, Venue, type VenueService, type VenueUpdate } from "../src/venue.ts"
+import type { OrderRecord } from "../src/services/OrderRecord.ts"
 import type { OrderEvent } from "../src/services/OrderEvent.ts"
 import * as D from "../src/services/Decimal.ts"
 import { text } from "./support/amounts.ts"
@@ -319,6 +320,38 @@ describe("the trades of a fill that waits for them", () => {
         const fill = got[1]!
         assert.isTrue(fill._tag === "Filled" && Option.isSome(fill.trade) && !fill.trade.value.id.includes("@"))
         assert.deepStrictEqual(since, [lastSeen - 60_000], "one read, from a minute before the last poll that showed it open")
+      }).pipe(Effect.provide(layer))
+    }))
+})
+
+describe("a fill's late stream report after the cancel's answer", () => {
+  it.effect("the cancel's view waits for the fill's trade; the report brings it: PartiallyFilled with it, then Canceled, at once", () =>
+    Effect.gen(function*() {
+      const reports = yield* Queue.unbounded<VenueUpdate>()
+      let paper: VenueService | undefined
+      const layer = engineOver((v) => ({
+        updates: Option.some(() => Stream.fromQueue(reports)),
+        trades: (op, symbol) => Effect.sync(() => void (paper = v)).pipe(Effect.as([])) // listed only later: the report is first
+      }), { events: { pollInterval: "1 minute", tradeWait: "1 minute" } })
+      yield* Effect.gen(function*() {
+        const events = yield* subscribeOrderEvents
+        const seen = yield* Ref.make<ReadonlyArray<OrderEvent>>([])
+        yield* Effect.forkChild(Stream.runForEach(events, (e) => Ref.update(seen, (list) => [...list, e])))
+        const id = yield* createLimitBuy(0.05, 100)
+        yield* DryRunMarket.use((m) => m.setDepth(40))
+        yield* setPrice(0.05) // 40 fill; the stream (this test's queue) says nothing yet
+        yield* cancelOrder(id)
+        const canceled = yield* (yield* Venue).fetchOrder("test", "HBAR/USDT", id)
+        assert.deepStrictEqual([canceled.status, text(canceled.filled)], ["canceled", "40"])
+        yield* TestClock.adjust("1 second")
+        assert.deepStrictEqual(summary(yield* Ref.get(seen)), ["Accepted open 0"], "the cancel's view waits for the fill's trade")
+        const [trade] = (yield* paper!.trades("test", "HBAR/USDT")).filter((t) => t.orderId === id)
+        const report: OrderRecord = { ...canceled, status: "open" }
+        yield* Queue.offer(reports, { _tag: "Order", order: report, trade: Option.some(trade!) })
+        yield* TestClock.adjust("1 second")
+        assert.deepStrictEqual(summary(yield* Ref.get(seen)).map((l) => l.split(" ").slice(0, 3).join(" ")), [
+          "Accepted open 0", "PartiallyFilled open 40", "Canceled canceled 40"
+        ])
       }).pipe(Effect.provide(layer))
     }))
 })

@@ -170,6 +170,12 @@ export const makeFeed = (engine: EngineCore, hub: EventHub, tradeWait: Duration.
         if (from !== undefined && from.record === view && trades.length === 0) return Effect.void
         if (from === undefined && (active.wasFinished(view.id) || !isNewOwn(view))) return withTrades(trades, active.observe(view))
         if (from !== undefined && isLate(view, pending.get(view.id) ?? from.record)) return recordTrades(trades)
+        const waiting = pending.get(view.id)
+        // No further than the view that waits for its trades (the stream's late report of a fill, after the
+        // cancel's answer): only its trades are news, and they go to the waiting view.
+        if (waiting !== undefined && !D.gt(view.filled, waiting.filled) && (isFinalStatus(waiting.status) || !isFinalStatus(view.status))) {
+          return withTrades(trades, publish(waiting, trades))
+        }
         // An own order not published yet: placed now, or seen before its create's answer (a stream can be that quick).
         const applied = from === undefined ? active.track(view) : active.observe(view)
         return Effect.andThen(withTrades(trades, applied), publish(view, trades))
