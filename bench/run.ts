@@ -1,13 +1,14 @@
 /**
- * `npm run bench`: every benchmark of issues 5, 12 and 15, each against a baseline
+ * `npm run bench`: every benchmark of issues 5, 12, 15 and 19, each against a baseline
  * measured in the same run, printed as one table with the target and PASS or MISS.
- * Takes about two minutes (three with `DATABASE_URL` set). The benchmarks never run
+ * Takes about four minutes (three with `DATABASE_URL` set). The benchmarks never run
  * in the test suite.
  */
 import { arch, cpus, totalmem } from "node:os"
 import { coldStart } from "./cold-start.ts"
 import { dryRunBenchmarks } from "./dry-run.ts"
 import { eventLatency } from "./events.ts"
+import { flappingStream } from "./flapping.ts"
 import { journalAtScale } from "./journal.ts"
 import { cancelAllBenchmark, liveDurableOverhead, liveOverhead } from "./live.ts"
 import { printTable, progress, type Row } from "./support.ts"
@@ -19,7 +20,8 @@ const benches: ReadonlyArray<readonly [string, () => Promise<Row | ReadonlyArray
   ["(b) cancel-all", cancelAllBenchmark],
   ["(e) cold start", coldStart],
   ["(f)/(g)/(h) durable journal at scale", journalAtScale],
-  ["(j) order-event latency", eventLatency]
+  ["(j) order-event latency", eventLatency],
+  ["(k) order events on a flapping stream", flappingStream]
 ]
 
 const rows: Array<Row> = []

@@ -26,6 +26,12 @@ export const median = (xs: ReadonlyArray<number>): number => {
   return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2
 }
 
+/** The value at quantile `q` (0..1) of `xs`, nearest rank. */
+export const quantile = (xs: ReadonlyArray<number>, q: number): number => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!
+}
+
 /** Milliseconds taken by `f`. */
 export const timed = async (f: () => Promise<unknown>): Promise<number> => {
   const start = performance.now()

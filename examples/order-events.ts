@@ -1,6 +1,6 @@
 // Order events on the dry-run paper exchange: a buy filled in two parts, printed as it happens.
 // Run it from a clone with `node --conditions=source examples/order-events.ts`.
-import { Effect, Fiber, References, Stream } from "effect"
+import { Effect, Fiber, Option, References, Stream } from "effect"
 import { createLimitBuy, Decimal, DryRun, DryRunMarket, eventSource, subscribeOrderEvents } from "orderops"
 
 const program = Effect.gen(function*() {
@@ -14,8 +14,12 @@ const program = Effect.gen(function*() {
     Stream.runForEach((event) =>
       Effect.sync(() => {
         const o = event.order
+        // A fill's trade is none only when the exchange did not list it in time (see the README).
         const fill = event._tag === "PartiallyFilled" || event._tag === "Filled"
-          ? `: ${Decimal.format(event.trade.quantity)} at ${Decimal.format(event.trade.price)}, fee ${Decimal.format(event.trade.fee)} ${event.trade.feeAsset}`
+          ? Option.match(event.trade, {
+            onNone: () => ": no trade listed",
+            onSome: (t) => `: ${Decimal.format(t.quantity)} at ${Decimal.format(t.price)}, fee ${Decimal.format(t.fee)} ${t.feeAsset}`
+          })
           : ""
         console.log(`${event._tag} ${o.side} ${o.id}, ${Decimal.format(o.filled)}/${Decimal.format(o.quantity)} filled${fill}`)
       })

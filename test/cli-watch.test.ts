@@ -46,11 +46,11 @@ describe("watch's output", () => {
       quoteQuantity: d("5.7"), fee: d("0.06"), feeAsset: "HBAR", maker: true, timestamp: at
     }
     assert.strictEqual(
-      eventLine({ _tag: "PartiallyFilled", order: filled, trade }, at),
+      eventLine({ _tag: "PartiallyFilled", order: filled, trade: Option.some(trade) }, at),
       "2026-01-31 12:00:00Z  PartiallyFilled  dry_run_7  oo_abc_1  buy limit at 0.095  open  60/100  trade 60 at 0.095, fee 0.06 HBAR, maker"
     )
     assert.strictEqual(sourceLine("polling", at), "2026-01-31 12:00:00Z  event source: polling")
-    const json = JSON.parse(jsonLine({ _tag: "Event", event: { _tag: "PartiallyFilled", order: filled, trade } }))
+    const json = JSON.parse(jsonLine({ _tag: "Event", event: { _tag: "PartiallyFilled", order: filled, trade: Option.some(trade) } }))
     assert.include(json, { _tag: "PartiallyFilled" })
     assert.deepStrictEqual(Object.keys(json.order), RECORD_FIELDS) // as orders --json writes a record
     assert.include(json.order, { id: "dry_run_7", filled: "60", price: "0.095", triggerPrice: null, status: "open" })

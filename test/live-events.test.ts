@@ -6,31 +6,25 @@
  * the stream. The venue-level source is in live-events-venue.test.ts.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { BigDecimal, Effect, Layer, Logger, References, Schedule, type Scope, Stream } from "effect"
+import { BigDecimal, Effect, Layer, Logger, Option, References, Schedule } from "effect"
 import {
   activeOrders,
   cancelOrder,
   createLimitBuy,
   createLimitSell,
   createStopLossLimit,
-  eventSource,
-  type Exchange,
   type ExchangeFailure,
   fetchOrder,
-  getUsdtBalance,
-  OrderJournal,
-  subscribeOrderEvents
+  getUsdtBalance
 } from "../src/index.ts"
 import type { LiveOptions } from "../src/layers/Live.ts"
-import type { EventSourceState, OrderEvent } from "../src/services/OrderEvent.ts"
+import type { OrderEvent } from "../src/services/OrderEvent.ts"
 import type { BinanceServer } from "./support/BinanceServer.ts"
 import { withLiveServer } from "./support/live-layer.ts"
-
-const API_KEY = "events-key-0123456789abcdef"
-const SECRET = "events-secret-FEDCBA9876543210"
+import { collectEvents, describeEvents, EVENTS_KEYS, eventually, untilConnected, untilSource, withStream } from "./support/live-events.ts"
 
 const withLive = <A, R>(body: (server: BinanceServer) => Effect.Effect<A, ExchangeFailure, R>, options: Partial<LiveOptions> = {}) =>
-  withLiveServer({ apiKey: API_KEY, secret: SECRET }, body, options)
+  withLiveServer(EVENTS_KEYS, body, options)
 
 describe("live: REST reads say whether a trigger fired", () => {
   for (const unified of [false, true]) {
@@ -53,34 +47,6 @@ describe("live: REST reads say whether a trigger fired", () => {
 
 // ---- end to end: the engine's order events over the stream -------------------------------
 
-/** The live layer with the user data stream on (the fast test layer turns it off by default). */
-const withStream = <A>(
-  body: (server: BinanceServer) => Effect.Effect<A, ExchangeFailure, Exchange | OrderJournal | Scope.Scope>,
-  options: Partial<LiveOptions> = {}
-) => Effect.scoped(withLive((server) => Effect.andThen(untilConnected, body(server)), { userStream: true, ...options }))
-
-const untilConnected = Effect.repeat(eventSource, {
-  until: (s) => s === "connected", schedule: Schedule.spaced("10 millis"), times: 500
-})
-const untilSource = (state: EventSourceState) =>
-  Effect.repeat(eventSource, { until: (s) => s === state, schedule: Schedule.spaced("10 millis"), times: 500 })
-
-/** Collects every event published from now on, for the scope. */
-const collectEvents = Effect.gen(function*() {
-  const events = yield* subscribeOrderEvents
-  const seen: Array<OrderEvent> = []
-  yield* Effect.forkScoped(Stream.runForEach(events, (e) => Effect.sync(() => void seen.push(e))))
-  return seen
-})
-
-/** Waits (real time, bounded) until `seen` satisfies `predicate`. */
-const eventually = (seen: ReadonlyArray<OrderEvent>, predicate: (seen: ReadonlyArray<OrderEvent>) => boolean) =>
-  Effect.repeat(Effect.sync(() => predicate(seen)), { until: (ok) => ok, schedule: Schedule.spaced("10 millis"), times: 500 }).pipe(
-    Effect.andThen((ok) => (ok ? Effect.void : Effect.die(new Error(`not seen: ${describeEvents(seen).join(", ")}`))))
-  )
-
-const describeEvents = (events: ReadonlyArray<OrderEvent>) =>
-  events.map((e) => `${e._tag} ${BigDecimal.format(e.order.filled)}${"trade" in e ? ` trade ${e.trade.id} ${BigDecimal.format(e.trade.quantity)}` : ""}`)
 const ofOrder = (seen: ReadonlyArray<OrderEvent>, id: string) => seen.filter((e) => e.order.id === id)
 const fills = (seen: ReadonlyArray<OrderEvent>) => seen.filter((e) => e._tag === "PartiallyFilled" || e._tag === "Filled")
 const accountReads = (server: BinanceServer) => server.requestLog().filter((r) => r.path === "/api/v3/account").length
@@ -101,7 +67,7 @@ describe("live order events over the user data stream", () => {
         assert.deepStrictEqual(describeEvents(ofOrder(seen, id)).map((d) => d.replace(/ trade \d+/, "")), [
           "Accepted 0", "PartiallyFilled 10 10", "PartiallyFilled 30 20", "Filled 100 70"
         ])
-        const tradeIds = fills(seen).map((e) => "trade" in e ? e.trade.id : "")
+        const tradeIds = fills(seen).map((e) => "trade" in e ? Option.getOrThrow(e.trade).id : "")
         assert.strictEqual(new Set(tradeIds).size, 3, "three trades, three ids")
       })))
 

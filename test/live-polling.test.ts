@@ -7,7 +7,7 @@
  * reconciliation is published once.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { ConfigProvider, Duration, Effect, Fiber, Layer, type Scope, Stream } from "effect"
+import { ConfigProvider, Duration, Effect, Fiber, Layer, Option, type Scope, Stream } from "effect"
 import {
   activeOrders,
   createLimitBuy,
@@ -52,7 +52,7 @@ const nextEvents = (n: number) => Effect.flatMap(subscribeOrderEvents, (events) 
 const summary = (events: ReadonlyArray<OrderEvent>) =>
   events.map((e) =>
     `${e._tag} ${e.order.status} ${text(e.order.filled)}` +
-    ("trade" in e ? ` ${text(e.trade.price)}x${text(e.trade.quantity)} ${text(e.trade.fee)} ${e.trade.feeAsset}` : ""))
+    ("trade" in e ? Option.match(e.trade, { onNone: () => " no trade", onSome: (t) => ` ${text(t.price)}x${text(t.quantity)} ${text(t.fee)} ${t.feeAsset}` }) : ""))
 
 describe("live: order events by polling", () => {
   it.effect("ORDEROPS_POLL_INTERVAL and ORDEROPS_SAFETY_POLL_INTERVAL set the intervals; events turned off in code stay off", () =>
@@ -80,7 +80,7 @@ describe("live: order events by polling", () => {
         const got = yield* Fiber.join(events)
         assert.deepStrictEqual(summary(got), ["Accepted open 0", "Filled closed 100 0.09x100 0.1 HBAR"])
         const fill = got[1]!
-        assert.strictEqual(fill._tag === "Filled" ? fill.trade.orderId : undefined, id)
+        assert.strictEqual(fill._tag === "Filled" ? Option.getOrThrow(fill.trade).orderId : undefined, id)
         assert.isFalse((yield* activeOrders).has(id))
       })))
 

@@ -39,7 +39,7 @@ const trade = (id: string, quantity: string, timestamp: number): Trade => ({
 
 /** Each event as `Tag status filled [trade id]`. */
 const summary = (events: ReadonlyArray<OrderEvent>) =>
-  events.map((e) => `${e._tag} ${e.order.status} ${text(e.order.filled)}${"trade" in e ? ` ${e.trade.id}` : ""}`)
+  events.map((e) => `${e._tag} ${e.order.status} ${text(e.order.filled)}${"trade" in e ? Option.match(e.trade, { onNone: () => " no trade", onSome: (t) => ` ${t.id}` }) : ""}`)
 
 describe("order changes", () => {
   it("a new order is Accepted, its fills follow one per trade, and the last fill is Filled with the exchange's final view", () => {
@@ -127,5 +127,33 @@ describe("order changes", () => {
 
   it("an order new to the subscribers and already final gives Accepted, then its end", () => {
     expect(summary(changes(Option.none(), view("0", "expired"), []).events)).toEqual(["Accepted open 0", "Expired expired 0"])
+  })
+
+  it("a waiting fill's trades are read from the order's creation, not from a later view's time; after a trade, from that trade", () => {
+    const accepted = changes(Option.none(), view("0", "open", { timestamp: 1_000 }), [])
+    expect(accepted.published.tradesFrom).toBe(1_000)
+    // The cancel's answer (its time 9,000, after the fill at 5,000) shows 40 filled, no trade known: it waits.
+    const canceled = view("40", "canceled", { timestamp: 9_000 })
+    const waiting = changes(Option.some(accepted.published), canceled, [])
+    expect(waiting.complete).toBe(false)
+    expect(waiting.published.tradesFrom).toBe(1_000)
+    // The read from there finds the real trade: published once, then the cancel.
+    const done = changes(Option.some(waiting.published), canceled, [trade("31", "40", 5_000)])
+    expect(summary(done.events)).toEqual(["PartiallyFilled open 40 31", "Canceled canceled 40"])
+    const partly = changes(Option.some(accepted.published), view("40", "open", { timestamp: 1_000 }), [trade("31", "40", 5_000)])
+    expect(partly.published.tradesFrom).toBe(5_000)
+  })
+
+  it("a fill the exchange never listed goes without a trade only when allowed, once; its trade listed later is not published again", () => {
+    const accepted = changes(Option.none(), view("0"), [])
+    expect(changes(Option.some(accepted.published), view("40"), [], false).complete).toBe(false)
+    const untraded = changes(Option.some(accepted.published), view("40"), [], true)
+    expect(summary(untraded.events)).toEqual(["PartiallyFilled open 40 no trade"])
+    expect(untraded.complete).toBe(true)
+    expect(text(untraded.events[0]!.order.cost)).toBe("2")
+    // Its trade shows up later, with the next fill's: only the next is published.
+    const next = changes(Option.some(untraded.published), view("100", "closed"), [trade("1", "40", 1), trade("2", "60", 2)])
+    expect(summary(next.events)).toEqual(["Filled closed 100 2"])
+    expect(changes(Option.some(next.published), view("100", "closed"), [trade("1", "40", 1)], true).events).toEqual([])
   })
 })

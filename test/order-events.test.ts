@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
-import { type Duration, Effect, Exit, Fiber, Layer, Logger, Option, Ref, Stream } from "effect"
+import { type Duration, Effect, Exit, Fiber, Layer, Logger, Option, Queue, Ref, Stream } from "effect"
 import { TestClock } from "effect/testing"
 import {
   activeOrders,
@@ -29,7 +29,8 @@ import {
   OrderJournal,
   subscribeOrderEvents
 } from "../src/index.ts"
-import { ActiveOrders, DRY_RUN_VENUE_ID, DryRunVenueLayer, type EngineOptions, makeExchange, Venue, type VenueService } from "../src/venue.ts"
+import { ActiveOrders, DRY_RUN_VENUE_ID, DryRunVenueLayer, type EngineOptions, makeExchange, Venue, type VenueService, type VenueUpdate } from "../src/venue.ts"
+import type { OrderRecord } from "../src/services/OrderRecord.ts"
 import type { OrderEvent } from "../src/services/OrderEvent.ts"
 import * as D from "../src/services/Decimal.ts"
 import { text } from "./support/amounts.ts"
@@ -56,7 +57,7 @@ const nextEvents = (n: number) =>
 const summary = (events: ReadonlyArray<OrderEvent>) =>
   events.map((e) =>
     `${e._tag} ${e.order.status} ${text(e.order.filled)}` +
-    ("trade" in e ? ` ${text(e.trade.price)}x${text(e.trade.quantity)} ${text(e.trade.fee)} ${e.trade.feeAsset} ${e.trade.maker ? "maker" : "taker"}` : ""))
+    ("trade" in e ? Option.match(e.trade, { onNone: () => " no trade", onSome: (t) => ` ${text(t.price)}x${text(t.quantity)} ${text(t.fee)} ${t.feeAsset} ${t.maker ? "maker" : "taker"}` }) : ""))
 
 const setPrice = (p: number) => DryRunMarket.use((m) => m.setPrice(p))
 
@@ -263,8 +264,12 @@ describe("a poll while a create's answer is on its way", () => {
 })
 
 describe("an exchange that lists no trades", () => {
-  it.effect("a fill is published after three unanswered trade reads, with a trade derived from the order's change", () =>
+  it.effect("a fill waits the bounded wait for its trade, then is published without one, with a WARN; nothing is made up", () =>
     Effect.gen(function*() {
+      const lines: Array<string> = []
+      const logger = Logger.layer([Logger.make(({ logLevel, message }) => {
+        lines.push(`${logLevel} ${(Array.isArray(message) ? message : [message]).map(String).join(" ")}`)
+      })])
       const layer = engineOver(() => ({
         updates: Option.none(),
         trades: (op, symbol) =>
@@ -274,16 +279,79 @@ describe("an exchange that lists no trades", () => {
         const events = yield* subscribeOrderEvents
         const seen = yield* Ref.make<ReadonlyArray<OrderEvent>>([])
         yield* Effect.forkChild(Stream.runForEach(events, (e) => Ref.update(seen, (list) => [...list, e])))
-        // Filled at once; its trade is never listed. Reads: at once, then at each poll.
+        // Filled at once; its trade is never listed. Reads: at once, then every second.
         const id = yield* createMarketSell(100)
-        yield* TestClock.adjust("1 second")
-        assert.deepStrictEqual(summary(yield* Ref.get(seen)), ["Accepted open 0"])
+        for (let s = 0; s < 9; s++) yield* TestClock.adjust("1 second")
+        assert.deepStrictEqual(summary(yield* Ref.get(seen)), ["Accepted open 0"], "within the wait: the fill waits for its trade")
         yield* TestClock.adjust("1 second")
         const got = yield* Ref.get(seen)
-        // The fee the order states (the taker fee, in the USDT received) is the derived trade's.
-        assert.deepStrictEqual(summary(got), ["Accepted open 0", "Filled closed 100 0.06x100 0.006 USDT taker"])
+        // The order as it states itself (its taker fee, in the USDT received); no trade.
+        assert.deepStrictEqual(summary(got), ["Accepted open 0", "Filled closed 100 no trade"])
         const fill = got[1]!
-        assert.strictEqual(fill._tag === "Filled" ? fill.trade.id : undefined, `${id}@100`)
+        assert.isTrue(fill._tag === "Filled" && Option.isNone(fill.trade))
+        assert.deepStrictEqual(fill.order.fees["USDT"] === undefined ? undefined : text(fill.order.fees["USDT"]), "0.006")
+        assert.isTrue(lines.some((l) => l.startsWith("Warn") && l.includes(`Order ${id}`) && l.includes("without a trade")), lines.join("\n"))
+        yield* TestClock.adjust("5 seconds")
+        assert.strictEqual((yield* Ref.get(seen)).length, 2, "published once")
+      }).pipe(Effect.provide(layer.pipe(Layer.provide(logger))))
+    }))
+})
+
+describe("the trades of a fill that waits for them", () => {
+  it.effect("an order that rested for days: read from a margin before the last view that showed it unfilled, not from its creation; its own trade published", () =>
+    Effect.gen(function*() {
+      const since: Array<number> = []
+      const layer = engineOver((v) => ({
+        updates: Option.none(),
+        trades: (op, symbol, from, until) => Effect.andThen(Effect.sync(() => void since.push(from ?? -1)), v.trades(op, symbol, from, until))
+      }), { events: { pollInterval: "1 hour" } })
+      yield* Effect.gen(function*() {
+        const events = yield* subscribeOrderEvents
+        const seen = yield* Ref.make<ReadonlyArray<OrderEvent>>([])
+        yield* Effect.forkChild(Stream.runForEach(events, (e) => Ref.update(seen, (list) => [...list, e])))
+        yield* createLimitBuy(0.05, 100)
+        for (let h = 0; h < 72; h++) yield* TestClock.adjust("1 hour") // three days of polls, each showing it open
+        const lastSeen = 72 * 3_600_000
+        yield* TestClock.adjust("10 minutes")
+        yield* setPrice(0.05) // it fills now; the next poll finds it filled, with no trade
+        yield* TestClock.adjust("50 minutes")
+        const got = yield* Ref.get(seen)
+        assert.deepStrictEqual(summary(got).map((l) => l.replace(/ taker| maker/, "")), ["Accepted open 0", "Filled closed 100 0.05x100 0.1 HBAR"])
+        const fill = got[1]!
+        assert.isTrue(fill._tag === "Filled" && Option.isSome(fill.trade) && !fill.trade.value.id.includes("@"))
+        assert.deepStrictEqual(since, [lastSeen - 60_000], "one read, from a minute before the last poll that showed it open")
+      }).pipe(Effect.provide(layer))
+    }))
+})
+
+describe("a fill's late stream report after the cancel's answer", () => {
+  it.effect("the cancel's view waits for the fill's trade; the report brings it: PartiallyFilled with it, then Canceled, at once", () =>
+    Effect.gen(function*() {
+      const reports = yield* Queue.unbounded<VenueUpdate>()
+      let paper: VenueService | undefined
+      const layer = engineOver((v) => ({
+        updates: Option.some(() => Stream.fromQueue(reports)),
+        trades: (op, symbol) => Effect.sync(() => void (paper = v)).pipe(Effect.as([])) // listed only later: the report is first
+      }), { events: { pollInterval: "1 minute", tradeWait: "1 minute" } })
+      yield* Effect.gen(function*() {
+        const events = yield* subscribeOrderEvents
+        const seen = yield* Ref.make<ReadonlyArray<OrderEvent>>([])
+        yield* Effect.forkChild(Stream.runForEach(events, (e) => Ref.update(seen, (list) => [...list, e])))
+        const id = yield* createLimitBuy(0.05, 100)
+        yield* DryRunMarket.use((m) => m.setDepth(40))
+        yield* setPrice(0.05) // 40 fill; the stream (this test's queue) says nothing yet
+        yield* cancelOrder(id)
+        const canceled = yield* (yield* Venue).fetchOrder("test", "HBAR/USDT", id)
+        assert.deepStrictEqual([canceled.status, text(canceled.filled)], ["canceled", "40"])
+        yield* TestClock.adjust("1 second")
+        assert.deepStrictEqual(summary(yield* Ref.get(seen)), ["Accepted open 0"], "the cancel's view waits for the fill's trade")
+        const [trade] = (yield* paper!.trades("test", "HBAR/USDT")).filter((t) => t.orderId === id)
+        const report: OrderRecord = { ...canceled, status: "open" }
+        yield* Queue.offer(reports, { _tag: "Order", order: report, trade: Option.some(trade!) })
+        yield* TestClock.adjust("1 second")
+        assert.deepStrictEqual(summary(yield* Ref.get(seen)).map((l) => l.split(" ").slice(0, 3).join(" ")), [
+          "Accepted open 0", "PartiallyFilled open 40", "Canceled canceled 40"
+        ])
       }).pipe(Effect.provide(layer))
     }))
 })

@@ -2,7 +2,8 @@
  * The Binance user-stream client against the test server's real loopback
  * WebSocket: listenKeys through plain fetch, events decoded to exact decimals,
  * reconnects (drop, expired key, 24-hour rotation, failed keepalive) with
- * `onConnected` after each, backoff and keepalive on the TestClock, and a
+ * `onConnected` after each, at once after a connection that worked and with
+ * backoff after failed attempts, keepalive on the TestClock, and a
  * consumer that falls behind without blocking the reader.
  */
 import * as NodeSocket from "@effect/platform-node/NodeSocket"
@@ -109,8 +110,8 @@ const dec = (s: string) => BigDecimal.fromStringUnsafe(s)
 const same = (a: BigDecimal.BigDecimal, b: string) => assert.isTrue(BigDecimal.equals(a, dec(b)), `${BigDecimal.format(a)} != ${b}`)
 const reports = (events: ReadonlyArray<UserStreamEvent>) => events.filter((e) => e._tag === "ExecutionReport")
 
-/** Lets a connection count as stable (30 s of virtual time), so a planned reconnect is immediate. */
-const settle = TestClock.adjust("31 seconds")
+/** Lets a connection count as one that worked (up `healthyAfter`, 1 s of virtual time), so the next comes at once. */
+const settle = TestClock.adjust("1 second")
 
 describe("user stream: events", () => {
   it.effect("an order placed on the server arrives as exact decoded events", () =>
@@ -166,7 +167,7 @@ describe("user stream: events", () => {
 })
 
 describe("user stream: reconnects", () => {
-  it.effect("a dropped socket reconnects after a backoff; onConnected runs again; what happened meanwhile is not replayed", () =>
+  it.effect("a socket dropped at once, before any frame, reconnects after a backoff; onConnected runs again; what happened meanwhile is not replayed", () =>
     run(Effect.gen(function*() {
       const h = yield* harness()
       yield* Queue.take(h.connections)
@@ -184,6 +185,55 @@ describe("user stream: reconnects", () => {
       const [first] = yield* take(h.events, 1)
       assert.strictEqual(first?._tag, "BalanceUpdate")
       assert.strictEqual(h.server.userStream.connections(), 1)
+    })))
+
+  it.effect("a connection that worked is followed at once by the next, however short: dropped after 1 s up, or after one frame", () =>
+    run(Effect.gen(function*() {
+      const h = yield* harness()
+      yield* Queue.take(h.connections)
+      yield* Queue.take(h.creates)
+      yield* settle
+      h.server.userStream.dropConnections()
+      assert.deepStrictEqual(yield* stateIs(h.stream, "Reconnecting"), { _tag: "Reconnecting", failures: 0, reason: "Dropped" })
+      yield* Queue.take(h.creates) // no virtual time passes: at once
+      yield* Queue.take(h.connections)
+      // Up for no time at all, but it delivered a frame: it worked too.
+      h.server.deposit("USDT", "1")
+      yield* take(h.events, 1)
+      h.server.userStream.dropConnections()
+      assert.deepStrictEqual(yield* stateIs(h.stream, "Reconnecting"), { _tag: "Reconnecting", failures: 0, reason: "Dropped" })
+      yield* Queue.take(h.creates)
+      yield* Queue.take(h.connections)
+      assert.strictEqual((yield* h.stream.state)._tag, "Connected")
+    })))
+
+  it.effect("a flapping network (a drop every 3 to 6 s) costs no delay at all; only a failed connect backs off, from the base", () =>
+    run(Effect.gen(function*() {
+      const h = yield* harness({ backoff: { base: "1 second", cap: "30 seconds" } })
+      yield* Queue.take(h.connections)
+      yield* Queue.take(h.creates)
+      for (const seconds of [3, 6, 4, 5, 3, 6, 3, 4]) {
+        yield* TestClock.adjust(`${seconds} seconds`)
+        h.server.userStream.dropConnections()
+        yield* Queue.take(h.creates)
+        yield* Queue.take(h.connections)
+        assert.strictEqual(yield* Queue.size(h.creates), 0)
+      }
+      // Now the listenKey request fails once: that attempt is a failure, and the next waits 0.8 to 1.2 s.
+      h.server.binanceError(500, -1001, "Internal error; unable to process your request. Please try again.", {
+        method: "POST", path: "/api/v3/userDataStream"
+      })
+      yield* TestClock.adjust("3 seconds")
+      h.server.userStream.dropConnections()
+      yield* Queue.take(h.creates)
+      const failed = yield* stateWhere(h.stream, (s) => s._tag === "Reconnecting" && s.failures === 1)
+      assert.deepStrictEqual(failed, { _tag: "Reconnecting", failures: 1, reason: "ListenKeyUnavailable" })
+      yield* TestClock.adjust("799 millis")
+      assert.strictEqual(yield* Queue.size(h.creates), 0, "no attempt before 0.8 s")
+      yield* TestClock.adjust("402 millis")
+      yield* Queue.take(h.creates)
+      yield* Queue.take(h.connections)
+      assert.deepStrictEqual(yield* h.stream.state, { _tag: "Connected", since: yield* Effect.clockWith((c) => c.currentTimeMillis) })
     })))
 
   it.effect("listenKeyExpired: at once a new key and a new connection", () =>
@@ -290,8 +340,8 @@ describe("user stream: TestClock", () => {
       h.server.binanceError(400, -1125, "This listenKey does not exist.", { method: "PUT", path: "/api/v3/userDataStream" })
       yield* TestClock.adjust("30 minutes")
       assert.isFalse(yield* Queue.take(h.keepAlives))
-      assert.deepStrictEqual(yield* stateIs(h.stream, "Reconnecting"), { _tag: "Reconnecting", failures: 1, reason: "KeepAliveFailed" })
-      yield* TestClock.adjust("1200 millis")
+      // The connection worked for 90 minutes: the next one comes at once, through a fresh POST.
+      assert.deepStrictEqual(yield* stateIs(h.stream, "Reconnecting"), { _tag: "Reconnecting", failures: 0, reason: "KeepAliveFailed" })
       yield* Queue.take(h.connections)
       assert.isTrue(logs.some((l) => l.includes("user stream reconnecting") && l.includes("KeepAliveFailed")))
       assert.isTrue(logs.some((l) => l.includes("connection ended") && l.includes("listenKey=<listenKey>") && l.includes("-1125")))

@@ -97,7 +97,23 @@ describe("watchOrders: order updates on binance's WebSocket API", () => {
       )
     }))
 
-  it.effect("a dropped socket: reconnecting, then after the backoff connected again, subscribed anew, and later fills still arrive", () =>
+  it.effect("a connection that worked (up 1 s) and dropped: reconnecting, then connected again at once, with no backoff", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer
+      const venue = yield* venueOn(server)
+      const { queue } = yield* watch(venue)
+      for (let i = 0; i < 4; i++) {
+        expectState(yield* Queue.take(queue), "connected")
+        yield* TestClock.adjust("1 second")
+        server.wsApi.dropConnections()
+        expectState(yield* Queue.take(queue), "reconnecting")
+      }
+      // No virtual time passes from here: the next subscription is not delayed.
+      expectState(yield* Queue.take(queue), "connected")
+      assert.strictEqual(server.wsApi.requests().filter((r) => r.method === "userDataStream.subscribe.signature").length, 5)
+    }))
+
+  it.effect("a socket dropped at once, before any update: reconnecting, then after the backoff connected again, subscribed anew, and later fills still arrive", () =>
     Effect.gen(function*() {
       const server = yield* startServer
       const venue = yield* venueOn(server)
@@ -343,7 +359,7 @@ describe("watchOrders: order events through the engine (Exchange.subscribeOrderE
   const summary = (events: ReadonlyArray<OrderEvent>) =>
     events.map((e) =>
       `${e._tag} ${e.order.status} ${text(e.order.filled)}` +
-      ("trade" in e ? ` ${text(e.trade.price)}x${text(e.trade.quantity)} ${text(e.trade.fee)} ${e.trade.feeAsset} ${e.trade.maker ? "maker" : "taker"}` : ""))
+      ("trade" in e ? Option.match(e.trade, { onNone: () => " no trade", onSome: (t) => ` ${text(t.price)}x${text(t.quantity)} ${text(t.fee)} ${t.feeAsset} ${t.maker ? "maker" : "taker"}` }) : ""))
 
   /** Subscribes now and collects the next `n` events in the background. */
   const nextEvents = (n: number) => Effect.flatMap(subscribeOrderEvents, (events) => Effect.forkChild(Stream.runCollect(Stream.take(events, n))))

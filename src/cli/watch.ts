@@ -31,8 +31,10 @@ export const eventLine = (event: OrderEvent, at: number): string => {
   const line = `${time(at)}  ${event._tag.padEnd(15)}  ${o.id}  ${o.clientOrderId === "" ? "-" : o.clientOrderId}  ` +
     `${o.side} ${o.type}${limit}  ${o.status}  ${D.format(o.filled)}/${D.format(o.quantity)}`
   if (!isFill(event)) return line
-  const t = event.trade
-  return `${line}  trade ${D.format(t.quantity)} at ${D.format(t.price)}, fee ${D.format(t.fee)} ${t.feeAsset}, ${t.maker ? "maker" : "taker"}`
+  return Option.match(event.trade, {
+    onNone: () => `${line}  no trade listed by the exchange`,
+    onSome: (t) => `${line}  trade ${D.format(t.quantity)} at ${D.format(t.price)}, fee ${D.format(t.fee)} ${t.feeAsset}, ${t.maker ? "maker" : "taker"}`
+  })
 }
 
 /** The event source's new state as one readable line. */
@@ -41,14 +43,14 @@ export const sourceLine = (state: EventSourceState, at: number): string => `${ti
 /**
  * One line of `--json`: `{"_tag":"Filled","order":{...},"trade":{...}}`, or `{"_tag":"EventSource","state":...}`.
  * The order and trade are written as `orders --json` and `trades --json` write them
- * (amounts as decimal strings, absent ones as null).
+ * (amounts as decimal strings, absent ones as null; a fill whose trade the exchange did not list has `"trade":null`).
  */
 export const jsonLine = (seen: Seen): string => {
   if (seen._tag === "Source") return JSON.stringify({ _tag: "EventSource", state: seen.state })
   const { event } = seen
   return JSON.stringify(
     isFill(event)
-      ? { _tag: event._tag, order: recordJson(event.order), trade: tradeJson(event.trade) }
+      ? { _tag: event._tag, order: recordJson(event.order), trade: Option.match(event.trade, { onNone: () => null, onSome: tradeJson }) }
       : { _tag: event._tag, order: recordJson(event.order) }
   )
 }

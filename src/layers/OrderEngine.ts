@@ -79,7 +79,7 @@ export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions =
   const { active } = core
   const events = options.events === false ? undefined : options.events ?? {}
   const hub = yield* makeEventHub(symbol, events?.subscriberBuffer ?? 10_000)
-  const engine: Engine = { ...core, feed: yield* (events === undefined ? makePassthroughFeed(core) : makeFeed(core, hub)) }
+  const engine: Engine = { ...core, feed: yield* (events === undefined ? makePassthroughFeed(core) : makeFeed(core, hub, events.tradeWait)) }
   // Journal entries are scoped by venue id: a mismatch here is a wiring bug.
   if (venue.id === UNATTRIBUTED_VENUE) return yield* Effect.die(new Error(`a Venue's id must not be empty`))
   if (active.venue !== venue.id) {

@@ -1,7 +1,14 @@
 /**
  * Order events: what `Exchange.orderEvents` publishes, one per change of an order
  * this process tracks, as it happens. Every event carries the order's record as it
- * stands after the change; a fill carries its trade too.
+ * stands after the change; a fill carries its trade too, as the exchange lists it.
+ *
+ * A fill's `trade` is `Option.none()` only when the exchange did not list the trade
+ * within the bounded wait (`tradeWait`, default 10 s; the REST view showed the fill
+ * but `myTrades` never did): the fill is then published as the order states it
+ * (`filled`, `cost`), without a trade, and a WARN says so. No trade is ever made up.
+ * If the trade is listed later, it is journaled (`fetchTrades` returns it) but not
+ * published again: the fill it makes was published already.
  *
  * The guarantees (see docs/order-events.md, "Guarantees"):
  * - per order, events come in the order the changes happened: `Accepted` first,
@@ -20,10 +27,15 @@ import { Trade } from "./Trade.ts"
 export const Accepted = Schema.TaggedStruct("Accepted", { order: OrderRecord })
 /** A stop-loss or take-profit order's trigger fired: it now works as a market or limit order. */
 export const Triggered = Schema.TaggedStruct("Triggered", { order: OrderRecord })
-/** One fill that left the order open. */
-export const PartiallyFilled = Schema.TaggedStruct("PartiallyFilled", { order: OrderRecord, trade: Trade })
+/**
+ * The trade of a fill: the exchange's own, or none when the exchange did not list it
+ * within the bounded wait (see the header); never one made up.
+ */
+export const FillTrade = Schema.Option(Trade)
+/** One fill that left the order open (or ended with the order's cancel, expiry or rejection after it). */
+export const PartiallyFilled = Schema.TaggedStruct("PartiallyFilled", { order: OrderRecord, trade: FillTrade })
 /** The fill that completed the order. */
-export const Filled = Schema.TaggedStruct("Filled", { order: OrderRecord, trade: Trade })
+export const Filled = Schema.TaggedStruct("Filled", { order: OrderRecord, trade: FillTrade })
 /** The order was cancelled (by this process, another, or the exchange), possibly after partial fills. */
 export const Canceled = Schema.TaggedStruct("Canceled", { order: OrderRecord })
 /** The order expired: its time in force ran out, or it was the other leg of an OCO that filled or triggered. */
@@ -37,7 +49,7 @@ export type OrderEvent = typeof OrderEvent.Type
 /** The event tags, for `event._tag` checks. */
 export type OrderEventTag = OrderEvent["_tag"]
 
-/** Whether an event carries a trade (a fill). */
+/** Whether an event is a fill (its `trade` is the exchange's, or none: see the header). */
 export const isFill = (e: OrderEvent): e is typeof PartiallyFilled.Type | typeof Filled.Type =>
   e._tag === "PartiallyFilled" || e._tag === "Filled"
 

@@ -304,6 +304,7 @@ export const startBinanceServer = async (options: BinanceServerOptions = {}): Pr
       if (at === undefined) throw new Error(`BinanceServer.fillOrder: no price for ${order.rules.symbol}`)
       engine.fill(order, q, at)
     },
+    unlistTrades: (symbol, ref) => void engine.unlisted.add(String(orderRef(symbol, ref).orderId)),
     setDepth: (symbol, qty) => engine.setDepth(symbol, qty === undefined ? undefined : D.dec(qty)),
     deposit: (asset, amount) => engine.deposit(asset, D.dec(amount)),
     userStream: userStream.controls,

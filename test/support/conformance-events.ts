@@ -16,7 +16,7 @@
  * fills come from it).
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, type Layer, Queue, type Scope, Stream } from "effect"
+import { Effect, type Layer, Option, Queue, type Scope, Stream } from "effect"
 import {
   cancelOrder,
   createLimitBuy,
@@ -54,7 +54,10 @@ const PATIENCE = "10 seconds"
 export const eventLine = (e: OrderEvent): string => {
   const trigger = e.order.triggered === undefined ? "" : e.order.triggered ? " triggered" : " waiting"
   const trade = e._tag === "PartiallyFilled" || e._tag === "Filled"
-    ? ` | ${D.format(e.trade.quantity)} @ ${D.format(e.trade.price)} fee ${D.format(e.trade.fee)} ${e.trade.feeAsset} ${e.trade.maker ? "maker" : "taker"}`
+    ? Option.match(e.trade, {
+      onNone: () => " | no trade",
+      onSome: (t) => ` | ${D.format(t.quantity)} @ ${D.format(t.price)} fee ${D.format(t.fee)} ${t.feeAsset} ${t.maker ? "maker" : "taker"}`
+    })
     : ""
   return `${e._tag} ${e.order.status} ${D.format(e.order.filled)}${trigger}${trade}`
 }

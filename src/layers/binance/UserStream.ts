@@ -29,8 +29,12 @@
  * it alive every 30 minutes, connect to `<streamBase>/ws/<listenKey>`, run
  * `onConnected` after every connection (a hook; the live venue reads the
  * `Connected` marker instead, in order with the events: StreamSource.ts), and
- * reconnect: at once on `listenKeyExpired` and before the 24-hour connection
- * limit, with jittered exponential backoff after a drop or a failed attempt.
+ * reconnect. A connection that worked (it delivered a frame, or stayed up
+ * `healthyAfter`, 1 s) is followed at once by the next, however it ended (a drop,
+ * `listenKeyExpired`, the 24-hour limit): a flapping network costs one connect
+ * per drop, not a growing delay. Only failed attempts back off (jittered,
+ * exponential): no key, a refused connect, or a connection that died at once
+ * without a frame.
  * Its state changes are debug lines with their reason: the engine logs the
  * source's state once per change.
  * Events go through a bounded buffer that never blocks the reader
@@ -67,7 +71,7 @@ export type EndReason =
 
 /**
  * `Reconnecting` covers the first connection too; `failures` counts the attempts
- * that failed in a row (0 after a planned reconnect). `Down` is `Reconnecting`
+ * that failed in a row (0 after a connection that worked: the next comes at once). `Down` is `Reconnecting`
  * after `downAfter` failures: the stream still retries, at the capped delay, and
  * the engine should poll by REST meanwhile.
  */
@@ -101,8 +105,11 @@ export interface UserStreamOptions<E> {
   readonly rotateAfter?: Duration.Input
   /** Reconnect delays: `base` doubling per failure in a row, capped; each scaled by 0.8–1.2. Default 1 s, 30 s. */
   readonly backoff?: { readonly base?: Duration.Input; readonly cap?: Duration.Input }
-  /** A connection that lasted this long resets the backoff; default 30 seconds. */
-  readonly stableAfter?: Duration.Input
+  /**
+   * A connection that delivered a frame, or lasted this long, worked: its end is
+   * followed by the next connection at once, with the backoff reset. Default 1 second.
+   */
+  readonly healthyAfter?: Duration.Input
   /** Failures in a row after which the state is `Down`; default 3. */
   readonly downAfter?: number
   /** Events waiting for the consumer before new ones are dropped; default 4096. */
@@ -126,8 +133,16 @@ class SessionEnded extends Data.TaggedError("SessionEnded")<{
   readonly reason: EndReason
   /** How long the connection was up; undefined when it never was. */
   readonly connectedMs: number | undefined
+  /** How many frames it delivered. */
+  readonly frames: number
   readonly cause: unknown
 }> {}
+
+/** One established connection, as its loops see it. */
+interface Established {
+  readonly connectedAt: number
+  frames: number
+}
 
 /** What every part of one running stream shares. */
 interface StreamSetup<E> {
@@ -138,7 +153,7 @@ interface StreamSetup<E> {
   readonly rotateAfter: Duration.Duration
   readonly base: Duration.Duration
   readonly cap: Duration.Duration
-  readonly stableAfterMs: number
+  readonly healthyAfterMs: number
   readonly downAfter: number
   readonly openTimeout: Duration.Duration
   readonly buffer: EventBuffer
@@ -179,16 +194,18 @@ const transition = <E>(ctx: StreamSetup<E>, next: UserStreamState): Effect.Effec
     }
   })
 
-const endedAfter = (reason: EndReason, connectedAt: number, cause: unknown) =>
-  Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.fail(new SessionEnded({ reason, connectedMs: now - connectedAt, cause })))
+const endedAfter = (reason: EndReason, connection: Established, cause: unknown) =>
+  Effect.flatMap(Clock.currentTimeMillis, (now) =>
+    Effect.fail(new SessionEnded({ reason, connectedMs: now - connection.connectedAt, frames: connection.frames, cause })))
 
 /** Reads frames until the socket ends or the key expires; events go to the buffer at once. */
-const readLoop = <E>(ctx: StreamSetup<E>, pull: Effect.Effect<ReadonlyArray<string | Uint8Array>, Socket.SocketError>, connectedAt: number) =>
+const readLoop = <E>(ctx: StreamSetup<E>, pull: Effect.Effect<ReadonlyArray<string | Uint8Array>, Socket.SocketError>, connection: Established) =>
   Effect.gen(function*() {
     const text = new TextDecoder()
     const unknownSeen = new Set<string>()
     while (true) {
-      const frames = yield* pull.pipe(Effect.catch((cause) => endedAfter("Dropped", connectedAt, cause)))
+      const frames = yield* pull.pipe(Effect.catch((cause) => endedAfter("Dropped", connection, cause)))
+      connection.frames += frames.length
       for (const raw of frames) {
         const frame = decodeFrame(typeof raw === "string" ? raw : text.decode(raw))
         switch (frame._tag) {
@@ -196,7 +213,7 @@ const readLoop = <E>(ctx: StreamSetup<E>, pull: Effect.Effect<ReadonlyArray<stri
             yield* ctx.buffer.publish(frame.event)
             break
           case "ListenKeyExpired":
-            return yield* endedAfter("ListenKeyExpired", connectedAt, undefined)
+            return yield* endedAfter("ListenKeyExpired", connection, undefined)
           case "Unknown": {
             const first = !unknownSeen.has(frame.eventType)
             unknownSeen.add(frame.eventType)
@@ -214,11 +231,11 @@ const readLoop = <E>(ctx: StreamSetup<E>, pull: Effect.Effect<ReadonlyArray<stri
     }
   })
 
-const keepAliveLoop = <E>(ctx: StreamSetup<E>, listenKey: string, connectedAt: number) =>
+const keepAliveLoop = <E>(ctx: StreamSetup<E>, listenKey: string, connection: Established) =>
   Effect.gen(function*() {
     while (true) {
       yield* Effect.sleep(ctx.keepAliveEvery)
-      yield* ctx.listenKeys.keepAlive(listenKey).pipe(Effect.catch((cause) => endedAfter("KeepAliveFailed", connectedAt, cause)))
+      yield* ctx.listenKeys.keepAlive(listenKey).pipe(Effect.catch((cause) => endedAfter("KeepAliveFailed", connection, cause)))
       yield* Effect.logDebug("user stream: listenKey kept alive")
     }
   })
@@ -236,34 +253,36 @@ const runOnConnected = <E>(ctx: StreamSetup<E>) =>
 const session = <E>(ctx: StreamSetup<E>): Effect.Effect<never, SessionEnded, Socket.WebSocketConstructor> =>
   Effect.gen(function*() {
     const listenKey = yield* ctx.listenKeys.create.pipe(
-      Effect.mapError((cause) => new SessionEnded({ reason: "ListenKeyUnavailable", connectedMs: undefined, cause }))
+      Effect.mapError((cause) => new SessionEnded({ reason: "ListenKeyUnavailable", connectedMs: undefined, frames: 0, cause }))
     )
     ctx.listenKey = listenKey
     ctx.keysSeen.add(listenKey)
     const socket = yield* Socket.makeWebSocket(ctx.url(listenKey), { openTimeout: ctx.openTimeout })
     const reader = yield* socket.reader.pipe(
-      Effect.mapError((cause) => new SessionEnded({ reason: "ConnectFailed", connectedMs: undefined, cause }))
+      Effect.mapError((cause) => new SessionEnded({ reason: "ConnectFailed", connectedMs: undefined, frames: 0, cause }))
     )
     const connectedAt = yield* Clock.currentTimeMillis
+    const connection: Established = { connectedAt, frames: 0 }
     yield* transition(ctx, UserStreamState.Connected({ since: connectedAt }))
     yield* ctx.buffer.mark(UserStreamEvent.Connected({ since: connectedAt }))
     yield* Effect.forkScoped(runOnConnected(ctx))
     return yield* Effect.raceAllFirst([
-      readLoop(ctx, reader.pull, connectedAt),
-      keepAliveLoop(ctx, listenKey, connectedAt),
-      Effect.sleep(ctx.rotateAfter).pipe(Effect.andThen(endedAfter("ConnectionAgeLimit", connectedAt, undefined)))
+      readLoop(ctx, reader.pull, connection),
+      keepAliveLoop(ctx, listenKey, connection),
+      Effect.sleep(ctx.rotateAfter).pipe(Effect.andThen(endedAfter("ConnectionAgeLimit", connection, undefined)))
     ])
   }).pipe(Effect.scoped)
 
+/** Whether `end` closed a connection that worked: established, and it delivered a frame or lasted `healthyAfter`. */
+const wasHealthy = <E>(ctx: StreamSetup<E>, end: SessionEnded): boolean =>
+  end.connectedMs !== undefined && (end.frames > 0 || end.connectedMs >= ctx.healthyAfterMs)
+
 /**
- * Failures in a row after `end`: a planned end of a stable connection is none, a
- * drop of a stable connection is the first; anything else adds one.
+ * Failures in a row after `end`: none after a connection that worked, however it
+ * ended (the next connects at once); one more after a failed attempt.
  */
-const failuresAfter = <E>(ctx: StreamSetup<E>, end: SessionEnded, failures: number): number => {
-  const stable = end.connectedMs !== undefined && end.connectedMs >= ctx.stableAfterMs
-  if (!stable) return failures + 1
-  return end.reason === "ListenKeyExpired" || end.reason === "ConnectionAgeLimit" ? 0 : 1
-}
+const failuresAfter = <E>(ctx: StreamSetup<E>, end: SessionEnded, failures: number): number =>
+  wasHealthy(ctx, end) ? 0 : failures + 1
 
 /** `base × 2^(failures-1)`, capped, scaled by a random factor in [0.8, 1.2). */
 const backoffDelay = <E>(ctx: StreamSetup<E>, failures: number): Effect.Effect<Duration.Duration> =>
@@ -280,7 +299,7 @@ const reconnectLoop = <E>(ctx: StreamSetup<E>): Effect.Effect<never, never, Sock
         Effect.catchDefect((defect) =>
           Effect.logError("user stream: defect").pipe(
             Effect.annotateLogs({ cause: describe(ctx, defect) }),
-            Effect.andThen(Effect.fail(new SessionEnded({ reason: "Defect", connectedMs: undefined, cause: defect })))
+            Effect.andThen(Effect.fail(new SessionEnded({ reason: "Defect", connectedMs: undefined, frames: 0, cause: defect })))
           )
         )
       ))
@@ -315,7 +334,7 @@ export const make = <E>(
       rotateAfter: Duration.fromInputUnsafe(options.rotateAfter ?? "23 hours"),
       base: Duration.fromInputUnsafe(options.backoff?.base ?? "1 second"),
       cap: Duration.fromInputUnsafe(options.backoff?.cap ?? "30 seconds"),
-      stableAfterMs: Duration.toMillis(Duration.fromInputUnsafe(options.stableAfter ?? "30 seconds")),
+      healthyAfterMs: Duration.toMillis(Duration.fromInputUnsafe(options.healthyAfter ?? "1 second")),
       downAfter: options.downAfter ?? 3,
       openTimeout: Duration.fromInputUnsafe(options.openTimeout ?? "10 seconds"),
       buffer: yield* makeEventBuffer(options.bufferCapacity ?? 4096),

@@ -11,7 +11,10 @@
  * - Then every order ccxt reports, decoded (`WatchDecode.ts`). The next
  *   `watchOrders` call is made in the same tick as the answer to the last one, so
  *   no event falls between two calls.
- * - A failure (the socket dropped, a timeout, a refused subscription): `State
+ * - The end of a connection that worked (subscribed, and it delivered an update or
+ *   stayed up `HEALTHY_AFTER`, 1 s): `State reconnecting`, and the next connection
+ *   at once, so a flapping network costs one reconnect per drop, not a growing delay.
+ * - A failed attempt (a refused subscription, a connection dead at once): `State
  *   reconnecting` at the first, then reconnects after 1 s, doubling to 30 s, each
  *   delay jittered by ±20 %; `State down` after five failures in a row, or at once
  *   for a failure reconnecting cannot mend (bad keys, no permission). It keeps
@@ -23,7 +26,7 @@
  * binance.com's WebSocket API host (`ws-api.binance.com`, inherited from `binance`),
  * which does not take a Binance.US key; Binance.US has its own listenKey stream.
  */
-import { Duration, Effect, Option, Queue, Random, Result, Stream } from "effect"
+import { Clock, Duration, Effect, Option, Queue, Random, Result, Stream } from "effect"
 import type { ExchangeError } from "../../errors/ExchangeError.ts"
 import type { VenueError } from "../../errors/index.ts"
 import type * as D from "../../services/Decimal.ts"
@@ -40,6 +43,8 @@ const FIRST_DELAY = Duration.seconds(1)
 const MAX_DELAY = Duration.seconds(30)
 /** Failures in a row after which the source says it is down. */
 const DOWN_AFTER = 5
+/** A subscribed connection up this long (or that delivered an update) worked: the next one comes at once. */
+const HEALTHY_AFTER_MS = 1000
 
 /** The delay before reconnect attempt `n` (1-based): 1 s, 2 s, 4 s ... 30 s, times a random 0.8–1.2. */
 export const reconnectDelay = (n: number): Effect.Effect<Duration.Duration> =>
@@ -150,6 +155,8 @@ export const makeWatchOrders = (
       Effect.gen(function*() {
         yield* watching
         let failures = 0
+        /** The current connection since its subscription, and how many updates it delivered; none before. */
+        let established: { readonly at: number; updates: number } | undefined
         let state: "connected" | "reconnecting" | "down" | undefined
         const say = (next: "connected" | "reconnecting" | "down") =>
           Effect.suspend(() => {
@@ -163,6 +170,7 @@ export const makeWatchOrders = (
           classify(error, { ccxt: options.ccxt, context: { operation: "watchOrders", symbol }, authenticated: false, secrets: options.secrets })
         /** One connection, relayed until it fails. */
         const session = Effect.gen(function*() {
+          established = undefined
           const rules = yield* options.rules(symbol)
           const signals = yield* Queue.unbounded<Signal>()
           yield* connect(symbol, rules, signals)
@@ -171,9 +179,11 @@ export const makeWatchOrders = (
             switch (signal._tag) {
               case "Subscribed":
                 failures = 0
+                established = { at: yield* Clock.currentTimeMillis, updates: 0 }
                 yield* say("connected")
                 break
               case "Order":
+                if (established !== undefined) established.updates++
                 yield* Queue.offer(out, signal)
                 break
               case "Unreadable":
@@ -184,8 +194,16 @@ export const makeWatchOrders = (
             }
           }
         }).pipe(Effect.scoped)
+        /** Whether the connection that just ended worked (see the header). */
+        const worked = Effect.map(Clock.currentTimeMillis, (now) =>
+          established !== undefined && (established.updates > 0 || now - established.at >= HEALTHY_AFTER_MS))
         const afterFailure = (error: VenueError) =>
           Effect.gen(function*() {
+            if (yield* worked) {
+              // A flapping network: reconnect at once; only attempts that fail back off.
+              yield* Effect.logDebug(`${exchange.id}: order updates ended (${error._tag} ${error.reason}: ${error.detail}); reconnecting at once`)
+              return yield* say("reconnecting")
+            }
             failures++
             const mendable = error._tag === "NetworkError"
             // The first failure of an outage says why at warning level; the retries after it, at debug level.

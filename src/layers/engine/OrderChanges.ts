@@ -12,8 +12,9 @@
  * trades up to that quantity are the ones it had. A fill whose trade is not known yet
  * is not guessed: the change stays incomplete (`complete: false`) until its trades
  * are read, and nothing after it (the final status) is published before it. Only
- * where the exchange never lists them (`derivedTrade`, after several reads) is the
- * fill published with a trade derived from the order's own change.
+ * when the exchange has not listed them within a bounded wait (the feed's call,
+ * `untradedAllowed`) is the rest of the fill published without a trade
+ * (`trade: none`), counted like a fill taken over as it stood. No trade is made up.
  */
 import { Option } from "effect"
 import * as D from "../../services/Decimal.ts"
@@ -26,12 +27,26 @@ export interface Published {
   readonly record: OrderRecord
   /** The trades published for it, by id. */
   readonly tradeIds: ReadonlySet<string>
-  /** Filled quantity published without its trades (taken over as it stood): its oldest trades up to this much. */
+  /**
+   * Filled quantity published without its trades (taken over as it stood, or not listed
+   * within the bounded wait): its oldest trades not published, up to this much.
+   */
   readonly untraded: D.Decimal
+  /**
+   * Where a read of its trades not published yet starts (epoch ms): the newest published
+   * trade's time, else the earliest time any view of the order stated (its creation;
+   * never a later view's, such as a cancel answer's, which comes after the fills).
+   */
+  readonly tradesFrom: number
 }
 
 /** An order taken over as it stands: nothing of it to publish again. */
-export const publishedAsIs = (record: OrderRecord): Published => ({ record, tradeIds: new Set(), untraded: record.filled })
+export const publishedAsIs = (record: OrderRecord, tradesFrom = record.timestamp): Published => ({
+  record,
+  tradeIds: new Set(),
+  untraded: record.filled,
+  tradesFrom: Math.min(tradesFrom, record.timestamp)
+})
 
 export interface Changes {
   readonly events: ReadonlyArray<OrderEvent.OrderEvent>
@@ -82,38 +97,6 @@ const unpublished = (orderId: string, trades: ReadonlyArray<Trade>, published: P
   return sorted.slice(i)
 }
 
-/**
- * A trade for the part of `view`'s fills that the known `trades` do not explain, derived
- * from the order's change since `published`: id `<order id>@<filled>`, the average price
- * of that part, the fee when one asset's fee grew, `maker` false (unknown). For an
- * exchange whose API does not list an account's trades.
- */
-export const derivedTrade = (from: Published, view: OrderRecord, trades: ReadonlyArray<Trade>, now: number): Trade => {
-  const published = from.record
-  const known = unpublished(view.id, trades, from)
-  const explained = known.reduce((sum, t) => ({ filled: D.add(sum.filled, t.quantity), cost: D.add(sum.cost, t.quoteQuantity) }), {
-    filled: published.filled,
-    cost: published.cost
-  })
-  const quantity = D.sub(view.filled, explained.filled)
-  const quoteQuantity = D.max(D.ZERO, D.sub(view.cost, explained.cost))
-  const grown = Object.entries(view.fees).filter(([asset, fee]) => D.gt(fee, published.fees[asset] ?? D.ZERO))
-  const [feeAsset, fee] = grown.length === 1 ? [grown[0]![0], D.sub(grown[0]![1], published.fees[grown[0]![0]] ?? D.ZERO)] : ["", D.ZERO]
-  return {
-    id: `${view.id}@${D.format(view.filled)}`,
-    orderId: view.id,
-    clientOrderId: view.clientOrderId,
-    side: view.side,
-    price: Option.getOrElse(averageOf(quoteQuantity, quantity), () => D.ZERO),
-    quantity,
-    quoteQuantity,
-    fee,
-    feeAsset,
-    maker: false,
-    timestamp: now
-  }
-}
-
 /** The final event of a view whose status is final and not `closed` (a fill ends a closed order). */
 const finalEvent = (view: OrderRecord): Option.Option<OrderEvent.OrderEvent> => {
   switch (view.status) {
@@ -136,16 +119,35 @@ const withFees = (view: OrderRecord, fees: Fees, triggered: boolean | undefined)
 })
 
 /**
- * The events from `published` (none: the order is new to the subscribers) to `view`,
- * given the order's known `trades` (any mix of old and new, repeats allowed).
+ * The fill event for the rest of `view`'s fills, whose trades the exchange did not list:
+ * the order as `view` states it (its fees: what it states, else those of its listed trades).
  */
-export const changes = (published: Option.Option<Published>, view: OrderRecord, trades: ReadonlyArray<Trade>): Changes => {
+const untradedFill = (view: OrderRecord, current: OrderRecord): OrderEvent.OrderEvent => {
+  const full = D.gte(view.filled, view.quantity) || view.status === "closed"
+  const order: OrderRecord = view.status === "closed"
+    ? withFees(view, current.fees, current.triggered)
+    : { ...openWith(view, { ...view, fees: Object.keys(view.fees).length === 0 ? current.fees : view.fees }), ...(full ? { status: "closed" as const } : {}) }
+  return full ? { _tag: "Filled", order, trade: Option.none() } : { _tag: "PartiallyFilled", order, trade: Option.none() }
+}
+
+/**
+ * The events from `published` (none: the order is new to the subscribers) to `view`,
+ * given the order's known `trades` (any mix of old and new, repeats allowed). With
+ * `untradedAllowed` (the exchange did not list the rest within the bounded wait), fills
+ * the trades do not explain are published as one fill without a trade.
+ */
+export const changes = (
+  published: Option.Option<Published>,
+  view: OrderRecord,
+  trades: ReadonlyArray<Trade>,
+  untradedAllowed = false
+): Changes => {
   const events: Array<OrderEvent.OrderEvent> = []
   let current: OrderRecord
   let from: Published
   if (Option.isNone(published)) {
     current = asAccepted(view)
-    from = { record: current, tradeIds: new Set(), untraded: D.ZERO }
+    from = { record: current, tradeIds: new Set(), untraded: D.ZERO, tradesFrom: view.timestamp }
     events.push({ _tag: "Accepted", order: current })
   } else {
     if (isStale(published.value.record, view)) return { events, published: published.value, complete: true }
@@ -160,6 +162,7 @@ export const changes = (published: Option.Option<Published>, view: OrderRecord, 
   }
 
   const tradeIds = new Set(from.tradeIds)
+  let tradesFrom = Math.min(from.tradesFrom, view.timestamp)
   for (const trade of fills ? unpublished(view.id, trades, from) : []) {
     const filled = D.add(current.filled, trade.quantity)
     if (D.gt(filled, view.filled)) break
@@ -171,10 +174,18 @@ export const changes = (published: Option.Option<Published>, view: OrderRecord, 
       ? withFees(view, fees, current.triggered)
       : { ...openWith(view, current), filled, cost, averagePrice: averageOf(cost, filled), fees, ...(full ? { status: "closed" as const } : {}) }
     tradeIds.add(trade.id)
-    events.push(full ? { _tag: "Filled", order: current, trade } : { _tag: "PartiallyFilled", order: current, trade })
+    tradesFrom = Math.max(tradesFrom, trade.timestamp)
+    events.push(full ? { _tag: "Filled", order: current, trade: Option.some(trade) } : { _tag: "PartiallyFilled", order: current, trade: Option.some(trade) })
   }
-  // The untraded quantity is behind the trades now published: they come after it.
-  const next = (record: OrderRecord): Published => ({ record, tradeIds, untraded: from.untraded })
+  let untraded = from.untraded
+  if (D.lt(current.filled, view.filled) && untradedAllowed) {
+    untraded = D.add(untraded, D.sub(view.filled, current.filled))
+    const fill = untradedFill(view, current)
+    current = fill.order
+    events.push(fill)
+  }
+  // Trades published after an untraded quantity filled after it: it stays the oldest of those not published.
+  const next = (record: OrderRecord): Published => ({ record, tradeIds, untraded, tradesFrom })
 
   if (D.lt(current.filled, view.filled)) return { events, published: next(current), complete: false }
   // A final view that does not say whether the trigger fired (a stream's report of an order leaving the book) keeps what was known.

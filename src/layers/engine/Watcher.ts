@@ -7,7 +7,8 @@
  *   while it was away is not lost;
  * - the poller: the same reconciliation every `pollInterval` (default 5 s) while the
  *   source is not connected or there is none, and every `safetyPollInterval` (default
- *   2 min) while it is; and at once for fills that wait for their trades.
+ *   2 min) while it is; and, for fills that wait for their trades, at once and every
+ *   `TRADE_READ_EVERY` (1 s) until the exchange lists them or `tradeWait` runs out.
  * The state (`connected`, `reconnecting`, `polling`) is logged once per change;
  * `connected` is set once the reconciliation after the connect is applied.
  * A reconciliation that fails is logged and tried again at the next poll.
@@ -25,7 +26,16 @@ export interface WatchOptions {
   readonly safetyPollInterval?: Duration.Input | undefined
   /** Use the venue's event source (its stream) where it has one. `false`: poll only. Default true. */
   readonly stream?: boolean | undefined
+  /**
+   * How long a fill waits for the exchange to list its trade (a REST view showed the fill,
+   * `myTrades` not yet) before it is published without one (`trade: none`, with a WARN).
+   * Default 10 s.
+   */
+  readonly tradeWait?: Duration.Input | undefined
 }
+
+/** How often the trades of fills that wait for them are read again. */
+const TRADE_READ_EVERY = Duration.seconds(1)
 
 const SOURCE_STATES = { connected: "connected", reconnecting: "reconnecting", down: "polling" } as const
 
@@ -68,7 +78,7 @@ export const startWatcher = (
       )
 
     const settle = feed.settlePending("poll").pipe(
-      Effect.catch((e) => Effect.logWarning(`Reading the trades of new fills failed: ${e.message}; the next poll tries again`))
+      Effect.catch((e) => Effect.logWarning(`Reading the trades of new fills failed: ${e.message}; tried again in 1 s while fills wait for them`))
     )
 
     const apply = (update: VenueUpdate) => {
@@ -93,7 +103,8 @@ export const startWatcher = (
         const why = yield* Effect.raceAll([
           Effect.as(Effect.sleep(interval), "timer" as const),
           Effect.as(Queue.take(stateChanged), "state" as const),
-          Effect.as(Queue.take(feed.wake), "fills" as const)
+          Effect.as(Queue.take(feed.wake), "fills" as const),
+          ...(feed.waitingForTrades() ? [Effect.as(Effect.sleep(TRADE_READ_EVERY), "fills" as const)] : [])
         ])
         if (why === "timer") yield* pass("poll", "poll")
         else if (why === "fills") yield* settle

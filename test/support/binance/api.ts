@@ -96,6 +96,11 @@ export interface BinanceServer {
    * again. Tests get PARTIALLY_FILLED states, one trade per fill, this way.
    */
   setDepth(symbol: string, qty: string | undefined): void
+  /**
+   * From now on `myTrades` leaves out the trades of this order (an exchange whose trade
+   * index lags, or never lists them); its order queries still show its fills.
+   */
+  unlistTrades(symbol: string, ref: OrderRef): void
   /** Adds `amount` (negative: withdraws) to an asset's free balance, announced as `balanceUpdate`. */
   deposit(asset: string, amount: string): void
   /** The user data stream's inspection and fault controls. */

@@ -62,6 +62,8 @@ export class Engine extends Ledger {
   private readonly listsById = new Map<number, OrderList>()
   /** The most one fill may take by symbol (`setDepth`); unlimited when absent. */
   private readonly depth = new Map<string, Dec>()
+  /** Orders whose trades `myTrades` leaves out (`unlistTrades`), by order id. */
+  readonly unlisted = new Set<string>()
   private readonly options: EngineOptions
   private nextOrderId = 1
   private nextListId = 1
@@ -78,6 +80,7 @@ export class Engine extends Ledger {
     this.lists.length = 0
     this.listsById.clear()
     this.depth.clear()
+    this.unlisted.clear()
     this.prices.clear()
     for (const s of this.symbols.values()) {
       this.balance(s.base)

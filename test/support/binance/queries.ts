@@ -35,7 +35,7 @@ export const trades = (engine: Engine, params: Params): ReadonlyArray<Record<str
   const fromId = numberParam(params, "fromId")
   const orderId = params["orderId"]
   const selected = engine.orders
-    .filter((o) => o.rules === rules && (orderId === undefined || String(o.orderId) === orderId))
+    .filter((o) => o.rules === rules && (orderId === undefined || String(o.orderId) === orderId) && !engine.unlisted.has(String(o.orderId)))
     .flatMap((o) =>
       o.fills.map((f) => ({
         symbol: rules.symbol,
