@@ -14,7 +14,7 @@ const program = Effect.gen(function*() {
     Stream.runForEach((event) =>
       Effect.sync(() => {
         const o = event.order
-        // A fill's trade is none only when the exchange did not list it in time (see the README).
+        // A fill's trade is none only when the exchange did not list it in time (see docs/order-events.md).
         const fill = event._tag === "PartiallyFilled" || event._tag === "Filled"
           ? Option.match(event.trade, {
             onNone: () => ": no trade listed",
