@@ -7,4 +7,4 @@ export {
   DryRunMarket as Market,
   type DryRunMarketService as MarketService,
   type DryRunOptions as Options
-} from "./layers/DryRun.ts"
+} from "./layers/dryrun/DryRun.ts"

@@ -3,7 +3,7 @@
  * The public surface, and nothing else. The building blocks (the `Venue` port, the
  * order engine, the venues) are on the `orderops/venue` subpath (`src/venue.ts`).
  */
-import * as DryRunLayers from "./layers/DryRun.ts"
+import * as DryRunLayers from "./layers/dryrun/DryRun.ts"
 import * as JournalLayers from "./layers/Journal.ts"
 import * as LiveLayers from "./layers/Live.ts"
 
@@ -38,7 +38,7 @@ export {
 export * as DryRun from "./DryRun.ts"
 export * as Journal from "./Journal.ts"
 export * as Live from "./Live.ts"
-export { DryRunMarket, type DryRunMarketService, type DryRunOptions } from "./layers/DryRun.ts"
+export { DryRunMarket, type DryRunMarketService, type DryRunOptions } from "./layers/dryrun/DryRun.ts"
 export { ExchangeLayerFromEnv, type LiveOptions } from "./layers/Live.ts"
 
 // ---- the names before the namespaces, kept for one release --------------------------

@@ -23,5 +23,5 @@ export {
   type VenueUpdate
 } from "./services/Venue.ts"
 export { type EngineOptions, makeExchange } from "./layers/OrderEngine.ts"
-export { DRY_RUN_VENUE_ID, DryRunVenueLayer } from "./layers/DryRun.ts"
+export { DRY_RUN_VENUE_ID, DryRunVenueLayer } from "./layers/dryrun/DryRun.ts"
 export { CcxtVenueLayer, type CcxtVenueOptions } from "./layers/Live.ts"

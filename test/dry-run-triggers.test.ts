@@ -3,7 +3,7 @@
  * them, oldest first, and only once; a list's legs end each other.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { makeOcoPairs, makeTriggerBook } from "../src/layers/DryRunTriggers.ts"
+import { makeOcoPairs, makeTriggerBook } from "../src/layers/dryrun/Triggers.ts"
 import * as D from "../src/services/Decimal.ts"
 
 const p = D.unsafe

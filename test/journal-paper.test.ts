@@ -18,7 +18,7 @@ import {
   getBaseAssetBalance,
   getUsdtBalance
 } from "../src/index.ts"
-import { DRY_RUN_STATE_KEY } from "../src/layers/DryRun.ts"
+import { DRY_RUN_STATE_KEY } from "../src/layers/dryrun/DryRun.ts"
 import { migrateJournal } from "../src/layers/SqlJournal.ts"
 import * as D from "../src/services/Decimal.ts"
 import { OrderJournal } from "../src/services/OrderJournal.ts"

@@ -21,7 +21,7 @@ import {
   getUsdtBalance
 } from "../src/index.ts"
 import { JournalError } from "../src/errors/JournalError.ts"
-import { DRY_RUN_STATE_KEY } from "../src/layers/DryRun.ts"
+import { DRY_RUN_STATE_KEY } from "../src/layers/dryrun/DryRun.ts"
 import { JournalLayer, JournalLayerFromEnv, journalSyncFromEnv, redactUrl, SqliteJournalLayer } from "../src/layers/Journal.ts"
 import * as SqliteClient from "../src/layers/SqliteClient.ts"
 import { MIGRATIONS_TABLE, migrateJournal } from "../src/layers/SqlJournal.ts"

@@ -13,7 +13,7 @@
 import { type Config, Context, Effect, Layer } from "effect"
 import { Prompt } from "effect/cli"
 import type { ExchangeFailure } from "../errors/index.ts"
-import { DryRunExchangeLayer, type DryRunMarket } from "../layers/DryRun.ts"
+import { DryRunExchangeLayer, type DryRunMarket } from "../layers/dryrun/DryRun.ts"
 import { JournalLayerFromEnv } from "../layers/Journal.ts"
 import type { Exchange } from "../services/Exchange.ts"
 import { BINANCE_US_SPOT, type MarketRulesInput } from "../services/MarketRules.ts"

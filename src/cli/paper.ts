@@ -6,7 +6,7 @@
  */
 import { Console, Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
-import { DryRunMarket } from "../layers/DryRun.ts"
+import { DryRunMarket } from "../layers/dryrun/DryRun.ts"
 import * as D from "../services/Decimal.ts"
 import { Exchange } from "../services/Exchange.ts"
 import { BINANCE_US_SPOT, splitSymbol } from "../services/MarketRules.ts"

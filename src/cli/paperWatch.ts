@@ -15,7 +15,7 @@
 import { Effect, Layer, Option } from "effect"
 import { ExchangeError } from "../errors/ExchangeError.ts"
 import type { ExchangeFailure } from "../errors/index.ts"
-import { DRY_RUN_VENUE_ID, DryRunVenueLayer } from "../layers/DryRun.ts"
+import { DRY_RUN_VENUE_ID, DryRunVenueLayer } from "../layers/dryrun/DryRun.ts"
 import { makeExchange } from "../layers/OrderEngine.ts"
 import { ActiveOrders } from "../services/ActiveOrders.ts"
 import { Exchange } from "../services/Exchange.ts"

@@ -19,7 +19,7 @@ import type { OrderJournal } from "../services/OrderJournal.ts"
 import { Venue } from "../services/Venue.ts"
 import type { BudgetLimits } from "./ccxt/budget.ts"
 import { makeCcxtVenue } from "./CcxtVenue.ts"
-import { DryRunExchangeLayer } from "./DryRun.ts"
+import { DryRunExchangeLayer } from "./dryrun/DryRun.ts"
 import { JournalLayerFromEnv } from "./Journal.ts"
 import { type EngineOptions, makeExchange, withDebugLogging } from "./OrderEngine.ts"
 

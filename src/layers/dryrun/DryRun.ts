@@ -13,27 +13,27 @@
  * With a durable journal (the CLI's SQLite file) a later session resumes the book;
  * the `balances` and `price` options only seed a journal that has no book yet.
  *
- * The venue has an event source (`Venue.updates`, `DryRunEvents.ts`): each change the
+ * The venue has an event source (`Venue.updates`, `Events.ts`): each change the
  * simulator makes to an order is offered to it once saved, in the order made, so the
  * engine's order events follow the simulated market as they would a real exchange's.
  */
 import { Clock, Context, Effect, type Fiber, Layer, Option, Result, Semaphore } from "effect"
-import { ExchangeError } from "../errors/ExchangeError.ts"
-import type { ExchangeFailure } from "../errors/index.ts"
-import type { JournalError } from "../errors/JournalError.ts"
-import { ValidationError } from "../errors/ValidationError.ts"
-import { ActiveOrders } from "../services/ActiveOrders.ts"
-import * as D from "../services/Decimal.ts"
-import { Exchange } from "../services/Exchange.ts"
-import { debugOn } from "../services/LogLevels.ts"
-import { HBAR_USDT, makeRules, type MarketRules, type MarketRulesInput } from "../services/MarketRules.ts"
-import { OrderJournal } from "../services/OrderJournal.ts"
-import { describeAmounts, type OrderRecord } from "../services/OrderRecord.ts"
-import type { PaperBook, PaperChange, PaperStoreService } from "../services/PaperStore.ts"
-import { type Balance, describeOco, describeOrder, Venue, type VenueService } from "../services/Venue.ts"
-import { type DryRunEvents, makeDryRunEvents } from "./DryRunEvents.ts"
-import { makeSimulator, type Simulator } from "./DryRunSimulator.ts"
-import { type EngineOptions, makeExchange, withDebugLogging } from "./OrderEngine.ts"
+import { ExchangeError } from "../../errors/ExchangeError.ts"
+import type { ExchangeFailure } from "../../errors/index.ts"
+import type { JournalError } from "../../errors/JournalError.ts"
+import { ValidationError } from "../../errors/ValidationError.ts"
+import { ActiveOrders } from "../../services/ActiveOrders.ts"
+import * as D from "../../services/Decimal.ts"
+import { Exchange } from "../../services/Exchange.ts"
+import { debugOn } from "../../services/LogLevels.ts"
+import { HBAR_USDT, makeRules, type MarketRules, type MarketRulesInput } from "../../services/MarketRules.ts"
+import { OrderJournal } from "../../services/OrderJournal.ts"
+import { describeAmounts, type OrderRecord } from "../../services/OrderRecord.ts"
+import type { PaperBook, PaperChange, PaperStoreService } from "../../services/PaperStore.ts"
+import { type Balance, describeOco, describeOrder, Venue, type VenueService } from "../../services/Venue.ts"
+import { type DryRunEvents, makeDryRunEvents } from "./Events.ts"
+import { makeSimulator, type Simulator } from "./Simulator.ts"
+import { type EngineOptions, makeExchange, withDebugLogging } from "../OrderEngine.ts"
 
 export interface DryRunOptions extends EngineOptions {
   /** The market the `Exchange` service trades. Default `HBAR/USDT`. */
@@ -95,7 +95,7 @@ export const BINANCE_US_FEES = { maker: 0.001, taker: 0.001 } as const
  * (in `orderops_state`). A journal holding one is migrated to rows when a dry run
  * first opens it (see `src/layers/SqlPaperStore.ts`).
  */
-export { LEGACY_BOOK_KEY as DRY_RUN_STATE_KEY } from "../services/PaperStore.ts"
+export { LEGACY_BOOK_KEY as DRY_RUN_STATE_KEY } from "../../services/PaperStore.ts"
 
 const decimalInput = (operation: string, symbol: string, field: string, value: number) =>
   Option.match(D.fromNumber(value), {

@@ -1,21 +1,21 @@
 /**
- * The paper exchange's book in memory, under its operations (`DryRunSimulator.ts`):
+ * The paper exchange's book in memory, under its operations (`Simulator.ts`):
  * the open orders indexed three ways, the last price and fill depth per market, the
- * funds ledger (`DryRunFunds.ts`), and the one step that changes an order, `settle`,
+ * funds ledger (`Funds.ts`), and the one step that changes an order, `settle`,
  * with the fill step built on it. Every step records the rows it touched (orders,
  * trades, balances, prices) and, in the order they happened, the new views of the
  * orders it changed (with the trade of a fill); `takeChange` hands both over: the rows
  * to be written to the journal's paper store, which holds the finished orders, and
- * the views for the dry run's event source (`DryRunEvents.ts`).
+ * the views for the dry run's event source (`Events.ts`).
  */
 import { Option } from "effect"
-import * as D from "../services/Decimal.ts"
-import type { MarketRules } from "../services/MarketRules.ts"
-import { acceptedOrder, addFee, averageOf, hasLimitPrice, isTriggerType, type OrderRecord } from "../services/OrderRecord.ts"
-import { type PaperBook, type PaperChange, type PaperOrder, paperOrderId } from "../services/PaperStore.ts"
-import type { Trade } from "../services/Trade.ts"
-import type { SubmitOrder } from "../services/Venue.ts"
-import { makeFunds } from "./DryRunFunds.ts"
+import * as D from "../../services/Decimal.ts"
+import type { MarketRules } from "../../services/MarketRules.ts"
+import { acceptedOrder, addFee, averageOf, hasLimitPrice, isTriggerType, type OrderRecord } from "../../services/OrderRecord.ts"
+import { type PaperBook, type PaperChange, type PaperOrder, paperOrderId } from "../../services/PaperStore.ts"
+import type { Trade } from "../../services/Trade.ts"
+import type { SubmitOrder } from "../../services/Venue.ts"
+import { makeFunds } from "./Funds.ts"
 
 /**
  * `o` with its record saying whether its trigger fired, as the source and the reads

@@ -18,8 +18,8 @@
  * - When the dry run's layer is released, every source's stream ends.
  */
 import { type Cause, Effect, Queue, type Scope, Stream } from "effect"
-import type { VenueUpdate } from "../services/Venue.ts"
-import type { OrderChange } from "./DryRunBook.ts"
+import type { VenueUpdate } from "../../services/Venue.ts"
+import type { OrderChange } from "./Book.ts"
 
 /** How many updates a source holds for a consumer that has not taken them yet. */
 export const UPDATE_BUFFER = 1024

@@ -1,5 +1,5 @@
 /**
- * The paper exchange's OCO lists, over its book (`DryRunSimulator.ts`): placing a
+ * The paper exchange's OCO lists, over its book (`Simulator.ts`): placing a
  * list (both legs checked as orders, Binance's price order against the last price,
  * one lock for the pair), ending a list when a leg fills, triggers or is cancelled
  * (the other leg expires or is cancelled with it), and finding a running list. The
@@ -11,13 +11,13 @@
  * held beyond the first leg's part, and the first keeps (or spends) its own.
  */
 import { Option, Result } from "effect"
-import { ExchangeError } from "../errors/ExchangeError.ts"
-import * as D from "../services/Decimal.ts"
-import type { MarketRules } from "../services/MarketRules.ts"
-import type { OrderRecord } from "../services/OrderRecord.ts"
-import type { PaperOrder } from "../services/PaperStore.ts"
-import type { OcoRecord, SubmitOco, SubmitOrder } from "../services/Venue.ts"
-import type { OcoPairs, TriggerBook } from "./DryRunTriggers.ts"
+import { ExchangeError } from "../../errors/ExchangeError.ts"
+import * as D from "../../services/Decimal.ts"
+import type { MarketRules } from "../../services/MarketRules.ts"
+import type { OrderRecord } from "../../services/OrderRecord.ts"
+import type { PaperOrder } from "../../services/PaperStore.ts"
+import type { OcoRecord, SubmitOco, SubmitOrder } from "../../services/Venue.ts"
+import type { OcoPairs, TriggerBook } from "./Triggers.ts"
 
 /** What the book lends the lists. */
 export interface OcoBook {

@@ -1,15 +1,15 @@
 /**
  * The paper exchange's funds ledger: a free and a used (locked) amount per asset,
- * apart from the book (`DryRunSimulator.ts`) so that every move of money reads in
+ * apart from the book (`Simulator.ts`) so that every move of money reads in
  * one place. An order locks what it could spend when placed, gives the lock back
  * when cancelled or expired, and a fill pays for what it takes. Every asset a step
  * touches is remembered, so that `takeChanged` hands the rows to the paper store.
  */
 import { Result } from "effect"
-import { ExchangeError } from "../errors/ExchangeError.ts"
-import * as D from "../services/Decimal.ts"
-import type { OrderSide } from "../services/OrderRecord.ts"
-import type { Balance } from "../services/Venue.ts"
+import { ExchangeError } from "../../errors/ExchangeError.ts"
+import * as D from "../../services/Decimal.ts"
+import type { OrderSide } from "../../services/OrderRecord.ts"
+import type { Balance } from "../../services/Venue.ts"
 
 interface Funds {
   free: D.Decimal

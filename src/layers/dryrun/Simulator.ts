@@ -5,8 +5,8 @@
  * as a `Venue` and persists what it changes.
  *
  * It keeps no history: an order leaves memory when it is final. The book's state,
- * the fill step and the record of changed rows are in `DryRunBook.ts`; the funds
- * ledger in `DryRunFunds.ts`.
+ * the fill step and the record of changed rows are in `Book.ts`; the funds
+ * ledger in `Funds.ts`.
  *
  * Rules it enforces like an exchange: funds are checked and locked at placement
  * (a limit order locks what it could spend at its limit). A limit order that
@@ -17,8 +17,8 @@
  * asset received, as Binance charges them without BNB.
  *
  * Trigger orders wait in a trigger book until a price reaches them, then work as
- * the market or limit order they become (`DryRunTriggers.ts`); OCO lists are in
- * `DryRunOco.ts`; the checks of a new order in `DryRunChecks.ts`.
+ * the market or limit order they become (`Triggers.ts`); OCO lists are in
+ * `Oco.ts`; the checks of a new order in `Checks.ts`.
  *
  * Each change to an order is also recorded as the order's new view (with its trade
  * for a fill), for the event source: an order filled at placement is first seen
@@ -26,15 +26,15 @@
  * a view of its own (`triggered: true`) before the fill or the partner's expiry.
  */
 import { Option, Result } from "effect"
-import type { ExchangeError } from "../errors/ExchangeError.ts"
-import * as D from "../services/Decimal.ts"
-import { hasLimitPrice, isTriggerType, type OrderRecord } from "../services/OrderRecord.ts"
-import type { PaperOrder } from "../services/PaperStore.ts"
-import type { SubmitOrder } from "../services/Venue.ts"
-import { type Book, type BookOptions, makeBook } from "./DryRunBook.ts"
-import { checkOrder, crossesAt } from "./DryRunChecks.ts"
-import { makeOcoLists } from "./DryRunOco.ts"
-import { makeOcoPairs, makeTriggerBook, pendingTriggerOf, resume } from "./DryRunTriggers.ts"
+import type { ExchangeError } from "../../errors/ExchangeError.ts"
+import * as D from "../../services/Decimal.ts"
+import { hasLimitPrice, isTriggerType, type OrderRecord } from "../../services/OrderRecord.ts"
+import type { PaperOrder } from "../../services/PaperStore.ts"
+import type { SubmitOrder } from "../../services/Venue.ts"
+import { type Book, type BookOptions, makeBook } from "./Book.ts"
+import { checkOrder, crossesAt } from "./Checks.ts"
+import { makeOcoLists } from "./Oco.ts"
+import { makeOcoPairs, makeTriggerBook, pendingTriggerOf, resume } from "./Triggers.ts"
 
 /** The simulator's markets, starting book and fee rates (`BookOptions`). */
 export type SimulatorOptions = BookOptions

@@ -1,17 +1,17 @@
 /**
  * The paper exchange's checks of one new order, as Binance makes them, apart from
- * the book (`DryRunBook.ts`, `DryRunSimulator.ts`) so that what is refused, and why, reads in one
+ * the book (`Book.ts`, `Simulator.ts`) so that what is refused, and why, reads in one
  * place: a known market, a fresh client order id, amounts on the grid, room on the
  * book, a trigger the last price has not reached yet, and a limit-maker that would
  * not take. The engine validated the order already; these guard the book itself.
  */
 import { Option, Result } from "effect"
-import { ExchangeError, type ExchangeReason } from "../errors/ExchangeError.ts"
-import * as D from "../services/Decimal.ts"
-import type { MarketRules } from "../services/MarketRules.ts"
-import { hasLimitPrice, isTriggerType, type OrderSide } from "../services/OrderRecord.ts"
-import { fires, triggerKindOf } from "../services/TriggerRules.ts"
-import type { SubmitOrder } from "../services/Venue.ts"
+import { ExchangeError, type ExchangeReason } from "../../errors/ExchangeError.ts"
+import * as D from "../../services/Decimal.ts"
+import type { MarketRules } from "../../services/MarketRules.ts"
+import { hasLimitPrice, isTriggerType, type OrderSide } from "../../services/OrderRecord.ts"
+import { fires, triggerKindOf } from "../../services/TriggerRules.ts"
+import type { SubmitOrder } from "../../services/Venue.ts"
 
 /** Whether a `side` order at `limit` meets the market at `price`. */
 export const crossesAt = (side: OrderSide, limit: D.Decimal, price: D.Decimal): boolean =>

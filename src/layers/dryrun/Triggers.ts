@@ -1,6 +1,6 @@
 /**
  * The paper exchange's trigger orders and OCO lists, beside its book
- * (`DryRunSimulator.ts`): which stop-loss and take-profit orders wait for their
+ * (`Simulator.ts`): which stop-loss and take-profit orders wait for their
  * trigger, and which orders are the two legs of one list. Plain synchronous
  * bookkeeping, so that the simulator decides fills and funds in one place and this
  * module only answers "which triggers has this price reached?" and "which order
@@ -11,10 +11,10 @@
  * move fire in the order they were placed, as an exchange's would.
  */
 import { Option } from "effect"
-import type * as D from "../services/Decimal.ts"
-import { isTriggerType, type OrderSide } from "../services/OrderRecord.ts"
-import type { PaperOrder } from "../services/PaperStore.ts"
-import { fires, type TriggerKind, triggerKindOf } from "../services/TriggerRules.ts"
+import type * as D from "../../services/Decimal.ts"
+import { isTriggerType, type OrderSide } from "../../services/OrderRecord.ts"
+import type { PaperOrder } from "../../services/PaperStore.ts"
+import { fires, type TriggerKind, triggerKindOf } from "../../services/TriggerRules.ts"
 
 /** An order waiting for its trigger. */
 export interface PendingTrigger {
