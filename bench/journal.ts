@@ -20,7 +20,7 @@ import { setFlagsFromString } from "node:v8"
 import { runInNewContext } from "node:vm"
 import { Effect, Exit, Layer, References, Scope } from "effect"
 import { DryRunExchangeLayer, Exchange } from "../src/index.ts"
-import { SqliteJournalLayer } from "../src/layers/Journal.ts"
+import { SqliteJournalLayer } from "../src/layers/journal/Journal.ts"
 import { median, ms, progress, ratio, type Row, verdict } from "./support.ts"
 
 setFlagsFromString("--expose-gc")

@@ -13,7 +13,7 @@ export {
   type PgJournalOptions,
   type SqliteJournalOptions,
   SqliteJournalLayer as layerSqlite
-} from "./layers/Journal.ts"
+} from "./layers/journal/Journal.ts"
 
 /** In memory, lost at exit: for tests. */
 export const layerMemory = OrderJournal.layerMemory

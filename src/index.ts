@@ -4,7 +4,7 @@
  * order engine, the venues) are on the `orderops/venue` subpath (`src/venue.ts`).
  */
 import * as DryRunLayers from "./layers/dryrun/DryRun.ts"
-import * as JournalLayers from "./layers/Journal.ts"
+import * as JournalLayers from "./layers/journal/Journal.ts"
 import * as LiveLayers from "./layers/Live.ts"
 
 export * from "./errors/index.ts"

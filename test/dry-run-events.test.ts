@@ -15,7 +15,7 @@ import { Deferred, Effect, Fiber, Layer, Option, type Scope, Stream } from "effe
 import { TestClock } from "effect/testing"
 import { createStopLossLimit, DryRunExchangeLayer, fetchOpenOrders, fetchOrder, subscribeOrderEvents } from "../src/index.ts"
 import { JournalError } from "../src/errors/JournalError.ts"
-import { SqliteJournalLayer } from "../src/layers/Journal.ts"
+import { SqliteJournalLayer } from "../src/layers/journal/Journal.ts"
 import { DRY_RUN_VENUE_ID, DryRunMarket, type DryRunOptions, DryRunVenueLayer } from "../src/layers/dryrun/DryRun.ts"
 import { UPDATE_BUFFER } from "../src/layers/dryrun/Events.ts"
 import { ActiveOrders } from "../src/services/ActiveOrders.ts"

@@ -19,7 +19,7 @@ import {
   getUsdtBalance
 } from "../src/index.ts"
 import { DRY_RUN_STATE_KEY } from "../src/layers/dryrun/DryRun.ts"
-import { migrateJournal } from "../src/layers/SqlJournal.ts"
+import { migrateJournal } from "../src/layers/journal/SqlJournal.ts"
 import * as D from "../src/services/Decimal.ts"
 import { OrderJournal } from "../src/services/OrderJournal.ts"
 import type { OrderRecord } from "../src/services/OrderRecord.ts"

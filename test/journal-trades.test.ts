@@ -6,7 +6,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Option, type Scope } from "effect"
 import { SqlClient } from "effect/sql"
-import { migrateJournal } from "../src/layers/SqlJournal.ts"
+import { migrateJournal } from "../src/layers/journal/SqlJournal.ts"
 import * as D from "../src/services/Decimal.ts"
 import { OrderJournal } from "../src/services/OrderJournal.ts"
 import type { Trade } from "../src/services/Trade.ts"

@@ -19,9 +19,9 @@ import {
   fetchOpenOrders,
   OrderJournal
 } from "../src/index.ts"
-import { SqliteJournalLayer } from "../src/layers/Journal.ts"
+import { SqliteJournalLayer } from "../src/layers/journal/Journal.ts"
 import { LiveExchangeLayer } from "../src/layers/Live.ts"
-import * as SqliteClient from "../src/layers/SqliteClient.ts"
+import * as SqliteClient from "../src/layers/journal/SqliteClient.ts"
 import type { JournalEntry } from "../src/services/OrderJournal.ts"
 import { type BinanceServer, binanceServer } from "./support/BinanceServer.ts"
 

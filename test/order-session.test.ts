@@ -21,7 +21,7 @@ import {
   scopedOrderSession,
   withOrderSession
 } from "../src/index.ts"
-import { SqliteJournalLayer } from "../src/layers/Journal.ts"
+import { SqliteJournalLayer } from "../src/layers/journal/Journal.ts"
 
 class Boom extends Data.TaggedError("Boom")<{ readonly step: string }> {}
 

@@ -21,7 +21,7 @@ import {
   fetchTrades,
   OrderJournal
 } from "../src/index.ts"
-import { SqliteJournalLayer } from "../src/layers/Journal.ts"
+import { SqliteJournalLayer } from "../src/layers/journal/Journal.ts"
 import { LiveExchangeLayer } from "../src/layers/Live.ts"
 import * as D from "../src/services/Decimal.ts"
 import { binanceServer } from "./support/BinanceServer.ts"

@@ -5,7 +5,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Deferred, Effect, Exit, Fiber, Stream } from "effect"
 import * as Reactivity from "effect/reactivity/Reactivity"
 import { Migrator, SqlClient } from "effect/sql"
-import * as SqliteClient from "../src/layers/SqliteClient.ts"
+import * as SqliteClient from "../src/layers/journal/SqliteClient.ts"
 
 /** A fresh temp directory, removed when the test's scope closes. */
 const tempDir = Effect.acquireRelease(

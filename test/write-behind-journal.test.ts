@@ -1,5 +1,5 @@
 /**
- * The write-behind journal (src/layers/WriteBehindJournal.ts): what a caller may rely
+ * The write-behind journal (src/layers/journal/WriteBehindJournal.ts): what a caller may rely
  * on although an order's later writes are made in the background. Its intent is
  * durable when `recordIntent` returns; a read sees every write made before it; closing
  * writes everything queued; a failed write is logged with its ids and fails the next
@@ -17,8 +17,8 @@ import { JournalError } from "../src/errors/JournalError.ts"
 import * as D from "../src/services/Decimal.ts"
 import { makeMemoryJournal, OrderJournal, type OrderJournalService } from "../src/services/OrderJournal.ts"
 import type { OrderRecord } from "../src/services/OrderRecord.ts"
-import { SqliteJournalLayer } from "../src/layers/Journal.ts"
-import { makeWriteBehindJournal } from "../src/layers/WriteBehindJournal.ts"
+import { SqliteJournalLayer } from "../src/layers/journal/Journal.ts"
+import { makeWriteBehindJournal } from "../src/layers/journal/WriteBehindJournal.ts"
 import { limitRecord } from "./support/amounts.ts"
 
 const tempDir = Effect.acquireRelease(

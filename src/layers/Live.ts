@@ -20,7 +20,7 @@ import { Venue } from "../services/Venue.ts"
 import type { BudgetLimits } from "./ccxt/budget.ts"
 import { makeCcxtVenue } from "./CcxtVenue.ts"
 import { DryRunExchangeLayer } from "./dryrun/DryRun.ts"
-import { JournalLayerFromEnv } from "./Journal.ts"
+import { JournalLayerFromEnv } from "./journal/Journal.ts"
 import { type EngineOptions, makeExchange, withDebugLogging } from "./OrderEngine.ts"
 
 /**

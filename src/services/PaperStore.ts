@@ -12,7 +12,7 @@
  * with the history. Start-up (`load`) reads only open orders, balances and prices.
  *
  * This module holds the port and the memory store (the memory journal's); the SQL
- * store is `src/layers/SqlPaperStore.ts`.
+ * store is `src/layers/journal/SqlPaperStore.ts`.
  */
 import { Effect, Option } from "effect"
 import type { JournalError } from "../errors/JournalError.ts"

@@ -24,10 +24,10 @@
  */
 import { Effect, Layer, Logger } from "effect"
 import { createLimitBuy, DryRunExchangeLayer, type Exchange, type ExchangeFailure } from "../../src/index.ts"
-import { PgJournalLayer, SqliteJournalLayer } from "../../src/layers/Journal.ts"
+import { PgJournalLayer, SqliteJournalLayer } from "../../src/layers/journal/Journal.ts"
 import type { JournalError } from "../../src/errors/JournalError.ts"
 import { LiveExchangeLayer } from "../../src/layers/Live.ts"
-import { makeWriteBehindJournal } from "../../src/layers/WriteBehindJournal.ts"
+import { makeWriteBehindJournal } from "../../src/layers/journal/WriteBehindJournal.ts"
 import { OrderJournal } from "../../src/services/OrderJournal.ts"
 
 const env = (name: string, fallback?: string): string => {

@@ -10,8 +10,8 @@ import { PgClient } from "@effect/sql-pg"
 import { Effect, Layer, Option, Redacted, type Scope } from "effect"
 import { SqlClient } from "effect/sql"
 import type { JournalError } from "../../src/errors/JournalError.ts"
-import { PgJournalLayer, SqliteJournalLayer } from "../../src/layers/Journal.ts"
-import * as SqliteClient from "../../src/layers/SqliteClient.ts"
+import { PgJournalLayer, SqliteJournalLayer } from "../../src/layers/journal/Journal.ts"
+import * as SqliteClient from "../../src/layers/journal/SqliteClient.ts"
 import { OrderJournal } from "../../src/services/OrderJournal.ts"
 
 /** A fresh, empty journal store for one test. */

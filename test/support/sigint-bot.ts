@@ -7,7 +7,7 @@
 import { NodeRuntime } from "@effect/platform-node"
 import { Console, Effect } from "effect"
 import { createLimitBuy, createLimitSell, DryRunExchangeLayer, withOrderSession } from "../../src/index.ts"
-import { JournalLayerFromEnv } from "../../src/layers/Journal.ts"
+import { JournalLayerFromEnv } from "../../src/layers/journal/Journal.ts"
 
 const bot = Effect.gen(function*() {
   const ids = [

@@ -93,7 +93,7 @@ export const BINANCE_US_FEES = { maker: 0.001, taker: 0.001 } as const
 /**
  * The key under which releases before the paper store saved the whole book as JSON
  * (in `orderops_state`). A journal holding one is migrated to rows when a dry run
- * first opens it (see `src/layers/SqlPaperStore.ts`).
+ * first opens it (see `src/layers/journal/SqlPaperStore.ts`).
  */
 export { LEGACY_BOOK_KEY as DRY_RUN_STATE_KEY } from "../../services/PaperStore.ts"
 

@@ -19,9 +19,9 @@
  */
 import { Array as Arr, Clock, Effect, Option, Schema } from "effect"
 import { type Migrator, SqlClient, type SqlError } from "effect/sql"
-import { JournalError } from "../errors/JournalError.ts"
-import * as D from "../services/Decimal.ts"
-import { averageOf, hasLimitPrice, isTriggerType, type OrderRecord, OrderSide, OrderStatus, OrderType } from "../services/OrderRecord.ts"
+import { JournalError } from "../../errors/JournalError.ts"
+import * as D from "../../services/Decimal.ts"
+import { averageOf, hasLimitPrice, isTriggerType, type OrderRecord, OrderSide, OrderStatus, OrderType } from "../../services/OrderRecord.ts"
 import {
   LEGACY_BOOK_KEY,
   PAPER_ORDER_ID_PREFIX,
@@ -30,8 +30,8 @@ import {
   type PaperChange,
   type PaperOrder,
   type PaperStoreService
-} from "../services/PaperStore.ts"
-import type { Balance } from "../services/Venue.ts"
+} from "../../services/PaperStore.ts"
+import type { Balance } from "../../services/Venue.ts"
 import { DecimalText, FeesColumn, feesText } from "./SqlFees.ts"
 import { insertTrades, selectTrades, tradeRow } from "./SqlTrades.ts"
 

@@ -5,10 +5,10 @@
  */
 import { Array as Arr, Effect, Schema } from "effect"
 import { SqlClient, type SqlError } from "effect/sql"
-import * as D from "../services/Decimal.ts"
-import type { TradeFilter } from "../services/Trade.ts"
-import { OrderSide } from "../services/OrderRecord.ts"
-import type { Trade } from "../services/Trade.ts"
+import * as D from "../../services/Decimal.ts"
+import type { TradeFilter } from "../../services/Trade.ts"
+import { OrderSide } from "../../services/OrderRecord.ts"
+import type { Trade } from "../../services/Trade.ts"
 import { DecimalText } from "./SqlFees.ts"
 
 /** Part of migration 0006: the trades table and its indexes. */

@@ -34,8 +34,8 @@
  *   is written synchronously, as an exchange would.
  */
 import { Cause, Deferred, Effect, Exit, Latch, type Scope } from "effect"
-import { JournalError } from "../errors/JournalError.ts"
-import type { OrderJournalService } from "../services/OrderJournal.ts"
+import { JournalError } from "../../errors/JournalError.ts"
+import type { OrderJournalService } from "../../services/OrderJournal.ts"
 
 export interface WriteBehindOptions {
   /**

@@ -19,14 +19,14 @@
  */
 import { Effect, Schema } from "effect"
 import { Migrator, SqlClient, type SqlError, type Statement } from "effect/sql"
-import { JournalError } from "../errors/JournalError.ts"
+import { JournalError } from "../../errors/JournalError.ts"
 import {
   entryFromIntent,
   entryFromRecord,
   type JournalEntry,
   type OrderJournalService
-} from "../services/OrderJournal.ts"
-import { OrderSide, OrderStatus, OrderType } from "../services/OrderRecord.ts"
+} from "../../services/OrderJournal.ts"
+import { OrderSide, OrderStatus, OrderType } from "../../services/OrderRecord.ts"
 import { FeesColumn, feesText } from "./SqlFees.ts"
 import { createPaperTables, makeSqlPaperStore } from "./SqlPaperStore.ts"
 import { createTradesTable, insertTrades, selectTrades, tradeRow } from "./SqlTrades.ts"
