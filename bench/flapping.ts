@@ -13,7 +13,7 @@
  */
 import { Deferred, Effect, Exit, Layer, Option, Redacted, References, Scope, Stream } from "effect"
 import { Exchange, OrderJournal } from "../src/index.ts"
-import { LiveExchangeLayer } from "../src/layers/Live.ts"
+import { LiveExchangeLayer } from "../src/layers/live/Live.ts"
 import { type BinanceServer, startBinanceServer } from "../test/support/BinanceServer.ts"
 import { median, ms, progress, quantile, type Row, verdict } from "./support.ts"
 

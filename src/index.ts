@@ -5,7 +5,7 @@
  */
 import * as DryRunLayers from "./layers/dryrun/DryRun.ts"
 import * as JournalLayers from "./layers/journal/Journal.ts"
-import * as LiveLayers from "./layers/Live.ts"
+import * as LiveLayers from "./layers/live/Live.ts"
 
 export * from "./errors/index.ts"
 export { OrderSessionError } from "./errors/OrderSessionError.ts"
@@ -39,7 +39,7 @@ export * as DryRun from "./DryRun.ts"
 export * as Journal from "./Journal.ts"
 export * as Live from "./Live.ts"
 export { DryRunMarket, type DryRunMarketService, type DryRunOptions } from "./layers/dryrun/DryRun.ts"
-export { ExchangeLayerFromEnv, type LiveOptions } from "./layers/Live.ts"
+export { ExchangeLayerFromEnv, type LiveOptions } from "./layers/live/Live.ts"
 
 // ---- the names before the namespaces, kept for one release --------------------------
 

@@ -24,4 +24,4 @@ export {
 } from "./services/Venue.ts"
 export { type EngineOptions, makeExchange } from "./layers/OrderEngine.ts"
 export { DRY_RUN_VENUE_ID, DryRunVenueLayer } from "./layers/dryrun/DryRun.ts"
-export { CcxtVenueLayer, type CcxtVenueOptions } from "./layers/Live.ts"
+export { CcxtVenueLayer, type CcxtVenueOptions } from "./layers/live/Live.ts"

@@ -8,7 +8,7 @@ import ccxt from "ccxt"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import { type BinanceServer, startBinanceServer } from "./support/BinanceServer.ts"
 import { signed } from "./support/binance/rest.ts"
-import { pointAt } from "../src/layers/ccxt/instance.ts"
+import { pointAt } from "../src/layers/live/instance.ts"
 
 const SECRET = "orders-secret"
 /** Binance spot's order types, which Binance.US does not all offer. */

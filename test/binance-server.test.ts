@@ -7,7 +7,7 @@ import ccxt from "ccxt"
 import { Effect } from "effect"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import { type BinanceServer, type BinanceServerOptions, binanceServer, startBinanceServer } from "./support/BinanceServer.ts"
-import { pointAt } from "../src/layers/ccxt/instance.ts"
+import { pointAt } from "../src/layers/live/instance.ts"
 
 const API_KEY = "key-0123456789"
 const SECRET = "secret-0123456789"

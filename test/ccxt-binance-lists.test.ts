@@ -12,10 +12,10 @@ import {
   flattenListEntries,
   ocoParams,
   readBinanceOrderList
-} from "../src/layers/ccxt/binanceLists.ts"
-import { orderParams } from "../src/layers/ccxt/binance.ts"
-import { pointAt } from "../src/layers/ccxt/instance.ts"
-import { decodeContext } from "../src/layers/ccxt/RawOrder.ts"
+} from "../src/layers/live/exchanges/binance/RestLists.ts"
+import { orderParams } from "../src/layers/live/exchanges/binance/Rest.ts"
+import { pointAt } from "../src/layers/live/instance.ts"
+import { decodeContext } from "../src/layers/live/RawOrder.ts"
 import * as D from "../src/services/Decimal.ts"
 import { type BinanceServer, startBinanceServer } from "./support/BinanceServer.ts"
 

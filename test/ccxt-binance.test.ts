@@ -1,5 +1,5 @@
 /**
- * Binance spot's REST answers, read by orderops itself (`src/layers/ccxt/binance.ts`),
+ * Binance spot's REST answers, read by orderops itself (`src/layers/live/exchanges/binance/Rest.ts`),
  * against ccxt's unified parse of the same answers: the recorded Binance answers in
  * test/fixtures/ccxt, and variants of them over every status, type and side,
  * must give the same `OrderRecord` either way, and the same balances. What the
@@ -19,8 +19,8 @@ import {
   orderParams,
   quickBinanceAccount,
   quickBinanceOrder
-} from "../src/layers/ccxt/binance.ts"
-import { decodeBalances, decodeMarket, decodeOrder } from "../src/layers/ccxt/decode.ts"
+} from "../src/layers/live/exchanges/binance/Rest.ts"
+import { decodeBalances, decodeMarket, decodeOrder } from "../src/layers/live/decode.ts"
 import * as D from "../src/services/Decimal.ts"
 import { feesText, recordText, text } from "./support/amounts.ts"
 import type { MarketRules } from "../src/services/MarketRules.ts"

@@ -6,7 +6,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber } from "effect"
 import { TestClock } from "effect/testing"
-import { limitsFromBinance, makeRateBudget, SlidingWindow } from "../src/layers/ccxt/budget.ts"
+import { limitsFromBinance, makeRateBudget, SlidingWindow } from "../src/layers/live/budget.ts"
 
 /** Forks `n` takes of `weight` (and `orders`), recording the virtual time each one is let through. */
 const burst = (take: (w: number, o?: number) => Effect.Effect<void>, n: number, weight: number, orders = 0) =>

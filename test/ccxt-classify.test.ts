@@ -4,7 +4,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as ccxt from "ccxt"
-import { type ClassifyInput, classify, retryAfterMs, scrub } from "../src/layers/ccxt/classify.ts"
+import { type ClassifyInput, classify, retryAfterMs, scrub } from "../src/layers/live/classify.ts"
 import { isRetryable, defaultRetryPolicy } from "../src/services/Retry.ts"
 
 const context = { operation: "createLimitBuy", symbol: "HBAR/USDT", clientOrderId: "oo_abc" }

@@ -18,7 +18,7 @@ import {
   decodeOrder,
   decodeOrders,
   PrecisionMode
-} from "../src/layers/ccxt/decode.ts"
+} from "../src/layers/live/decode.ts"
 import * as D from "../src/services/Decimal.ts"
 import { feesText, recordText, text } from "./support/amounts.ts"
 import type { MarketRules } from "../src/services/MarketRules.ts"

@@ -21,7 +21,7 @@ import {
   fetchOpenOrders
 } from "../src/index.ts"
 import type { JournalError } from "../src/errors/JournalError.ts"
-import { LiveExchangeLayer } from "../src/layers/Live.ts"
+import { LiveExchangeLayer } from "../src/layers/live/Live.ts"
 import { type JournalEntry, OrderJournal } from "../src/services/OrderJournal.ts"
 import { type BinanceServer, binanceServer } from "./support/BinanceServer.ts"
 import { type Child, startChild } from "./support/child.ts"

@@ -20,7 +20,7 @@ import {
   OrderJournal
 } from "../src/index.ts"
 import { SqliteJournalLayer } from "../src/layers/journal/Journal.ts"
-import { LiveExchangeLayer } from "../src/layers/Live.ts"
+import { LiveExchangeLayer } from "../src/layers/live/Live.ts"
 import * as SqliteClient from "../src/layers/journal/SqliteClient.ts"
 import type { JournalEntry } from "../src/services/OrderJournal.ts"
 import { type BinanceServer, binanceServer } from "./support/BinanceServer.ts"

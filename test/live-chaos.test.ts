@@ -26,7 +26,7 @@ import {
   OrderJournal,
   syncOrders
 } from "../src/index.ts"
-import { LiveExchangeLayer } from "../src/layers/Live.ts"
+import { LiveExchangeLayer } from "../src/layers/live/Live.ts"
 import { type BinanceServer, binanceServer, type FaultMatch } from "./support/BinanceServer.ts"
 
 const SEED = 20240611

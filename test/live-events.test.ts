@@ -17,7 +17,7 @@ import {
   fetchOrder,
   getUsdtBalance
 } from "../src/index.ts"
-import type { LiveOptions } from "../src/layers/Live.ts"
+import type { LiveOptions } from "../src/layers/live/Live.ts"
 import type { OrderEvent } from "../src/services/OrderEvent.ts"
 import type { BinanceServer } from "./support/BinanceServer.ts"
 import { withLiveServer } from "./support/live-layer.ts"

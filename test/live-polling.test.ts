@@ -20,7 +20,7 @@ import {
   subscribeOrderEvents,
   syncOrders
 } from "../src/index.ts"
-import { eventsFromConfig, type LiveOptions } from "../src/layers/Live.ts"
+import { eventsFromConfig, type LiveOptions } from "../src/layers/live/Live.ts"
 import type { OrderEvent } from "../src/services/OrderEvent.ts"
 import { text } from "./support/amounts.ts"
 import { type BinanceServer, binanceServer } from "./support/BinanceServer.ts"

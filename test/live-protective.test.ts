@@ -19,7 +19,7 @@ import {
   fetchOrder,
   OrderJournal
 } from "../src/index.ts"
-import type { LiveOptions } from "../src/layers/Live.ts"
+import type { LiveOptions } from "../src/layers/live/Live.ts"
 import type { BinanceServer } from "./support/BinanceServer.ts"
 import { withLiveServer } from "./support/live-layer.ts"
 

@@ -26,14 +26,14 @@ import { spawnSync } from "node:child_process"
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join, resolve } from "node:path"
-import { fromExchange, makeCcxtVenue } from "../src/layers/CcxtVenue.ts"
+import { fromExchange, makeCcxtVenue } from "../src/layers/live/CcxtVenue.ts"
 import {
   ExchangeLayerFromEnv,
   isLiveOptIn,
   type LiveOptions,
   LiveExchangeLayer,
   LiveExchangeLayerConfig
-} from "../src/layers/Live.ts"
+} from "../src/layers/live/Live.ts"
 import { type BinanceServer, type BinanceServerOptions, binanceServer } from "./support/BinanceServer.ts"
 import { MarketControl, SUITE_FEES, suite } from "./support/conformance.ts"
 import { eventsSuite } from "./support/conformance-events.ts"
@@ -734,7 +734,7 @@ describe("live: the venue", () => {
       if (/import\(\s*["']ccxt["']\s*\)/.test(text)) dynamic.push(file.slice(src.length))
     }
     assert.deepStrictEqual(offenders, [])
-    assert.deepStrictEqual(dynamic, ["/layers/ccxt/instance.ts"])
+    assert.deepStrictEqual(dynamic, ["/layers/live/instance.ts"])
   })
 
   it("the public declarations (orderops and orderops/venue) never reach ccxt's types", () => {
@@ -776,7 +776,7 @@ describe("live: the venue", () => {
         return resolved
       } })
       const { Effect } = await import("effect")
-      const { ExchangeLayerFromEnv } = await import("./src/layers/Live.ts")
+      const { ExchangeLayerFromEnv } = await import("./src/layers/live/Live.ts")
       const { Exchange } = await import("./src/services/Exchange.ts")
       const venue = await Effect.runPromise(Effect.provide(Exchange.use((ex) => Effect.succeed(ex.venue)), ExchangeLayerFromEnv()))
       console.log(JSON.stringify({ venue, ccxt: seen.some((url) => url.includes("/node_modules/ccxt/")) }))

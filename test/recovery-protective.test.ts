@@ -22,7 +22,7 @@ import {
   OrderJournal
 } from "../src/index.ts"
 import { SqliteJournalLayer } from "../src/layers/journal/Journal.ts"
-import { LiveExchangeLayer } from "../src/layers/Live.ts"
+import { LiveExchangeLayer } from "../src/layers/live/Live.ts"
 import * as D from "../src/services/Decimal.ts"
 import { binanceServer } from "./support/BinanceServer.ts"
 

@@ -4,7 +4,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { BigDecimal, Option } from "effect"
-import { type BalanceChange, makeBalanceBook } from "../src/layers/binance/StreamBalances.ts"
+import { type BalanceChange, makeBalanceBook } from "../src/layers/live/exchanges/binance/StreamBalances.ts"
 import type { Balance } from "../src/services/Venue.ts"
 
 const dec = BigDecimal.fromStringUnsafe

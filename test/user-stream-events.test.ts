@@ -5,7 +5,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { BigDecimal, Option } from "effect"
-import { decodeFrame } from "../src/layers/binance/UserStreamEvents.ts"
+import { decodeFrame } from "../src/layers/live/exchanges/binance/UserStreamEvents.ts"
 
 const DOC_EXECUTION_REPORT = {
   e: "executionReport", E: 1499405658658, s: "ETHBTC", c: "mUvoqJxFIILMdfAW5iGSOW", S: "BUY", o: "LIMIT", f: "GTC",

@@ -1,5 +1,5 @@
 /**
- * The live venue's order updates from ccxt's `watchOrders` (src/layers/ccxt/WatchOrders.ts),
+ * The live venue's order updates from ccxt's `watchOrders` (src/layers/live/WatchOrders.ts),
  * on binance.com's WebSocket-API user data stream, against the loopback test server
  * (test/support/binance/wsApi.ts): ccxt's unmodified pro `binance` class, redirected
  * by `baseUrl`.
@@ -10,10 +10,10 @@ import { TestClock } from "effect/testing"
 import * as D from "../src/services/Decimal.ts"
 import type { VenueService, VenueUpdate } from "../src/services/Venue.ts"
 import { createLimitBuy, eventSource, type Exchange, subscribeOrderEvents } from "../src/index.ts"
-import { makeCcxtVenue } from "../src/layers/CcxtVenue.ts"
-import { decodeWatchedOrder } from "../src/layers/ccxt/WatchDecode.ts"
-import { loadCcxt, rewriteUrls } from "../src/layers/ccxt/instance.ts"
-import { canWatchOrders, reconnectDelay } from "../src/layers/ccxt/WatchOrders.ts"
+import { makeCcxtVenue } from "../src/layers/live/CcxtVenue.ts"
+import { decodeWatchedOrder } from "../src/layers/live/WatchDecode.ts"
+import { loadCcxt, rewriteUrls } from "../src/layers/live/instance.ts"
+import { canWatchOrders, reconnectDelay } from "../src/layers/live/WatchOrders.ts"
 import type { OrderEvent } from "../src/services/OrderEvent.ts"
 import { text } from "./support/amounts.ts"
 import { type BinanceServer, binanceServer } from "./support/BinanceServer.ts"

@@ -91,7 +91,7 @@ export const dryRunLayer = (
 export const liveLayer = (symbol: string, events: boolean): Layer.Layer<Exchange, ExchangeFailure | Config.ConfigError> =>
   Layer.unwrap(
     Effect.gen(function*() {
-      const live = yield* Effect.promise(() => import("../layers/Live.ts"))
+      const live = yield* Effect.promise(() => import("../layers/live/Live.ts"))
       const options = yield* live.liveOptionsFromConfig()
       // `--symbol` wins over ORDEROPS_SYMBOL, whose value is already the flag's default.
       return live.LiveExchangeLayer({

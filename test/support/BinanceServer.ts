@@ -1,7 +1,7 @@
 /**
  * A Binance.US-compatible REST server for tests and benchmarks, faithful enough
  * that ccxt's unmodified `binanceus` class runs against it end to end over HTTP
- * (point ccxt at it with `pointAt` from src/layers/ccxt/instance.ts, or the `baseUrl` option).
+ * (point ccxt at it with `pointAt` from src/layers/live/instance.ts, or the `baseUrl` option).
  *
  * - Symbols: the recorded ccxt binanceus fixture (test/fixtures/ccxt/markets)
  *   plus a synthesized HBARUSDT, with Binance's filters enforced (-1013).

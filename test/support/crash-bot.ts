@@ -26,7 +26,7 @@ import { Effect, Layer, Logger } from "effect"
 import { createLimitBuy, DryRunExchangeLayer, type Exchange, type ExchangeFailure } from "../../src/index.ts"
 import { PgJournalLayer, SqliteJournalLayer } from "../../src/layers/journal/Journal.ts"
 import type { JournalError } from "../../src/errors/JournalError.ts"
-import { LiveExchangeLayer } from "../../src/layers/Live.ts"
+import { LiveExchangeLayer } from "../../src/layers/live/Live.ts"
 import { makeWriteBehindJournal } from "../../src/layers/journal/WriteBehindJournal.ts"
 import { OrderJournal } from "../../src/services/OrderJournal.ts"
 

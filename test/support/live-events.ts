@@ -5,7 +5,7 @@
  */
 import { BigDecimal, Effect, Option, Schedule, type Scope, Stream } from "effect"
 import { eventSource, type Exchange, type ExchangeFailure, type OrderJournal, subscribeOrderEvents } from "../../src/index.ts"
-import type { LiveOptions } from "../../src/layers/Live.ts"
+import type { LiveOptions } from "../../src/layers/live/Live.ts"
 import type { EventSourceState, OrderEvent } from "../../src/services/OrderEvent.ts"
 import type { BinanceServer } from "./BinanceServer.ts"
 import { withLiveServer } from "./live-layer.ts"

@@ -8,7 +8,7 @@
  */
 import { Effect, Layer, Redacted } from "effect"
 import { OrderJournal } from "../../src/index.ts"
-import { LiveExchangeLayer, type LiveOptions } from "../../src/layers/Live.ts"
+import { LiveExchangeLayer, type LiveOptions } from "../../src/layers/live/Live.ts"
 import { type BinanceServer, binanceServer } from "./BinanceServer.ts"
 
 export const fastLiveLayer = (server: BinanceServer, credentials: { readonly apiKey: string; readonly secret: string }, options: Partial<LiveOptions> = {}) =>

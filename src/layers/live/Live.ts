@@ -10,18 +10,18 @@
  * layer is built, so choosing the dry run never pays for it.
  */
 import { Config, Effect, Layer, Option, Redacted } from "effect"
-import { AuthenticationError } from "../errors/AuthenticationError.ts"
-import type { ExchangeFailure } from "../errors/index.ts"
-import type { JournalError } from "../errors/JournalError.ts"
-import { ActiveOrders } from "../services/ActiveOrders.ts"
-import { Exchange } from "../services/Exchange.ts"
-import type { OrderJournal } from "../services/OrderJournal.ts"
-import { Venue } from "../services/Venue.ts"
-import type { BudgetLimits } from "./ccxt/budget.ts"
+import { AuthenticationError } from "../../errors/AuthenticationError.ts"
+import type { ExchangeFailure } from "../../errors/index.ts"
+import type { JournalError } from "../../errors/JournalError.ts"
+import { ActiveOrders } from "../../services/ActiveOrders.ts"
+import { Exchange } from "../../services/Exchange.ts"
+import type { OrderJournal } from "../../services/OrderJournal.ts"
+import { Venue } from "../../services/Venue.ts"
+import type { BudgetLimits } from "./budget.ts"
 import { makeCcxtVenue } from "./CcxtVenue.ts"
-import { DryRunExchangeLayer } from "./dryrun/DryRun.ts"
-import { JournalLayerFromEnv } from "./journal/Journal.ts"
-import { type EngineOptions, makeExchange, withDebugLogging } from "./OrderEngine.ts"
+import { DryRunExchangeLayer } from "../dryrun/DryRun.ts"
+import { JournalLayerFromEnv } from "../journal/Journal.ts"
+import { type EngineOptions, makeExchange, withDebugLogging } from "../OrderEngine.ts"
 
 /**
  * The live venue's options. Declared here, beside the layers that take them, so that

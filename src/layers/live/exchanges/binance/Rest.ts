@@ -17,14 +17,14 @@
  * - A decoding failure is `ExchangeError` reason `UnreadableAnswer`, as in `decode.ts`.
  */
 import { Option, Result, Schema } from "effect"
-import type { ExchangeError } from "../../errors/ExchangeError.ts"
-import * as D from "../../services/Decimal.ts"
-import { addFee, type Fees, type OrderRecord } from "../../services/OrderRecord.ts"
-import type { Balance, SubmitOrder } from "../../services/Venue.ts"
-import { BINANCE_ORDER_TYPES } from "./binanceTypes.ts"
-import { checker } from "./decode.ts"
-import { type DecodeContext, type DecodedOrders, decodeOrderList, failure, type RawOrder, toOrderRecord } from "./RawOrder.ts"
-import type { CcxtExchange } from "./instance.ts"
+import type { ExchangeError } from "../../../../errors/ExchangeError.ts"
+import * as D from "../../../../services/Decimal.ts"
+import { addFee, type Fees, type OrderRecord } from "../../../../services/OrderRecord.ts"
+import type { Balance, SubmitOrder } from "../../../../services/Venue.ts"
+import { BINANCE_ORDER_TYPES } from "./OrderTypes.ts"
+import { checker } from "../../decode.ts"
+import { type DecodeContext, type DecodedOrders, decodeOrderList, failure, type RawOrder, toOrderRecord } from "../../RawOrder.ts"
+import type { CcxtExchange } from "../../instance.ts"
 
 export type Params = Readonly<Record<string, string | number>>
 

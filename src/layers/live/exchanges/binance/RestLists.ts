@@ -1,6 +1,6 @@
 /**
  * Binance spot's OCO order lists, spoken through ccxt's implicit
- * endpoint methods as `binance.ts` speaks single orders. Requests leave with the
+ * endpoint methods as `Rest.ts` speaks single orders. Requests leave with the
  * snapped decimal strings; answers are read exactly. ccxt's unified parse cannot
  * read a list (nor the list entries of a cancel-all answer), so lists are read here:
  *
@@ -15,13 +15,13 @@
  *   of orders.
  */
 import { Option, Result, Schema } from "effect"
-import type { ExchangeError } from "../../errors/ExchangeError.ts"
-import * as D from "../../services/Decimal.ts"
-import type { OrderRecord } from "../../services/OrderRecord.ts"
-import type { OcoRecord, SubmitOco } from "../../services/Venue.ts"
-import { decodeBinanceOrder, type Params, type WireMarket } from "./binance.ts"
-import { checker } from "./decode.ts"
-import { type DecodeContext, failure } from "./RawOrder.ts"
+import type { ExchangeError } from "../../../../errors/ExchangeError.ts"
+import * as D from "../../../../services/Decimal.ts"
+import type { OrderRecord } from "../../../../services/OrderRecord.ts"
+import type { OcoRecord, SubmitOco } from "../../../../services/Venue.ts"
+import { decodeBinanceOrder, type Params, type WireMarket } from "./Rest.ts"
+import { checker } from "../../decode.ts"
+import { type DecodeContext, failure } from "../../RawOrder.ts"
 
 /** The list endpoints ccxt generates for Binance's spot API, as orderops calls them. */
 export interface BinanceListRest {
@@ -64,7 +64,7 @@ export type BinanceOrderList = typeof BinanceOrderList.Type
 
 const parseList = checker(BinanceOrderList)
 
-/** An order list as orderops reads it: its ids, whether it still runs, its legs, and their reports (raw, for `binance.ts`). */
+/** An order list as orderops reads it: its ids, whether it still runs, its legs, and their reports (raw, for `Rest.ts`). */
 export interface RawOrderList {
   readonly listId: string
   readonly listClientOrderId: string

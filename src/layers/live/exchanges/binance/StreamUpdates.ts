@@ -14,10 +14,10 @@
  * nothing about its trigger).
  */
 import { BigDecimal, Option, Result } from "effect"
-import type { ExchangeError } from "../../errors/ExchangeError.ts"
-import type { Trade } from "../../services/Trade.ts"
-import type { VenueUpdate } from "../../services/Venue.ts"
-import { decodeContext, type RawOrder, toOrderRecord } from "../ccxt/RawOrder.ts"
+import type { ExchangeError } from "../../../../errors/ExchangeError.ts"
+import type { Trade } from "../../../../services/Trade.ts"
+import type { VenueUpdate } from "../../../../services/Venue.ts"
+import { decodeContext, type RawOrder, toOrderRecord } from "../../RawOrder.ts"
 import type { UserStreamState } from "./UserStream.ts"
 import type { UserStreamEvent } from "./UserStreamEvents.ts"
 

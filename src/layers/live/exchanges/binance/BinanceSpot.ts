@@ -3,22 +3,22 @@
  * through Binance's REST endpoints (`POST /api/v3/order`, `GET /api/v3/openOrders`,
  * ...), called as ccxt's implicit methods (`privatePostOrder`, ...). ccxt still signs,
  * sends, keeps the clock offset and classifies errors; its unified parse, which goes
- * through floats, is skipped: `binance.ts` reads Binance's exact decimal strings.
+ * through floats, is skipped: `Rest.ts` reads Binance's exact decimal strings.
  */
 import { Effect, Option } from "effect"
-import type { ErrorContextFields } from "../../errors/context.ts"
-import { ExchangeError } from "../../errors/ExchangeError.ts"
-import type { VenueError } from "../../errors/index.ts"
-import type { OrderRecord } from "../../services/OrderRecord.ts"
-import { describeOco, describeOrder } from "../../services/Venue.ts"
-import { type BinanceSpotRest, decodeBinanceBalances, decodeBinanceOrder, decodeBinanceOrders, orderParams, type WireMarket } from "./binance.ts"
-import { type BinanceListRest, decodeBinanceOco, flattenListEntries, ocoParams, ocoRecordOf, readBinanceOrderList } from "./binanceLists.ts"
-import type { CcxtClientService, Request } from "./Client.ts"
-import type { CcxtExchange } from "./instance.ts"
-import type { MarketCacheService } from "./Markets.ts"
-import { decodeContext } from "./RawOrder.ts"
-import { binanceTradesIn, decodeBinanceTrades, PAGE } from "./trades.ts"
-import { isOrderNotFound, type OcoAdapter, type WireAdapter } from "./WireAdapter.ts"
+import type { ErrorContextFields } from "../../../../errors/context.ts"
+import { ExchangeError } from "../../../../errors/ExchangeError.ts"
+import type { VenueError } from "../../../../errors/index.ts"
+import type { OrderRecord } from "../../../../services/OrderRecord.ts"
+import { describeOco, describeOrder } from "../../../../services/Venue.ts"
+import { type BinanceSpotRest, decodeBinanceBalances, decodeBinanceOrder, decodeBinanceOrders, orderParams, type WireMarket } from "./Rest.ts"
+import { type BinanceListRest, decodeBinanceOco, flattenListEntries, ocoParams, ocoRecordOf, readBinanceOrderList } from "./RestLists.ts"
+import type { CcxtClientService, Request } from "../../Client.ts"
+import type { CcxtExchange } from "../../instance.ts"
+import type { MarketCacheService } from "../../Markets.ts"
+import { decodeContext } from "../../RawOrder.ts"
+import { binanceTradesIn, decodeBinanceTrades, PAGE } from "../../trades.ts"
+import { isOrderNotFound, type OcoAdapter, type WireAdapter } from "../../WireAdapter.ts"
 
 /** The instance's Binance spot endpoints (the venue checked they are there before choosing this adapter). */
 const rest = (exchange: CcxtExchange) => exchange as unknown as BinanceSpotRest & BinanceListRest

@@ -17,7 +17,7 @@ import * as D from "../../services/Decimal.ts"
 import type { MarketRules } from "../../services/MarketRules.ts"
 import { addFee, type Fees, type OrderRecord, type OrderType } from "../../services/OrderRecord.ts"
 import type { Balance } from "../../services/Venue.ts"
-import { BINANCE_ORDER_TYPES } from "./binanceTypes.ts"
+import { BINANCE_ORDER_TYPES } from "./exchanges/binance/OrderTypes.ts"
 import { type DecodeContext, type DecodedOrders, decodeOrderList, failure, type RawOrder, toOrderRecord } from "./RawOrder.ts"
 
 export { type DecodeContext, type DecodedOrders, decodeOrderList, failure } from "./RawOrder.ts"
@@ -62,7 +62,7 @@ const decoder = <S extends Schema.Top & { readonly DecodingServices: never }>(sc
  * A decoder for a schema whose decoded and encoded forms are the same (no
  * transformations): a value that passes the schema's guard is used as it is,
  * without a copy; only a failure pays for the decoder's message. `quick`, when
- * given, is a hand-written check of the usual shape tried first (see `binance.ts`);
+ * given, is a hand-written check of the usual shape tried first (see `exchanges/binance/Rest.ts`);
  * it accepts only values the schema accepts, and anything else goes to the schema.
  */
 export const checker = <S extends Schema.Top & { readonly DecodingServices: never }>(

@@ -27,9 +27,9 @@
  */
 import { Effect, Option, Result, type Scope, Stream } from "effect"
 import * as Socket from "effect/socket/Socket"
-import type { ValidationError } from "../../errors/ValidationError.ts"
-import type { VenueError } from "../../errors/index.ts"
-import type { Balance, VenueUpdate } from "../../services/Venue.ts"
+import type { ValidationError } from "../../../../errors/ValidationError.ts"
+import type { VenueError } from "../../../../errors/index.ts"
+import type { Balance, VenueUpdate } from "../../../../services/Venue.ts"
 import { type BalanceBook, makeBalanceBook } from "./StreamBalances.ts"
 import { orderUpdateOf, stateOf, type StreamMarket } from "./StreamUpdates.ts"
 import { type ListenKeys, make, type STREAM_BASES, type UserStreamState } from "./UserStream.ts"

@@ -10,7 +10,7 @@
  *   ccxt-shaped leaves;
  * - on `InvalidNonce` (Binance -1021) resyncs the clock once and retries once.
  *
- * Nothing else calls ccxt: the adapters (`BinanceSpot.ts`, `CcxtUnified.ts`) and the
+ * Nothing else calls ccxt: the adapters (`exchanges/binance/BinanceSpot.ts`, `CcxtUnified.ts`) and the
  * market cache (`Markets.ts`) hand `use` the call to make.
  */
 import { AsyncLocalStorage } from "node:async_hooks"

@@ -1,9 +1,9 @@
 /**
  * The live `Venue`: one ccxt exchange instance behind the port the order engine
  * drives, assembled from
- * - the client (`ccxt/Client.ts`), the one bridge every ccxt call goes through
+ * - the client (`Client.ts`), the one bridge every ccxt call goes through
  *   (budget, headers, classification, aborts);
- * - the market cache (`ccxt/Markets.ts`);
+ * - the market cache (`Markets.ts`);
  * - one wire adapter, chosen here once: `BinanceSpot` on Binance and Binance.US spot
  *   (unless `useUnifiedApi`), `CcxtUnified` everywhere else.
  *
@@ -15,25 +15,25 @@
  * are the engine's (`OrderEngine.ts`), the same for the dry run and live.
  */
 import { Clock, Effect, Option, Redacted } from "effect"
-import { hasListenKeyEndpoints, makeListenKeys } from "./binance/ListenKeys.ts"
-import { makeUserStreamSource, type UserStreamSourceOptions } from "./binance/StreamSource.ts"
-import type { ExchangeError } from "../errors/ExchangeError.ts"
-import type { VenueError } from "../errors/index.ts"
-import type { OrderRecord } from "../services/OrderRecord.ts"
-import type { OcoVenue, SubmitOrder, VenueService } from "../services/Venue.ts"
-import { binanceOwnClientOrderId, binanceSpotRest } from "./ccxt/binance.ts"
-import * as BinanceSpot from "./ccxt/BinanceSpot.ts"
-import type { BudgetLimits } from "./ccxt/budget.ts"
+import { hasListenKeyEndpoints, makeListenKeys } from "./exchanges/binance/ListenKeys.ts"
+import { makeUserStreamSource, type UserStreamSourceOptions } from "./exchanges/binance/StreamSource.ts"
+import type { ExchangeError } from "../../errors/ExchangeError.ts"
+import type { VenueError } from "../../errors/index.ts"
+import type { OrderRecord } from "../../services/OrderRecord.ts"
+import type { OcoVenue, SubmitOrder, VenueService } from "../../services/Venue.ts"
+import { binanceOwnClientOrderId, binanceSpotRest } from "./exchanges/binance/Rest.ts"
+import * as BinanceSpot from "./exchanges/binance/BinanceSpot.ts"
+import type { BudgetLimits } from "./budget.ts"
 import type { CcxtVenueOptions } from "./Live.ts"
-import * as CcxtUnified from "./ccxt/CcxtUnified.ts"
-import type { CcxtErrors } from "./ccxt/classify.ts"
-import { annotationsOf, type CcxtClientService, makeCcxtClient } from "./ccxt/Client.ts"
-import { decodeLastPrice } from "./ccxt/decode.ts"
-import { type CcxtExchange, type CcxtModule, loadCcxt, makeInstance } from "./ccxt/instance.ts"
-import { makeMarketCache } from "./ccxt/Markets.ts"
-import { decodeContext, type DecodedOrders } from "./ccxt/RawOrder.ts"
-import { isOrderNotFound, type WireAdapter } from "./ccxt/WireAdapter.ts"
-import { makeWatchOrders, type WatchOrdersOptions } from "./ccxt/WatchOrders.ts"
+import * as CcxtUnified from "./CcxtUnified.ts"
+import type { CcxtErrors } from "./classify.ts"
+import { annotationsOf, type CcxtClientService, makeCcxtClient } from "./Client.ts"
+import { decodeLastPrice } from "./decode.ts"
+import { type CcxtExchange, type CcxtModule, loadCcxt, makeInstance } from "./instance.ts"
+import { makeMarketCache } from "./Markets.ts"
+import { decodeContext, type DecodedOrders } from "./RawOrder.ts"
+import { isOrderNotFound, type WireAdapter } from "./WireAdapter.ts"
+import { makeWatchOrders, type WatchOrdersOptions } from "./WatchOrders.ts"
 
 const redacted = (s: string | Redacted.Redacted<string>) => (Redacted.isRedacted(s) ? s : Redacted.make(s))
 
@@ -131,7 +131,7 @@ export const fromExchange = Effect.fnUntraced(function*(
     watch: { exchange, ccxt, secrets: options.secrets }
   })
   const stream = userStreamOf(exchange, client, markets, adapter, options.userStream ?? {})
-  /** A request that may move balances: the stream's balances wait for its news (see StreamSource.ts). */
+  /** A request that may move balances: the stream's balances wait for its news (see exchanges/binance/StreamSource.ts). */
   const moving = stream === undefined ? <A, E, R>(self: Effect.Effect<A, E, R>) => self : stream.ownChange
   const id = client.id
 

@@ -10,7 +10,7 @@
  * - The trade: Binance's `executionReport` (the listenKey stream's and the WebSocket
  *   API's event, which ccxt keeps as the order's `info`) names its trade: `t` id,
  *   `L` price, `l` quantity, `Y` quote, `n`/`N` commission, `m` maker, `T` time.
- *   It is read by the user stream's own decoder (`binance/UserStreamEvents.ts`).
+ *   It is read by the user stream's own decoder (`exchanges/binance/UserStreamEvents.ts`).
  *   Other exchanges' orders carry no trade here: `trade` is none and the engine
  *   reads the trades by REST.
  * - Triggered: a stop or take-profit order's `executionReport` says whether its
@@ -33,7 +33,7 @@ import type { MarketRules } from "../../services/MarketRules.ts"
 import { isTriggerType, type OrderRecord } from "../../services/OrderRecord.ts"
 import type { Trade } from "../../services/Trade.ts"
 import type { VenueUpdate } from "../../services/Venue.ts"
-import { decodeFrame } from "../binance/UserStreamEvents.ts"
+import { decodeFrame } from "./exchanges/binance/UserStreamEvents.ts"
 import { type CcxtOrderOptions, readCcxtOrder } from "./decode.ts"
 import { type DecodeContext, toOrderRecord } from "./RawOrder.ts"
 

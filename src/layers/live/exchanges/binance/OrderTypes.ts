@@ -2,7 +2,7 @@
  * Binance spot's words for the order types orderops places, as its requests, its
  * answers and its `exchangeInfo` (`orderTypes`) spell them.
  */
-import type { OrderType } from "../../services/OrderRecord.ts"
+import type { OrderType } from "../../../../services/OrderRecord.ts"
 
 export const BINANCE_ORDER_TYPES: Readonly<Record<OrderType, string>> = {
   limit: "LIMIT",

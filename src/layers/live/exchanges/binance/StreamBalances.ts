@@ -22,8 +22,8 @@
  * connection opened at `since`, so a reconnection never shows the last one's.
  */
 import { type BigDecimal, Option } from "effect"
-import * as D from "../../services/Decimal.ts"
-import type { Balance } from "../../services/Venue.ts"
+import * as D from "../../../../services/Decimal.ts"
+import type { Balance } from "../../../../services/Venue.ts"
 import { exact } from "./StreamUpdates.ts"
 import type { StreamBalance } from "./UserStreamEvents.ts"
 

@@ -1,7 +1,7 @@
 /**
  * The user data stream's listenKey endpoints (`POST/PUT/DELETE
  * /api/v3/userDataStream`) as the `ListenKeys` port of `UserStream.ts`, called as
- * ccxt's implicit methods through the venue's one ccxt bridge (`ccxt/Client.ts`): the
+ * ccxt's implicit methods through the venue's one ccxt bridge (`live/Client.ts`): the
  * request budget, the debug request line and the error classification apply as to
  * any request. ccxt sends them with the API key header and no signature, the key in
  * the form body.
@@ -11,10 +11,10 @@
  * key it was given from what it logs.
  */
 import { Effect, Result } from "effect"
-import type { VenueError } from "../../errors/index.ts"
-import type { CcxtClientService, Request } from "../ccxt/Client.ts"
-import type { CcxtExchange } from "../ccxt/instance.ts"
-import { decodeContext, failure } from "../ccxt/RawOrder.ts"
+import type { VenueError } from "../../../../errors/index.ts"
+import type { CcxtClientService, Request } from "../../Client.ts"
+import type { CcxtExchange } from "../../instance.ts"
+import { decodeContext, failure } from "../../RawOrder.ts"
 import type { ListenKeys } from "./UserStream.ts"
 
 type Params = Readonly<Record<string, string>>
