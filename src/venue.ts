@@ -22,6 +22,6 @@ export {
   type VenueService,
   type VenueUpdate
 } from "./services/Venue.ts"
-export { type EngineOptions, makeExchange } from "./layers/OrderEngine.ts"
+export { type EngineOptions, makeExchange } from "./layers/engine/OrderEngine.ts"
 export { DRY_RUN_VENUE_ID, DryRunVenueLayer } from "./layers/dryrun/DryRun.ts"
 export { CcxtVenueLayer, type CcxtVenueOptions } from "./layers/live/Live.ts"

@@ -1,7 +1,7 @@
 /**
  * The low-level port an exchange layer implements: one call per exchange request,
  * in exact decimals, with typed errors and no policy. The order engine
- * (`src/layers/OrderEngine.ts`) turns a `Venue` into the public `Exchange`
+ * (`src/layers/engine/OrderEngine.ts`) turns a `Venue` into the public `Exchange`
  * service, adding validation, client order ids, the journal, the active-orders
  * `Ref`, retries and logging, so that every layer behaves the same.
  */

@@ -33,7 +33,7 @@ import type { PaperBook, PaperChange, PaperStoreService } from "../../services/P
 import { type Balance, describeOco, describeOrder, Venue, type VenueService } from "../../services/Venue.ts"
 import { type DryRunEvents, makeDryRunEvents } from "./Events.ts"
 import { makeSimulator, type Simulator } from "./Simulator.ts"
-import { type EngineOptions, makeExchange, withDebugLogging } from "../OrderEngine.ts"
+import { type EngineOptions, makeExchange, withDebugLogging } from "../engine/OrderEngine.ts"
 
 export interface DryRunOptions extends EngineOptions {
   /** The market the `Exchange` service trades. Default `HBAR/USDT`. */

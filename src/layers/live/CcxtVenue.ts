@@ -12,7 +12,7 @@
  * and a warning for each listed order orderops cannot represent.
  *
  * No policy lives here: retries, look-ups after ambiguous failures and the journal
- * are the engine's (`OrderEngine.ts`), the same for the dry run and live.
+ * are the engine's (`engine/OrderEngine.ts`), the same for the dry run and live.
  */
 import { Clock, Effect, Option, Redacted } from "effect"
 import { hasListenKeyEndpoints, makeListenKeys } from "./exchanges/binance/ListenKeys.ts"

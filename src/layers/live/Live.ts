@@ -21,7 +21,7 @@ import type { BudgetLimits } from "./budget.ts"
 import { makeCcxtVenue } from "./CcxtVenue.ts"
 import { DryRunExchangeLayer } from "../dryrun/DryRun.ts"
 import { JournalLayerFromEnv } from "../journal/Journal.ts"
-import { type EngineOptions, makeExchange, withDebugLogging } from "../OrderEngine.ts"
+import { type EngineOptions, makeExchange, withDebugLogging } from "../engine/OrderEngine.ts"
 
 /**
  * The live venue's options. Declared here, beside the layers that take them, so that
