@@ -1,17 +1,24 @@
 /**
  * The live venue's request budget against the loopback Binance.US server, which
  * enforces the limits as Binance does (429 past them, a 418 ban after repeated
- * violations): a burst of creates far beyond the orders window, through a SQLite
- * journal at either durability, draws no 429 and places each order exactly once.
+ * violations):
+ * - a burst of creates far beyond the orders window, through a SQLite journal at
+ *   either durability, draws no 429 and places each order exactly once;
+ * - a `Retry-After` pause (429 or 418) runs from when its answer arrived, and no
+ *   request reaches the exchange inside it (TestClock);
+ * - the orders another process placed on the account, as the exchange's
+ *   `X-MBX-ORDER-COUNT-1D` reports them, hold back the next create (TestClock).
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
+import { Effect, Fiber, Logger } from "effect"
+import { TestClock } from "effect/testing"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { createLimitBuy, Journal, OrderJournal } from "../src/index.ts"
-import { binanceServer } from "./support/BinanceServer.ts"
-import { fastLiveLayer } from "./support/live-layer.ts"
+import { createLimitBuy, Decimal, getQuoteBalance, Journal } from "../src/index.ts"
+import { type BinanceServer, binanceServer } from "./support/BinanceServer.ts"
+import { signed } from "./support/binance/rest.ts"
+import { fastLiveLayer, withLiveServer } from "./support/live-layer.ts"
 
 const credentials = { apiKey: "budget-key-0123456789abcdef", secret: "budget-secret-FEDCBA9876543210" }
 
@@ -52,4 +59,86 @@ describe("live: the request budget against Binance's limits", () => {
         assert.strictEqual(new Set(server.orders().map((o) => o.clientOrderId)).size, 1000)
       }).pipe(Effect.scoped), 120_000)
   }
+})
+
+/** Debug lines, captured as logfmt: each request's line is written in the step it leaves in. */
+const captureLogs = () => {
+  const lines: Array<string> = []
+  const layer = Logger.layer([Logger.map(Logger.formatLogFmt, (line) => void lines.push(line))])
+  return { lines, layer }
+}
+
+/** Lets every fiber woken by a TestClock adjustment run as far as it can. */
+const settle = Effect.gen(function*() {
+  for (let i = 0; i < 20; i++) yield* Effect.yieldNow
+})
+
+const accountReads = (server: BinanceServer) => server.requestLog().filter((r) => r.path === "/api/v3/account").length
+
+describe("live: the budget on the TestClock", () => {
+  for (const status of [429, 418] as const) {
+    it.effect(`a ${status}'s Retry-After runs from when its answer arrived: no request reaches the exchange inside it`, () => {
+      const logs = captureLogs()
+      return withLiveServer(credentials, (server) =>
+        Effect.gen(function*() {
+          // The refusal takes a while to come back; the clock moves 5 s meanwhile.
+          server.rateLimit(status, 10, { method: "GET", path: "/api/v3/account", answerAfterMs: 200 })
+          const first = yield* Effect.forkChild(Effect.flip(getQuoteBalance()))
+          yield* settle
+          assert.isTrue(logs.lines.some((l) => l.includes("binanceus: GET account")), "the first read has left")
+          yield* TestClock.adjust("5 seconds")
+          const refused = yield* Fiber.join(first)
+          assert.strictEqual(refused._tag === "ExchangeError" ? refused.retryAfterMs : undefined, 10_000)
+          assert.isTrue(logs.lines.some((l) => l.includes("level=WARN") && l.includes(`${status} on GET /api/v3/account; every request held 10000 ms`)))
+
+          // The pause ends at 15 s, not at 10 s: nothing leaves before, not even the engine's polls.
+          const arrived = server.requestLog().length
+          const lines = logs.lines.length
+          const second = yield* Effect.forkChild(getQuoteBalance())
+          yield* TestClock.adjust("9999 millis")
+          yield* settle
+          const sent = logs.lines.slice(lines).filter((l) => l.includes("level=DEBUG") && l.includes("binanceus: GET") && !l.includes(" failed: "))
+          assert.deepStrictEqual(sent, [], "a request left inside the pause")
+          assert.strictEqual(server.requestLog().length, arrived)
+          yield* TestClock.adjust("1 millis")
+          assert.strictEqual(Decimal.format(yield* Fiber.join(second)), "1000")
+          assert.strictEqual(accountReads(server), 2)
+          assert.strictEqual(server.counters().duringBan, 0)
+        }), { debug: true, retry: { times: 0 } }).pipe(Effect.provide(logs.layer))
+    })
+  }
+
+  it.effect("orders placed by another process on the account (X-MBX-ORDER-COUNT-1D) hold back the next create", () => {
+    const logs = captureLogs()
+    return Effect.gen(function*() {
+      const server = yield* binanceServer({
+        ...credentials,
+        balances: { USDT: "1000" },
+        prices: { HBARUSDT: "0.1" },
+        rateLimits: [
+          { rateLimitType: "REQUEST_WEIGHT", interval: "MINUTE", intervalNum: 1, limit: 1200 },
+          { rateLimitType: "ORDERS", interval: "SECOND", intervalNum: 10, limit: 100 },
+          { rateLimitType: "ORDERS", interval: "DAY", intervalNum: 1, limit: 3 }
+        ]
+      })
+      const target = { url: server.url, apiKey: credentials.apiKey }
+      const order = { symbol: "HBARUSDT", side: "BUY", type: "LIMIT", timeInForce: "GTC", quantity: "100", price: "0.05" }
+      for (let i = 0; i < 2; i++) {
+        const placed = yield* Effect.promise(() => signed(target, credentials.secret, "POST", "/api/v3/order", order))
+        assert.strictEqual(placed.status, 200)
+      }
+      const posts = () => logs.lines.filter((l) => l.includes("binanceus: POST order:")).length
+      yield* Effect.gen(function*() {
+        yield* createLimitBuy(0.09, 100) // the day's third order: the answer says 3 of 3
+        const next = yield* Effect.forkChild(createLimitBuy(0.08, 100))
+        yield* settle
+        yield* TestClock.adjust("10 minutes")
+        yield* settle
+        assert.strictEqual(posts(), 1, "a create left with the day's orders used up")
+        assert.strictEqual(server.orders().length, 3)
+        assert.strictEqual(server.counters().status429, 0)
+        yield* Fiber.interrupt(next)
+      }).pipe(Effect.provide(fastLiveLayer(server, credentials, { debug: true, journal: Journal.layerMemory })))
+    }).pipe(Effect.scoped, Effect.provide(logs.layer))
+  })
 })

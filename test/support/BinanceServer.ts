@@ -224,7 +224,7 @@ export const startBinanceServer = async (options: BinanceServerOptions = {}): Pr
         const msg = fault.status === 418
           ? `Way too much request weight used; IP banned until ${Date.now() + fault.retryAfterSeconds * 1000}. Please use WebSocket Streams for live updates to avoid bans.`
           : "Too much request weight used; current limit is 1200 request weight per 1 MINUTE. Please use WebSocket Streams for live updates to avoid polling the API."
-        return send(res, entry, rejected({ status: fault.status, code: -1003, msg, retryAfterSeconds: fault.retryAfterSeconds }), 0)
+        return send(res, entry, rejected({ status: fault.status, code: -1003, msg, retryAfterSeconds: fault.retryAfterSeconds }), fault.delayMs)
       }
     }
   }
@@ -326,7 +326,8 @@ export const startBinanceServer = async (options: BinanceServerOptions = {}): Pr
     delay: (ms, match) => faults.add({ kind: "delay", ms }, match),
     hang: (match = {}) => faults.add({ kind: "hang", afterProcessing: match.afterProcessing ?? false }, match),
     binanceError: (status, code, msg, match) => faults.add({ kind: "binanceError", status, code, msg }, match),
-    rateLimit: (status, retryAfterSeconds, match) => faults.add({ kind: "rateLimit", status, retryAfterSeconds }, match),
+    rateLimit: (status, retryAfterSeconds, match = {}) =>
+      faults.add({ kind: "rateLimit", status, retryAfterSeconds, delayMs: match.answerAfterMs ?? 0 }, match),
     clearFaults: () => faults.clear(),
     pendingFaults: () => faults.pending()
   }

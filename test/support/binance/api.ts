@@ -133,7 +133,8 @@ export interface BinanceServer {
   delay(ms: number, match?: FaultMatch): void
   hang(match?: FaultMatch & { readonly afterProcessing?: boolean }): void
   binanceError(httpStatus: number, code: number, msg: string, match?: FaultMatch): void
-  rateLimit(status: 429 | 418, retryAfterSeconds: number, match?: FaultMatch): void
+  /** A 429 or 418 with `Retry-After`, without processing; answered `answerAfterMs` after the request arrived (default at once). */
+  rateLimit(status: 429 | 418, retryAfterSeconds: number, match?: FaultMatch & { readonly answerAfterMs?: number }): void
   clearFaults(): void
   pendingFaults(): number
 }
