@@ -193,7 +193,8 @@ describe("RateBudget", () => {
       yield* request(budget, 10)
       const heavy = yield* burst(budget, 1, 8)
       // 1 weight would fit the moment a single unit frees, but the heavier request came first.
-      assert.isFalse(budget.tryTakeUnsafe(1, 0, 1_000))
+      assert.isFalse(budget.fitsUnsafe(1, 0, 999))
+      assert.isFalse(budget.fitsUnsafe(1, 0, 1_000), "fits, but one waits for its turn before it")
       yield* TestClock.adjust("1 second")
       yield* Effect.forEach(heavy.fibers, Fiber.join)
       assert.deepStrictEqual(heavy.passed, [1_000])

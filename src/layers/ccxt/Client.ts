@@ -197,13 +197,12 @@ export const makeCcxtClient = Effect.fnUntraced(function*(
   ): Effect.Effect<B, VenueError> => {
     const weight = weights?.[req.kind] ?? 1
     const orders = ordersPlaced(req.kind)
-    /** The request, its budget already held: sent unless a pause began since, then given back when it ends. */
-    const send = (clock: Clock.Clock) =>
+    /** The request, sent if the budget holds room for it in this step; otherwise it waits its turn again. */
+    const send = (clock: Clock.Clock): Effect.Effect<B, VenueError> =>
       Effect.callback<B, VenueError>((resume, signal) => {
-        if (budget.pausedUntilUnsafe() > clock.currentTimeMillisUnsafe()) {
-          // A Retry-After arrived between the budget letting this request through and now: it waits too.
-          budget.releaseUnsafe(weight, orders)
-          resume(Effect.suspend(() => attempt(req, f, decode)))
+        if (!budget.tryTakeUnsafe(weight, orders, clock.currentTimeMillisUnsafe())) {
+          // Since it was let through, another request took the room or a Retry-After began.
+          resume(Effect.andThen(budget.ready(weight, orders), Effect.suspend(() => send(clock))))
           return
         }
         let given = false
@@ -253,11 +252,12 @@ export const makeCcxtClient = Effect.fnUntraced(function*(
         return Effect.sync(() => void giveBack(false))
       })
     const sent = (clock: Clock.Clock) => Effect.andThen(logLazily("Debug", () => `${id}: ${req.describe()}`), send(clock))
-    // A request that fits the budget takes it at once; otherwise it waits its turn, and leaves later.
+    // A request that fits the budget goes at once; otherwise it waits its turn, and leaves later.
+    // Its room is held in the step that sends it, so an interruption can never strand it.
     return Effect.clockWith((clock) =>
-      budget.tryTakeUnsafe(weight, orders, clock.currentTimeMillisUnsafe())
+      budget.fitsUnsafe(weight, orders, clock.currentTimeMillisUnsafe())
         ? sent(clock)
-        : Effect.andThen(budget.take(weight, orders), sent(clock))
+        : Effect.andThen(budget.ready(weight, orders), sent(clock))
     )
   }
 

@@ -54,6 +54,8 @@ export interface Usage {
 }
 
 export interface RateBudget {
+  /** Waits its turn until `weight` and `orders` fit; holds nothing (see `tryTakeUnsafe`). */
+  ready(weight: number, orders?: number): Effect.Effect<void>
   /** Waits until `weight` and `orders` fit, then holds them as in flight until `settle` or `release`. */
   take(weight: number, orders?: number): Effect.Effect<void>
   /** The request holding `weight` and `orders` was answered now: they count from now on. */
@@ -68,7 +70,12 @@ export interface RateBudget {
   readonly limits: Effect.Effect<{ readonly weight: ReadonlyArray<WindowLimit>; readonly orders: ReadonlyArray<WindowLimit> }>
   // The same, as synchronous steps at a time the caller read from the Effect clock, for
   // bookkeeping done where the request leaves and where its answer arrives:
-  /** Holds `weight` and `orders` if they fit at `now` and nobody waits before them; whether they did. */
+  /** Whether `weight` and `orders` fit at `now` and nobody waits for their turn before them. */
+  fitsUnsafe(weight: number, orders: number, now: number): boolean
+  /**
+   * Holds `weight` and `orders` if they fit at `now`; whether they did. Call it in the
+   * step that sends the request, after `fitsUnsafe` or `ready`.
+   */
   tryTakeUnsafe(weight: number, orders: number, now: number): boolean
   /** The answer arrived at `at` (for a request given up without one: `at` plus the hold). */
   settleUnsafe(weight: number, orders: number, at: number): void
@@ -215,17 +222,23 @@ export const makeRateBudget = (initial: BudgetLimits): Effect.Effect<RateBudget>
 
     const untilItFits = (w: number, o: number): Effect.Effect<void> =>
       Effect.clockWith((clock) => {
-        const wait = tryTake(w, o, clock.currentTimeMillisUnsafe())
+        const wait = waitMs(w, o, clock.currentTimeMillisUnsafe())
         if (wait <= 0) return Effect.void
         return Effect.andThen(wait === Infinity ? nextAnswer : Effect.sleep(wait), untilItFits(w, o))
       })
 
-    const take = (w: number, o = 0): Effect.Effect<void> =>
+    const ready = (w: number, o = 0): Effect.Effect<void> =>
       Effect.suspend(() => {
         const line = lineOf(o)
         line.waiting++
         return line.turn.withPermits(1)(untilItFits(w, o)).pipe(Effect.ensuring(Effect.sync(() => void line.waiting--)))
       })
+
+    const take = (w: number, o = 0): Effect.Effect<void> =>
+      Effect.andThen(
+        ready(w, o),
+        Effect.clockWith((clock) => (tryTake(w, o, clock.currentTimeMillisUnsafe()) <= 0 ? Effect.void : take(w, o)))
+      )
 
     const release = (w: number, o: number) => {
       for (const window of weight) window.inFlight = Math.max(0, window.inFlight - w)
@@ -265,13 +278,15 @@ export const makeRateBudget = (initial: BudgetLimits): Effect.Effect<RateBudget>
     }
 
     return {
+      ready,
       take,
       settle: (w, o = 0) => Effect.clockWith((clock) => Effect.sync(() => settleUnsafe(w, o, clock.currentTimeMillisUnsafe()))),
       configure: (limits) => Effect.sync(() => configureUnsafe(limits)),
       observe: (usage) => Effect.clockWith((clock) => Effect.sync(() => observeUnsafe(usage, clock.currentTimeMillisUnsafe()))),
       pause: (ms) => Effect.clockWith((clock) => Effect.sync(() => void pauseUnsafe(ms, clock.currentTimeMillisUnsafe()))),
       limits: Effect.sync(() => ({ weight: weight.map((w) => w.limit), orders: orders.map((w) => w.limit) })),
-      tryTakeUnsafe: (w, o, now) => lineOf(o).waiting === 0 && tryTake(w, o, now) <= 0,
+      fitsUnsafe: (w, o, now) => lineOf(o).waiting === 0 && waitMs(w, o, now) <= 0,
+      tryTakeUnsafe: (w, o, now) => tryTake(w, o, now) <= 0,
       settleUnsafe,
       releaseUnsafe,
       configureUnsafe,
