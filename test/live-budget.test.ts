@@ -16,7 +16,7 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { createLimitBuy, Decimal, getQuoteBalance, Journal } from "../src/index.ts"
-import { type BinanceServer, binanceServer } from "./support/BinanceServer.ts"
+import { type BinanceServer, binanceServer, type RateLimitRule } from "./support/BinanceServer.ts"
 import { signed } from "./support/binance/rest.ts"
 import { fastLiveLayer, withLiveServer } from "./support/live-layer.ts"
 
@@ -28,21 +28,28 @@ const scratch = Effect.acquireRelease(
   (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
 )
 
+/**
+ * A server with `usdt` to spend, HBAR/USDT at 0.1, Binance.US's weight per minute, and
+ * the given short orders window and orders per day.
+ */
+const limitedServer = (usdt: string, orders: Omit<RateLimitRule, "rateLimitType">, ordersPerDay: number) =>
+  binanceServer({
+    ...credentials,
+    balances: { USDT: usdt },
+    prices: { HBARUSDT: "0.1" },
+    rateLimits: [
+      { rateLimitType: "REQUEST_WEIGHT", interval: "MINUTE", intervalNum: 1, limit: 1200 },
+      { rateLimitType: "ORDERS", ...orders },
+      { rateLimitType: "ORDERS", interval: "DAY", intervalNum: 1, limit: ordersPerDay }
+    ]
+  })
+
 describe("live: the request budget against Binance's limits", () => {
   for (const synchronous of ["normal", "full"] as const) {
     it.live(`1,000 creates fired at once (journal synchronous: ${synchronous}): no 429, each order placed once`, () =>
       Effect.gen(function*() {
         // 200 orders per second: the burst needs five windows, and every one of them is full.
-        const server = yield* binanceServer({
-          ...credentials,
-          balances: { USDT: "1000000" },
-          prices: { HBARUSDT: "0.1" },
-          rateLimits: [
-            { rateLimitType: "REQUEST_WEIGHT", interval: "MINUTE", intervalNum: 1, limit: 1200 },
-            { rateLimitType: "ORDERS", interval: "SECOND", intervalNum: 1, limit: 200 },
-            { rateLimitType: "ORDERS", interval: "DAY", intervalNum: 1, limit: 200_000 }
-          ]
-        })
+        const server = yield* limitedServer("1000000", { interval: "SECOND", intervalNum: 1, limit: 200 }, 200_000)
         const dir = yield* scratch
         const journal = Journal.layerSqlite(join(dir, "journal.sqlite"), { synchronous })
         const live = fastLiveLayer(server, credentials, { journal, timeoutMs: 10_000 })
@@ -111,16 +118,7 @@ describe("live: the budget on the TestClock", () => {
   it.effect("orders placed by another process on the account (X-MBX-ORDER-COUNT-1D) hold back the next create", () => {
     const logs = captureLogs()
     return Effect.gen(function*() {
-      const server = yield* binanceServer({
-        ...credentials,
-        balances: { USDT: "1000" },
-        prices: { HBARUSDT: "0.1" },
-        rateLimits: [
-          { rateLimitType: "REQUEST_WEIGHT", interval: "MINUTE", intervalNum: 1, limit: 1200 },
-          { rateLimitType: "ORDERS", interval: "SECOND", intervalNum: 10, limit: 100 },
-          { rateLimitType: "ORDERS", interval: "DAY", intervalNum: 1, limit: 3 }
-        ]
-      })
+      const server = yield* limitedServer("1000", { interval: "SECOND", intervalNum: 10, limit: 100 }, 3)
       const target = { url: server.url, apiKey: credentials.apiKey }
       const order = { symbol: "HBARUSDT", side: "BUY", type: "LIMIT", timeInForce: "GTC", quantity: "100", price: "0.05" }
       for (let i = 0; i < 2; i++) {
