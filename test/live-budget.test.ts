@@ -7,7 +7,8 @@
  * - a `Retry-After` pause (429 or 418) runs from when its answer arrived, and no
  *   request reaches the exchange inside it (TestClock);
  * - the orders another process placed on the account, as the exchange's
- *   `X-MBX-ORDER-COUNT-1D` reports them, hold back the next create (TestClock).
+ *   `X-MBX-ORDER-COUNT-1D` reports them, hold back the next create (TestClock);
+ * - each request is charged what Binance.US charges for it.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Logger } from "effect"
@@ -15,7 +16,10 @@ import { TestClock } from "effect/testing"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import ccxt from "ccxt"
 import { createLimitBuy, Decimal, getQuoteBalance, Journal } from "../src/index.ts"
+import { BINANCEUS_WEIGHT, type RequestKind } from "../src/layers/ccxt/binanceLimits.ts"
+import { pointAt } from "../src/layers/ccxt/instance.ts"
 import { type BinanceServer, binanceServer, type RateLimitRule } from "./support/BinanceServer.ts"
 import { signed } from "./support/binance/rest.ts"
 import { fastLiveLayer, withLiveServer } from "./support/live-layer.ts"
@@ -140,3 +144,48 @@ describe("live: the budget on the TestClock", () => {
     }).pipe(Effect.scoped, Effect.provide(logs.layer))
   })
 })
+
+describe("live: request weights", () => {
+  it.live("each kind of request is charged Binance.US's weight for it, as the exchange counts it", () =>
+    Effect.gen(function*() {
+      const server = yield* limitedServer("1000", { interval: "SECOND", intervalNum: 10, limit: 100 }, 200_000)
+      const exchange = new ccxt.binanceus({ ...credentials, enableRateLimit: false, options: { maxRetriesOnFailure: 0 } })
+      pointAt(exchange, server.url)
+      yield* Effect.addFinalizer(() => Effect.promise(() => exchange.close()))
+      const symbol = { symbol: "HBARUSDT" }
+      const limit = { ...symbol, side: "BUY", type: "LIMIT", timeInForce: "GTC", quantity: "100" }
+      // What orderops sends for each kind (the adapters' calls), in an order that leaves something to read.
+      const calls: ReadonlyArray<readonly [RequestKind, () => Promise<unknown>]> = [
+        ["markets", () => exchange.loadMarkets()],
+        ["time", () => exchange.publicGetTime()],
+        ["ticker", () => exchange.fetchTicker("HBAR/USDT")],
+        ["submit", () => exchange.privatePostOrder({ ...limit, price: "0.05", newClientOrderId: "w-1" })],
+        ["fetchOrder", () => exchange.privateGetOrder({ ...symbol, origClientOrderId: "w-1" })],
+        ["openOrders", () => exchange.privateGetOpenOrders(symbol)],
+        ["orders", () => exchange.privateGetAllOrders(symbol)],
+        ["trades", () => exchange.privateGetMyTrades(symbol)],
+        ["balances", () => exchange.privateGetAccount()],
+        ["cancel", () => exchange.privateDeleteOrder({ ...symbol, origClientOrderId: "w-1" })],
+        ["submitList", () =>
+          exchange.privatePostOrderOco({
+            ...symbol, side: "SELL", quantity: "100", price: "0.2", stopPrice: "0.05", stopLimitPrice: "0.04",
+            stopLimitTimeInForce: "GTC", listClientOrderId: "l-1"
+          })],
+        ["fetchList", () => exchange.privateGetOrderList({ origClientOrderId: "l-1" })],
+        ["cancelList", () => exchange.privateDeleteOrderList({ ...symbol, listClientOrderId: "l-1" })],
+        ["cancelAll", () => exchange.privateDeleteOpenOrders(symbol).catch(() => undefined)],
+        ["listenKey", () => exchange.publicPostUserDataStream()]
+      ]
+      server.setBalance("HBAR", "100")
+      let before = 0
+      const charged: Array<readonly [RequestKind, number]> = []
+      for (const [kind, call] of calls) {
+        yield* Effect.promise(call)
+        const used = Number(exchange.last_response_headers?.["X-Mbx-Used-Weight-1m"])
+        charged.push([kind, used - before])
+        before = used
+      }
+      assert.deepStrictEqual(charged, calls.map(([kind]) => [kind, BINANCEUS_WEIGHT[kind]] as const))
+    }).pipe(Effect.scoped))
+})
+
