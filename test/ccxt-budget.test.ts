@@ -168,6 +168,18 @@ describe("RateBudget", () => {
       assert.strictEqual(later.passed.length, 1)
     }))
 
+  it.effect("a refusal without Retry-After fills the shortest window of its kind", () =>
+    Effect.gen(function*() {
+      const budget = yield* makeRateBudget({ weight: { limit: 100, windowMs: 60_000 }, orders: [{ limit: 5, windowMs: 10_000 }, { limit: 50, windowMs: 86_400_000 }] })
+      budget.fillUnsafe("orders", 1_000)
+      assert.isTrue(budget.fitsUnsafe(1, 0, 1_000), "reads still go")
+      assert.isFalse(budget.fitsUnsafe(1, 1, 10_999))
+      assert.isTrue(budget.fitsUnsafe(1, 1, 11_000), "the day window was not filled")
+      budget.fillUnsafe("weight", 20_000)
+      assert.isFalse(budget.fitsUnsafe(1, 0, 79_999))
+      assert.isTrue(budget.fitsUnsafe(1, 0, 80_000))
+    }))
+
   it.effect("configure replaces the limits, keeping what was spent; a request heavier than the limit still goes, alone", () =>
     Effect.gen(function*() {
       const budget = yield* makeRateBudget({ weight: { limit: 1_000, windowMs: 60_000 } })

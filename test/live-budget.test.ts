@@ -8,6 +8,8 @@
  *   request reaches the exchange inside it (TestClock);
  * - the orders another process placed on the account, as the exchange's
  *   `X-MBX-ORDER-COUNT-1D` reports them, hold back the next create (TestClock);
+ * - a 429 `-1015` without `Retry-After` or order counts (as Binance.US documents it)
+ *   holds creates for the orders window (TestClock);
  * - each request is charged what Binance.US charges for it.
  */
 import { assert, describe, it } from "@effect/vitest"
@@ -129,7 +131,7 @@ describe("live: the budget on the TestClock", () => {
         const placed = yield* Effect.promise(() => signed(target, credentials.secret, "POST", "/api/v3/order", order))
         assert.strictEqual(placed.status, 200)
       }
-      const posts = () => logs.lines.filter((l) => l.includes("binanceus: POST order:")).length
+      const posts = () => logs.lines.filter((l) => l.includes("binanceus: POST order:") && !l.includes(" failed: ")).length
       yield* Effect.gen(function*() {
         yield* createLimitBuy(0.09, 100) // the day's third order: the answer says 3 of 3
         const next = yield* Effect.forkChild(createLimitBuy(0.08, 100))
@@ -141,6 +143,39 @@ describe("live: the budget on the TestClock", () => {
         assert.strictEqual(server.counters().status429, 0)
         yield* Fiber.interrupt(next)
       }).pipe(Effect.provide(fastLiveLayer(server, credentials, { debug: true, journal: Journal.layerMemory })))
+    }).pipe(Effect.scoped, Effect.provide(logs.layer))
+  })
+})
+
+describe("live: a refusal without Retry-After", () => {
+  it.effect("a 429 -1015 without Retry-After or order counts holds the next create for the orders window", () => {
+    const logs = captureLogs()
+    return Effect.gen(function*() {
+      const server = yield* binanceServer({
+        ...credentials,
+        balances: { USDT: "1000" },
+        prices: { HBARUSDT: "0.1" },
+        orderLimitPer10s: 3,
+        bareOrderLimitRefusal: true
+      })
+      const target = { url: server.url, apiKey: credentials.apiKey }
+      const order = { symbol: "HBARUSDT", side: "BUY", type: "LIMIT", timeInForce: "GTC", quantity: "100", price: "0.05" }
+      const posts = () => logs.lines.filter((l) => l.includes("binanceus: POST order:") && !l.includes(" failed: ")).length
+      yield* Effect.gen(function*() {
+        // Another process on the account uses the 10 s window, unseen by this one.
+        for (let i = 0; i < 3; i++) {
+          assert.strictEqual((yield* Effect.promise(() => signed(target, credentials.secret, "POST", "/api/v3/order", order))).status, 200)
+        }
+        const refused = yield* Effect.flip(createLimitBuy(0.09, 100))
+        assert.strictEqual(refused._tag === "ExchangeError" ? refused.reason : refused._tag, "RateLimited")
+        const next = yield* Effect.forkChild(createLimitBuy(0.08, 100))
+        yield* settle
+        yield* TestClock.adjust("9999 millis")
+        yield* settle
+        assert.strictEqual(posts(), 1, "a create left inside the full orders window")
+        assert.strictEqual(server.counters().status429, 1)
+        yield* Fiber.interrupt(next)
+      }).pipe(Effect.provide(fastLiveLayer(server, credentials, { debug: true, journal: Journal.layerMemory, retry: { times: 0 } })))
     }).pipe(Effect.scoped, Effect.provide(logs.layer))
   })
 })

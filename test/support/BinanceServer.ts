@@ -57,6 +57,8 @@ interface Reply {
   readonly status: number
   readonly body: unknown
   readonly headers: Record<string, string>
+  /** Without the `x-mbx-order-count-*` headers. */
+  readonly bare?: boolean
 }
 
 export const startBinanceServer = async (options: BinanceServerOptions = {}): Promise<BinanceServer> => {
@@ -127,6 +129,7 @@ export const startBinanceServer = async (options: BinanceServerOptions = {}): Pr
   const rejected = ({ status, code, msg, retryAfterSeconds }: Refusal): Reply => {
     if (status === 429) counters.status429 += 1
     else counters.status418 += 1
+    if (code === -1015 && options.bareOrderLimitRefusal === true) return { status, body: { code, msg }, headers: {}, bare: true }
     return { status, body: { code, msg }, headers: { "retry-after": String(retryAfterSeconds) } }
   }
 
@@ -167,7 +170,7 @@ export const startBinanceServer = async (options: BinanceServerOptions = {}): Pr
       res.writeHead(reply.status, {
         "content-type": json ? "application/json;charset=UTF-8" : "text/html",
         "content-length": String(Buffer.byteLength(body)),
-        ...limiter.headers(Date.now()),
+        ...limiter.headers(Date.now(), reply.bare !== true),
         ...reply.headers
       })
       res.end(body)

@@ -219,6 +219,8 @@ export const makeCcxtClient = Effect.fnUntraced(function*(
         const failed = (e: VenueError, http: HttpInfo | undefined, now: number): Effect.Effect<never, VenueError> => {
           const line = logLazily("Debug", () => `${id}: ${req.describe()} failed: ${e._tag} ${e.reason}`)
           const wait = e._tag === "ExchangeError" ? e.retryAfterMs : undefined
+          // A 429 that says no wait still says the window is full: -1015 the orders', else the weight's.
+          if (wait === undefined && http?.status === 429) budget.fillUnsafe(http.code === "-1015" ? "orders" : "weight", now)
           const paused = wait !== undefined && budget.pauseUnsafe(wait, now)
           return Effect.andThen(paused ? Effect.andThen(line, pauseLine(req, e, http, wait, now + wait)) : line, Effect.fail(e))
         }

@@ -83,6 +83,11 @@ export interface RateBudget {
   releaseUnsafe(weight: number, orders: number): void
   configureUnsafe(limits: BudgetLimits): void
   observeUnsafe(usage: ReadonlyArray<Usage>, now: number): void
+  /**
+   * The exchange refused for `kind` without saying how long to wait (Binance.US's 429
+   * `-1015` has no `Retry-After`): its shortest window counts as full from `now`.
+   */
+  fillUnsafe(kind: UnitKind, now: number): void
   /** Holds every request until `now + ms`; whether that moved the end of the pause. */
   pauseUnsafe(ms: number, now: number): boolean
   /** Until when every request is held (0: never paused). */
@@ -270,6 +275,13 @@ export const makeRateBudget = (initial: BudgetLimits): Effect.Effect<RateBudget>
         if (missing > 0) window!.spend(missing, now)
       }
     }
+    const fillUnsafe = (kind: UnitKind, now: number) => {
+      const shortest = (kind === "weight" ? weight : orders).reduce<SlidingWindow | undefined>(
+        (a, w) => (a === undefined || w.limit.windowMs < a.limit.windowMs ? w : a),
+        undefined
+      )
+      if (shortest !== undefined) shortest.spend(shortest.limit.limit - shortest.used(now), now)
+    }
     const pauseUnsafe = (ms: number, now: number) => {
       const until = now + Math.max(0, ms)
       if (until <= pausedUntil) return false
@@ -291,6 +303,7 @@ export const makeRateBudget = (initial: BudgetLimits): Effect.Effect<RateBudget>
       releaseUnsafe,
       configureUnsafe,
       observeUnsafe,
+      fillUnsafe,
       pauseUnsafe,
       pausedUntilUnsafe: () => pausedUntil
     } satisfies RateBudget

@@ -30,6 +30,11 @@ export interface BinanceServerOptions {
    * short, low windows this way, e.g. 20 orders per 1 SECOND.
    */
   readonly rateLimits?: ReadonlyArray<RateLimitRule>
+  /**
+   * A 429 `-1015` (too many orders) without `Retry-After` or order-count headers, as
+   * Binance.US documents it may come. Default false: with both.
+   */
+  readonly bareOrderLimitRefusal?: boolean
   /** When repeated violations end in a 418 IP ban, and for how long (see ./limits.ts). */
   readonly ban?: BanOptions
   /** A fixed delay before every answer (requests are processed at once). */

@@ -170,13 +170,13 @@ export class RateLimiter {
     return undefined
   }
 
-  /** The usage headers every answer carries. */
-  headers(now: number): Record<string, string> {
+  /** The usage headers every answer carries (the order counts unless `orderCounts` is false). */
+  headers(now: number, orderCounts = true): Record<string, string> {
     const out: Record<string, string> = {}
     for (const c of this.weights) out[c.header] = String(c.window.used(now))
     // The legacy header: the first weight window's count.
     if (this.weights[0] !== undefined) out["x-mbx-used-weight"] = out[this.weights[0].header]!
-    for (const c of this.orders) out[c.header] = String(c.window.used(now))
+    if (orderCounts) for (const c of this.orders) out[c.header] = String(c.window.used(now))
     return out
   }
 
