@@ -86,6 +86,20 @@ const settle = Effect.gen(function*() {
   for (let i = 0; i < 20; i++) yield* Effect.yieldNow
 })
 
+/** `n` limit buys on the account, placed by another client: plain signed requests. */
+const anotherProcessPlaces = (server: BinanceServer, n: number) =>
+  Effect.promise(async () => {
+    const target = { url: server.url, apiKey: credentials.apiKey }
+    const order = { symbol: "HBARUSDT", side: "BUY", type: "LIMIT", timeInForce: "GTC", quantity: "100", price: "0.05" }
+    for (let i = 0; i < n; i++) {
+      const placed = await signed(target, credentials.secret, "POST", "/api/v3/order", order)
+      assert.strictEqual(placed.status, 200)
+    }
+  })
+
+/** How many creates this process sent, by their debug lines. */
+const postsSent = (lines: ReadonlyArray<string>) => lines.filter((l) => l.includes("binanceus: POST order:") && !l.includes(" failed: ")).length
+
 const accountReads = (server: BinanceServer) => server.requestLog().filter((r) => r.path === "/api/v3/account").length
 
 describe("live: the budget on the TestClock", () => {
@@ -125,13 +139,8 @@ describe("live: the budget on the TestClock", () => {
     const logs = captureLogs()
     return Effect.gen(function*() {
       const server = yield* limitedServer("1000", { interval: "SECOND", intervalNum: 10, limit: 100 }, 3)
-      const target = { url: server.url, apiKey: credentials.apiKey }
-      const order = { symbol: "HBARUSDT", side: "BUY", type: "LIMIT", timeInForce: "GTC", quantity: "100", price: "0.05" }
-      for (let i = 0; i < 2; i++) {
-        const placed = yield* Effect.promise(() => signed(target, credentials.secret, "POST", "/api/v3/order", order))
-        assert.strictEqual(placed.status, 200)
-      }
-      const posts = () => logs.lines.filter((l) => l.includes("binanceus: POST order:") && !l.includes(" failed: ")).length
+      yield* anotherProcessPlaces(server, 2)
+      const posts = () => postsSent(logs.lines)
       yield* Effect.gen(function*() {
         yield* createLimitBuy(0.09, 100) // the day's third order: the answer says 3 of 3
         const next = yield* Effect.forkChild(createLimitBuy(0.08, 100))
@@ -158,14 +167,10 @@ describe("live: a refusal without Retry-After", () => {
         orderLimitPer10s: 3,
         bareOrderLimitRefusal: true
       })
-      const target = { url: server.url, apiKey: credentials.apiKey }
-      const order = { symbol: "HBARUSDT", side: "BUY", type: "LIMIT", timeInForce: "GTC", quantity: "100", price: "0.05" }
-      const posts = () => logs.lines.filter((l) => l.includes("binanceus: POST order:") && !l.includes(" failed: ")).length
+      const posts = () => postsSent(logs.lines)
       yield* Effect.gen(function*() {
         // Another process on the account uses the 10 s window, unseen by this one.
-        for (let i = 0; i < 3; i++) {
-          assert.strictEqual((yield* Effect.promise(() => signed(target, credentials.secret, "POST", "/api/v3/order", order))).status, 200)
-        }
+        yield* anotherProcessPlaces(server, 3)
         const refused = yield* Effect.flip(createLimitBuy(0.09, 100))
         assert.strictEqual(refused._tag === "ExchangeError" ? refused.reason : refused._tag, "RateLimited")
         const next = yield* Effect.forkChild(createLimitBuy(0.08, 100))
