@@ -277,6 +277,47 @@ describe("BinanceServer with real ccxt binanceus", () => {
     }
   })
 
+  it("limits as configured: usage headers on every answer; repeated 429s end in a 418 ban that each request during it lengthens", async () => {
+    const limited = await startBinanceServer({
+      ...DEFAULTS,
+      rateLimits: [
+        { rateLimitType: "REQUEST_WEIGHT", interval: "SECOND", intervalNum: 10, limit: 3 },
+        { rateLimitType: "ORDERS", interval: "SECOND", intervalNum: 10, limit: 5 },
+        { rateLimitType: "ORDERS", interval: "DAY", intervalNum: 1, limit: 100 }
+      ],
+      ban: { after429s: 2, ms: 60_000 }
+    })
+    try {
+      const time = async () => {
+        const r = await fetch(`${limited.url}/api/v3/time`)
+        return { status: r.status, headers: Object.fromEntries(r.headers), body: await r.json() as { code?: number } }
+      }
+      const ok = await time()
+      expect(ok.status).toBe(200)
+      expect(ok.headers).toMatchObject({ "x-mbx-used-weight-10s": "1", "x-mbx-order-count-10s": "0", "x-mbx-order-count-1d": "0" })
+      await time()
+      await time()
+      // Past the limit: 429 -1003 with Retry-After, twice tolerated; the third violation is a ban.
+      for (let i = 0; i < 2; i++) {
+        const refused = await time()
+        expect(refused.status).toBe(429)
+        expect(refused.body.code).toBe(-1003)
+        expect(Number(refused.headers["retry-after"])).toBeGreaterThanOrEqual(1)
+        expect(refused.headers["x-mbx-used-weight-10s"]).toBe("3")
+      }
+      const banned = await time()
+      expect(banned.status).toBe(418)
+      expect(banned.headers["retry-after"]).toBe("60")
+      const end = limited.banEnd()
+      const during = await time()
+      expect(during.status).toBe(418)
+      expect(limited.banEnd()).toBeGreaterThanOrEqual(end)
+      expect(limited.counters()).toMatchObject({ status429: 2, status418: 2, duringBan: 1 })
+    } finally {
+      await limited.close()
+    }
+  })
+
   it("hang with a short ccxt timeout is RequestTimeout; delay processes at once and answers late", async () => {
     const exchange = await ready(server, { timeout: 300 })
     server.hang({ path: "/api/v3/account" })

@@ -446,7 +446,8 @@ describe("live: rate limits", () => {
         assert.strictEqual(count(), 1, "re-sent before Retry-After")
         yield* TestClock.adjust("2 seconds")
         const open = yield* Fiber.join(fiber)
-        assert.strictEqual(count(), 2)
+        // The engine's poll, held by the same pause, may leave at the same moment.
+        assert.isAtLeast(count(), 2)
         assert.deepStrictEqual(open.map((o) => o.id), [id])
       }), { debug: true }))
 
@@ -483,7 +484,7 @@ describe("live: rate limits", () => {
     withLive(({ logs }) =>
       Effect.sync(() => {
         assert.isTrue(
-          logs.some((l) => l.includes("request budget 1500 weight per 60250 ms, 7 orders per 10250 ms")),
+          logs.some((l) => l.includes("request budget 1500 weight per 60000 ms; 7 orders per 10000 ms, 200000 orders per 86400000 ms")),
           logs.join("\n")
         )
       }), { debug: true }, { ...serverOptions, weightLimitPerMinute: 1500, orderLimitPer10s: 7 }))

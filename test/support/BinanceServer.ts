@@ -13,8 +13,10 @@
  *   stop types, checked against the symbol's `orderTypes`), OCO lists
  *   (`/api/v3/order/oco`, `/api/v3/orderList`, `openOrderList`, `allOrderList`),
  *   `myTrades`, and partial fills (`fillOrder`, `setDepth`).
- * - IP weight per minute and orders per 10 s (an OCO counts 2; sliding windows) -> 429 + Retry-After,
- *   x-mbx-used-weight(-1m) on every answer, x-mbx-order-count-10s/-1d on new orders.
+ * - Rate limits as Binance enforces them (./binance/limits.ts): request weight per
+ *   minute, orders per 10 s and per day (an OCO counts 2), or any `rateLimits` given;
+ *   429 (-1003 / -1015) with Retry-After past them, a 418 ban after repeated
+ *   violations; `x-mbx-used-weight-1m`, `x-mbx-order-count-10s` and `-1d` on every answer.
  * - Fault injection for the next N matching requests, and an inspection API.
  * - The user data stream: listenKey endpoints and `/ws/<listenKey>` with its own
  *   fault controls (`userStream`, see ./binance/userStream.ts); `deposit`.
@@ -34,9 +36,9 @@ import * as D from "./binance/decimal.ts"
 import { Engine } from "./binance/engine.ts"
 import { BinanceError } from "./binance/errors.ts"
 import { Faults, type RequestInfo } from "./binance/faults.ts"
-import { SlidingWindow } from "./binance/limits.ts"
+import { type RateLimitRule, RateLimiter, type Refusal } from "./binance/limits.ts"
 import { marketRoutes } from "./binance/marketRoutes.ts"
-import { loadSymbolInfos, rateLimits, symbolRules } from "./binance/markets.ts"
+import { advertisedLimits, loadSymbolInfos, symbolRules } from "./binance/markets.ts"
 import { isOpen, isWorking, type Params } from "./binance/orders.ts"
 import { fixed, orderRoutes, ordersAdded, type Route } from "./binance/routes.ts"
 import { UserStream } from "./binance/userStream.ts"
@@ -45,6 +47,7 @@ import { orderJson, orderListJson } from "./binance/wire.ts"
 
 export type { BinanceServer, BinanceServerCounters, BinanceServerOptions, OrderRef, RequestLogEntry } from "./binance/api.ts"
 export type { FaultMatch, RequestInfo } from "./binance/faults.ts"
+export type { BanOptions, RateLimitRule } from "./binance/limits.ts"
 export type { SymbolOverrides } from "./binance/markets.ts"
 export type { UserStreamControls } from "./binance/userStream.ts"
 export type { WsApiControls } from "./binance/wsApi.ts"
@@ -54,13 +57,19 @@ interface Reply {
   readonly status: number
   readonly body: unknown
   readonly headers: Record<string, string>
+  /** Without the `x-mbx-order-count-*` headers. */
+  readonly bare?: boolean
 }
 
 export const startBinanceServer = async (options: BinanceServerOptions = {}): Promise<BinanceServer> => {
   const apiKey = options.apiKey ?? "test-api-key"
   const secret = options.secret ?? "test-secret"
-  const weightLimit = options.weightLimitPerMinute ?? 1200
-  const orderLimit = options.orderLimitPer10s ?? 100
+  const rules: ReadonlyArray<RateLimitRule> = options.rateLimits ?? [
+    { rateLimitType: "REQUEST_WEIGHT", interval: "MINUTE", intervalNum: 1, limit: options.weightLimitPerMinute ?? 1200 },
+    { rateLimitType: "ORDERS", interval: "SECOND", intervalNum: 10, limit: options.orderLimitPer10s ?? 100 },
+    { rateLimitType: "ORDERS", interval: "DAY", intervalNum: 1, limit: options.orderLimitPerDay ?? 200_000 }
+  ]
+  const limiter = new RateLimiter(rules, options.ban)
   const latencyMs = options.latencyMs ?? 0
   let skew = 0
   const clock = () => Date.now() + skew
@@ -82,14 +91,12 @@ export const startBinanceServer = async (options: BinanceServerOptions = {}): Pr
   engine.subscribe(userStream.onEngineEvent)
   const faults = new Faults()
   let log: Array<{ -readonly [K in keyof RequestLogEntry]: RequestLogEntry[K] }> = []
-  let counters = { requests: 0, created: 0, status429: 0, status418: 0, status5xx: 0, dropped: 0 }
+  const noCounts = { requests: 0, created: 0, status429: 0, status418: 0, duringBan: 0, status5xx: 0, dropped: 0 }
+  let counters = { ...noCounts }
   const logLimit = options.requestLogLimit ?? 10_000
-  const weights = new SlidingWindow(60_000)
-  const orderCount = new SlidingWindow(10_000)
-  let ordersTotal = 0
 
   const routes = new Map<string, Route>([
-    ...marketRoutes(engine, infos, clock, rateLimits(weightLimit, orderLimit)),
+    ...marketRoutes(engine, infos, clock, advertisedLimits(rules)),
     ...orderRoutes(engine, clock, (n) => {
       counters.created += n
     }),
@@ -111,10 +118,7 @@ export const startBinanceServer = async (options: BinanceServerOptions = {}): Pr
     ["GET /api/v3/rateLimit/order", {
       signed: true,
       weight: fixed(20),
-      handle: () => [
-        { rateLimitType: "ORDERS", interval: "SECOND", intervalNum: 10, limit: orderLimit, count: orderCount.used(Date.now()) },
-        { rateLimitType: "ORDERS", interval: "DAY", intervalNum: 1, limit: 200000, count: ordersTotal }
-      ]
+      handle: () => limiter.orderUsage(Date.now())
     }]
   ])
 
@@ -122,40 +126,28 @@ export const startBinanceServer = async (options: BinanceServerOptions = {}): Pr
   const wsApi = new WsApi({ apiKey, now: clock, checkSignature, balances: () => engine.balances })
   engine.subscribe(wsApi.onEngineEvent)
 
-  const rejected = (status: 429 | 418, code: number, msg: string, retry: number, headers: Record<string, string> = {}): Reply => {
+  const rejected = ({ status, code, msg, retryAfterSeconds }: Refusal): Reply => {
     if (status === 429) counters.status429 += 1
     else counters.status418 += 1
-    return { status, body: { code, msg }, headers: { ...headers, "retry-after": String(retry) } }
+    if (code === -1015 && options.bareOrderLimitRefusal === true) return { status, body: { code, msg }, headers: {}, bare: true }
+    return { status, body: { code, msg }, headers: { "retry-after": String(retryAfterSeconds) } }
   }
 
   /** Rate limits, authentication and the endpoint itself; never throws. */
   const processRequest = (req: IncomingMessage, method: string, path: string, p: Params, rawQuery: string, rawBody: string): Reply => {
     const route = routes.get(`${method} ${path}`)
     const now = Date.now()
-    const weight = route?.weight(p) ?? 1
-    const used = weights.used(now)
-    if (used + weight > weightLimit) {
-      const msg = `Too much request weight used; current limit is ${weightLimit} request weight per 1 MINUTE. Please use WebSocket Streams for live updates to avoid polling the API.`
-      const usedHeaders = { "x-mbx-used-weight": String(used), "x-mbx-used-weight-1m": String(used) }
-      return rejected(429, -1003, msg, weights.retryAfter(now, weight, weightLimit), usedHeaders)
-    }
-    weights.add(now, weight)
-    const headers: Record<string, string> = { "x-mbx-used-weight": String(used + weight), "x-mbx-used-weight-1m": String(used + weight) }
+    if (now < limiter.banEnd) counters.duringBan += 1
+    const refused = limiter.admitRequest(now, route?.weight(p) ?? 1)
+    if (refused !== undefined) return rejected(refused)
+    const headers: Record<string, string> = {}
     if (route === undefined) return { status: 404, body: "<html><body><h2>404 Not found</h2></body></html>", headers }
     try {
       if (route.signed) authenticate(req, p, rawQuery, rawBody)
       else if (route.keyed === true) checkApiKey(req)
       const adding = ordersAdded(method, path)
-      if (adding > 0) {
-        if (orderCount.used(now) + adding > orderLimit) {
-          const msg = `Too many new orders; current limit is ${orderLimit} orders per 10 SECOND.`
-          return rejected(429, -1015, msg, orderCount.retryAfter(now, adding, orderLimit), headers)
-        }
-        orderCount.add(now, adding)
-        ordersTotal += adding
-        headers["x-mbx-order-count-10s"] = String(orderCount.used(now))
-        headers["x-mbx-order-count-1d"] = String(ordersTotal)
-      }
+      const tooMany = adding > 0 ? limiter.admitOrders(now, adding) : undefined
+      if (tooMany !== undefined) return rejected(tooMany)
       return { status: 200, body: route.handle(p), headers }
     } catch (e) {
       if (!(e instanceof BinanceError)) throw e
@@ -175,12 +167,10 @@ export const startBinanceServer = async (options: BinanceServerOptions = {}): Pr
       if (reply.status >= 500) counters.status5xx += 1
       entry.status = reply.status
       entry.outcome = "answered"
-      const used = String(weights.used(Date.now()))
       res.writeHead(reply.status, {
         "content-type": json ? "application/json;charset=UTF-8" : "text/html",
         "content-length": String(Buffer.byteLength(body)),
-        "x-mbx-used-weight": used,
-        "x-mbx-used-weight-1m": used,
+        ...limiter.headers(Date.now(), reply.bare !== true),
         ...reply.headers
       })
       res.end(body)
@@ -236,8 +226,8 @@ export const startBinanceServer = async (options: BinanceServerOptions = {}): Pr
       case "rateLimit": {
         const msg = fault.status === 418
           ? `Way too much request weight used; IP banned until ${Date.now() + fault.retryAfterSeconds * 1000}. Please use WebSocket Streams for live updates to avoid bans.`
-          : `Too much request weight used; current limit is ${weightLimit} request weight per 1 MINUTE. Please use WebSocket Streams for live updates to avoid polling the API.`
-        return send(res, entry, rejected(fault.status, -1003, msg, fault.retryAfterSeconds), 0)
+          : "Too much request weight used; current limit is 1200 request weight per 1 MINUTE. Please use WebSocket Streams for live updates to avoid polling the API."
+        return send(res, entry, rejected({ status: fault.status, code: -1003, msg, retryAfterSeconds: fault.retryAfterSeconds }), fault.delayMs)
       }
     }
   }
@@ -315,16 +305,15 @@ export const startBinanceServer = async (options: BinanceServerOptions = {}): Pr
       skew = ms
     },
     serverTime: clock,
+    banEnd: () => limiter.banEnd,
     reset: () => {
       engine.reset()
       userStream.reset()
       wsApi.reset()
       faults.clear()
       log = []
-      counters = { requests: 0, created: 0, status429: 0, status418: 0, status5xx: 0, dropped: 0 }
-      weights.clear()
-      orderCount.clear()
-      ordersTotal = 0
+      counters = { ...noCounts }
+      limiter.clear()
       skew = 0
     },
     dropBeforeProcessing: (match) => faults.add({ kind: "drop" }, match),
@@ -341,7 +330,8 @@ export const startBinanceServer = async (options: BinanceServerOptions = {}): Pr
     delay: (ms, match) => faults.add({ kind: "delay", ms }, match),
     hang: (match = {}) => faults.add({ kind: "hang", afterProcessing: match.afterProcessing ?? false }, match),
     binanceError: (status, code, msg, match) => faults.add({ kind: "binanceError", status, code, msg }, match),
-    rateLimit: (status, retryAfterSeconds, match) => faults.add({ kind: "rateLimit", status, retryAfterSeconds }, match),
+    rateLimit: (status, retryAfterSeconds, match = {}) =>
+      faults.add({ kind: "rateLimit", status, retryAfterSeconds, delayMs: match.answerAfterMs ?? 0 }, match),
     clearFaults: () => faults.clear(),
     pendingFaults: () => faults.pending()
   }

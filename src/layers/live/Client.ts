@@ -1,11 +1,13 @@
 /**
  * The one bridge to ccxt. Every request orderops makes goes through `use`, which
- * - spends the request budget (`budget.ts`: weight per minute, orders per 10 s),
- *   waiting its turn when the budget is spent;
+ * - takes its place in the request budget (`budget.ts`: weight per minute, orders
+ *   per 10 s and per day), waiting its turn when the budget is spent, and gives it
+ *   back when the answer arrives;
  * - writes one debug line saying what the request is for (never a secret);
  * - makes the call, and aborts it when the fiber is interrupted;
- * - feeds the budget what the exchange reported (usage headers, advertised limits,
- *   `Retry-After`), read per response by the tap in `instance.ts`;
+ * - feeds the budget what the exchange reported, as the answer arrives (usage
+ *   headers, advertised limits, a `Retry-After` pause counted from that moment),
+ *   read per response by the tap in `instance.ts`; a pause is a WARN line;
  * - classifies any failure (`classify.ts`) and decodes the answer, so nothing
  *   ccxt-shaped leaves;
  * - on `InvalidNonce` (Binance -1021) resyncs the clock once and retries once.
@@ -14,21 +16,13 @@
  * market cache (`Markets.ts`) hand `use` the call to make.
  */
 import { AsyncLocalStorage } from "node:async_hooks"
-import { Clock, Context, Effect, Result } from "effect"
+import { type Clock, Context, Effect, Result } from "effect"
 import type { ErrorContextFields } from "../../errors/context.ts"
 import type { ExchangeError } from "../../errors/ExchangeError.ts"
 import type { VenueError } from "../../errors/index.ts"
-import {
-  BINANCE_WEIGHT,
-  BINANCEUS_WEIGHT,
-  type BudgetLimits,
-  limitsFromBinance,
-  makeRateBudget,
-  ordersPlaced,
-  PRIVATE_REQUESTS,
-  type RequestKind
-} from "./budget.ts"
-import { type CcxtErrors, classify } from "./classify.ts"
+import { BINANCE_WEIGHT, BINANCEUS_WEIGHT, limitsFromBinance, ordersPlaced, PRIVATE_REQUESTS, type RequestKind } from "./exchanges/binance/Limits.ts"
+import { type BudgetLimits, makeRateBudget, type WindowLimit } from "./budget.ts"
+import { type CcxtErrors, classify, type HttpInfo } from "./classify.ts"
 import { type CcxtExchange, recogniseDuplicateOrders, tapResponses } from "./instance.ts"
 import { logLazily } from "../../services/LogLevels.ts"
 import { failure } from "./RawOrder.ts"
@@ -69,17 +63,16 @@ export interface CcxtClientOptions {
   readonly secrets?: ReadonlyArray<string> | undefined
 }
 
-/**
- * The budget counts a request when it leaves, the exchange when it arrives: requests
- * at a window's edge can arrive closer together than they left. Advertised windows
- * are widened by this much so that jitter never tips one over the limit.
- */
-const LATENCY_MARGIN_MS = 250
+/** `1200 weight per 60000 ms; 100 orders per 10000 ms, 200000 orders per 86400000 ms`, for the debug line. */
+const describeLimits = (limits: BudgetLimits): string => {
+  const kind = (windows: WindowLimit | ReadonlyArray<WindowLimit> | undefined, unit: string) =>
+    (windows === undefined ? [] : "limit" in windows ? [windows] : windows).map((w) => `${w.limit} ${unit} per ${w.windowMs} ms`).join(", ") || `no ${unit} limit`
+  return `${kind(limits.weight, "weight")}; ${kind(limits.orders, "orders")}`
+}
 
-const widen = (limits: BudgetLimits): BudgetLimits => ({
-  ...(limits.weight === undefined ? {} : { weight: { ...limits.weight, windowMs: limits.weight.windowMs + LATENCY_MARGIN_MS } }),
-  ...(limits.orders === undefined ? {} : { orders: { ...limits.orders, windowMs: limits.orders.windowMs + LATENCY_MARGIN_MS } })
-})
+/** A ccxt instance's per-request timeout: how long after giving a request up it may still arrive. */
+const timeoutOf = (exchange: CcxtExchange): number =>
+  typeof exchange.timeout === "number" && exchange.timeout > 0 ? exchange.timeout : 10_000
 
 /**
  * Lets an `AbortSignal` reach the HTTP request ccxt makes. ccxt 4.5.84 makes its own
@@ -135,6 +128,7 @@ export const makeCcxtClient = Effect.fnUntraced(function*(
   const override = options.rateLimit === false ? undefined : options.rateLimit
   const budget = yield* makeRateBudget(budgeted ? initialLimits(exchange, binance, override) : {})
   const weights = id === "binanceus" ? BINANCEUS_WEIGHT : binance ? BINANCE_WEIGHT : undefined
+  const holdUnansweredMs = timeoutOf(exchange)
   let authenticated = false
   let advertised = false
 
@@ -149,12 +143,11 @@ export const makeCcxtClient = Effect.fnUntraced(function*(
     let note: string | undefined
     if (seen.rateLimits !== undefined && !advertised) {
       advertised = true
-      const limits = { ...widen(limitsFromBinance(seen.rateLimits)), ...override }
+      const limits = { ...limitsFromBinance(seen.rateLimits), ...override }
       budget.configureUnsafe(limits)
-      note = `${id}: request budget ${limits.weight?.limit ?? "-"} weight per ${limits.weight?.windowMs ?? "-"} ms, ` +
-        `${limits.orders?.limit ?? "-"} orders per ${limits.orders?.windowMs ?? "-"} ms`
+      note = `${id}: request budget ${describeLimits(limits)}`
     }
-    budget.observeUnsafe({ weight: seen.weightUsed, orders: seen.ordersUsed }, now)
+    if (seen.usage.length > 0) budget.observeUnsafe(seen.usage, now)
     return note
   }
 
@@ -163,8 +156,8 @@ export const makeCcxtClient = Effect.fnUntraced(function*(
    * stands for at `now`, classified with its own response's status and headers. A
    * bug in classifying it is a defect.
    */
-  const classified = (req: Request, error: unknown, now: number): VenueError =>
-    classify(error, { ccxt, context: req, authenticated, http: tap.httpInfo(error), secrets, now })
+  const classified = (req: Request, error: unknown, http: HttpInfo | undefined, now: number): VenueError =>
+    classify(error, { ccxt, context: req, authenticated, http, secrets, now })
 
   /**
    * `decode(raw)`, for an answer that arrived: the request proved the credentials
@@ -180,45 +173,74 @@ export const makeCcxtClient = Effect.fnUntraced(function*(
   }
 
   /**
+   * The WARN line for a `Retry-After` that moved the end of the pause: what was
+   * refused, and when requests go out again.
+   */
+  const pauseLine = (req: Request, e: VenueError, http: HttpInfo | undefined, ms: number, until: number) =>
+    Effect.logWarning(
+      `${id}: ${http?.status ?? e.reason} on ${http?.request ?? req.describe()}; every request held ${ms} ms ` +
+        `(Retry-After), until ${new Date(until).toISOString()}`
+    ).pipe(Effect.annotateLogs(annotationsOf(id, req)))
+
+  /**
    * One request, once: budget, debug line, call, budget feedback, decoding,
    * classification. It is every live operation's hot path (benches (a) and (i)), so
    * everything between the call and the fiber's resumption is plain code in the
-   * promise's callbacks (the budget fed at the time the Effect clock gave when the
-   * request left, the answer decoded or the failure classified, `Retry-After` applied),
-   * and the fiber resumes once, with the outcome.
+   * promise's callbacks (the budget given back and fed at the time the Effect clock
+   * gives when the answer arrives, the answer decoded or the failure classified,
+   * `Retry-After` applied from that moment), and the fiber resumes once, with the outcome.
    */
   const attempt = <A, B>(
     req: Request,
     f: (exchange: CcxtExchange) => Promise<A>,
     decode: (raw: A) => Result.Result<B, ExchangeError>
   ): Effect.Effect<B, VenueError> => {
-    /** The request, its budget already spent, leaving at `now`. */
-    const sendAt = (now: number) =>
+    const weight = weights?.[req.kind] ?? 1
+    const orders = ordersPlaced(req.kind)
+    /** The request, sent if the budget holds room for it in this step; otherwise it waits its turn again. */
+    const send = (clock: Clock.Clock): Effect.Effect<B, VenueError> =>
       Effect.callback<B, VenueError>((resume, signal) => {
-        const settle = (outcome: Result.Result<B, VenueError>) => {
-          const note = feedBudget(now)
-          if (Result.isFailure(outcome)) {
-            const e = outcome.failure
-            if (e._tag === "ExchangeError" && e.retryAfterMs !== undefined) budget.pauseUnsafe(e.retryAfterMs, now)
+        if (!budget.tryTakeUnsafe(weight, orders, clock.currentTimeMillisUnsafe())) {
+          // Since it was let through, another request took the room or a Retry-After began.
+          resume(Effect.andThen(budget.ready(weight, orders), Effect.suspend(() => send(clock))))
+          return
+        }
+        let given = false
+        /** Gives the budget back once: from now when answered, from the hold after now when given up. */
+        const giveBack = (answered: boolean): number => {
+          const now = clock.currentTimeMillisUnsafe()
+          if (!given) {
+            given = true
+            budget.settleUnsafe(weight, orders, answered ? now : now + holdUnansweredMs)
           }
-          const result = Result.isSuccess(outcome)
-            ? Effect.succeed(outcome.success)
-            : Effect.andThen(
-              logLazily("Debug", () => `${id}: ${req.describe()} failed: ${outcome.failure._tag} ${outcome.failure.reason}`),
-              Effect.fail(outcome.failure)
-            )
+          return now
+        }
+        /** The failure `e`, at `now`: its debug line, and its `Retry-After` applied (a WARN when it holds requests longer). */
+        const failed = (e: VenueError, http: HttpInfo | undefined, now: number): Effect.Effect<never, VenueError> => {
+          const line = logLazily("Debug", () => `${id}: ${req.describe()} failed: ${e._tag} ${e.reason}`)
+          const wait = e._tag === "ExchangeError" ? e.retryAfterMs : undefined
+          // A 429 that says no wait still says the window is full: -1015 the orders', else the weight's.
+          if (wait === undefined && http?.status === 429) budget.fillUnsafe(http.code === "-1015" ? "orders" : "weight", now)
+          const paused = wait !== undefined && budget.pauseUnsafe(wait, now)
+          return Effect.andThen(paused ? Effect.andThen(line, pauseLine(req, e, http, wait, now + wait)) : line, Effect.fail(e))
+        }
+        const settle = (outcome: Result.Result<B, VenueError>, http: HttpInfo | undefined, answered: boolean) => {
+          const now = giveBack(answered)
+          const note = feedBudget(now)
+          const result = Result.isSuccess(outcome) ? Effect.succeed(outcome.success) : failed(outcome.failure, http, now)
           resume(note === undefined ? result : Effect.andThen(Effect.logDebug(note), result))
         }
         const fail = (error: unknown) => {
           try {
-            settle(Result.fail(classified(req, error, now)))
+            const http = tap.httpInfo(error)
+            settle(Result.fail(classified(req, error, http, clock.currentTimeMillisUnsafe())), http, http !== undefined)
           } catch (bug) {
             resume(Effect.die(bug))
           }
         }
         const answered = (raw: A) => {
           try {
-            settle(read(req, decode, raw))
+            settle(read(req, decode, raw), undefined, true)
           } catch (bug) {
             resume(Effect.die(bug))
           }
@@ -228,17 +250,17 @@ export const makeCcxtClient = Effect.fnUntraced(function*(
         } catch (error) {
           fail(error)
         }
+        // Interrupted before the answer: the request may still arrive.
+        return Effect.sync(() => void giveBack(false))
       })
-    const weight = weights?.[req.kind] ?? 1
-    const orders = ordersPlaced(req.kind)
-    const sent = (now: number) => Effect.andThen(logLazily("Debug", () => `${id}: ${req.describe()}`), sendAt(now))
-    // A request that fits the budget spends it at once; otherwise it waits its turn, and leaves later.
-    return Effect.clockWith((clock) => {
-      const now = clock.currentTimeMillisUnsafe()
-      return budget.tryTakeUnsafe(weight, orders, now)
-        ? sent(now)
-        : budget.take(weight, orders).pipe(Effect.andThen(Clock.currentTimeMillis), Effect.flatMap(sent))
-    })
+    const sent = (clock: Clock.Clock) => Effect.andThen(logLazily("Debug", () => `${id}: ${req.describe()}`), send(clock))
+    // A request that fits the budget goes at once; otherwise it waits its turn, and leaves later.
+    // Its room is held in the step that sends it, so an interruption can never strand it.
+    return Effect.clockWith((clock) =>
+      budget.fitsUnsafe(weight, orders, clock.currentTimeMillisUnsafe())
+        ? sent(clock)
+        : Effect.andThen(budget.ready(weight, orders), sent(clock))
+    )
   }
 
   /** Resyncs ccxt's clock offset with the exchange's (`loadTimeDifference`). */

@@ -38,9 +38,11 @@ export interface CcxtVenueOptions {
   readonly timeoutMs?: number | undefined
   /**
    * The request budget, in request weight and orders per window (`{ weight: { limit,
-   * windowMs }, orders: { limit, windowMs } }`). Default: what the exchange advertises
-   * (Binance's `exchangeInfo.rateLimits`), ccxt's `rateLimit` pacing until then.
-   * Limits given here win over the advertised ones; `false` turns the budget off.
+   * windowMs }, orders: [{ limit, windowMs }, …] }`: one window or several per kind).
+   * Default: what the exchange advertises (Binance's `exchangeInfo.rateLimits`: weight
+   * per minute, orders per 10 s and per day), ccxt's `rateLimit` pacing until then.
+   * Limits given here replace the advertised ones of their kind; `false` turns the
+   * budget off (a `Retry-After` still holds requests).
    */
   readonly rateLimit?: BudgetLimits | false | undefined
   /**

@@ -74,6 +74,8 @@ export interface HttpInfo {
   readonly headers?: Readonly<Record<string, unknown>> | undefined
   /** The exchange's error code from the body, e.g. `-2015`. */
   readonly code?: string | undefined
+  /** The request it answered: method and path, e.g. `POST /api/v3/order`. */
+  readonly request?: string | undefined
 }
 
 export interface ClassifyInput {

@@ -18,14 +18,17 @@
  *   and no wallet currency list at start-up (orderops trades spot; Binance's spot
  *   testnet has none of those endpoints).
  * - A tap on the instance's response handlers records, per failed response, its
- *   status, headers and body error code (ccxt keeps only the *last* response's
- *   headers, which concurrent requests overwrite), plus the usage headers and the
- *   `rateLimits` that `exchangeInfo` advertises, for the request budget.
+ *   status, headers, body error code and request line (ccxt keeps only the *last*
+ *   response's headers, `last_response_headers`, which concurrent requests
+ *   overwrite), plus the usage headers of every answer and the `rateLimits` that
+ *   `exchangeInfo` advertises, for the request budget.
  */
 import type * as Ccxt from "ccxt"
 import { Agent as HttpAgent } from "node:http"
 import { Effect, Redacted } from "effect"
 import { ValidationError } from "../../errors/ValidationError.ts"
+import type { Usage } from "./budget.ts"
+import { usageFromHeaders } from "./exchanges/binance/Limits.ts"
 import type { HttpInfo } from "./classify.ts"
 
 export type CcxtModule = typeof Ccxt
@@ -129,10 +132,11 @@ export const pointAt = (exchange: CcxtExchange, baseUrl: string): void => {
 // ---- the response tap -----------------------------------------------------------
 
 export interface Observed {
-  /** `X-MBX-USED-WEIGHT-1M` of the latest response that had it. */
-  readonly weightUsed?: number | undefined
-  /** `X-MBX-ORDER-COUNT-10S` of the latest response that had it. */
-  readonly ordersUsed?: number | undefined
+  /**
+   * The usage headers (`X-MBX-USED-WEIGHT-1M`, `X-MBX-ORDER-COUNT-10S`, …) of the
+   * answers since the last drain: per window, the highest count reported.
+   */
+  readonly usage: ReadonlyArray<Usage>
   /** `rateLimits` of an `exchangeInfo` response. */
   readonly rateLimits?: unknown
 }
@@ -144,19 +148,21 @@ export interface ResponseTap {
   drain(): Observed
 }
 
-/** The two Binance usage headers, read in one pass over the response headers (any case). */
-const usageHeaders = (headers: unknown): { weightUsed?: number; ordersUsed?: number } => {
-  const out: { weightUsed?: number; ordersUsed?: number } = {}
-  if (typeof headers !== "object" || headers === null) return out
-  for (const k in headers) {
-    const name = k.toLowerCase()
-    if (name !== "x-mbx-used-weight-1m" && name !== "x-mbx-order-count-10s") continue
-    const n = Number((headers as Record<string, unknown>)[k])
-    if (!Number.isFinite(n)) continue
-    if (name === "x-mbx-used-weight-1m") out.weightUsed = n
-    else out.ordersUsed = n
+/** `usage` with `more` merged in: per window, the higher count. */
+const mergeUsage = (usage: Array<Usage>, more: ReadonlyArray<Usage>): Array<Usage> => {
+  for (const u of more) {
+    const i = usage.findIndex((v) => v.kind === u.kind && v.windowMs === u.windowMs)
+    if (i < 0) usage.push(u)
+    else if (u.used > usage[i]!.used) usage[i] = u
   }
-  return out
+  return usage
+}
+
+/** `GET /api/v3/order`: the method and the URL's path, never its query (which holds the signature). */
+const requestLine = (method: unknown, url: unknown): string | undefined => {
+  if (typeof url !== "string") return undefined
+  const path = url.replace(/^[a-z]+:\/\/[^/]+/i, "").replace(/[?#].*$/, "")
+  return `${typeof method === "string" ? method.toUpperCase() : "?"} ${path}`
 }
 
 const bodyCode = (parsed: unknown): string | undefined => {
@@ -174,7 +180,8 @@ const bodyCode = (parsed: unknown): string | undefined => {
 export const tapResponses = (exchange: CcxtExchange): ResponseTap => {
   const tags = new WeakMap<object, HttpInfo>()
   let current: HttpInfo | undefined
-  let observed: { weightUsed?: number; ordersUsed?: number; rateLimits?: unknown } = {}
+  let usage: Array<Usage> = []
+  let rateLimits: unknown = undefined
   const tag = (e: unknown, info: HttpInfo | undefined) => {
     if (typeof e === "object" && e !== null && info !== undefined && !tags.has(e)) tags.set(e, info)
   }
@@ -182,14 +189,10 @@ export const tapResponses = (exchange: CcxtExchange): ResponseTap => {
   const handleErrors = exchange.handleErrors
   const handleHttpStatusCode = exchange.handleHttpStatusCode
   exchange.handleErrors = function(this: CcxtExchange, ...args: Parameters<CcxtExchange["handleErrors"]>) {
-    const [status, , , , headers, , parsed] = args
-    current = { status, headers, code: bodyCode(parsed) }
-    const { weightUsed, ordersUsed } = usageHeaders(headers)
-    if (weightUsed !== undefined) observed = { ...observed, weightUsed }
-    if (ordersUsed !== undefined) observed = { ...observed, ordersUsed }
-    if (typeof parsed === "object" && parsed !== null && "rateLimits" in parsed) {
-      observed = { ...observed, rateLimits: parsed.rateLimits }
-    }
+    const [status, , url, method, headers, , parsed] = args
+    current = { status, headers, code: bodyCode(parsed), request: requestLine(method, url) }
+    usage = mergeUsage(usage, usageFromHeaders(headers))
+    if (typeof parsed === "object" && parsed !== null && "rateLimits" in parsed) rateLimits = parsed.rateLimits
     try {
       return Reflect.apply(handleErrors, this, args)
     } catch (e) {
@@ -209,8 +212,9 @@ export const tapResponses = (exchange: CcxtExchange): ResponseTap => {
   return {
     httpInfo: (error) => (typeof error === "object" && error !== null ? tags.get(error) : undefined),
     drain: () => {
-      const out = observed
-      observed = {}
+      const out = { usage, rateLimits }
+      if (usage.length > 0) usage = []
+      rateLimits = undefined
       return out
     }
   }

@@ -3,6 +3,7 @@
  * its control and inspection API, and the shapes that API returns.
  */
 import type { FaultMatch } from "./faults.ts"
+import type { BanOptions, RateLimitRule } from "./limits.ts"
 import type { SymbolOverrides } from "./markets.ts"
 import type { UserStreamControls } from "./userStream.ts"
 import type { WsApiControls } from "./wsApi.ts"
@@ -21,6 +22,21 @@ export interface BinanceServerOptions {
   readonly weightLimitPerMinute?: number
   /** New orders per sliding 10 s; Binance.US: 100. */
   readonly orderLimitPer10s?: number
+  /** New orders per sliding day; Binance.US: 200 000. */
+  readonly orderLimitPerDay?: number
+  /**
+   * The limits in force, as `exchangeInfo.rateLimits` states them (REQUEST_WEIGHT and
+   * ORDERS rules, any interval): they replace the three options above. Tests set
+   * short, low windows this way, e.g. 20 orders per 1 SECOND.
+   */
+  readonly rateLimits?: ReadonlyArray<RateLimitRule>
+  /**
+   * A 429 `-1015` (too many orders) without `Retry-After` or order-count headers, as
+   * Binance.US documents it may come. Default false: with both.
+   */
+  readonly bareOrderLimitRefusal?: boolean
+  /** When repeated violations end in a 418 IP ban, and for how long (see ./limits.ts). */
+  readonly ban?: BanOptions
   /** A fixed delay before every answer (requests are processed at once). */
   readonly latencyMs?: number
   /** Commission on the received asset of every fill, e.g. "0.001"; default "0". */
@@ -57,8 +73,12 @@ export interface BinanceServerCounters {
   readonly requests: number
   /** Orders the server accepted (any final status). */
   readonly created: number
+  /** Answers 429: past a limit, or injected. */
   readonly status429: number
+  /** Answers 418: during a ban, or injected. */
   readonly status418: number
+  /** Requests that arrived while the IP was banned (each lengthened the ban). */
+  readonly duringBan: number
   readonly status5xx: number
   readonly dropped: number
 }
@@ -112,6 +132,8 @@ export interface BinanceServer {
   /** Server clock = local clock + skew (ms); -20_000 puts the server 20 s behind its clients. */
   setClockSkew(ms: number): void
   serverTime(): number
+  /** Until when (local clock, ms) the IP is banned; 0 when it never was. */
+  banEnd(): number
   /** Back to the initial balances and prices; forgets orders, lists, depths, faults, logs, counters, rate windows and skew. */
   reset(): void
   dropBeforeProcessing(match?: FaultMatch): void
@@ -121,7 +143,8 @@ export interface BinanceServer {
   delay(ms: number, match?: FaultMatch): void
   hang(match?: FaultMatch & { readonly afterProcessing?: boolean }): void
   binanceError(httpStatus: number, code: number, msg: string, match?: FaultMatch): void
-  rateLimit(status: 429 | 418, retryAfterSeconds: number, match?: FaultMatch): void
+  /** A 429 or 418 with `Retry-After`, without processing; answered `answerAfterMs` after the request arrived (default at once). */
+  rateLimit(status: 429 | 418, retryAfterSeconds: number, match?: FaultMatch & { readonly answerAfterMs?: number }): void
   clearFaults(): void
   pendingFaults(): number
 }

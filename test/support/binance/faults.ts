@@ -42,8 +42,8 @@ export type Fault =
   }
   /** Answer with any Binance error without processing. */
   | { readonly kind: "binanceError"; readonly status: number; readonly code: number; readonly msg: string }
-  /** Answer 429 or 418 with a `Retry-After` header, without processing. */
-  | { readonly kind: "rateLimit"; readonly status: 429 | 418; readonly retryAfterSeconds: number }
+  /** Answer 429 or 418 with a `Retry-After` header, without processing, `delayMs` after the request arrived. */
+  | { readonly kind: "rateLimit"; readonly status: 429 | 418; readonly retryAfterSeconds: number; readonly delayMs: number }
 
 const underPath = (path: string, prefix: string): boolean =>
   path === prefix || path.startsWith(prefix.endsWith("/") ? prefix : `${prefix}/`)

@@ -7,6 +7,7 @@
  */
 import { readFileSync } from "node:fs"
 import { type Dec, dec } from "./decimal.ts"
+import type { RateLimitRule } from "./limits.ts"
 
 /** ../shared beside the repository: /work/shared locally, X/shared beside X/ci-check in CI. */
 const FIXTURE = new URL("../../fixtures/ccxt/markets/binanceus.json", import.meta.url)
@@ -135,10 +136,8 @@ export const symbolRules = (info: SymbolInfo): SymbolRules => {
 
 const finite = (n: number): number => (Number.isFinite(n) ? n : 1_000_000_000)
 
-/** What Binance.US advertises in `exchangeInfo.rateLimits`, with the server's configured limits. */
-export const rateLimits = (weightPerMinute: number, ordersPer10s: number): ReadonlyArray<Record<string, unknown>> => [
-  { rateLimitType: "REQUEST_WEIGHT", interval: "MINUTE", intervalNum: 1, limit: finite(weightPerMinute) },
-  { rateLimitType: "ORDERS", interval: "SECOND", intervalNum: 10, limit: finite(ordersPer10s) },
-  { rateLimitType: "ORDERS", interval: "DAY", intervalNum: 1, limit: 200000 },
+/** What Binance.US advertises in `exchangeInfo.rateLimits`, with the server's limits in force. */
+export const advertisedLimits = (rules: ReadonlyArray<RateLimitRule>): ReadonlyArray<Record<string, unknown>> => [
+  ...rules.map((r) => ({ ...r, limit: finite(r.limit) })),
   { rateLimitType: "RAW_REQUESTS", interval: "MINUTE", intervalNum: 5, limit: 6100 }
 ]
