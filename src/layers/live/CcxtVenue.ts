@@ -24,7 +24,7 @@ import type { OcoVenue, SubmitOrder, VenueService } from "../../services/Venue.t
 import { binanceOwnClientOrderId, binanceSpotRest } from "./exchanges/binance/Rest.ts"
 import * as BinanceSpot from "./exchanges/binance/BinanceSpot.ts"
 import type { BudgetLimits } from "./budget.ts"
-import type { CcxtVenueOptions } from "./Live.ts"
+import type { CcxtVenueOptions } from "./CcxtVenueOptions.ts"
 import * as CcxtUnified from "./CcxtUnified.ts"
 import type { CcxtErrors } from "./classify.ts"
 import { annotationsOf, type CcxtClientService, makeCcxtClient } from "./Client.ts"
