@@ -3,14 +3,14 @@
  * active orders and the retry policy, bound to one symbol. `OrderEngine.ts` builds
  * it once; placement, cancellation, reads and reconciliation each take it.
  */
-import { Effect } from "effect"
+import { Effect, type Queue } from "effect"
 import type { ExchangeFailure } from "../../errors/index.ts"
 import type { JournalError } from "../../errors/JournalError.ts"
 import type { ActiveOrdersService } from "../../services/ActiveOrders.ts"
 import type { OrderJournalService } from "../../services/OrderJournal.ts"
 import type { OrderRecord } from "../../services/OrderRecord.ts"
 import { type RetryPolicy, withRetry } from "../../services/Retry.ts"
-import type { Feed } from "./Feed.ts"
+import type { Trade } from "../../services/Trade.ts"
 import type { VenueFailure, VenueService } from "../../services/Venue.ts"
 
 /** The engine's shared parts, before the feed (which is built over them). */
@@ -30,6 +30,27 @@ export interface EngineCore {
    * reconciliation that meets one open on the exchange leaves it to its create.
    */
   readonly sending: Set<string>
+}
+
+/**
+ * Where every view of an order goes: journal, active orders, order events. Declared
+ * here, beside the engine that holds one; `Feed.ts` builds it over the `EngineCore`.
+ */
+export interface Feed {
+  /** An order this process placed: tracked, and published from `Accepted` on. */
+  placed(record: OrderRecord): Effect.Effect<void, JournalError>
+  /** An order taken over at start-up recovery: tracked as it stands, without events for its past. */
+  adopted(record: OrderRecord): Effect.Effect<void, JournalError>
+  /** A new view of an order, with the trades that came with it (a stream's fill). */
+  observe(record: OrderRecord, trades?: ReadonlyArray<Trade>): Effect.Effect<void, JournalError>
+  /** Reads the trades of orders whose fills wait for them, and publishes those fills. */
+  settlePending(op: string): Effect.Effect<void, VenueFailure>
+  /** Offered a value whenever an order starts waiting for its trades (the watcher takes it). */
+  readonly wake: Queue.Dequeue<void>
+  /** Whether fills wait for their trades: the watcher reads them again every `TRADE_READ_EVERY` meanwhile. */
+  waitingForTrades(): boolean
+  /** The ids of orders whose events are not finished (a poll looks up those no longer open). */
+  watching(): ReadonlyArray<string>
 }
 
 export interface Engine extends EngineCore {

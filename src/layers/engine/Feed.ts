@@ -29,8 +29,7 @@ import { isFill, type OrderEvent } from "../../services/OrderEvent.ts"
 import type { Trade } from "../../services/Trade.ts"
 import type { VenueFailure } from "../../services/Venue.ts"
 import { isOwnClientOrderId } from "./ClientOrderId.ts"
-import type { EngineCore } from "./Engine.ts"
-import { read } from "./Engine.ts"
+import { type EngineCore, type Feed, read } from "./Engine.ts"
 import type { EventHub } from "./EventHub.ts"
 import { changes, type Published, publishedAsIs } from "./OrderChanges.ts"
 
@@ -47,23 +46,6 @@ export const DEFAULT_TRADE_WAIT: Duration.Input = "10 seconds"
 /** Journals `trades` seen on the engine's market, stamped with the clock's time. */
 const journalTrades = ({ journal, symbol, venue }: EngineCore, trades: ReadonlyArray<Trade>) =>
   trades.length === 0 ? Effect.void : Effect.flatMap(Clock.currentTimeMillis, (now) => journal.recordTrades(venue.id, symbol, trades, now))
-
-export interface Feed {
-  /** An order this process placed: tracked, and published from `Accepted` on. */
-  placed(record: OrderRecord): Effect.Effect<void, JournalError>
-  /** An order taken over at start-up recovery: tracked as it stands, without events for its past. */
-  adopted(record: OrderRecord): Effect.Effect<void, JournalError>
-  /** A new view of an order, with the trades that came with it (a stream's fill). */
-  observe(record: OrderRecord, trades?: ReadonlyArray<Trade>): Effect.Effect<void, JournalError>
-  /** Reads the trades of orders whose fills wait for them, and publishes those fills. */
-  settlePending(op: string): Effect.Effect<void, VenueFailure>
-  /** Offered a value whenever an order starts waiting for its trades (the watcher takes it). */
-  readonly wake: Queue.Dequeue<void>
-  /** Whether fills wait for their trades: the watcher reads them again every `TRADE_READ_EVERY` meanwhile. */
-  waitingForTrades(): boolean
-  /** The ids of orders whose events are not finished (a poll looks up those no longer open). */
-  watching(): ReadonlyArray<string>
-}
 
 export const makeFeed = (engine: EngineCore, hub: EventHub, tradeWait: Duration.Input = DEFAULT_TRADE_WAIT) =>
   Effect.gen(function*() {
