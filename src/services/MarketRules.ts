@@ -14,26 +14,9 @@ import { ValidationError, type ValidationRule } from "../errors/ValidationError.
 import * as D from "./Decimal.ts"
 import { hasLimitPrice, isTriggerType, type OrderSide, type OrderType } from "./OrderRecord.ts"
 import { triggerKindOf, validateTrigger } from "./TriggerRules.ts"
+import type { MarketRules } from "./Market.ts"
 
-export interface MarketRules {
-  readonly symbol: string
-  readonly base: string
-  readonly quote: string
-  /** Price increment. */
-  readonly tickSize: D.Decimal
-  /** Quantity increment (lot step). */
-  readonly stepSize: D.Decimal
-  readonly minQuantity: D.Decimal
-  readonly maxQuantity: Option.Option<D.Decimal>
-  readonly minPrice: Option.Option<D.Decimal>
-  readonly maxPrice: Option.Option<D.Decimal>
-  /** Minimum price × quantity, in the quote currency. Zero when the market has none. */
-  readonly minNotional: D.Decimal
-  readonly maxOpenOrders: Option.Option<number>
-  readonly orderTypes: ReadonlyArray<OrderType>
-  /** Whether the market takes OCO order lists (Binance's `ocoAllowed`). */
-  readonly ocoAllowed: boolean
-}
+export type { MarketRules } from "./Market.ts"
 
 /** Market rules as a user writes them in options: numbers or decimal strings. */
 export interface MarketRulesInput {

@@ -19,7 +19,7 @@ import type { ErrorContextFields } from "../errors/context.ts"
 import { contextFields } from "../errors/context.ts"
 import { ValidationError, type ValidationRule } from "../errors/ValidationError.ts"
 import * as D from "./Decimal.ts"
-import type { MarketRules } from "./MarketRules.ts"
+import type { MarketRules } from "./Market.ts"
 import type { OrderSide, OrderType } from "./OrderRecord.ts"
 
 /** What a trigger protects: a loss (it fires as the price moves against the position) or a profit. */
