@@ -2,7 +2,8 @@
  * The shape of the source tree, checked with nothing but the file system: the
  * modules under `src/` import one another without a circle, and each exchange's
  * own modules (`src/layers/live/exchanges/<id>/`) are reached from the generic
- * live modules only through the one place that picks the exchange.
+ * live modules only through the one place that picks the exchange (`CcxtVenue.ts`):
+ * an exchange's folder builds on the generic modules, never the other way round.
  *
  * An import is every relative specifier of a module: `import … from`, `export …
  * from`, a bare `import "…"` and a dynamic `import("…")`, type-only ones included
@@ -97,6 +98,24 @@ describe("structure of src/", () => {
     const graph = importGraph()
     assert.isAbove(graph.size, 50)
     assert.deepStrictEqual(circles(graph), [])
+  })
+
+  it("the generic live modules reach an exchange's folder only through CcxtVenue.ts, which picks the exchange", () => {
+    const graph = importGraph()
+    const generic = /^layers\/live\/[^/]+\.ts$/
+    const upward = [...graph].flatMap(([file, imports]) =>
+      generic.test(file) && file !== "layers/live/CcxtVenue.ts"
+        ? imports.filter((target) => target.startsWith("layers/live/exchanges/")).map((target) => `${file} → ${target}`)
+        : []
+    )
+    // Binance's weights and type words, still read by generic modules; they go with
+    // the exchange profile (issue 22, item 4). The list may only shrink.
+    const known = [
+      "layers/live/Client.ts → layers/live/exchanges/binance/Limits.ts",
+      "layers/live/decode.ts → layers/live/exchanges/binance/OrderTypes.ts",
+      "layers/live/instance.ts → layers/live/exchanges/binance/Limits.ts"
+    ]
+    assert.deepStrictEqual(upward.sort(), known)
   })
 
   it("the circle check finds a circle and names its files", () => {

@@ -11,6 +11,7 @@ import * as D from "../src/services/Decimal.ts"
 import type { VenueService, VenueUpdate } from "../src/services/Venue.ts"
 import { createLimitBuy, eventSource, type Exchange, subscribeOrderEvents } from "../src/index.ts"
 import { makeCcxtVenue } from "../src/layers/live/CcxtVenue.ts"
+import { binanceOrderReports } from "../src/layers/live/exchanges/binance/WatchReport.ts"
 import { decodeWatchedOrder } from "../src/layers/live/WatchDecode.ts"
 import { loadCcxt, rewriteUrls } from "../src/layers/live/instance.ts"
 import { canWatchOrders, reconnectDelay } from "../src/layers/live/WatchOrders.ts"
@@ -296,7 +297,7 @@ describe("watchOrders: reading ccxt's orders", () => {
     Effect.gen(function*() {
       const server = yield* startServer
       const rules = yield* (yield* venueOn(server)).market("test", SYMBOL)
-      const one = decodeWatchedOrder(watched(100, "70.00000000"), rules, ctx, Option.some(D.unsafe("30")))
+      const one = decodeWatchedOrder(watched(100, "70.00000000"), rules, ctx, Option.some(D.unsafe("30")), binanceOrderReports)
       assert.isTrue(Result.isSuccess(one))
       if (!Result.isSuccess(one)) return
       const trade = Option.getOrThrow(one.success.trade)
@@ -313,9 +314,9 @@ describe("watchOrders: reading ccxt's orders", () => {
     Effect.gen(function*() {
       const server = yield* startServer
       const rules = yield* (yield* venueOn(server)).market("test", SYMBOL)
-      const merged = decodeWatchedOrder(watched(100, "70.00000000"), rules, ctx, Option.none())
+      const merged = decodeWatchedOrder(watched(100, "70.00000000"), rules, ctx, Option.none(), binanceOrderReports)
       assert.isTrue(Result.isSuccess(merged) && Option.isNone(merged.success.trade))
-      const other = decodeWatchedOrder({ ...watched(30, "30.00000000"), info: { status: "done" } }, rules, ctx, Option.none())
+      const other = decodeWatchedOrder({ ...watched(30, "30.00000000"), info: { status: "done" } }, rules, ctx, Option.none(), binanceOrderReports)
       assert.isTrue(Result.isSuccess(other) && Option.isNone(other.success.trade))
       // Without an executionReport, the fees are ccxt's.
       assert.isTrue(Result.isSuccess(other) && D.format(other.success.order.fees["HBAR"]!) === "0.03")

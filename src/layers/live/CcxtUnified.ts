@@ -37,7 +37,7 @@ export interface CcxtUnifiedOptions extends CcxtOrderOptions {
    * The instance whose `watchOrders` gives the venue's order updates (one shared with
    * the REST calls), with the ccxt module and the secrets to scrub; none: no updates.
    */
-  readonly watch?: (Pick<WatchOrdersOptions, "ccxt" | "secrets"> & { readonly exchange: CcxtExchange }) | undefined
+  readonly watch?: (Pick<WatchOrdersOptions, "ccxt" | "secrets" | "reports"> & { readonly exchange: CcxtExchange }) | undefined
 }
 
 /** ccxt's unified type of an order: a trigger or limit-maker order is a limit or market order with parameters. */
@@ -106,6 +106,7 @@ export const make = (client: CcxtClientService, markets: MarketCacheService, opt
     updates: options.watch === undefined ? Option.none() : makeWatchOrders(options.watch.exchange, {
       ccxt: options.watch.ccxt,
       secrets: options.watch.secrets,
+      reports: options.watch.reports,
       rules: (symbol) => rulesOf("watchOrders", symbol),
       orderOptions: options
     }),

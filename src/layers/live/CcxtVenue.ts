@@ -23,6 +23,7 @@ import type { OrderRecord } from "../../services/OrderRecord.ts"
 import type { OcoVenue, SubmitOrder, VenueService } from "../../services/Venue.ts"
 import { binanceOwnClientOrderId, binanceSpotRest } from "./exchanges/binance/Rest.ts"
 import * as BinanceSpot from "./exchanges/binance/BinanceSpot.ts"
+import { binanceOrderReports } from "./exchanges/binance/WatchReport.ts"
 import type { BudgetLimits } from "./budget.ts"
 import type { CcxtVenueOptions } from "./CcxtVenueOptions.ts"
 import * as CcxtUnified from "./CcxtUnified.ts"
@@ -81,7 +82,7 @@ const userStreamOf = (
 const watchOrdersOf = (
   exchange: CcxtExchange,
   markets: Parameters<typeof BinanceSpot.make>[1],
-  watch: Pick<WatchOrdersOptions, "ccxt" | "secrets">
+  watch: Pick<WatchOrdersOptions, "ccxt" | "secrets" | "reports">
 ) =>
   makeWatchOrders(exchange, {
     ...watch,
@@ -128,7 +129,7 @@ export const fromExchange = Effect.fnUntraced(function*(
   const client = yield* makeCcxtClient(ccxt, exchange, { rateLimit: options.rateLimit, secrets: options.secrets })
   const markets = yield* makeMarketCache(client, exchange.precisionMode)
   const adapter = chooseAdapter(exchange, client, markets, options.useUnifiedApi === true, {
-    watch: { exchange, ccxt, secrets: options.secrets }
+    watch: { exchange, ccxt, secrets: options.secrets, reports: binanceOrderReports }
   })
   const stream = userStreamOf(exchange, client, markets, adapter, options.userStream ?? {})
   /** A request that may move balances: the stream's balances wait for its news (see exchanges/binance/StreamSource.ts). */
@@ -229,7 +230,7 @@ export const fromExchange = Effect.fnUntraced(function*(
     // Binance's user data stream where it serves (Binance.US; binance.com through its REST adapter), else ccxt's watchOrders.
     updates: stream !== undefined
       ? Option.some(stream.updates)
-      : adapter.updates ?? watchOrdersOf(exchange, markets, { ccxt, secrets: options.secrets }),
+      : adapter.updates ?? watchOrdersOf(exchange, markets, { ccxt, secrets: options.secrets, reports: binanceOrderReports }),
     knownBalances: stream?.knownBalances ?? Effect.succeed(Option.none())
   }
   return service

@@ -10,7 +10,8 @@
  * - The trade: Binance's `executionReport` (the listenKey stream's and the WebSocket
  *   API's event, which ccxt keeps as the order's `info`) names its trade: `t` id,
  *   `L` price, `l` quantity, `Y` quote, `n`/`N` commission, `m` maker, `T` time.
- *   It is read by the user stream's own decoder (`exchanges/binance/UserStreamEvents.ts`).
+ *   It is read by the user stream's own decoder, in `exchanges/binance/WatchReport.ts`,
+ *   which the venue hands in (`OrderReports`).
  *   Other exchanges' orders carry no trade here: `trade` is none and the engine
  *   reads the trades by REST.
  * - Triggered: a stop or take-profit order's `executionReport` says whether its
@@ -30,47 +31,33 @@ import { Option, Result } from "effect"
 import type { ExchangeError } from "../../errors/ExchangeError.ts"
 import * as D from "../../services/Decimal.ts"
 import type { MarketRules } from "../../services/MarketRules.ts"
-import { isTriggerType, type OrderRecord } from "../../services/OrderRecord.ts"
+import type { OrderRecord } from "../../services/OrderRecord.ts"
 import type { Trade } from "../../services/Trade.ts"
 import type { VenueUpdate } from "../../services/Venue.ts"
-import { decodeFrame } from "./exchanges/binance/UserStreamEvents.ts"
 import { type CcxtOrderOptions, readCcxtOrder } from "./decode.ts"
 import { type DecodeContext, toOrderRecord } from "./RawOrder.ts"
 
 export type OrderUpdate = Extract<VenueUpdate, { readonly _tag: "Order" }>
 
-/** ccxt's `info` when it is a Binance `executionReport`. */
-const executionReportInfo = (raw: unknown): Record<string, unknown> | undefined => {
-  if (typeof raw !== "object" || raw === null) return undefined
-  const info = (raw as { readonly info?: unknown }).info
-  return typeof info === "object" && info !== null && (info as { readonly e?: unknown }).e === "executionReport"
-    ? (info as Record<string, unknown>)
-    : undefined
+/**
+ * An exchange's own event inside a watched order (ccxt keeps it as the order's
+ * `info`), when it says more than ccxt's unified order: whether a trigger fired and
+ * the trade that made the change. The exchange's folder reads it (Binance's
+ * `executionReport`: `exchanges/binance/WatchReport.ts`); the venue hands the reader
+ * in, so this module names no exchange.
+ */
+export interface OrderReport {
+  /** `order` with whether its trigger fired, as the event says. */
+  readonly triggered: (order: OrderRecord) => OrderRecord
+  /** The trade the event reports for `order`, if any. */
+  readonly trade: (order: OrderRecord) => Option.Option<Trade>
 }
 
-/** `order` with whether its trigger fired, for a trigger order (see the header). */
-const withTriggered = (order: OrderRecord, info: Record<string, unknown>): OrderRecord =>
-  isTriggerType(order.type) ? { ...order, triggered: info["w"] === true || info["W"] !== undefined || D.isPositive(order.filled) } : order
+/** Reads the exchange's own event out of one of `watchOrders`' orders; undefined when it has none. */
+export type OrderReports = (raw: unknown) => OrderReport | undefined
 
-/** The trade an `executionReport` of execution type TRADE reports, for `order`. */
-const executionTrade = (info: Record<string, unknown>, order: OrderRecord): Option.Option<Trade> => {
-  if (info["x"] !== "TRADE") return Option.none()
-  const frame = decodeFrame(JSON.stringify(info))
-  if (frame._tag !== "Event" || frame.event._tag !== "ExecutionReport") return Option.none()
-  return Option.map(frame.event.trade, (t): Trade => ({
-    id: t.id,
-    orderId: order.id,
-    clientOrderId: order.clientOrderId,
-    side: order.side,
-    price: t.price,
-    quantity: t.quantity,
-    quoteQuantity: t.quoteQuantity,
-    fee: t.fee,
-    feeAsset: Option.getOrElse(t.feeAsset, () => ""),
-    maker: t.maker,
-    timestamp: t.time
-  }))
-}
+/** No exchange event is read: orders carry ccxt's view only, and no trade. */
+export const noReports: OrderReports = () => undefined
 
 /**
  * One of `watchOrders`' orders as an update. `previousFilled` is what the order's
@@ -81,13 +68,14 @@ export const decodeWatchedOrder = (
   rules: MarketRules,
   ctx: DecodeContext,
   previousFilled: Option.Option<D.Decimal>,
+  reports: OrderReports = noReports,
   options: CcxtOrderOptions = {}
 ): Result.Result<OrderUpdate, ExchangeError> => {
-  const info = executionReportInfo(raw)
+  const report = reports(raw)
   return Result.flatMap(readCcxtOrder(raw, rules, ctx, options), (read) =>
-    Result.map(toOrderRecord(info === undefined ? read : { ...read, fees: undefined }, ctx), (record): OrderUpdate => {
-      const order = info === undefined ? record : withTriggered(record, info)
-      const trade = info === undefined ? Option.none<Trade>() : executionTrade(info, order)
+    Result.map(toOrderRecord(report === undefined ? read : { ...read, fees: undefined }, ctx), (record): OrderUpdate => {
+      const order = report === undefined ? record : report.triggered(record)
+      const trade = report === undefined ? Option.none<Trade>() : report.trade(order)
       const change = D.sub(order.filled, Option.getOrElse(previousFilled, () => D.ZERO))
       const whole = Option.filter(trade, (t) => D.eq(t.quantity, change))
       return { _tag: "Order", order, trade: whole }

@@ -36,7 +36,7 @@ import { type CcxtErrors, classify } from "./classify.ts"
 import type { CcxtOrderOptions } from "./decode.ts"
 import type { CcxtExchange } from "./instance.ts"
 import { decodeContext } from "./RawOrder.ts"
-import { decodeWatchedOrder, type OrderUpdate } from "./WatchDecode.ts"
+import { decodeWatchedOrder, type OrderReports, type OrderUpdate } from "./WatchDecode.ts"
 
 /** The first reconnect delay; each next one doubles, up to `MAX_DELAY`. */
 const FIRST_DELAY = Duration.seconds(1)
@@ -62,6 +62,8 @@ export interface WatchOrdersOptions {
   /** The symbol's rules, for snapping amounts; a failure counts as a failed connection. */
   readonly rules: (symbol: string) => Effect.Effect<MarketRules, VenueError>
   readonly orderOptions?: CcxtOrderOptions | undefined
+  /** The exchange's own event inside a watched order (`WatchDecode.ts`). Default: none read. */
+  readonly reports?: OrderReports | undefined
   /** Literal values scrubbed from logged messages: the API key and secret. */
   readonly secrets?: ReadonlyArray<string> | undefined
 }
@@ -123,7 +125,7 @@ export const makeWatchOrders = (
         }
         const deliver = (orders: ReadonlyArray<unknown>) => {
           for (const raw of orders) {
-            const decoded = decodeWatchedOrder(raw, rules, ctx, Option.fromNullishOr(filled.get(idOf(raw))), options.orderOptions)
+            const decoded = decodeWatchedOrder(raw, rules, ctx, Option.fromNullishOr(filled.get(idOf(raw))), options.reports, options.orderOptions)
             if (Result.isSuccess(decoded)) filled.set(decoded.success.order.id, decoded.success.order.filled)
             signal(Result.isSuccess(decoded) ? decoded.success : { _tag: "Unreadable", error: decoded.failure })
           }
