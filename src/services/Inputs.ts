@@ -74,7 +74,7 @@ export const Asset: Input<string> = input(
 )
 
 /** A unified market symbol: `BASE/QUOTE`, with an optional `:SETTLE`. */
-export const Symbol: Input<string> = input(
+export const MarketSymbol: Input<string> = input(
   Schema.String.pipe(Schema.check(Schema.isPattern(/^[A-Za-z0-9][A-Za-z0-9._-]{0,31}\/[A-Za-z0-9][A-Za-z0-9._-]{0,31}(?::[A-Za-z0-9._-]{1,32})?$/))),
   "a market symbol BASE/QUOTE (each 1 to 32 letters, digits, '.', '_' or '-'), e.g. HBAR/USDT"
 )
@@ -171,7 +171,7 @@ export const decodeAsset = (ctx: ErrorContextFields, value: unknown) => optional
 export const decodeMarketSymbol = (operation: string, value: unknown): Result.Result<string, ValidationError> =>
   value === undefined
     ? Result.succeed(DEFAULT_SYMBOL)
-    : decodeInput({ operation, symbol: typeof value === "string" ? value : DEFAULT_SYMBOL }, "symbol", Symbol, value)
+    : decodeInput({ operation, symbol: typeof value === "string" ? value : DEFAULT_SYMBOL }, "symbol", MarketSymbol, value)
 
 /** The market a layer trades without a `symbol` option. */
 export const DEFAULT_SYMBOL = "HBAR/USDT"
