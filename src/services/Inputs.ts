@@ -171,7 +171,7 @@ export const decodeAsset = (ctx: ErrorContextFields, value: unknown) => optional
 export const decodeMarketSymbol = (operation: string, value: unknown): Result.Result<string, ValidationError> =>
   value === undefined
     ? Result.succeed(DEFAULT_SYMBOL)
-    : decodeInput({ operation, symbol: typeof value === "string" ? value : DEFAULT_SYMBOL }, "symbol", MarketSymbol, value)
+    : decodeInput({ operation, symbol: typeof value === "string" && value.length <= 64 ? value : "(invalid)" }, "symbol", MarketSymbol, value)
 
 /** The market a layer trades without a `symbol` option. */
 export const DEFAULT_SYMBOL = "HBAR/USDT"
