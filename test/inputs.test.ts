@@ -113,6 +113,15 @@ describe("inputs refused at the boundary, the same on the dry run and live", () 
       }
     }), 30_000)
 
+  it.effect("a layer's counts that are not whole positive numbers fail typed at build", () =>
+    Effect.gen(function*() {
+      for (const options of [{ cancelConcurrency: 0 }, { cancelConcurrency: Number.NaN }, { cancelConcurrency: "10" }, { events: { subscriberBuffer: -1 } }]) {
+        const error = yield* Effect.flip(Layer.build(DryRunExchangeLayer(options as never)).pipe(Effect.scoped))
+        assert.strictEqual(error._tag, "ValidationError", JSON.stringify(options))
+        assert.match(error._tag === "ValidationError" ? error.field : "", /cancelConcurrency|subscriberBuffer/)
+      }
+    }))
+
   it.effect("a layer's symbol that is not a market symbol fails typed at build", () =>
     Effect.gen(function*() {
       for (const symbol of [5, "", "HBARUSDT", "x".repeat(10_000)]) {

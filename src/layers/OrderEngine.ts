@@ -14,7 +14,7 @@ import { Effect, Layer, References } from "effect"
 import { ActiveOrders } from "../services/ActiveOrders.ts"
 import * as D from "../services/Decimal.ts"
 import { Exchange } from "../services/Exchange.ts"
-import { decodeAsset, decodeInput, decodeMarketSymbol, decodeOcoRequest, decodeWindow } from "../services/Inputs.ts"
+import { decodeAsset, decodeCount, decodeInput, decodeMarketSymbol, decodeOcoRequest, decodeWindow } from "../services/Inputs.ts"
 import { OrderJournal, UNATTRIBUTED_VENUE } from "../services/OrderJournal.ts"
 import { defaultRetryPolicy, makeRetryPolicy, type RetryOptions, type RetryPolicy, withRetry } from "../services/Retry.ts"
 import { Venue } from "../services/Venue.ts"
@@ -73,13 +73,14 @@ export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions =
     active: yield* ActiveOrders,
     policy: options.retry === undefined ? defaultRetryPolicy : isPolicy(options.retry) ? options.retry : makeRetryPolicy(options.retry),
     symbol,
-    concurrency: options.cancelConcurrency ?? 10,
+    concurrency: yield* Effect.fromResult(decodeCount({ operation: "start", symbol }, "cancelConcurrency", options.cancelConcurrency, 10)),
     annotations: marketAnnotations({ symbol, venue }),
     sending: new Set()
   }
   const { active } = core
   const events = options.events === false ? undefined : options.events ?? {}
-  const hub = yield* makeEventHub(symbol, events?.subscriberBuffer ?? 10_000)
+  const buffer = yield* Effect.fromResult(decodeCount({ operation: "start", symbol }, "events.subscriberBuffer", events?.subscriberBuffer, 10_000))
+  const hub = yield* makeEventHub(symbol, buffer)
   const engine: Engine = { ...core, feed: yield* (events === undefined ? makePassthroughFeed(core) : makeFeed(core, hub)) }
   // Journal entries are scoped by venue id: a mismatch here is a wiring bug.
   if (venue.id === UNATTRIBUTED_VENUE) return yield* Effect.die(new Error(`a Venue's id must not be empty`))

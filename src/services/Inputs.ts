@@ -173,5 +173,14 @@ export const decodeMarketSymbol = (operation: string, value: unknown): Result.Re
     ? Result.succeed(DEFAULT_SYMBOL)
     : decodeInput({ operation, symbol: typeof value === "string" && value.length <= 64 ? value : "(invalid)" }, "symbol", MarketSymbol, value)
 
+/** A layer option that counts (`cancelConcurrency`, `events.subscriberBuffer`): `fallback` when absent. */
+export const decodeCount = (ctx: ErrorContextFields, field: string, value: unknown, fallback: number): Result.Result<number, ValidationError> =>
+  value === undefined ? Result.succeed(fallback) : decodeInput(ctx, field, Count, value)
+
+const Count: Input<number> = input(
+  Schema.Int.pipe(Schema.check(Schema.isBetween({ minimum: 1, maximum: 1_000_000 }))),
+  "a whole number from 1 to 1,000,000"
+)
+
 /** The market a layer trades without a `symbol` option. */
 export const DEFAULT_SYMBOL = "HBAR/USDT"
