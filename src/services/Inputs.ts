@@ -18,18 +18,23 @@ import * as D from "./Decimal.ts"
 import type { OrderRequest } from "./MarketRules.ts"
 import { OrderSide, OrderType } from "./OrderRecord.ts"
 
-/** One input: how it decodes, and what it accepts, in words, for the error. */
+/** One input: its schema, its decoder (built once: a create decodes several), and what it accepts, in words, for the error. */
 export interface Input<A> {
   readonly schema: Schema.Decoder<A>
+  readonly decode: (value: unknown) => Result.Result<A, Schema.SchemaError>
   readonly accepted: string
 }
 
-const input = <A>(schema: Schema.Decoder<A>, accepted: string): Input<A> => ({ schema, accepted })
+const input = <A>(schema: Schema.Decoder<A>, accepted: string): Input<A> => ({
+  schema,
+  decode: Schema.decodeUnknownResult(schema),
+  accepted
+})
 
 /** `value` decoded as `field`'s input, or the `ValidationError` naming the field, the value and what is accepted. */
 export const decodeInput = <A>(ctx: ErrorContextFields, field: string, spec: Input<A>, value: unknown): Result.Result<A, ValidationError> =>
   Result.mapError(
-    Schema.decodeUnknownResult(spec.schema)(value),
+    spec.decode(value),
     () =>
       new ValidationError({
         ...contextFields(ctx),
@@ -109,63 +114,97 @@ export interface IdForms {
 }
 
 // ---- composite inputs ----------------------------------------------------------
+// Plain loops, not `Result.gen`: a create decodes its request on the hot path, and a
+// generator costs several times the decoding itself.
 
-/** The fields of a request object, or the error saying the request is no object. */
-const fieldsOf = (ctx: ErrorContextFields, field: string, value: unknown): Result.Result<Readonly<Record<string, unknown>>, ValidationError> =>
-  typeof value === "object" && value !== null && !Array.isArray(value)
-    ? Result.succeed(value as Readonly<Record<string, unknown>>)
-    : Result.fail(new ValidationError({ ...contextFields(ctx), rule: "InvalidArgument", field, value: D.describeAmount(value), accepted: "an object" }))
+/** A request object's fields, in the order they are checked: each an input, required or optional (absent or `undefined`). */
+type Fields = Readonly<Record<string, readonly [Input<unknown>, "required" | "optional"]>>
+type Decoded<F extends Fields> = {
+  readonly [K in keyof F]: F[K] extends readonly [Input<infer A>, infer P] ? (P extends "required" ? A : A | undefined) : never
+}
+const required = <A>(spec: Input<A>) => [spec, "required"] as const
+const optional = <A>(spec: Input<A>) => [spec, "optional"] as const
 
-/** An optional field: absent or `undefined` is none. */
-const optional = <A>(ctx: ErrorContextFields, field: string, spec: Input<A>, value: unknown): Result.Result<A | undefined, ValidationError> =>
-  value === undefined ? Result.succeed(undefined) : decodeInput(ctx, field, spec, value)
+/** `value` as a request object with `fields`; the first field refused is the error, and a value that is no object is refused as `request`. */
+const decodeFields = <F extends Fields>(ctx: ErrorContextFields, fields: F, value: unknown): Result.Result<Decoded<F>, ValidationError> => {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return Result.fail(
+      new ValidationError({ ...contextFields(ctx), rule: "InvalidArgument", field: "request", value: D.describeAmount(value), accepted: "an object" })
+    )
+  }
+  const given = value as Readonly<Record<string, unknown>>
+  const out: Record<string, unknown> = {}
+  for (const key of Object.keys(fields)) {
+    const [spec, presence] = fields[key]!
+    const field = given[key]
+    if (field === undefined && presence === "optional") {
+      out[key] = undefined
+      continue
+    }
+    const decoded = decodeInput(ctx, key, spec, field)
+    if (Result.isFailure(decoded)) return Result.fail(decoded.failure)
+    out[key] = decoded.success
+  }
+  return Result.succeed(out as Decoded<F>)
+}
+
+const ORDER_REQUEST = {
+  side: required(Side),
+  type: required(Type),
+  quantity: required(Amount),
+  price: optional(Amount),
+  triggerPrice: optional(Amount)
+}
 
 /**
  * An order request (`placeOrder`'s and the shorthands'): an object with a side, a
  * type and a quantity, and the prices its type needs. Amounts come out exact.
  */
 export const decodeOrderRequest = (ctx: ErrorContextFields, value: unknown): Result.Result<OrderRequest, ValidationError> =>
-  Result.gen(function*() {
-    const r = yield* fieldsOf(ctx, "request", value)
-    const side = yield* decodeInput(ctx, "side", Side, r.side)
-    const type = yield* decodeInput(ctx, "type", Type, r.type)
-    const quantity = yield* decodeInput(ctx, "quantity", Amount, r.quantity)
-    const price = yield* optional(ctx, "price", Amount, r.price)
-    const triggerPrice = yield* optional(ctx, "triggerPrice", Amount, r.triggerPrice)
-    return { side, type, quantity, price, triggerPrice }
-  })
+  decodeFields(ctx, ORDER_REQUEST, value)
+
+const OCO_REQUEST = {
+  side: required(Side),
+  quantity: required(Amount),
+  price: required(Amount),
+  triggerPrice: required(Amount),
+  stopLimitPrice: optional(Amount)
+}
 
 /** An OCO request: an object with a side, a quantity, a price, a trigger price and an optional stop-limit price. */
-export const decodeOcoRequest = (ctx: ErrorContextFields, value: unknown) =>
-  Result.gen(function*() {
-    const r = yield* fieldsOf(ctx, "request", value)
-    const side = yield* decodeInput(ctx, "side", Side, r.side)
-    const quantity = yield* decodeInput(ctx, "quantity", Amount, r.quantity)
-    const price = yield* decodeInput(ctx, "price", Amount, r.price)
-    const triggerPrice = yield* decodeInput(ctx, "triggerPrice", Amount, r.triggerPrice)
-    const stopLimitPrice = yield* optional(ctx, "stopLimitPrice", Amount, r.stopLimitPrice)
-    return { side, quantity, price, triggerPrice, stopLimitPrice }
-  })
+export const decodeOcoRequest = (ctx: ErrorContextFields, value: unknown) => decodeFields(ctx, OCO_REQUEST, value)
+
+/** An optional input: absent or `undefined` is none. */
+const decodeOptional = <A>(ctx: ErrorContextFields, field: string, spec: Input<A>, value: unknown): Result.Result<A | undefined, ValidationError> =>
+  value === undefined ? Result.succeed(undefined) : decodeInput(ctx, field, spec, value)
 
 /** A time window `[startTime, endTime]`: each bound optional, and the start not after the end. */
 export const decodeWindow = (
   ctx: ErrorContextFields,
   startTime: unknown,
   endTime: unknown
-): Result.Result<readonly [number | undefined, number | undefined], ValidationError> =>
-  Result.gen(function*() {
-    const start = yield* optional(ctx, "startTime", Time, startTime)
-    const end = yield* optional(ctx, "endTime", Time, endTime)
-    if (start !== undefined && end !== undefined && start > end) {
-      return yield* Result.fail(
-        new ValidationError({ ...contextFields(ctx), rule: "InvalidArgument", field: "endTime", value: String(end), limit: String(start), accepted: "a time not before startTime" })
-      )
-    }
-    return [start, end] as const
-  })
+): Result.Result<readonly [number | undefined, number | undefined], ValidationError> => {
+  const start = decodeOptional(ctx, "startTime", Time, startTime)
+  if (Result.isFailure(start)) return Result.fail(start.failure)
+  const end = decodeOptional(ctx, "endTime", Time, endTime)
+  if (Result.isFailure(end)) return Result.fail(end.failure)
+  if (start.success !== undefined && end.success !== undefined && start.success > end.success) {
+    return Result.fail(
+      new ValidationError({
+        ...contextFields(ctx),
+        rule: "InvalidArgument",
+        field: "endTime",
+        value: String(end.success),
+        limit: String(start.success),
+        accepted: "a time not before startTime"
+      })
+    )
+  }
+  return Result.succeed([start.success, end.success] as const)
+}
 
 /** An optional asset code (`getBaseAssetBalance`). */
-export const decodeAsset = (ctx: ErrorContextFields, value: unknown) => optional(ctx, "baseAsset", Asset, value)
+export const decodeAsset = (ctx: ErrorContextFields, value: unknown) => decodeOptional(ctx, "baseAsset", Asset, value)
 
 /** The market a layer trades (its `symbol` option): `HBAR/USDT` when absent. */
 export const decodeMarketSymbol = (operation: string, value: unknown): Result.Result<string, ValidationError> =>
