@@ -26,6 +26,7 @@ import { ActiveOrders } from "../services/ActiveOrders.ts"
 import * as D from "../services/Decimal.ts"
 import { Exchange } from "../services/Exchange.ts"
 import { debugOn } from "../services/LogLevels.ts"
+import { decodeMarketSymbol, eitherId, type IdForms, NumericId, patternId } from "../services/Inputs.ts"
 import { HBAR_USDT, makeRules, type MarketRules, type MarketRulesInput } from "../services/MarketRules.ts"
 import { OrderJournal } from "../services/OrderJournal.ts"
 import { describeAmounts, type OrderRecord } from "../services/OrderRecord.ts"
@@ -166,6 +167,16 @@ interface DryRunParts {
   readonly commit: <A, E>(now: number, f: (now: number) => Result.Result<A, E>) => Effect.Effect<A, E | JournalError>
 }
 
+/**
+ * The ids the dry run takes: its own (`dry_run_<n>`, lists `dry_run_list_<n>`) and
+ * those of the exchange it stands in for (Binance's numbers, which it never holds:
+ * `OrderNotFound`), so that it refuses exactly what a live Binance layer refuses.
+ */
+const DRY_RUN_IDS: IdForms = {
+  order: eitherId(NumericId, patternId(/^dry_run_[0-9]{1,19}$/, `"dry_run_" and up to 19 digits`)),
+  list: eitherId(NumericId, patternId(/^dry_run_list_[0-9]{1,19}$/, `"dry_run_list_" and up to 19 digits`))
+}
+
 /** The dry run's `Venue`: every request reads or changes the simulator, and a change is written to the store before it returns. */
 const makeVenue = ({ commit, events, markets, sim, store }: DryRunParts): VenueService => {
   /** A simulated request that changes the book at the fiber's clock time. */
@@ -200,6 +211,7 @@ const makeVenue = ({ commit, events, markets, sim, store }: DryRunParts): VenueS
 
   return {
     id: DRY_RUN_VENUE_ID,
+    ids: DRY_RUN_IDS,
     market: (op, s) => {
       const rules = markets.get(s)
       return rules === undefined ? Effect.fail(unknownMarket(markets, op, s)) : Effect.succeed(rules)
@@ -283,7 +295,7 @@ const makeMarket = ({ commit, markets, sim }: DryRunParts, symbol: string, activ
 
 /** Builds the simulator and the `Venue` and `DryRunMarket` over it. */
 const makeDryRun = Effect.fnUntraced(function*(options: DryRunOptions) {
-  const symbol = options.symbol ?? "HBAR/USDT"
+  const symbol = yield* Effect.fromResult(decodeMarketSymbol("DryRunExchangeLayer", options.symbol))
   const store = (yield* OrderJournal).paper
   const active = yield* ActiveOrders
   const markets = yield* loadMarkets(options, symbol)
