@@ -9,7 +9,6 @@ import { Console, Effect, Logger, Option, References } from "effect"
 import { Argument, CliOutput, Command, Flag } from "effect/cli"
 import {
   amount,
-  cliLogger,
   CliInputError,
   CliUsageError,
   ordersTable,
@@ -23,6 +22,7 @@ import {
 } from "./output.ts"
 import { demo, marketPrice, paper } from "./paper.ts"
 import { protectiveCommands } from "./protective.ts"
+import { cliLogger, globalFlags } from "./settings.ts"
 import { place, printRecord, root, where, withExchange } from "./shared.ts"
 import { watch } from "./watch.ts"
 
@@ -204,7 +204,8 @@ export const cli = root.pipe(
     marketPrice,
     paper,
     demo
-  ])
+  ]),
+  Command.withGlobalFlags(globalFlags)
 )
 
 /**

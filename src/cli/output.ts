@@ -4,7 +4,7 @@
  * authentication, network or journal failure). Everything printed about a
  * failure passes through `redactSecrets`, so no output ever carries a key.
  */
-import { Cause, Console, Effect, Logger, Option, Schema } from "effect"
+import { Cause, Console, Effect, Option, Schema } from "effect"
 import { CliError, CliOutput } from "effect/cli"
 import * as D from "../services/Decimal.ts"
 import type { Fees, OrderRecord } from "../services/OrderRecord.ts"
@@ -55,19 +55,6 @@ export const redactSecrets = (text: string, env: Record<string, string | undefin
   }
   return out
 }
-
-/**
- * The CLI's logger: `orderops: warning: ...` on stderr (stdout stays clean for
- * `--json`), secrets redacted. The engine's "<operation> failed: ..." error line is
- * left out: the CLI reports that same failure itself, with its exit code.
- */
-export const cliLogger = Logger.make<unknown, void>(({ fiber, logLevel, message }) => {
-  const text = (Array.isArray(message) ? message : [message])
-    .map((m) => (typeof m === "string" ? m : m instanceof Error ? m.message : JSON.stringify(m)))
-    .join(" ")
-  if (logLevel === "Error" && /^\w+ failed: /.test(text)) return
-  fiber.getRef(Console.Console).error(redactSecrets(`orderops: ${logLevel.toLowerCase()}: ${text}`))
-})
 
 // ---- values -----------------------------------------------------------------
 

@@ -159,6 +159,18 @@ const usageHeaders = (headers: unknown): { weightUsed?: number; ordersUsed?: num
   return out
 }
 
+/** `POST /api/v3/order` for a request to `url`: the path only, so no query (and no signature) is kept. */
+export const requestLine = (method: unknown, url: unknown): string | undefined => {
+  if (typeof url !== "string") return undefined
+  let path: string
+  try {
+    path = new URL(url).pathname
+  } catch {
+    return undefined
+  }
+  return `${typeof method === "string" ? method.toUpperCase() : "GET"} ${path}`
+}
+
 const bodyCode = (parsed: unknown): string | undefined => {
   if (typeof parsed !== "object" || parsed === null || !("code" in parsed)) return undefined
   const code = parsed.code
@@ -169,7 +181,8 @@ const bodyCode = (parsed: unknown): string | undefined => {
  * Wraps the instance's `handleErrors` (called for every response, with its status,
  * headers and parsed body) and `handleHttpStatusCode` (called right after it, in the
  * same tick, when `handleErrors` did not throw). Errors thrown by either are tagged
- * with their response's facts. Behaviour is otherwise unchanged.
+ * with their response's facts; an error thrown by `fetch` itself (no answer came)
+ * with its request. Behaviour is otherwise unchanged.
  */
 export const tapResponses = (exchange: CcxtExchange): ResponseTap => {
   const tags = new WeakMap<object, HttpInfo>()
@@ -182,8 +195,8 @@ export const tapResponses = (exchange: CcxtExchange): ResponseTap => {
   const handleErrors = exchange.handleErrors
   const handleHttpStatusCode = exchange.handleHttpStatusCode
   exchange.handleErrors = function(this: CcxtExchange, ...args: Parameters<CcxtExchange["handleErrors"]>) {
-    const [status, , , , headers, , parsed] = args
-    current = { status, headers, code: bodyCode(parsed) }
+    const [status, , url, method, headers, , parsed] = args
+    current = { status, headers, code: bodyCode(parsed), request: requestLine(method, url) }
     const { weightUsed, ordersUsed } = usageHeaders(headers)
     if (weightUsed !== undefined) observed = { ...observed, weightUsed }
     if (ordersUsed !== undefined) observed = { ...observed, ordersUsed }
@@ -201,9 +214,17 @@ export const tapResponses = (exchange: CcxtExchange): ResponseTap => {
     try {
       return Reflect.apply(handleHttpStatusCode, this, args)
     } catch (e) {
-      tag(e, current !== undefined && current.status === args[0] ? current : { status: Number(args[0]) })
+      tag(e, current !== undefined && current.status === args[0] ? current : { status: Number(args[0]), request: requestLine(args[3], args[2]) })
       throw e
     }
+  }
+  // A request that got no answer (a timeout, a refused connection) fails in `fetch`: its error learns the request.
+  const fetch = exchange.fetch
+  exchange.fetch = function(this: CcxtExchange, ...args: Parameters<CcxtExchange["fetch"]>) {
+    return (Reflect.apply(fetch, this, args) as Promise<unknown>).catch((e: unknown) => {
+      tag(e, { request: requestLine(args[1], args[0]) })
+      throw e
+    })
   }
 
   return {
