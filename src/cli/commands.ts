@@ -188,36 +188,39 @@ const balance = Command.make("balance", {}, () =>
 
 // ---- the program ------------------------------------------------------------
 
-export const cli = root.pipe(
-  Command.withSubcommands([
-    limitOrder("buy"),
-    limitOrder("sell"),
-    marketSell,
-    ...protectiveCommands,
-    cancel,
-    cancelAll,
-    orders,
-    trades,
-    balance,
-    watch,
-    sellAll,
-    marketPrice,
-    paper,
-    demo
-  ]),
-  Command.withGlobalFlags(globalFlags)
-)
+const subcommands = [
+  limitOrder("buy"),
+  limitOrder("sell"),
+  marketSell,
+  ...protectiveCommands,
+  cancel,
+  cancelAll,
+  orders,
+  trades,
+  balance,
+  watch,
+  sellAll,
+  marketPrice,
+  paper,
+  demo
+] as const
+
+export const cli = root.pipe(Command.withSubcommands(subcommands), Command.withGlobalFlags(globalFlags))
+
+const commandNames = subcommands.map((c) => c.name)
 
 /**
  * Runs one command line and gives its exit code. Library log lines go to stderr
  * at `Warn` and above (`--log-level info` shows more); stdout carries only results.
- * A command line that does not parse gets one line on stderr, not the help.
+ * A command line that does not parse, or names no command (`orderops --symbol
+ * balance`: the flag took the command as its value), gets one line on stderr,
+ * not the help, and exit code 1.
  */
 export const runCli = (args: ReadonlyArray<string>) =>
   Command.runWith(cli, { version: VERSION })(args).pipe(
     Effect.as(0),
-    Effect.catchCause(reportFailure),
-    Effect.provideService(CliOutput.Presenter, usagePresenter),
+    Effect.catchCause((cause) => reportFailure(cause, args)),
+    Effect.provideService(CliOutput.Presenter, usagePresenter(args, commandNames)),
     Effect.provide(Logger.layer([cliLogger])),
     Effect.provideService(References.MinimumLogLevel, "Warn")
   )

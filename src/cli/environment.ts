@@ -18,6 +18,7 @@ import type { Exchange } from "../services/Exchange.ts"
 import { BINANCE_US_SPOT, type MarketRulesInput } from "../services/MarketRules.ts"
 import { journalLayer } from "./home.ts"
 import { CliUsageError } from "./output.ts"
+import { suggestion } from "./symbols.ts"
 
 /** Market rules given on the command line (dry run only), as exact decimal text. */
 export interface MarketFlags {
@@ -59,7 +60,7 @@ export const dryRunMarkets = (
     return Effect.fail(
       new CliUsageError({
         detail: `no built-in rules for ${symbol}: give --tick and --step (and --min-quantity, --min-notional), ` +
-          `or use one of ${Object.keys(BINANCE_US_SPOT).join(", ")}`
+          `or use a built-in market (${suggestion(symbol)})`
       })
     )
   }

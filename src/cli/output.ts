@@ -33,14 +33,31 @@ export class CliInputError extends Schema.TaggedError<CliInputError>()("CliInput
  * command line that does not parse as one line on stderr naming the problem and
  * where the help is (`... ; see orderops buy --help`), nothing on stdout.
  */
-export const usagePresenter: CliOutput.Presenter = {
+export const usagePresenter = (args: ReadonlyArray<string>, commands: ReadonlyArray<string>): CliOutput.Presenter => ({
   present: (event) =>
     event._tag === "InvalidInvocation"
       ? Console.error(
         `orderops: usage: ${event.errors.map((e) => e.message.trim()).join("; ").replace(/\s*\n\s*/g, " ")}; ` +
           `see ${event.commandPath.join(" ")} --help`
       )
+      : event._tag === "Help" && event.reason === "Implicit" && args.length > 0
+      ? Console.error(`orderops: usage: ${missingCommand(args, commands)}; see ${event.commandPath.join(" ")} --help`)
       : CliOutput.defaultPresenter.present(event)
+})
+
+/**
+ * Why a command line with arguments named no command: usually a flag given no
+ * value took the command's name as its value (`orderops --symbol balance`).
+ */
+export const missingCommand = (args: ReadonlyArray<string>, commands: ReadonlyArray<string>): string => {
+  for (let i = 0; i + 1 < args.length; i++) {
+    const flag = args[i]!
+    const value = args[i + 1]!
+    if (flag.startsWith("-") && !flag.includes("=") && commands.includes(value)) {
+      return `${flag} needs a value: it took "${value}", a command, as its value (e.g. orderops ${flag} VALUE ${value})`
+    }
+  }
+  return `no command given (${args.join(" ")})`
 }
 
 /** The environment variables whose values must never be printed. */
@@ -201,16 +218,17 @@ const kindOf = (tag: string | undefined): string => {
 }
 
 /**
- * Reports a failed run on stderr and gives its exit code. Parse errors were
- * already printed by `usagePresenter`, so only their code is given.
+ * Reports a failed run on stderr and gives its exit code. Parse errors (and a
+ * command line `args` that names no command) were already printed by
+ * `usagePresenter`, so only their code is given.
  * Interruptions are not failures of the command: they give 130.
  */
-export const reportFailure = (cause: Cause.Cause<unknown>): Effect.Effect<number> =>
+export const reportFailure = (cause: Cause.Cause<unknown>, args: ReadonlyArray<string>): Effect.Effect<number> =>
   Effect.gen(function*() {
     if (Cause.hasInterruptsOnly(cause)) return yield* Effect.interrupt
     const error = Cause.squash(cause)
-    // `orderops` alone shows the help: a ShowHelp without errors is not a failure.
-    if (CliError.isCliError(error)) return error._tag === "ShowHelp" && error.errors.length === 0 ? 0 : 1
+    // `orderops` alone shows the help and succeeds; with arguments but no command it is a usage error.
+    if (CliError.isCliError(error)) return error._tag === "ShowHelp" && error.errors.length === 0 && args.length === 0 ? 0 : 1
     const tag = tagOf(error)
     if (tag !== undefined && (BAD_INPUT.has(tag) || OPERATIONAL.has(tag))) {
       const message = error instanceof Error ? error.message : String(error)
