@@ -34,22 +34,26 @@ export class CliInputError extends Schema.TaggedError<CliInputError>()("CliInput
  * where the help is (`... ; see orderops buy --help`), nothing on stdout.
  */
 export const usagePresenter = (args: ReadonlyArray<string>, commands: ReadonlyArray<string>): CliOutput.Presenter => ({
-  present: (event) =>
-    event._tag === "InvalidInvocation"
-      ? Console.error(
-        `orderops: usage: ${event.errors.map((e) => e.message.trim()).join("; ").replace(/\s*\n\s*/g, " ")}; ` +
-          `see ${event.commandPath.join(" ")} --help`
-      )
-      : event._tag === "Help" && event.reason === "Implicit" && args.length > 0
-      ? Console.error(`orderops: usage: ${missingCommand(args, commands)}; see ${event.commandPath.join(" ")} --help`)
-      : CliOutput.defaultPresenter.present(event)
+  present: (event) => {
+    const usage = (problem: string) => Console.error(`orderops: usage: ${problem}; see ${event._tag === "Version" ? "orderops" : event.commandPath.join(" ")} --help`)
+    // No command was parsed although arguments were given: a flag took the command as its value, or none was typed.
+    const noCommand = event._tag !== "Version" && event.commandPath.length === 1 && args.length > 0
+    const took = noCommand ? flagTookCommand(args, commands) : undefined
+    if (took !== undefined) return usage(took)
+    if (event._tag === "InvalidInvocation") {
+      return usage(event.errors.map((e) => e.message.trim()).join("; ").replace(/\s*\n\s*/g, " "))
+    }
+    if (event._tag === "Help" && event.reason === "Implicit" && noCommand) return usage(`no command given (${args.join(" ")})`)
+    return CliOutput.defaultPresenter.present(event)
+  }
 })
 
 /**
- * Why a command line with arguments named no command: usually a flag given no
- * value took the command's name as its value (`orderops --symbol balance`).
+ * The usual reason a command line names no command: a flag given no value took
+ * the command's name as its value (`orderops --symbol balance`). Undefined when
+ * no flag did.
  */
-export const missingCommand = (args: ReadonlyArray<string>, commands: ReadonlyArray<string>): string => {
+export const flagTookCommand = (args: ReadonlyArray<string>, commands: ReadonlyArray<string>): string | undefined => {
   for (let i = 0; i + 1 < args.length; i++) {
     const flag = args[i]!
     const value = args[i + 1]!
@@ -57,7 +61,7 @@ export const missingCommand = (args: ReadonlyArray<string>, commands: ReadonlyAr
       return `${flag} needs a value: it took "${value}", a command, as its value (e.g. orderops ${flag} VALUE ${value})`
     }
   }
-  return `no command given (${args.join(" ")})`
+  return undefined
 }
 
 /** The environment variables whose values must never be printed. */
