@@ -74,13 +74,15 @@ export const lineOf = (record: LogRecord): string => {
   return `${record.time.toISOString()} ${record.level.padEnd(5)} ${record.message}${pairs.length > 0 ? `  ${pairs.join(" ")}` : ""}`
 }
 
+const isScalar = (v: unknown): boolean => typeof v === "string" || typeof v === "boolean" || (typeof v === "number" && Number.isFinite(v))
+
 /** `{"time":...,"level":...,"message":...,"annotations":{...}}`, plus `"cause"` when there is one. */
 export const jsonOf = (record: LogRecord): string =>
   JSON.stringify({
     time: record.time.toISOString(),
     level: record.level,
     message: record.message,
-    annotations: Object.fromEntries(Object.entries(record.annotations).map(([k, v]) => [k, typeof v === "string" ? v : partText(v)])),
+    annotations: Object.fromEntries(Object.entries(record.annotations).map(([k, v]) => [k, isScalar(v) ? v : partText(v)])),
     ...(record.cause === undefined ? {} : { cause: record.cause })
   })
 
