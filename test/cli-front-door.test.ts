@@ -138,10 +138,10 @@ describe("the command line as people type it", () => {
 
 describe("the paper account's home", () => {
   it("ORDEROPS_HOME, else the platform's data folder", () => {
-    assert.strictEqual(homeFolder("linux", { ORDEROPS_HOME: "/srv/orderops" }, "/home/ann"), "/srv/orderops")
-    assert.strictEqual(homeFolder("linux", {}, "/home/ann"), "/home/ann/.local/share/orderops")
-    assert.strictEqual(homeFolder("linux", { XDG_DATA_HOME: "/data/ann" }, "/home/ann"), "/data/ann/orderops")
-    assert.strictEqual(homeFolder("linux", { XDG_DATA_HOME: "relative" }, "/home/ann"), "/home/ann/.local/share/orderops")
+    assert.strictEqual(homeFolder("linux", { ORDEROPS_HOME: "/srv/orderops" }, "/u/ann"), "/srv/orderops")
+    assert.strictEqual(homeFolder("linux", {}, "/u/ann"), "/u/ann/.local/share/orderops")
+    assert.strictEqual(homeFolder("linux", { XDG_DATA_HOME: "/data/ann" }, "/u/ann"), "/data/ann/orderops")
+    assert.strictEqual(homeFolder("linux", { XDG_DATA_HOME: "relative" }, "/u/ann"), "/u/ann/.local/share/orderops")
     assert.strictEqual(homeFolder("darwin", {}, "/Users/ann"), "/Users/ann/Library/Application Support/orderops")
     assert.strictEqual(homeFolder("win32", { APPDATA: "C:\\Users\\ann\\AppData\\Roaming" }, "C:\\Users\\ann"), "C:\\Users\\ann\\AppData\\Roaming\\orderops")
   })
