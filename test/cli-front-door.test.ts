@@ -44,6 +44,13 @@ describe("log lines a person can read", () => {
         assert.include(created.annotations, { symbol: "HBAR/USDT", venue: "dry-run", orderId: "dry_run_1" })
         assert.isFalse(Number.isNaN(Date.parse(created.time)))
       }
+      // The command's own failure line is a record too: every stderr line of a JSON run is JSON.
+      const refused = yield* cli(["--log-format", "json", "sell", "--price", "0.1", "--quantity", "100"], journalEnv())
+      assert.strictEqual(refused.code, 2)
+      const failure = refused.err.split("\n").map((l) => JSON.parse(l)).at(-1)
+      assert.include(failure, { level: "ERROR" })
+      assert.match(failure.message, /^exchange error: .*InsufficientFunds/)
+      assert.deepStrictEqual(failure.annotations, { kind: "exchange error" })
       const bad = yield* cli(["balance"], { ...journalEnv(), ORDEROPS_LOG_FORMAT: "yaml" })
       assert.strictEqual(bad.code, 1)
       assert.include(bad.err, `ORDEROPS_LOG_FORMAT is "yaml": use line or json`)

@@ -461,7 +461,7 @@ describe("orderops as a process", () => {
       const refused = yield* spawnCli(["--live", "sell-all"], env)
       assert.strictEqual(refused.code, 1)
       assert.include(refused.stderr, "--yes")
-    }), { timeout: 60_000 })
+    }), { timeout: 120_000 }) // each live command waits out the retries of a refused connection (about 6 s)
 
   it.live("the dry-run path never loads ccxt; --live does", () =>
     Effect.gen(function*() {

@@ -4,9 +4,10 @@
  * authentication, network or journal failure). Everything printed about a
  * failure passes through `redactSecrets`, so no output ever carries a key.
  */
-import { Cause, Console, Effect, Option, Schema } from "effect"
+import { Cause, Clock, Console, Effect, Option, Schema } from "effect"
 import { CliError, CliOutput } from "effect/cli"
 import * as D from "../services/Decimal.ts"
+import { formatRecord, type LogFormat } from "../services/LogFormat.ts"
 import type { Fees, OrderRecord } from "../services/OrderRecord.ts"
 import type { Trade } from "../services/Trade.ts"
 
@@ -33,9 +34,14 @@ export class CliInputError extends Schema.TaggedError<CliInputError>()("CliInput
  * command line that does not parse as one line on stderr naming the problem and
  * where the help is (`... ; see orderops buy --help`), nothing on stdout.
  */
-export const usagePresenter = (args: ReadonlyArray<string>, commands: ReadonlyArray<string>): CliOutput.Presenter => ({
+export const usagePresenter = (
+  args: ReadonlyArray<string>,
+  commands: ReadonlyArray<string>,
+  format: LogFormat = "line"
+): CliOutput.Presenter => ({
   present: (event) => {
-    const usage = (problem: string) => Console.error(`orderops: usage: ${problem}; see ${event._tag === "Version" ? "orderops" : event.commandPath.join(" ")} --help`)
+    const usage = (problem: string) =>
+      failureLine(format, "usage", `${problem}; see ${event._tag === "Version" ? "orderops" : event.commandPath.join(" ")} --help`)
     // No command was parsed although arguments were given: a flag took the command as its value, or none was typed.
     const noCommand = event._tag !== "Version" && event.commandPath.length === 1 && args.length > 0
     const took = noCommand ? flagTookCommand(args, commands) : undefined
@@ -47,6 +53,21 @@ export const usagePresenter = (args: ReadonlyArray<string>, commands: ReadonlyAr
     return CliOutput.defaultPresenter.present(event)
   }
 })
+
+/**
+ * The one stderr line that reports a failed command: `orderops: <kind>: <message>`,
+ * or with `--log-format json` an ERROR record as the log's (`kind` in its
+ * annotations), so that every stderr line of a JSON run is JSON. Secrets redacted.
+ */
+export const failureLine = (format: LogFormat, kind: string, message: string): Effect.Effect<void> =>
+  Effect.flatMap(Clock.currentTimeMillis, (now) =>
+    Console.error(
+      redactSecrets(
+        format === "json"
+          ? formatRecord("json", { time: new Date(now), level: "ERROR", message: `${kind}: ${message}`, annotations: { kind } })
+          : `orderops: ${kind}: ${message}`
+      )
+    ))
 
 /**
  * The usual reason a command line names no command: a flag given no value took
@@ -227,7 +248,7 @@ const kindOf = (tag: string | undefined): string => {
  * `usagePresenter`, so only their code is given.
  * Interruptions are not failures of the command: they give 130.
  */
-export const reportFailure = (cause: Cause.Cause<unknown>, args: ReadonlyArray<string>): Effect.Effect<number> =>
+export const reportFailure = (cause: Cause.Cause<unknown>, args: ReadonlyArray<string>, format: LogFormat = "line"): Effect.Effect<number> =>
   Effect.gen(function*() {
     if (Cause.hasInterruptsOnly(cause)) return yield* Effect.interrupt
     const error = Cause.squash(cause)
@@ -236,11 +257,11 @@ export const reportFailure = (cause: Cause.Cause<unknown>, args: ReadonlyArray<s
     const tag = tagOf(error)
     if (tag !== undefined && (BAD_INPUT.has(tag) || OPERATIONAL.has(tag))) {
       const message = error instanceof Error ? error.message : String(error)
-      yield* Console.error(redactSecrets(`orderops: ${kindOf(tag)}: ${message}`))
+      yield* failureLine(format, kindOf(tag), message)
       return exitCodeOf(error)
     }
     // Anything else (a configuration error, a defect) is reported whole.
     const message = error instanceof Error ? error.message : Cause.pretty(cause)
-    yield* Console.error(redactSecrets(`orderops: ${tag === undefined ? "error" : kindOf(tag)}: ${message}`))
+    yield* failureLine(format, tag === undefined ? "error" : kindOf(tag), message)
     return 2
   })

@@ -81,8 +81,7 @@ const showAccount = Command.make("paper", {}, () =>
         `Paper account (dry run)\n${table(["ASSET", "FREE"], Object.entries(free).map(([a, n]) => [a, n]))}\n` +
           `Open orders on ${shared.symbol}: ${open}\n` +
           `A fresh paper account holds ${startText} and nothing else. ` +
-          "Add funds with `orderops paper fund ASSET AMOUNT`; start over with `orderops paper reset` " +
-          "(`--balance USDT=500 --balance HBAR=2000` for other starting balances)."
+          "Add funds with `orderops paper fund ASSET AMOUNT`; start over with `orderops paper reset`."
       )
     }))
 ).pipe(Command.withDescription("Show the paper account: free balances, open orders, and what a fresh account holds"))
