@@ -66,8 +66,11 @@ export interface DryRunMarketService {
   setPrice(price: number, symbol?: string): Effect.Effect<ReadonlyArray<OrderRecord>, ValidationError | JournalError>
   /** The current simulated price, if one is set. */
   price(symbol?: string): Effect.Effect<Option.Option<number>>
-  /** Sets an asset's free balance, e.g. to fund a test. */
-  setBalance(asset: string, amount: number): Effect.Effect<void, ValidationError | JournalError>
+  /**
+   * Sets an asset's free balance, e.g. to fund a test. A decimal string or a
+   * `BigDecimal` is kept exactly, whatever its digits; a number is read as JavaScript prints it.
+   */
+  setBalance(asset: string, amount: number | string | D.Decimal): Effect.Effect<void, ValidationError | JournalError>
   /**
    * Caps how much one fill may take on the symbol (default: the layer's), so orders
    * fill in parts, each part a trade; `undefined` lifts the cap (the default: orders
@@ -106,6 +109,18 @@ const decimalInput = (operation: string, symbol: string, field: string, value: n
         ? Result.succeed(d)
         : Result.fail(new ValidationError({ operation, symbol, rule: "NotPositive", field, value: D.format(d) }))
   })
+
+/** `decimalInput` for an amount that may also come as exact text or a `BigDecimal`, which are kept as they are. */
+const exactInput = (operation: string, symbol: string, field: string, value: number | string | D.Decimal) => {
+  if (typeof value === "number") return decimalInput(operation, symbol, field, value)
+  return Option.match(D.fromAmount(value), {
+    onNone: () => Result.fail(new ValidationError({ operation, symbol, rule: "InvalidArgument", field, value: D.describeAmount(value) })),
+    onSome: (d) =>
+      D.isPositive(d) || D.isZero(d)
+        ? Result.succeed(d)
+        : Result.fail(new ValidationError({ operation, symbol, rule: "NotPositive", field, value: D.format(d) }))
+  })
+}
 
 /**
  * The book a session starts from: the journal's, if it holds one, else a fresh one
@@ -288,7 +303,7 @@ const makeMarket = ({ commit, markets, sim }: DryRunParts, symbol: string, activ
       ? Effect.sync(() => sim.setDepth(s, undefined))
       : Effect.map(Effect.fromResult(decimalInput("setDepth", s, "quantity", quantity)), (q) => sim.setDepth(s, q)),
   setBalance: (asset, amount) =>
-    Effect.fromResult(decimalInput("setBalance", symbol, "balance", amount)).pipe(
+    Effect.fromResult(exactInput("setBalance", symbol, "balance", amount)).pipe(
       Effect.flatMap((d) => Effect.flatMap(Clock.currentTimeMillis, (now) => commit(now, () => Result.succeed(sim.setBalance(asset, d)))))
     )
 })
