@@ -23,6 +23,7 @@ export type { EngineOptions, EventOptions } from "./layers/engine/OrderEngine.ts
 export { type Trade, Trade as TradeSchema, totalsOf, type TradeTotals } from "./services/Trade.ts"
 export { type JournalEntry, type JournalStatus, type OrderIntent, OrderJournal, type OrderJournalService } from "./services/OrderJournal.ts"
 export { defaultRetryPolicy, makeRetryPolicy, type RetryOptions, type RetryPolicy } from "./services/Retry.ts"
+export * as LogFormat from "./services/LogFormat.ts"
 export {
   type CleanupReport,
   makeOrderSession,

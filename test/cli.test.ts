@@ -5,29 +5,18 @@
  * carries over between processes, help, secrets, and what gets loaded.
  */
 import { type ChildProcess, spawn } from "node:child_process"
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import * as NodeServices from "@effect/platform-node/NodeServices"
 import { afterAll, assert, describe, it } from "@effect/vitest"
-import { ConfigProvider, Effect, Layer } from "effect"
-import { TestConsole } from "effect/testing"
-import { parseTime, runCli } from "../src/cli/commands.ts"
-import { Confirmation } from "../src/cli/environment.ts"
+import { Effect } from "effect"
+import { parseTime } from "../src/cli/commands.ts"
 import { SUPPORTED_NODE, unsupportedNode } from "../src/cli/node-support.ts"
 import { exitCodeOf, redactSecrets } from "../src/cli/output.ts"
 import { ValidationError } from "../src/index.ts"
 import { binanceServer } from "./support/BinanceServer.ts"
+import { cli, journalEnv, node, removeTempDirs, type Spawned, spawnCli, tempDir } from "./support/cli.ts"
 
-const dirs: Array<string> = []
-const tempDir = () => {
-  const dir = mkdtempSync(join(tmpdir(), "orderops-cli-"))
-  dirs.push(dir)
-  return dir
-}
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
-})
+afterAll(removeTempDirs)
 
 const RECORD_FIELDS = [
   "id",
@@ -48,34 +37,6 @@ const RECORD_FIELDS = [
 ]
 
 // ---- in-process ---------------------------------------------------------------
-
-interface Run {
-  readonly code: number
-  readonly out: string
-  readonly err: string
-}
-
-/**
- * Runs one command line in-process with `env` as the whole environment, the given
- * answer to confirmations (a test fails if an unexpected question is asked).
- */
-const cli = (args: ReadonlyArray<string>, env: Record<string, string>, answer?: boolean) =>
-  Effect.gen(function*() {
-    const code = yield* runCli(args)
-    const out = (yield* TestConsole.logLines).join("\n")
-    const err = (yield* TestConsole.errorLines).join("\n")
-    return { code, out, err } satisfies Run
-  }).pipe(
-    Effect.provideService(
-      Confirmation,
-      (question) =>
-        answer === undefined ? Effect.die(new Error(`unexpected confirmation: ${question}`)) : Effect.succeed(answer)
-    ),
-    Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromEnv({ env })),
-    Effect.provide(Layer.mergeAll(NodeServices.layer, TestConsole.layer))
-  )
-
-const journalEnv = () => ({ ORDEROPS_JOURNAL: join(tempDir(), "journal.sqlite") })
 
 describe("orderops in-process", () => {
   it.live("price --set moves the dry run's market: crossed orders fill, and the session sees it", () =>
@@ -145,6 +106,10 @@ describe("orderops in-process", () => {
       const plain = yield* cli(["stop-loss", "--trigger", "0.09", "--quantity", "10"], env)
       assert.strictEqual(plain.code, 1)
       assert.include(plain.err, "HBAR/USDT takes no stop-loss orders here")
+      assert.include(plain.err, "add --price with the limit price once triggered, for a stop-loss-limit")
+      const marketStop = yield* cli(["oco", "--quantity", "50", "--price", "0.12", "--trigger", "0.09"], env)
+      assert.strictEqual(marketStop.code, 1)
+      assert.include(marketStop.err, "add --stop-limit with the limit price once triggered, for a stop-loss-limit")
       const fired = yield* cli(["price", "--set", "0.09", "--json"], env)
       assert.deepStrictEqual(
         JSON.parse(fired.out).filled.map((o: { type: string }) => o.type).sort(),
@@ -418,29 +383,6 @@ describe("CLI helpers", () => {
 
 // ---- child processes ----------------------------------------------------------
 
-interface Spawned {
-  readonly code: number | null
-  readonly stdout: string
-  readonly stderr: string
-}
-
-const node = "node_modules/.bin/node"
-
-const spawnCli = (args: ReadonlyArray<string>, env: Record<string, string>, nodeArgs: ReadonlyArray<string> = []) =>
-  Effect.promise(() =>
-    new Promise<Spawned>((resolve) => {
-      const child = spawn(node, [...nodeArgs, "src/cli/main.ts", ...args], {
-        env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", ...env },
-        stdio: ["ignore", "pipe", "pipe"]
-      })
-      let stdout = ""
-      let stderr = ""
-      child.stdout.on("data", (c: Buffer) => (stdout += c.toString()))
-      child.stderr.on("data", (c: Buffer) => (stderr += c.toString()))
-      child.on("close", (code) => resolve({ code, stdout, stderr }))
-    })
-  )
-
 /** Runs a long demo, does `act` once its stdout matches `trigger`, and gives the outcome. */
 const demoUntil = (trigger: RegExp, act: (child: ChildProcess) => void) =>
   Effect.promise(() =>
@@ -519,7 +461,7 @@ describe("orderops as a process", () => {
       const refused = yield* spawnCli(["--live", "sell-all"], env)
       assert.strictEqual(refused.code, 1)
       assert.include(refused.stderr, "--yes")
-    }), { timeout: 60_000 })
+    }), { timeout: 120_000 }) // each live command waits out the retries of a refused connection (about 6 s)
 
   it.live("the dry-run path never loads ccxt; --live does", () =>
     Effect.gen(function*() {
@@ -541,7 +483,7 @@ describe("orderops as a process", () => {
       assert.isNotEmpty(live.modules.filter(isCcxt))
     }), { timeout: 60_000 })
 
-  it.live("orderops demo runs to the end by itself; Ctrl-C cancels its orders and prints one summary line (exit 130)", () =>
+  it.live("orderops demo runs to the end by itself; Ctrl-C (exit 130) and SIGTERM (exit 143) cancel its orders and print one summary line", () =>
     Effect.gen(function*() {
       const done = yield* spawnCli(["demo", "--ticks", "40", "--tick-ms", "1"], journalEnv())
       assert.strictEqual(done.code, 0, done.stderr)
@@ -555,6 +497,12 @@ describe("orderops as a process", () => {
       assert.strictEqual(interrupted.stderr, "")
       // Its grid is 10 orders; a fill's reaction (the opposite order) may not be placed yet when Ctrl-C lands.
       assert.match(interrupted.stdout, /\nStopped: \d+ fills, realised P&L -?\d+\.\d+ USDT; cancelled (9|10) open orders\.\n$/)
+
+      // SIGTERM (a service manager's stop, `kill`) cancels the same way and exits 143.
+      const terminated = yield* demoUntil(/ filled /, (child) => child.kill("SIGTERM"))
+      assert.strictEqual(terminated.code, 143, terminated.stderr)
+      assert.strictEqual(terminated.stderr, "")
+      assert.match(terminated.stdout, /\nStopped: \d+ fills, realised P&L -?\d+\.\d+ USDT; cancelled (9|10) open orders\.\n$/)
     }), { timeout: 60_000 })
 
   it.live("piping into head ends quietly: no EPIPE stack trace, nothing on stderr, exit 0", () =>

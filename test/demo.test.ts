@@ -2,6 +2,7 @@
  * The grid-bot demo (src/examples/grid.ts): deterministic for a seed, trading on
  * both sides, reacting to fill events, and leaving nothing open when it ends.
  */
+import { spawn } from "node:child_process"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Option } from "effect"
 import { TestClock } from "effect/testing"
@@ -60,4 +61,33 @@ describe("grid demo", () => {
       assert.strictEqual(result.fills, 1)
       assert.strictEqual(result.canceled, 10)
     }).pipe(Effect.provide(DryRunExchangeLayer({ price: 0.1, balances: { USDT: 1000, HBAR: 5000 } }))))
+})
+
+describe("npm start (examples/demo.ts) as a process", () => {
+  it.live("SIGTERM stops it as Ctrl-C does: the orders are cancelled, one summary line, nothing on stderr, exit 143", () =>
+    Effect.promise(() =>
+      new Promise<void>((resolve, reject) => {
+        const child = spawn("node_modules/.bin/node", ["examples/demo.ts", "--ticks", "100000", "--tick-ms", "5"], {
+          env: { PATH: process.env["PATH"] ?? "", ORDEROPS_LOG_FORMAT: "json" },
+          stdio: ["ignore", "pipe", "pipe"]
+        })
+        let stdout = ""
+        let stderr = ""
+        child.stdout.on("data", (c: Buffer) => {
+          stdout += c.toString()
+          if (/ filled /.test(stdout) && child.exitCode === null && !child.killed) child.kill("SIGTERM")
+        })
+        child.stderr.on("data", (c: Buffer) => (stderr += c.toString()))
+        child.on("close", (code) => {
+          try {
+            assert.strictEqual(code, 143, stderr)
+            assert.strictEqual(stderr, "")
+            assert.match(stdout, /\nStopped: \d+ fills, realised P&L -?\d+\.\d+ USDT; cancelled (9|10) open orders\.\n$/)
+            resolve()
+          } catch (e) {
+            reject(e)
+          }
+        })
+      })
+    ), { timeout: 60_000 })
 })

@@ -54,10 +54,10 @@ interface Ran {
  * this process's: through its `.bin` link on the `node` first on PATH (this
  * process's), or directly on the `node` binary given.
  */
-const runBin = (args: ReadonlyArray<string>, env: Record<string, string>, nodeBinary?: string): Ran => {
+const runBin = (args: ReadonlyArray<string>, env: Record<string, string>, nodeBinary?: string, cwd: string = project): Ran => {
   const run = nodeBinary === undefined
     ? spawnSync(join(project, "node_modules/.bin/orderops"), [...args], {
-      cwd: project,
+      cwd,
       env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env["PATH"]}`, ...env },
       encoding: "utf8"
     })
@@ -168,6 +168,33 @@ describe("the packed package", () => {
     assert.include(btc, { symbol: "BTC/USDT", price: "20000" })
     assert.deepStrictEqual(json(runBin(["paper", "reset", "--json"], env)), { canceled: [sell.id, btc.id], free: { USDT: "1000" } })
     assert.deepStrictEqual(json(runBin(["balance", "--json"], env)).free, { HBAR: "0", USDT: "1000" })
+  }, 60_000)
+
+  it("the installed bin for a new user: one paper account from any folder, symbols typed any way, readable logs, exit codes", () => {
+    // No ORDEROPS_JOURNAL (blank counts as unset): the journal is the one in ORDEROPS_HOME.
+    const home = join(work, "home")
+    const env = { ORDEROPS_JOURNAL: "", ORDEROPS_HOME: home }
+    const elsewhere = join(work, "elsewhere")
+    mkdirSync(elsewhere)
+    assert.deepStrictEqual(json(runBin(["paper", "reset", "--balance", "USDT=500", "--balance", "HBAR=2000", "--json"], env)).free, { USDT: "500", HBAR: "2000" })
+    const placed = json(runBin(["--symbol", "hbarusdt", "sell", "--price", "0.2", "--quantity", "100", "--json"], env))
+    assert.strictEqual(placed.symbol, "HBAR/USDT")
+    const open = json(runBin(["--symbol", "HBAR-USDT", "orders", "--open", "--json"], env, undefined, elsewhere))
+    assert.deepStrictEqual(open.map((o: { id: string }) => o.id), [placed.id])
+    assert.deepStrictEqual(json(runBin(["balance", "--json"], env, undefined, elsewhere)).free, { HBAR: "1900", USDT: "500" })
+    assert.isTrue(readdirSync(home).includes("journal.sqlite"))
+
+    const noValue = runBin(["--symbol", "balance"], env)
+    assert.deepStrictEqual([noValue.status, noValue.stdout], [1, ""])
+    assert.include(noValue.stderr, "--symbol needs a value")
+    const stop = runBin(["stop-loss", "--trigger", "0.09", "--quantity", "10"], env)
+    assert.strictEqual(stop.status, 1)
+    assert.include(stop.stderr, "add --price")
+
+    const logged = runBin(["buy", "--price", "0.09", "--quantity", "100", "--log-level", "info", "--log-format", "json"], env)
+    assert.strictEqual(logged.status, 0, logged.stderr)
+    const records = logged.stderr.trim().split("\n").map((l) => JSON.parse(l))
+    assert.isTrue(records.some((r) => r.level === "INFO" && r.message.startsWith("Created limit buy order") && r.annotations.symbol === "HBAR/USDT"))
   }, 60_000)
 
   it("typechecks in a consumer project with the README's tsconfig (skipLibCheck off), and runs its .ts there", () => {

@@ -9,7 +9,6 @@ import { Console, Effect, Logger, Option, References } from "effect"
 import { Argument, CliOutput, Command, Flag } from "effect/cli"
 import {
   amount,
-  cliLogger,
   CliInputError,
   CliUsageError,
   ordersTable,
@@ -23,6 +22,8 @@ import {
 } from "./output.ts"
 import { demo, marketPrice, paper } from "./paper.ts"
 import { protectiveCommands } from "./protective.ts"
+import { formatFromConfig, type LogFormat } from "../services/LogFormat.ts"
+import { cliLogger, globalFlags } from "./settings.ts"
 import { place, printRecord, root, where, withExchange } from "./shared.ts"
 import { watch } from "./watch.ts"
 
@@ -188,35 +189,53 @@ const balance = Command.make("balance", {}, () =>
 
 // ---- the program ------------------------------------------------------------
 
-export const cli = root.pipe(
-  Command.withSubcommands([
-    limitOrder("buy"),
-    limitOrder("sell"),
-    marketSell,
-    ...protectiveCommands,
-    cancel,
-    cancelAll,
-    orders,
-    trades,
-    balance,
-    watch,
-    sellAll,
-    marketPrice,
-    paper,
-    demo
-  ])
-)
+const subcommands = [
+  limitOrder("buy"),
+  limitOrder("sell"),
+  marketSell,
+  ...protectiveCommands,
+  cancel,
+  cancelAll,
+  orders,
+  trades,
+  balance,
+  watch,
+  sellAll,
+  marketPrice,
+  paper,
+  demo
+] as const
+
+export const cli = root.pipe(Command.withSubcommands(subcommands), Command.withGlobalFlags(globalFlags))
+
+const commandNames = subcommands.map((c) => c.name)
+
+/**
+ * The log format `args` or `ORDEROPS_LOG_FORMAT` ask for, for the lines the command
+ * writes about a failure, outside any command (the `--log-format` flag itself is
+ * only read for a command that parsed); `line` when neither says it well.
+ */
+const requestedLogFormat = (args: ReadonlyArray<string>): Effect.Effect<LogFormat> => {
+  const i = args.findIndex((a) => a === "--log-format" || a.startsWith("--log-format="))
+  const given = i < 0 ? undefined : args[i]!.includes("=") ? args[i]!.slice("--log-format=".length) : args[i + 1]
+  if (given === "json" || given === "line") return Effect.succeed(given)
+  return Effect.orElseSucceed(formatFromConfig, () => "line" as const)
+}
 
 /**
  * Runs one command line and gives its exit code. Library log lines go to stderr
  * at `Warn` and above (`--log-level info` shows more); stdout carries only results.
- * A command line that does not parse gets one line on stderr, not the help.
+ * A command line that does not parse, or names no command (`orderops --symbol
+ * balance`: the flag took the command as its value), gets one line on stderr,
+ * not the help, and exit code 1.
  */
 export const runCli = (args: ReadonlyArray<string>) =>
-  Command.runWith(cli, { version: VERSION })(args).pipe(
-    Effect.as(0),
-    Effect.catchCause(reportFailure),
-    Effect.provideService(CliOutput.Presenter, usagePresenter),
+  Effect.flatMap(requestedLogFormat(args), (format) =>
+    Command.runWith(cli, { version: VERSION })(args).pipe(
+      Effect.as(0),
+      Effect.catchCause((cause) => reportFailure(cause, args, format)),
+      Effect.provideService(CliOutput.Presenter, usagePresenter(args, commandNames, format))
+    )).pipe(
     Effect.provide(Logger.layer([cliLogger])),
     Effect.provideService(References.MinimumLogLevel, "Warn")
   )

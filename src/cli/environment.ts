@@ -3,9 +3,9 @@
  * confirmations. The layer choice lives here, in one function per decision, so
  * that the commands never know which one they run against.
  *
- * The dry run (the default) keeps its paper book in the journal file
- * (`ORDEROPS_JOURNAL`, default `.orderops/journal.sqlite`), so a session carries
- * over between commands. It knows the built-in Binance.US markets
+ * The dry run (the default) keeps its paper book in the journal (`--journal`,
+ * `ORDEROPS_JOURNAL`, default `journal.sqlite` in `ORDEROPS_HOME`: `home.ts`), so a
+ * session carries over between commands, whatever the current folder. It knows the built-in Binance.US markets
  * (`BINANCE_US_SPOT`); rules given on the command line override them or add a
  * market. `--live` builds the ccxt layer from the `ORDEROPS_*` variables; it is
  * imported on demand, so nothing on the dry-run path loads ccxt.
@@ -14,10 +14,11 @@ import { type Config, Context, Effect, Layer } from "effect"
 import { Prompt } from "effect/cli"
 import type { ExchangeFailure } from "../errors/index.ts"
 import { DryRunExchangeLayer, type DryRunMarket } from "../layers/dryrun/DryRun.ts"
-import { JournalLayerFromEnv } from "../layers/journal/Journal.ts"
 import type { Exchange } from "../services/Exchange.ts"
 import { BINANCE_US_SPOT, type MarketRulesInput } from "../services/MarketRules.ts"
+import { journalLayer } from "./home.ts"
 import { CliUsageError } from "./output.ts"
+import { suggestion } from "./symbols.ts"
 
 /** Market rules given on the command line (dry run only), as exact decimal text. */
 export interface MarketFlags {
@@ -36,8 +37,8 @@ export interface Target {
 /** What a fresh paper account holds; `orderops paper reset` returns to it. */
 export const PAPER_START: Readonly<Record<string, number>> = { USDT: 1000 }
 
-/** The journal every command uses: `ORDEROPS_JOURNAL` (SQLite file, PostgreSQL URL or `:memory:`). */
-export const journalLayer = JournalLayerFromEnv
+/** The journal every command uses: `--journal`, `ORDEROPS_JOURNAL`, or the one in `ORDEROPS_HOME` (`home.ts`). */
+export { journalLayer }
 
 /**
  * The dry run's markets: the built-in table, with `symbol`'s rules overridden by
@@ -59,7 +60,7 @@ export const dryRunMarkets = (
     return Effect.fail(
       new CliUsageError({
         detail: `no built-in rules for ${symbol}: give --tick and --step (and --min-quantity, --min-notional), ` +
-          `or use one of ${Object.keys(BINANCE_US_SPOT).join(", ")}`
+          `or use a built-in market (${suggestion(symbol)})`
       })
     )
   }

@@ -16,6 +16,12 @@ export interface TypedOrder {
   readonly side: OrderSide
   readonly price?: string | undefined
   readonly quantity: string
+  /**
+   * The flag that was left out and would have made a trigger order a `-limit` one
+   * (`--price` for `stop-loss`, `--stop-limit` for an OCO's stop leg): a market
+   * that takes no market stops is then refused with that flag named.
+   */
+  readonly limitFlag?: string | undefined
 }
 
 /**
@@ -69,10 +75,14 @@ export const explainRefusal = (error: ValidationError, order: TypedOrder, rules:
       return `trigger ${error.value} would fire at once: the last price ${error.limit} has already reached it`
     case "OcoPriceOrder":
       return `the OCO's prices are out of order (${error.value}): a ${order.side} needs ${error.limit}`
-    case "OrderTypeNotAllowed":
-      return error.value === "oco"
-        ? `${error.symbol} takes no OCO lists here`
-        : `${error.symbol} takes no ${error.value} orders here (it takes ${(error.limit ?? "").split(",").join(", ")})`
+    case "OrderTypeNotAllowed": {
+      if (error.value === "oco") return `${error.symbol} takes no OCO lists here`
+      const allowed = (error.limit ?? "").split(",")
+      const refused = `${error.symbol} takes no ${error.value} orders here (it takes ${allowed.join(", ")})`
+      return order.limitFlag !== undefined && allowed.includes(`${error.value}-limit`)
+        ? `${refused}: add ${order.limitFlag} with the limit price once triggered, for a ${error.value}-limit`
+        : refused
+    }
     default:
       return error.message
   }

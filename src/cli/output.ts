@@ -4,9 +4,10 @@
  * authentication, network or journal failure). Everything printed about a
  * failure passes through `redactSecrets`, so no output ever carries a key.
  */
-import { Cause, Console, Effect, Logger, Option, Schema } from "effect"
+import { Cause, Clock, Console, Effect, Option, Schema } from "effect"
 import { CliError, CliOutput } from "effect/cli"
 import * as D from "../services/Decimal.ts"
+import { formatRecord, type LogFormat } from "../services/LogFormat.ts"
 import type { Fees, OrderRecord } from "../services/OrderRecord.ts"
 import type { Trade } from "../services/Trade.ts"
 
@@ -33,14 +34,55 @@ export class CliInputError extends Schema.TaggedError<CliInputError>()("CliInput
  * command line that does not parse as one line on stderr naming the problem and
  * where the help is (`... ; see orderops buy --help`), nothing on stdout.
  */
-export const usagePresenter: CliOutput.Presenter = {
-  present: (event) =>
-    event._tag === "InvalidInvocation"
-      ? Console.error(
-        `orderops: usage: ${event.errors.map((e) => e.message.trim()).join("; ").replace(/\s*\n\s*/g, " ")}; ` +
-          `see ${event.commandPath.join(" ")} --help`
+export const usagePresenter = (
+  args: ReadonlyArray<string>,
+  commands: ReadonlyArray<string>,
+  format: LogFormat = "line"
+): CliOutput.Presenter => ({
+  present: (event) => {
+    const usage = (problem: string) =>
+      failureLine(format, "usage", `${problem}; see ${event._tag === "Version" ? "orderops" : event.commandPath.join(" ")} --help`)
+    // No command was parsed although arguments were given: a flag took the command as its value, or none was typed.
+    const noCommand = event._tag !== "Version" && event.commandPath.length === 1 && args.length > 0
+    const took = noCommand ? flagTookCommand(args, commands) : undefined
+    if (took !== undefined) return usage(took)
+    if (event._tag === "InvalidInvocation") {
+      return usage(event.errors.map((e) => e.message.trim()).join("; ").replace(/\s*\n\s*/g, " "))
+    }
+    if (event._tag === "Help" && event.reason === "Implicit" && noCommand) return usage(`no command given (${args.join(" ")})`)
+    return CliOutput.defaultPresenter.present(event)
+  }
+})
+
+/**
+ * The one stderr line that reports a failed command: `orderops: <kind>: <message>`,
+ * or with `--log-format json` an ERROR record as the log's (`kind` in its
+ * annotations), so that every stderr line of a JSON run is JSON. Secrets redacted.
+ */
+export const failureLine = (format: LogFormat, kind: string, message: string): Effect.Effect<void> =>
+  Effect.flatMap(Clock.currentTimeMillis, (now) =>
+    Console.error(
+      redactSecrets(
+        format === "json"
+          ? formatRecord("json", { time: new Date(now), level: "ERROR", message: `${kind}: ${message}`, annotations: { kind } })
+          : `orderops: ${kind}: ${message}`
       )
-      : CliOutput.defaultPresenter.present(event)
+    ))
+
+/**
+ * The usual reason a command line names no command: a flag given no value took
+ * the command's name as its value (`orderops --symbol balance`). Undefined when
+ * no flag did.
+ */
+export const flagTookCommand = (args: ReadonlyArray<string>, commands: ReadonlyArray<string>): string | undefined => {
+  for (let i = 0; i + 1 < args.length; i++) {
+    const flag = args[i]!
+    const value = args[i + 1]!
+    if (flag.startsWith("-") && !flag.includes("=") && commands.includes(value)) {
+      return `${flag} needs a value: it took "${value}", a command, as its value (e.g. orderops ${flag} VALUE ${value})`
+    }
+  }
+  return undefined
 }
 
 /** The environment variables whose values must never be printed. */
@@ -55,19 +97,6 @@ export const redactSecrets = (text: string, env: Record<string, string | undefin
   }
   return out
 }
-
-/**
- * The CLI's logger: `orderops: warning: ...` on stderr (stdout stays clean for
- * `--json`), secrets redacted. The engine's "<operation> failed: ..." error line is
- * left out: the CLI reports that same failure itself, with its exit code.
- */
-export const cliLogger = Logger.make<unknown, void>(({ fiber, logLevel, message }) => {
-  const text = (Array.isArray(message) ? message : [message])
-    .map((m) => (typeof m === "string" ? m : m instanceof Error ? m.message : JSON.stringify(m)))
-    .join(" ")
-  if (logLevel === "Error" && /^\w+ failed: /.test(text)) return
-  fiber.getRef(Console.Console).error(redactSecrets(`orderops: ${logLevel.toLowerCase()}: ${text}`))
-})
 
 // ---- values -----------------------------------------------------------------
 
@@ -214,24 +243,25 @@ const kindOf = (tag: string | undefined): string => {
 }
 
 /**
- * Reports a failed run on stderr and gives its exit code. Parse errors were
- * already printed by `usagePresenter`, so only their code is given.
+ * Reports a failed run on stderr and gives its exit code. Parse errors (and a
+ * command line `args` that names no command) were already printed by
+ * `usagePresenter`, so only their code is given.
  * Interruptions are not failures of the command: they give 130.
  */
-export const reportFailure = (cause: Cause.Cause<unknown>): Effect.Effect<number> =>
+export const reportFailure = (cause: Cause.Cause<unknown>, args: ReadonlyArray<string>, format: LogFormat = "line"): Effect.Effect<number> =>
   Effect.gen(function*() {
     if (Cause.hasInterruptsOnly(cause)) return yield* Effect.interrupt
     const error = Cause.squash(cause)
-    // `orderops` alone shows the help: a ShowHelp without errors is not a failure.
-    if (CliError.isCliError(error)) return error._tag === "ShowHelp" && error.errors.length === 0 ? 0 : 1
+    // `orderops` alone shows the help and succeeds; with arguments but no command it is a usage error.
+    if (CliError.isCliError(error)) return error._tag === "ShowHelp" && error.errors.length === 0 && args.length === 0 ? 0 : 1
     const tag = tagOf(error)
     if (tag !== undefined && (BAD_INPUT.has(tag) || OPERATIONAL.has(tag))) {
       const message = error instanceof Error ? error.message : String(error)
-      yield* Console.error(redactSecrets(`orderops: ${kindOf(tag)}: ${message}`))
+      yield* failureLine(format, kindOf(tag), message)
       return exitCodeOf(error)
     }
     // Anything else (a configuration error, a defect) is reported whole.
     const message = error instanceof Error ? error.message : Cause.pretty(cause)
-    yield* Console.error(redactSecrets(`orderops: ${tag === undefined ? "error" : kindOf(tag)}: ${message}`))
+    yield* failureLine(format, tag === undefined ? "error" : kindOf(tag), message)
     return 2
   })

@@ -102,17 +102,39 @@ const fund = Command.make(
         }
         const before = yield* exchange.getBaseAssetBalance(name)
         const after = D.add(before, more.value)
-        yield* market.setBalance(name, D.toNumber(after))
+        // The exact sum is stored, whatever its digits: what is printed is what is kept.
+        yield* market.setBalance(name, after)
         if (shared.json) return yield* printJson({ asset: name, free: D.format(after) })
         yield* Console.log(`Funded ${D.format(more.value)} ${name}: free ${name} ${D.format(before)} -> ${D.format(after)} (dry run)`)
       }))
 ).pipe(Command.withDescription("Add AMOUNT of ASSET to the paper account's free balance"))
 
-const reset = Command.make("reset", {}, () =>
+/** `--balance ASSET=AMOUNT`s as exact amounts by upper-case asset; a fresh account's (`PAPER_START`) when none is given. */
+const startingBalances = (given: Option.Option<Record<string, string>>): Effect.Effect<Record<string, D.Decimal>, CliUsageError> =>
+  Effect.gen(function*() {
+    if (Option.isNone(given)) return Object.fromEntries(Object.entries(PAPER_START).map(([a, n]) => [a, D.unsafe(n)]))
+    const start: Record<string, D.Decimal> = {}
+    for (const [asset, text] of Object.entries(given.value)) {
+      const read = D.fromAmount(text)
+      if (Option.isNone(read) || D.lt(read.value, D.ZERO) || !/^[A-Za-z0-9]+$/.test(asset)) {
+        return yield* new CliUsageError({ detail: `--balance ${asset}=${text}: give ASSET=AMOUNT, an amount at or above 0 (e.g. --balance USDT=500)` })
+      }
+      start[asset.toUpperCase()] = read.value
+    }
+    return start
+  })
+
+const reset = Command.make("reset", {
+  balance: Flag.KeyValuePair("balance").pipe(
+    Flag.withDescription("A starting free balance, as ASSET=AMOUNT; repeat it for each asset (default: 1000 USDT and nothing else)"),
+    Flag.optional
+  )
+}, ({ balance }) =>
   Effect.gen(function*() {
     const shared = yield* root
     if (shared.live) return yield* new CliUsageError({ detail: "the paper account exists only in the dry run; drop --live" })
     const flags = yield* marketFlags(shared)
+    const start = yield* startingBalances(balance)
     // Each market's open orders, through its own paper exchange over the same journal.
     const canceled: Array<string> = []
     for (const symbol of new Set([shared.symbol, ...Object.keys(BINANCE_US_SPOT)])) {
@@ -123,15 +145,21 @@ const reset = Command.make("reset", {}, () =>
     }
     yield* Effect.gen(function*() {
       const market = yield* DryRunMarket
-      for (const asset of knownAssets(shared.symbol)) yield* market.setBalance(asset, PAPER_START[asset] ?? 0)
+      for (const asset of new Set([...knownAssets(shared.symbol), ...Object.keys(start)])) {
+        yield* market.setBalance(asset, start[asset] ?? D.ZERO)
+      }
     }).pipe(Effect.provide(dryRunLayer(shared.symbol, flags)))
-    if (shared.json) return yield* printJson({ canceled, free: Object.fromEntries(Object.entries(PAPER_START).map(([a, n]) => [a, String(n)])) })
+    if (shared.json) return yield* printJson({ canceled, free: Object.fromEntries(Object.entries(start).map(([a, n]) => [a, D.format(n)])) })
+    const holds = Option.isNone(balance) ? `${startText} again` : Object.entries(start).map(([a, n]) => `${D.format(n)} ${a}`).join(", ")
     yield* Console.log(
       `Reset the paper account: canceled ${canceled.length} open order${canceled.length === 1 ? "" : "s"}; ` +
-        `it holds ${startText} again. Past orders stay in the journal.`
+        `it holds ${holds}. Past orders stay in the journal.`
     )
   })
-).pipe(Command.withDescription("Cancel the paper account's open orders and restore a fresh account's balances"))
+).pipe(
+  Command.withDescription("Cancel the paper account's open orders and set its balances: a fresh account's, or those given with --balance"),
+  Command.withExamples([{ command: "orderops paper reset --balance USDT=500 --balance HBAR=2000", description: "start over with 500 USDT and 2000 HBAR" }])
+)
 
 export const paper = showAccount.pipe(Command.withSubcommands([fund, reset]))
 

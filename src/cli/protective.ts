@@ -16,7 +16,10 @@ const trigger = Flag.String("trigger").pipe(
 const quantity = Flag.String("quantity").pipe(Flag.withDescription("Quantity of the base asset; rounded down to the lot step"))
 const side = Flag.Literals("side", ["buy", "sell"]).pipe(Flag.withDescription("Side of the order"), Flag.withDefault("sell"))
 const limitPrice = Flag.String("price").pipe(
-  Flag.withDescription("Limit price once triggered (a -limit order); without it the order becomes a market order"),
+  Flag.withDescription(
+    "Limit price once triggered (a -limit order); without it a market order once triggered, where the market takes one " +
+      "(Binance.US HBAR/USDT does not: give --price)"
+  ),
   Flag.optional
 )
 
@@ -27,7 +30,12 @@ const triggerOrder = (kind: "stop-loss" | "take-profit") =>
       const limit = Option.getOrUndefined(price)
       const type = limit === undefined ? kind : (`${kind}-limit` as const)
       return Effect.flatMap(
-        place(exchange, { side, type, quantity, price: limit, triggerPrice: trigger }, { side, quantity, price: limit }),
+        place(exchange, { side, type, quantity, price: limit, triggerPrice: trigger }, {
+          side,
+          quantity,
+          price: limit,
+          limitFlag: limit === undefined ? "--price" : undefined
+        }),
         (record) => printRecord(shared, exchange, "Placed", record)
       )
     })).pipe(
@@ -50,7 +58,9 @@ const oco = Command.make(
     price: Flag.String("price").pipe(Flag.withDescription("The limit (take-profit) leg's price")),
     trigger: Flag.String("trigger").pipe(Flag.withDescription("The stop leg's trigger price")),
     stopLimit: Flag.String("stop-limit").pipe(
-      Flag.withDescription("The stop leg's limit price once triggered (default: a market stop)"),
+      Flag.withDescription(
+        "The stop leg's limit price once triggered (default: a market stop, where the market takes one; Binance.US HBAR/USDT does not: give --stop-limit)"
+      ),
       Flag.optional
     )
   },
@@ -59,7 +69,11 @@ const oco = Command.make(
       exchange.createOco({ side, quantity, price, triggerPrice: trigger, stopLimitPrice: Option.getOrUndefined(stopLimit) }).pipe(
         Effect.catchTag("ValidationError", (e: ValidationError) =>
           Effect.flatMap(exchange.marketRules, (rules) =>
-            Effect.fail(new CliInputError({ detail: explainRefusal(e, { side, quantity, price }, rules) })))),
+            Effect.fail(
+              new CliInputError({
+                detail: explainRefusal(e, { side, quantity, price, limitFlag: Option.isNone(stopLimit) ? "--stop-limit" : undefined }, rules)
+              })
+            ))),
         Effect.flatMap((placed) =>
           shared.json
             ? printJson({ listId: placed.listId, limit: recordJson(placed.limit), stop: recordJson(placed.stop) })

@@ -1,13 +1,13 @@
 /**
  * The `orderops` program, imported by the entry `main.ts` once the Node version
  * is known to be good. Runs one command line (see `commands.ts`) under
- * `NodeRuntime.runMain`, so Ctrl-C, SIGINT and SIGTERM interrupt it cleanly
- * (exit 130), and exits with the command's code: 0, 1 (bad input) or 2.
+ * `runMain`, so Ctrl-C (SIGINT) and SIGTERM interrupt it cleanly (exit 130 and
+ * 143), and exits with the command's code: 0, 1 (bad input) or 2.
  */
-import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeServices from "@effect/platform-node/NodeServices"
 import { Effect, Runtime } from "effect"
 import { runCli } from "./commands.ts"
+import { runMain } from "./runMain.ts"
 
 // A reader that goes away (`orderops demo | head`) ends the run quietly: the
 // program stops as on Ctrl-C, so its cleanup runs, nothing more is written and
@@ -23,13 +23,13 @@ process.stdout.on("error", (error: NodeJS.ErrnoException) => {
   process.kill(process.pid, "SIGINT")
 })
 
-runCli(process.argv.slice(2)).pipe(
+const program = runCli(process.argv.slice(2)).pipe(
   Effect.flatMap((code) =>
     code === 0
       ? Effect.void
       // The failure was reported already; this only carries the exit code to runMain.
       : Effect.fail({ [Runtime.errorExitCode]: code, [Runtime.errorReported]: false })
   ),
-  Effect.provide(NodeServices.layer),
-  NodeRuntime.runMain({ disableErrorReporting: true })
+  Effect.provide(NodeServices.layer)
 )
+runMain(program, { disableErrorReporting: true })

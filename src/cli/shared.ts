@@ -14,6 +14,7 @@ import type { OrderRecord } from "../services/OrderRecord.ts"
 import { explainRefusal, type TypedOrder } from "./explain.ts"
 import { confirmed, exchangeLayer, type MarketFlags } from "./environment.ts"
 import { CliInputError, CliUsageError, ordersTable, printJson, recordJson } from "./output.ts"
+import { normalizeSymbol } from "./symbols.ts"
 
 /** A flag holding a decimal at or above zero, kept as its exact text. */
 const decimalFlag = (name: string, description: string) =>
@@ -30,9 +31,12 @@ const decimalFlag = (name: string, description: string) =>
 export const root = Command.make("orderops").pipe(
   Command.withSharedFlags({
     symbol: Flag.String("symbol").pipe(
-      Flag.withDescription("The market, e.g. HBAR/USDT (default: ORDEROPS_SYMBOL, else HBAR/USDT)"),
+      Flag.withDescription(
+        "The market, e.g. HBAR/USDT, hbarusdt or HBAR-USDT, in any case (default: ORDEROPS_SYMBOL, else HBAR/USDT)"
+      ),
       Flag.withFallbackConfig(Config.String("ORDEROPS_SYMBOL")),
-      Flag.withDefault("HBAR/USDT")
+      Flag.withDefault("HBAR/USDT"),
+      Flag.mapTryCatch((typed) => normalizeSymbol(typed), (e) => (e instanceof Error ? e.message : String(e)))
     ),
     live: Flag.Boolean("live").pipe(
       Flag.withDescription("Trade on the real exchange with ORDEROPS_API_KEY and ORDEROPS_API_SECRET (default: dry run)"),

@@ -4,7 +4,7 @@
  * and `retryAfterMs` how long to wait when the exchange said so.
  */
 import { Schema } from "effect"
-import { describeContext, ErrorContext } from "./context.ts"
+import { describeContext, ErrorContext, RequestContext } from "./context.ts"
 
 export const ExchangeReason = Schema.Literals([
   /** Free balance does not cover the order. */
@@ -62,6 +62,7 @@ export const isRetryableReason = (reason: ExchangeReason): boolean => retryableR
 
 export class ExchangeError extends Schema.TaggedError<ExchangeError>()("ExchangeError", {
   ...ErrorContext,
+  ...RequestContext,
   reason: ExchangeReason,
   detail: Schema.String,
   /** How long the exchange asked us to wait (`Retry-After`), in milliseconds. */

@@ -4,13 +4,14 @@
  * looks its order up by client order id before any second attempt.
  */
 import { Schema } from "effect"
-import { describeContext, ErrorContext } from "./context.ts"
+import { describeContext, ErrorContext, RequestContext } from "./context.ts"
 
 export const NetworkReason = Schema.Literals(["Timeout", "Unavailable", "ConnectionFailed"])
 export type NetworkReason = typeof NetworkReason.Type
 
 export class NetworkError extends Schema.TaggedError<NetworkError>()("NetworkError", {
   ...ErrorContext,
+  ...RequestContext,
   reason: NetworkReason,
   detail: Schema.String,
   cause: Schema.optional(Schema.Defect())

@@ -1,7 +1,8 @@
 /**
  * Bad input, caught before any request is sent. `rule` names the market rule
- * that failed, `value` what was given (after snapping, where snapping applies)
- * and `limit` the bound it broke.
+ * that failed, `value` what was given (after snapping, where snapping applies),
+ * `limit` the bound it broke and, for a value not of the field's kind at all,
+ * `accepted` what the field takes.
  */
 import { Schema } from "effect"
 import { describeContext, ErrorContext } from "./context.ts"
@@ -33,13 +34,16 @@ export class ValidationError extends Schema.TaggedError<ValidationError>()("Vali
   /** The offending value, as given or after snapping to the market's tick and step. */
   value: Schema.String,
   /** The bound the value broke, when the rule has one. */
-  limit: Schema.optional(Schema.String)
+  limit: Schema.optional(Schema.String),
+  /** What the field accepts, in words, when the value is not of its kind at all (`InvalidArgument`, `NotFinite`). */
+  accepted: Schema.optional(Schema.String)
 }) {
   get retryable(): false {
     return false
   }
   override get message(): string {
     const limit = this.limit === undefined ? "" : ` (limit ${this.limit})`
-    return `${describeContext(this)}: invalid ${this.field} ${this.value}: ${this.rule}${limit}`
+    const accepted = this.accepted === undefined ? "" : ` (accepted: ${this.accepted})`
+    return `${describeContext(this)}: invalid ${this.field} ${this.value}: ${this.rule}${limit}${accepted}`
   }
 }

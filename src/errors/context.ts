@@ -39,3 +39,14 @@ export const contextFields = (c: ErrorContextFields) => ({
   ...(c.orderId === undefined ? {} : { orderId: c.orderId }),
   ...(c.clientOrderId === undefined ? {} : { clientOrderId: c.clientOrderId })
 })
+
+/**
+ * What the exchange's HTTP side said about a failed request, when it got that far:
+ * the request as `POST /api/v3/order` (method and path, never the query, which
+ * carries the signature) and the response's status. A timeout has the request and
+ * no status; a failure outside HTTP (the dry run) has neither.
+ */
+export const RequestContext = {
+  request: Schema.optional(Schema.String),
+  httpStatus: Schema.optional(Schema.Number)
+}

@@ -174,12 +174,13 @@ export const DEMO_BALANCES = { USDT: 1000, HBAR: 5000 }
 /**
  * The demo, ready to run: the bot in an order session (so Ctrl-C, SIGTERM or a
  * failure cancels every order it placed), on a paper exchange funded with
- * `DEMO_BALANCES`. Log lines are turned down to warnings, the session's
- * shutdown report included: the bot's own summary line says what happened.
+ * `DEMO_BALANCES`. Log lines, the paper exchange's included, are turned down to
+ * warnings, the session's shutdown report too: the bot's own summary line says
+ * what happened.
  */
 export const runGridDemo = (options: GridOptions = {}) =>
   gridBot(options).pipe(
     withOrderSession(),
-    Effect.provideService(References.MinimumLogLevel, "Warn"),
-    Effect.provide(DryRun.layer({ price: options.startPrice ?? 0.1, balances: DEMO_BALANCES }))
+    Effect.provide(DryRun.layer({ price: options.startPrice ?? 0.1, balances: DEMO_BALANCES })),
+    Effect.provideService(References.MinimumLogLevel, "Warn")
   )

@@ -74,20 +74,73 @@ export type Amount = number | string | BigDecimal.BigDecimal
 const DECIMAL_TEXT = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,4})?$/
 
 /**
+ * The bounds of an amount a caller gives: at most this many significant digits, this
+ * many digits after the point, and this many before it. Far beyond any price or
+ * quantity an exchange takes, and small enough that snapping and comparing stay cheap
+ * (an unchecked `BigDecimal` of scale 1e9 would make `10n ** scale` run for seconds).
+ */
+export const AMOUNT_MAX_DIGITS = 40
+/** The longest decimal text read as an amount. */
+export const AMOUNT_MAX_TEXT = 100
+/** Beyond these, a `BigDecimal`'s scale or digits are refused before it is even normalised. */
+const RAW_MAX_SCALE = 1000
+const RAW_MAX_HEX_DIGITS = 900
+
+/** What an amount may be, in words, for errors. */
+export const AMOUNT_ACCEPTED =
+  `a finite number, a decimal string (at most ${AMOUNT_MAX_TEXT} characters) or a BigDecimal, ` +
+  `with at most ${AMOUNT_MAX_DIGITS} significant digits, ${AMOUNT_MAX_DIGITS} after the point and ${AMOUNT_MAX_DIGITS} before it`
+
+/** Whether a normalised decimal lies within the amount bounds. */
+const withinBounds = (d: Decimal): boolean => {
+  if (d.value === 0n) return true
+  const digits = (d.value < 0n ? -d.value : d.value).toString().length
+  return digits <= AMOUNT_MAX_DIGITS && d.scale <= AMOUNT_MAX_DIGITS && digits - d.scale <= AMOUNT_MAX_DIGITS
+}
+
+/** A `BigDecimal` as given, normalised, when its raw size lets it be normalised cheaply and it lies within the bounds. */
+const boundedDecimal = (b: BigDecimal.BigDecimal): Option.Option<Decimal> => {
+  if (!Number.isSafeInteger(b.scale) || Math.abs(b.scale) > RAW_MAX_SCALE) return Option.none()
+  if ((b.value < 0n ? -b.value : b.value).toString(16).length > RAW_MAX_HEX_DIGITS) return Option.none()
+  const d = BigDecimal.normalize(b)
+  return withinBounds(d) ? Option.some(d) : Option.none()
+}
+
+/**
  * An amount as a decimal: a number read at 15 significant digits (so float noise
  * such as `0.1 + 0.2 = 0.30000000000000004` is 0.3), a string as the decimal it
  * spells (`"0.3"`, `"1e-8"`; surrounding spaces ignored), a `BigDecimal` as it is.
- * `None` for NaN, ±Infinity and anything that is not a decimal.
+ * `None` for NaN, ±Infinity, anything that is not a decimal, and a decimal beyond
+ * the amount bounds (`AMOUNT_ACCEPTED`).
  */
-export const fromAmount = (a: Amount): Option.Option<Decimal> => {
-  if (typeof a === "number") return fromNumber15(a)
-  if (typeof a === "string") return DECIMAL_TEXT.test(a.trim()) ? parse(a) : Option.none()
-  return BigDecimal.isBigDecimal(a) ? Option.some(BigDecimal.normalize(a)) : Option.none()
+export const fromAmount = (a: unknown): Option.Option<Decimal> => {
+  if (typeof a === "number") return Option.filter(fromNumber15(a), withinBounds)
+  if (typeof a === "string") {
+    return a.length <= AMOUNT_MAX_TEXT && DECIMAL_TEXT.test(a.trim()) ? Option.filter(parse(a), withinBounds) : Option.none()
+  }
+  return BigDecimal.isBigDecimal(a) ? boundedDecimal(a) : Option.none()
 }
 
-/** An amount as it was given, for messages: numbers as JavaScript prints them, strings quoted, decimals as text. */
-export const describeAmount = (a: unknown): string =>
-  typeof a === "string" ? JSON.stringify(a) : BigDecimal.isBigDecimal(a) ? format(a) : String(a)
+/**
+ * Any value as a caller gave it, for messages, never throwing and never long:
+ * numbers as JavaScript prints them, strings quoted (cut at 64 characters, with their
+ * length), decimals as text when within bounds, other values by their kind.
+ */
+export const describeAmount = (a: unknown): string => {
+  if (typeof a === "string") return a.length <= 64 ? JSON.stringify(a) : `${JSON.stringify(a.slice(0, 64))}… (${a.length} characters)`
+  if (typeof a === "number" || typeof a === "boolean" || a === undefined || a === null) return String(a)
+  if (typeof a === "bigint") return `${a.toString().length > 64 ? "a bigint of over 64 digits" : a}n`
+  if (BigDecimal.isBigDecimal(a)) {
+    return Option.match(boundedDecimal(a), {
+      onSome: format,
+      onNone: () => Number.isSafeInteger(a.scale) && typeof a.value === "bigint"
+        ? `a BigDecimal of scale ${a.scale} with ${a.value.toString(16).length > RAW_MAX_HEX_DIGITS ? "over 1000" : (a.value < 0n ? -a.value : a.value).toString().length} digits`
+        : "a malformed BigDecimal"
+    })
+  }
+  if (typeof a === "object") return Array.isArray(a) ? "an array" : Object.getPrototypeOf(a) === null ? "an object without prototype" : "an object"
+  return `a ${typeof a}`
+}
 
 /** Parses `"0.10000000"`, `"1e-8"`, `"42"`. */
 export const parse = (s: string): Option.Option<Decimal> => BigDecimal.fromString(s.trim()).pipe(Option.map(BigDecimal.normalize))

@@ -8,8 +8,11 @@
  * is an `Effect<string, ExchangeFailure, Exchange>`.
  *
  * Prices and quantities are `Amount`s: numbers (read at 15 significant digits, so
- * `0.1 + 0.2` is 0.3), decimal strings (`"0.3"`) or `BigDecimal`s. Text that is no
- * decimal fails with a `ValidationError` before anything is sent.
+ * `0.1 + 0.2` is 0.3), decimal strings (`"0.3"`) or `BigDecimal`s. Every input is
+ * decoded at the boundary (`Inputs.ts`), whatever the caller's language: a value of
+ * no accepted kind (a side other than "buy" or "sell", text that is no decimal, an
+ * id the venue cannot have issued, a window ending before it starts) fails with a
+ * `ValidationError` naming the field, before anything is journaled or sent.
  */
 import { Context, Effect, type Option, type Scope, Stream } from "effect"
 import type { ExchangeFailure, OrderEventsOverflow } from "../errors/index.ts"

@@ -140,16 +140,24 @@ export const validateOrder = (
   request: OrderRequest,
   ctx: ValidationContext
 ): Result.Result<ValidOrder, ValidationError> => {
-  const fail = (rule: ValidationRule, field: string, value: string, limit?: string) =>
+  const fail = (rule: ValidationRule, field: string, value: string, limit?: string, accepted?: string) =>
     Result.fail(
-      new ValidationError({ ...contextFields(ctx), rule, field, value, ...(limit === undefined ? {} : { limit }) })
+      new ValidationError({
+        ...contextFields(ctx),
+        rule,
+        field,
+        value,
+        ...(limit === undefined ? {} : { limit }),
+        ...(accepted === undefined ? {} : { accepted })
+      })
     )
 
-  /** A positive amount, or the failure naming what was given: NaN and ±Infinity, text that is no decimal, zero or less. */
+  /** A positive amount, or the failure naming what was given: NaN and ±Infinity, text that is no decimal, out of bounds, zero or less. */
   const positive = (field: string, given: D.Amount): Result.Result<D.Decimal, ValidationError> => {
     const read = D.fromAmount(given)
     if (Option.isNone(read)) {
-      return fail(typeof given === "number" ? "NotFinite" : "InvalidArgument", field, D.describeAmount(given))
+      const rule = typeof given === "number" && !Number.isFinite(given) ? "NotFinite" : "InvalidArgument"
+      return fail(rule, field, D.describeAmount(given), undefined, D.AMOUNT_ACCEPTED)
     }
     return D.isPositive(read.value) ? Result.succeed(read.value) : fail("NotPositive", field, D.format(read.value))
   }

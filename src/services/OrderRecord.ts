@@ -12,6 +12,21 @@ export const OrderSide = Schema.Literals(["buy", "sell"])
 export type OrderSide = typeof OrderSide.Type
 
 /**
+ * `cases.buy` or `cases.sell` as `side` says: every side has its own case, and no
+ * other value falls into one (a side reaches here decoded, `Inputs.ts`; anything else
+ * is a bug, thrown as one, never a sell).
+ */
+export const bySide = <A>(side: OrderSide, cases: { readonly buy: A; readonly sell: A }): A => {
+  switch (side) {
+    case "buy":
+      return cases.buy
+    case "sell":
+      return cases.sell
+  }
+  throw new TypeError(`not an order side: ${String(side)}`)
+}
+
+/**
  * The order types orderops represents. `stop-loss` and `take-profit` become market
  * orders when their trigger is reached, the `-limit` kinds limit orders;
  * `limit-maker` is a limit order the exchange rejects if it would take liquidity.

@@ -21,6 +21,8 @@ export interface RetryOptions {
 export interface RetryPolicy {
   readonly schedule: Schedule.Schedule<unknown, ExchangeFailure>
   readonly maxRetryAfter: Duration.Duration
+  /** How many retries `schedule` allows, for the log line of each (`retry 2 of 5`). */
+  readonly times?: number | undefined
 }
 
 /** Whether a failure may succeed when the same (idempotent) request is repeated. */
@@ -42,9 +44,10 @@ export const isRetryable = (e: ExchangeFailure, policy: RetryPolicy): boolean =>
  */
 export const makeRetryPolicy = (options: RetryOptions = {}): RetryPolicy => {
   const cap = Duration.fromInputUnsafe(options.cap ?? "5 seconds")
+  const times = options.times ?? 5
   const schedule = Schedule.min([Schedule.exponential(options.base ?? "200 millis"), Schedule.spaced(cap)]).pipe(
     Schedule.jittered,
-    Schedule.upTo({ times: options.times ?? 5 }),
+    Schedule.upTo({ times }),
     Schedule.setInputType<ExchangeFailure>(),
     Schedule.modifyDelay(({ duration, input }) =>
       Effect.succeed(
@@ -54,13 +57,42 @@ export const makeRetryPolicy = (options: RetryOptions = {}): RetryPolicy => {
       )
     )
   )
-  return { schedule, maxRetryAfter: Duration.fromInputUnsafe(options.maxRetryAfter ?? "60 seconds") }
+  return { schedule, maxRetryAfter: Duration.fromInputUnsafe(options.maxRetryAfter ?? "60 seconds"), times }
 }
 
 export const defaultRetryPolicy: RetryPolicy = makeRetryPolicy()
 
 /**
- * Retries `effect` under `policy`, on retryable failures only.
+ * What failed and where, for a retry's line: the HTTP status and request when the
+ * exchange's HTTP side said them (`503 on POST /api/v3/order`), else the failure's
+ * reason and the operation (`Timeout on cancelOrder HBAR/USDT`).
+ */
+export const describeFailure = (e: ExchangeFailure): string => {
+  if (e._tag !== "NetworkError" && e._tag !== "ExchangeError") return e._tag
+  const what = e.httpStatus === undefined ? e.reason : String(e.httpStatus)
+  const where = e.request ?? `${e.operation} ${e.symbol}`.trim()
+  return `${what} on ${where}`
+}
+
+/** The WARN line of a retry: `503 on POST /api/v3/order; retry 2 of 5 in 400 ms`. */
+export const retryLine = (e: ExchangeFailure, retry: number, times: number | undefined, wait: Duration.Duration): string =>
+  `${describeFailure(e)}; retry ${retry}${times === undefined ? "" : ` of ${times}`} in ${Math.round(Duration.toMillis(wait))} ms`
+
+/**
+ * `policy`'s schedule, saying each retry at WARN before its wait: the failure, which
+ * retry of how many, and the wait. A failure the schedule gives up on is not said
+ * here: it reaches the caller, whose operation says it at ERROR.
+ */
+const announced = (policy: RetryPolicy) =>
+  Schedule.modifyDelay(policy.schedule, ({ attempt, duration, input }) =>
+    Effect.as(
+      Effect.logWarning(retryLine(input, attempt, policy.times, duration)).pipe(Effect.annotateLogs({ error: "reason" in input ? input.reason : input._tag })),
+      duration
+    ))
+
+/**
+ * Retries `effect` under `policy`, on retryable failures only; each retry is a WARN
+ * line saying when the next try comes (`announced`).
  *
  * The first attempt runs bare, and the schedule is only set up after a retryable
  * failure, with that failure handed to it as its first input, so delays and attempt
@@ -79,5 +111,5 @@ export const withRetry = <A, E extends ExchangeFailure, R>(
       replayed = true
       return Effect.fail(first)
     })
-    return Effect.retry(again, { schedule: policy.schedule, while: (e: E) => isRetryable(e, policy) })
+    return Effect.retry(again, { schedule: announced(policy), while: (e: E) => isRetryable(e, policy) })
   })

@@ -65,7 +65,9 @@ export const validateTrigger = (
   const fail = (rule: ValidationRule, value: string, limit?: string) => failWith(ctx, rule, "triggerPrice", value, limit)
   const read = D.fromAmount(request.triggerPrice)
   if (Option.isNone(read)) {
-    return fail(typeof request.triggerPrice === "number" ? "NotFinite" : "InvalidArgument", D.describeAmount(request.triggerPrice))
+    const given = request.triggerPrice
+    const rule = typeof given === "number" && !Number.isFinite(given) ? "NotFinite" : "InvalidArgument"
+    return Result.fail(new ValidationError({ ...contextFields(ctx), rule, field: "triggerPrice", value: D.describeAmount(given), accepted: D.AMOUNT_ACCEPTED }))
   }
   if (!D.isPositive(read.value)) return fail("NotPositive", D.format(read.value))
   const trigger = snapTrigger(rules, request.kind, request.side, read.value)

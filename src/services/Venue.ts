@@ -9,6 +9,7 @@ import type { Effect, Stream } from "effect"
 import { Context, Option } from "effect"
 import type { JournalError, ValidationError, VenueError } from "../errors/index.ts"
 import * as D from "./Decimal.ts"
+import type { IdForms } from "./Inputs.ts"
 import type { MarketRules } from "./MarketRules.ts"
 import type { OrderRecord, OrderSide, OrderType } from "./OrderRecord.ts"
 import type { Trade } from "./Trade.ts"
@@ -108,6 +109,8 @@ export type Operation = string
 export interface VenueService {
   /** `dry-run`, or the ccxt exchange id. */
   readonly id: string
+  /** The forms of the order and list ids the venue issues: the engine refuses any other id before a request. */
+  readonly ids: IdForms
   /** The market's rules (cached by the venue). Fails `UnknownMarket` for a symbol the venue does not list. */
   market(op: Operation, symbol: string): Effect.Effect<MarketRules, VenueFailure | ValidationError>
   /** Reloads the market rules from the exchange. */

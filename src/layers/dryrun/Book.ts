@@ -11,7 +11,7 @@
 import { Option } from "effect"
 import * as D from "../../services/Decimal.ts"
 import type { MarketRules } from "../../services/MarketRules.ts"
-import { acceptedOrder, addFee, averageOf, hasLimitPrice, isTriggerType, type OrderRecord } from "../../services/OrderRecord.ts"
+import { acceptedOrder, addFee, averageOf, bySide, hasLimitPrice, isTriggerType, type OrderRecord } from "../../services/OrderRecord.ts"
 import { type PaperBook, type PaperChange, type PaperOrder, paperOrderId } from "../../services/PaperStore.ts"
 import type { Trade } from "../../services/Trade.ts"
 import type { SubmitOrder } from "../../services/Venue.ts"
@@ -137,7 +137,7 @@ export const makeBook = (options: BookOptions) => {
   /** Gives `amount` of what `o` locked back to the free balance. */
   const release = (o: PaperOrder, amount: D.Decimal) => {
     const rules = rulesOf(o.record.symbol)!
-    funds.release(o.record.side === "buy" ? rules.quote : rules.base, amount)
+    funds.release(bySide(o.record.side, { buy: rules.quote, sell: rules.base }), amount)
   }
 
   /**
@@ -160,7 +160,7 @@ export const makeBook = (options: BookOptions) => {
       cost,
       feeRate: role === "maker" ? options.makerFee : options.takerFee
     })
-    const feeAsset = record.side === "buy" ? rules.base : rules.quote
+    const feeAsset = bySide(record.side, { buy: rules.base, sell: rules.quote })
     const trade: Trade = {
       id: `${record.id}/${D.format(record.filled)}`,
       orderId: record.id,
@@ -200,7 +200,7 @@ export const makeBook = (options: BookOptions) => {
     fill,
     release,
     /** Gives back the lock of `o`'s unfilled rest. */
-    releaseRest: (o: PaperOrder) => release(o, o.record.side === "buy" ? D.mul(o.price, remainingOf(o)) : remainingOf(o)),
+    releaseRest: (o: PaperOrder) => release(o, bySide(o.record.side, { buy: D.mul(o.price, remainingOf(o)), sell: remainingOf(o) })),
     /** What one fill of `o` may take: the rest of it, at most the symbol's depth (`setDepth`). */
     fillable: (o: PaperOrder) => {
       const cap = depth.get(o.record.symbol)

@@ -9,13 +9,13 @@ import { Option, Result } from "effect"
 import { ExchangeError, type ExchangeReason } from "../../errors/ExchangeError.ts"
 import * as D from "../../services/Decimal.ts"
 import type { MarketRules } from "../../services/MarketRules.ts"
-import { hasLimitPrice, isTriggerType, type OrderSide } from "../../services/OrderRecord.ts"
+import { bySide, hasLimitPrice, isTriggerType, type OrderSide } from "../../services/OrderRecord.ts"
 import { fires, triggerKindOf } from "../../services/TriggerRules.ts"
 import type { SubmitOrder } from "../../services/Venue.ts"
 
 /** Whether a `side` order at `limit` meets the market at `price`. */
 export const crossesAt = (side: OrderSide, limit: D.Decimal, price: D.Decimal): boolean =>
-  side === "buy" ? D.lte(price, limit) : D.gte(price, limit)
+  bySide(side, { buy: D.lte(price, limit), sell: D.gte(price, limit) })
 
 /** What the book says about the order's market. */
 export interface BookState {

@@ -26,6 +26,7 @@ import { ActiveOrders } from "../../services/ActiveOrders.ts"
 import * as D from "../../services/Decimal.ts"
 import { Exchange } from "../../services/Exchange.ts"
 import { debugOn } from "../../services/LogLevels.ts"
+import { decodeMarketSymbol, eitherId, type IdForms, NumericId, patternId } from "../../services/Inputs.ts"
 import { HBAR_USDT, makeRules, type MarketRules, type MarketRulesInput } from "../../services/MarketRules.ts"
 import { OrderJournal } from "../../services/OrderJournal.ts"
 import { describeAmounts, type OrderRecord } from "../../services/OrderRecord.ts"
@@ -65,8 +66,11 @@ export interface DryRunMarketService {
   setPrice(price: number, symbol?: string): Effect.Effect<ReadonlyArray<OrderRecord>, ValidationError | JournalError>
   /** The current simulated price, if one is set. */
   price(symbol?: string): Effect.Effect<Option.Option<number>>
-  /** Sets an asset's free balance, e.g. to fund a test. */
-  setBalance(asset: string, amount: number): Effect.Effect<void, ValidationError | JournalError>
+  /**
+   * Sets an asset's free balance, e.g. to fund a test. A decimal string or a
+   * `BigDecimal` is kept exactly, whatever its digits; a number is read as JavaScript prints it.
+   */
+  setBalance(asset: string, amount: number | string | D.Decimal): Effect.Effect<void, ValidationError | JournalError>
   /**
    * Caps how much one fill may take on the symbol (default: the layer's), so orders
    * fill in parts, each part a trade; `undefined` lifts the cap (the default: orders
@@ -105,6 +109,18 @@ const decimalInput = (operation: string, symbol: string, field: string, value: n
         ? Result.succeed(d)
         : Result.fail(new ValidationError({ operation, symbol, rule: "NotPositive", field, value: D.format(d) }))
   })
+
+/** `decimalInput` for an amount that may also come as exact text or a `BigDecimal`, which are kept as they are. */
+const exactInput = (operation: string, symbol: string, field: string, value: number | string | D.Decimal) => {
+  if (typeof value === "number") return decimalInput(operation, symbol, field, value)
+  return Option.match(D.fromAmount(value), {
+    onNone: () => Result.fail(new ValidationError({ operation, symbol, rule: "InvalidArgument", field, value: D.describeAmount(value) })),
+    onSome: (d) =>
+      D.isPositive(d) || D.isZero(d)
+        ? Result.succeed(d)
+        : Result.fail(new ValidationError({ operation, symbol, rule: "NotPositive", field, value: D.format(d) }))
+  })
+}
 
 /**
  * The book a session starts from: the journal's, if it holds one, else a fresh one
@@ -166,6 +182,16 @@ interface DryRunParts {
   readonly commit: <A, E>(now: number, f: (now: number) => Result.Result<A, E>) => Effect.Effect<A, E | JournalError>
 }
 
+/**
+ * The ids the dry run takes: its own (`dry_run_<n>`, lists `dry_run_list_<n>`) and
+ * those of the exchange it stands in for (Binance's numbers, which it never holds:
+ * `OrderNotFound`), so that it refuses exactly what a live Binance layer refuses.
+ */
+const DRY_RUN_IDS: IdForms = {
+  order: eitherId(NumericId, patternId(/^dry_run_[0-9]{1,19}$/, `"dry_run_" and up to 19 digits`)),
+  list: eitherId(NumericId, patternId(/^dry_run_list_[0-9]{1,19}$/, `"dry_run_list_" and up to 19 digits`))
+}
+
 /** The dry run's `Venue`: every request reads or changes the simulator, and a change is written to the store before it returns. */
 const makeVenue = ({ commit, events, markets, sim, store }: DryRunParts): VenueService => {
   /** A simulated request that changes the book at the fiber's clock time. */
@@ -200,6 +226,7 @@ const makeVenue = ({ commit, events, markets, sim, store }: DryRunParts): VenueS
 
   return {
     id: DRY_RUN_VENUE_ID,
+    ids: DRY_RUN_IDS,
     market: (op, s) => {
       const rules = markets.get(s)
       return rules === undefined ? Effect.fail(unknownMarket(markets, op, s)) : Effect.succeed(rules)
@@ -276,14 +303,14 @@ const makeMarket = ({ commit, markets, sim }: DryRunParts, symbol: string, activ
       ? Effect.sync(() => sim.setDepth(s, undefined))
       : Effect.map(Effect.fromResult(decimalInput("setDepth", s, "quantity", quantity)), (q) => sim.setDepth(s, q)),
   setBalance: (asset, amount) =>
-    Effect.fromResult(decimalInput("setBalance", symbol, "balance", amount)).pipe(
+    Effect.fromResult(exactInput("setBalance", symbol, "balance", amount)).pipe(
       Effect.flatMap((d) => Effect.flatMap(Clock.currentTimeMillis, (now) => commit(now, () => Result.succeed(sim.setBalance(asset, d)))))
     )
 })
 
 /** Builds the simulator and the `Venue` and `DryRunMarket` over it. */
 const makeDryRun = Effect.fnUntraced(function*(options: DryRunOptions) {
-  const symbol = options.symbol ?? "HBAR/USDT"
+  const symbol = yield* Effect.fromResult(decodeMarketSymbol("DryRunExchangeLayer", options.symbol))
   const store = (yield* OrderJournal).paper
   const active = yield* ActiveOrders
   const markets = yield* loadMarkets(options, symbol)

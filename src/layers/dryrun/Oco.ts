@@ -14,7 +14,7 @@ import { Option, Result } from "effect"
 import { ExchangeError } from "../../errors/ExchangeError.ts"
 import * as D from "../../services/Decimal.ts"
 import type { MarketRules } from "../../services/MarketRules.ts"
-import type { OrderRecord } from "../../services/OrderRecord.ts"
+import { bySide, type OrderRecord } from "../../services/OrderRecord.ts"
 import type { PaperOrder } from "../../services/PaperStore.ts"
 import type { OcoRecord, SubmitOco, SubmitOrder } from "../../services/Venue.ts"
 import type { OcoPairs, TriggerBook } from "./Triggers.ts"
@@ -40,7 +40,7 @@ export interface OcoBook {
 }
 
 /** What a leg counts as its part of the pair's lock: a sell its quantity, a buy its quantity at its lock price. */
-const partOf = (o: PaperOrder) => (o.record.side === "buy" ? D.mul(o.price, o.quantity) : o.quantity)
+const partOf = (o: PaperOrder) => (bySide(o.record.side, { buy: D.mul(o.price, o.quantity), sell: o.quantity }))
 
 export const makeOcoLists = (book: OcoBook) => {
   const { lists, triggers } = book
@@ -77,14 +77,14 @@ export const makeOcoLists = (book: OcoBook) => {
     const stopPrice = book.check(op, stopReq)
     if (Result.isFailure(stopPrice)) return Result.fail(stopPrice.failure)
     const market = book.price(req.symbol)
-    const [low, high] = req.side === "sell" ? [req.triggerPrice, req.price] : [req.price, req.triggerPrice]
+    const [low, high] = bySide(req.side, { buy: [req.price, req.triggerPrice], sell: [req.triggerPrice, req.price] })
     if (!(D.lt(low, high) && (market === undefined || (D.lt(low, market) && D.lt(market, high))))) {
       return refuse(op, req, "The relationship of the prices for the orders is not correct.")
     }
     const listId = `dry_run_list_${book.nextId()}`
     const limit = book.newOrder(limitReq, now, limitPrice.success, Option.some(listId))
     const stop = book.newOrder(stopReq, now, stopPrice.success, Option.some(listId))
-    const asset = req.side === "buy" ? rules!.quote : rules!.base
+    const asset = bySide(req.side, { buy: rules!.quote, sell: rules!.base })
     const locked = book.lockFunds(op, req.symbol, req.listClientOrderId, asset, D.max(partOf(limit), partOf(stop)))
     if (Result.isFailure(locked)) return Result.fail(locked.failure)
     book.place(limit)

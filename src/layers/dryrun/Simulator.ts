@@ -28,7 +28,7 @@
 import { Option, Result } from "effect"
 import type { ExchangeError } from "../../errors/ExchangeError.ts"
 import * as D from "../../services/Decimal.ts"
-import { hasLimitPrice, isTriggerType, type OrderRecord } from "../../services/OrderRecord.ts"
+import { bySide, hasLimitPrice, isTriggerType, type OrderRecord } from "../../services/OrderRecord.ts"
 import type { PaperOrder } from "../../services/PaperStore.ts"
 import type { SubmitOrder } from "../../services/Venue.ts"
 import { type Book, type BookOptions, makeBook } from "./Book.ts"
@@ -101,8 +101,8 @@ export const makeSimulator = (options: SimulatorOptions) => {
     if (Result.isFailure(checked)) return Result.fail(checked.failure)
     const price = checked.success
     const rules = rulesOf(req.symbol)!
-    const asset = req.side === "buy" ? rules.quote : rules.base
-    const need = req.side === "buy" ? D.mul(price, req.quantity) : req.quantity
+    const asset = bySide(req.side, { buy: rules.quote, sell: rules.base })
+    const need = bySide(req.side, { buy: D.mul(price, req.quantity), sell: req.quantity })
     // A market order fills at once: its funds are checked, then spent by the fill rather than locked.
     const locked = funds.lock(op, req.symbol, req.clientOrderId, asset, need, req.type !== "market")
     if (Result.isFailure(locked)) return Result.fail(locked.failure)

@@ -3,8 +3,9 @@
  * active orders and the retry policy, bound to one symbol. `OrderEngine.ts` builds
  * it once; placement, cancellation, reads and reconciliation each take it.
  */
-import { Effect, type Queue } from "effect"
+import { Effect, type Queue, Result } from "effect"
 import type { ExchangeFailure } from "../../errors/index.ts"
+import type { ValidationError } from "../../errors/ValidationError.ts"
 import type { JournalError } from "../../errors/JournalError.ts"
 import type { ActiveOrdersService } from "../../services/ActiveOrders.ts"
 import type { OrderJournalService } from "../../services/OrderJournal.ts"
@@ -87,6 +88,22 @@ export const read = <A>(engine: Pick<Engine, "policy">, effect: Effect.Effect<A,
  */
 export const operation = <A, E extends ExchangeFailure, R>(engine: Engine, op: string, effect: Effect.Effect<A, E, R>) =>
   Effect.annotateLogs(Effect.tapError(effect, (e) => Effect.logError(`${op} failed: ${e.message}`)), engine.annotations)
+
+/**
+ * The public operation `op` on inputs decoded at the boundary (`services/Inputs.ts`):
+ * `decode` runs when the operation runs, and a refused input fails it, logged like
+ * any failure, before anything is journaled or sent.
+ */
+export const withInputs = <I, A, E extends ExchangeFailure, R>(
+  engine: Engine,
+  op: string,
+  decode: (ctx: { readonly operation: string; readonly symbol: string }) => Result.Result<I, ValidationError>,
+  run: (inputs: I) => Effect.Effect<A, E, R>
+): Effect.Effect<A, E | ValidationError, R> =>
+  Effect.suspend((): Effect.Effect<A, E | ValidationError, R> => {
+    const decoded = decode({ operation: op, symbol: engine.symbol })
+    return Result.isFailure(decoded) ? operation(engine, op, Effect.fail(decoded.failure)) : run(decoded.success)
+  })
 
 /** Hands each view of an order to the feed (journal, active orders, order events). */
 export const observeAll = (engine: Engine, records: ReadonlyArray<OrderRecord>): Effect.Effect<void, JournalError> =>

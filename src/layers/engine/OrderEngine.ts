@@ -14,12 +14,13 @@ import { Effect, Layer, References } from "effect"
 import { ActiveOrders } from "../../services/ActiveOrders.ts"
 import * as D from "../../services/Decimal.ts"
 import { Exchange } from "../../services/Exchange.ts"
+import { decodeAsset, decodeCount, decodeInput, decodeMarketSymbol, decodeOcoRequest, decodeWindow } from "../../services/Inputs.ts"
 import { OrderJournal, UNATTRIBUTED_VENUE } from "../../services/OrderJournal.ts"
 import { defaultRetryPolicy, makeRetryPolicy, type RetryOptions, type RetryPolicy, withRetry } from "../../services/Retry.ts"
 import { Venue } from "../../services/Venue.ts"
 import { makeCancellation } from "./Cancellation.ts"
 import { makeOco } from "./Oco.ts"
-import { type Engine, type EngineCore, marketAnnotations } from "./Engine.ts"
+import { type Engine, type EngineCore, marketAnnotations, withInputs } from "./Engine.ts"
 import { makeFeed, makePassthroughFeed } from "./Feed.ts"
 import { startWatcher, type WatchOptions } from "./Watcher.ts"
 import { makeEventHub } from "./EventHub.ts"
@@ -65,20 +66,21 @@ const isPolicy = (r: RetryOptions | RetryPolicy): r is RetryPolicy => "schedule"
 /** Builds the `Exchange` service over the `Venue`, `OrderJournal` and `ActiveOrders` in context. */
 export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions = {}) {
   const venue = yield* Venue
-  const symbol = options.symbol ?? "HBAR/USDT"
+  const symbol = yield* Effect.fromResult(decodeMarketSymbol("start", options.symbol))
   const core: EngineCore = {
     venue,
     journal: yield* OrderJournal,
     active: yield* ActiveOrders,
     policy: options.retry === undefined ? defaultRetryPolicy : isPolicy(options.retry) ? options.retry : makeRetryPolicy(options.retry),
     symbol,
-    concurrency: options.cancelConcurrency ?? 10,
+    concurrency: yield* Effect.fromResult(decodeCount({ operation: "start", symbol }, "cancelConcurrency", options.cancelConcurrency, 10)),
     annotations: marketAnnotations({ symbol, venue }),
     sending: new Set()
   }
   const { active } = core
   const events = options.events === false ? undefined : options.events ?? {}
-  const hub = yield* makeEventHub(symbol, events?.subscriberBuffer ?? 10_000)
+  const buffer = yield* Effect.fromResult(decodeCount({ operation: "start", symbol }, "events.subscriberBuffer", events?.subscriberBuffer, 10_000))
+  const hub = yield* makeEventHub(symbol, buffer)
   const engine: Engine = { ...core, feed: yield* (events === undefined ? makePassthroughFeed(core) : makeFeed(core, hub, events.tradeWait)) }
   // Journal entries are scoped by venue id: a mismatch here is a wiring bug.
   if (venue.id === UNATTRIBUTED_VENUE) return yield* Effect.die(new Error(`a Venue's id must not be empty`))
@@ -119,19 +121,25 @@ export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions =
     createMarketSell: (quantity) => Effect.map(createMarketSell({ side: "sell", type: "market", quantity }), (o) => o.id),
     placeOrder: placement.placeOrderAs("placeOrder"),
     ...placement.triggerOrders,
-    createOco: oco.createOco,
-    cancelOco: oco.cancelOco,
-    cancelOrder: cancellation.cancelOrder,
+    createOco: (request) => withInputs(engine, "createOco", (ctx) => decodeOcoRequest(ctx, request), oco.createOco),
+    cancelOco: (listId) => withInputs(engine, "cancelOco", (ctx) => decodeInput(ctx, "listId", venue.ids.list, listId), oco.cancelOco),
+    cancelOrder: (orderId) =>
+      withInputs(engine, "cancelOrder", (ctx) => decodeInput(ctx, "orderId", venue.ids.order, orderId), cancellation.cancelOrder),
     cancelAllBuyOrders: () => cancellation.cancelAllOn("buy"),
     cancelAllSellOrders: () => cancellation.cancelAllOn("sell"),
     fetchOrder: (orderId) =>
-      Effect.flatMap(reads.fetchOrder(orderId), (o) => Effect.map(trades.withJournaledTrades([o]), (list) => list[0] ?? o)),
-    fetchAllOrders: (startTime, endTime) => Effect.flatMap(reads.fetchAllOrders(startTime, endTime), trades.withJournaledTrades),
-    fetchTrades: trades.fetchTrades,
+      withInputs(engine, "fetchOrder", (ctx) => decodeInput(ctx, "orderId", venue.ids.order, orderId), (id) =>
+        Effect.flatMap(reads.fetchOrder(id), (o) => Effect.map(trades.withJournaledTrades([o]), (list) => list[0] ?? o))),
+    fetchAllOrders: (startTime, endTime) =>
+      withInputs(engine, "fetchAllOrders", (ctx) => decodeWindow(ctx, startTime, endTime), ([start, end]) =>
+        Effect.flatMap(reads.fetchAllOrders(start, end), trades.withJournaledTrades)),
+    fetchTrades: (startTime, endTime) =>
+      withInputs(engine, "fetchTrades", (ctx) => decodeWindow(ctx, startTime, endTime), ([start, end]) => trades.fetchTrades(start, end)),
     fetchOpenOrders: reads.fetchOpenOrders,
     getUsdtBalance: reads.getQuoteBalance,
     getQuoteBalance: reads.getQuoteBalance,
-    getBaseAssetBalance: reads.getBaseAssetBalance,
+    getBaseAssetBalance: (baseAsset) =>
+      withInputs(engine, "getBaseAssetBalance", (ctx) => decodeAsset(ctx, baseAsset), reads.getBaseAssetBalance),
     sellAllAssets: placement.sellAllAssets,
     activeOrders: active.snapshot,
     sync: reconciliation.sync,

@@ -10,6 +10,7 @@ import { Clock, Effect, Option, Result } from "effect"
 import type { ExchangeFailure } from "../../errors/index.ts"
 import type { ValidationError } from "../../errors/ValidationError.ts"
 import * as D from "../../services/Decimal.ts"
+import { decodeOrderRequest } from "../../services/Inputs.ts"
 import { type MarketRules, type OrderRequest, sellableQuantity, validateOrder } from "../../services/MarketRules.ts"
 import { describeAmounts, isTriggerType, type OrderRecord, type OrderSide } from "../../services/OrderRecord.ts"
 import { withRetry } from "../../services/Retry.ts"
@@ -17,7 +18,7 @@ import { logLazily } from "../../services/LogLevels.ts"
 import type { SubmitOrder, VenueFailure } from "../../services/Venue.ts"
 import { newClientOrderId } from "./ClientOrderId.ts"
 import { checkFunds } from "./FundsCheck.ts"
-import { type Engine, marketAnnotations, operation, orderAnnotations, read, whileSending } from "./Engine.ts"
+import { type Engine, marketAnnotations, operation, orderAnnotations, read, whileSending, withInputs } from "./Engine.ts"
 
 /** A failure after which the order may or may not exist on the exchange: worth a look-up, and a resend. */
 export const isAmbiguous = (e: VenueFailure): boolean =>
@@ -104,8 +105,9 @@ export const makePlacement = (engine: Engine) => {
         ? Effect.flatMap(read(engine, venue.referencePrice(op, symbol)), (p) => place(op, rules, request, Option.getOrUndefined(p)))
         : place(op, rules, request, undefined))
 
-  /** The public operation `op`: places an order. */
-  const placeOrderAs = (op: string) => (request: OrderRequest) => operation(engine, op, placeWith(op, request))
+  /** The public operation `op`: places an order, its request decoded first (`Inputs.ts`). */
+  const placeOrderAs = (op: string) => (request: OrderRequest) =>
+    withInputs(engine, op, (ctx) => decodeOrderRequest(ctx, request), (valid) => operation(engine, op, placeWith(op, valid)))
 
   const sellAllAssets = () =>
     operation(

@@ -3,8 +3,7 @@
  * order it shows is applied to the active orders: a final status settles a tracked
  * order, and a tracked order missing from the open orders is looked up and settled.
  */
-import { BigDecimal, Effect, Result } from "effect"
-import { ValidationError } from "../../errors/ValidationError.ts"
+import { BigDecimal, Effect } from "effect"
 import * as D from "../../services/Decimal.ts"
 import type { OrderRecord } from "../../services/OrderRecord.ts"
 import type { VenueFailure } from "../../services/Venue.ts"
@@ -22,12 +21,6 @@ export interface ReadsNeeds {
   readonly quote: string
 }
 
-/** A time bound of `fetchAllOrders` that is not an epoch-ms time. */
-const badWindow = (symbol: string, field: string, value: number) =>
-  !Number.isFinite(value) || value < 0
-    ? Result.fail(new ValidationError({ operation: "fetchAllOrders", symbol, rule: "InvalidArgument", field, value: String(value) }))
-    : Result.succeed(value)
-
 export const makeReads = (engine: Engine, needs: ReadsNeeds) => {
   const { active, feed, symbol, venue } = engine
 
@@ -39,8 +32,6 @@ export const makeReads = (engine: Engine, needs: ReadsNeeds) => {
       engine,
       "fetchAllOrders",
       Effect.gen(function*() {
-        if (startTime !== undefined) yield* Effect.fromResult(badWindow(symbol, "startTime", startTime))
-        if (endTime !== undefined) yield* Effect.fromResult(badWindow(symbol, "endTime", endTime))
         const orders = yield* read(engine, venue.orders("fetchAllOrders", symbol, startTime, endTime))
         yield* observeAll(engine, orders)
         return orders

@@ -85,7 +85,7 @@ export const startWatcher = (
       switch (update._tag) {
         case "Order":
           return feed.observe(update.order, Option.toArray(update.trade)).pipe(
-            Effect.catch((e) => Effect.logError(`An order update could not be journaled: ${e.message}; the next poll reconciles it`))
+            Effect.catch((e) => Effect.logWarning(`An order update could not be journaled: ${e.message}; the next poll reconciles it`))
           )
         case "Gap":
           return pass("reconcile", "events were skipped")

@@ -4,13 +4,15 @@
  * from the file and its folder). Opening sets `busy_timeout = 5000`,
  * `foreign_keys = ON` and, for files opened read-write, `journal_mode = WAL` and the
  * `synchronous` level asked for, after checking that the file really is a SQLite
- * database. It never deletes, truncates or replaces an existing file.
+ * database, and that its write lock can be taken (a lock another process keeps is
+ * `Locked`, naming the holder where the system says: `FileLockHolders.ts`). It never deletes, truncates or replaces an existing file.
  * `SqliteClient.ts` builds the `effect/sql` client over the opened database.
  */
 import { accessSync, constants as fsConstants, statSync } from "node:fs"
 import { dirname } from "node:path"
 import { DatabaseSync } from "node:sqlite"
 import { Effect, Schema } from "effect"
+import { describeHolders, writeLockHolders } from "./FileLockHolders.ts"
 
 /** What went wrong when opening a database file. */
 export const SqliteOpenReason = Schema.Literals([
@@ -96,8 +98,11 @@ const toOpenError = (filename: string, readonly: boolean, cause: unknown): Sqlit
     case 11: // SQLITE_CORRUPT
       return fail("NotADatabase", `${sqliteMessage}; the file was left untouched`)
     case 5: // SQLITE_BUSY
-    case 6: // SQLITE_LOCKED
-      return fail("Locked", `${sqliteMessage} (waited ${BUSY_TIMEOUT_MS} ms)`)
+    case 6: { // SQLITE_LOCKED
+      const holders = isMemory(filename) ? [] : writeLockHolders([filename, `${filename}-shm`])
+      const by = holders.length === 0 ? "another connection holds its write lock" : `its write lock is held by ${describeHolders(holders)}`
+      return fail("Locked", `${sqliteMessage}: ${by} (waited ${BUSY_TIMEOUT_MS} ms)`)
+    }
     case 3: // SQLITE_PERM
     case 8: // SQLITE_READONLY
     case 23: // SQLITE_AUTH
@@ -169,10 +174,21 @@ const checkAccess = (filename: string): void => {
 class AccessDenied extends Error {}
 
 /**
+ * Takes the write lock once and lets it go. In WAL mode readers never wait, so a
+ * write lock another process keeps (a long transaction, a shell left in `BEGIN`)
+ * would otherwise show only at the first write, and every write would wait out the
+ * busy timeout in turn: this makes it one failure at start.
+ */
+const checkWriteLock = (db: DatabaseSync): void => {
+  db.exec("BEGIN IMMEDIATE")
+  db.exec("ROLLBACK")
+}
+
+/**
  * Opens and sets up the database, or fails with the connection already closed.
  * Order matters: the busy timeout first, so the checks wait on locks; then a read
  * of page 1 (`sqlite_master`), which rejects a file that is not a database before
- * anything could be written; then WAL and foreign keys.
+ * anything could be written; then WAL, the write-lock check and foreign keys.
  */
 export const openDatabase = (options: SqliteClientOptions): Effect.Effect<DatabaseSync, SqliteOpenError> =>
   Effect.try({
@@ -186,6 +202,7 @@ export const openDatabase = (options: SqliteClientOptions): Effect.Effect<Databa
         if (!readonly && !isMemory(options.filename)) {
           db.exec("PRAGMA journal_mode = WAL")
           if (options.synchronous !== undefined) db.exec(`PRAGMA synchronous = ${options.synchronous === "full" ? "FULL" : "NORMAL"}`)
+          checkWriteLock(db)
         }
         db.exec("PRAGMA foreign_keys = ON")
         return db

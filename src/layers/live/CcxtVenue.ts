@@ -19,6 +19,7 @@ import { hasListenKeyEndpoints, makeListenKeys } from "./exchanges/binance/Liste
 import { makeUserStreamSource, type UserStreamSourceOptions } from "./exchanges/binance/StreamSource.ts"
 import type { ExchangeError } from "../../errors/ExchangeError.ts"
 import type { VenueError } from "../../errors/index.ts"
+import { type IdForms, NumericId, TextId } from "../../services/Inputs.ts"
 import type { OrderRecord } from "../../services/OrderRecord.ts"
 import type { OcoVenue, SubmitOrder, VenueService } from "../../services/Venue.ts"
 import { binanceOwnClientOrderId, binanceSpotRest } from "./exchanges/binance/Rest.ts"
@@ -199,6 +200,7 @@ export const fromExchange = Effect.fnUntraced(function*(
 
   const service: VenueService = {
     id,
+    ids: idFormsOf(id),
     market: (op, symbol) => Effect.map(markets.market(op, symbol), (m) => m.rules),
     refreshMarkets: markets.refresh,
     referencePrice: (op, symbol) =>
@@ -235,6 +237,10 @@ export const fromExchange = Effect.fnUntraced(function*(
   }
   return service
 })
+
+/** Binance issues order and list ids as 64-bit numbers; other exchanges' ids are taken as text of a bounded form. */
+const idFormsOf = (exchangeId: string): IdForms =>
+  exchangeId.startsWith("binance") ? { order: NumericId, list: NumericId } : { order: TextId, list: TextId }
 
 /** The stream host on the same origin as a `baseUrl` (a test server, a testnet): `http` → `ws`, `https` → `wss`. */
 const streamBaseOf = (baseUrl: string): string => baseUrl.replace(/^http(s?):\/\//i, "ws$1://")

@@ -70,12 +70,12 @@ export type CcxtErrors = Pick<
 /** What the HTTP response that produced an error said, when there was one. */
 export interface HttpInfo {
   readonly status?: number | undefined
+  /** The request, as `POST /api/v3/order`: method and path, never the query (it carries the signature). */
+  readonly request?: string | undefined
   /** Response headers (any case). */
   readonly headers?: Readonly<Record<string, unknown>> | undefined
   /** The exchange's error code from the body, e.g. `-2015`. */
   readonly code?: string | undefined
-  /** The request it answered: method and path, e.g. `POST /api/v3/order`. */
-  readonly request?: string | undefined
 }
 
 export interface ClassifyInput {
@@ -142,10 +142,14 @@ export const classify = (error: unknown, input: ClassifyInput): VenueError => {
   const cause = new Error(detail)
   cause.name = name
   const base = { ...contextFields(input.context), detail, cause }
+  const onTheWire = {
+    ...(http?.request === undefined ? {} : { request: http.request }),
+    ...(http?.status === undefined ? {} : { httpStatus: http.status })
+  }
   const auth = (reason: AuthenticationReason) => new AuthenticationError({ ...base, reason })
-  const network = (reason: NetworkReason) => new NetworkError({ ...base, reason })
+  const network = (reason: NetworkReason) => new NetworkError({ ...base, ...onTheWire, reason })
   const exchange = (reason: ExchangeReason, wait?: number) =>
-    new ExchangeError({ ...base, reason, ...(wait === undefined ? {} : { retryAfterMs: wait }) })
+    new ExchangeError({ ...base, ...onTheWire, reason, ...(wait === undefined ? {} : { retryAfterMs: wait }) })
   const wait = () => retryAfterMs(http?.headers, input.now ?? Date.now())
   const status = http?.status
   const code = http?.code

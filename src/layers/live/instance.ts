@@ -158,11 +158,16 @@ const mergeUsage = (usage: Array<Usage>, more: ReadonlyArray<Usage>): Array<Usag
   return usage
 }
 
-/** `GET /api/v3/order`: the method and the URL's path, never its query (which holds the signature). */
-const requestLine = (method: unknown, url: unknown): string | undefined => {
+/** `POST /api/v3/order` for a request to `url`: the path only, so no query (and no signature) is kept. */
+export const requestLine = (method: unknown, url: unknown): string | undefined => {
   if (typeof url !== "string") return undefined
-  const path = url.replace(/^[a-z]+:\/\/[^/]+/i, "").replace(/[?#].*$/, "")
-  return `${typeof method === "string" ? method.toUpperCase() : "?"} ${path}`
+  let path: string
+  try {
+    path = new URL(url).pathname
+  } catch {
+    return undefined
+  }
+  return `${typeof method === "string" ? method.toUpperCase() : "GET"} ${path}`
 }
 
 const bodyCode = (parsed: unknown): string | undefined => {
@@ -175,7 +180,8 @@ const bodyCode = (parsed: unknown): string | undefined => {
  * Wraps the instance's `handleErrors` (called for every response, with its status,
  * headers and parsed body) and `handleHttpStatusCode` (called right after it, in the
  * same tick, when `handleErrors` did not throw). Errors thrown by either are tagged
- * with their response's facts. Behaviour is otherwise unchanged.
+ * with their response's facts; an error thrown by `fetch` itself (no answer came)
+ * with its request. Behaviour is otherwise unchanged.
  */
 export const tapResponses = (exchange: CcxtExchange): ResponseTap => {
   const tags = new WeakMap<object, HttpInfo>()
@@ -204,9 +210,17 @@ export const tapResponses = (exchange: CcxtExchange): ResponseTap => {
     try {
       return Reflect.apply(handleHttpStatusCode, this, args)
     } catch (e) {
-      tag(e, current !== undefined && current.status === args[0] ? current : { status: Number(args[0]) })
+      tag(e, current !== undefined && current.status === args[0] ? current : { status: Number(args[0]), request: requestLine(args[3], args[2]) })
       throw e
     }
+  }
+  // A request that got no answer (a timeout, a refused connection) fails in `fetch`: its error learns the request.
+  const fetch = exchange.fetch
+  exchange.fetch = function(this: CcxtExchange, ...args: Parameters<CcxtExchange["fetch"]>) {
+    return (Reflect.apply(fetch, this, args) as Promise<unknown>).catch((e: unknown) => {
+      tag(e, { request: requestLine(args[1], args[0]) })
+      throw e
+    })
   }
 
   return {

@@ -21,7 +21,7 @@ import type { ExchangeError } from "../../../../errors/ExchangeError.ts"
 import * as D from "../../../../services/Decimal.ts"
 import { addFee, type Fees, type OrderRecord } from "../../../../services/OrderRecord.ts"
 import type { Balance, SubmitOrder } from "../../../../services/Venue.ts"
-import { BINANCE_ORDER_TYPES } from "./OrderTypes.ts"
+import { BINANCE_ORDER_TYPES, binanceSide } from "./OrderTypes.ts"
 import { checker } from "../../decode.ts"
 import { type DecodeContext, type DecodedOrders, decodeOrderList, failure, type RawOrder, toOrderRecord } from "../../RawOrder.ts"
 import type { CcxtExchange } from "../../instance.ts"
@@ -73,7 +73,7 @@ export const orderParams = (order: SubmitOrder, marketId: string): Params => {
   const trigger = Option.getOrUndefined(order.triggerPrice)
   return {
     symbol: marketId,
-    side: order.side === "buy" ? "BUY" : "SELL",
+    side: binanceSide(order.side),
     type,
     quantity: D.format(order.quantity),
     newClientOrderId: order.clientOrderId,

@@ -20,6 +20,7 @@ import * as D from "../../../../services/Decimal.ts"
 import type { OrderRecord } from "../../../../services/OrderRecord.ts"
 import type { OcoRecord, SubmitOco } from "../../../../services/Venue.ts"
 import { decodeBinanceOrder, type Params, type WireMarket } from "./Rest.ts"
+import { binanceSide } from "./OrderTypes.ts"
 import { checker } from "../../decode.ts"
 import { type DecodeContext, failure } from "../../RawOrder.ts"
 
@@ -33,7 +34,7 @@ export interface BinanceListRest {
 /** `POST /api/v3/order/oco`'s parameters. */
 export const ocoParams = (oco: SubmitOco, marketId: string): Params => ({
   symbol: marketId,
-  side: oco.side === "buy" ? "BUY" : "SELL",
+  side: binanceSide(oco.side),
   quantity: D.format(oco.quantity),
   price: D.format(oco.price),
   stopPrice: D.format(oco.triggerPrice),
