@@ -12,7 +12,9 @@
  * - Every order type Binance.US documents (LIMIT, MARKET, LIMIT_MAKER and the four
  *   stop types, checked against the symbol's `orderTypes`), OCO lists
  *   (`/api/v3/order/oco`, `/api/v3/orderList`, `openOrderList`, `allOrderList`),
- *   `myTrades`, and partial fills (`fillOrder`, `setDepth`).
+ *   `myTrades` and `allOrders` with Binance's paging limits (a window of at most 24 h,
+ *   at most 1000 rows), partial fills (`fillOrder`, `setDepth`), and past orders at
+ *   given times (`seedOrders`).
  * - IP weight per minute and orders per 10 s (an OCO counts 2; sliding windows) -> 429 + Retry-After,
  *   x-mbx-used-weight(-1m) on every answer, x-mbx-order-count-10s/-1d on new orders.
  * - Fault injection for the next N matching requests, and an inspection API.
@@ -43,7 +45,7 @@ import { UserStream } from "./binance/userStream.ts"
 import { WsApi } from "./binance/wsApi.ts"
 import { orderJson, orderListJson } from "./binance/wire.ts"
 
-export type { BinanceServer, BinanceServerCounters, BinanceServerOptions, OrderRef, RequestLogEntry } from "./binance/api.ts"
+export type { BinanceServer, BinanceServerCounters, BinanceServerOptions, OrderRef, RequestLogEntry, SeedOrder } from "./binance/api.ts"
 export type { FaultMatch, RequestInfo } from "./binance/faults.ts"
 export type { SymbolOverrides } from "./binance/markets.ts"
 export type { UserStreamControls } from "./binance/userStream.ts"
@@ -63,7 +65,9 @@ export const startBinanceServer = async (options: BinanceServerOptions = {}): Pr
   const orderLimit = options.orderLimitPer10s ?? 100
   const latencyMs = options.latencyMs ?? 0
   let skew = 0
-  const clock = () => Date.now() + skew
+  /** The time `seedOrders` places an order at; the clock's own otherwise. */
+  let pinned: number | undefined
+  const clock = () => pinned ?? Date.now() + skew
   const infos = loadSymbolInfos(options.symbolOverrides)
   const engine = new Engine({
     symbols: infos.map(symbolRules),
@@ -305,6 +309,18 @@ export const startBinanceServer = async (options: BinanceServerOptions = {}): Pr
       engine.fill(order, q, at)
     },
     setDepth: (symbol, qty) => engine.setDepth(symbol, qty === undefined ? undefined : D.dec(qty)),
+    seedOrders: (symbol, orders) =>
+      orders.map((o) => {
+        pinned = o.time
+        try {
+          const params = { symbol, side: o.side, type: "LIMIT", timeInForce: "GTC", price: o.price, quantity: o.quantity }
+          const order = engine.newOrder(params)
+          if (o.filled === true && isOpen(order)) engine.fill(order, D.sub(order.origQty, order.executedQty), order.price)
+          return order.orderId
+        } finally {
+          pinned = undefined
+        }
+      }),
     deposit: (asset, amount) => engine.deposit(asset, D.dec(amount)),
     userStream: userStream.controls,
     wsApi: wsApi.controls,

@@ -66,6 +66,15 @@ export interface BinanceServerCounters {
 /** An order by its exchange id or its client id. */
 export type OrderRef = { readonly orderId: number } | { readonly clientOrderId: string }
 
+/** A past order for `seedOrders`. */
+export interface SeedOrder {
+  readonly time: number
+  readonly side: "BUY" | "SELL"
+  readonly price: string
+  readonly quantity: string
+  readonly filled?: boolean
+}
+
 export interface BinanceServer {
   readonly url: string
   readonly port: number
@@ -96,6 +105,12 @@ export interface BinanceServer {
    * again. Tests get PARTIALLY_FILLED states, one trade per fill, this way.
    */
   setDepth(symbol: string, qty: string | undefined): void
+  /**
+   * Places past orders as if each had been sent at its `time` (epoch ms, the server
+   * clock's): LIMIT GTC orders at `price`, filled whole at it then (one trade at that
+   * time) when `filled`. They need the funds an order sent then would. Gives their ids.
+   */
+  seedOrders(symbol: string, orders: ReadonlyArray<SeedOrder>): ReadonlyArray<number>
   /** Adds `amount` (negative: withdraws) to an asset's free balance, announced as `balanceUpdate`. */
   deposit(asset: string, amount: string): void
   /** The user data stream's inspection and fault controls. */
