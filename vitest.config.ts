@@ -12,8 +12,8 @@ export default defineConfig({
     env: { ORDEROPS_JOURNAL: ":memory:" },
     // A test's log lines reach the report only when it fails.
     silent: "passed-only",
-    // The run fails if a test left a file in the work tree (see the file's header).
-    globalSetup: ["test/support/work-tree-guard.ts"],
+    // The run fails if a test left a file in the work tree or in the temp folder (see each file's header).
+    globalSetup: ["test/support/work-tree-guard.ts", "test/support/temp-guard.ts"],
     reporters: report ? ["default", ["json", { outputFile: report }]] : ["default"]
   }
 })
