@@ -22,7 +22,7 @@ import { type CcxtOrderOptions, decodeBalances, decodeOrder, decodeOrders } from
 import type { CcxtExchange } from "./instance.ts"
 import type { MarketCacheService } from "./Markets.ts"
 import { decodeContext, type DecodedOrders } from "./RawOrder.ts"
-import { binanceRowsIn, describePage, PAGE, sinceRowsIn } from "./paging.ts"
+import { binanceRowsIn, describePage, PAGE, type Page, type Row, sinceRowsIn } from "./paging.ts"
 import { decodeCcxtTrades } from "./trades.ts"
 import { makeWatchOrders, type WatchOrdersOptions } from "./WatchOrders.ts"
 import { isOrderNotFound, type WireAdapter } from "./WireAdapter.ts"
@@ -87,6 +87,29 @@ export const make = (client: CcxtClientService, markets: MarketCacheService, opt
   const openOrders = (op: string, symbol: string) =>
     orderList({ operation: op, symbol, kind: "openOrders", describe: () => `GET openOrders on ${symbol}` }, (ex) => ex.fetchOpenOrders(symbol))
 
+  /**
+   * Every row in `[since, until]` through `fetch`, a ccxt method taking (since, limit,
+   * params): with Binance's paging (a window's `until`, or from an id given as
+   * `idParam`), or by `since` with `sinceParams`. `page` makes and reads one request.
+   */
+  const rowsIn = <R extends Row>(
+    page: (describe: string, call: (ex: CcxtExchange) => Promise<unknown>) => Effect.Effect<Page<R>, VenueError>,
+    fetch: (ex: CcxtExchange, since: number | undefined, params: Record<string, unknown>) => Promise<unknown>,
+    idParam: "orderId" | "fromId",
+    sinceParams: Record<string, unknown>,
+    since: number | undefined,
+    until: number
+  ) =>
+    options.binancePaging === true
+      ? binanceRowsIn(
+        (p) =>
+          page(describePage(p), (ex) =>
+            "fromId" in p ? fetch(ex, undefined, { [idParam]: p.fromId }) : fetch(ex, p.startTime, { until: p.endTime })),
+        since,
+        until
+      )
+      : sinceRowsIn((from) => page(`from ${from}`, (ex) => fetch(ex, from, sinceParams)), since, until)
+
   const ordersPage = (op: string, symbol: string, describe: string, call: (ex: CcxtExchange) => Promise<unknown>) =>
     Effect.map(orderList({ operation: op, symbol, kind: "orders", describe: () => `GET allOrders on ${symbol} ${describe}` }, call), (decoded) => ({
       decoded,
@@ -98,17 +121,7 @@ export const make = (client: CcxtClientService, markets: MarketCacheService, opt
       const skipped: Array<ExchangeError> = []
       const page = (describe: string, call: (ex: CcxtExchange) => Promise<unknown>) =>
         Effect.map(ordersPage(op, symbol, describe, call), ({ decoded, page }) => (skipped.push(...decoded.skipped), page))
-      const all = options.binancePaging === true
-        ? binanceRowsIn(
-          (p) =>
-            page(describePage(p), (ex) =>
-              "fromId" in p
-                ? ex.fetchOrders(symbol, undefined, PAGE, { orderId: p.fromId })
-                : ex.fetchOrders(symbol, p.startTime, PAGE, { until: p.endTime })),
-          since,
-          until
-        )
-        : sinceRowsIn((from) => page(`from ${from}`, (ex) => ex.fetchOrders(symbol, from, PAGE, { until })), since, until)
+      const all = rowsIn(page, (ex, from, params) => ex.fetchOrders(symbol, from, PAGE, params), "orderId", { until }, since, until)
       return Effect.map(all, (list) => ({ orders: list, skipped, listed: list.length + skipped.length }))
     })
 
@@ -191,17 +204,7 @@ export const make = (client: CcxtClientService, markets: MarketCacheService, opt
           call,
           (raw) => Result.map(decodeCcxtTrades(raw, ctx(op, symbol)), (rows) => ({ rows, listed: rows.length }))
         )
-      return options.binancePaging === true
-        ? binanceRowsIn(
-          (p) =>
-            page(describePage(p), (ex) =>
-              "fromId" in p
-                ? ex.fetchMyTrades(symbol, undefined, PAGE, { fromId: p.fromId })
-                : ex.fetchMyTrades(symbol, p.startTime, PAGE, { until: p.endTime })),
-          since,
-          until
-        )
-        : sinceRowsIn((from) => page(`from ${from}`, (ex) => ex.fetchMyTrades(symbol, from, PAGE)), since, until)
+      return rowsIn(page, (ex, from, params) => ex.fetchMyTrades(symbol, from, PAGE, params), "fromId", {}, since, until)
     }
   }
 }
