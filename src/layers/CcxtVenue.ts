@@ -8,8 +8,8 @@
  *   (unless `useUnifiedApi`), `CcxtUnified` everywhere else.
  *
  * What this module adds is the same whichever adapter speaks: tickers, a duplicate
- * client order id resolved to the order that has it, the 24-hour window limit,
- * and a warning for each listed order orderops cannot represent.
+ * client order id resolved to the order that has it, reads that end now when no
+ * end is given, and a warning for each listed order orderops cannot represent.
  *
  * No policy lives here: retries, look-ups after ambiguous failures and the journal
  * are the engine's (`OrderEngine.ts`), the same for the dry run and live.
@@ -37,9 +37,6 @@ import { isOrderNotFound, type WireAdapter } from "./ccxt/WireAdapter.ts"
 import { makeWatchOrders, type WatchOrdersOptions } from "./ccxt/WatchOrders.ts"
 
 const redacted = (s: string | Redacted.Redacted<string>) => (Redacted.isRedacted(s) ? s : Redacted.make(s))
-
-/** Binance's allOrders refuses a `[startTime, endTime]` window longer than 24 h. */
-const DAY_MS = 86_400_000
 
 /** Options of the user data stream on Binance and Binance.US spot; `false`: none (the engine polls). */
 export type UserStreamSetting = false | Pick<UserStreamSourceOptions, "streamBase">
@@ -105,6 +102,7 @@ const chooseAdapter = (
   return CcxtUnified.make(client, markets, {
     // ccxt's Binance `fetchOrder` takes a client order id, though its `has` does not say so.
     lookupByClientOrderId: binance || client.has("fetchOrderWithClientOrderId"),
+    binancePaging: binanceSpotRest(exchange) !== undefined,
     ...(binance ? { ownClientOrderId: binanceOwnClientOrderId } : {}),
     ...watch
   })
@@ -186,16 +184,11 @@ export const fromExchange = Effect.fnUntraced(function*(
     cancel: (op, symbol, listId) => moving(lists.cancel(op, symbol, listId))
   }))
 
-  const orders = (op: string, symbol: string, since?: number, until?: number) => {
-    // Binance refuses windows over 24 h; wider ones fetch the most recent orders and filter here.
-    const window = since !== undefined && until !== undefined && until - since > DAY_MS ? {} : { since, until }
-    return adapter.orders(op, symbol, window).pipe(
-      Effect.flatMap(reported(op, symbol)),
-      Effect.map((list) =>
-        list.filter((o) => (since === undefined || o.timestamp >= since) && (until === undefined || o.timestamp <= until))
-      )
-    )
-  }
+  /** `until`, or now: a read without an end reads up to the moment it is made. */
+  const endOf = (until: number | undefined) => (until === undefined ? Clock.currentTimeMillis : Effect.succeed(until))
+
+  const orders = (op: string, symbol: string, since?: number, until?: number) =>
+    Effect.flatMap(endOf(until), (end) => Effect.flatMap(adapter.orders(op, symbol, since, end), reported(op, symbol)))
 
   const service: VenueService = {
     id,
@@ -225,8 +218,7 @@ export const fromExchange = Effect.fnUntraced(function*(
     // While the stream is up and seeded, its balances answer without a request.
     balances: stream === undefined ? adapter.balances : (op) =>
       Effect.flatMap(stream.knownBalances, (known) => Option.match(known, { onNone: () => adapter.balances(op), onSome: Effect.succeed })),
-    trades: (op, symbol, since, until) =>
-      Effect.flatMap(until === undefined ? Clock.currentTimeMillis : Effect.succeed(until), (end) => adapter.trades(op, symbol, since, end)),
+    trades: (op, symbol, since, until) => Effect.flatMap(endOf(until), (end) => adapter.trades(op, symbol, since, end)),
     oco,
     // Binance's user data stream where it serves (Binance.US; binance.com through its REST adapter), else ccxt's watchOrders.
     updates: stream !== undefined
