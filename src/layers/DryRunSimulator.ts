@@ -40,7 +40,7 @@ import { makeOcoPairs, makeTriggerBook, pendingTriggerOf, resume } from "./DryRu
 
 /** The simulator's markets, starting book and fee rates (`BookOptions`), and its fill model (default `lastPriceFillModel`). */
 export interface SimulatorOptions extends BookOptions {
-  readonly fillModel?: FillModel
+  readonly fillModel?: FillModel | undefined
 }
 
 /** What the fill model sees of a paper order. */
