@@ -17,7 +17,6 @@
  */
 import * as D from "../services/Decimal.ts"
 import { type FeeSchedule, type Fill, type FillDecision, type FillModel, type FillOrder, type MarketEvent, type MarketState, NO_FILLS } from "../services/FillModel.ts"
-import { crossesAt } from "./DryRunChecks.ts"
 
 /** What one fill of `order` may take: the rest of it, at most the market's depth. */
 export const fillableOf = (order: FillOrder, market: MarketState): D.Decimal => {
@@ -32,6 +31,13 @@ const fillAt = (order: FillOrder, market: MarketState, price: D.Decimal, liquidi
   return { fills: [{ price, quantity, liquidity, feeRate: liquidity === "maker" ? fees.maker : fees.taker }] }
 }
 
+/**
+ * Whether a `side` order at `limit` meets the market at `price` (`DryRunChecks.crossesAt`'s
+ * rule, with one comparison: every resting order is asked this on every price move).
+ */
+const meets = (side: FillOrder["side"], limit: D.Decimal, price: D.Decimal): boolean =>
+  side === "buy" ? D.lte(price, limit) : D.gte(price, limit)
+
 /** The price an event trades at: a price move's or a trade print's; a book snapshot trades nothing. */
 const tradedPrice = (event: MarketEvent): D.Decimal | undefined => (event._tag === "BookSnapshot" ? undefined : event.price)
 
@@ -40,13 +46,13 @@ export const lastPriceFillModel: FillModel = {
   arrive: (order, market, fees) => {
     const last = market.last
     if (last === undefined) return NO_FILLS
-    if (order.limit !== undefined && !crossesAt(order.side, order.limit, last)) return NO_FILLS
+    if (order.limit !== undefined && !meets(order.side, order.limit, last)) return NO_FILLS
     return fillAt(order, market, last, "taker", fees)
   },
   rest: (order, event, market, fees) => {
     const price = tradedPrice(event)
     const restsAt = order.limit ?? order.triggerPrice
-    if (price === undefined || restsAt === undefined || !crossesAt(order.side, restsAt, price)) return NO_FILLS
+    if (price === undefined || restsAt === undefined || !meets(order.side, restsAt, price)) return NO_FILLS
     return fillAt(order, market, restsAt, "maker", fees)
   }
 }

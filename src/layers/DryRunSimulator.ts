@@ -86,7 +86,7 @@ export const makeSimulator = (options: SimulatorOptions) => {
   /** What the model keeps of each open order's place in the queue (`FillDecision.queueAhead`). */
   const queues = new Map<string, D.Decimal>()
   const marketOf = (symbol: string): MarketState => ({ symbol, last: prices.get(symbol), book: snapshots.get(symbol), depth: book.depth.get(symbol) })
-  const viewOf = (o: PaperOrder) => fillOrderOf(o, queues.get(o.record.id))
+  const viewOf = (o: PaperOrder) => fillOrderOf(o, queues.size === 0 ? undefined : queues.get(o.record.id))
 
   /**
    * Applies the model's answer for `o`: each fill in turn (a market order's rest
