@@ -4,9 +4,12 @@
  * maker or taker, fee rate). One table per question the dry run asks.
  */
 import { assert, describe, it } from "@effect/vitest"
+import { Option, Result } from "effect"
 import { lastPriceFillModel as model } from "../src/layers/DryRunFillModel.ts"
+import { makeSimulator } from "../src/layers/DryRunSimulator.ts"
 import * as D from "../src/services/Decimal.ts"
-import type { FeeSchedule, FillDecision, FillOrder, MarketEvent, MarketState } from "../src/services/FillModel.ts"
+import type { FeeSchedule, FillDecision, FillModel, FillOrder, MarketEvent, MarketState } from "../src/services/FillModel.ts"
+import { HBAR_USDT } from "../src/services/MarketRules.ts"
 import type { OrderSide, OrderType } from "../src/services/OrderRecord.ts"
 
 const fees: FeeSchedule = { maker: D.unsafe("0.001"), taker: D.unsafe("0.002") }
@@ -96,4 +99,43 @@ describe("lastPriceFillModel.rest: a resting order the market crosses makes at i
     it(name, () => assert.deepStrictEqual(fillsText(model.rest(o, e, m, fees)), expected))
   }
   it("keeps no queue", () => assert.isUndefined(model.rest(buy, move("0.09"), market("0.09"), fees).queueAhead))
+})
+
+describe("the simulator asks its model about every market event", () => {
+  const seed = () => ({
+    exists: true,
+    seq: 0,
+    balances: new Map([["USDT", { free: D.unsafe("1000"), used: D.ZERO }]]),
+    prices: new Map([["HBAR/USDT", D.unsafe("0.11")]]),
+    open: []
+  })
+  const buy = {
+    symbol: "HBAR/USDT",
+    side: "buy",
+    type: "limit",
+    clientOrderId: "c1",
+    quantity: D.unsafe("100"),
+    price: Option.some(D.unsafe("0.1")),
+    triggerPrice: Option.none()
+  } as const
+
+  it("a trade printed through a resting order fills it; a book reaches the model in its market state", () => {
+    const seen: Array<string> = []
+    const watching: FillModel = {
+      name: "watching",
+      arrive: model.arrive,
+      rest: (o, e, m, f) => {
+        seen.push(`${e._tag} last ${m.last === undefined ? "-" : D.format(m.last)} book ${m.book === undefined ? "-" : D.format(m.book.bids[0]!.price)}`)
+        return model.rest(o, e, m, f)
+      }
+    }
+    const sim = makeSimulator({ markets: new Map([[HBAR_USDT.symbol, HBAR_USDT]]), book: seed(), makerFee: fees.maker, takerFee: fees.taker, fillModel: watching })
+    assert.isTrue(Result.isSuccess(sim.submit("createLimitBuy", buy, 0)))
+    assert.deepStrictEqual(sim.apply(snapshot, 1), []) // a book crossing the order fills nothing by the default rules
+    const [filled] = sim.apply(print("0.099"), 2)
+    assert.deepStrictEqual(seen, ["BookSnapshot last 0.11 book 0.05", "TradePrint last 0.099 book 0.05"])
+    assert.strictEqual(filled!.status, "closed")
+    assert.strictEqual(D.format(Option.getOrThrow(filled!.averagePrice)), "0.1")
+    assert.strictEqual(D.format(Option.getOrThrow(sim.price("HBAR/USDT"))), "0.099") // a trade moves the last price
+  })
 })
