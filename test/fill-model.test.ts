@@ -1,7 +1,8 @@
 /**
  * The dry run's default fill model, `lastPriceFillModel`, as pure functions: for an
  * order, a market event and a market state, which fills it gives (price, quantity,
- * maker or taker, fee rate). One table per question the dry run asks.
+ * maker or taker, fee rate). One table per question the dry run asks; then the
+ * simulator asking its model about a trade print and a book.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Option, Result } from "effect"

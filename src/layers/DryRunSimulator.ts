@@ -217,7 +217,11 @@ export const makeSimulator = (options: SimulatorOptions) => {
     submit,
     submitOco: lists.submit,
     cancel,
-    cancelList: lists.cancel,
+    cancelList: (symbol: string, listId: string) => {
+      const list = lists.cancel(symbol, listId)
+      if (list !== undefined) for (const leg of [list.limit, list.stop]) queues.delete(leg.id)
+      return list
+    },
     listByClientId: lists.byClientId,
     apply,
     /** Moves the simulated price (`apply` of a `PriceMove`). */
