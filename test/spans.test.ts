@@ -5,7 +5,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Fiber, Option, Stream, Tracer } from "effect"
-import { cancelOrder, createLimitBuy, DryRunExchangeLayer, DryRunMarket, Exchange, type ExchangeFailure, fetchOrder } from "../src/index.ts"
+import { cancelOrder, createLimitBuy, DryRunExchangeLayer, DryRunMarket, Exchange, fetchOrder } from "../src/index.ts"
 import { withLiveServer } from "./support/live-layer.ts"
 
 const credentials = { apiKey: "spans-key-0123456789abcdef", secret: "spans-secret-FEDCBA9876543210" }
@@ -28,7 +28,7 @@ const recordingTracer = () => {
  * once, a cancel, a cancel that fails (the order is no longer open), a refused input, and
  * a resting buy filled by the market and then read.
  */
-const botRun = (setPrice: (price: string) => Effect.Effect<void>) =>
+const botRun = <R>(setPrice: (price: string) => Effect.Effect<void, never, R>) =>
   Effect.gen(function*() {
     const resting = yield* createLimitBuy(0.09, 100)
     const taker = yield* createLimitBuy(0.11, 100)
@@ -41,7 +41,7 @@ const botRun = (setPrice: (price: string) => Effect.Effect<void>) =>
     return { resting, taker, notOpen, refused, maker, filled }
   }).pipe(Effect.withSpan("bot"))
 
-type Run = Effect.Success<ReturnType<typeof botRun>>
+type Run = Effect.Success<ReturnType<typeof botRun<never>>>
 
 const attribute = (span: Tracer.NativeSpan, key: string) => span.attributes.get(key)
 
@@ -101,7 +101,7 @@ const assertSpans = (spans: ReadonlyArray<Tracer.NativeSpan>, venue: string, run
 }
 
 /** Runs `body` with the recording tracer in context, and gives its result with the spans. */
-const recorded = <A, R>(body: Effect.Effect<A, ExchangeFailure, R>) => {
+const recorded = <A, E, R>(body: Effect.Effect<A, E, R>) => {
   const { spans, tracer } = recordingTracer()
   return Effect.map(Effect.provideService(body, Tracer.Tracer, tracer), (run) => ({ run, spans }))
 }
