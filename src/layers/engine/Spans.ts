@@ -74,8 +74,8 @@ export const traced = <A, E, R>(
   given: Attributes = {},
   describe?: (a: A) => Attributes
 ): Effect.Effect<A, E, R> =>
-  Effect.flatMap(Effect.service(Tracer.Tracer), (tracer) =>
-    tracer === Tracer.nativeTracer
+  Effect.withFiber((fiber) =>
+    fiber.getRef(Tracer.Tracer) === Tracer.nativeTracer
       ? effect
       : Effect.withSpan(
         Effect.onExit(effect, (exit) => Effect.annotateCurrentSpan(exitAttributes(exit, describe))),
