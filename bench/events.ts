@@ -20,7 +20,7 @@ import { Deferred, Effect, Exit, Layer, Redacted, References, Scope, Stream } fr
 import { Exchange, OrderJournal } from "../src/index.ts"
 import { LiveExchangeLayer } from "../src/layers/Live.ts"
 import { startBinanceServer } from "../test/support/BinanceServer.ts"
-import { median, ms, progress, type Row, verdict } from "./support.ts"
+import { median, ms, progress, quantile, type Row, verdict } from "./support.ts"
 
 const API_KEY = "bench-key-0123456789abcdef"
 const SECRET = "bench-secret-FEDCBA9876543210"
@@ -33,12 +33,6 @@ const STREAM_PAUSE_MS = 5
 const POLL_SAMPLES = 40
 /** The polling run's interval: short, so the run stays short; the latency scales with it. */
 const POLL_MS = 250
-
-/** The value at quantile `q` (0..1) of `xs`, nearest rank. */
-const quantile = (xs: ReadonlyArray<number>, q: number): number => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!
-}
 
 type Source = "stream" | "polling"
 
