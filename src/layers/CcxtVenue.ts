@@ -20,7 +20,7 @@ import { makeUserStreamSource, type UserStreamSourceOptions } from "./binance/St
 import type { ExchangeError } from "../errors/ExchangeError.ts"
 import type { VenueError } from "../errors/index.ts"
 import type { OrderRecord } from "../services/OrderRecord.ts"
-import type { OcoVenue, SubmitOrder, VenueService } from "../services/Venue.ts"
+import type { OcoRecord, OcoVenue, SubmitOrder, VenueService } from "../services/Venue.ts"
 import { binanceOwnClientOrderId, binanceSpotRest } from "./ccxt/binance.ts"
 import * as BinanceSpot from "./ccxt/BinanceSpot.ts"
 import type { BudgetLimits } from "./ccxt/budget.ts"
@@ -131,8 +131,14 @@ export const fromExchange = Effect.fnUntraced(function*(
     watch: { exchange, ccxt, secrets: options.secrets }
   })
   const stream = userStreamOf(exchange, client, markets, adapter, options.userStream ?? {})
-  /** A request that may move balances: the stream's balances wait for its news (see StreamSource.ts). */
-  const moving = stream === undefined ? <A, E, R>(self: Effect.Effect<A, E, R>) => self : stream.ownChange
+  /**
+   * A request that may move balances, and its answer's orders as it left them: the stream's
+   * balances wait for its news (see StreamSource.ts).
+   */
+  const moving = <A, E, R>(self: Effect.Effect<A, E, R>, ordersOf: (answer: A) => ReadonlyArray<OrderRecord> | undefined) =>
+    stream === undefined ? self : stream.ownChange(self, ordersOf)
+  const one = (order: OrderRecord) => [order]
+  const legs = (list: OcoRecord) => [list.limit, list.stop]
   const id = client.id
 
   /** Warns about each order a list held that orderops cannot represent, and gives the rest. */
@@ -156,7 +162,7 @@ export const fromExchange = Effect.fnUntraced(function*(
   const submit = (op: string, order: SubmitOrder): Effect.Effect<OrderRecord, VenueError> => {
     // The engine validated the order against these very rules: a failure here is a bug.
     const market = Effect.catchTag(markets.market(op, order.symbol), "ValidationError", (e) => Effect.die(e))
-    const sent = Effect.flatMap(market, (m) => moving(adapter.submit(op, order, m)))
+    const sent = Effect.flatMap(market, (m) => moving(adapter.submit(op, order, m), one))
     // A client order id that is still open: an earlier attempt got through, so that order is the answer.
     const placed = Effect.catchIf(
       sent,
@@ -173,7 +179,7 @@ export const fromExchange = Effect.fnUntraced(function*(
     submit: (op, list) =>
       markets.market(op, list.symbol).pipe(
         Effect.catchTag("ValidationError", (e) => Effect.die(e)),
-        Effect.flatMap((market) => moving(lists.submit(op, list, market))),
+        Effect.flatMap((market) => moving(lists.submit(op, list, market), legs)),
         Effect.catchIf(
           (e): e is ExchangeError => e._tag === "ExchangeError" && e.reason === "DuplicateClientOrderId",
           (e) =>
@@ -182,7 +188,7 @@ export const fromExchange = Effect.fnUntraced(function*(
         )
       ),
     lookup: lists.lookup,
-    cancel: (op, symbol, listId) => moving(lists.cancel(op, symbol, listId))
+    cancel: (op, symbol, listId) => moving(lists.cancel(op, symbol, listId), legs)
   }))
 
   const orders = (op: string, symbol: string, since?: number, until?: number) => {
@@ -211,9 +217,9 @@ export const fromExchange = Effect.fnUntraced(function*(
     submit,
     lookup: adapter.lookup,
     fetchOrder: adapter.fetchOrder,
-    cancel: (op, symbol, orderId) => moving(adapter.cancel(op, symbol, orderId)),
+    cancel: (op, symbol, orderId) => moving(adapter.cancel(op, symbol, orderId), one),
     cancelAll: Option.map(adapter.cancelAll, (cancelAll) => (op: string, symbol: string) =>
-      moving(cancelAll(op, symbol)).pipe(
+      moving(cancelAll(op, symbol), (d) => (d.skipped.length === 0 ? d.orders : undefined)).pipe(
         Effect.flatMap(reported(op, symbol)),
         // Binance answers -2011 "Unknown order sent." when nothing is open.
         Effect.catchIf(isOrderNotFound, () => Effect.succeed<ReadonlyArray<OrderRecord>>([]))
