@@ -6,6 +6,7 @@
  */
 import { arch, cpus, loadavg, totalmem } from "node:os"
 import { coldStart } from "./cold-start.ts"
+import { decodeBenchmark } from "./decode.ts"
 import { dryRunBenchmarks } from "./dry-run.ts"
 import { eventLatency } from "./events.ts"
 import { journalAtScale } from "./journal.ts"
@@ -19,7 +20,8 @@ const benches: ReadonlyArray<readonly [string, () => Promise<Row | ReadonlyArray
   ["(b) cancel-all", cancelAllBenchmark],
   ["(e) cold start", coldStart],
   ["(f)/(g)/(h) durable journal at scale", journalAtScale],
-  ["(j) order-event latency", eventLatency]
+  ["(j) order-event latency", eventLatency],
+  ["(k) user-stream decode", decodeBenchmark]
 ]
 
 /** The machine's load average (1, 5, 15 min): the machine is shared, so the figures are read against it. */
