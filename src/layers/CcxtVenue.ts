@@ -228,7 +228,7 @@ export const fromExchange = Effect.fnUntraced(function*(
     orders,
     // While the stream is up and seeded, its balances answer without a request.
     balances: stream === undefined ? adapter.balances : (op) =>
-      Effect.flatMap(stream.knownBalances, (known) => Option.match(known, { onNone: () => adapter.balances(op), onSome: Effect.succeed })),
+      Effect.flatMap(stream.awaitBalances, (known) => Option.match(known, { onNone: () => adapter.balances(op), onSome: Effect.succeed })),
     trades: (op, symbol, since, until) =>
       Effect.flatMap(until === undefined ? Clock.currentTimeMillis : Effect.succeed(until), (end) => adapter.trades(op, symbol, since, end)),
     oco,

@@ -20,8 +20,9 @@
  * the sell must not be judged on the balance before the fill). So while such a
  * request (`ownChange`) is in flight, the balances are not known (the exchange
  * judges, and balance reads use REST); after its answer, they are known once the
- * stream has reported what it did (OwnChanges.ts). A read that comes first waits
- * for that, up to `WAIT_MS`, then reads by REST.
+ * stream has reported what it did (OwnChanges.ts). A balance read that comes first
+ * waits for that, up to `WAIT_MS`, then reads by REST; a create's funds pre-check
+ * does not wait (the exchange judges).
  *
  * On binance.com the listenKey endpoints are retired (see UserStream.ts): `create`
  * fails there, the stream goes `down`, and the engine polls.
@@ -51,7 +52,10 @@ export interface UserStreamSourceOptions {
 
 export interface UserStreamSource {
   readonly updates: (symbol: string) => Stream.Stream<VenueUpdate>
+  /** The book's balances when they cover the bot's own changes now; none otherwise (the create's pre-check then leaves it to the exchange). */
   readonly knownBalances: Effect.Effect<Option.Option<ReadonlyMap<string, Balance>>>
+  /** The same for a balance read, which would otherwise send a request: waits for the stream up to `WAIT_MS` first. */
+  readonly awaitBalances: Effect.Effect<Option.Option<ReadonlyMap<string, Balance>>>
   /**
    * `self`, a request of the venue's that may move balances (a create, a cancel);
    * `ordersOf` its answer's orders, as it left them (undefined when it cannot say).
@@ -80,14 +84,14 @@ export const makeUserStreamSource = (options: UserStreamSourceOptions): UserStre
   /** The latest run; a run that ends clears it unless a later one took its place. */
   let current: Run | undefined
   const own = makeOwnChanges()
-  /** Reads waiting for the stream to cover the bot's own changes; woken by each stream event. */
+  /** Reads waiting for the stream to cover the bot's own changes; woken by each balance event. */
   const waiters = new Set<() => void>()
   const wake = () => {
     for (const w of waiters) w()
   }
 
   const now = Effect.clockWith((clock) => Effect.sync(() => clock.currentTimeMillisUnsafe()))
-  /** Resolves at the next stream event, or after `WAIT_MS`. */
+  /** Resolves at the next balance event (some), or none after `WAIT_MS`. */
   const nextEvent = Effect.callback<void>((resume) => {
     const done = () => {
       waiters.delete(done)
@@ -103,8 +107,10 @@ export const makeUserStreamSource = (options: UserStreamSourceOptions): UserStre
     return Effect.map(run.state, (s) => (s._tag === "Connected" ? run.book.known(s.since) : Option.none()))
   })
 
+  const knownBalances = Effect.flatMap(now, (at) => (own.covered(at) ? fromBook : Effect.succeed(Option.none())))
+
   /** The book's balances, once it covers the bot's own changes: waits for the stream up to `WAIT_MS`, else none. */
-  const knownBalances: Effect.Effect<Option.Option<ReadonlyMap<string, Balance>>> = Effect.gen(function*() {
+  const awaitBalances: Effect.Effect<Option.Option<ReadonlyMap<string, Balance>>> = Effect.gen(function*() {
     const deadline = (yield* now) + WAIT_MS
     while (true) {
       const at = yield* now
@@ -219,5 +225,5 @@ export const makeUserStreamSource = (options: UserStreamSourceOptions): UserStre
       )
     )
 
-  return { updates, knownBalances, ownChange }
+  return { updates, knownBalances, awaitBalances, ownChange }
 }
