@@ -23,7 +23,7 @@ import * as W from "./WireFields.ts"
  * frame is valid (a schema transformation costs an Effect per amount: issue #21's decode
  * figure).
  */
-const Decimal = W.pattern(/^-?[0-9]+(\.[0-9]+)?$/)
+const Decimal = W.decimalText
 
 /**
  * A `Decimal` the check passed, as its exact value: the digits without the point, the

@@ -30,6 +30,26 @@ export const boolean = field(Schema.Boolean, (u) => typeof u === "boolean")
 export const pattern = (regex: RegExp) =>
   field(Schema.String.check(Schema.isPattern(regex)), (u) => typeof u === "string" && regex.test(u))
 
+/** Whether `s` is plain decimal text: an optional minus, digits, and an optional point followed by digits. */
+const isDecimalText = (s: string): boolean => {
+  const n = s.length
+  let i = n > 0 && s.charCodeAt(0) === 45 ? 1 : 0 // "-"
+  const start = i
+  while (i < n && s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57) i++
+  if (i === start) return false
+  if (i === n) return true
+  if (s.charCodeAt(i) !== 46) return false // "."
+  const fraction = ++i
+  while (i < n && s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57) i++
+  return i === n && i > fraction
+}
+
+/** Decimal text as Binance prints amounts (`-?[0-9]+(\.[0-9]+)?`), kept as the string: a scan, cheaper than the pattern's regex. */
+export const decimalText = field(
+  Schema.String.check(Schema.isPattern(/^-?[0-9]+(\.[0-9]+)?$/)),
+  (u) => typeof u === "string" && isDecimalText(u)
+)
+
 export const literals = <const L extends ReadonlyArray<string>>(values: L) => {
   const set: ReadonlySet<unknown> = new Set(values)
   return field(Schema.Literals(values), (u) => set.has(u))
