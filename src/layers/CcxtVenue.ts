@@ -21,7 +21,7 @@ import type { ExchangeError } from "../errors/ExchangeError.ts"
 import type { VenueError } from "../errors/index.ts"
 import { type IdForms, NumericId, TextId } from "../services/Inputs.ts"
 import type { OrderRecord } from "../services/OrderRecord.ts"
-import type { OcoVenue, SubmitOrder, VenueService } from "../services/Venue.ts"
+import type { OcoRecord, OcoVenue, SubmitOrder, VenueService } from "../services/Venue.ts"
 import { binanceOwnClientOrderId, binanceSpotRest } from "./ccxt/binance.ts"
 import * as BinanceSpot from "./ccxt/BinanceSpot.ts"
 import type { BudgetLimits } from "./ccxt/budget.ts"
@@ -130,8 +130,14 @@ export const fromExchange = Effect.fnUntraced(function*(
     watch: { exchange, ccxt, secrets: options.secrets }
   })
   const stream = userStreamOf(exchange, client, markets, adapter, options.userStream ?? {})
-  /** A request that may move balances: the stream's balances wait for its news (see StreamSource.ts). */
-  const moving = stream === undefined ? <A, E, R>(self: Effect.Effect<A, E, R>) => self : stream.ownChange
+  /**
+   * A request that may move balances, and its answer's orders as it left them: the stream's
+   * balances wait for its news (see StreamSource.ts).
+   */
+  const moving = <A, E, R>(self: Effect.Effect<A, E, R>, ordersOf: (answer: A) => ReadonlyArray<OrderRecord> | undefined) =>
+    stream === undefined ? self : stream.ownChange(self, ordersOf)
+  const one = (order: OrderRecord) => [order]
+  const legs = (list: OcoRecord) => [list.limit, list.stop]
   const id = client.id
 
   /** Warns about each order a list held that orderops cannot represent, and gives the rest. */
@@ -155,7 +161,7 @@ export const fromExchange = Effect.fnUntraced(function*(
   const submit = (op: string, order: SubmitOrder): Effect.Effect<OrderRecord, VenueError> => {
     // The engine validated the order against these very rules: a failure here is a bug.
     const market = Effect.catchTag(markets.market(op, order.symbol), "ValidationError", (e) => Effect.die(e))
-    const sent = Effect.flatMap(market, (m) => moving(adapter.submit(op, order, m)))
+    const sent = Effect.flatMap(market, (m) => moving(adapter.submit(op, order, m), one))
     // A client order id that is still open: an earlier attempt got through, so that order is the answer.
     const placed = Effect.catchIf(
       sent,
@@ -172,7 +178,7 @@ export const fromExchange = Effect.fnUntraced(function*(
     submit: (op, list) =>
       markets.market(op, list.symbol).pipe(
         Effect.catchTag("ValidationError", (e) => Effect.die(e)),
-        Effect.flatMap((market) => moving(lists.submit(op, list, market))),
+        Effect.flatMap((market) => moving(lists.submit(op, list, market), legs)),
         Effect.catchIf(
           (e): e is ExchangeError => e._tag === "ExchangeError" && e.reason === "DuplicateClientOrderId",
           (e) =>
@@ -181,7 +187,7 @@ export const fromExchange = Effect.fnUntraced(function*(
         )
       ),
     lookup: lists.lookup,
-    cancel: (op, symbol, listId) => moving(lists.cancel(op, symbol, listId))
+    cancel: (op, symbol, listId) => moving(lists.cancel(op, symbol, listId), legs)
   }))
 
   /** `until`, or now: a read without an end reads up to the moment it is made. */
@@ -206,9 +212,9 @@ export const fromExchange = Effect.fnUntraced(function*(
     submit,
     lookup: adapter.lookup,
     fetchOrder: adapter.fetchOrder,
-    cancel: (op, symbol, orderId) => moving(adapter.cancel(op, symbol, orderId)),
+    cancel: (op, symbol, orderId) => moving(adapter.cancel(op, symbol, orderId), one),
     cancelAll: Option.map(adapter.cancelAll, (cancelAll) => (op: string, symbol: string) =>
-      moving(cancelAll(op, symbol)).pipe(
+      moving(cancelAll(op, symbol), (d) => (d.skipped.length === 0 ? d.orders : undefined)).pipe(
         Effect.flatMap(reported(op, symbol)),
         // Binance answers -2011 "Unknown order sent." when nothing is open.
         Effect.catchIf(isOrderNotFound, () => Effect.succeed<ReadonlyArray<OrderRecord>>([]))
@@ -217,7 +223,7 @@ export const fromExchange = Effect.fnUntraced(function*(
     orders,
     // While the stream is up and seeded, its balances answer without a request.
     balances: stream === undefined ? adapter.balances : (op) =>
-      Effect.flatMap(stream.knownBalances, (known) => Option.match(known, { onNone: () => adapter.balances(op), onSome: Effect.succeed })),
+      Effect.flatMap(stream.awaitBalances, (known) => Option.match(known, { onNone: () => adapter.balances(op), onSome: Effect.succeed })),
     trades: (op, symbol, since, until) => Effect.flatMap(endOf(until), (end) => adapter.trades(op, symbol, since, end)),
     oco,
     // Binance's user data stream where it serves (Binance.US; binance.com through its REST adapter), else ccxt's watchOrders.
