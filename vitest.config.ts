@@ -19,8 +19,9 @@ export default defineConfig({
     env: { ORDEROPS_JOURNAL: ":memory:", ORDEROPS_HOME: process.env.ORDEROPS_HOME },
     // A test's log lines reach the report only when it fails.
     silent: "passed-only",
-    // The run fails if a test left a file in the work tree (see the file's header).
-    globalSetup: ["test/support/work-tree-guard.ts", "test/support/test-home.ts"],
+    // The run fails if a test left a file in the work tree or in the temp folder (see each file's header);
+    // test-home gives the run its own ORDEROPS_HOME and removes it.
+    globalSetup: ["test/support/work-tree-guard.ts", "test/support/temp-guard.ts", "test/support/test-home.ts"],
     reporters: report ? ["default", ["json", { outputFile: report }]] : ["default"]
   }
 })

@@ -5,10 +5,13 @@
  * (a) the live layer's overhead: the same sequence of calls made through
  *     `LiveExchangeLayer` and through a bare ccxt `binanceus` instance (create a
  *     limit buy, list open orders, cancel it, read the balance), in paired rounds;
- *     the figure is the median of the per-pair ratios. The server runs in its own
- *     process (bench/server-process.ts). For reference, the same again with the
- *     layer on ccxt's unified methods (`useUnifiedApi`, what exchanges other than
- *     Binance get), and with the server in this process.
+ *     the figure is the median of the per-pair ratios, printed with their spread.
+ *     Each side has a server process of its own (bench/server-process.ts), as an
+ *     account of its own: the layer's user stream never carries raw ccxt's orders.
+ *     Also the requests the layer sent per round, and the same rounds with 100
+ *     orders resting. For reference, the same again with the layer on ccxt's
+ *     unified methods (`useUnifiedApi`, what exchanges other than Binance get),
+ *     and with the servers in this process.
  * (i) (a) again with a durable journal: the SQLite file users run by default, and
  *     PostgreSQL when `DATABASE_URL` is set; each also with write-behind off, for reference.
  * (b) `cancelAllBuyOrders` on 100 open buys with 50 ms server latency, against the
@@ -27,9 +30,9 @@ import { LiveExchangeLayer } from "../src/layers/live/Live.ts"
 import { spawn } from "node:child_process"
 import { once } from "node:events"
 import { fileURLToPath } from "node:url"
-import { type BinanceServerOptions, startBinanceServer } from "../test/support/BinanceServer.ts"
+import { type BinanceServerCounters, type BinanceServerOptions, startBinanceServer } from "../test/support/BinanceServer.ts"
 import { pointAt } from "../src/layers/live/instance.ts"
-import { median, ms, progress, ratio, type Row, timed, verdict } from "./support.ts"
+import { median, ms, progress, ratio, type Row, spread, timed, verdict } from "./support.ts"
 
 const API_KEY = "bench-key-0123456789abcdef"
 const SECRET = "bench-secret-FEDCBA9876543210"
@@ -39,15 +42,22 @@ const ROUND = 50
 /** Timed rounds of (a) per side, alternating which side goes first. */
 const ROUNDS = 40
 
-/** The `Exchange` service of a live layer built once and kept until `close`. */
+/** A loopback server for one side of a comparison, with its request counters. */
+interface Server {
+  readonly url: string
+  counters(): Promise<BinanceServerCounters>
+  close(): Promise<void>
+}
+
 /**
  * The loopback server in a process of its own, as a real exchange is: its CPU time,
  * heap and garbage collection are not the client's, so (a) compares the two
- * clients alone. (b) keeps the server in process, to read its counters.
+ * clients alone. Its counters come over the IPC channel. (b) keeps the server in
+ * process, to read its counters.
  */
-const startServerProcess = async (options: BinanceServerOptions): Promise<{ readonly url: string; close(): Promise<void> }> => {
+const startServerProcess = async (options: BinanceServerOptions): Promise<Server> => {
   const child = spawn(process.execPath, [fileURLToPath(new URL("./server-process.ts", import.meta.url)), JSON.stringify(options)], {
-    stdio: ["ignore", "pipe", "inherit"]
+    stdio: ["ignore", "pipe", "inherit", "ipc"]
   })
   let seen = ""
   for await (const chunk of child.stdout!) {
@@ -56,6 +66,11 @@ const startServerProcess = async (options: BinanceServerOptions): Promise<{ read
     if (match !== null) {
       return {
         url: match[1]!,
+        counters: async () => {
+          child.send("counters")
+          const [reply] = await once(child, "message")
+          return (reply as { readonly counters: BinanceServerCounters }).counters
+        },
         close: async () => {
           child.kill("SIGTERM")
           if (child.exitCode === null) await once(child, "exit")
@@ -64,6 +79,12 @@ const startServerProcess = async (options: BinanceServerOptions): Promise<{ read
     }
   }
   throw new Error(`the server process exited before listening: ${seen}`)
+}
+
+const startServer = async (where: "process" | "in-process", options: BinanceServerOptions): Promise<Server> => {
+  if (where === "process") return startServerProcess(options)
+  const server = await startBinanceServer(options)
+  return { url: server.url, counters: async () => server.counters(), close: () => server.close() }
 }
 
 const openLive = async (
@@ -103,54 +124,73 @@ const openRaw = async (server: { readonly url: string }) => {
 }
 
 /**
- * (a): the layer as configured by default (on Binance, its REST endpoints) with the
- * server in its own process (the figure); for reference, the layer on ccxt's unified
- * methods, and the server in this process.
+ * (a): the layer as configured by default (on Binance, its REST endpoints) with each
+ * side's server in its own process (the figure), with the requests the layer sent
+ * per round; then the same with 100 orders resting on each side (the open-orders
+ * answer 100 times longer), to show how the cost grows with the work; for
+ * reference, the layer on ccxt's unified methods, and the servers in this process.
  */
-export const liveOverhead = async (): Promise<ReadonlyArray<Row>> => [
-  await liveOverheadWith("process", "default"),
-  await liveOverheadWith("process", "unified"),
-  await liveOverheadWith("in-process", "default")
-]
+export const liveOverhead = async (): Promise<ReadonlyArray<Row>> => {
+  const figure = await pairedRounds("process", "memory journal", { journal: OrderJournal.layerMemory })
+  return [
+    pairedRow("(a) live layer vs raw ccxt, memory journal", figure, 1.05,
+      `${pairedNote}; the layer as configured by default (user stream on), which on Binance calls the REST endpoints ` +
+        `through ccxt's implicit methods and reads Binance's answers itself`),
+    requestsRow(figure),
+    pairedRow("    same, 100 orders resting", await pairedRounds("process", "100 resting", { journal: OrderJournal.layerMemory, resting: RESTING }),
+      undefined, `${RESTING} limit buys resting on each side's account, so each open-orders answer lists ${RESTING + 1} orders`),
+    pairedRow("    same, ccxt's unified methods", await pairedRounds("process", "unified", { journal: OrderJournal.layerMemory, useUnifiedApi: true }),
+      undefined, "useUnifiedApi: createOrder, fetchOpenOrders, cancelOrder, fetchBalance and ccxt's own parse, as on exchanges other than Binance"),
+    pairedRow("    same, servers in this process", await pairedRounds("in-process", "in-process", { journal: OrderJournal.layerMemory }),
+      undefined, "the servers' CPU time and garbage collection share the clients' thread (the harshest setting)")
+  ]
+}
 
-/** The timings of (a)'s paired rounds: raw ccxt's, the layer's, and their median ratio. */
+/** The outcome of (a)'s paired rounds. */
 interface Paired {
+  /** Medians per round, ms. */
   readonly raw: number
   readonly live: number
-  readonly ratio: number
+  /** live / raw of each pair of rounds. */
+  readonly ratios: ReadonlyArray<number>
+  /** REST requests the layer's server answered per iteration in the timed rounds (raw ccxt: 4). */
+  readonly liveRequests: number
+  readonly rawRequests: number
 }
 
-const pairedNote = `median ratio of ${ROUNDS} paired rounds (order alternating) of ${ROUND} x (create limit buy, open orders, ` +
-  `cancel, balance), after 300 warm-up iterations each; times are medians per round; no added latency`
+/** Resting orders in the "grows with the work" row of (a). */
+const RESTING = 100
 
-const liveOverheadWith = async (where: "process" | "in-process", api: "default" | "unified"): Promise<Row> => {
-  const { raw, live, ratio: r } = await pairedRounds(where, `${where}, ${api}`, api === "unified", OrderJournal.layerMemory)
-  const row = { baseline: ms(raw), measured: ms(live), ratio: ratio(r) }
-  return where === "process" && api === "default"
-    ? {
-      name: "(a) live layer vs raw ccxt",
-      ...row,
-      target: "<= 1.10x",
-      verdict: verdict(r <= 1.1),
-      note: `${pairedNote}; the loopback server runs in its own process, as an exchange does; the layer as configured by ` +
-        `default, which on Binance calls the REST endpoints through ccxt's implicit methods and reads Binance's answers itself`
-    }
-    : api === "unified"
-    ? {
-      name: "    same, ccxt's unified methods",
-      ...row,
-      target: "reference",
-      verdict: "INFO",
-      note: "useUnifiedApi: createOrder, fetchOpenOrders, cancelOrder, fetchBalance and ccxt's own parse, as on exchanges other than Binance"
-    }
-    : {
-      name: "    same, server in this process",
-      ...row,
-      target: "reference",
-      verdict: "INFO",
-      note: "the server's CPU time and garbage collection share the client's thread (the harshest setting)"
-    }
+const pairedNote = `median of per-round ratios over ${ROUNDS} paired rounds (order alternating) of ${ROUND} x (create limit buy, ` +
+  `open orders, cancel, balance), after 300 warm-up iterations each; raw ccxt and the layer each on a loopback server ` +
+  `process (an account) of its own, so neither receives the other's stream events; times are medians per round; no added latency`
+
+const fmtRatio = (r: number) => r.toFixed(2)
+
+/** A row of paired rounds: against `target` (a ratio) when given, else for reference. */
+const pairedRow = (name: string, paired: Paired, target: number | undefined, note: string): Row => {
+  const r = median(paired.ratios)
+  return {
+    name,
+    baseline: ms(paired.raw),
+    measured: ms(paired.live),
+    ratio: ratio(r),
+    target: target === undefined ? "reference" : `<= ${target.toFixed(2)}x`,
+    verdict: target === undefined ? "INFO" : verdict(r <= target),
+    note: `${note}; per-round ratios ${spread(paired.ratios, fmtRatio)}`
+  }
 }
+
+const requestsRow = (paired: Paired): Row => ({
+  name: "(a) requests per round (create, open, cancel, balance)",
+  baseline: paired.rawRequests.toFixed(2),
+  measured: paired.liveRequests.toFixed(2),
+  ratio: paired.liveRequests.toFixed(2),
+  target: "<= 3",
+  verdict: verdict(paired.liveRequests <= 3),
+  note: "REST requests each side's server answered per iteration over the timed rounds of (a): the balance read after the " +
+    "cancel answers from the user stream's balance book, which has applied the cancel's own report"
+})
 
 /**
  * (i): (a) with the journal users run: the SQLite file (WAL, synchronous NORMAL,
@@ -161,53 +201,34 @@ export const liveDurableOverhead = async (): Promise<ReadonlyArray<Row>> => {
   const dir = mkdtempSync(join(tmpdir(), "orderops-bench-live-"))
   const rows: Array<Row> = []
   try {
-    const sqlite = await pairedRounds("process", "SQLite journal", false, SqliteJournalLayer(join(dir, "journal.sqlite")))
-    rows.push({
-      name: "(i) live layer on SQLite journal vs raw ccxt",
-      baseline: ms(sqlite.raw),
-      measured: ms(sqlite.live),
-      ratio: ratio(sqlite.ratio),
-      target: "<= 1.15x",
-      verdict: verdict(sqlite.ratio <= 1.15),
-      note: `${pairedNote}; server in its own process; the journal a SQLite file in WAL mode, synchronous NORMAL, ` +
-        `write-behind (the defaults): the intent committed before each create, the answers in the background`
+    rows.push(pairedRow("(i) live layer on SQLite journal vs raw ccxt",
+      await pairedRounds("process", "SQLite journal", { journal: SqliteJournalLayer(join(dir, "journal.sqlite")) }), 1.1,
+      `${pairedNote}; the journal a SQLite file in WAL mode, synchronous NORMAL, write-behind (the defaults): the intent ` +
+        `committed before each create, the answers in the background`))
+    const direct = await pairedRounds("process", "SQLite journal, write-behind off", {
+      journal: SqliteJournalLayer(join(dir, "direct.sqlite"), { writeBehind: false })
     })
-    const direct = await pairedRounds("process", "SQLite journal, write-behind off", false, SqliteJournalLayer(join(dir, "direct.sqlite"), { writeBehind: false }))
     rows.push(writeBehindOff("    same, write-behind off", direct, "SQLite"))
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
   const url = process.env["DATABASE_URL"]
   if (url === undefined || url === "") {
-    rows.push({ name: "(i) same, PostgreSQL journal", baseline: "-", measured: "-", ratio: "-", target: "report", verdict: "SKIP", note: "DATABASE_URL is not set (bash scripts/ci-postgres.sh start)" })
+    rows.push({ name: "(i) same, PostgreSQL journal", baseline: "-", measured: "-", ratio: "-", target: "<= 1.25x", verdict: "SKIP", note: "DATABASE_URL is not set (bash scripts/ci-postgres.sh start)" })
     return rows
   }
-  const pg = await withPgSchema(url, {}, (journal) => pairedRounds("process", "PostgreSQL journal", false, journal))
-  rows.push({
-    name: "(i) same, PostgreSQL journal",
-    baseline: ms(pg.raw),
-    measured: ms(pg.live),
-    ratio: ratio(pg.ratio),
-    target: "report",
-    verdict: "INFO",
-    note: `${pairedNote}; server in its own process; the journal in PostgreSQL at ${redactUrl(url)} (a fresh schema), over loopback, write-behind`
-  })
+  const pg = await withPgSchema(url, {}, (journal) => pairedRounds("process", "PostgreSQL journal", { journal }))
+  rows.push(pairedRow("(i) same, PostgreSQL journal", pg, 1.25,
+    `${pairedNote}; the journal in PostgreSQL at ${redactUrl(url)} (a fresh schema), over loopback, write-behind`))
   const pgDirect = await withPgSchema(url, { writeBehind: false }, (journal) =>
-    pairedRounds("process", "PostgreSQL journal, write-behind off", false, journal))
+    pairedRounds("process", "PostgreSQL journal, write-behind off", { journal }))
   rows.push(writeBehindOff("    same, PostgreSQL, write-behind off", pgDirect, "PostgreSQL"))
   return rows
 }
 
 /** The reference row of (i) with every journal write committed before its call returns. */
-const writeBehindOff = (name: string, paired: Paired, backend: string): Row => ({
-  name,
-  baseline: ms(paired.raw),
-  measured: ms(paired.live),
-  ratio: ratio(paired.ratio),
-  target: "reference",
-  verdict: "INFO",
-  note: `the row above with the ${backend} journal's writeBehind: false: all three writes of each order committed on the request's path`
-})
+const writeBehindOff = (name: string, paired: Paired, backend: string): Row =>
+  pairedRow(name, paired, undefined, `the row above with the ${backend} journal's writeBehind: false: all three writes of each order committed on the request's path`)
 
 /** Runs `f` with a PostgreSQL journal (with `options`) in a schema of its own, dropped afterwards. */
 const withPgSchema = async <A>(
@@ -231,24 +252,36 @@ const withPgSchema = async <A>(
   }
 }
 
+const serverOptions: BinanceServerOptions = {
+  apiKey: API_KEY,
+  secret: SECRET,
+  balances: { USDT: "1000000" },
+  prices: { HBARUSDT: "0.1" },
+  weightLimitPerMinute: 10_000_000,
+  orderLimitPer10s: 1_000_000
+}
+
 const pairedRounds = async (
   where: "process" | "in-process",
   label: string,
-  useUnifiedApi: boolean,
-  journal: Layer.Layer<OrderJournal, JournalError>
-): Promise<Paired> => {
-  const options: BinanceServerOptions = {
-    apiKey: API_KEY,
-    secret: SECRET,
-    balances: { USDT: "1000000" },
-    prices: { HBARUSDT: "0.1" },
-    weightLimitPerMinute: 10_000_000,
-    orderLimitPer10s: 1_000_000
+  options: {
+    readonly journal: Layer.Layer<OrderJournal, JournalError>
+    readonly useUnifiedApi?: boolean
+    /** Limit buys left resting on each side before the rounds. */
+    readonly resting?: number
   }
-  const server = where === "process" ? await startServerProcess(options) : await startBinanceServer(options)
+): Promise<Paired> => {
+  // One server (one account) per side: nothing of one side's traffic reaches the other.
+  const rawServer = await startServer(where, serverOptions)
+  const liveServer = await startServer(where, serverOptions)
   try {
-    const raw = await openRaw(server)
-    const live = await openLive(server, useUnifiedApi, journal)
+    const raw = await openRaw(rawServer)
+    const live = await openLive(liveServer, options.useUnifiedApi === true, options.journal)
+    for (let i = 0; i < (options.resting ?? 0); i++) {
+      const price = 0.04 - i * 0.0001
+      await raw.createOrder(SYMBOL, "limit", "buy", 100, price)
+      await live.run((ex) => ex.createLimitBuy(price, 100))
+    }
     const rawRound = (n: number) =>
       timed(async () => {
         for (let i = 0; i < n; i++) {
@@ -273,6 +306,7 @@ const pairedRounds = async (
       )
     await rawRound(300) // warm-up: JIT, sockets
     await liveRound(300)
+    const [rawBefore, liveBefore] = [(await rawServer.counters()).requests, (await liveServer.counters()).requests]
     // Paired rounds: each live round is compared with the raw round next to it, so a
     // neighbour stealing CPU for a second skews one pair, not the whole comparison.
     const rawTimes: Array<number> = []
@@ -293,11 +327,15 @@ const pairedRounds = async (
       liveTimes.push(liveT)
       ratios.push(liveT / rawT)
     }
+    const iterations = ROUNDS * ROUND
+    const rawRequests = ((await rawServer.counters()).requests - rawBefore) / iterations
+    const liveRequests = ((await liveServer.counters()).requests - liveBefore) / iterations
     await live.close()
     await raw.close()
-    return { raw: median(rawTimes), live: median(liveTimes), ratio: median(ratios) }
+    return { raw: median(rawTimes), live: median(liveTimes), ratios, rawRequests, liveRequests }
   } finally {
-    await server.close()
+    await rawServer.close()
+    await liveServer.close()
   }
 }
 

@@ -4,8 +4,9 @@
  * Takes about four minutes (three with `DATABASE_URL` set). The benchmarks never run
  * in the test suite.
  */
-import { arch, cpus, totalmem } from "node:os"
+import { arch, cpus, loadavg, totalmem } from "node:os"
 import { coldStart } from "./cold-start.ts"
+import { decodeBenchmark } from "./decode.ts"
 import { dryRunBenchmarks } from "./dry-run.ts"
 import { eventLatency } from "./events.ts"
 import { flappingStream } from "./flapping.ts"
@@ -21,12 +22,19 @@ const benches: ReadonlyArray<readonly [string, () => Promise<Row | ReadonlyArray
   ["(e) cold start", coldStart],
   ["(f)/(g)/(h) durable journal at scale", journalAtScale],
   ["(j) order-event latency", eventLatency],
-  ["(k) order events on a flapping stream", flappingStream]
+  ["(k) order events on a flapping stream", flappingStream],
+  ["(l) user-stream decode", decodeBenchmark]
 ]
 
+/** The machine's load average (1, 5, 15 min): the machine is shared, so the figures are read against it. */
+const load = () => loadavg().map((l) => l.toFixed(2)).join(" ")
+const loadAtStart = load()
 const rows: Array<Row> = []
 const started = performance.now()
+// `npm run bench -- live journal` runs the benchmarks whose name holds one of the words.
+const only = process.argv.slice(2)
 for (const [name, bench] of benches) {
+  if (only.length > 0 && !only.some((word) => name.includes(word))) continue
   progress(`${name}...`)
   try {
     const result = await bench()
@@ -38,6 +46,7 @@ for (const [name, bench] of benches) {
 
 const cpu = cpus()[0]?.model ?? "unknown CPU"
 console.log(`orderops benchmarks: Node ${process.version}, ${cpu} x ${cpus().length} (${arch()}), ${(totalmem() / 2 ** 30).toFixed(0)} GB RAM`)
+console.log(`load average (1/5/15 min, ${cpus().length} cores): at start ${loadAtStart}, at end ${load()}`)
 console.log("")
 printTable(rows)
 console.log("")

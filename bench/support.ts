@@ -32,6 +32,10 @@ export const quantile = (xs: ReadonlyArray<number>, q: number): number => {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!
 }
 
+/** The spread of per-round figures, as printed next to their median: the middle half and the whole range. */
+export const spread = (xs: ReadonlyArray<number>, format: (x: number) => string): string =>
+  `IQR ${format(quantile(xs, 0.25))}-${format(quantile(xs, 0.75))}, range ${format(Math.min(...xs))}-${format(Math.max(...xs))}`
+
 /** Milliseconds taken by `f`. */
 export const timed = async (f: () => Promise<unknown>): Promise<number> => {
   const start = performance.now()

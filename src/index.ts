@@ -42,12 +42,16 @@ export * as Live from "./Live.ts"
 export { DryRunMarket, type DryRunMarketService, type DryRunOptions } from "./layers/dryrun/DryRun.ts"
 export { ExchangeLayerFromEnv, type LiveOptions } from "./layers/live/Live.ts"
 
+/**
+ * The two exchange layers the design names, first-class beside `Live.layer` and
+ * `DryRun.layer` (the same functions): `LiveExchangeLayer(options)` trades on the
+ * exchange, `DryRunExchangeLayer(options?)` on the paper one. Either provides `Exchange`.
+ */
+export const LiveExchangeLayer = LiveLayers.LiveExchangeLayer
+export const DryRunExchangeLayer = DryRunLayers.DryRunExchangeLayer
+
 // ---- the names before the namespaces, kept for one release --------------------------
 
-/** @deprecated Use `DryRun.layer`. */
-export const DryRunExchangeLayer = DryRunLayers.DryRunExchangeLayer
-/** @deprecated Use `Live.layer`. */
-export const LiveExchangeLayer = LiveLayers.LiveExchangeLayer
 /** @deprecated Use `Live.layerConfig`. */
 export const LiveExchangeLayerConfig = LiveLayers.LiveExchangeLayerConfig
 /** @deprecated Use `Journal.layerSqlite`. */

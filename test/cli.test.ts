@@ -448,20 +448,22 @@ describe("orderops as a process", () => {
       const key = "KEYMARKER-5a1e7c"
       const secret = "SECRETMARKER-9f3b2d"
       const env = { ...journalEnv(), ORDEROPS_API_KEY: key, ORDEROPS_API_SECRET: secret, ORDEROPS_BASE_URL: "http://127.0.0.1:1" }
-      for (const args of [["--live", "balance", "--log-level", "debug"], ["--live", "buy", "--price", "0.1", "--quantity", "100", "--log-level", "all"], ["--live", "sell-all", "--yes"]]) {
-        const r = yield* spawnCli(args, env)
-        assert.strictEqual(r.code, 2, `${args.join(" ")}: ${r.stderr}`)
+      const runs = [["--live", "balance", "--log-level", "debug"], ["--live", "buy", "--price", "0.1", "--quantity", "100", "--log-level", "all"], ["--live", "sell-all", "--yes"]]
+      // The three runs wait out their retries side by side (each process is independent).
+      const results = yield* Effect.forEach(runs, (args) => spawnCli(args, env), { concurrency: "unbounded" })
+      results.forEach((r, i) => {
+        assert.strictEqual(r.code, 2, `${runs[i]!.join(" ")}: ${r.stderr}`)
         assert.include(r.stderr, "network error")
         for (const text of [r.stdout, r.stderr]) {
           assert.notInclude(text, key)
           assert.notInclude(text, secret)
         }
-      }
+      })
       // A live sell-all with nobody to ask and no --yes is refused before connecting.
       const refused = yield* spawnCli(["--live", "sell-all"], env)
       assert.strictEqual(refused.code, 1)
       assert.include(refused.stderr, "--yes")
-    }), { timeout: 120_000 }) // each live command waits out the retries of a refused connection (about 6 s)
+    }), { timeout: 120_000 }) // each live command waits out the retries of a refused connection (about 6 s; run side by side)
 
   it.live("the dry-run path never loads ccxt; --live does", () =>
     Effect.gen(function*() {

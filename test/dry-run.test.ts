@@ -199,6 +199,23 @@ describe("dry-run paper exchange", () => {
       assert.strictEqual(e._tag, "ValidationError")
     }).pipe(Effect.provide(DryRunExchangeLayer())))
 
+  it.effect("fetchAllOrders and fetchTrades over 3 days give all 1,100 orders and their trades, oldest first (more than a page, longer than a day)", () =>
+    Effect.gen(function*() {
+      const DAY = 86_400_000
+      const placed: Array<string> = []
+      for (let i = 0; i < 1_100; i++) {
+        placed.push(yield* createLimitBuy(0.11, 100)) // crosses the price: fills at once, one trade
+        yield* TestClock.adjust(Math.floor((3 * DAY) / 1_100))
+      }
+      const orders = yield* fetchAllOrders(0, 3 * DAY)
+      assert.deepStrictEqual(orders.map((o) => o.id), placed)
+      assert.isTrue(orders.every((o, i) => i === 0 || o.timestamp > orders[i - 1]!.timestamp))
+      assert.deepStrictEqual((yield* fetchTrades(0, 3 * DAY)).map((t) => t.orderId), placed)
+      const secondDay = orders.filter((o) => o.timestamp >= DAY && o.timestamp < 2 * DAY).map((o) => o.id)
+      assert.isAbove(secondDay.length, 300)
+      assert.deepStrictEqual((yield* fetchAllOrders(DAY, 2 * DAY - 1)).map((o) => o.id), secondDay)
+    }).pipe(Effect.provide(DryRunExchangeLayer({ price: 0.1, balances: { USDT: 1_000_000 } }))))
+
   it.effect("logs one info line per create and cancel with symbol and order ids, and an error line per failure", () =>
     Effect.gen(function*() {
       const lines: Array<{ level: string; message: string; annotations: Record<string, unknown> }> = []

@@ -391,7 +391,8 @@ const conformance = (backend: Backend) =>
             [4, "create_paper_tables"],
             [5, "drop_status_indexes"],
             [6, "add_order_amounts_and_trades"],
-            [7, "add_paper_triggered_at"]
+            [7, "add_paper_triggered_at"],
+            [8, "add_unsettled_index"]
           ])
           // a second open applies nothing and keeps working
           const book = yield* inJournal(store, Effect.flatMap(journal, (j) => j.paper.load))
@@ -555,7 +556,7 @@ const conformance = (backend: Backend) =>
               sql<{ migration_id: number }>`SELECT migration_id FROM ${sql(MIGRATIONS_TABLE)} ORDER BY migration_id`),
             client
           )
-          assert.deepStrictEqual(applied.map((r) => Number(r.migration_id)), [1, 2, 3, 4, 5, 6, 7])
+          assert.deepStrictEqual(applied.map((r) => Number(r.migration_id)), [1, 2, 3, 4, 5, 6, 7, 8])
         }))
     }
   })

@@ -170,6 +170,44 @@ describe("live order events over the user data stream", () => {
         assert.strictEqual(accountReads(server), reads + 1, "one REST read while it is down")
       })))
 
+  it.live("a balance read right after the bot's own create or cancel answers from the stream, as the exchange has it, without a request", () =>
+    withStream((server) =>
+      Effect.gen(function*() {
+        yield* Effect.repeat(Effect.sync(() => accountReads(server)), { until: (n) => n === 1, schedule: Schedule.spaced("10 millis"), times: 200 })
+        const exchangeUsdt = () => BigDecimal.format(BigDecimal.normalize(BigDecimal.fromStringUnsafe(server.balances()["USDT"]!.free)))
+        const requests = () => server.requestLog().length
+        for (let i = 0; i < 5; i++) {
+          const id = yield* createLimitBuy(0.05, 100)
+          let before = requests()
+          assert.strictEqual(BigDecimal.format(yield* getUsdtBalance()), exchangeUsdt())
+          assert.strictEqual(exchangeUsdt(), "995")
+          assert.strictEqual(requests(), before, "no request after the create")
+          yield* cancelOrder(id)
+          before = requests()
+          assert.strictEqual(BigDecimal.format(yield* getUsdtBalance()), exchangeUsdt())
+          assert.strictEqual(exchangeUsdt(), "1000")
+          assert.strictEqual(requests(), before, "no request after the cancel")
+        }
+        assert.strictEqual(accountReads(server), 1, "only the connection's seed read the account")
+      })))
+
+  it.live("a read after the bot's own create never answers the figure from before it: without the stream's report, it reads by REST", () =>
+    withStream((server) =>
+      Effect.gen(function*() {
+        yield* Effect.repeat(Effect.sync(() => accountReads(server)), { until: (n) => n === 1, schedule: Schedule.spaced("10 millis"), times: 200 })
+        server.userStream.withholdEvents()
+        yield* createLimitBuy(0.05, 100)
+        assert.strictEqual(BigDecimal.format(yield* getUsdtBalance()), "995")
+        assert.strictEqual(accountReads(server), 2, "read by REST: the stream has not reported the create")
+        server.userStream.releaseEvents("deliver")
+        const fromStream = Effect.gen(function*() {
+          const before = accountReads(server)
+          const usdt = BigDecimal.format(yield* getUsdtBalance())
+          return accountReads(server) === before ? usdt : "read by REST"
+        })
+        assert.strictEqual(yield* Effect.repeat(fromStream, { until: (b) => b === "995", schedule: Schedule.spaced("10 millis"), times: 200 }), "995")
+      })))
+
   it.live("at debug level the listenKey never reaches a log, through the engine's reconnects and reconciliations", () => {
     const logs: Array<string> = []
     return Effect.gen(function*() {

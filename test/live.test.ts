@@ -28,6 +28,7 @@ import { tmpdir } from "node:os"
 import { dirname, join, resolve } from "node:path"
 import { fromExchange, makeCcxtVenue } from "../src/layers/live/CcxtVenue.ts"
 import {
+  CcxtVenueLayer,
   ExchangeLayerFromEnv,
   isLiveOptIn,
   type LiveOptions,
@@ -469,16 +470,23 @@ describe("live: rate limits", () => {
         assert.deepStrictEqual(yield* refIds, [id])
       }), { debug: true }))
 
-  it.live("a burst of creates beyond the advertised orders per 10 s queues instead of hitting 429", () =>
+  // The window is one second (any interval Binance states works alike), so the wait is short.
+  it.live("a burst of creates beyond the advertised orders per window queues instead of hitting 429", () =>
     withLive(({ server }) =>
       Effect.gen(function*() {
         const started = Date.now()
         const ids = yield* Effect.all([0.09, 0.08, 0.07].map((p) => createLimitBuy(p, 20)), { concurrency: "unbounded" })
-        assert.isAtLeast(Date.now() - started, 9_000, "the third create waited for the window")
+        assert.isAtLeast(Date.now() - started, 900, "the third create waited for the window")
         assert.strictEqual(server.counters().status429, 0)
         assert.deepStrictEqual(serverIds(server).sort(), [...ids].sort())
         assert.deepStrictEqual((yield* refIds).sort(), [...ids].sort())
-      }), {}, { ...serverOptions, orderLimitPer10s: 2 }), 30_000)
+      }), {}, {
+        ...serverOptions,
+        rateLimits: [
+          { rateLimitType: "REQUEST_WEIGHT", interval: "MINUTE", intervalNum: 1, limit: 1200 },
+          { rateLimitType: "ORDERS", interval: "SECOND", intervalNum: 1, limit: 2 }
+        ]
+      }), 30_000)
 
   it.live("the budget is read from exchangeInfo's advertised rateLimits", () =>
     withLive(({ logs }) =>
@@ -547,10 +555,49 @@ describe("live: clock and credentials", () => {
       assert.include(e.message, "apiKey and secret")
     }))
 
-  const fromEnv = (env: Record<string, string>) =>
-    Effect.flip(Effect.provide(Effect.void, LiveExchangeLayerConfig())).pipe(
+  // What a program passes when a variable is unset: `process.env.KEY` as it is, or wrapped.
+  const unset: string = process.env["ORDEROPS_TEST_NEVER_SET"] as string
+  const missingKeys: ReadonlyArray<readonly [string, LiveOptions["apiKey"]]> = [
+    ["undefined", unset],
+    ["empty", ""],
+    ["blank", " \t\n"],
+    ["Redacted undefined", Redacted.make(unset)],
+    ["Redacted empty", Redacted.make("")],
+    ["Redacted blank", Redacted.make("  ")]
+  ]
+
+  it.effect("an undefined, empty or blank key or secret, plain or Redacted: MissingCredentials, never a throw", () =>
+    Effect.gen(function*() {
+      for (const [label, bad] of missingKeys) {
+        // Building the layers must not throw: a throw here would end the test as a defect.
+        for (const [which, options] of [["apiKey", { apiKey: bad, secret: "s" }], ["secret", { apiKey: "k", secret: bad }]] as const) {
+          const e = yield* Effect.flip(Effect.provide(Effect.void, LiveExchangeLayer(options)))
+          assert.strictEqual(reasonOf(e), "AuthenticationError/MissingCredentials", `${label} ${which}`)
+          assert.include(e.message, `missing ${which}`, `${label} ${which}`)
+          const venue = yield* Effect.flip(Effect.provide(Effect.void, CcxtVenueLayer(options)))
+          assert.strictEqual(reasonOf(venue), "AuthenticationError/MissingCredentials", `venue: ${label} ${which}`)
+        }
+      }
+    }))
+
+  const fromEnv = (env: Record<string, string>, overrides: Partial<LiveOptions> = {}) =>
+    Effect.flip(Effect.provide(Effect.void, LiveExchangeLayerConfig(overrides))).pipe(
       Effect.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env })))
     )
+
+  it.effect("the environment form: unset or blank variables and missing overrides are MissingCredentials, never a throw", () =>
+    Effect.gen(function*() {
+      for (const [label, bad] of missingKeys) {
+        const e = yield* fromEnv({ ORDEROPS_API_SECRET: "s", ORDEROPS_API_KEY: " " }, { apiKey: bad })
+        assert.strictEqual(reasonOf(e as ExchangeFailure), "AuthenticationError/MissingCredentials", label)
+        assert.include(e.message, "missing ORDEROPS_API_KEY", label)
+        const viaDefault = yield* Effect.flip(Effect.provide(Effect.void, ExchangeLayerFromEnv({ secret: bad }))).pipe(
+          Effect.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env: { ORDEROPS_DRY_RUN: "false", ORDEROPS_API_KEY: "k" } })))
+        )
+        assert.strictEqual(reasonOf(viaDefault as ExchangeFailure), "AuthenticationError/MissingCredentials", label)
+        assert.include(viaDefault.message, "missing ORDEROPS_API_SECRET", label)
+      }
+    }))
 
   it.effect("missing keys in the environment: the error names the missing variables", () =>
     Effect.gen(function*() {

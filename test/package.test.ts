@@ -132,6 +132,44 @@ describe("the packed package", () => {
     assert.include(readdirSync(join(project, "node_modules/orderops/docs")), "live-trading.md")
   }, 60_000)
 
+  it("exports LiveExchangeLayer and DryRunExchangeLayer as first-class names, the same as Live.layer and DryRun.layer", () => {
+    writeFileSync(join(project, "names.mjs"), `import { DryRun, DryRunExchangeLayer, Live, LiveExchangeLayer } from "orderops"
+console.log(JSON.stringify([LiveExchangeLayer === Live.layer, DryRunExchangeLayer === DryRun.layer]))`)
+    assert.strictEqual(execFileSync(process.execPath, ["names.mjs"], { cwd: project, encoding: "utf8" }).trim(), "[true,true]")
+    // Nothing marks either `@deprecated` in the declarations an editor reads.
+    const declarations = readFileSync(join(project, "node_modules/orderops/dist/src/index.d.ts"), "utf8")
+    for (const name of ["LiveExchangeLayer", "DryRunExchangeLayer"]) {
+      const at = declarations.indexOf(`export declare const ${name}:`)
+      assert.isAbove(at, -1, name)
+      const before = declarations.slice(0, at)
+      assert.notInclude(before.slice(before.lastIndexOf(";") + 1), "@deprecated", name)
+    }
+  }, 60_000)
+
+  it("a live program whose key variables are unset fails with MissingCredentials, plain or Redacted, and never throws", () => {
+    writeFileSync(join(project, "live.mjs"), `import { Cause, Effect, Exit, Redacted } from "effect"
+import { getQuoteBalance, Live, LiveExchangeLayer } from "orderops"
+const layers = [
+  Live.layer({ apiKey: Redacted.make(process.env.KEY), secret: Redacted.make(process.env.SECRET) }),
+  LiveExchangeLayer({ apiKey: process.env.KEY, secret: process.env.SECRET }),
+  Live.layer({ apiKey: "k", secret: "  " })
+]
+for (const layer of layers) {
+  const exit = await Effect.runPromiseExit(getQuoteBalance().pipe(Effect.provide(layer)))
+  const e = Exit.isFailure(exit) ? Cause.squash(exit.cause) : undefined
+  console.log(JSON.stringify([e?._tag, e?.reason, e?.message]))
+}`)
+    const env: Record<string, string | undefined> = { ...process.env }
+    delete env["KEY"]
+    delete env["SECRET"]
+    const lines = execFileSync(process.execPath, ["live.mjs"], { cwd: project, encoding: "utf8", env }).trim().split("\n")
+    assert.deepStrictEqual(lines.map((l) => JSON.parse(l)), [
+      ["AuthenticationError", "MissingCredentials", "LiveExchangeLayer HBAR/USDT: authentication failed (MissingCredentials): live trading needs an API key and secret; missing apiKey and secret"],
+      ["AuthenticationError", "MissingCredentials", "LiveExchangeLayer HBAR/USDT: authentication failed (MissingCredentials): live trading needs an API key and secret; missing apiKey and secret"],
+      ["AuthenticationError", "MissingCredentials", "LiveExchangeLayer HBAR/USDT: authentication failed (MissingCredentials): live trading needs an API key and secret; missing secret"]
+    ])
+  }, 60_000)
+
   it("the installed bin keeps a dry-run session in a SQLite journal", () => {
     binSession(join(work, "journal.sqlite"))
   }, 60_000)

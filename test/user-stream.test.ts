@@ -22,15 +22,14 @@ class RestFailure extends Error {}
 
 /** The listenKey port over plain fetch; a failure's message names the URL, as ccxt's do. */
 const fetchListenKeys = (server: BinanceServer): ListenKeys<RestFailure> => {
-  const call = (method: "POST" | "PUT" | "DELETE", key?: string) =>
+  const call = (method: "POST" | "PUT", key?: string) =>
     Effect.flatMap(Effect.tryPromise({ try: () => userDataStream(server, method, key), catch: (e) => new RestFailure(String(e)) }), ({ status, body }) =>
       status === 200
         ? Effect.succeed(body)
         : Effect.fail(new RestFailure(`${method} ${server.url}/api/v3/userDataStream?listenKey=${key} ${status} ${JSON.stringify(body)}`)))
   return {
     create: Effect.map(call("POST"), (body) => (body as { listenKey: string }).listenKey),
-    keepAlive: (key) => Effect.asVoid(call("PUT", key)),
-    close: (key) => Effect.asVoid(call("DELETE", key))
+    keepAlive: (key) => Effect.asVoid(call("PUT", key))
   }
 }
 
@@ -65,8 +64,7 @@ const harness = (options: Partial<UserStreamOptions<RestFailure>> & { readonly c
         Queue.offer(keepAliveStarts, undefined).pipe(
           Effect.andThen(port.keepAlive(key)),
           Effect.onExit((exit) => Queue.offer(keepAlives, exit._tag === "Success"))
-        ),
-      close: port.close
+        )
     }
     const stream = yield* make({
       exchange: "binanceus",
@@ -306,15 +304,16 @@ describe("user stream: life cycle", () => {
     }).pipe(withLogs(logs)))
   })
 
-  it.effect("closing its scope stops the stream and closes the listenKey", () =>
+  it.effect("closing its scope stops the stream and never deletes the listenKey: the account's other users keep it", () =>
     run(Effect.gen(function*() {
-      const server = yield* Effect.scoped(Effect.gen(function*() {
+      const { key, server } = yield* Effect.scoped(Effect.gen(function*() {
         const h = yield* harness()
         yield* Queue.take(h.connections)
-        return h.server
+        return { key: h.server.userStream.activeListenKey(), server: h.server }
       }))
-      assert.deepStrictEqual(server.requestLog().map((r) => `${r.method} ${r.status}`), ["POST 200", "DELETE 200"])
-      assert.isUndefined(server.userStream.activeListenKey())
+      assert.deepStrictEqual(server.requestLog().map((r) => `${r.method} ${r.status}`), ["POST 200"])
+      assert.isDefined(key)
+      assert.strictEqual(server.userStream.activeListenKey(), key, "still the account's key, until it lapses")
     })))
 })
 

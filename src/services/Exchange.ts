@@ -77,14 +77,21 @@ export interface ExchangeService {
 
   /** One order by id. */
   fetchOrder(orderId: string): Effect.Effect<OrderRecord, ExchangeFailure>
-  /** Orders on the symbol, open and closed, market orders included, in `[startTime, endTime]` (epoch ms). */
+  /**
+   * Every order on the symbol, open and closed, market orders included, placed in
+   * `[startTime, endTime]` (epoch ms; without `startTime`, from the first; without
+   * `endTime`, up to now), oldest first, however long the window and however many
+   * orders: on Binance it pages by 24-hour windows and 1000 orders, asking no more
+   * than it needs.
+   */
   fetchAllOrders(startTime?: number, endTime?: number): Effect.Effect<ReadonlyArray<OrderRecord>, ExchangeFailure>
   /** The symbol's open orders on the exchange (all of them, not only this process's). */
   fetchOpenOrders(): Effect.Effect<ReadonlyArray<OrderRecord>, ExchangeFailure>
   /**
    * The account's trades (fills) on the symbol in `[startTime, endTime]` (epoch ms;
-   * without `startTime`, from the first), each once, oldest first. Each is journaled,
-   * and an order read later takes its fees from them.
+   * without `startTime`, from the first; without `endTime`, up to now), each once,
+   * oldest first, every one of them however many (paged as `fetchAllOrders` is).
+   * Each is journaled, and an order read later takes its fees from them.
    */
   fetchTrades(startTime?: number, endTime?: number): Effect.Effect<ReadonlyArray<Trade>, ExchangeFailure>
 

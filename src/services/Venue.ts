@@ -128,12 +128,16 @@ export interface VenueService {
   /** Cancels every open order on the symbol in one request, when the exchange has such an endpoint. */
   readonly cancelAll: Option.Option<(op: Operation, symbol: string) => Effect.Effect<ReadonlyArray<OrderRecord>, VenueFailure>>
   openOrders(op: Operation, symbol: string): Effect.Effect<ReadonlyArray<OrderRecord>, VenueFailure>
-  /** Orders on the symbol, open and closed, in `[since, until]` (epoch ms) when given. */
+  /**
+   * Every order on the symbol, open and closed, placed in `[since, until]` (epoch ms;
+   * without `since`, from the first; `until` defaults to now), each once, oldest
+   * first, however many requests that takes.
+   */
   orders(op: Operation, symbol: string, since?: number, until?: number): Effect.Effect<ReadonlyArray<OrderRecord>, VenueFailure>
   balances(op: Operation): Effect.Effect<ReadonlyMap<string, Balance>, VenueFailure>
   /** OCO order lists, where the exchange (through this venue) takes them. */
   readonly oco: Option.Option<OcoVenue>
-  /** The account's trades (fills) on the symbol in `[since, until]` (epoch ms; `until` defaults to now). */
+  /** Every trade (fill) of the account on the symbol in `[since, until]` (epoch ms; `until` defaults to now), each once, oldest first. */
   trades(op: Operation, symbol: string, since?: number, until?: number): Effect.Effect<ReadonlyArray<Trade>, VenueFailure>
   /**
    * The venue's event source for `symbol`'s orders, when it has one. Running the stream

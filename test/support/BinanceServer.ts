@@ -12,7 +12,9 @@
  * - Every order type Binance.US documents (LIMIT, MARKET, LIMIT_MAKER and the four
  *   stop types, checked against the symbol's `orderTypes`), OCO lists
  *   (`/api/v3/order/oco`, `/api/v3/orderList`, `openOrderList`, `allOrderList`),
- *   `myTrades`, and partial fills (`fillOrder`, `setDepth`).
+ *   `myTrades` and `allOrders` with Binance's paging limits (a window of at most 24 h,
+ *   at most 1000 rows), partial fills (`fillOrder`, `setDepth`), and past orders at
+ *   given times (`seedOrders`).
  * - Rate limits as Binance enforces them (./binance/limits.ts): request weight per
  *   minute, orders per 10 s and per day (an OCO counts 2), or any `rateLimits` given;
  *   429 (-1003 / -1015) with Retry-After past them, a 418 ban after repeated
@@ -45,7 +47,7 @@ import { UserStream } from "./binance/userStream.ts"
 import { WsApi } from "./binance/wsApi.ts"
 import { orderJson, orderListJson } from "./binance/wire.ts"
 
-export type { BinanceServer, BinanceServerCounters, BinanceServerOptions, OrderRef, RequestLogEntry } from "./binance/api.ts"
+export type { BinanceServer, BinanceServerCounters, BinanceServerOptions, OrderRef, RequestLogEntry, SeedOrder } from "./binance/api.ts"
 export type { FaultMatch, RequestInfo } from "./binance/faults.ts"
 export type { BanOptions, RateLimitRule } from "./binance/limits.ts"
 export type { SymbolOverrides } from "./binance/markets.ts"
@@ -72,7 +74,9 @@ export const startBinanceServer = async (options: BinanceServerOptions = {}): Pr
   const limiter = new RateLimiter(rules, options.ban)
   const latencyMs = options.latencyMs ?? 0
   let skew = 0
-  const clock = () => Date.now() + skew
+  /** The time `seedOrders` places an order at; the clock's own otherwise. */
+  let pinned: number | undefined
+  const clock = () => pinned ?? Date.now() + skew
   const infos = loadSymbolInfos(options.symbolOverrides)
   const engine = new Engine({
     symbols: infos.map(symbolRules),
@@ -296,6 +300,18 @@ export const startBinanceServer = async (options: BinanceServerOptions = {}): Pr
     },
     unlistTrades: (symbol, ref) => void engine.unlisted.add(String(orderRef(symbol, ref).orderId)),
     setDepth: (symbol, qty) => engine.setDepth(symbol, qty === undefined ? undefined : D.dec(qty)),
+    seedOrders: (symbol, orders) =>
+      orders.map((o) => {
+        pinned = o.time
+        try {
+          const params = { symbol, side: o.side, type: "LIMIT", timeInForce: "GTC", price: o.price, quantity: o.quantity }
+          const order = engine.newOrder(params)
+          if (o.filled === true && isOpen(order)) engine.fill(order, D.sub(order.origQty, order.executedQty), order.price)
+          return order.orderId
+        } finally {
+          pinned = undefined
+        }
+      }),
     deposit: (asset, amount) => engine.deposit(asset, D.dec(amount)),
     userStream: userStream.controls,
     wsApi: wsApi.controls,

@@ -3,7 +3,7 @@
  * fast retries and a short timeout, so that faults resolve quickly. The user data
  * stream is off unless `userStream: true` is given: most of these tests count the
  * requests the server saw, and the stream adds its own (a listenKey, the balance
- * read that seeds each connection, the final DELETE); the engine then learns of
+ * read that seeds each connection, its keepalives); the engine then learns of
  * changes by polling, as on an exchange without a stream.
  */
 import { Effect, Layer, Redacted } from "effect"

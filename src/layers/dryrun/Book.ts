@@ -13,6 +13,7 @@ import * as D from "../../services/Decimal.ts"
 import type { MarketRules } from "../../services/MarketRules.ts"
 import { acceptedOrder, addFee, averageOf, bySide, hasLimitPrice, isTriggerType, type OrderRecord } from "../../services/OrderRecord.ts"
 import { type PaperBook, type PaperChange, type PaperOrder, paperOrderId } from "../../services/PaperStore.ts"
+import type { Fill } from "../../services/FillModel.ts"
 import type { Trade } from "../../services/Trade.ts"
 import type { SubmitOrder } from "../../services/Venue.ts"
 import { makeFunds } from "./Funds.ts"
@@ -91,9 +92,9 @@ export interface BookOptions {
   readonly markets: ReadonlyMap<string, MarketRules>
   /** Where the book starts: a fresh seed, or what the journal's paper store loaded. */
   readonly book: PaperBook
-  /** Fee rate of a fill that made liquidity (a resting order crossed later). */
+  /** Fee rate of a fill that made liquidity (a resting order crossed later), the fill model's `FeeSchedule.maker`. */
   readonly makerFee: D.Decimal
-  /** Fee rate of a fill that took liquidity (a market order, a limit order crossing when placed). */
+  /** Fee rate of a fill that took liquidity (a market order, a limit order crossing when placed), its `FeeSchedule.taker`. */
   readonly takerFee: D.Decimal
 }
 
@@ -141,12 +142,13 @@ export const makeBook = (options: BookOptions) => {
   }
 
   /**
-   * Fills `qty` of `o` at `price`, as a maker (a resting order crossed later) or a
-   * taker, settling the money in the ledger. The fill is a trade of its own (id
+   * Applies one fill the fill model gave `o` (`FillModel.ts`), settling the money in
+   * the ledger at the fill's fee rate. The fill is a trade of its own (id
    * `<order id>/<quantity filled before it>`), and the order's filled, cost and fees
-   * are the sums of its trades. A market order's unfilled rest expires.
+   * are the sums of its trades. A market order's unfilled rest expires after its
+   * last fill (`more` false).
    */
-  const fill = (o: PaperOrder, qty: D.Decimal, price: D.Decimal, role: "maker" | "taker", now: number): OrderRecord => {
+  const fill = (o: PaperOrder, { feeRate, liquidity, price, quantity: qty }: Fill, now: number, more = false): OrderRecord => {
     const { record } = o
     const rules = rulesOf(record.symbol)!
     const cost = D.mul(price, qty)
@@ -158,7 +160,7 @@ export const makeBook = (options: BookOptions) => {
       lockPrice: limit ? o.price : undefined,
       quantity: qty,
       cost,
-      feeRate: role === "maker" ? options.makerFee : options.takerFee
+      feeRate
     })
     const feeAsset = bySide(record.side, { buy: rules.base, sell: rules.quote })
     const trade: Trade = {
@@ -171,7 +173,7 @@ export const makeBook = (options: BookOptions) => {
       quoteQuantity: cost,
       fee,
       feeAsset,
-      maker: role === "maker",
+      maker: liquidity === "maker",
       timestamp: now
     }
     changedTrades.push([record.symbol, trade])
@@ -183,7 +185,7 @@ export const makeBook = (options: BookOptions) => {
       cost: totalCost,
       averagePrice: averageOf(totalCost, filled),
       fees: D.isZero(fee) ? record.fees : addFee(record.fees, feeAsset, fee),
-      status: D.gte(filled, o.quantity) ? "closed" : limit ? "open" : "expired"
+      status: D.gte(filled, o.quantity) ? "closed" : limit || more ? "open" : "expired"
     }, trade)
   }
 
@@ -201,12 +203,6 @@ export const makeBook = (options: BookOptions) => {
     release,
     /** Gives back the lock of `o`'s unfilled rest. */
     releaseRest: (o: PaperOrder) => release(o, bySide(o.record.side, { buy: D.mul(o.price, remainingOf(o)), sell: remainingOf(o) })),
-    /** What one fill of `o` may take: the rest of it, at most the symbol's depth (`setDepth`). */
-    fillable: (o: PaperOrder) => {
-      const cap = depth.get(o.record.symbol)
-      const rest = remainingOf(o)
-      return cap === undefined ? rest : D.min(rest, cap)
-    },
     newOrder: (req: SubmitOrder, now: number, lockPrice: D.Decimal, listId: Option.Option<string>): PaperOrder =>
       newPaperOrder(++seq, req, now, lockPrice, listId),
     /** The id the next order will get. */

@@ -25,6 +25,7 @@ import { ValidationError } from "../../errors/ValidationError.ts"
 import { ActiveOrders } from "../../services/ActiveOrders.ts"
 import * as D from "../../services/Decimal.ts"
 import { Exchange } from "../../services/Exchange.ts"
+import type { FillModel } from "../../services/FillModel.ts"
 import { debugOn } from "../../services/LogLevels.ts"
 import { decodeMarketSymbol, eitherId, type IdForms, NumericId, patternId } from "../../services/Inputs.ts"
 import { HBAR_USDT, makeRules, type MarketRules, type MarketRulesInput } from "../../services/MarketRules.ts"
@@ -59,6 +60,12 @@ export interface DryRunOptions extends EngineOptions {
   readonly markets?: Record<string, MarketRulesInput>
   /** Lowers the minimum log level to Debug: one line per simulated request. */
   readonly debug?: boolean
+  /**
+   * How orders fill against the market: when, at what price and quantity, as maker
+   * or taker, and at what fee rate (`FillModel`). Default `lastPriceFillModel`: an
+   * order meeting the last price fills at once, up to `DryRunMarket.setDepth`.
+   */
+  readonly fillModel?: FillModel
 }
 
 export interface DryRunMarketService {
@@ -318,7 +325,7 @@ const makeDryRun = Effect.fnUntraced(function*(options: DryRunOptions) {
   const makerFee = yield* feeInput("makerFee", options.makerFee ?? options.feeRate ?? BINANCE_US_FEES.maker)
   const takerFee = yield* feeInput("takerFee", options.takerFee ?? options.feeRate ?? BINANCE_US_FEES.taker)
   const book = yield* openBook(options, symbol, markets.get(symbol)!.quote)
-  const sim: Simulator = makeSimulator({ markets, book, makerFee, takerFee })
+  const sim: Simulator = makeSimulator({ markets, book, makerFee, takerFee, fillModel: options.fillModel })
   const events = yield* makeDryRunEvents()
   /**
    * Changes, their writes and their updates take turns, so the store and the event

@@ -9,12 +9,12 @@
  * ledger in `Funds.ts`.
  *
  * Rules it enforces like an exchange: funds are checked and locked at placement
- * (a limit order locks what it could spend at its limit). A limit order that
- * crosses the market when placed takes liquidity: it fills at once, in full, at the
- * market price, paying the taker fee. One that rests makes liquidity: when a later
- * price crosses it, it fills in full at its own limit, paying the maker fee. A
- * market order fills at the current price as a taker. Fees are charged in the
- * asset received, as Binance charges them without BNB.
+ * (a limit order locks what it could spend at its limit). How an order fills, at
+ * what price and quantity, as maker or taker and at what fee rate, is the fill
+ * model's to say (`FillModel`; the default is `DryRunFillModel.ts`): the simulator
+ * asks it when an order arrives (placed, or its trigger fired) and, for each
+ * working order, when the market changes (`apply`). Fees are charged in the asset
+ * received, as Binance charges them without BNB.
  *
  * Trigger orders wait in a trigger book until a price reaches them, then work as
  * the market or limit order they become (`Triggers.ts`); OCO lists are in
@@ -28,16 +28,33 @@
 import { Option, Result } from "effect"
 import type { ExchangeError } from "../../errors/ExchangeError.ts"
 import * as D from "../../services/Decimal.ts"
+import type { FeeSchedule, FillDecision, FillModel, FillOrder, MarketEvent, MarketState } from "../../services/FillModel.ts"
 import { bySide, hasLimitPrice, isTriggerType, type OrderRecord } from "../../services/OrderRecord.ts"
 import type { PaperOrder } from "../../services/PaperStore.ts"
 import type { SubmitOrder } from "../../services/Venue.ts"
 import { type Book, type BookOptions, makeBook } from "./Book.ts"
-import { checkOrder, crossesAt } from "./Checks.ts"
+import { checkOrder } from "./Checks.ts"
+import { lastPriceFillModel } from "./LastPriceFillModel.ts"
 import { makeOcoLists } from "./Oco.ts"
 import { makeOcoPairs, makeTriggerBook, pendingTriggerOf, resume } from "./Triggers.ts"
 
-/** The simulator's markets, starting book and fee rates (`BookOptions`). */
-export type SimulatorOptions = BookOptions
+/** The simulator's markets, starting book and fee rates (`BookOptions`), and its fill model (default `lastPriceFillModel`). */
+export interface SimulatorOptions extends BookOptions {
+  readonly fillModel?: FillModel | undefined
+}
+
+/** What the fill model sees of a paper order. */
+const fillOrderOf = (o: PaperOrder, queueAhead: D.Decimal | undefined): FillOrder => ({
+  id: o.record.id,
+  side: o.record.side,
+  type: o.record.type,
+  limit: hasLimitPrice(o.record.type) ? o.price : undefined,
+  triggerPrice: Option.getOrUndefined(o.record.triggerPrice),
+  quantity: o.quantity,
+  filled: o.record.filled,
+  placedAt: o.record.timestamp,
+  queueAhead
+})
 
 export type Simulator = ReturnType<typeof makeSimulator>
 
@@ -61,13 +78,39 @@ const readsOf = (book: Book) => ({
 
 export const makeSimulator = (options: SimulatorOptions) => {
   const book = makeBook(options)
-  const { open, funds, prices, rulesOf, settle, fill, fillable, release, releaseRest } = book
+  const { open, funds, prices, rulesOf, settle, release, releaseRest } = book
+  const model = options.fillModel ?? lastPriceFillModel
+  const fees: FeeSchedule = { maker: options.makerFee, taker: options.takerFee }
+  /** The latest book of each market that gives one. */
+  const snapshots = new Map<string, MarketState["book"]>()
+  /** What the model keeps of each open order's place in the queue (`FillDecision.queueAhead`). */
+  const queues = new Map<string, D.Decimal>()
+  const marketOf = (symbol: string): MarketState => ({ symbol, last: prices.get(symbol), book: snapshots.get(symbol), depth: book.depth.get(symbol) })
+  const viewOf = (o: PaperOrder) => fillOrderOf(o, queues.size === 0 ? undefined : queues.get(o.record.id))
+
+  /**
+   * Applies the model's answer for `o`: each fill in turn (a market order's rest
+   * expires after the last), and the queue it keeps. Gives the order's last view,
+   * or `undefined` when nothing filled.
+   */
+  const applyDecision = (o: PaperOrder, decision: FillDecision, now: number): OrderRecord | undefined => {
+    if (decision.queueAhead !== undefined) queues.set(o.record.id, decision.queueAhead)
+    const { fills } = decision
+    let current = o
+    let record: OrderRecord | undefined
+    for (let i = 0; i < fills.length; i++) {
+      record = book.fill(current, fills[i]!, now, i < fills.length - 1)
+      current = { ...current, record }
+    }
+    if (record !== undefined && record.status !== "open") queues.delete(record.id)
+    return record
+  }
+
   /** Orders waiting for their trigger, and the legs of running OCO lists. */
   const triggers = makeTriggerBook()
   const pairs = makeOcoPairs()
   resume(options.book.open, triggers, pairs)
 
-  const crosses = (o: PaperOrder, price: D.Decimal) => crossesAt(o.record.side, o.price, price)
   const check = (op: string, req: SubmitOrder) =>
     checkOrder(op, req, rulesOf(req.symbol), {
       market: prices.get(req.symbol),
@@ -107,16 +150,14 @@ export const makeSimulator = (options: SimulatorOptions) => {
     const locked = funds.lock(op, req.symbol, req.clientOrderId, asset, need, req.type !== "market")
     if (Result.isFailure(locked)) return Result.fail(locked.failure)
     const o = book.newOrder(req, now, price, Option.none())
-    if (req.type === "market") {
+    if (req.type !== "market") place(o)
+    const decision = isTriggerType(req.type) ? undefined : model.arrive(viewOf(o), marketOf(req.symbol), fees)
+    if (decision !== undefined && (decision.fills.length > 0 || req.type === "market")) {
       book.accepted(o)
-      return Result.succeed(fill(o, fillable(o), price, "taker", now))
+      // A market order the model fills nothing of expires, as Binance expires one that finds no liquidity.
+      return Result.succeed(applyDecision(o, decision, now) ?? settle(o, { ...o.record, status: "expired" }))
     }
-    place(o)
-    const market = prices.get(req.symbol)
-    if (!isTriggerType(req.type) && market !== undefined && crosses(o, market)) {
-      book.accepted(o)
-      return Result.succeed(fill(o, fillable(o), market, "taker", now))
-    }
+    if (decision?.queueAhead !== undefined) queues.set(o.record.id, decision.queueAhead)
     return Result.succeed(settle(o, o.record))
   }
 
@@ -125,39 +166,50 @@ export const makeSimulator = (options: SimulatorOptions) => {
     const o = open.bySymbol.get(symbol)?.get(orderId)
     if (o === undefined) return undefined
     triggers.remove(orderId)
+    queues.delete(orderId)
     releaseRest(o)
     const record = settle(o, { ...o.record, status: "canceled" })
     lists.endList(o, "canceled")
     return record
   }
 
-  /** A triggered order works: a stop-loss or take-profit fills at the market, a limit one fills if it crosses (as a taker) or rests. */
-  const work = (o: PaperOrder, price: D.Decimal, now: number): OrderRecord | undefined =>
-    !hasLimitPrice(o.record.type) || crosses(o, price) ? fill(o, fillable(o), price, "taker", now) : undefined
+  /** The market's change: a price or a trade moves the last price (and may fire triggers); a book is kept for the model. */
+  const moveMarket = (event: MarketEvent): D.Decimal | undefined => {
+    if (event._tag === "BookSnapshot") {
+      snapshots.set(event.symbol, event)
+      return undefined
+    }
+    book.setPrice(event.symbol, event.price)
+    return event.price
+  }
 
   /**
-   * Moves the market: the triggers it reaches fire (their OCO partners expire) and
-   * the orders work; then the resting orders it crosses fill as makers (a leg of a
-   * list, even in part, expires the other leg). Gives every order whose state changed.
+   * Applies a market event: the triggers a new price reaches fire (their OCO
+   * partners expire) and the orders arrive to trade; then the model says which
+   * working orders the event fills (a leg of a list, even in part, expires the
+   * other leg). Gives every order whose state changed.
    */
-  const setPrice = (symbol: string, price: D.Decimal, now: number): ReadonlyArray<OrderRecord> => {
-    book.setPrice(symbol, price)
-    const resting = open.bySymbol.get(symbol)
+  const apply = (event: MarketEvent, now: number): ReadonlyArray<OrderRecord> => {
+    const last = moveMarket(event)
+    const resting = open.bySymbol.get(event.symbol)
     if (resting === undefined || resting.size === 0) return []
     const changed: Array<OrderRecord> = []
-    for (const t of triggers.fire(symbol, price)) {
+    const market = marketOf(event.symbol)
+    for (const t of last === undefined ? [] : triggers.fire(event.symbol, last)) {
       const waiting = open.byId.get(t.orderId)
       if (waiting === undefined) continue
       const o = book.markTriggered(waiting, now)
       changed.push(...lists.endList(o, "expired"))
-      const worked = work(o, price, now)
+      const worked = applyDecision(o, model.arrive(viewOf(o), market, fees), now)
       if (worked !== undefined) changed.push(worked)
     }
     // Deleting the entry being visited (a fill, an expired partner) is safe while iterating a Map.
     for (const o of resting.values()) {
-      if (!crosses(o, price) || triggers.waiting(o.record.id) || !D.isPositive(fillable(o))) continue
-      changed.push(fill(o, fillable(o), o.price, "maker", now), ...lists.endList(o, "expired"))
+      if (triggers.waiting(o.record.id)) continue
+      const filled = applyDecision(o, model.rest(viewOf(o), event, market, fees), now)
+      if (filled !== undefined) changed.push(filled, ...lists.endList(o, "expired"))
     }
+    if (queues.size > 0) for (const r of changed) if (r.status !== "open") queues.delete(r.id)
     return changed
   }
 
@@ -165,9 +217,15 @@ export const makeSimulator = (options: SimulatorOptions) => {
     submit,
     submitOco: lists.submit,
     cancel,
-    cancelList: lists.cancel,
+    cancelList: (symbol: string, listId: string) => {
+      const list = lists.cancel(symbol, listId)
+      if (list !== undefined) for (const leg of [list.limit, list.stop]) queues.delete(leg.id)
+      return list
+    },
     listByClientId: lists.byClientId,
-    setPrice,
+    apply,
+    /** Moves the simulated price (`apply` of a `PriceMove`). */
+    setPrice: (symbol: string, price: D.Decimal, now: number) => apply({ _tag: "PriceMove", symbol, price, timestamp: now }, now),
     takeChange: book.takeChange,
     ...readsOf(book)
   }

@@ -9,11 +9,11 @@
  * reads, reconciliation (settling, `sync`, start-up recovery), the feed (every view
  * of an order journaled, applied to the `Ref`, and published as order events) and
  * the watcher (the venue's event source and the REST polls, for the layer's life).
+ * Every operation of the service is a span (`Spans.ts`).
  */
 import { Effect, Layer, References } from "effect"
 import { ActiveOrders } from "../../services/ActiveOrders.ts"
 import * as D from "../../services/Decimal.ts"
-import { Exchange } from "../../services/Exchange.ts"
 import { decodeAsset, decodeCount, decodeInput, decodeMarketSymbol, decodeOcoRequest, decodeWindow } from "../../services/Inputs.ts"
 import { OrderJournal, UNATTRIBUTED_VENUE } from "../../services/OrderJournal.ts"
 import { defaultRetryPolicy, makeRetryPolicy, type RetryOptions, type RetryPolicy, withRetry } from "../../services/Retry.ts"
@@ -27,6 +27,7 @@ import { makeEventHub } from "./EventHub.ts"
 import { makePlacement } from "./Placement.ts"
 import { makeReads } from "./Reads.ts"
 import { makeReconciliation } from "./Reconciliation.ts"
+import { traceExchange, tracedPlacement } from "./Spans.ts"
 import { makeTrades } from "./Trades.ts"
 
 export interface EngineOptions {
@@ -110,10 +111,10 @@ export const makeExchange = Effect.fnUntraced(function*(options: EngineOptions =
     ? Effect.succeed("off" as const)
     : yield* startWatcher(engine, reconciliation.pass, events)
 
-  const createLimitBuy = placement.placeOrderAs("createLimitBuy")
-  const createLimitSell = placement.placeOrderAs("createLimitSell")
-  const createMarketSell = placement.placeOrderAs("createMarketSell")
-  return Exchange.of({
+  const createLimitBuy = tracedPlacement(engine, "createLimitBuy", placement.placeOrderAs("createLimitBuy"))
+  const createLimitSell = tracedPlacement(engine, "createLimitSell", placement.placeOrderAs("createLimitSell"))
+  const createMarketSell = tracedPlacement(engine, "createMarketSell", placement.placeOrderAs("createMarketSell"))
+  return traceExchange(engine, {
     symbol,
     venue: venue.id,
     createLimitBuy: (price, quantity) => Effect.map(createLimitBuy({ side: "buy", type: "limit", price, quantity }), (o) => o.id),

@@ -14,8 +14,8 @@
  * Status changes are monotonic (see `acceptsExchangeView`); the guard sits in the
  * statements themselves, so two writers cannot race a final status back to open.
  * Each row names its venue (`venue`, `''` for rows older than migration 0003); recovery
- * reads the unsettled rows by (venue, symbol) at start-up, with one scan of the table
- * (migration 0005 explains why there is no index for it).
+ * reads the unsettled rows by (venue, symbol) at start-up, through a partial index
+ * that holds only them (migrations 0005 and 0008 explain why).
  */
 import { Effect, Schema } from "effect"
 import { Migrator, SqlClient, type SqlError, type Statement } from "effect/sql"
@@ -119,6 +119,18 @@ const addPaperTriggeredAt = Effect.gen(function*() {
   yield* sql`ALTER TABLE orderops_paper_orders ADD COLUMN triggered_at BIGINT`
 })
 
+/**
+ * 0008: a partial index on the unsettled rows (pending or open), by venue and
+ * symbol: recovery reads them at start-up without scanning the history (issue #21:
+ * start-up with 200 open among 100,000 orders was 5x start-up among 6,000). Unlike
+ * the status indexes 0005 dropped, a row is in it only while unsettled: written when
+ * the intent is inserted and when the order settles, not at every status change.
+ */
+const addUnsettledIndex = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`CREATE INDEX orderops_orders_unsettled ON orderops_orders (venue, symbol) WHERE status IN ('pending', 'open')`
+})
+
 /** Every migration, by `<id>_<name>`. Append new ones; never edit a shipped one. */
 export const journalMigrations = {
   "0001_create_orders": createOrders,
@@ -127,7 +139,8 @@ export const journalMigrations = {
   "0004_create_paper_tables": createPaperTables,
   "0005_drop_status_indexes": dropStatusIndexes,
   "0006_add_order_amounts_and_trades": addOrderAmounts,
-  "0007_add_paper_triggered_at": addPaperTriggeredAt
+  "0007_add_paper_triggered_at": addPaperTriggeredAt,
+  "0008_add_unsettled_index": addUnsettledIndex
 } as const
 
 /**

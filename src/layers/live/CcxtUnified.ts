@@ -9,7 +9,7 @@
  * where an answer keeps the order's own client order id, and the ccxt pro instance
  * to watch orders on (`WatchOrders.ts`), where the exchange has `watchOrders`.
  */
-import { Effect, Option } from "effect"
+import { Effect, Option, Result } from "effect"
 import { ExchangeError } from "../../errors/ExchangeError.ts"
 import type { ErrorContextFields } from "../../errors/context.ts"
 import type { VenueError } from "../../errors/index.ts"
@@ -22,7 +22,8 @@ import { type CcxtOrderOptions, decodeBalances, decodeOrder, decodeOrders } from
 import type { CcxtExchange } from "./instance.ts"
 import type { MarketCacheService } from "./Markets.ts"
 import { decodeContext, type DecodedOrders } from "./RawOrder.ts"
-import { ccxtTradesIn, decodeCcxtTrades, PAGE } from "./trades.ts"
+import { binanceRowsIn, describePage, PAGE, type Page, type Row, sinceRowsIn } from "./paging.ts"
+import { decodeCcxtTrades } from "./trades.ts"
 import { makeWatchOrders, type WatchOrdersOptions } from "./WatchOrders.ts"
 import { isOrderNotFound, type WireAdapter } from "./WireAdapter.ts"
 
@@ -33,6 +34,12 @@ export interface CcxtUnifiedOptions extends CcxtOrderOptions {
    * order id scans the open orders, then the recent ones.
    */
   readonly lookupByClientOrderId?: boolean | undefined
+  /**
+   * Whether orders and trades are read with Binance's paging (24-hour windows, then
+   * by id; ccxt passes `orderId` / `fromId` through): Binance refuses longer windows,
+   * and a `since` alone reads one day. Otherwise they page by `since`.
+   */
+  readonly binancePaging?: boolean | undefined
   /**
    * The instance whose `watchOrders` gives the venue's order updates (one shared with
    * the REST calls), with the ccxt module and the secrets to scrub; none: no updates.
@@ -80,16 +87,46 @@ export const make = (client: CcxtClientService, markets: MarketCacheService, opt
   const openOrders = (op: string, symbol: string) =>
     orderList({ operation: op, symbol, kind: "openOrders", describe: () => `GET openOrders on ${symbol}` }, (ex) => ex.fetchOpenOrders(symbol))
 
-  const orders: WireAdapter["orders"] = (op, symbol, { since, until }) =>
-    orderList(
-      {
-        operation: op,
-        symbol,
-        kind: "orders",
-        describe: () => `GET allOrders on ${symbol}${since === undefined ? "" : ` from ${since}`}${until === undefined ? "" : ` to ${until}`}`
-      },
-      (ex) => ex.fetchOrders(symbol, since, 1000, until === undefined ? {} : { until })
-    )
+  /**
+   * Every row in `[since, until]` through `fetch`, a ccxt method taking (since, limit,
+   * params): with Binance's paging (a window's `until`, or from an id given as
+   * `idParam`), or by `since` with `sinceParams`. `page` makes and reads one request.
+   */
+  const rowsIn = <R extends Row>(
+    page: (describe: string, call: (ex: CcxtExchange) => Promise<unknown>) => Effect.Effect<Page<R>, VenueError>,
+    fetch: (ex: CcxtExchange, since: number | undefined, params: Record<string, unknown>) => Promise<unknown>,
+    idParam: "orderId" | "fromId",
+    sinceParams: Record<string, unknown>,
+    since: number | undefined,
+    until: number
+  ) =>
+    options.binancePaging === true
+      ? binanceRowsIn(
+        (p) =>
+          page(describePage(p), (ex) =>
+            "fromId" in p ? fetch(ex, undefined, { [idParam]: p.fromId }) : fetch(ex, p.startTime, { until: p.endTime })),
+        since,
+        until
+      )
+      : sinceRowsIn((from) => page(`from ${from}`, (ex) => fetch(ex, from, sinceParams)), since, until)
+
+  const ordersPage = (op: string, symbol: string, describe: string, call: (ex: CcxtExchange) => Promise<unknown>) =>
+    Effect.map(orderList({ operation: op, symbol, kind: "orders", describe: () => `GET allOrders on ${symbol} ${describe}` }, call), (decoded) => ({
+      decoded,
+      page: { rows: decoded.orders, listed: decoded.listed }
+    }))
+
+  const orders: WireAdapter["orders"] = (op, symbol, since, until) =>
+    Effect.suspend(() => {
+      const skipped: Array<ExchangeError> = []
+      const page = (describe: string, call: (ex: CcxtExchange) => Promise<unknown>) =>
+        Effect.map(ordersPage(op, symbol, describe, call), ({ decoded, page }) => (skipped.push(...decoded.skipped), page))
+      const all = rowsIn(page, (ex, from, params) => ex.fetchOrders(symbol, from, PAGE, params), "orderId", { until }, since, until)
+      return Effect.map(all, (list) => ({ orders: list, skipped, listed: list.length + skipped.length }))
+    })
+
+  /** The most recent orders, one page: where a look-up by client order id looks after the open ones. */
+  const recentOrders = (op: string, symbol: string) => ordersPage(op, symbol, "(the most recent)", (ex) => ex.fetchOrders(symbol, undefined, PAGE))
 
   /** No look-up by client order id: the open orders, then the recent ones, are scanned for it. */
   const scanFor = (op: string, symbol: string, clientOrderId: string) =>
@@ -97,8 +134,8 @@ export const make = (client: CcxtClientService, markets: MarketCacheService, opt
       const open = yield* openOrders(op, symbol)
       const hit = open.orders.find((o) => o.clientOrderId === clientOrderId)
       if (hit !== undefined || !client.has("fetchOrders")) return Option.fromNullishOr(hit)
-      const all = yield* orders(op, symbol, {})
-      return Option.fromNullishOr(all.orders.find((o) => o.clientOrderId === clientOrderId))
+      const recent = yield* recentOrders(op, symbol)
+      return Option.fromNullishOr(recent.decoded.orders.find((o) => o.clientOrderId === clientOrderId))
     })
 
   return {
@@ -161,16 +198,14 @@ export const make = (client: CcxtClientService, markets: MarketCacheService, opt
         (ex) => ex.fetchBalance(),
         (raw) => decodeBalances(raw, ctx(op, ""))
       ),
-    trades: (op, symbol, since, until) =>
-      ccxtTradesIn(
-        (from) =>
-          client.use(
-            { operation: op, symbol, kind: "trades", describe: () => `GET myTrades on ${symbol} from ${from}` },
-            (ex) => ex.fetchMyTrades(symbol, from, PAGE),
-            (raw) => decodeCcxtTrades(raw, ctx(op, symbol))
-          ),
-        since,
-        until
-      )
+    trades: (op, symbol, since, until) => {
+      const page = (describe: string, call: (ex: CcxtExchange) => Promise<unknown>) =>
+        client.use(
+          { operation: op, symbol, kind: "trades", describe: () => `GET myTrades on ${symbol} ${describe}` },
+          call,
+          (raw) => Result.map(decodeCcxtTrades(raw, ctx(op, symbol)), (rows) => ({ rows, listed: rows.length }))
+        )
+      return rowsIn(page, (ex, from, params) => ex.fetchMyTrades(symbol, from, PAGE, params), "fromId", {}, since, until)
+    }
   }
 }

@@ -8,8 +8,8 @@
  *   (unless `useUnifiedApi`), `CcxtUnified` everywhere else.
  *
  * What this module adds is the same whichever adapter speaks: tickers, a duplicate
- * client order id resolved to the order that has it, the 24-hour window limit,
- * and a warning for each listed order orderops cannot represent.
+ * client order id resolved to the order that has it, reads that end now when no
+ * end is given, and a warning for each listed order orderops cannot represent.
  *
  * No policy lives here: retries, look-ups after ambiguous failures and the journal
  * are the engine's (`engine/OrderEngine.ts`), the same for the dry run and live.
@@ -21,12 +21,12 @@ import type { ExchangeError } from "../../errors/ExchangeError.ts"
 import type { VenueError } from "../../errors/index.ts"
 import { type IdForms, NumericId, TextId } from "../../services/Inputs.ts"
 import type { OrderRecord } from "../../services/OrderRecord.ts"
-import type { OcoVenue, SubmitOrder, VenueService } from "../../services/Venue.ts"
+import type { OcoRecord, OcoVenue, SubmitOrder, VenueService } from "../../services/Venue.ts"
 import { binanceOwnClientOrderId, binanceSpotRest } from "./exchanges/binance/Rest.ts"
 import * as BinanceSpot from "./exchanges/binance/BinanceSpot.ts"
-import { binanceOrderReports } from "./exchanges/binance/WatchReport.ts"
 import type { BudgetLimits } from "./budget.ts"
 import type { CcxtVenueOptions } from "./CcxtVenueOptions.ts"
+import { binanceOrderReports } from "./exchanges/binance/WatchReport.ts"
 import * as CcxtUnified from "./CcxtUnified.ts"
 import type { CcxtErrors } from "./classify.ts"
 import { annotationsOf, type CcxtClientService, makeCcxtClient } from "./Client.ts"
@@ -38,9 +38,6 @@ import { isOrderNotFound, type WireAdapter } from "./WireAdapter.ts"
 import { makeWatchOrders, type WatchOrdersOptions } from "./WatchOrders.ts"
 
 const redacted = (s: string | Redacted.Redacted<string>) => (Redacted.isRedacted(s) ? s : Redacted.make(s))
-
-/** Binance's allOrders refuses a `[startTime, endTime]` window longer than 24 h. */
-const DAY_MS = 86_400_000
 
 /** Options of the user data stream on Binance and Binance.US spot; `false`: none (the engine polls). */
 export type UserStreamSetting = false | Pick<UserStreamSourceOptions, "streamBase">
@@ -106,6 +103,7 @@ const chooseAdapter = (
   return CcxtUnified.make(client, markets, {
     // ccxt's Binance `fetchOrder` takes a client order id, though its `has` does not say so.
     lookupByClientOrderId: binance || client.has("fetchOrderWithClientOrderId"),
+    binancePaging: binanceSpotRest(exchange) !== undefined,
     ...(binance ? { ownClientOrderId: binanceOwnClientOrderId } : {}),
     ...watch
   })
@@ -133,8 +131,14 @@ export const fromExchange = Effect.fnUntraced(function*(
     watch: { exchange, ccxt, secrets: options.secrets, reports: binanceOrderReports }
   })
   const stream = userStreamOf(exchange, client, markets, adapter, options.userStream ?? {})
-  /** A request that may move balances: the stream's balances wait for its news (see exchanges/binance/StreamSource.ts). */
-  const moving = stream === undefined ? <A, E, R>(self: Effect.Effect<A, E, R>) => self : stream.ownChange
+  /**
+   * A request that may move balances, and its answer's orders as it left them: the stream's
+   * balances wait for its news (see StreamSource.ts).
+   */
+  const moving = <A, E, R>(self: Effect.Effect<A, E, R>, ordersOf: (answer: A) => ReadonlyArray<OrderRecord> | undefined) =>
+    stream === undefined ? self : stream.ownChange(self, ordersOf)
+  const one = (order: OrderRecord) => [order]
+  const legs = (list: OcoRecord) => [list.limit, list.stop]
   const id = client.id
 
   /** Warns about each order a list held that orderops cannot represent, and gives the rest. */
@@ -158,7 +162,7 @@ export const fromExchange = Effect.fnUntraced(function*(
   const submit = (op: string, order: SubmitOrder): Effect.Effect<OrderRecord, VenueError> => {
     // The engine validated the order against these very rules: a failure here is a bug.
     const market = Effect.catchTag(markets.market(op, order.symbol), "ValidationError", (e) => Effect.die(e))
-    const sent = Effect.flatMap(market, (m) => moving(adapter.submit(op, order, m)))
+    const sent = Effect.flatMap(market, (m) => moving(adapter.submit(op, order, m), one))
     // A client order id that is still open: an earlier attempt got through, so that order is the answer.
     const placed = Effect.catchIf(
       sent,
@@ -175,7 +179,7 @@ export const fromExchange = Effect.fnUntraced(function*(
     submit: (op, list) =>
       markets.market(op, list.symbol).pipe(
         Effect.catchTag("ValidationError", (e) => Effect.die(e)),
-        Effect.flatMap((market) => moving(lists.submit(op, list, market))),
+        Effect.flatMap((market) => moving(lists.submit(op, list, market), legs)),
         Effect.catchIf(
           (e): e is ExchangeError => e._tag === "ExchangeError" && e.reason === "DuplicateClientOrderId",
           (e) =>
@@ -184,19 +188,14 @@ export const fromExchange = Effect.fnUntraced(function*(
         )
       ),
     lookup: lists.lookup,
-    cancel: (op, symbol, listId) => moving(lists.cancel(op, symbol, listId))
+    cancel: (op, symbol, listId) => moving(lists.cancel(op, symbol, listId), legs)
   }))
 
-  const orders = (op: string, symbol: string, since?: number, until?: number) => {
-    // Binance refuses windows over 24 h; wider ones fetch the most recent orders and filter here.
-    const window = since !== undefined && until !== undefined && until - since > DAY_MS ? {} : { since, until }
-    return adapter.orders(op, symbol, window).pipe(
-      Effect.flatMap(reported(op, symbol)),
-      Effect.map((list) =>
-        list.filter((o) => (since === undefined || o.timestamp >= since) && (until === undefined || o.timestamp <= until))
-      )
-    )
-  }
+  /** `until`, or now: a read without an end reads up to the moment it is made. */
+  const endOf = (until: number | undefined) => (until === undefined ? Clock.currentTimeMillis : Effect.succeed(until))
+
+  const orders = (op: string, symbol: string, since?: number, until?: number) =>
+    Effect.flatMap(endOf(until), (end) => Effect.flatMap(adapter.orders(op, symbol, since, end), reported(op, symbol)))
 
   const service: VenueService = {
     id,
@@ -214,9 +213,9 @@ export const fromExchange = Effect.fnUntraced(function*(
     submit,
     lookup: adapter.lookup,
     fetchOrder: adapter.fetchOrder,
-    cancel: (op, symbol, orderId) => moving(adapter.cancel(op, symbol, orderId)),
+    cancel: (op, symbol, orderId) => moving(adapter.cancel(op, symbol, orderId), one),
     cancelAll: Option.map(adapter.cancelAll, (cancelAll) => (op: string, symbol: string) =>
-      moving(cancelAll(op, symbol)).pipe(
+      moving(cancelAll(op, symbol), (d) => (d.skipped.length === 0 ? d.orders : undefined)).pipe(
         Effect.flatMap(reported(op, symbol)),
         // Binance answers -2011 "Unknown order sent." when nothing is open.
         Effect.catchIf(isOrderNotFound, () => Effect.succeed<ReadonlyArray<OrderRecord>>([]))
@@ -225,9 +224,8 @@ export const fromExchange = Effect.fnUntraced(function*(
     orders,
     // While the stream is up and seeded, its balances answer without a request.
     balances: stream === undefined ? adapter.balances : (op) =>
-      Effect.flatMap(stream.knownBalances, (known) => Option.match(known, { onNone: () => adapter.balances(op), onSome: Effect.succeed })),
-    trades: (op, symbol, since, until) =>
-      Effect.flatMap(until === undefined ? Clock.currentTimeMillis : Effect.succeed(until), (end) => adapter.trades(op, symbol, since, end)),
+      Effect.flatMap(stream.awaitBalances, (known) => Option.match(known, { onNone: () => adapter.balances(op), onSome: Effect.succeed })),
+    trades: (op, symbol, since, until) => Effect.flatMap(endOf(until), (end) => adapter.trades(op, symbol, since, end)),
     oco,
     // Binance's user data stream where it serves (Binance.US; binance.com through its REST adapter), else ccxt's watchOrders.
     updates: stream !== undefined

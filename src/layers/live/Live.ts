@@ -50,7 +50,21 @@ export const LIVE_ENV = {
   safetyPollInterval: "ORDEROPS_SAFETY_POLL_INTERVAL"
 } as const
 
-const isBlank = (s: string | Redacted.Redacted<string>) => (Redacted.isRedacted(s) ? Redacted.value(s) : s).trim() === ""
+/**
+ * Whether a key or secret is missing: undefined, empty or blank, given plain or as a
+ * `Redacted` (of anything: `Redacted.make(process.env.KEY!)` holds `undefined` when
+ * the variable is unset). Whatever is not text counts as missing; nothing here throws.
+ */
+const isBlank = (given: unknown): boolean => {
+  const value: unknown = Redacted.isRedacted(given) ? Redacted.value(given) : given
+  return typeof value !== "string" || value.trim() === ""
+}
+
+/** `MissingCredentials` naming each of the two options that is missing, or nothing. */
+const checkCredentials = (options: CcxtVenueOptions, symbol: string): Effect.Effect<void, AuthenticationError> => {
+  const missing = [...(isBlank(options.apiKey) ? ["apiKey"] : []), ...(isBlank(options.secret) ? ["secret"] : [])]
+  return missing.length === 0 ? Effect.void : Effect.fail(missingCredentials(symbol, missing))
+}
 
 const missingCredentials = (symbol: string, names: ReadonlyArray<string>) =>
   new AuthenticationError({
@@ -62,7 +76,7 @@ const missingCredentials = (symbol: string, names: ReadonlyArray<string>) =>
 
 /** The ccxt venue alone, for callers that assemble the engine themselves. */
 export const CcxtVenueLayer = (options: CcxtVenueOptions): Layer.Layer<Venue, ExchangeFailure> =>
-  Layer.effect(Venue, makeCcxtVenue(options))
+  Layer.effect(Venue, Effect.andThen(checkCredentials(options, ""), makeCcxtVenue(options)))
 
 /**
  * The live `Exchange`: the order engine (validation, client order ids, journal,
@@ -71,11 +85,7 @@ export const CcxtVenueLayer = (options: CcxtVenueOptions): Layer.Layer<Venue, Ex
  * otherwise loads the market (one `exchangeInfo` request) and reconciles the journal.
  */
 export const LiveExchangeLayer = (options: LiveOptions): Layer.Layer<Exchange, ExchangeFailure> => {
-  const missing = [
-    ...(isBlank(options.apiKey) ? ["apiKey"] : []),
-    ...(isBlank(options.secret) ? ["secret"] : [])
-  ]
-  if (missing.length > 0) return Layer.effect(Exchange, Effect.fail(missingCredentials(options.symbol ?? "HBAR/USDT", missing)))
+  const credentials = checkCredentials(options, options.symbol ?? "HBAR/USDT")
   const built = Layer.effect(Exchange, makeExchange(options)).pipe(
     Layer.provide(CcxtVenueLayer(options)),
     // The venue's id is its ccxt exchange id, `makeCcxtVenue`'s default included (the engine checks they agree).
@@ -83,7 +93,8 @@ export const LiveExchangeLayer = (options: LiveOptions): Layer.Layer<Exchange, E
       ActiveOrders.layerFor(options.exchange ?? "binanceus").pipe(Layer.provideMerge(options.journal ?? JournalLayerFromEnv))
     )
   )
-  return withDebugLogging(built, options.debug)
+  // Checked first: nothing is loaded, opened or requested without both.
+  return Layer.unwrap(Effect.as(credentials, withDebugLogging(built, options.debug)))
 }
 
 /** A non-empty variable, or `None`. */
@@ -107,8 +118,9 @@ export const liveOptionsFromConfig = (overrides: Partial<LiveOptions> = {}) =>
     const userStream = yield* Config.Boolean(LIVE_ENV.userStream).pipe(Config.option)
     const events = yield* eventsFromConfig(overrides.events)
     const resolvedSymbol = Option.getOrElse(symbol, () => overrides.symbol ?? "HBAR/USDT")
-    const key = Option.orElse(apiKey, () => Option.fromNullishOr(overrides.apiKey).pipe(Option.map(toRedacted)))
-    const sec = Option.orElse(secret, () => Option.fromNullishOr(overrides.secret).pipe(Option.map(toRedacted)))
+    const given = (value: LiveOptions["apiKey"] | undefined) => (isBlank(value) ? Option.none() : Option.some(toRedacted(value!)))
+    const key = Option.orElse(apiKey, () => given(overrides.apiKey))
+    const sec = Option.orElse(secret, () => given(overrides.secret))
     if (Option.isNone(key) || Option.isNone(sec)) {
       return yield* missingCredentials(resolvedSymbol, [
         ...(Option.isNone(key) ? [LIVE_ENV.apiKey] : []),

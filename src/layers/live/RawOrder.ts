@@ -190,6 +190,8 @@ export interface DecodedOrders {
   readonly orders: ReadonlyArray<OrderRecord>
   /** Orders in the list that cannot be represented, with the reason. */
   readonly skipped: ReadonlyArray<ExchangeError>
+  /** How many entries the list held, both kinds together (a page is full at 1000: `paging.ts`). */
+  readonly listed: number
 }
 
 /**
@@ -209,5 +211,5 @@ export const decodeOrderList = (
     if (Result.isSuccess(r)) orders.push(r.success)
     else skipped.push(r.failure)
   }
-  return Result.succeed({ orders, skipped })
+  return Result.succeed({ orders, skipped, listed: raw.length })
 }

@@ -4,8 +4,8 @@
  * implement it, one module each: `BinanceSpot` (Binance's REST endpoints through
  * ccxt's implicit methods) and `CcxtUnified` (ccxt's unified methods, any exchange).
  * The live venue (`CcxtVenue.ts`) chooses one when it is built and adds what is the
- * same for both: markets, tickers, duplicate client order ids, time windows and
- * reporting orders a list held that orderops cannot represent.
+ * same for both: markets, tickers, duplicate client order ids and reporting orders
+ * a list held that orderops cannot represent.
  */
 import type { Effect, Option, Stream } from "effect"
 import type { VenueError } from "../../errors/index.ts"
@@ -14,12 +14,6 @@ import type { Trade } from "../../services/Trade.ts"
 import type { Balance, OcoRecord, SubmitOco, SubmitOrder, VenueUpdate } from "../../services/Venue.ts"
 import type { MarketEntry } from "./Markets.ts"
 import type { DecodedOrders } from "./RawOrder.ts"
-
-/** A time window in epoch ms; either end may be open. */
-export interface Window {
-  readonly since?: number | undefined
-  readonly until?: number | undefined
-}
 
 export interface WireAdapter {
   /** `BinanceSpot` or `CcxtUnified`, for logs and tests. */
@@ -33,10 +27,14 @@ export interface WireAdapter {
   /** Cancels every open order of the symbol in one request, where the API has one. */
   readonly cancelAll: Option.Option<(op: string, symbol: string) => Effect.Effect<DecodedOrders, VenueError>>
   openOrders(op: string, symbol: string): Effect.Effect<DecodedOrders, VenueError>
-  /** The symbol's orders, open and closed, within the window as the API takes it (the venue filters exactly). */
-  orders(op: string, symbol: string, window: Window): Effect.Effect<DecodedOrders, VenueError>
+  /**
+   * Every order of the symbol, open and closed, placed in `[since, until]` (epoch ms;
+   * without `since`, from the first), each once, oldest first, through as many pages
+   * as that takes (`paging.ts`).
+   */
+  orders(op: string, symbol: string, since: number | undefined, until: number): Effect.Effect<DecodedOrders, VenueError>
   balances(op: string): Effect.Effect<ReadonlyMap<string, Balance>, VenueError>
-  /** The account's trades on the symbol in `[since, until]` (epoch ms), every page of them. */
+  /** The account's trades on the symbol in `[since, until]` (epoch ms), each once, oldest first, every page of them. */
   trades(op: string, symbol: string, since: number | undefined, until: number): Effect.Effect<ReadonlyArray<Trade>, VenueError>
   /** OCO order lists, where the wire format has them (Binance's REST API; ccxt's unified API has none). */
   readonly oco: Option.Option<OcoAdapter>

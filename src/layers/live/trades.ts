@@ -2,23 +2,15 @@
  * Trades as both wire formats give them, read into orderops' exact `Trade`:
  * Binance's `GET /api/v3/myTrades` (decimal strings, read exactly) and ccxt's
  * unified `fetchMyTrades` (floats, read back through 15 significant digits). A
- * failure is `ExchangeError` reason `UnreadableAnswer`, as for orders.
- *
- * Paging lives here too, one rule per API: Binance takes at most 24 hours per
- * `startTime`/`endTime` window and at most 1000 trades per page, and pages onwards
- * by `fromId`; ccxt's unified method pages by `since`.
+ * failure is `ExchangeError` reason `UnreadableAnswer`, as for orders. Paging is
+ * `paging.ts`'s, the same for trades and orders.
  */
-import { Effect, Option, Result, Schema } from "effect"
+import { Option, Result, Schema } from "effect"
 import type { ExchangeError } from "../../errors/ExchangeError.ts"
 import * as D from "../../services/Decimal.ts"
 import type { Trade } from "../../services/Trade.ts"
 import { cleanNumber } from "./decode.ts"
 import { type DecodeContext, failure } from "./RawOrder.ts"
-
-/** The most trades one page holds (Binance's and orderops' ccxt limit). */
-export const PAGE = 1000
-/** Binance's longest `startTime`–`endTime` window for myTrades. */
-export const DAY_MS = 86_400_000
 
 const IntLike = Schema.Union([Schema.Finite, Schema.String])
 
@@ -110,73 +102,3 @@ export const decodeCcxtTrades = (raw: unknown, ctx: DecodeContext): Result.Resul
   }
   return Result.succeed(out)
 }
-
-/** A request for one page of Binance trades. */
-export type BinanceTradePage =
-  | { readonly startTime: number; readonly endTime: number }
-  | { readonly fromId: string }
-
-/**
- * Every trade in `[since, until]` through Binance's paging. Trade ids grow with
- * time, so once one trade of the range is known the rest follow by `fromId`, a page
- * of 1000 at a time, until a trade lies past `until`. The first is found by the
- * account's oldest trade on the symbol (`fromId` 0) when the range starts before
- * it, else by 24-hour `startTime`/`endTime` windows (Binance's longest) from
- * `since` until one holds a trade.
- */
-export const binanceTradesIn = <E>(
-  page: (p: BinanceTradePage) => Effect.Effect<ReadonlyArray<Trade>, E>,
-  since: number | undefined,
-  until: number
-): Effect.Effect<ReadonlyArray<Trade>, E> =>
-  Effect.gen(function*() {
-    const out: Array<Trade> = []
-    const inRange = (t: Trade) => t.timestamp <= until && (since === undefined || t.timestamp >= since)
-    /** `first` and the pages after it, by id, until past `until`. */
-    const onwards = function*(first: ReadonlyArray<Trade>) {
-      let current = first
-      for (;;) {
-        out.push(...current.filter(inRange))
-        const last = current[current.length - 1]
-        if (current.length < PAGE || last === undefined || last.timestamp > until) return
-        current = yield* page({ fromId: String(BigInt(last.id) + 1n) })
-      }
-    }
-    const oldest = yield* page({ fromId: "0" })
-    if (since === undefined || oldest.length === 0 || oldest[0]!.timestamp >= since) {
-      yield* onwards(oldest)
-      return out
-    }
-    for (let start = since; start <= until; start += DAY_MS) {
-      const first = yield* page({ startTime: start, endTime: Math.min(start + DAY_MS - 1, until) })
-      if (first.length > 0) {
-        yield* onwards(first)
-        break
-      }
-    }
-    return out
-  })
-
-/**
- * Every trade in `[since, until]` through ccxt's `fetchMyTrades(symbol, since, limit)`
- * (`since` 0 when not given):
- * while a page is full, the next starts at its last trade's time (trades sharing that
- * millisecond come again and are dropped by id by the caller).
- */
-export const ccxtTradesIn = <E>(
-  page: (since: number) => Effect.Effect<ReadonlyArray<Trade>, E>,
-  since: number | undefined,
-  until: number
-): Effect.Effect<ReadonlyArray<Trade>, E> =>
-  Effect.gen(function*() {
-    const out: Array<Trade> = []
-    // Without a start, from the beginning (0): without one ccxt asks for the most recent trades only.
-    let from = since ?? 0
-    for (;;) {
-      const current = yield* page(from)
-      out.push(...current.filter((t) => t.timestamp <= until && (since === undefined || t.timestamp >= since)))
-      const last = current[current.length - 1]
-      if (current.length < PAGE || last === undefined || last.timestamp > until) return out
-      from = last.timestamp === from ? last.timestamp + 1 : last.timestamp
-    }
-  })

@@ -86,6 +86,15 @@ export interface BinanceServerCounters {
 /** An order by its exchange id or its client id. */
 export type OrderRef = { readonly orderId: number } | { readonly clientOrderId: string }
 
+/** A past order for `seedOrders`. */
+export interface SeedOrder {
+  readonly time: number
+  readonly side: "BUY" | "SELL"
+  readonly price: string
+  readonly quantity: string
+  readonly filled?: boolean
+}
+
 export interface BinanceServer {
   readonly url: string
   readonly port: number
@@ -121,6 +130,12 @@ export interface BinanceServer {
    * index lags, or never lists them); its order queries still show its fills.
    */
   unlistTrades(symbol: string, ref: OrderRef): void
+  /**
+   * Places past orders as if each had been sent at its `time` (epoch ms, the server
+   * clock's): LIMIT GTC orders at `price`, filled whole at it then (one trade at that
+   * time) when `filled`. They need the funds an order sent then would. Gives their ids.
+   */
+  seedOrders(symbol: string, orders: ReadonlyArray<SeedOrder>): ReadonlyArray<number>
   /** Adds `amount` (negative: withdraws) to an asset's free balance, announced as `balanceUpdate`. */
   deposit(asset: string, amount: string): void
   /** The user data stream's inspection and fault controls. */

@@ -5,7 +5,7 @@
  * sends, keeps the clock offset and classifies errors; its unified parse, which goes
  * through floats, is skipped: `Rest.ts` reads Binance's exact decimal strings.
  */
-import { Effect, Option } from "effect"
+import { Effect, Option, Result } from "effect"
 import type { ErrorContextFields } from "../../../../errors/context.ts"
 import { ExchangeError } from "../../../../errors/ExchangeError.ts"
 import type { VenueError } from "../../../../errors/index.ts"
@@ -17,7 +17,8 @@ import type { CcxtClientService, Request } from "../../Client.ts"
 import type { CcxtExchange } from "../../instance.ts"
 import type { MarketCacheService } from "../../Markets.ts"
 import { decodeContext } from "../../RawOrder.ts"
-import { binanceTradesIn, decodeBinanceTrades, PAGE } from "../../trades.ts"
+import { type BinancePage, binanceRowsIn, describePage, PAGE } from "../../paging.ts"
+import { decodeBinanceTrades } from "../../trades.ts"
 import { isOrderNotFound, type OcoAdapter, type WireAdapter } from "../../WireAdapter.ts"
 
 /** The instance's Binance spot endpoints (the venue checked they are there before choosing this adapter). */
@@ -145,22 +146,17 @@ export const make = (client: CcxtClientService, markets: MarketCacheService): Wi
         { operation: op, symbol, kind: "openOrders", describe: () => `GET openOrders on ${symbol}` },
         (r, m) => r.privateGetOpenOrders({ symbol: m.id })
       ),
-    orders: (op, symbol, { since, until }) =>
-      orderList(
-        {
-          operation: op,
-          symbol,
-          kind: "orders",
-          describe: () => `GET allOrders on ${symbol}${since === undefined ? "" : ` from ${since}`}${until === undefined ? "" : ` to ${until}`}`
-        },
-        (r, m) =>
-          r.privateGetAllOrders({
-            symbol: m.id,
-            limit: 1000,
-            ...(since === undefined ? {} : { startTime: since }),
-            ...(until === undefined ? {} : { endTime: until })
-          })
-      ),
+    orders: (op, symbol, since, until) =>
+      onWire(op, symbol, (m) => {
+        const skipped: Array<ExchangeError> = []
+        const page = (p: BinancePage) =>
+          client.use(
+            { operation: op, symbol, kind: "orders", describe: () => `GET allOrders on ${symbol} ${describePage(p)}` },
+            (ex) => rest(ex).privateGetAllOrders({ symbol: m.id, limit: PAGE, ...("fromId" in p ? { orderId: p.fromId } : p) }),
+            (raw) => decodeBinanceOrders(raw, m, ctx(op, symbol))
+          ).pipe(Effect.map((decoded) => (skipped.push(...decoded.skipped), { rows: decoded.orders, listed: decoded.listed })))
+        return Effect.map(binanceRowsIn(page, since, until), (orders) => ({ orders, skipped, listed: orders.length + skipped.length }))
+      }),
     balances: (op) =>
       client.use(
         { operation: op, symbol: "", kind: "balances", describe: () => "GET account (balances)" },
@@ -169,12 +165,12 @@ export const make = (client: CcxtClientService, markets: MarketCacheService): Wi
       ),
     trades: (op, symbol, since, until) =>
       onWire(op, symbol, (m) =>
-        binanceTradesIn(
-          (page) =>
+        binanceRowsIn(
+          (p) =>
             client.use(
-              { operation: op, symbol, kind: "trades", describe: () => `GET myTrades on ${symbol} ${JSON.stringify(page)}` },
-              (ex) => rest(ex).privateGetMyTrades({ symbol: m.id, limit: PAGE, ...page }),
-              (raw) => decodeBinanceTrades(raw, ctx(op, symbol))
+              { operation: op, symbol, kind: "trades", describe: () => `GET myTrades on ${symbol} ${describePage(p)}` },
+              (ex) => rest(ex).privateGetMyTrades({ symbol: m.id, limit: PAGE, ...p }),
+              (raw) => Result.map(decodeBinanceTrades(raw, ctx(op, symbol)), (rows) => ({ rows, listed: rows.length }))
             ),
           since,
           until

@@ -27,7 +27,7 @@ export type RequestKind =
   | "fetchList"
   | "cancelList"
   | "trades"
-  /** The user data stream's listenKey: create, keep alive, close (`/api/v3/userDataStream`). */
+  /** The user data stream's listenKey: create, keep alive (`/api/v3/userDataStream`). */
   | "listenKey"
 
 /** How many orders a request of each kind places, for the exchange's order-rate limits. */

@@ -1,10 +1,13 @@
 /**
- * The user data stream's listenKey endpoints (`POST/PUT/DELETE
- * /api/v3/userDataStream`) as the `ListenKeys` port of `UserStream.ts`, called as
- * ccxt's implicit methods through the venue's one ccxt bridge (`live/Client.ts`): the
+ * The user data stream's listenKey endpoints (`POST/PUT /api/v3/userDataStream`)
+ * as the `ListenKeys` port of `UserStream.ts`, called as
+ * ccxt's implicit methods through the venue's one ccxt bridge (`ccxt/Client.ts`): the
  * request budget, the debug request line and the error classification apply as to
  * any request. ccxt sends them with the API key header and no signature, the key in
  * the form body.
+ *
+ * `DELETE` is never sent: the key is the account's one, shared by every layer and
+ * process trading on it, and deleting it would cut their streams (UserStream.ts).
  *
  * The listenKey is a bearer credential for the account's stream: no request line
  * names it, and the failures this port gives go to `UserStream`, which scrubs every
@@ -23,15 +26,14 @@ type Params = Readonly<Record<string, string>>
 interface UserDataStreamRest {
   publicPostUserDataStream(params: Params): Promise<unknown>
   publicPutUserDataStream(params: Params): Promise<unknown>
-  publicDeleteUserDataStream(params: Params): Promise<unknown>
 }
 
 const rest = (exchange: CcxtExchange) => exchange as unknown as UserDataStreamRest
 
-/** Whether `exchange` has the three listenKey methods. */
+/** Whether `exchange` has the listenKey methods orderops calls. */
 export const hasListenKeyEndpoints = (exchange: CcxtExchange): boolean => {
   const methods = exchange as unknown as Record<string, unknown>
-  return ["publicPostUserDataStream", "publicPutUserDataStream", "publicDeleteUserDataStream"].every(
+  return ["publicPostUserDataStream", "publicPutUserDataStream"].every(
     (name) => typeof methods[name] === "function"
   )
 }
@@ -56,7 +58,5 @@ export const makeListenKeys = (client: CcxtClientService): ListenKeys<VenueError
     readListenKey(client.id)
   ),
   keepAlive: (listenKey) =>
-    Effect.asVoid(client.use(request("PUT userDataStream (keep the listenKey alive)"), (ex) => rest(ex).publicPutUserDataStream({ listenKey }))),
-  close: (listenKey) =>
-    Effect.asVoid(client.use(request("DELETE userDataStream (close the listenKey)"), (ex) => rest(ex).publicDeleteUserDataStream({ listenKey })))
+    Effect.asVoid(client.use(request("PUT userDataStream (keep the listenKey alive)"), (ex) => rest(ex).publicPutUserDataStream({ listenKey })))
 })

@@ -15,21 +15,25 @@
  * read per connection (and after a gap). `knownBalances` gives the book while the
  * last run's connection is up and seeded, and none otherwise.
  *
- * The venue's own orders move balances too, and the stream reports that a moment
- * after the request's answer (a buy that filled at once, then a sell of what it
- * bought: the sell must not be judged on the balance before the fill). So while
- * such a request (`ownChange`) is in flight, and after its answer until the next
- * balance event (at most `SETTLE_MS`), the balances are not known: the exchange
- * judges, and balance reads use REST.
+ * The venue's own orders move balances too, and the stream reports that around
+ * the request's answer (a buy that filled at once, then a sell of what it bought:
+ * the sell must not be judged on the balance before the fill). So while such a
+ * request (`ownChange`) is in flight, the balances are not known (the exchange
+ * judges, and balance reads use REST); after its answer, they are known once the
+ * stream has reported what it did (OwnChanges.ts). A balance read that comes first
+ * waits for that, up to `WAIT_MS`, then reads by REST; a create's funds pre-check
+ * does not wait (the exchange judges).
  *
  * On binance.com the listenKey endpoints are retired (see UserStream.ts): `create`
  * fails there, the stream goes `down`, and the engine polls.
  */
 import { Effect, Option, Result, type Scope, Stream } from "effect"
+import { isFinalStatus, type OrderRecord } from "../../../../services/OrderRecord.ts"
 import * as Socket from "effect/socket/Socket"
 import type { ValidationError } from "../../../../errors/ValidationError.ts"
 import type { VenueError } from "../../../../errors/index.ts"
 import type { Balance, VenueUpdate } from "../../../../services/Venue.ts"
+import { makeOwnChanges } from "./OwnChanges.ts"
 import { type BalanceBook, makeBalanceBook } from "./StreamBalances.ts"
 import { orderUpdateOf, stateOf, type StreamMarket } from "./StreamUpdates.ts"
 import { type ListenKeys, make, type STREAM_BASES, type UserStreamState } from "./UserStream.ts"
@@ -48,13 +52,25 @@ export interface UserStreamSourceOptions {
 
 export interface UserStreamSource {
   readonly updates: (symbol: string) => Stream.Stream<VenueUpdate>
+  /** The book's balances when they cover the bot's own changes now; none otherwise (the create's pre-check then leaves it to the exchange). */
   readonly knownBalances: Effect.Effect<Option.Option<ReadonlyMap<string, Balance>>>
-  /** `self`, a request of the venue's that may move balances (a create, a cancel). */
-  readonly ownChange: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  /** The same for a balance read, which would otherwise send a request: waits for the stream up to `WAIT_MS` first. */
+  readonly awaitBalances: Effect.Effect<Option.Option<ReadonlyMap<string, Balance>>>
+  /**
+   * `self`, a request of the venue's that may move balances (a create, a cancel);
+   * `ordersOf` its answer's orders, as it left them (undefined when it cannot say).
+   */
+  readonly ownChange: <A, E, R>(
+    self: Effect.Effect<A, E, R>,
+    ordersOf: (answer: A) => ReadonlyArray<OrderRecord> | undefined
+  ) => Effect.Effect<A, E, R>
 }
 
-/** How long after its answer an own request's balance change may take to come through the stream. */
-const SETTLE_MS = 1000
+/** How long a balance read waits for the stream to report the bot's own answered change before it reads by REST. */
+const WAIT_MS = 200
+
+/** The final statuses of Binance's execution reports: the order will not change again. */
+const FINAL_STATUSES: ReadonlySet<string> = new Set(["FILLED", "CANCELED", "REJECTED", "EXPIRED", "EXPIRED_IN_MATCH"])
 
 /** The running stream `knownBalances` reads. */
 interface Run {
@@ -67,26 +83,55 @@ const state = (s: "connected" | "reconnecting" | "down"): VenueUpdate => ({ _tag
 export const makeUserStreamSource = (options: UserStreamSourceOptions): UserStreamSource => {
   /** The latest run; a run that ends clears it unless a later one took its place. */
   let current: Run | undefined
-  /** Own requests in flight, and when the last one was answered (until a balance event follows it). */
-  let inFlight = 0
-  let answeredAt: number | undefined
+  const own = makeOwnChanges()
+  /** Reads waiting for the stream to cover the bot's own changes; woken by each balance event. */
+  const waiters = new Set<() => void>()
+  const wake = () => {
+    for (const w of waiters) w()
+  }
 
-  const settled = (now: number) => inFlight === 0 && (answeredAt === undefined || now - answeredAt >= SETTLE_MS)
+  const now = Effect.clockWith((clock) => Effect.sync(() => clock.currentTimeMillisUnsafe()))
+  /** Resolves at the next balance event (some), or none after `WAIT_MS`. */
+  const nextEvent = Effect.callback<void>((resume) => {
+    const done = () => {
+      waiters.delete(done)
+      resume(Effect.void)
+    }
+    waiters.add(done)
+    return Effect.sync(() => void waiters.delete(done))
+  }).pipe(Effect.timeoutOption(WAIT_MS))
 
-  const knownBalances = Effect.clockWith((clock) => {
+  const fromBook = Effect.suspend(() => {
     const run = current
-    if (run === undefined || !settled(clock.currentTimeMillisUnsafe())) return Effect.succeed(Option.none())
+    if (run === undefined) return Effect.succeed(Option.none<ReadonlyMap<string, Balance>>())
     return Effect.map(run.state, (s) => (s._tag === "Connected" ? run.book.known(s.since) : Option.none()))
   })
 
-  const ownChange = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  const knownBalances = Effect.flatMap(now, (at) => (own.covered(at) ? fromBook : Effect.succeed(Option.none())))
+
+  /** The book's balances, once it covers the bot's own changes: waits for the stream up to `WAIT_MS`, else none. */
+  const awaitBalances: Effect.Effect<Option.Option<ReadonlyMap<string, Balance>>> = Effect.gen(function*() {
+    const deadline = (yield* now) + WAIT_MS
+    while (true) {
+      const at = yield* now
+      if (own.covered(at)) return yield* fromBook
+      if (!own.awaitingStream() || at >= deadline || current === undefined) return Option.none()
+      if (Option.isNone(yield* nextEvent)) return Option.none()
+    }
+  })
+
+  const ownChange = <A, E, R>(
+    self: Effect.Effect<A, E, R>,
+    ordersOf: (answer: A) => ReadonlyArray<OrderRecord> | undefined
+  ): Effect.Effect<A, E, R> =>
     Effect.acquireUseRelease(
-      Effect.sync(() => void inFlight++),
+      Effect.sync(() => own.sent()),
       () => self,
-      () => Effect.clockWith((clock) => Effect.sync(() => {
-        inFlight--
-        answeredAt = clock.currentTimeMillisUnsafe()
-      }))
+      (_, exit) =>
+        Effect.map(now, (at) => {
+          const orders = exit._tag === "Success" ? ordersOf(exit.value) : undefined
+          own.answered(orders?.map((o) => ({ id: o.id, filled: o.filled, final: isFinalStatus(o.status) })), at)
+        })
     )
 
   /** Forks, in `scope`, the seed of `book` for the restart that gave `ticket`; a failed read leaves balances to REST until the next. */
@@ -122,19 +167,23 @@ export const makeUserStreamSource = (options: UserStreamSourceOptions): UserStre
         switch (event._tag) {
           case "Connected":
             since = event.since
+            own.restart()
             return Effect.as(seed(scope, book, book.restart(since)), [state("connected")])
           case "EventsDropped":
+            own.restart()
             return Effect.as(seed(scope, book, book.restart(since)), [{ _tag: "Gap" }])
           case "AccountPosition":
           case "BalanceUpdate":
             return Effect.sync(() => {
               book.apply(event)
-              if (event._tag === "AccountPosition" && inFlight === 0) answeredAt = undefined
+              if (event._tag === "AccountPosition") own.position(event.updateTime)
+              wake()
               return []
             })
           case "ListStatus": // the legs' own reports carry each order's list id and state
             return Effect.succeed([])
           case "ExecutionReport":
+            own.report(event.orderId, event.transactionTime, event.filled, FINAL_STATUSES.has(event.status))
             return Option.match(orderUpdateOf(event, market, options.exchange), {
               onNone: () => Effect.succeed([]),
               onSome: (decoded) =>
@@ -176,5 +225,5 @@ export const makeUserStreamSource = (options: UserStreamSourceOptions): UserStre
       )
     )
 
-  return { updates, knownBalances, ownChange }
+  return { updates, knownBalances, awaitBalances, ownChange }
 }

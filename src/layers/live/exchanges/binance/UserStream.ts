@@ -37,6 +37,11 @@
  * without a frame.
  * Its state changes are debug lines with their reason: the engine logs the
  * source's state once per change.
+ * Closing the stream's scope stops its connection and keepalive, and nothing
+ * else: the listenKey is never deleted. Binance gives an account one listenKey at a
+ * time (`POST` returns the active one), so every layer and process trading on the
+ * account shares it; a `DELETE` would end the others' connections too. Without its
+ * keepalive the key lapses 60 minutes after its last one, unless another user keeps it.
  * Events go through a bounded buffer that never blocks the reader
  * (UserStreamBuffer.ts), each connection's preceded by a `Connected` marker (so a
  * consumer knows, in order, where one connection's events start). The listenKey
@@ -51,10 +56,8 @@ import { decodeFrame, UserStreamEvent } from "./UserStreamEvents.ts"
 export interface ListenKeys<E> {
   /** `POST /api/v3/userDataStream`: the account's active key (extended by 60 minutes) or a new one. */
   readonly create: Effect.Effect<string, E>
-  /** `PUT`: extends the key by 60 minutes. */
+  /** `PUT`: extends the key by 60 minutes. (No `DELETE`: the key is the account's, shared; see the header.) */
   readonly keepAlive: (listenKey: string) => Effect.Effect<void, E>
-  /** `DELETE`: ends the key and its connections. */
-  readonly close: (listenKey: string) => Effect.Effect<void, E>
 }
 
 /** Why a connection ended, or why there is none yet. */
@@ -158,8 +161,6 @@ interface StreamSetup<E> {
   readonly openTimeout: Duration.Duration
   readonly buffer: EventBuffer
   readonly state: SubscriptionRef.SubscriptionRef<UserStreamState>
-  /** The key in use, for the final DELETE. */
-  listenKey: string | undefined
   /** Every key this stream was given, scrubbed from whatever it logs. */
   readonly keysSeen: Set<string>
 }
@@ -255,7 +256,6 @@ const session = <E>(ctx: StreamSetup<E>): Effect.Effect<never, SessionEnded, Soc
     const listenKey = yield* ctx.listenKeys.create.pipe(
       Effect.mapError((cause) => new SessionEnded({ reason: "ListenKeyUnavailable", connectedMs: undefined, frames: 0, cause }))
     )
-    ctx.listenKey = listenKey
     ctx.keysSeen.add(listenKey)
     const socket = yield* Socket.makeWebSocket(ctx.url(listenKey), { openTimeout: ctx.openTimeout })
     const reader = yield* socket.reader.pipe(
@@ -316,9 +316,9 @@ const reconnectLoop = <E>(ctx: StreamSetup<E>): Effect.Effect<never, never, Sock
   })
 
 /**
- * Starts the stream in the current scope; closing the scope stops it and closes
- * the last listenKey (another process on the same account then reconnects with a
- * new one). Needs a `Socket.WebSocketConstructor`, e.g. `NodeSocket.layerWebSocketConstructor`.
+ * Starts the stream in the current scope; closing the scope stops it and its
+ * keepalive, and leaves the listenKey to lapse (other users of the account keep
+ * their stream: see the header). Needs a `Socket.WebSocketConstructor`, e.g. `NodeSocket.layerWebSocketConstructor`.
  */
 export const make = <E>(
   options: UserStreamOptions<E>
@@ -339,17 +339,8 @@ export const make = <E>(
       openTimeout: Duration.fromInputUnsafe(options.openTimeout ?? "10 seconds"),
       buffer: yield* makeEventBuffer(options.bufferCapacity ?? 4096),
       state,
-      listenKey: undefined,
       keysSeen: new Set()
     }
-    yield* Effect.addFinalizer(() =>
-      ctx.listenKey === undefined ? Effect.void : ctx.listenKeys.close(ctx.listenKey).pipe(
-        Effect.timeout("10 seconds"),
-        Effect.catch((cause) => Effect.logWarning("user stream: closing the listenKey failed").pipe(
-          Effect.annotateLogs({ cause: describe(ctx, cause) })
-        ))
-      )
-    )
     yield* Effect.forkScoped(reconnectLoop(ctx).pipe(Effect.annotateLogs({ component: "UserStream", exchange: options.exchange })))
     return {
       state: SubscriptionRef.get(state),

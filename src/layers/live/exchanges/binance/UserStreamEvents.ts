@@ -12,15 +12,37 @@
  * Frames wrapped as Binance's WebSocket API sends them (`{ subscriptionId, event }`)
  * are unwrapped, so the same decoder serves that transport.
  */
-import { BigDecimal, Data, Option, Result, Schema, SchemaTransformation } from "effect"
+import { BigDecimal, Data, Option, Result, Schema } from "effect"
+import * as W from "./WireFields.ts"
 
-// ---- wire schemas (Binance's single-letter keys) ---------------------------------------------
+// ---- wire structs (Binance's single-letter keys) ---------------------------------------------
 
-/** Binance's decimal strings: plain digits, an optional fraction, a sign only on deltas. */
-const Decimal = Schema.String.check(Schema.isPattern(/^-?[0-9]+(\.[0-9]+)?$/)).pipe(
-  Schema.decodeTo(Schema.BigDecimal, SchemaTransformation.bigDecimalFromString)
-)
-const Int = Schema.Int
+/**
+ * Binance's decimal strings: plain digits, an optional fraction, a sign only on deltas.
+ * Checked with the frame, read into exact `BigDecimal`s by `decimal` below once the whole
+ * frame is valid (a schema transformation costs an Effect per amount: issue #21's decode
+ * figure).
+ */
+const Decimal = W.decimalText
+
+/**
+ * A `Decimal` the check passed, as its exact value: the digits without the point, the
+ * fraction's trailing zeros left off (Binance pads to 8 places), so the value is
+ * normalized as the REST decoders' (`Decimal.parsePlain`) and its integer short.
+ */
+const decimal = (s: string): BigDecimal.BigDecimal => {
+  const dot = s.indexOf(".")
+  if (dot === -1) return BigDecimal.make(integer(s), 0)
+  let end = s.length
+  while (end > dot + 1 && s.charCodeAt(end - 1) === 48) end-- // "0"
+  return end === dot + 1
+    ? BigDecimal.make(integer(s.slice(0, dot)), 0)
+    : BigDecimal.make(integer(s.slice(0, dot) + s.slice(dot + 1, end)), end - dot - 1)
+}
+
+/** Checked digits (and sign) as a bigint: through a double while that is exact (15 digits), a few times faster than `BigInt(string)`. */
+const integer = (digits: string): bigint => (digits.length <= 15 ? BigInt(Number(digits)) : BigInt(digits))
+const decimalOrUndefined = (s: string | undefined): BigDecimal.BigDecimal | undefined => (s === undefined ? undefined : decimal(s))
 
 const BINANCE_ORDER_TYPES = {
   LIMIT: "limit",
@@ -36,66 +58,76 @@ type BinanceOrderType = keyof typeof BINANCE_ORDER_TYPES
 /** Binance's order types in orderops' words (the vocabulary of issue #14). */
 export type StreamOrderType = (typeof BINANCE_ORDER_TYPES)[BinanceOrderType]
 
-export const ExecutionType = Schema.Literals(["NEW", "CANCELED", "REPLACED", "REJECTED", "TRADE", "EXPIRED", "TRADE_PREVENTION"])
+const EXECUTION_TYPES = ["NEW", "CANCELED", "REPLACED", "REJECTED", "TRADE", "EXPIRED", "TRADE_PREVENTION"] as const
+export const ExecutionType = Schema.Literals(EXECUTION_TYPES)
 export type ExecutionType = typeof ExecutionType.Type
 
-export const BinanceOrderStatus = Schema.Literals([
+const ORDER_STATUSES = [
   "NEW", "PARTIALLY_FILLED", "FILLED", "CANCELED", "PENDING_CANCEL", "REJECTED", "EXPIRED", "EXPIRED_IN_MATCH"
-])
+] as const
+export const BinanceOrderStatus = Schema.Literals(ORDER_STATUSES)
 export type BinanceOrderStatus = typeof BinanceOrderStatus.Type
 
 /** Required: what an order's state and a trade need. Optional: what some versions of the payload omit. */
-const ExecutionReportWire = Schema.Struct({
-  E: Int,
-  s: Schema.String,
-  c: Schema.String,
-  S: Schema.Literals(["BUY", "SELL"]),
-  o: Schema.Literals(Object.keys(BINANCE_ORDER_TYPES) as Array<BinanceOrderType>),
-  f: Schema.optional(Schema.String),
+const ExecutionReportWire = W.wireStruct({
+  E: W.int,
+  s: W.string,
+  c: W.string,
+  S: W.literals(["BUY", "SELL"]),
+  o: W.literals(Object.keys(BINANCE_ORDER_TYPES) as Array<BinanceOrderType>),
+  f: W.optional(W.string),
   q: Decimal,
   p: Decimal,
-  P: Schema.optional(Decimal),
-  g: Schema.optional(Int),
-  C: Schema.optional(Schema.NullOr(Schema.String)),
-  x: ExecutionType,
-  X: BinanceOrderStatus,
-  r: Schema.optional(Schema.String),
-  i: Int,
+  P: W.optional(Decimal),
+  g: W.optional(W.int),
+  C: W.optional(W.nullOr(W.string)),
+  x: W.literals(EXECUTION_TYPES),
+  X: W.literals(ORDER_STATUSES),
+  r: W.optional(W.string),
+  i: W.int,
   l: Decimal,
   z: Decimal,
   L: Decimal,
-  n: Schema.NullOr(Decimal),
-  N: Schema.NullOr(Schema.String),
-  T: Int,
-  t: Int,
-  w: Schema.optional(Schema.Boolean),
-  m: Schema.Boolean,
-  O: Schema.optional(Int),
+  n: W.nullOr(Decimal),
+  N: W.nullOr(W.string),
+  T: W.int,
+  t: W.int,
+  w: W.optional(W.boolean),
+  m: W.boolean,
+  O: W.optional(W.int),
   Z: Decimal,
-  Y: Schema.optional(Decimal),
-  Q: Schema.optional(Decimal)
+  Y: W.optional(Decimal),
+  Q: W.optional(Decimal)
 })
 
-const AccountPositionWire = Schema.Struct({
-  E: Int,
-  u: Int,
-  B: Schema.Array(Schema.Struct({ a: Schema.String, f: Decimal, l: Decimal }))
+const AccountPositionWire = W.wireStruct({
+  E: W.int,
+  u: W.int,
+  B: W.arrayOf(W.wireStruct({ a: W.string, f: Decimal, l: Decimal }))
 })
 
-const BalanceUpdateWire = Schema.Struct({ E: Int, a: Schema.String, d: Decimal, T: Int })
+const BalanceUpdateWire = W.wireStruct({ E: W.int, a: W.string, d: Decimal, T: W.int })
 
-const ListStatusWire = Schema.Struct({
-  E: Int,
-  s: Schema.String,
-  g: Int,
-  c: Schema.String,
-  l: Schema.String,
-  L: Schema.String,
-  r: Schema.String,
-  C: Schema.String,
-  T: Int,
-  O: Schema.Array(Schema.Struct({ s: Schema.String, i: Int, c: Schema.String }))
+const ListStatusWire = W.wireStruct({
+  E: W.int,
+  s: W.string,
+  g: W.int,
+  c: W.string,
+  l: W.string,
+  L: W.string,
+  r: W.string,
+  C: W.string,
+  T: W.int,
+  O: W.arrayOf(W.wireStruct({ s: W.string, i: W.int, c: W.string }))
 })
+
+/** The wire structs, for the test that each quick check accepts exactly what its schema accepts. */
+export const WIRE_STRUCTS = {
+  executionReport: ExecutionReportWire,
+  outboundAccountPosition: AccountPositionWire,
+  balanceUpdate: BalanceUpdateWire,
+  listStatus: ListStatusWire
+} as const
 
 // ---- orderops' shapes ------------------------------------------------------------------------
 
@@ -200,19 +232,23 @@ const ZERO = BigDecimal.fromBigInt(0n)
 
 const positive = (d: BigDecimal.BigDecimal): Option.Option<BigDecimal.BigDecimal> => (d.value > 0n ? Option.some(d) : Option.none())
 
-const executionReport = (w: typeof ExecutionReportWire.Type): UserStreamEvent => {
+/** The constructors, looked up once (each lookup on the tagged enum makes a new one). */
+const ExecutionReportEvent = UserStreamEvent.ExecutionReport
+const AccountPositionEvent = UserStreamEvent.AccountPosition
+
+const executionReport = (w: typeof ExecutionReportWire.schema.Type): UserStreamEvent => {
   const canceled = w.C !== undefined && w.C !== null && w.C !== ""
   const trade = w.x !== "TRADE" ? Option.none<StreamTrade>() : Option.some<StreamTrade>({
     id: String(w.t),
-    price: w.L,
-    quantity: w.l,
-    quoteQuantity: w.Y ?? BigDecimal.multiply(w.L, w.l),
-    fee: w.n ?? ZERO,
+    price: decimal(w.L),
+    quantity: decimal(w.l),
+    quoteQuantity: decimalOrUndefined(w.Y) ?? BigDecimal.multiply(decimal(w.L), decimal(w.l)),
+    fee: w.n === null ? ZERO : decimal(w.n),
     feeAsset: Option.fromNullishOr(w.N),
     maker: w.m,
     time: w.T
   })
-  return UserStreamEvent.ExecutionReport({
+  return ExecutionReportEvent({
     eventTime: w.E,
     symbol: w.s,
     orderId: String(w.i),
@@ -221,15 +257,15 @@ const executionReport = (w: typeof ExecutionReportWire.Type): UserStreamEvent =>
     side: w.S === "BUY" ? "buy" : "sell",
     type: BINANCE_ORDER_TYPES[w.o],
     timeInForce: Option.fromNullishOr(w.f),
-    quantity: w.q,
-    price: positive(w.p),
-    stopPrice: w.P === undefined ? Option.none() : positive(w.P),
+    quantity: decimal(w.q),
+    price: positive(decimal(w.p)),
+    stopPrice: w.P === undefined ? Option.none() : positive(decimal(w.P)),
     orderListId: w.g === undefined || w.g === -1 ? Option.none() : Option.some(String(w.g)),
     execution: w.x,
     status: w.X,
     rejectReason: w.r ?? "NONE",
-    filled: w.z,
-    cumulativeQuote: w.Z,
+    filled: decimal(w.z),
+    cumulativeQuote: decimal(w.Z),
     transactionTime: w.T,
     createdAt: Option.fromNullishOr(w.O),
     onBook: Option.fromNullishOr(w.w),
@@ -239,20 +275,30 @@ const executionReport = (w: typeof ExecutionReportWire.Type): UserStreamEvent =>
 
 type Decoder = (payload: unknown) => Result.Result<UserStreamEvent, Schema.SchemaError>
 
+/** The wire struct's value: the quick check's when it passes, else the schema's verdict (which says why it fails). */
+const wireDecoder = <A>(struct: { readonly schema: Schema.Codec<A, unknown>; readonly check: (u: unknown) => u is A }) => {
+  const decode = Schema.decodeUnknownResult(struct.schema)
+  return (payload: unknown): Result.Result<A, Schema.SchemaError> => (struct.check(payload) ? Result.succeed(payload) : decode(payload))
+}
+const decodeExecutionReport = wireDecoder(ExecutionReportWire)
+const decodeAccountPosition = wireDecoder(AccountPositionWire)
+const decodeBalanceUpdate = wireDecoder(BalanceUpdateWire)
+const decodeListStatus = wireDecoder(ListStatusWire)
+
 const DECODERS: ReadonlyMap<string, Decoder> = new Map<string, Decoder>([
-  ["executionReport", (p) => Result.map(Schema.decodeUnknownResult(ExecutionReportWire)(p), executionReport)],
+  ["executionReport", (p) => Result.map(decodeExecutionReport(p), executionReport)],
   ["outboundAccountPosition", (p) =>
-    Result.map(Schema.decodeUnknownResult(AccountPositionWire)(p), (w) =>
-      UserStreamEvent.AccountPosition({
+    Result.map(decodeAccountPosition(p), (w) =>
+      AccountPositionEvent({
         eventTime: w.E,
         updateTime: w.u,
-        balances: w.B.map((b) => ({ asset: b.a, free: b.f, locked: b.l }))
+        balances: w.B.map((b) => ({ asset: b.a, free: decimal(b.f), locked: decimal(b.l) }))
       }))],
   ["balanceUpdate", (p) =>
-    Result.map(Schema.decodeUnknownResult(BalanceUpdateWire)(p), (w) =>
-      UserStreamEvent.BalanceUpdate({ eventTime: w.E, asset: w.a, delta: w.d, clearTime: w.T }))],
+    Result.map(decodeBalanceUpdate(p), (w) =>
+      UserStreamEvent.BalanceUpdate({ eventTime: w.E, asset: w.a, delta: decimal(w.d), clearTime: w.T }))],
   ["listStatus", (p) =>
-    Result.map(Schema.decodeUnknownResult(ListStatusWire)(p), (w) =>
+    Result.map(decodeListStatus(p), (w) =>
       UserStreamEvent.ListStatus({
         eventTime: w.E,
         symbol: w.s,
